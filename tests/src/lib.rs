@@ -1,0 +1,16 @@
+//! Test support for Presenza: the real edge, started in workerd through
+//! `wrangler dev` on loopback, and small clients to talk to it.
+//!
+//! Layout:
+//! - [`edge`]: starts, restarts and stops a local edge with persisted state
+//!   (also used by `cargo xtask run`).
+//! - [`api`]: a thin HTTP + WebSocket client for the `/v1` API.
+//!
+//! Integration tests live in `tests/tests/*.rs`; browser end-to-end tests in
+//! `tests/e2e/*.mjs` (node's test runner + playwright-core + Debian chromium).
+
+pub mod api;
+pub mod edge;
+pub mod ws;
+
+pub use edge::{EdgeOptions, HarnessError, LocalEdge};
