@@ -1,0 +1,296 @@
+//! The evaluation: the status of the site and of every group, why, and the
+//! next instant at which an answer can change without any new input.
+
+use std::collections::BTreeMap;
+
+use crate::error::RuleError;
+use crate::presence::Agent;
+use crate::site::Site;
+use crate::status::Status;
+use crate::time::UnixMillis;
+
+/// Why an audience has its status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum Reason {
+    /// At least one agent who counts is online.
+    AgentsOnline,
+    /// Agents who count are there, but all of them are busy.
+    AllBusy,
+    /// No agent who counts is online or busy.
+    NoAgents,
+    /// Outside working hours, whatever the agents do.
+    OutsideHours,
+}
+
+impl Reason {
+    /// The wire name: `"agents_online"`, `"all_busy"`, `"no_agents"`,
+    /// `"outside_hours"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::AgentsOnline => "agents_online",
+            Reason::AllBusy => "all_busy",
+            Reason::NoAgents => "no_agents",
+            Reason::OutsideHours => "outside_hours",
+        }
+    }
+
+    /// Parses a wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Reason> {
+        match s {
+            "agents_online" => Some(Reason::AgentsOnline),
+            "all_busy" => Some(Reason::AllBusy),
+            "no_agents" => Some(Reason::NoAgents),
+            "outside_hours" => Some(Reason::OutsideHours),
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Display for Reason {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one audience (a widget pinned to a group, or the site as a whole)
+/// is told.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AudienceStatus {
+    /// The best status among the agents who count, or offline outside hours.
+    pub status: Status,
+    /// Why.
+    pub reason: Reason,
+    /// The busy message when `status == Busy`.
+    pub message: Option<String>,
+    /// Busy: the expected return; outside hours: the next opening.
+    pub back_at: Option<UnixMillis>,
+    /// The first instant after `now` at which this answer (status, reason,
+    /// message, back_at) changes with no new input; `None` if never.
+    pub next_change: Option<UnixMillis>,
+}
+
+/// The answer for the site and every group at one instant.
+#[derive(Clone, Debug)]
+pub struct Evaluation {
+    /// The widget with no group.
+    pub site: AudienceStatus,
+    /// Every group of the site.
+    pub groups: BTreeMap<String, AudienceStatus>,
+    /// The effective status of each agent.
+    pub agents: BTreeMap<String, Status>,
+    /// The alarm instant: the earliest of the audiences' `next_change` and
+    /// every session expiry after `now`.
+    pub next_change: Option<UnixMillis>,
+}
+
+impl Evaluation {
+    /// The answer for a widget pinned to `group`, or for the site as a
+    /// whole with `None`; [`RuleError::UnknownGroup`] for a group the site
+    /// does not have.
+    pub fn audience(&self, group: Option<&str>) -> Result<&AudienceStatus, RuleError> {
+        match group {
+            None => Ok(&self.site),
+            Some(g) => self
+                .groups
+                .get(g)
+                .ok_or_else(|| RuleError::UnknownGroup(g.to_owned())),
+        }
+    }
+}
+
+/// Evaluates the site at `now`: every audience's answer, every agent's
+/// effective status and the alarm instant.
+///
+/// Agents count for the audiences of the groups they belong to; group ids
+/// the site does not have are ignored, and an agent left with none counts
+/// as an agent in no group (deleting a group does not hide its agents).
+/// In a site without groups every agent counts for the site. If the same
+/// agent id appears twice, `agents` keeps the last one's status.
+pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
+    let grace = site.grace;
+    let group_ids: Vec<&str> = site.groups.iter().map(String::as_str).collect();
+
+    let mut statuses = BTreeMap::new();
+    let mut next_session_expiry: Option<UnixMillis> = None;
+    // Agents who count somewhere: alive and online or busy.
+    let mut ungrouped: Vec<Counted<'_>> = Vec::new();
+    let mut by_group: Vec<Vec<Counted<'_>>> = vec![Vec::new(); group_ids.len()];
+
+    for agent in agents {
+        for session in &agent.sessions {
+            let expiry = session.alive_until(grace);
+            if expiry > now {
+                next_session_expiry = earliest(next_session_expiry, Some(expiry));
+            }
+        }
+        let status = agent.effective_status(grace, now);
+        statuses.insert(agent.id.clone(), status);
+        let Some(until) = agent
+            .alive_until(grace)
+            .filter(|_| status != Status::Offline)
+        else {
+            continue;
+        };
+        let counted = Counted { agent, until };
+        let mut in_a_known_group = false;
+        for group in &agent.groups {
+            if let Ok(index) = group_ids.binary_search(&group.as_str()) {
+                // The same group listed twice counts once.
+                if by_group[index]
+                    .last()
+                    .is_some_and(|c| core::ptr::eq(c.agent, agent))
+                {
+                    continue;
+                }
+                by_group[index].push(counted);
+                in_a_known_group = true;
+            }
+        }
+        if !in_a_known_group {
+            ungrouped.push(counted);
+        }
+    }
+
+    #[cfg(feature = "hours")]
+    let site_hours = site.hours.as_ref().map(|schedule| schedule.state(now));
+    #[cfg(not(feature = "hours"))]
+    let site_hours: Option<(bool, Option<UnixMillis>)> = None;
+
+    let site_answer = audience_status(&ungrouped, &[], site_hours);
+    let mut groups = BTreeMap::new();
+    for (group_id, members) in group_ids.iter().zip(&by_group) {
+        #[cfg(feature = "hours")]
+        let hours = match site.group_hours.get(*group_id) {
+            Some(schedule) => Some(schedule.state(now)),
+            None => site_hours,
+        };
+        #[cfg(not(feature = "hours"))]
+        let hours = site_hours;
+        groups.insert(
+            (*group_id).to_owned(),
+            audience_status(members, &ungrouped, hours),
+        );
+    }
+
+    let mut next_change = earliest(site_answer.next_change, next_session_expiry);
+    for answer in groups.values() {
+        next_change = earliest(next_change, answer.next_change);
+    }
+    Evaluation {
+        site: site_answer,
+        groups,
+        agents: statuses,
+        next_change,
+    }
+}
+
+/// An agent who counts for some audience, with the first instant at which
+/// they stop counting.
+#[derive(Clone, Copy)]
+struct Counted<'a> {
+    agent: &'a Agent,
+    until: UnixMillis,
+}
+
+/// The earlier of two optional instants (`None` = never).
+fn earliest(a: Option<UnixMillis>, b: Option<UnixMillis>) -> Option<UnixMillis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, None) => a,
+        (None, b) => b,
+    }
+}
+
+/// The answer for an audience counting `members` and `also` (the agents in
+/// no group), given its working hours as `(open now, next boundary)`
+/// (`None` = always open).
+fn audience_status(
+    members: &[Counted<'_>],
+    also: &[Counted<'_>],
+    hours: Option<(bool, Option<UnixMillis>)>,
+) -> AudienceStatus {
+    let next_boundary = match hours {
+        Some((false, next_opening)) => {
+            // Closed: nothing the agents do matters until the next opening,
+            // and at the opening the reason changes.
+            return AudienceStatus {
+                status: Status::Offline,
+                reason: Reason::OutsideHours,
+                message: None,
+                back_at: next_opening,
+                next_change: next_opening,
+            };
+        }
+        Some((true, next_closing)) => next_closing,
+        None => None,
+    };
+    let counted = || members.iter().chain(also);
+
+    // Online while any online agent lives; at the last expiry the answer
+    // drops to busy or offline, which always differs.
+    let online_until = counted()
+        .filter(|c| c.agent.manual.status == Status::Online)
+        .map(|c| c.until)
+        .max();
+    if let Some(until) = online_until {
+        return AudienceStatus {
+            status: Status::Online,
+            reason: Reason::AgentsOnline,
+            message: None,
+            back_at: None,
+            next_change: earliest(Some(until), next_boundary),
+        };
+    }
+
+    // Busy: the most recent busy choice speaks (ties: smallest id).
+    let mut busy: Vec<&Counted<'_>> = counted()
+        .filter(|c| c.agent.manual.status == Status::Busy)
+        .collect();
+    busy.sort_by(|a, b| {
+        b.agent
+            .manual
+            .set_at
+            .cmp(&a.agent.manual.set_at)
+            .then_with(|| a.agent.id.cmp(&b.agent.id))
+    });
+    let Some(speaker) = busy.first() else {
+        return AudienceStatus {
+            status: Status::Offline,
+            reason: Reason::NoAgents,
+            message: None,
+            back_at: None,
+            next_change: next_boundary,
+        };
+    };
+    let message = &speaker.agent.manual.message;
+    let back_at = speaker.agent.manual.back_at;
+
+    // When the speaker expires the next one alive in preference order takes
+    // over; the answer changes only if they say something else (or nobody
+    // is left). Everyone skipped has expired already, so one pass suffices.
+    let mut expires_at = speaker.until;
+    let mut next_change = None;
+    for next_speaker in &busy[1..] {
+        if next_speaker.until <= expires_at {
+            continue;
+        }
+        let manual = &next_speaker.agent.manual;
+        if manual.message != *message || manual.back_at != back_at {
+            next_change = Some(expires_at);
+            break;
+        }
+        expires_at = next_speaker.until;
+    }
+    AudienceStatus {
+        status: Status::Busy,
+        reason: Reason::AllBusy,
+        message: message.clone(),
+        back_at,
+        next_change: earliest(Some(next_change.unwrap_or(expires_at)), next_boundary),
+    }
+}

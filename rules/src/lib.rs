@@ -1,0 +1,35 @@
+//! Presenza's presence rules, written once and used by the edge, the widget
+//! and the console. Pure: no I/O and no clock; every function takes `now`.
+//!
+//! Layout:
+//! - [`status`]: the three statuses (online > busy > offline) and an agent's
+//!   manual choice.
+//! - [`presence`]: agents, their sessions (devices) and the grace period that
+//!   decides whether a session still counts.
+//! - `hours`: weekly working hours in an IANA time zone with date
+//!   exceptions (feature `hours`).
+//! - [`site`]: a site's configuration (groups, grace period, schedules) and
+//!   its validation.
+//! - [`evaluate`](mod@evaluate): the evaluation: the status of the site and
+//!   of every group, why, and the next instant at which an answer can change
+//!   by itself.
+//! - [`time`]: Unix milliseconds and RFC 3339 formatting without a tz database.
+//! - [`error`]: the typed error every invalid input is rejected with.
+
+pub mod error;
+pub mod evaluate;
+#[cfg(feature = "hours")]
+pub mod hours;
+pub mod presence;
+pub mod site;
+pub mod status;
+pub mod time;
+
+pub use error::RuleError;
+pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
+#[cfg(feature = "hours")]
+pub use hours::{ExceptionSpec, Schedule, ScheduleSpec};
+pub use presence::{Agent, GracePeriod, Session};
+pub use site::Site;
+pub use status::{ManualStatus, Status};
+pub use time::UnixMillis;
