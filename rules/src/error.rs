@@ -47,6 +47,30 @@ pub enum RuleError {
     UnknownGroup(String),
     /// More intervals in one day (or more exceptions) than a schedule allows.
     TooManyIntervals,
+    /// A message that is empty once trimmed.
+    EmptyMessage,
+    /// A message longer than
+    /// [`MAX_MESSAGE_CHARS`](crate::conversation::MAX_MESSAGE_CHARS) once
+    /// trimmed; carries its length in characters.
+    MessageTooLong(usize),
+    /// A message with a control character other than newline and tab.
+    InvalidCharacter(char),
+    /// A client id that is not 1..=64 characters `[A-Za-z0-9_-]` (the value,
+    /// shortened to 64 characters).
+    InvalidClientId(String),
+    /// A visitor name that is not 1..=80 characters without control
+    /// characters once trimmed (the value, shortened to 64 characters).
+    InvalidName(String),
+    /// Not a plausible e-mail address (the value, shortened to 64
+    /// characters).
+    InvalidEmail(String),
+    /// A left message (the audience is offline) needs a name and an e-mail.
+    ContactRequired,
+    /// Too many messages: try again in this many milliseconds.
+    RateLimited {
+        /// Milliseconds until the next message is accepted (at least 1).
+        retry_after_ms: i64,
+    },
 }
 
 impl RuleError {
@@ -63,6 +87,14 @@ impl RuleError {
             RuleError::GracePeriodOutOfBounds(_) => "grace_period_out_of_bounds",
             RuleError::UnknownGroup(_) => "unknown_group",
             RuleError::TooManyIntervals => "too_many_intervals",
+            RuleError::EmptyMessage => "empty_message",
+            RuleError::MessageTooLong(_) => "message_too_long",
+            RuleError::InvalidCharacter(_) => "invalid_character",
+            RuleError::InvalidClientId(_) => "invalid_client_id",
+            RuleError::InvalidName(_) => "invalid_name",
+            RuleError::InvalidEmail(_) => "invalid_email",
+            RuleError::ContactRequired => "contact_required",
+            RuleError::RateLimited { .. } => "rate_limited",
         }
     }
 }
@@ -105,6 +137,36 @@ impl fmt::Display for RuleError {
                 f,
                 "too many intervals: at most {} a day and {} exceptions",
                 MAX_INTERVALS_PER_DAY, MAX_EXCEPTIONS
+            ),
+            RuleError::EmptyMessage => f.write_str("empty message"),
+            RuleError::MessageTooLong(chars) => write!(
+                f,
+                "message too long: {chars} characters, at most {}",
+                crate::conversation::MAX_MESSAGE_CHARS
+            ),
+            RuleError::InvalidCharacter(c) => write!(
+                f,
+                "invalid character U+{:04X} in message: no control characters except newline and tab",
+                u32::from(*c)
+            ),
+            RuleError::InvalidClientId(id) => write!(
+                f,
+                "invalid client id {id:?}: expected 1 to {} characters A-Z, a-z, 0-9, _ or -",
+                crate::conversation::MAX_CLIENT_ID_LEN
+            ),
+            RuleError::InvalidName(name) => write!(
+                f,
+                "invalid name {name:?}: expected 1 to {} characters without control characters",
+                crate::conversation::MAX_NAME_CHARS
+            ),
+            RuleError::InvalidEmail(email) => write!(f, "invalid e-mail address {email:?}"),
+            RuleError::ContactRequired => {
+                f.write_str("nobody is available: leave a name and an e-mail address")
+            }
+            RuleError::RateLimited { retry_after_ms } => write!(
+                f,
+                "too many messages: try again in {} s",
+                crate::conversation::RetryAfterMs(*retry_after_ms).secs()
             ),
         }
     }

@@ -106,18 +106,23 @@ impl Evaluation {
 /// Evaluates the site at `now`: every audience's answer, every agent's
 /// effective status and the alarm instant.
 ///
-/// Agents count for the audiences of the groups they belong to; group ids
-/// the site does not have are ignored, and an agent left with none counts
-/// as an agent in no group (deleting a group does not hide its agents).
-/// In a site without groups every agent counts for the site. If the same
-/// agent id appears twice, `agents` keeps the last one's status.
+/// An alive agent who is online or busy counts for exactly the audiences it
+/// serves by [`agent_serves`](crate::presence::agent_serves): group ids the
+/// site does not have are ignored, and an agent left with none counts as an
+/// agent in no group (deleting a group does not hide its agents). In a site
+/// without groups every agent counts for the site. If the same agent id
+/// appears twice, `agents` keeps the last one's status.
 pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
     let grace = site.grace;
     let group_ids: Vec<&str> = site.groups.iter().map(String::as_str).collect();
 
     let mut statuses = BTreeMap::new();
     let mut next_session_expiry: Option<UnixMillis> = None;
-    // Agents who count somewhere: alive and online or busy.
+    // Agents who count somewhere: alive and online or busy. They are put in
+    // buckets once (the agents in no group, and each known group's members)
+    // rather than asking `agent_serves` for every audience, which would be
+    // O(agents × groups); the bucket for G plus the agents in no group are
+    // exactly the agents that serve G (a property test checks it).
     let mut ungrouped: Vec<Counted<'_>> = Vec::new();
     let mut by_group: Vec<Vec<Counted<'_>>> = vec![Vec::new(); group_ids.len()];
 

@@ -4,8 +4,9 @@
 //! Layout:
 //! - [`status`]: the three statuses (online > busy > offline) and an agent's
 //!   manual choice.
-//! - [`presence`]: agents, their sessions (devices) and the grace period that
-//!   decides whether a session still counts.
+//! - [`presence`]: agents, their sessions (devices), the grace period that
+//!   decides whether a session still counts, and which audiences an agent
+//!   serves ([`agent_serves`]).
 //! - `hours`: weekly working hours in an IANA time zone with date
 //!   exceptions (feature `hours`).
 //! - [`site`]: a site's configuration (groups, grace period, schedules) and
@@ -13,9 +14,13 @@
 //! - [`evaluate`](mod@evaluate): the evaluation: the status of the site and
 //!   of every group, why, and the next instant at which an answer can change
 //!   by itself.
+//! - [`conversation`]: conversations (issue 6): message, client id and
+//!   contact validation, the rate window, inbox order and counters, the busy
+//!   auto-reply and when a visitor must leave contact details.
 //! - [`time`]: Unix milliseconds and RFC 3339 formatting without a tz database.
 //! - [`error`]: the typed error every invalid input is rejected with.
 
+pub mod conversation;
 pub mod error;
 pub mod evaluate;
 #[cfg(feature = "hours")]
@@ -25,11 +30,16 @@ pub mod site;
 pub mod status;
 pub mod time;
 
+pub use conversation::{
+    advance_read_mark, busy_auto_reply, inbox_order, needs_contact, validate_client_id,
+    validate_contact, validate_email, validate_name, validate_text, Contact, ConversationSummary,
+    InboxKey, RateLimit, RateWindow, RetryAfterMs, Sender,
+};
 pub use error::RuleError;
 pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
 #[cfg(feature = "hours")]
 pub use hours::{ExceptionSpec, Schedule, ScheduleSpec};
-pub use presence::{Agent, GracePeriod, Session};
+pub use presence::{agent_serves, Agent, GracePeriod, Session};
 pub use site::Site;
 pub use status::{ManualStatus, Status};
 pub use time::UnixMillis;

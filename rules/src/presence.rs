@@ -9,6 +9,13 @@
 //! without signing out simply stops refreshing `last_seen` and the session
 //! ends when the grace period runs out. A session that signs out explicitly
 //! is removed by the caller, so it ends at once.
+//!
+//! Which audiences an agent serves is decided here too, by
+//! [`agent_serves`]: [`evaluate`](crate::evaluate::evaluate) counts an agent
+//! for exactly those audiences, and the edge shows an agent exactly those
+//! conversations.
+
+use std::collections::BTreeSet;
 
 use crate::error::RuleError;
 use crate::status::{ManualStatus, Status};
@@ -103,4 +110,32 @@ impl Agent {
             Status::Offline
         }
     }
+}
+
+/// Whether an agent in `agent_groups` serves `audience` (a widget pinned to
+/// a group, or `None` for the site as a whole) on a site with `site_groups`:
+/// counts for its status and sees its conversations.
+///
+/// - A site without groups: every agent serves every audience.
+/// - Group `G`: agents in `G` and agents in no group.
+/// - The site as a whole on a site with groups: agents in no group only.
+///
+/// Group ids the site does not have are ignored, so an agent whose groups
+/// are all unknown is in no group and serves everything; an audience naming
+/// a group the site no longer has is served by the agents in no group only
+/// (like the site as a whole).
+pub fn agent_serves(
+    agent_groups: &[String],
+    site_groups: &BTreeSet<String>,
+    audience: Option<&str>,
+) -> bool {
+    let mut known = agent_groups
+        .iter()
+        .filter(|group| site_groups.contains(group.as_str()))
+        .peekable();
+    if known.peek().is_none() {
+        // In no group (always the case on a site without groups).
+        return true;
+    }
+    audience.is_some_and(|audience| known.any(|group| group == audience))
 }

@@ -1,0 +1,419 @@
+//! The pure rules of conversations (issue 6), shared by the edge, the widget
+//! and the console: message and contact validation, the per-sender rate
+//! window, inbox order and counters, the busy auto-reply and when a visitor
+//! must leave contact details. Who sees a conversation is
+//! [`agent_serves`](crate::presence::agent_serves).
+//!
+//! No I/O and no clock: every function takes `now` or the stored values.
+
+use core::cmp::Ordering;
+
+use crate::error::RuleError;
+use crate::evaluate::AudienceStatus;
+use crate::status::Status;
+use crate::time::UnixMillis;
+
+/// At most this many characters (Unicode scalar values) in a message, once
+/// trimmed.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// At most this many characters in a client id.
+pub const MAX_CLIENT_ID_LEN: usize = 64;
+/// At most this many characters in a visitor's name, once trimmed.
+pub const MAX_NAME_CHARS: usize = 80;
+/// At most this many characters in an e-mail address, once trimmed.
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// The automatic reply when the busy agents left no message.
+pub const DEFAULT_BUSY_REPLY: &str = "We're busy right now and will be back soon.";
+
+/// Who wrote a message; the wire names are `"visitor"`, `"agent"` and
+/// `"system"` (the automatic busy reply).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "lowercase")
+)]
+pub enum Sender {
+    /// The visitor on the site.
+    Visitor,
+    /// An agent (a reply).
+    Agent,
+    /// Presenza itself: the automatic busy reply. Not an agent reply.
+    System,
+}
+
+impl Sender {
+    /// The wire name: `"visitor"`, `"agent"` or `"system"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sender::Visitor => "visitor",
+            Sender::Agent => "agent",
+            Sender::System => "system",
+        }
+    }
+
+    /// Parses a wire name (exact, lowercase); `None` for anything else.
+    pub fn parse(s: &str) -> Option<Sender> {
+        match s {
+            "visitor" => Some(Sender::Visitor),
+            "agent" => Some(Sender::Agent),
+            "system" => Some(Sender::System),
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Display for Sender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+// --- Validation --------------------------------------------------------------
+
+/// The text of a message, trimmed: 1..=[`MAX_MESSAGE_CHARS`] characters
+/// (counted as Unicode scalar values, not bytes) and no control characters
+/// other than `\n` and `\t` (a `\r` inside the text is rejected; clients
+/// send `\n` line breaks). Checked in this order: [`RuleError::EmptyMessage`],
+/// [`RuleError::MessageTooLong`], [`RuleError::InvalidCharacter`].
+pub fn validate_text(text: &str) -> Result<&str, RuleError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(RuleError::EmptyMessage);
+    }
+    if text.chars().nth(MAX_MESSAGE_CHARS).is_some() {
+        return Err(RuleError::MessageTooLong(text.chars().count()));
+    }
+    match text
+        .chars()
+        .find(|&c| c.is_control() && c != '\n' && c != '\t')
+    {
+        Some(c) => Err(RuleError::InvalidCharacter(c)),
+        None => Ok(text),
+    }
+}
+
+/// A sender-chosen message id: 1..=[`MAX_CLIENT_ID_LEN`] characters
+/// `[A-Za-z0-9_-]`, not trimmed; else [`RuleError::InvalidClientId`].
+pub fn validate_client_id(s: &str) -> Result<(), RuleError> {
+    let valid = (1..=MAX_CLIENT_ID_LEN).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if valid {
+        Ok(())
+    } else {
+        Err(RuleError::InvalidClientId(excerpt(s)))
+    }
+}
+
+/// A visitor's name, trimmed: 1..=[`MAX_NAME_CHARS`] characters without
+/// control characters; else [`RuleError::InvalidName`].
+pub fn validate_name(name: &str) -> Result<&str, RuleError> {
+    let name = name.trim();
+    let valid = !name.is_empty()
+        && name.chars().nth(MAX_NAME_CHARS).is_none()
+        && !name.chars().any(char::is_control);
+    if valid {
+        Ok(name)
+    } else {
+        Err(RuleError::InvalidName(excerpt(name)))
+    }
+}
+
+/// A visitor's e-mail address, trimmed, checked pragmatically (not RFC 5322):
+/// `local@domain.tld`, at most [`MAX_EMAIL_CHARS`] characters, no
+/// whitespace, control characters or any of `<>()[]\,;:"`, exactly one `@`,
+/// a local part without leading, trailing or doubled dots, and a domain of
+/// at least two non-empty dot-separated labels none of which starts or ends
+/// with `-`, the last one at least two characters and not all digits.
+/// Non-ASCII letters are allowed (internationalised addresses). Else
+/// [`RuleError::InvalidEmail`].
+pub fn validate_email(email: &str) -> Result<&str, RuleError> {
+    let email = email.trim();
+    if plausible_email(email) {
+        Ok(email)
+    } else {
+        Err(RuleError::InvalidEmail(excerpt(email)))
+    }
+}
+
+fn plausible_email(email: &str) -> bool {
+    const FORBIDDEN: &[char] = &['<', '>', '(', ')', '[', ']', '\\', ',', ';', ':', '"'];
+    if email.chars().nth(MAX_EMAIL_CHARS).is_some()
+        || email
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || FORBIDDEN.contains(&c))
+    {
+        return false;
+    }
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    if local.is_empty()
+        || local.starts_with('.')
+        || local.ends_with('.')
+        || local.contains("..")
+        || domain.contains('@')
+    {
+        return false;
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    let Some(tld) = labels.last().filter(|_| labels.len() >= 2) else {
+        return false;
+    };
+    labels
+        .iter()
+        .all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'))
+        && tld.chars().nth(1).is_some()
+        && !tld.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A visitor's contact details, validated.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct Contact {
+    /// Trimmed, 1..=80 characters.
+    pub name: String,
+    /// Trimmed, a plausible address (see [`validate_email`]).
+    pub email: String,
+}
+
+/// The contact details a left message needs: both a name and an e-mail.
+/// Either one missing or blank → [`RuleError::ContactRequired`]; then the
+/// name is checked ([`validate_name`]), then the e-mail
+/// ([`validate_email`]). When contact is optional, the edge checks whatever
+/// was given with those two.
+pub fn validate_contact(name: Option<&str>, email: Option<&str>) -> Result<Contact, RuleError> {
+    let blank = |value: &&str| value.trim().is_empty();
+    let (Some(name), Some(email)) = (name.filter(|v| !blank(v)), email.filter(|v| !blank(v)))
+    else {
+        return Err(RuleError::ContactRequired);
+    };
+    Ok(Contact {
+        name: validate_name(name)?.to_owned(),
+        email: validate_email(email)?.to_owned(),
+    })
+}
+
+/// At most 64 characters of an offending value, for an error message.
+fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(64) {
+        Some((end, _)) => format!("{}…", &s[..end]),
+        None => s.to_owned(),
+    }
+}
+
+// --- Rate limiting -----------------------------------------------------------
+
+/// How many messages a sender may write per window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RateLimit {
+    /// Messages accepted per window.
+    pub limit: u32,
+    /// The window length in milliseconds.
+    pub window_ms: i64,
+}
+
+impl RateLimit {
+    /// A visitor: 10 messages per 60 s.
+    pub const VISITOR: RateLimit = RateLimit {
+        limit: 10,
+        window_ms: 60_000,
+    };
+    /// An agent: 120 messages per 60 s (only against runaway clients).
+    pub const AGENT: RateLimit = RateLimit {
+        limit: 120,
+        window_ms: 60_000,
+    };
+}
+
+/// How long until the next message is accepted, in milliseconds (≥ 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RetryAfterMs(pub i64);
+
+impl RetryAfterMs {
+    /// Whole seconds, rounded up and at least 1: the `Retry-After` header.
+    pub fn secs(self) -> i64 {
+        self.0.max(1).saturating_add(999) / 1000
+    }
+}
+
+impl From<RetryAfterMs> for RuleError {
+    fn from(retry: RetryAfterMs) -> RuleError {
+        RuleError::RateLimited {
+            retry_after_ms: retry.0,
+        }
+    }
+}
+
+/// A sender's fixed rate window, persisted by the edge (per visitor and
+/// site, or per agent). `RateWindow::default()` = nothing sent yet.
+///
+/// A window opens with the first accepted message after the previous one
+/// ended (not on clock boundaries) and accepts `limit` messages; so any
+/// `window_ms` span holds at most `2 × limit` accepted messages, and any
+/// window at most `limit`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct RateWindow {
+    /// When the current window opened.
+    pub window_start: UnixMillis,
+    /// Messages accepted in it (0 = no window open).
+    pub count: u32,
+}
+
+impl RateWindow {
+    /// One more message at `now`: `Ok` with the window to persist, or `Err`
+    /// with the wait until the window ends (nothing to persist: a rejected
+    /// message does not count). The window is current while
+    /// `window_start <= now < window_start + window_ms`; a clock that went
+    /// back before `window_start` opens a new one. `limit == 0` rejects
+    /// everything (retry after `window_ms`).
+    pub fn check(
+        &self,
+        limit: u32,
+        window_ms: i64,
+        now: UnixMillis,
+    ) -> Result<RateWindow, RetryAfterMs> {
+        let current = self.count > 0
+            && now >= self.window_start
+            && now.saturating_sub(self.window_start) < window_ms;
+        if limit == 0 {
+            return Err(RetryAfterMs(window_ms.max(1)));
+        }
+        if !current {
+            return Ok(RateWindow {
+                window_start: now,
+                count: 1,
+            });
+        }
+        if self.count < limit {
+            return Ok(RateWindow {
+                window_start: self.window_start,
+                count: self.count + 1,
+            });
+        }
+        let ends = self.window_start.saturating_add(window_ms);
+        Err(RetryAfterMs(ends.saturating_sub(now).max(1)))
+    }
+}
+
+// --- Inbox ---------------------------------------------------------------------
+
+/// What the edge knows about a conversation for one agent's inbox; every
+/// field is a column or one indexed count in SQLite.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ConversationSummary {
+    /// The conversation id.
+    pub id: String,
+    /// When the first message arrived.
+    pub created_at: UnixMillis,
+    /// When the last message (of anyone) arrived.
+    pub updated_at: UnixMillis,
+    /// Seq of the visitor's last message; 0 = none.
+    pub last_visitor_seq: u64,
+    /// Seq of the last agent reply; 0 = none. System messages (the busy
+    /// auto-reply) are not replies and do not count.
+    pub last_agent_seq: u64,
+    /// This agent's read mark (see [`advance_read_mark`]); 0 = nothing read.
+    pub read_seq: u64,
+    /// Visitor messages with `seq > read_seq`:
+    /// `SELECT count(*) … WHERE sender = 'visitor' AND seq > :read_seq`.
+    pub visitor_messages_after_read: u64,
+}
+
+impl ConversationSummary {
+    /// The visitor's last message has no agent reply after it.
+    pub fn waiting(&self) -> bool {
+        self.last_visitor_seq > self.last_agent_seq
+    }
+
+    /// Visitor messages this agent has not read: those with a seq above the
+    /// read mark (0 whenever the read mark is at or past the visitor's last
+    /// message, whatever the count says).
+    pub fn unread(&self) -> u64 {
+        if self.read_seq >= self.last_visitor_seq {
+            0
+        } else {
+            self.visitor_messages_after_read
+        }
+    }
+
+    /// The key the inbox is sorted by.
+    pub fn inbox_key(&self) -> InboxKey<'_> {
+        InboxKey {
+            waiting: self.waiting(),
+            updated_at: self.updated_at,
+            id: &self.id,
+        }
+    }
+}
+
+/// What the inbox order looks at; the console builds it from the wire
+/// summary (`waiting`, `updated_at`, `id`). Ordered as the inbox lists:
+/// waiting first, then most recently updated first, then by id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InboxKey<'a> {
+    /// The visitor waits for a reply.
+    pub waiting: bool,
+    /// When the last message arrived.
+    pub updated_at: UnixMillis,
+    /// The conversation id (the tie-break).
+    pub id: &'a str,
+}
+
+impl Ord for InboxKey<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .waiting
+            .cmp(&self.waiting)
+            .then_with(|| other.updated_at.cmp(&self.updated_at))
+            .then_with(|| self.id.cmp(other.id))
+    }
+}
+
+impl PartialOrd for InboxKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// The inbox order (`Less` = listed first): waiting first, then most
+/// recently updated first, then by id. A total order; use with `sort_by`.
+pub fn inbox_order(a: &ConversationSummary, b: &ConversationSummary) -> Ordering {
+    a.inbox_key().cmp(&b.inbox_key())
+}
+
+/// The new read mark when an agent marks `requested` as read: never moves
+/// back and never past the conversation's last seq.
+pub fn advance_read_mark(current: u64, requested: u64, last_seq: u64) -> u64 {
+    current.max(requested.min(last_seq))
+}
+
+// --- Replies and contact -------------------------------------------------------
+
+/// The automatic reply to a visitor's message: the busy message (or
+/// [`DEFAULT_BUSY_REPLY`] when there is none or it is blank) when the
+/// conversation's audience is busy and no auto-reply was sent in this
+/// conversation yet; `None` otherwise.
+pub fn busy_auto_reply(audience: &AudienceStatus, already_sent: bool) -> Option<String> {
+    if audience.status != Status::Busy || already_sent {
+        return None;
+    }
+    let text = audience
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(DEFAULT_BUSY_REPLY);
+    Some(text.to_owned())
+}
+
+/// Whether a visitor writing to this audience must leave a name and an
+/// e-mail ([`validate_contact`]): only when it is offline (for any reason,
+/// outside hours included) and the message is a left message. Online and
+/// busy audiences need none, including during the grace period, when an
+/// agent who just left still counts.
+pub fn needs_contact(audience: &AudienceStatus) -> bool {
+    audience.status == Status::Offline
+}
