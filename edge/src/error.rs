@@ -1,0 +1,273 @@
+//! The one error type of the API. Every failure becomes a JSON body
+//! `{"error":{"code":"...","message":"..."}}` with the matching HTTP status.
+//! Client mistakes are never 500: only [`ApiError::Internal`] is.
+
+use presenza_rules::RuleError;
+use serde_json::json;
+use std::fmt;
+
+/// Maximum accepted request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// 400: the request is malformed or a field is invalid.
+    BadRequest { code: &'static str, message: String },
+    /// 401: no credential, or a credential this site does not know.
+    Unauthorized { code: &'static str, message: String },
+    /// 403: a valid credential with the wrong role, or a refused Origin.
+    Forbidden { code: &'static str, message: String },
+    /// 404: unknown site, agent, group, path...
+    NotFound { code: &'static str, message: String },
+    /// 405: the path exists but not with this method.
+    MethodNotAllowed { allow: &'static str },
+    /// 409: a limit is reached or the state forbids the change.
+    Conflict { code: &'static str, message: String },
+    /// 413: the body is larger than [`MAX_BODY_BYTES`].
+    PayloadTooLarge,
+    /// 415: a body that is not `application/json`.
+    UnsupportedMediaType,
+    /// 426: a WebSocket endpoint called without `Upgrade: websocket`.
+    UpgradeRequired,
+    /// 429: too many sockets.
+    TooManyRequests { code: &'static str, message: String },
+    /// 500: a genuine internal failure (logged).
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::BadRequest {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn unauthorized(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unauthorized {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn forbidden(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Forbidden {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::NotFound {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn too_many(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::TooManyRequests {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        ApiError::Internal(message.into())
+    }
+
+    pub fn site_not_found() -> Self {
+        Self::not_found("site_not_found", "no such site")
+    }
+    pub fn route_not_found() -> Self {
+        Self::not_found("not_found", "no such endpoint")
+    }
+    pub fn unknown_group(group: &str) -> Self {
+        Self::not_found("unknown_group", format!("no group `{group}` on this site"))
+    }
+    pub fn agent_not_found(agent: &str) -> Self {
+        Self::not_found(
+            "agent_not_found",
+            format!("no agent `{agent}` on this site"),
+        )
+    }
+    pub fn missing_token() -> Self {
+        Self::unauthorized(
+            "missing_token",
+            "send a credential: Authorization: Bearer <token>",
+        )
+    }
+    pub fn invalid_token() -> Self {
+        Self::unauthorized("invalid_token", "the token is not valid for this site")
+    }
+    pub fn wrong_role(needed: &str) -> Self {
+        Self::forbidden(
+            "wrong_role",
+            format!("this endpoint needs the {needed}; the token given has another role"),
+        )
+    }
+
+    pub fn status(&self) -> u16 {
+        match self {
+            ApiError::BadRequest { .. } => 400,
+            ApiError::Unauthorized { .. } => 401,
+            ApiError::Forbidden { .. } => 403,
+            ApiError::NotFound { .. } => 404,
+            ApiError::MethodNotAllowed { .. } => 405,
+            ApiError::Conflict { .. } => 409,
+            ApiError::PayloadTooLarge => 413,
+            ApiError::UnsupportedMediaType => 415,
+            ApiError::UpgradeRequired => 426,
+            ApiError::TooManyRequests { .. } => 429,
+            ApiError::Internal(_) => 500,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::BadRequest { code, .. }
+            | ApiError::Unauthorized { code, .. }
+            | ApiError::Forbidden { code, .. }
+            | ApiError::NotFound { code, .. }
+            | ApiError::Conflict { code, .. }
+            | ApiError::TooManyRequests { code, .. } => code,
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::UpgradeRequired => "upgrade_required",
+            ApiError::Internal(_) => "internal",
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            ApiError::BadRequest { message, .. }
+            | ApiError::Unauthorized { message, .. }
+            | ApiError::Forbidden { message, .. }
+            | ApiError::NotFound { message, .. }
+            | ApiError::Conflict { message, .. }
+            | ApiError::TooManyRequests { message, .. } => message.clone(),
+            ApiError::MethodNotAllowed { allow } => {
+                format!("method not allowed here; allowed: {allow}")
+            }
+            ApiError::PayloadTooLarge => {
+                format!("the body is larger than {MAX_BODY_BYTES} bytes")
+            }
+            ApiError::UnsupportedMediaType => "send the body as application/json".to_string(),
+            ApiError::UpgradeRequired => {
+                "this endpoint is a WebSocket: send Upgrade: websocket".to_string()
+            }
+            // Internal details go to the log, not to the client.
+            ApiError::Internal(_) => "internal error".to_string(),
+        }
+    }
+
+    /// Extra headers the response must carry (`Allow`, `WWW-Authenticate`...).
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        match self {
+            ApiError::MethodNotAllowed { allow } => vec![("Allow", (*allow).to_string())],
+            ApiError::Unauthorized { code, .. } => {
+                let value = if *code == "missing_token" {
+                    "Bearer".to_string()
+                } else {
+                    format!("Bearer error=\"{code}\"")
+                };
+                vec![("WWW-Authenticate", value)]
+            }
+            ApiError::UpgradeRequired => vec![("Upgrade", "websocket".to_string())],
+            _ => Vec::new(),
+        }
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> String {
+        json!({"error": {"code": self.code(), "message": self.message()}}).to_string()
+    }
+
+    /// Maps a rules validation error to a 400 (or 404 for an unknown group
+    /// named in a path or query, see [`ApiError::unknown_group`]).
+    pub fn from_rule(err: &RuleError) -> Self {
+        ApiError::BadRequest {
+            code: err.code(),
+            message: err.to_string(),
+        }
+    }
+
+    /// Maps a serde_json error on a request body to a precise 400.
+    pub fn from_json(err: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let text = err.to_string();
+        let code = match err.classify() {
+            Category::Data if text.starts_with("unknown field") => "unknown_field",
+            Category::Data if text.starts_with("missing field") => "missing_field",
+            Category::Data if text.starts_with("invalid type") => "invalid_type",
+            Category::Data => "invalid_value",
+            Category::Syntax | Category::Eof | Category::Io => "invalid_json",
+        };
+        ApiError::BadRequest {
+            code,
+            message: text,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Internal(detail) => write!(f, "internal: {detail}"),
+            other => write!(
+                f,
+                "{} {}: {}",
+                other.status(),
+                other.code(),
+                other.message()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+#[cfg(target_arch = "wasm32")]
+impl From<worker::Error> for ApiError {
+    fn from(err: worker::Error) -> Self {
+        ApiError::Internal(err.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_errors_are_classified() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        #[allow(dead_code)]
+        struct T {
+            a: u32,
+        }
+        let e = serde_json::from_str::<T>("{").unwrap_err();
+        assert_eq!(ApiError::from_json(&e).code(), "invalid_json");
+        let e = serde_json::from_str::<T>(r#"{"a":1,"b":2}"#).unwrap_err();
+        assert_eq!(ApiError::from_json(&e).code(), "unknown_field");
+        let e = serde_json::from_str::<T>(r#"{}"#).unwrap_err();
+        assert_eq!(ApiError::from_json(&e).code(), "missing_field");
+        let e = serde_json::from_str::<T>(r#"{"a":"x"}"#).unwrap_err();
+        assert_eq!(ApiError::from_json(&e).code(), "invalid_type");
+        let e = serde_json::from_str::<T>(r#"{"a":-1}"#).unwrap_err();
+        assert_eq!(ApiError::from_json(&e).status(), 400);
+    }
+
+    #[test]
+    fn body_shape() {
+        let e = ApiError::MethodNotAllowed { allow: "GET, PUT" };
+        let v: serde_json::Value = serde_json::from_str(&e.body()).unwrap();
+        assert_eq!(v["error"]["code"], "method_not_allowed");
+        assert_eq!(e.status(), 405);
+        assert_eq!(e.headers(), vec![("Allow", "GET, PUT".to_string())]);
+        assert_eq!(ApiError::missing_token().headers()[0].1, "Bearer");
+        assert_eq!(ApiError::internal("boom").message(), "internal error");
+    }
+}
