@@ -76,9 +76,9 @@ pub struct EdgeOptions {
 impl EdgeOptions {
     /// A throwaway edge for a test: free port, fresh state under target/.
     pub fn for_test(name: &str) -> Self {
-        let dir = workspace_root()
-            .join("target/test-edges")
-            .join(format!("{name}-{}", std::process::id()));
+        let parent = workspace_root().join("target/test-edges");
+        remove_stale_states(&parent, name);
+        let dir = parent.join(format!("{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         EdgeOptions {
             port: None,
@@ -86,6 +86,27 @@ impl EdgeOptions {
             admin_token: "test-admin-token".to_string(),
             vars: Vec::new(),
             inherit_output: false,
+        }
+    }
+}
+
+/// Removes `{name}-{pid}` state folders left by earlier runs whose process is gone.
+fn remove_stale_states(parent: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(name))
+            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
         }
     }
 }

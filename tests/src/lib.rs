@@ -4,7 +4,10 @@
 //! Layout:
 //! - [`edge`]: starts, restarts and stops a local edge with persisted state
 //!   (also used by `cargo xtask run`).
-//! - [`api`]: a thin HTTP + WebSocket client for the `/v1` API.
+//! - [`api`]: a thin HTTP client for the `/v1` API and test fixtures
+//!   (sites, agents, polling with deadlines).
+//! - [`ws`]: a WebSocket client (custom headers, reads with deadlines,
+//!   abrupt drops) for visitor and agent-device sockets.
 //!
 //! Integration tests live in `tests/tests/*.rs`; browser end-to-end tests in
 //! `tests/e2e/*.mjs` (node's test runner + playwright-core + Debian chromium).

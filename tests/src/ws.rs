@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 use std::fmt;
-use std::io::ErrorKind;
+use std::io::{ErrorKind, Read};
 use std::net::{Shutdown, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 use tungstenite::client::IntoClientRequest;
@@ -136,6 +136,9 @@ impl Ws {
         stream
             .set_write_timeout(Some(Duration::from_secs(20)))
             .map_err(|e| WsConnectError::Transport(e.to_string()))?;
+        // A clone of the socket reads the rest of a refusal's body, which
+        // tungstenite only returns as far as it had already buffered.
+        let probe = stream.try_clone().ok();
         match tungstenite::client(request, stream) {
             Ok((socket, _response)) => Ok(Ws {
                 socket,
@@ -145,11 +148,25 @@ impl Ws {
             }),
             Err(HandshakeError::Failure(tungstenite::Error::Http(response))) => {
                 let status = response.status().as_u16();
-                let body = response
-                    .body()
-                    .as_ref()
-                    .map(|b| String::from_utf8_lossy(b).into_owned())
-                    .unwrap_or_default();
+                let mut body = response.body().clone().unwrap_or_default();
+                let length = response
+                    .headers()
+                    .get("content-length")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0)
+                    .min(1 << 20);
+                if let Some(mut probe) = probe {
+                    let _ = probe.set_read_timeout(Some(Duration::from_secs(2)));
+                    let mut buf = [0u8; 4096];
+                    while body.len() < length {
+                        match probe.read(&mut buf) {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => body.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                }
+                let body = String::from_utf8_lossy(&body).into_owned();
                 Err(WsConnectError::Rejected { status, body })
             }
             Err(HandshakeError::Failure(e)) => Err(WsConnectError::Transport(e.to_string())),

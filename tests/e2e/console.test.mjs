@@ -1,0 +1,327 @@
+// The agent console in a real browser against the real edge: sign-in, the
+// status menu behind the agent's picture, two devices of one agent kept in
+// step, sign-out ending the session at once, and the owner's pages.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  BASE, DESKTOP, PHONE, api, createAgent, createSite, eventually, launch, signIn, snapshot, visitorStatus,
+} from './console-lib.mjs';
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** Runs `body` with a list it fills with pages; screenshots them on failure. */
+async function scenario(name, body) {
+  const pages = [];
+  const contexts = [];
+  const open = async (options) => {
+    const ctx = await browser.newContext(options);
+    contexts.push(ctx);
+    return ctx;
+  };
+  try {
+    await body({ pages, open });
+  } catch (e) {
+    await snapshot(`console-${name}`, pages);
+    throw e;
+  } finally {
+    await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+  }
+}
+
+/** Local "HH:MM" two hours from now, in the page's time zone. */
+function inTwoHours(page) {
+  return page.evaluate(() => new Date(Date.now() + 2 * 3600e3).toTimeString().slice(0, 5));
+}
+
+/** Picks a status in the picture's menu (busy with optional details). */
+async function chooseStatus(page, status, { message, back } = {}) {
+  await page.click('#avatar');
+  await page.waitForSelector('#status-menu:not([hidden])');
+  if (message !== undefined) await page.fill('#status-menu [name=busy-message]', message);
+  if (back !== undefined) await page.fill('#status-menu [name=busy-back]', back);
+  await page.click(`#status-menu [role=menuitemradio][data-status=${status}]`);
+  await page.waitForSelector('#status-menu[hidden]', { state: 'attached' });
+}
+
+test('an agent signs in and sets busy, offline and online from the picture menu', { timeout: 60_000 }, () =>
+  scenario('status', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    const token = await createAgent(site, owner, 'ann', 'Ann Lee');
+
+    // A wrong token is refused inline, with the edge's message.
+    const page = await signIn(await open(DESKTOP), site, 'pza_not-a-token');
+    pages.push(page);
+    await page.waitForSelector('#signin-error:not(:empty)');
+    assert.match(await page.textContent('#signin-error'), /token/i);
+
+    await page.fill('#token', token);
+    await page.click('form[data-action=signin] button[type=submit]');
+    await page.waitForSelector('#avatar[data-status=online]');
+    assert.equal(await page.textContent('#avatar .initials'), 'AL');
+    assert.equal(await page.textContent('#me-name'), 'Ann Lee');
+    await page.waitForSelector('#conn[data-state=live]');
+    await page.waitForSelector('#audience [data-audience=site][data-status=online]');
+    assert.match(await page.textContent('#audience'), /Visitors see:\s*Online/);
+    await page.waitForSelector('.inbox .empty >> text=No conversations yet');
+    // The token stays in this tab; the device id in this browser.
+    const stored = await page.evaluate((s) => ({
+      token: sessionStorage.getItem(`presenza.console.token.${s}`),
+      device: localStorage.getItem(`presenza.console.device.${s}`),
+    }), site);
+    assert.equal(stored.token, token);
+    assert.match(stored.device, /^[0-9a-f]{32}$/);
+    await eventually(async () => (await visitorStatus(site)).status === 'online', { what: 'visitors see online' });
+
+    // Busy with a message and a return time.
+    const back = await inTwoHours(page);
+    await chooseStatus(page, 'busy', { message: 'In a meeting', back });
+    const busy = await eventually(async () => {
+      const s = await visitorStatus(site);
+      return s.status === 'busy' && s;
+    }, { what: 'visitors see busy' });
+    assert.equal(busy.message, 'In a meeting');
+    assert.ok(busy.back_at, 'back_at is set');
+    await page.waitForSelector('#avatar[data-status=busy]');
+    assert.match(await page.textContent('#me-status'), new RegExp(`Busy · In a meeting · back (tomorrow )?${back}`));
+    await page.waitForSelector('#audience [data-audience=site][data-status=busy]');
+    // The menu closed and gave focus back to the picture.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'avatar');
+
+    // Keyboard: arrow keys open the menu on the current status and move on.
+    await page.keyboard.press('ArrowDown');
+    await page.waitForSelector('#status-menu:not([hidden])');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.status), 'busy');
+    assert.equal(await page.inputValue('#status-menu [name=busy-message]'), 'In a meeting');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await page.evaluate(() => document.activeElement?.dataset.status), 'offline');
+    await page.keyboard.press('Enter');
+    await eventually(async () => (await visitorStatus(site)).status === 'offline', { what: 'visitors see offline' });
+    await page.waitForSelector('#avatar[data-status=offline]');
+
+    // Escape closes the menu and returns focus to the picture.
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#status-menu:not([hidden])');
+    assert.equal(await page.getAttribute('#avatar', 'aria-expanded'), 'true');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#status-menu[hidden]', { state: 'attached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'avatar');
+
+    await chooseStatus(page, 'online');
+    await eventually(async () => (await visitorStatus(site)).status === 'online', { what: 'visitors see online again' });
+
+    // A reload signs in again from this tab's storage.
+    await page.reload();
+    await page.waitForSelector('#avatar[data-status=online]');
+  }));
+
+test('two consoles of one agent, desktop and phone, show every change at once', { timeout: 60_000 }, () =>
+  scenario('two-devices', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    const token = await createAgent(site, owner, 'giulia', 'Giulia Rossi');
+    const desktop = await signIn(await open(DESKTOP), site, token);
+    const phone = await signIn(await open(PHONE), site, token);
+    pages.push(desktop, phone);
+    for (const p of [desktop, phone]) {
+      await p.waitForSelector('#conn[data-state=live]');
+      await p.waitForSelector('#avatar[data-status=online]');
+    }
+    // Phone-sized: nothing wider than the screen.
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+
+    // Desktop → phone.
+    await chooseStatus(desktop, 'busy', { message: 'Lunch', back: await inTwoHours(desktop) });
+    await phone.waitForSelector('#avatar[data-status=busy]', { timeout: 3000 });
+    assert.match(await phone.textContent('#me-status'), /Busy · Lunch/);
+    await phone.waitForSelector('#audience [data-audience=site][data-status=busy]', { timeout: 3000 });
+
+    // Phone → desktop.
+    await chooseStatus(phone, 'offline');
+    await desktop.waitForSelector('#avatar[data-status=offline]', { timeout: 3000 });
+    await desktop.waitForSelector('#audience [data-audience=site][data-status=offline]', { timeout: 3000 });
+    await chooseStatus(phone, 'online');
+    await desktop.waitForSelector('#avatar[data-status=online]', { timeout: 3000 });
+    assert.equal(await desktop.textContent('#me-status'), 'Online');
+
+    // The phone's menu fits the screen.
+    await phone.click('#avatar');
+    const box = await phone.locator('#status-menu').boundingBox();
+    assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `menu inside the screen: ${JSON.stringify(box)}`);
+  }));
+
+test('sign-out ends that device session at once', { timeout: 60_000 }, () =>
+  scenario('sign-out', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    const token = await createAgent(site, owner, 'marco', 'Marco');
+    const page = await signIn(await open(DESKTOP), site, token);
+    pages.push(page);
+    await page.waitForSelector('#conn[data-state=live]');
+    // A status change over HTTP keeps a session of its own: it must end too.
+    await chooseStatus(page, 'busy', { message: 'Back soon' });
+    await eventually(async () => (await visitorStatus(site)).status === 'busy', { what: 'visitors see busy' });
+
+    await page.click('#avatar');
+    await page.click('#status-menu [data-action=sign-out]');
+    await page.waitForSelector('form[data-action=signin]');
+    const started = Date.now();
+    // Grace is 120 s: offline within seconds means the session ended.
+    await eventually(async () => (await visitorStatus(site)).status === 'offline', { timeout: 5000, what: 'visitors see offline' });
+    assert.ok(Date.now() - started < 5000);
+    const agents = await api('GET', `/v1/sites/${site}/agents`, owner);
+    assert.equal(agents.body.agents.find((a) => a.id === 'marco').sessions, 0);
+    // The tab forgot the token: a reload shows the sign-in screen.
+    assert.equal(await page.evaluate((s) => sessionStorage.getItem(`presenza.console.token.${s}`), site), null);
+    await page.reload();
+    await page.waitForSelector('form[data-action=signin]');
+  }));
+
+test('the owner adds an agent and sees its token once, rotates it, and gets errors inline', { timeout: 60_000 }, () =>
+  scenario('owner', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    await api('PUT', `/v1/sites/${site}/groups/support`, owner, { name: 'Support' });
+    const page = await signIn(await open(DESKTOP), site, owner);
+    pages.push(page);
+    await page.waitForSelector('nav.tabs .tab[aria-current=page][data-page=agents]');
+
+    await page.fill('#agent-add [name=name]', 'Bob Stone');
+    await page.check('#agent-add input[name=groups][value=support]');
+    await page.click('#agent-add button[type=submit]');
+    await page.waitForSelector('#new-token');
+    const token = (await page.textContent('#new-token-value')).trim();
+    assert.match(token, /^pza_[0-9a-f]{64}$/);
+    assert.match(await page.textContent('#new-token'), /Token for Bob Stone/);
+    await page.waitForSelector('li.row[data-agent=bob-stone]');
+    const me = await api('GET', `/v1/sites/${site}/agents/me`, token);
+    assert.equal(me.status, 200);
+    assert.deepEqual(me.body.agent.groups, ['support']);
+
+    // Shown once: gone after "Done" and after a reload.
+    await page.click('[data-action=dismiss-token]');
+    await page.waitForSelector('#new-token', { state: 'detached' });
+    await page.reload();
+    await page.waitForSelector('li.row[data-agent=bob-stone]');
+    assert.ok(!(await page.content()).includes(token));
+
+    // Rotating asks twice, shows the new token once, and the old one stops:
+    // Bob's open console is signed out with a word why.
+    const bob = await signIn(await open(PHONE), site, token);
+    pages.push(bob);
+    await bob.waitForSelector('#conn[data-state=live]');
+    await page.click('li.row[data-agent=bob-stone] [data-action=confirm][data-key="rotate:bob-stone"]');
+    await page.click('li.row[data-agent=bob-stone] [data-action=rotate]');
+    await page.waitForSelector('#new-token');
+    const rotated = (await page.textContent('#new-token-value')).trim();
+    assert.notEqual(rotated, token);
+    assert.equal((await api('GET', `/v1/sites/${site}/agents/me`, token)).status, 401);
+    assert.equal((await api('GET', `/v1/sites/${site}/agents/me`, rotated)).status, 200);
+    await bob.waitForSelector('form[data-action=signin] .notice');
+    assert.match(await bob.textContent('form[data-action=signin] .notice'), /revoked or replaced/);
+
+    // An error from the edge is shown next to its form, with its message.
+    await page.click('nav.tabs .tab[data-page=settings]');
+    await page.waitForSelector('#settings-form');
+    await page.fill('#settings-form [name=origins]', 'shop.example.com/path');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .error');
+    assert.match(await page.textContent('#settings-form .error'), /not an origin/);
+    await page.fill('#settings-form [name=grace]', '60');
+    await page.fill('#settings-form [name=origins]', 'https://shop.example.com');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    const settings = await api('GET', `/v1/sites/${site}/settings`, owner);
+    assert.equal(settings.body.grace_period_secs, 60);
+    assert.deepEqual(settings.body.allowed_origins, ['https://shop.example.com']);
+
+    // Working hours in a time zone, saved as the edge's JSON.
+    await page.click('nav.tabs .tab[data-page=hours]');
+    await page.waitForSelector('#hours-form');
+    await page.selectOption('#hours-form [name=timezone]', 'Europe/Rome');
+    await page.click('#hours-form [data-action=hours-add-interval][data-day=sat]');
+    await page.waitForSelector('#hours-form .day[data-day=sat] .interval');
+    await page.click('#hours-form button[type=submit]');
+    await page.waitForSelector('#hours-form .ok');
+    const hours = await api('GET', `/v1/sites/${site}/working-hours`, owner);
+    assert.equal(hours.body.timezone, 'Europe/Rome');
+    assert.deepEqual(hours.body.weekly.sat, [['09:00', '17:00']]);
+
+    // The embed snippet names the loader and the site.
+    await page.click('nav.tabs .tab[data-page=embed]');
+    await page.waitForSelector('#embed-snippet');
+    assert.equal(
+      await page.textContent('#embed-snippet'),
+      `<script src="${BASE}/widget/loader.js" data-site="${site}" async></script>`,
+    );
+  }));
+
+test('conversation messages from the socket fill the inbox; a background tab gets a title and a notification', { timeout: 60_000 }, () =>
+  scenario('inbox', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    const token = await createAgent(site, owner, 'ann', 'Ann Lee');
+    const ctx = await open(DESKTOP);
+    // Record notifications instead of showing them.
+    await ctx.addInitScript(() => {
+      window.__notifications = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission() { return Promise.resolve('granted'); }
+        constructor(title, options) { window.__notifications.push({ title, body: options?.body }); }
+      };
+    });
+    // The edge has no conversations yet (a later step): the real socket is
+    // kept and conversation frames of the documented shape are added to it.
+    let inject;
+    await ctx.routeWebSocket(/\/agents\/me\/session/, (ws) => {
+      const server = ws.connectToServer();
+      server.onMessage((m) => ws.send(m));
+      inject = (frame) => ws.send(JSON.stringify(frame));
+    });
+    const page = await signIn(ctx, site, token);
+    pages.push(page);
+    await page.waitForSelector('#conn[data-state=live]');
+    await page.waitForSelector('.inbox .empty >> text=No conversations yet');
+
+    const at = (ago) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const frame = (id, visitor, waiting, unread, seq, from, text, ago) => ({
+      type: 'message',
+      conversation: { id, group: null, visitor, unread, waiting, updated_at: at(ago) },
+      message: { seq, client_id: `c_${id}_${seq}`, from, agent: from === 'agent' ? { id: 'ann', name: 'Ann Lee' } : null, text, at: at(ago) },
+    });
+    inject(frame('c1', { id: 'v1aaaa', name: 'Eva Novak', email: 'eva@example.com' }, true, 1, 1, 'visitor', 'Do you ship abroad?', 3600));
+    inject(frame('c3', { id: 'v3cccc', name: 'Tom', email: null }, false, 0, 4, 'agent', 'You are welcome!', 10));
+    await page.waitForSelector('.conversations li:nth-child(2)');
+    assert.equal(await page.title(), 'Ann Lee · Presenza', 'a visible tab keeps its title');
+
+    // The tab goes to the background; a new visitor message arrives.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    inject(frame('c2', { id: 'v2bbbb', name: null, email: null }, true, 2, 1, 'visitor', 'Hello?', 5));
+    await eventually(async () => (await page.title()).startsWith('(1) New message'), { what: 'the title to tell of it' });
+    const notes = await page.evaluate(() => window.__notifications);
+    assert.deepEqual(notes, [{ title: 'New message from Visitor v2bb', body: 'Hello?' }]);
+
+    // Waiting conversations first, most recent first; unread counts add up.
+    const names = await page.$$eval('.conversations .conv-name', (els) => els.map((e) => e.textContent));
+    assert.deepEqual(names, ['Visitor v2bb', 'Eva Novak', 'Tom']);
+    assert.equal(await page.textContent('.inbox-head .badge'), '3');
+
+    // Back in front: the title is plain again; opening a conversation reads it.
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await eventually(async () => (await page.title()) === 'Ann Lee · Presenza', { what: 'the plain title' });
+    await page.click('[data-action=open-conversation][data-id=c2]');
+    await page.waitForSelector('.conversation-view h2 >> text=Visitor v2bb');
+    assert.equal(await page.textContent('.messages .message p'), 'Hello?');
+    assert.equal(await page.textContent('.inbox-head .badge'), '1');
+  }));

@@ -1,0 +1,249 @@
+//! CORS and allowed origins: the Worker answers preflights itself; a site's
+//! `allowed_origins` decide which pages may read its status and widget
+//! config and which pages may open its `/live` socket (others → 403).
+
+use presenza_tests::api::{Reply, TestSite};
+use presenza_tests::edge::shared_edge;
+use serde_json::json;
+use std::time::Duration;
+
+const SHOP: &str = "https://shop.example";
+const EVIL: &str = "https://evil.example";
+
+fn site_with_origins(origins: &[&str]) -> TestSite {
+    let site = TestSite::create(shared_edge());
+    site.settings(json!({ "allowed_origins": origins }));
+    site
+}
+
+fn preflight(
+    site: &TestSite,
+    path: &str,
+    origin: &str,
+    method: &str,
+    headers: Option<&str>,
+) -> Reply {
+    let mut h = vec![
+        ("Origin", origin),
+        ("Access-Control-Request-Method", method),
+    ];
+    if let Some(hd) = headers {
+        h.push(("Access-Control-Request-Headers", hd));
+    }
+    site.api.send_raw("OPTIONS", path, None, &h, None)
+}
+
+fn list_contains(header: Option<&str>, item: &str) -> bool {
+    header.is_some_and(|h| {
+        h.split(',')
+            .any(|x| x.trim().eq_ignore_ascii_case(item) || x.trim() == "*")
+    })
+}
+
+#[test]
+fn preflight_from_an_allowed_origin_is_answered_by_the_worker() {
+    let site = site_with_origins(&[SHOP]);
+    site.add_group("sales", "Sales");
+    for path in [
+        site.path("/status"),
+        site.path("/status?group=sales"),
+        site.path("/widget-config"),
+    ] {
+        let r = preflight(&site, &path, SHOP, "GET", None);
+        assert!(
+            r.status == 204 || r.status == 200,
+            "OPTIONS {path}: {}",
+            r.describe()
+        );
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin"),
+            Some(SHOP),
+            "OPTIONS {path} allows the site's origin: {:?}",
+            r.headers
+        );
+        assert!(
+            list_contains(r.header("Access-Control-Allow-Methods"), "GET"),
+            "OPTIONS {path} allows GET: {:?}",
+            r.headers
+        );
+    }
+}
+
+#[test]
+fn preflight_from_a_disallowed_origin_grants_nothing() {
+    let site = site_with_origins(&[SHOP]);
+    let path = site.path("/status");
+    let r = preflight(&site, &path, EVIL, "GET", None);
+    assert_ne!(r.status, 500, "{}", r.describe());
+    // A browser accepts a preflight only if it is 2xx and names the origin
+    // (or `*`); a refusal must fail at least one of the two.
+    let acao = r.header("Access-Control-Allow-Origin");
+    let granted = r.is_success() && (acao == Some(EVIL) || acao == Some("*"));
+    assert!(
+        !granted,
+        "a disallowed origin was granted: {}: {:?}",
+        r.describe(),
+        r.headers
+    );
+    if !r.is_success() {
+        assert!(
+            r.error_code().is_some(),
+            "a refusal is a JSON error: {}",
+            r.describe()
+        );
+    }
+}
+
+#[test]
+fn status_is_readable_only_by_allowed_origins() {
+    let site = site_with_origins(&[SHOP, "http://localhost:3000"]);
+    for origin in [SHOP, "http://localhost:3000"] {
+        let r = site.api.send_raw(
+            "GET",
+            &site.status_path(None),
+            None,
+            &[("Origin", origin)],
+            None,
+        );
+        assert_eq!(r.status, 200, "{}", r.describe());
+        assert_eq!(
+            r.header("Access-Control-Allow-Origin"),
+            Some(origin),
+            "{:?}",
+            r.headers
+        );
+        assert!(
+            r.header("Vary")
+                .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
+            "an origin-dependent cacheable answer must Vary on Origin: {:?}",
+            r.headers
+        );
+    }
+    let r = site.api.send_raw(
+        "GET",
+        &site.status_path(None),
+        None,
+        &[("Origin", EVIL)],
+        None,
+    );
+    assert_ne!(r.status, 500, "{}", r.describe());
+    let acao = r.header("Access-Control-Allow-Origin");
+    assert!(
+        acao != Some(EVIL) && acao != Some("*"),
+        "{EVIL} got {acao:?}"
+    );
+
+    // Origins are exact: scheme, host and port.
+    for near in [
+        "http://shop.example",
+        "https://shop.example:8443",
+        "https://evil.shop.example",
+    ] {
+        let r = site.api.send_raw(
+            "GET",
+            &site.status_path(None),
+            None,
+            &[("Origin", near)],
+            None,
+        );
+        assert_ne!(
+            r.header("Access-Control-Allow-Origin"),
+            Some(near),
+            "{near} is not {SHOP}"
+        );
+    }
+}
+
+#[test]
+fn widget_config_follows_allowed_origins() {
+    let site = site_with_origins(&[SHOP]);
+    let path = site.path("/widget-config");
+    let r = site
+        .api
+        .send_raw("GET", &path, None, &[("Origin", SHOP)], None);
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(
+        r.header("Access-Control-Allow-Origin"),
+        Some(SHOP),
+        "{:?}",
+        r.headers
+    );
+    let r = site
+        .api
+        .send_raw("GET", &path, None, &[("Origin", EVIL)], None);
+    assert_ne!(r.header("Access-Control-Allow-Origin"), Some(EVIL));
+}
+
+#[test]
+fn live_socket_checks_the_origin() {
+    let site = site_with_origins(&[SHOP]);
+    site.add_group("sales", "Sales");
+    for group in [None, Some("sales")] {
+        let ok = site.try_live(group, &[("Origin", SHOP)]);
+        match ok {
+            Ok(mut ws) => {
+                assert!(
+                    ws.next_json(Duration::from_secs(5)).is_some(),
+                    "an allowed origin gets the status at once"
+                );
+                ws.close();
+            }
+            Err(e) => panic!("{SHOP} on {}: {e}", site.live_path(group)),
+        }
+        let refused = site.try_live(group, &[("Origin", EVIL)]);
+        let err = refused
+            .err()
+            .unwrap_or_else(|| panic!("{EVIL} opened {}", site.live_path(group)));
+        assert_eq!(
+            err.status(),
+            403,
+            "{EVIL} on {}: {err}",
+            site.live_path(group)
+        );
+        assert!(
+            err.body_json()["error"]["code"].is_string(),
+            "the refusal is a JSON error: {err}"
+        );
+    }
+}
+
+#[test]
+fn allowed_origins_changes_take_effect() {
+    let site = site_with_origins(&[SHOP]);
+    assert_eq!(
+        site.try_live(None, &[("Origin", EVIL)])
+            .err()
+            .map(|e| e.status()),
+        Some(403)
+    );
+    site.settings(json!({ "allowed_origins": [SHOP, EVIL] }));
+    let ws = site
+        .try_live(None, &[("Origin", EVIL)])
+        .unwrap_or_else(|e| panic!("{EVIL} after being allowed: {e}"));
+    ws.close();
+    let r = site.api.send_raw(
+        "GET",
+        &site.status_path(None),
+        None,
+        &[("Origin", EVIL)],
+        None,
+    );
+    assert_eq!(
+        r.header("Access-Control-Allow-Origin"),
+        Some(EVIL),
+        "{:?}",
+        r.headers
+    );
+
+    site.settings(json!({ "allowed_origins": [SHOP] }));
+    assert_eq!(
+        site.try_live(None, &[("Origin", EVIL)])
+            .err()
+            .map(|e| e.status()),
+        Some(403)
+    );
+    // Partial settings updates keep the origins.
+    site.settings(json!({ "grace_period_secs": 60 }));
+    let s = site.owner_ok("GET", "/settings", None).body;
+    assert_eq!(s["allowed_origins"], json!([SHOP]), "{s}");
+}
