@@ -1,94 +1,30 @@
-// Helpers for the console's browser end-to-end tests: the edge's API over
-// fetch, Debian's chromium through playwright-core, and polling.
+// Helpers for the console's browser end-to-end tests, on top of the shared
+// ones in lib.mjs (the edge's API, Debian's chromium, polling, screenshots):
+// desktop and phone contexts, signing in to the console, an agent's token.
 //
-// Env: PRESENZA_URL (the edge, e.g. http://127.0.0.1:8791) and
-// PRESENZA_ADMIN_TOKEN (guards POST /v1/sites), both set by `cargo xtask test`.
+// Env: PRESENZA_URL and PRESENZA_ADMIN_TOKEN, set by `cargo xtask test`.
 
-import { chromium } from 'playwright-core';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BASE, api, createSite as createSharedSite, launch, screenshot, waitFor } from './lib.mjs';
 
-export const BASE = (process.env.PRESENZA_URL ?? 'http://127.0.0.1:8787').replace(/\/$/, '');
-export const ADMIN = process.env.PRESENZA_ADMIN_TOKEN ?? 'devtoken';
-
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Where screenshots of failures go. */
-export const ARTIFACTS = path.join(ROOT, 'target/e2e');
+export { BASE, api, launch, waitFor };
 
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-export function launch() {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
-
-/** One API call; returns { status, body } whatever the status. */
-export async function api(method, urlPath, token, body, headers = {}) {
-  const res = await fetch(BASE + urlPath, {
-    method,
-    headers: {
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-      ...headers,
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  let json;
-  try {
-    json = text ? JSON.parse(text) : null;
-  } catch {
-    json = text;
-  }
-  return { status: res.status, body: json };
-}
-
-/** A fresh site: { site, owner }. */
+/** A fresh site: `{ site, owner, agent(id, name, groups) -> token, status(group) }`. */
 export async function createSite() {
-  const r = await api('POST', '/v1/sites', ADMIN, {});
-  if (r.status !== 201) throw new Error(`creating a site: ${r.status} ${JSON.stringify(r.body)}`);
-  return { site: r.body.site_id, owner: r.body.owner_key };
-}
-
-/** Creates an agent and returns its token. */
-export async function createAgent(site, owner, id, name, groups = []) {
-  const r = await api('PUT', `/v1/sites/${site}/agents/${id}`, owner, { name, groups });
-  if (r.status !== 201 || !r.body?.token) throw new Error(`creating agent ${id}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.token;
-}
-
-/** What visitors of the site (or a group) are told right now. */
-export async function visitorStatus(site, group) {
-  const q = group ? `?group=${group}` : '';
-  const r = await api('GET', `/v1/sites/${site}/status${q}`);
-  return r.body;
-}
-
-/** Polls `fn` until it returns a truthy value; throws with the last value. */
-export async function eventually(fn, { timeout = 10_000, interval = 100, what = 'condition' } = {}) {
-  const deadline = Date.now() + timeout;
-  let last;
-  for (;;) {
-    try {
-      last = await fn();
-      if (last) return last;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${last instanceof Error ? last.message : JSON.stringify(last)}`);
-    await new Promise((r) => setTimeout(r, interval));
-  }
+  const s = await createSharedSite();
+  return {
+    site: s.id,
+    owner: s.owner,
+    agent: async (id, name, groups = []) => {
+      const a = await s.agent(id, { name, groups });
+      if (!a.token) throw new Error(`agent ${id} was created without a token`);
+      return a.token;
+    },
+    /** What visitors of the site (or `group`) are told right now. */
+    status: (group) => s.status(group),
+  };
 }
 
 /** Opens the console for `site` in a new page of `context` and signs in. */
@@ -101,12 +37,7 @@ export async function signIn(context, site, token) {
   return page;
 }
 
-/** Saves a screenshot of each page under target/e2e/ (for failures). */
+/** Screenshots of each page into target/e2e/ (for failures). */
 export async function snapshot(name, pages) {
-  await mkdir(ARTIFACTS, { recursive: true });
-  await Promise.all(
-    pages.map((p, i) =>
-      p.screenshot({ path: path.join(ARTIFACTS, `${name}-${i}.png`), fullPage: true }).catch(() => {}),
-    ),
-  );
+  await Promise.all(pages.map((p, i) => screenshot(p, `${name}-${i}`)));
 }

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createAgent, createSite, eventually, launch, signIn, snapshot, visitorStatus,
+  BASE, DESKTOP, PHONE, api, createSite, launch, signIn, snapshot, waitFor,
 } from './console-lib.mjs';
 
 let browser;
@@ -52,8 +52,9 @@ async function chooseStatus(page, status, { message, back } = {}) {
 
 test('an agent signs in and sets busy, offline and online from the picture menu', { timeout: 60_000 }, () =>
   scenario('status', async ({ pages, open }) => {
-    const { site, owner } = await createSite();
-    const token = await createAgent(site, owner, 'ann', 'Ann Lee');
+    const s = await createSite();
+    const { site, owner } = s;
+    const token = await s.agent('ann', 'Ann Lee');
 
     // A wrong token is refused inline, with the edge's message.
     const page = await signIn(await open(DESKTOP), site, 'pza_not-a-token');
@@ -77,15 +78,15 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
     }), site);
     assert.equal(stored.token, token);
     assert.match(stored.device, /^[0-9a-f]{32}$/);
-    await eventually(async () => (await visitorStatus(site)).status === 'online', { what: 'visitors see online' });
+    await waitFor('visitors see online', async () => (await s.status()).status === 'online');
 
     // Busy with a message and a return time.
     const back = await inTwoHours(page);
     await chooseStatus(page, 'busy', { message: 'In a meeting', back });
-    const busy = await eventually(async () => {
-      const s = await visitorStatus(site);
-      return s.status === 'busy' && s;
-    }, { what: 'visitors see busy' });
+    const busy = await waitFor('visitors see busy', async () => {
+      const st = await s.status();
+      return st.status === 'busy' && st;
+    });
     assert.equal(busy.message, 'In a meeting');
     assert.ok(busy.back_at, 'back_at is set');
     await page.waitForSelector('#avatar[data-status=busy]');
@@ -102,7 +103,7 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
     await page.keyboard.press('ArrowDown');
     assert.equal(await page.evaluate(() => document.activeElement?.dataset.status), 'offline');
     await page.keyboard.press('Enter');
-    await eventually(async () => (await visitorStatus(site)).status === 'offline', { what: 'visitors see offline' });
+    await waitFor('visitors see offline', async () => (await s.status()).status === 'offline');
     await page.waitForSelector('#avatar[data-status=offline]');
 
     // Escape closes the menu and returns focus to the picture.
@@ -114,7 +115,7 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'avatar');
 
     await chooseStatus(page, 'online');
-    await eventually(async () => (await visitorStatus(site)).status === 'online', { what: 'visitors see online again' });
+    await waitFor('visitors see online again', async () => (await s.status()).status === 'online');
 
     // A reload signs in again from this tab's storage.
     await page.reload();
@@ -123,8 +124,9 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
 
 test('two consoles of one agent, desktop and phone, show every change at once', { timeout: 60_000 }, () =>
   scenario('two-devices', async ({ pages, open }) => {
-    const { site, owner } = await createSite();
-    const token = await createAgent(site, owner, 'giulia', 'Giulia Rossi');
+    const s = await createSite();
+    const { site, owner } = s;
+    const token = await s.agent('giulia', 'Giulia Rossi');
     const desktop = await signIn(await open(DESKTOP), site, token);
     const phone = await signIn(await open(PHONE), site, token);
     pages.push(desktop, phone);
@@ -157,21 +159,22 @@ test('two consoles of one agent, desktop and phone, show every change at once', 
 
 test('sign-out ends that device session at once', { timeout: 60_000 }, () =>
   scenario('sign-out', async ({ pages, open }) => {
-    const { site, owner } = await createSite();
-    const token = await createAgent(site, owner, 'marco', 'Marco');
+    const s = await createSite();
+    const { site, owner } = s;
+    const token = await s.agent('marco', 'Marco');
     const page = await signIn(await open(DESKTOP), site, token);
     pages.push(page);
     await page.waitForSelector('#conn[data-state=live]');
     // A status change over HTTP keeps a session of its own: it must end too.
     await chooseStatus(page, 'busy', { message: 'Back soon' });
-    await eventually(async () => (await visitorStatus(site)).status === 'busy', { what: 'visitors see busy' });
+    await waitFor('visitors see busy', async () => (await s.status()).status === 'busy');
 
     await page.click('#avatar');
     await page.click('#status-menu [data-action=sign-out]');
     await page.waitForSelector('form[data-action=signin]');
     const started = Date.now();
     // Grace is 120 s: offline within seconds means the session ended.
-    await eventually(async () => (await visitorStatus(site)).status === 'offline', { timeout: 5000, what: 'visitors see offline' });
+    await waitFor('visitors see offline', async () => (await s.status()).status === 'offline', 5000);
     assert.ok(Date.now() - started < 5000);
     const agents = await api('GET', `/v1/sites/${site}/agents`, owner);
     assert.equal(agents.body.agents.find((a) => a.id === 'marco').sessions, 0);
@@ -183,7 +186,8 @@ test('sign-out ends that device session at once', { timeout: 60_000 }, () =>
 
 test('the owner adds an agent and sees its token once, rotates it, and gets errors inline', { timeout: 60_000 }, () =>
   scenario('owner', async ({ pages, open }) => {
-    const { site, owner } = await createSite();
+    const s = await createSite();
+    const { site, owner } = s;
     await api('PUT', `/v1/sites/${site}/groups/support`, owner, { name: 'Support' });
     const page = await signIn(await open(DESKTOP), site, owner);
     pages.push(page);
@@ -259,10 +263,31 @@ test('the owner adds an agent and sees its token once, rotates it, and gets erro
     );
   }));
 
+test('what the owner types survives data arriving', { timeout: 60_000 }, () =>
+  scenario('typing', async ({ pages, open }) => {
+    const s = await createSite();
+    const { site, owner } = s;
+    await s.agent('ann', 'Ann Lee');
+    const ctx = await open(DESKTOP);
+    // A slow agents list: it arrives while the owner is already typing.
+    await ctx.route(/\/agents$/, async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
+    const page = await signIn(ctx, site, owner);
+    pages.push(page);
+    await page.waitForSelector('#agent-add');
+    await page.fill('#agent-add [name=name]', 'Half typed');
+    await page.waitForSelector('li.row[data-agent=ann]');
+    assert.equal(await page.inputValue('#agent-add [name=name]'), 'Half typed');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'name');
+  }));
+
 test('conversation messages from the socket fill the inbox; a background tab gets a title and a notification', { timeout: 60_000 }, () =>
   scenario('inbox', async ({ pages, open }) => {
-    const { site, owner } = await createSite();
-    const token = await createAgent(site, owner, 'ann', 'Ann Lee');
+    const s = await createSite();
+    const { site, owner } = s;
+    const token = await s.agent('ann', 'Ann Lee');
     const ctx = await open(DESKTOP);
     // Record notifications instead of showing them.
     await ctx.addInitScript(() => {
@@ -304,7 +329,7 @@ test('conversation messages from the socket fill the inbox; a background tab get
       document.dispatchEvent(new Event('visibilitychange'));
     });
     inject(frame('c2', { id: 'v2bbbb', name: null, email: null }, true, 2, 1, 'visitor', 'Hello?', 5));
-    await eventually(async () => (await page.title()).startsWith('(1) New message'), { what: 'the title to tell of it' });
+    await waitFor('the title to tell of it', async () => (await page.title()).startsWith('(1) New message'));
     const notes = await page.evaluate(() => window.__notifications);
     assert.deepEqual(notes, [{ title: 'New message from Visitor v2bb', body: 'Hello?' }]);
 
@@ -319,7 +344,7 @@ test('conversation messages from the socket fill the inbox; a background tab get
       Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
       document.dispatchEvent(new Event('visibilitychange'));
     });
-    await eventually(async () => (await page.title()) === 'Ann Lee · Presenza', { what: 'the plain title' });
+    await waitFor('the plain title', async () => (await page.title()) === 'Ann Lee · Presenza');
     await page.click('[data-action=open-conversation][data-id=c2]');
     await page.waitForSelector('.conversation-view h2 >> text=Visitor v2bb');
     assert.equal(await page.textContent('.messages .message p'), 'Hello?');

@@ -1,0 +1,612 @@
+//! Owner mode: the admin pages (agents, groups, working hours, settings,
+//! embed), each loaded when opened and saved form by form.
+
+use serde_json::{json, Value};
+
+use crate::api::{encode, ApiError, ApiResult};
+use crate::store::{Mode, NewToken, Page};
+use crate::wire::{self, AgentInfo, Group, HoursSpec, Settings};
+
+use super::hours::{apply_hours_op, hours_path, parse_hours, template_hours, HoursOp};
+use super::session::Ending;
+use super::Controller;
+use crate::view::Fresh;
+
+/// The owner's pages.
+#[derive(Debug)]
+pub enum OwnerMsg {
+    Route(Page),
+    AgentsLoaded(ApiResult<Vec<AgentInfo>>),
+    GroupsLoaded(ApiResult<Vec<Group>>),
+    SettingsLoaded(ApiResult<Settings>),
+    HoursLoaded {
+        scope: Option<String>,
+        result: ApiResult<Option<HoursSpec>>,
+    },
+    SaveAgent {
+        id: String,
+        name: String,
+        groups: Vec<String>,
+        create: bool,
+    },
+    AgentSaved {
+        form: String,
+        result: ApiResult<(AgentInfo, Option<String>)>,
+    },
+    RotateToken(String),
+    TokenRotated {
+        agent: String,
+        result: ApiResult<String>,
+    },
+    RevokeAgent(String),
+    AgentRevoked {
+        agent: String,
+        result: ApiResult<()>,
+    },
+    /// First click of a destructive action: ask for a second one.
+    Confirm(String),
+    DismissToken,
+    SaveGroup {
+        id: String,
+        name: String,
+        create: bool,
+    },
+    GroupSaved {
+        form: String,
+        result: ApiResult<()>,
+    },
+    DeleteGroup(String),
+    GroupDeleted {
+        id: String,
+        result: ApiResult<()>,
+    },
+    HoursScope(Option<String>),
+    HoursEdit {
+        draft: HoursSpec,
+        op: HoursOp,
+    },
+    SaveHours(HoursSpec),
+    ClearHours,
+    HoursSaved {
+        scope: Option<String>,
+        cleared: bool,
+        result: ApiResult<Option<HoursSpec>>,
+    },
+    SaveSettings(Settings),
+    SettingsSaved(ApiResult<Settings>),
+    EmbedGroup(Option<String>),
+}
+
+impl Controller {
+    /// Handles an owner-mode message.
+    pub(super) fn owner(&mut self, msg: OwnerMsg) {
+        match msg {
+            OwnerMsg::Route(page) => self.route(page),
+            OwnerMsg::AgentsLoaded(result) => {
+                match result {
+                    Ok(agents) => self.store.owner.agents = Some(agents),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::GroupsLoaded(result) => {
+                match result {
+                    Ok(groups) => self.store.owner.groups = Some(groups),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+            OwnerMsg::SettingsLoaded(result) => {
+                match result {
+                    Ok(settings) => self.store.owner.settings = Some(settings),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+            OwnerMsg::HoursLoaded { scope, result } => {
+                if scope != self.store.owner.hours.scope {
+                    return; // the owner switched scope meanwhile
+                }
+                let hours = &mut self.store.owner.hours;
+                match result {
+                    Ok(spec) => {
+                        hours.loaded = true;
+                        hours.stored = spec.is_some();
+                        hours.draft = spec.unwrap_or_else(template_hours);
+                    }
+                    Err(e) => self.owner_error("hours", e),
+                }
+                // New data for the scope: draw the form from it.
+                self.render_page_if(Page::Hours, Fresh::Form("hours"));
+            }
+            OwnerMsg::SaveAgent {
+                id,
+                name,
+                groups,
+                create,
+            } => self.save_agent(id, name, groups, create),
+            OwnerMsg::AgentSaved { form, result } => match result {
+                Ok((agent, token)) => {
+                    if let Some(token) = token {
+                        self.store.owner.new_token = Some(NewToken {
+                            agent: agent.display_name().to_owned(),
+                            token,
+                        });
+                        self.store.owner.note = None;
+                    } else {
+                        self.store.note(&form, "Saved.", false);
+                    }
+                    let agents = self.store.owner.agents.get_or_insert_with(Vec::new);
+                    match agents.iter_mut().find(|a| a.id == agent.id) {
+                        Some(a) => {
+                            *a = AgentInfo {
+                                token: None,
+                                ..agent
+                            }
+                        }
+                        None => agents.push(AgentInfo {
+                            token: None,
+                            ..agent
+                        }),
+                    }
+                    self.render_page_if(Page::Agents, Fresh::Form(&form));
+                    self.view.focus_new_token();
+                }
+                Err(e) => {
+                    self.owner_error(&form, e);
+                    self.render_page_if(Page::Agents, Fresh::Keep);
+                }
+            },
+            OwnerMsg::RotateToken(agent) => {
+                self.store.owner.confirm = None;
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let path = format!("/agents/{}/token", encode(&agent));
+                        let result = api.post(&path, None).await.and_then(|v| {
+                            token_of(&v)
+                                .ok_or_else(|| ApiError::bad_answer("no token in the answer"))
+                        });
+                        OwnerMsg::TokenRotated { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::TokenRotated { agent, result } => {
+                match result {
+                    Ok(token) => {
+                        let name = self.agent_name(&agent);
+                        self.store.owner.new_token = Some(NewToken { agent: name, token });
+                        self.store.owner.note = None;
+                    }
+                    Err(e) => self.owner_error(&format!("agent-save:{agent}"), e),
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+                self.view.focus_new_token();
+            }
+            OwnerMsg::RevokeAgent(agent) => {
+                self.store.owner.confirm = None;
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let result = api
+                            .delete(&format!("/agents/{}", encode(&agent)))
+                            .await
+                            .map(drop);
+                        OwnerMsg::AgentRevoked { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::AgentRevoked { agent, result } => {
+                match result {
+                    Ok(()) => {
+                        if let Some(agents) = self.store.owner.agents.as_mut() {
+                            agents.retain(|a| a.id != agent);
+                        }
+                        self.store
+                            .note("agent-add", format!("Agent “{agent}” revoked."), false);
+                    }
+                    Err(e) => self.owner_error(&format!("agent-save:{agent}"), e),
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::Confirm(key) => {
+                self.store.owner.confirm = Some(key);
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+            OwnerMsg::DismissToken => {
+                self.store.owner.new_token = None;
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+            OwnerMsg::SaveGroup { id, name, create } => self.save_group(id, name, create),
+            OwnerMsg::GroupSaved { form, result } => match result {
+                Ok(()) => {
+                    self.store.note(&form, "Saved.", false);
+                    self.load_groups();
+                    self.view.render_page(&self.store, Fresh::Form(&form));
+                }
+                Err(e) => {
+                    self.owner_error(&form, e);
+                    self.view.render_page(&self.store, Fresh::Keep);
+                }
+            },
+            OwnerMsg::DeleteGroup(id) => {
+                self.store.owner.confirm = None;
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let result = api
+                            .delete(&format!("/groups/{}", encode(&id)))
+                            .await
+                            .map(drop);
+                        OwnerMsg::GroupDeleted { id, result }
+                    });
+                }
+            }
+            OwnerMsg::GroupDeleted { id, result } => {
+                match result {
+                    Ok(()) => {
+                        if let Some(groups) = self.store.owner.groups.as_mut() {
+                            groups.retain(|g| g.id != id);
+                        }
+                        self.store
+                            .note("group-add", format!("Group “{id}” deleted."), false);
+                    }
+                    Err(e) => self.owner_error(&format!("group-save:{id}"), e),
+                }
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+            OwnerMsg::HoursScope(scope) => {
+                self.store.owner.hours.scope = scope;
+                self.store.owner.note = None;
+                self.store.owner.confirm = None;
+                self.load_hours();
+                self.render_page_if(Page::Hours, Fresh::Form("hours"));
+            }
+            OwnerMsg::HoursEdit { draft, op } => {
+                // The draft holds what was typed; rows moved, so the form
+                // is drawn from it alone.
+                self.store.owner.hours.draft = apply_hours_op(draft, op);
+                self.render_page_if(Page::Hours, Fresh::Form("hours"));
+            }
+            OwnerMsg::SaveHours(spec) => {
+                self.store.owner.hours.draft = spec.clone();
+                let scope = self.store.owner.hours.scope.clone();
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let result = api
+                            .put(&hours_path(scope.as_deref()), &json!(spec))
+                            .await
+                            .map(|v| parse_hours(v).or(Some(spec)));
+                        OwnerMsg::HoursSaved {
+                            scope,
+                            cleared: false,
+                            result,
+                        }
+                    });
+                }
+            }
+            OwnerMsg::ClearHours => {
+                self.store.owner.confirm = None;
+                let scope = self.store.owner.hours.scope.clone();
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let result = api
+                            .delete(&hours_path(scope.as_deref()))
+                            .await
+                            .map(|_| None);
+                        OwnerMsg::HoursSaved {
+                            scope,
+                            cleared: true,
+                            result,
+                        }
+                    });
+                }
+            }
+            OwnerMsg::HoursSaved {
+                scope,
+                cleared,
+                result,
+            } => {
+                if scope == self.store.owner.hours.scope {
+                    match result {
+                        Ok(spec) => {
+                            let hours = &mut self.store.owner.hours;
+                            hours.stored = !cleared;
+                            if let Some(spec) = spec {
+                                hours.draft = spec;
+                            }
+                            let text = if cleared {
+                                "Working hours removed."
+                            } else {
+                                "Working hours saved."
+                            };
+                            self.store.note("hours", text, false);
+                            // "(own hours)" in the scope list.
+                            self.load_groups();
+                            self.render_page_if(Page::Hours, Fresh::Form("hours"));
+                        }
+                        Err(e) => {
+                            self.owner_error("hours", e);
+                            self.render_page_if(Page::Hours, Fresh::Keep);
+                        }
+                    }
+                }
+            }
+            OwnerMsg::SaveSettings(settings) => {
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let result = api.put("/settings", &json!(settings)).await.and_then(|v| {
+                            if v.is_null() {
+                                Ok(settings)
+                            } else {
+                                wire::object(v, "settings").map_err(ApiError::bad_answer)
+                            }
+                        });
+                        OwnerMsg::SettingsSaved(result)
+                    });
+                }
+            }
+            OwnerMsg::SettingsSaved(result) => match result {
+                Ok(settings) => {
+                    self.store.owner.settings = Some(settings);
+                    self.store.note("settings", "Settings saved.", false);
+                    self.view.render_page(&self.store, Fresh::Form("settings"));
+                }
+                Err(e) => {
+                    self.owner_error("settings", e);
+                    self.view.render_page(&self.store, Fresh::Keep);
+                }
+            },
+            OwnerMsg::EmbedGroup(group) => {
+                self.store.owner.embed_group = group;
+                self.view.render_page(&self.store, Fresh::Keep);
+            }
+        }
+    }
+
+    pub(super) fn route(&mut self, page: Page) {
+        if self.store.mode != Some(Mode::Owner) {
+            return;
+        }
+        let owner = &mut self.store.owner;
+        owner.page = page;
+        owner.note = None;
+        owner.confirm = None;
+        owner.new_token = None;
+        self.view.render_page(&self.store, Fresh::All);
+        match page {
+            Page::Agents => {
+                self.load_groups();
+                self.load_agents();
+            }
+            Page::Groups => self.load_groups(),
+            Page::Hours => {
+                self.load_groups();
+                self.load_hours();
+            }
+            Page::Settings => self.load_settings(),
+            Page::Embed => {
+                self.load_groups();
+                self.load_settings();
+            }
+        }
+    }
+
+    fn render_page_if(&self, page: Page, fresh: Fresh) {
+        if self.store.owner.page == page {
+            self.view.render_page(&self.store, fresh);
+        }
+    }
+
+    fn owner_error(&mut self, form: &str, e: ApiError) {
+        if e.is_auth() && e.status == 401 {
+            return self.sign_out(
+                Ending::Local,
+                Some("The owner key is no longer valid. Sign in again."),
+            );
+        }
+        self.store.note(form, e.message, true);
+    }
+
+    fn agent_name(&self, id: &str) -> String {
+        self.store
+            .owner
+            .agents
+            .iter()
+            .flatten()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_owned(), |a| a.display_name().to_owned())
+    }
+
+    fn load_agents(&self) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let result = api
+                .get("/agents")
+                .await
+                .and_then(|v| wire::list(v, "agents").map_err(ApiError::bad_answer));
+            OwnerMsg::AgentsLoaded(result)
+        });
+    }
+
+    fn load_groups(&self) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let result = api
+                .get("/groups")
+                .await
+                .and_then(|v| wire::list(v, "groups").map_err(ApiError::bad_answer));
+            OwnerMsg::GroupsLoaded(result)
+        });
+    }
+
+    fn load_settings(&self) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let result = api
+                .get("/settings")
+                .await
+                .and_then(|v| wire::object(v, "settings").map_err(ApiError::bad_answer));
+            OwnerMsg::SettingsLoaded(result)
+        });
+    }
+
+    fn load_hours(&mut self) {
+        let scope = self.store.owner.hours.scope.clone();
+        self.store.owner.hours.loaded = false;
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let result = match api.get(&hours_path(scope.as_deref())).await {
+                Ok(v) => Ok(parse_hours(v)),
+                // No hours stored for this scope.
+                Err(e) if e.code == "no_working_hours" => Ok(None),
+                Err(e) => Err(e),
+            };
+            OwnerMsg::HoursLoaded { scope, result }
+        });
+    }
+
+    fn save_agent(&mut self, id: String, name: String, groups: Vec<String>, create: bool) {
+        let name = name.trim().to_owned();
+        let id = match id.trim() {
+            "" => slug(&name),
+            id => id.to_owned(),
+        };
+        let form = if create {
+            "agent-add".to_owned()
+        } else {
+            format!("agent-save:{id}")
+        };
+        if id.is_empty() {
+            self.store.note(&form, "Give the agent a name.", true);
+            return self.view.render_page(&self.store, Fresh::Keep);
+        }
+        if create && self.store.owner.agents.iter().flatten().any(|a| a.id == id) {
+            self.store.note(
+                &form,
+                format!("An agent with the id “{id}” already exists."),
+                true,
+            );
+            return self.view.render_page(&self.store, Fresh::Keep);
+        }
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let body = json!({ "name": if name.is_empty() { id.clone() } else { name }, "groups": groups });
+            let result = api
+                .put(&format!("/agents/{}", encode(&id)), &body)
+                .await
+                .and_then(|v| {
+                    let token = token_of(&v);
+                    let agent: AgentInfo = wire::object(v, "agent").map_err(ApiError::bad_answer)?;
+                    Ok((agent, token))
+                });
+            OwnerMsg::AgentSaved { form, result }
+        });
+        self.store.owner.note = None;
+    }
+
+    fn save_group(&mut self, id: String, name: String, create: bool) {
+        let name = name.trim().to_owned();
+        let id = match id.trim() {
+            "" => slug(&name),
+            id => id.to_owned(),
+        };
+        let form = if create {
+            "group-add".to_owned()
+        } else {
+            format!("group-save:{id}")
+        };
+        if id.is_empty() {
+            self.store.note(&form, "Give the group a name.", true);
+            return self.view.render_page(&self.store, Fresh::Keep);
+        }
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let body = json!({ "name": if name.is_empty() { id.clone() } else { name } });
+            let result = api
+                .put(&format!("/groups/{}", encode(&id)), &body)
+                .await
+                .map(drop);
+            OwnerMsg::GroupSaved { form, result }
+        });
+    }
+}
+
+/// The `token` of a created agent or a rotation, top-level or inside `agent`.
+fn token_of(v: &Value) -> Option<String> {
+    v.get("token")
+        .or_else(|| v.get("agent").and_then(|a| a.get("token")))
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+}
+
+/// An id the edge accepts from a display name: "Zoë Müller" → "zoe-muller".
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        let plain = fold_latin(c);
+        if !plain.is_empty() {
+            out.push_str(plain);
+        } else if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    let out: String = out.chars().take(40).collect();
+    out.trim_end_matches('-').to_owned()
+}
+
+/// The plain letters of the accented Latin letters of the languages the
+/// product serves; "" for anything else.
+fn fold_latin(c: char) -> &'static str {
+    const TABLE: [(&str, &str); 19] = [
+        ("àáâãäåāăą", "a"),
+        ("çćĉċč", "c"),
+        ("ďđ", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşš", "s"),
+        ("ţťŧ", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("ß", "ss"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("þ", "th"),
+    ];
+    TABLE
+        .iter()
+        .find(|(from, _)| from.contains(c))
+        .map_or("", |(_, to)| to)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        assert_eq!(slug("  Ann Lee "), "ann-lee");
+        assert_eq!(slug("Zoë / Support!"), "zoe-support");
+        assert_eq!(slug("Šárka Dvořáková"), "sarka-dvorakova");
+        assert_eq!(slug("Łukasz Żółć"), "lukasz-zolc");
+        assert_eq!(slug("!!"), "");
+    }
+
+    #[test]
+    fn tokens_in_answers() {
+        assert_eq!(
+            token_of(&json!({"agent": {"id": "a", "token": "t"}})),
+            Some("t".into())
+        );
+        assert_eq!(
+            token_of(&json!({"id": "a", "token": "u"})),
+            Some("u".into())
+        );
+        assert_eq!(token_of(&json!({"id": "a"})), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Signing in with an agent token or the owner key, and out again.
+
+use crate::api::{encode, Api, ApiError, ApiResult};
+use crate::store::{persist, Conn, Mode, Page};
+use crate::wire::{self, AgentInfo};
+
+use super::Controller;
+
+/// Signing in and out.
+#[derive(Debug)]
+pub enum SessionMsg {
+    Start,
+    ChooseSite(String),
+    SignIn(String),
+    SignedIn {
+        token: String,
+        result: ApiResult<(Mode, Option<AgentInfo>)>,
+    },
+    SignOut,
+    /// Another tab of this browser signed this agent's device out.
+    SignedOutElsewhere(String),
+}
+
+/// How far a sign-out reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ending {
+    /// The agent signed out here: end this browser's sessions at the edge
+    /// at once and tell the other tabs.
+    Device,
+    /// Another tab of this browser signed out: end this tab's socket
+    /// session at the edge too (same device), without telling again.
+    Tab,
+    /// The edge already ended it (revoked, signed out): only forget.
+    Local,
+}
+
+impl Controller {
+    /// Handles a session message.
+    pub(super) fn session(&mut self, msg: SessionMsg) {
+        match msg {
+            SessionMsg::Start => self.start(),
+            SessionMsg::ChooseSite(site) => {
+                let site = site.trim();
+                if !site.is_empty() {
+                    if let Some(location) = web_sys::window().map(|w| w.location()) {
+                        let _ = location.set_search(&format!("site={}", encode(site)));
+                    }
+                }
+            }
+            SessionMsg::SignIn(token) => self.sign_in(token.trim().to_owned()),
+            SessionMsg::SignedIn { token, result } => self.signed_in(token, result),
+            SessionMsg::SignOut => self.sign_out(Ending::Device, None),
+            SessionMsg::SignedOutElsewhere(agent) => {
+                let mine = self.store.mode == Some(Mode::Agent)
+                    && self.store.me.as_ref().is_some_and(|me| me.id == agent);
+                if mine {
+                    self.sign_out(Ending::Tab, Some("You signed out in another tab."));
+                }
+            }
+        }
+    }
+
+    fn start(&mut self) {
+        let Some(site) = self.store.site.clone() else {
+            self.view.render(&self.store);
+            return;
+        };
+        match persist::token(&site) {
+            Some(token) => self.sign_in(token),
+            None => self.view.render(&self.store),
+        }
+    }
+
+    fn sign_in(&mut self, token: String) {
+        let Some(site) = self.store.site.clone() else {
+            return;
+        };
+        if token.is_empty() {
+            self.store.signin_error =
+                Some("Paste your agent token or the site's owner key.".into());
+            self.view.render(&self.store);
+            return;
+        }
+        self.store.signing_in = true;
+        self.store.signin_error = None;
+        self.store.signin_notice = None;
+        self.view.render(&self.store);
+        let device = persist::device_id(&site);
+        let origin = self.store.origin.clone();
+        self.spawn(async move {
+            let result = detect_mode(&origin, &site, &token, &device).await;
+            SessionMsg::SignedIn { token, result }
+        });
+    }
+
+    fn signed_in(&mut self, token: String, result: ApiResult<(Mode, Option<AgentInfo>)>) {
+        self.store.signing_in = false;
+        let site = self.store.site().to_owned();
+        match result {
+            Ok((mode, me)) => {
+                persist::save_token(&site, &token);
+                self.store.token = Some(token.clone());
+                self.store.mode = Some(mode);
+                match mode {
+                    Mode::Agent => {
+                        let device = persist::device_id(&site);
+                        self.api = Some(Api::new(
+                            &self.store.origin,
+                            &site,
+                            &token,
+                            Some(device.clone()),
+                        ));
+                        self.device = Some(device);
+                        self.store.me = me;
+                        self.store.conn = Conn::Connecting;
+                        self.view.render(&self.store);
+                        self.connect();
+                    }
+                    Mode::Owner => {
+                        self.api = Some(Api::new(&self.store.origin, &site, &token, None));
+                        let page = Page::from_hash(&self.view.hash());
+                        self.view.render(&self.store);
+                        self.route(page);
+                    }
+                }
+            }
+            Err(e) => {
+                if e.is_auth() {
+                    persist::forget_token(&site);
+                }
+                self.store.signin_error = Some(e.message);
+                self.view.render(&self.store);
+            }
+        }
+    }
+
+    /// Back to the sign-in screen; `ending` says what else ends with it.
+    pub(super) fn sign_out(&mut self, ending: Ending, notice: Option<&str>) {
+        let site = self.store.site().to_owned();
+        if ending != Ending::Local && self.store.mode == Some(Mode::Agent) {
+            // The socket's session ends over the socket (at once, after
+            // anything it sent before); the HTTP session this device's
+            // status calls and heartbeats kept (X-Presenza-Session) ends
+            // over HTTP, sent even if the page is closing.
+            if let Some(live) = &self.live {
+                live.send(r#"{"type":"sign_out"}"#);
+            }
+            if let Some(api) = &self.api {
+                api.send_beacon("POST", "/agents/me/sign-out");
+            }
+            if let (Ending::Device, Some(me)) = (ending, &self.store.me) {
+                persist::announce_sign_out(&site, &me.id);
+            }
+        }
+        if let Some(live) = self.live.take() {
+            live.stop();
+        }
+        self.heartbeat = None;
+        self.api = None;
+        self.device = None;
+        persist::forget_token(&site);
+        self.store.sign_out();
+        self.store.signin_notice = notice.map(str::to_owned);
+        self.view.render(&self.store);
+        self.view.render_title(&self.store);
+    }
+}
+
+/// Agent token or owner key? Asks `agents/me` (an agent's only door), then
+/// `settings` (owner only). Owner keys start with "pzo_": asking for the
+/// settings first spares them a refused call.
+async fn detect_mode(
+    origin: &str,
+    site: &str,
+    token: &str,
+    device: &str,
+) -> ApiResult<(Mode, Option<AgentInfo>)> {
+    if token.starts_with("pzo_")
+        && Api::new(origin, site, token, None)
+            .get("/settings")
+            .await
+            .is_ok()
+    {
+        return Ok((Mode::Owner, None));
+    }
+    let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
+    let agent_error = match agent_api.get("/agents/me").await {
+        Ok(v) => {
+            let me = wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)?;
+            return Ok((Mode::Agent, Some(me)));
+        }
+        Err(e) if e.status == 0 || e.status >= 500 => return Err(e),
+        Err(e) => e,
+    };
+    let owner_api = Api::new(origin, site, token, None);
+    match owner_api.get("/settings").await {
+        Ok(_) => Ok((Mode::Owner, None)),
+        Err(e) if e.is_auth() => Err(ApiError {
+            message: format!(
+                "This is neither an agent token nor the owner key of site “{site}” ({}).",
+                agent_error.message.trim_end_matches('.')
+            ),
+            ..agent_error
+        }),
+        Err(e) => Err(e),
+    }
+}

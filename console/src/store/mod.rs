@@ -1,0 +1,218 @@
+//! Everything the console knows, in one place. The controller changes it;
+//! the views only read it. Nothing here talks to the network.
+
+pub mod inbox;
+pub mod persist;
+
+use std::collections::BTreeMap;
+
+use crate::wire::{AgentInfo, Audience, Group, HoursSpec, Settings};
+use inbox::Inbox;
+
+/// What the signed-in token is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// An agent token: status, audience and the inbox.
+    Agent,
+    /// The site owner's key: the admin pages.
+    Owner,
+}
+
+/// The state of the device socket, as the agent should see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Conn {
+    Connecting,
+    Live,
+    /// Lost; the next attempt is at this `Date.now()`.
+    Retrying(f64),
+}
+
+/// The admin pages (owner mode), addressed by the URL hash.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Page {
+    Agents,
+    Groups,
+    Hours,
+    Settings,
+    Embed,
+}
+
+impl Page {
+    pub const ALL: [Page; 5] = [
+        Page::Agents,
+        Page::Groups,
+        Page::Hours,
+        Page::Settings,
+        Page::Embed,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Page::Agents => "agents",
+            Page::Groups => "groups",
+            Page::Hours => "hours",
+            Page::Settings => "settings",
+            Page::Embed => "embed",
+        }
+    }
+
+    /// The tab's label (short, so that all tabs fit a phone).
+    pub fn tab(self) -> &'static str {
+        match self {
+            Page::Hours => "Hours",
+            other => other.title(),
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Page::Agents => "Agents",
+            Page::Groups => "Groups",
+            Page::Hours => "Working hours",
+            Page::Settings => "Settings",
+            Page::Embed => "Embed",
+        }
+    }
+
+    pub fn from_hash(hash: &str) -> Page {
+        let slug = hash.trim_start_matches('#');
+        Page::ALL
+            .into_iter()
+            .find(|p| p.slug() == slug)
+            .unwrap_or(Page::Agents)
+    }
+}
+
+/// A token shown once, right after it was made.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewToken {
+    pub agent: String,
+    pub token: String,
+}
+
+/// A message shown next to the form it is about (`form` is the form key the
+/// views use, e.g. "agent-add", "agent:ann", "hours", "settings").
+#[derive(Clone, Debug, PartialEq)]
+pub struct Note {
+    pub form: String,
+    pub text: String,
+    pub error: bool,
+}
+
+/// The working-hours editor of one scope.
+#[derive(Clone, Debug, Default)]
+pub struct HoursEditor {
+    /// None: the site's default hours; Some(g): group g's own hours.
+    pub scope: Option<String>,
+    pub loaded: bool,
+    /// Whether the scope has hours stored at the edge (else: always open,
+    /// or the site's hours for a group).
+    pub stored: bool,
+    pub draft: HoursSpec,
+}
+
+/// The owner's data, loaded per page.
+#[derive(Debug)]
+pub struct Owner {
+    pub page: Page,
+    pub agents: Option<Vec<AgentInfo>>,
+    pub groups: Option<Vec<Group>>,
+    pub settings: Option<Settings>,
+    pub hours: HoursEditor,
+    pub new_token: Option<NewToken>,
+    /// A destructive action waiting for its second click ("revoke:ann").
+    pub confirm: Option<String>,
+    pub note: Option<Note>,
+    /// The group the embed snippet is for.
+    pub embed_group: Option<String>,
+}
+
+impl Default for Owner {
+    fn default() -> Self {
+        Owner {
+            page: Page::Agents,
+            agents: None,
+            groups: None,
+            settings: None,
+            hours: HoursEditor::default(),
+            new_token: None,
+            confirm: None,
+            note: None,
+            embed_group: None,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Store {
+    /// From `?site=`; None shows the site picker.
+    pub site: Option<String>,
+    /// `https://host`, where the API and the widget are served.
+    pub origin: String,
+    pub token: Option<String>,
+    pub mode: Option<Mode>,
+    pub signing_in: bool,
+    pub signin_error: Option<String>,
+    /// Why the agent is back at the sign-in screen ("signed out in another tab").
+    pub signin_notice: Option<String>,
+
+    // Agent mode.
+    pub me: Option<AgentInfo>,
+    pub conn: Conn,
+    pub grace_secs: Option<u32>,
+    pub ping_secs: u32,
+    pub site_audience: Option<Audience>,
+    pub group_audience: BTreeMap<String, Audience>,
+    pub menu_open: bool,
+    pub status_error: Option<String>,
+    pub inbox: Inbox,
+    /// Visitor messages that arrived while the tab was hidden.
+    pub unseen: u32,
+
+    // Owner mode.
+    pub owner: Owner,
+}
+
+impl Store {
+    pub fn new(site: Option<String>, origin: String) -> Self {
+        Store {
+            site,
+            origin,
+            token: None,
+            mode: None,
+            signing_in: false,
+            signin_error: None,
+            signin_notice: None,
+            me: None,
+            conn: Conn::Connecting,
+            grace_secs: None,
+            ping_secs: 30,
+            site_audience: None,
+            group_audience: BTreeMap::new(),
+            menu_open: false,
+            status_error: None,
+            inbox: Inbox::default(),
+            unseen: 0,
+            owner: Owner::default(),
+        }
+    }
+
+    pub fn site(&self) -> &str {
+        self.site.as_deref().unwrap_or("")
+    }
+
+    /// Back to the sign-in screen, forgetting everything the token gave.
+    pub fn sign_out(&mut self) {
+        let site = self.site.take();
+        let origin = std::mem::take(&mut self.origin);
+        *self = Store::new(site, origin);
+    }
+
+    pub fn note(&mut self, form: &str, text: impl Into<String>, error: bool) {
+        self.owner.note = Some(Note {
+            form: form.to_owned(),
+            text: text.into(),
+            error,
+        });
+    }
+}

@@ -1,0 +1,358 @@
+//! Agent mode: the top bar with the agent's picture (top-left, as agents of
+//! the product we replace expect), the status menu it opens, what visitors
+//! see, and the connection state.
+
+use presenza_rules::Status;
+
+use super::dom::{by_id, el, find, find_all, focus, replace};
+use super::{dot, status_label};
+use crate::clock;
+use crate::store::{Conn, Store};
+use crate::wire::{AgentInfo, Audience};
+
+pub fn shell(_store: &Store) -> web_sys::Element {
+    el("div")
+        .class("shell")
+        .class("agent-shell")
+        .child(
+            el("header")
+                .class("topbar")
+                .child(
+                    el("div")
+                        .class("me")
+                        .child(
+                            el("button")
+                                .attr("id", "avatar")
+                                .class("avatar")
+                                .attr("type", "button")
+                                .action("avatar")
+                                .attr("aria-haspopup", "menu")
+                                .attr("aria-expanded", "false")
+                                .attr("aria-controls", "status-menu")
+                                .child(el("span").class("initials").attr("aria-hidden", "true"))
+                                .child(dot(Status::Offline)),
+                        )
+                        .child(
+                            el("div")
+                                .class("me-text")
+                                .child(el("span").attr("id", "me-name").class("me-name"))
+                                .child(el("span").attr("id", "me-status").class("me-status")),
+                        )
+                        .child(menu()),
+                )
+                .child(
+                    el("div")
+                        .attr("id", "audience")
+                        .class("audience")
+                        .attr("aria-live", "polite"),
+                )
+                .child(
+                    el("span")
+                        .attr("id", "conn")
+                        .class("conn")
+                        .attr("role", "status"),
+                ),
+        )
+        .child(
+            el("main")
+                .attr("id", "main")
+                .class("main")
+                .child(el("section").attr("id", "inbox").class("inbox")),
+        )
+        .build()
+}
+
+fn menu_item(status: Status) -> web_sys::Element {
+    el("button")
+        .attr("type", "button")
+        .class("menuitem")
+        .attr("role", "menuitemradio")
+        .attr("aria-checked", "false")
+        .attr("tabindex", "-1")
+        .action("status")
+        .data("status", status.as_str())
+        .child(dot(status))
+        .child(el("span").text(&status_label(status)))
+        .build()
+}
+
+/// The status menu: Online / Busy (message + return time) / Offline /
+/// Sign out. Built once per sign-in; only its state changes afterwards, so
+/// typed text survives live updates.
+fn menu() -> web_sys::Element {
+    el("div")
+        .attr("id", "status-menu")
+        .class("menu")
+        .attr("role", "menu")
+        .attr("aria-label", "Your status")
+        .flag("hidden", true)
+        .child(menu_item(Status::Online))
+        .child(menu_item(Status::Busy))
+        .child(
+            el("div")
+                .class("busy-fields")
+                .attr("role", "group")
+                .attr("aria-label", "Busy details")
+                .child(
+                    el("label").text("Message").child(
+                        el("input")
+                            .attr("name", "busy-message")
+                            .attr("maxlength", "200")
+                            .attr("placeholder", "e.g. In a meeting"),
+                    ),
+                )
+                .child(
+                    el("label")
+                        .text("Back at")
+                        .child(el("input").attr("name", "busy-back").attr("type", "time")),
+                ),
+        )
+        .child(menu_item(Status::Offline))
+        .child(el("div").class("separator").attr("role", "separator"))
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("menuitem")
+                .class("sign-out")
+                .attr("role", "menuitem")
+                .attr("tabindex", "-1")
+                .action("sign-out")
+                .text("Sign out"),
+        )
+        .child(
+            el("p")
+                .attr("id", "status-error")
+                .class("error")
+                .attr("role", "alert"),
+        )
+        .build()
+}
+
+/// "Busy · In a meeting · back 14:30".
+fn status_line(agent: &AgentInfo) -> String {
+    let status = agent.chosen();
+    let mut line = status_label(status);
+    if status == Status::Busy {
+        if let Some(m) = agent.message.as_deref().filter(|m| !m.trim().is_empty()) {
+            line.push_str(" · ");
+            line.push_str(m);
+        }
+        if let Some(at) = agent.back_at {
+            line.push_str(" · back ");
+            line.push_str(&clock::when(at, clock::now()));
+        }
+    }
+    line
+}
+
+fn initials(name: &str) -> String {
+    let words: Vec<&str> = name.split_whitespace().collect();
+    let first = |w: &str| {
+        w.chars()
+            .next()
+            .map(|c| c.to_uppercase().collect::<String>())
+    };
+    match words.as_slice() {
+        [] => "?".into(),
+        [one] => first(one).unwrap_or_default(),
+        [a, .., b] => format!(
+            "{}{}",
+            first(a).unwrap_or_default(),
+            first(b).unwrap_or_default()
+        ),
+    }
+}
+
+/// A stable colour per name (FNV-1a hash → hue), dark enough for white text.
+pub fn avatar_colour(name: &str) -> String {
+    let hash = name.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    format!("hsl({}, 55%, 40%)", hash % 360)
+}
+
+pub fn render_me(store: &Store) {
+    let Some(me) = &store.me else { return };
+    let status = me.chosen();
+    let name = me.display_name();
+    let line = status_line(me);
+    if let Some(avatar) = by_id("avatar") {
+        if let Some(i) = find(&avatar, ".initials") {
+            i.set_text_content(Some(&initials(name)));
+        }
+        if let Some(d) = find(&avatar, ".dot") {
+            let _ = d.set_attribute("data-status", status.as_str());
+        }
+        let _ = avatar.set_attribute("style", &format!("background:{}", avatar_colour(name)));
+        let _ = avatar.set_attribute("aria-label", &format!("{name}: {line}. Change status"));
+        let _ = avatar.set_attribute("data-status", status.as_str());
+    }
+    if let Some(n) = by_id("me-name") {
+        n.set_text_content(Some(name));
+    }
+    if let Some(s) = by_id("me-status") {
+        s.set_text_content(Some(&line));
+        let _ = s.set_attribute("data-status", status.as_str());
+    }
+    if let Some(menu) = by_id("status-menu") {
+        for item in find_all(&menu, "[role=menuitemradio]") {
+            let on = item.get_attribute("data-status").as_deref() == Some(status.as_str());
+            let _ = item.set_attribute("aria-checked", if on { "true" } else { "false" });
+        }
+    }
+}
+
+pub fn render_menu(store: &Store, move_focus: bool) {
+    let (Some(menu), Some(avatar)) = (by_id("status-menu"), by_id("avatar")) else {
+        return;
+    };
+    let was_open = !menu.has_attribute("hidden");
+    if let Some(e) = by_id("status-error") {
+        e.set_text_content(store.status_error.as_deref());
+    }
+    if store.menu_open {
+        let _ = menu.remove_attribute("hidden");
+        let _ = avatar.set_attribute("aria-expanded", "true");
+        if !was_open {
+            status_pending(false);
+            // Start from the current busy details, so re-choosing Busy
+            // keeps them.
+            let me = store.me.as_ref();
+            let busy = me.is_some_and(|m| m.chosen() == Status::Busy);
+            let message = me
+                .and_then(|m| m.message.clone())
+                .filter(|_| busy)
+                .unwrap_or_default();
+            let back = me
+                .and_then(|m| m.back_at)
+                .filter(|_| busy)
+                .map(clock::hhmm)
+                .unwrap_or_default();
+            set_field(&menu, "busy-message", &message);
+            set_field(&menu, "busy-back", &back);
+            if move_focus {
+                let target =
+                    find(&menu, "[aria-checked=true]").or_else(|| find(&menu, "[role^=menuitem]"));
+                if let Some(t) = target {
+                    focus(&t);
+                }
+            }
+        }
+    } else {
+        let _ = menu.set_attribute("hidden", "");
+        let _ = avatar.set_attribute("aria-expanded", "false");
+        if was_open && move_focus {
+            focus(&avatar);
+        }
+    }
+}
+
+fn set_field(scope: &web_sys::Element, name: &str, value: &str) {
+    if let Some(input) = find(scope, &format!("[name=\"{name}\"]")) {
+        let _ = js_sys::Reflect::set(&input, &"value".into(), &value.into());
+    }
+}
+
+/// Marks the menu as waiting for the edge (no double submissions).
+pub fn status_pending(pending: bool) {
+    let Some(menu) = by_id("status-menu") else {
+        return;
+    };
+    let _ = menu.set_attribute("aria-busy", if pending { "true" } else { "false" });
+    for item in find_all(&menu, "[role=menuitemradio]") {
+        if pending {
+            let _ = item.set_attribute("disabled", "");
+        } else {
+            let _ = item.remove_attribute("disabled");
+        }
+    }
+}
+
+/// What the audience is told, in words: "Busy · In a meeting · back 14:30",
+/// "Offline · outside working hours · opens Mon 09:00".
+pub fn audience_detail(a: &Audience) -> String {
+    let now = clock::now();
+    let mut parts = Vec::new();
+    match a.reason.as_deref() {
+        Some("outside_hours") => {
+            parts.push("outside working hours".to_owned());
+            if let Some(at) = a.back_at {
+                parts.push(format!("opens {}", clock::when(at, now)));
+            }
+        }
+        Some("no_agents") => parts.push("no agent available".to_owned()),
+        _ => {
+            if let Some(m) = a.message.as_deref().filter(|m| !m.trim().is_empty()) {
+                parts.push(m.to_owned());
+            }
+            if let Some(at) = a.back_at {
+                parts.push(format!("back {}", clock::when(at, now)));
+            }
+        }
+    }
+    parts.join(" · ")
+}
+
+fn chip(key: &str, label: Option<&str>, a: &Audience) -> web_sys::Element {
+    let detail = audience_detail(a);
+    el("span")
+        .class("chip")
+        .attr("data-audience", key)
+        .attr("data-status", a.status.as_str())
+        .attr("title", &detail)
+        .child(dot(a.status))
+        .child_if(label.map(|l| el("span").class("chip-label").text(l)))
+        .child(
+            el("span")
+                .class("chip-status")
+                .text(&status_label(a.status)),
+        )
+        .child_if((!detail.is_empty()).then(|| el("span").class("chip-detail").text(&detail)))
+        .build()
+}
+
+pub fn render_audience(store: &Store) {
+    let Some(region) = by_id("audience") else {
+        return;
+    };
+    let grouped = !store.group_audience.is_empty();
+    let mut bar = el("div")
+        .class("audience-inner")
+        .child(el("span").class("audience-title").text("Visitors see:"));
+    if let Some(site) = &store.site_audience {
+        bar = bar.child(chip("site", grouped.then_some("Site"), site));
+    }
+    for (group, a) in &store.group_audience {
+        bar = bar.child(chip(&format!("group:{group}"), Some(group), a));
+    }
+    if store.site_audience.is_none() && !grouped {
+        bar = bar.child(el("span").class("muted").text("…"));
+    }
+    replace(&region, bar);
+}
+
+pub fn render_conn(store: &Store) {
+    let Some(region) = by_id("conn") else { return };
+    let (state, text) = match store.conn {
+        Conn::Connecting => ("connecting", "Connecting…"),
+        Conn::Live => ("live", "Live"),
+        Conn::Retrying(_) => ("retrying", "Reconnecting…"),
+    };
+    let _ = region.set_attribute("data-state", state);
+    region.set_text_content(Some(text));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_and_colours() {
+        assert_eq!(initials("ann lee"), "AL");
+        assert_eq!(initials("Zoë"), "Z");
+        assert_eq!(initials("Jean Paul Sartre"), "JS");
+        assert_eq!(initials("  "), "?");
+        assert_eq!(avatar_colour("Ann"), avatar_colour("Ann"));
+        assert_ne!(avatar_colour("Ann"), avatar_colour("Bob"));
+    }
+}

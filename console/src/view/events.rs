@@ -1,0 +1,340 @@
+//! One delegated listener per event type on the document turns what the
+//! user does into a [`Msg`]. Elements say what they mean with `data-action`
+//! (and data-* arguments); forms are read when submitted. Pure view chores
+//! (copying to the clipboard, menu arrow keys, adding an empty text row)
+//! are done here without a message.
+
+use presenza_rules::Status;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, Event, EventTarget, KeyboardEvent};
+
+use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
+use super::{hours, settings};
+use crate::app::Sender;
+use crate::controller::{AgentMsg, InboxMsg, Msg, OwnerMsg, SessionMsg};
+use crate::store::{persist, Page};
+
+fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
+    let callback = Closure::<dyn FnMut(Event)>::new(f);
+    let _ = target.add_event_listener_with_callback(name, callback.as_ref().unchecked_ref());
+    // Listeners live as long as the page.
+    callback.forget();
+}
+
+pub fn install(tx: Sender) {
+    let doc = document();
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let t = tx.clone();
+    listen(&doc, "click", move |e| on_click(&t, &e));
+    let t = tx.clone();
+    listen(&doc, "submit", move |e| on_submit(&t, &e));
+    let t = tx.clone();
+    listen(&doc, "change", move |e| on_change(&t, &e));
+    listen(&doc, "input", move |e| {
+        if let Some(input) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
+            if input.get_attribute("name").as_deref() == Some("accent") {
+                settings::colour_changed(&input);
+            }
+        }
+    });
+    let t = tx.clone();
+    listen(&doc, "keydown", move |e| {
+        if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+            on_key(&t, k);
+        }
+    });
+    let t = tx.clone();
+    listen(&doc, "focusout", move |e| {
+        // Tabbing out of the picture and its menu closes the menu.
+        if by_id("status-menu").is_none_or(|m| m.has_attribute("hidden")) {
+            return;
+        }
+        let next = e
+            .dyn_ref::<web_sys::FocusEvent>()
+            .and_then(|f| f.related_target())
+            .map(JsValue::from);
+        let inside = next.as_ref().and_then(|n| closest(n, ".me")).is_some();
+        if next.is_some() && !inside {
+            t.send(AgentMsg::CloseMenu {
+                focus_avatar: false,
+            });
+        }
+    });
+    let t = tx.clone();
+    listen(&doc, "visibilitychange", move |_| {
+        t.send(AgentMsg::Visibility {
+            hidden: document().hidden(),
+        })
+    });
+    let t = tx.clone();
+    listen(&window, "hashchange", move |_| {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        t.send(OwnerMsg::Route(Page::from_hash(&hash)));
+    });
+    let t = tx.clone();
+    listen(&window, "online", move |_| t.send(AgentMsg::Online));
+    listen(&window, "storage", move |e| {
+        let Some(e) = e.dyn_ref::<web_sys::StorageEvent>() else {
+            return;
+        };
+        let (Some(key), Some(value)) = (e.key(), e.new_value()) else {
+            return;
+        };
+        let site = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
+            .and_then(|p| p.get("site"))
+            .unwrap_or_default();
+        if key == persist::sign_out_key(site.trim()) {
+            tx.send(SessionMsg::SignedOutElsewhere(
+                persist::announced_agent(&value).to_owned(),
+            ));
+        }
+    });
+}
+
+fn data(el: &Element, name: &str) -> String {
+    el.get_attribute(&format!("data-{name}"))
+        .unwrap_or_default()
+}
+
+/// The busy details typed in the status menu.
+fn busy_fields() -> (String, String) {
+    match by_id("status-menu") {
+        Some(menu) => (field(&menu, "busy-message"), field(&menu, "busy-back")),
+        None => Default::default(),
+    }
+}
+
+fn on_click(tx: &Sender, e: &Event) {
+    let Some(target) = e.target().map(JsValue::from) else {
+        return;
+    };
+    // A click anywhere outside the picture and its menu closes the menu.
+    if by_id("status-menu").is_some_and(|m| !m.has_attribute("hidden"))
+        && closest(&target, ".me").is_none()
+    {
+        tx.send(AgentMsg::CloseMenu {
+            focus_avatar: false,
+        });
+    }
+    let Some(el) = closest(&target, "[data-action]") else {
+        return;
+    };
+    // Forms act on submit, selects on change.
+    if matches!(el.tag_name().as_str(), "FORM" | "SELECT") {
+        return;
+    }
+    let action = data(&el, "action");
+    let msg: Msg = match action.as_str() {
+        "avatar" => AgentMsg::ToggleMenu.into(),
+        "status" => {
+            let Some(status) = Status::parse(&data(&el, "status")) else {
+                return;
+            };
+            let (message, back_time) = busy_fields();
+            AgentMsg::SetStatus {
+                status,
+                message,
+                back_time,
+            }
+            .into()
+        }
+        "sign-out" => SessionMsg::SignOut.into(),
+        "open-conversation" => InboxMsg::OpenConversation(data(&el, "id")).into(),
+        "close-conversation" => InboxMsg::CloseConversation.into(),
+        "enable-notifications" => InboxMsg::EnableNotifications.into(),
+        "confirm" => OwnerMsg::Confirm(data(&el, "key")).into(),
+        "rotate" => OwnerMsg::RotateToken(data(&el, "id")).into(),
+        "revoke" => OwnerMsg::RevokeAgent(data(&el, "id")).into(),
+        "delete-group" => OwnerMsg::DeleteGroup(data(&el, "id")).into(),
+        "dismiss-token" => OwnerMsg::DismissToken.into(),
+        "hours-clear" => OwnerMsg::ClearHours.into(),
+        "copy" => return copy(&el),
+        "add-text" => return settings::add_text_row(),
+        a if a.starts_with("hours-") => {
+            let (Some(form), Some(op)) = (closest(&el, "form"), hours::op(a, &el)) else {
+                return;
+            };
+            OwnerMsg::HoursEdit {
+                draft: hours::read(&form),
+                op,
+            }
+            .into()
+        }
+        _ => return,
+    };
+    tx.send(msg);
+}
+
+fn on_submit(tx: &Sender, e: &Event) {
+    let Some(form) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let action = data(&form, "action");
+    if action.is_empty() {
+        return;
+    }
+    // Every form is handled here; none may navigate.
+    e.prevent_default();
+    let msg: Msg = match action.as_str() {
+        "choose-site" => SessionMsg::ChooseSite(field(&form, "site")).into(),
+        "signin" => SessionMsg::SignIn(field(&form, "token")).into(),
+        "agent-add" | "agent-save" => OwnerMsg::SaveAgent {
+            id: if action == "agent-add" {
+                field(&form, "id")
+            } else {
+                data(&form, "id")
+            },
+            name: field(&form, "name"),
+            groups: super::dom::checked_values(&form, "groups"),
+            create: action == "agent-add",
+        }
+        .into(),
+        "group-add" | "group-save" => OwnerMsg::SaveGroup {
+            id: if action == "group-add" {
+                field(&form, "id")
+            } else {
+                data(&form, "id")
+            },
+            name: field(&form, "name"),
+            create: action == "group-add",
+        }
+        .into(),
+        "hours" => OwnerMsg::SaveHours(hours::to_wire(hours::read(&form))).into(),
+        "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
+        "reply" => InboxMsg::Reply {
+            conversation: data(&form, "id"),
+            text: field(&form, "text"),
+        }
+        .into(),
+        _ => return,
+    };
+    tx.send(msg);
+}
+
+fn on_change(tx: &Sender, e: &Event) {
+    let Some(el) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) else {
+        return;
+    };
+    let value = value_of(&el);
+    let choice = (!value.is_empty()).then_some(value);
+    match data(&el, "action").as_str() {
+        "hours-scope" => tx.send(OwnerMsg::HoursScope(choice)),
+        "embed-group" => tx.send(OwnerMsg::EmbedGroup(choice)),
+        _ => {}
+    }
+}
+
+fn on_key(tx: &Sender, k: &KeyboardEvent) {
+    let Some(target) = k.target().map(JsValue::from) else {
+        return;
+    };
+    let menu = by_id("status-menu");
+    let open = menu.as_ref().is_some_and(|m| !m.has_attribute("hidden"));
+    let key = k.key();
+    let on_avatar = closest(&target, "#avatar").is_some();
+    if key == "Escape" && open {
+        k.prevent_default();
+        tx.send(AgentMsg::CloseMenu { focus_avatar: true });
+        return;
+    }
+    if on_avatar && !open && matches!(key.as_str(), "ArrowDown" | "ArrowUp") {
+        k.prevent_default();
+        tx.send(AgentMsg::ToggleMenu);
+        return;
+    }
+    let Some(menu) = menu.filter(|_| open) else {
+        return;
+    };
+    // Enter in the busy fields sets Busy with them.
+    if key == "Enter" && closest(&target, ".busy-fields").is_some() {
+        k.prevent_default();
+        let (message, back_time) = busy_fields();
+        tx.send(AgentMsg::SetStatus {
+            status: Status::Busy,
+            message,
+            back_time,
+        });
+        return;
+    }
+    // Arrow keys move between menu items (the WAI-ARIA menu pattern).
+    if closest(&target, "[role^=menuitem]").is_none() {
+        return;
+    }
+    let items: Vec<Element> = find_all(&menu, "[role^=menuitem]:not([disabled])");
+    if items.is_empty() {
+        return;
+    }
+    let current = items
+        .iter()
+        .position(|i| JsValue::from(i.clone()) == target)
+        .unwrap_or(0);
+    let next = match key.as_str() {
+        "ArrowDown" => (current + 1) % items.len(),
+        "ArrowUp" => (current + items.len() - 1) % items.len(),
+        "Home" => 0,
+        "End" => items.len() - 1,
+        _ => return,
+    };
+    k.prevent_default();
+    focus(&items[next]);
+}
+
+/// Copies the text of the element named by `data-copy`, then says so on
+/// the button for a moment.
+fn copy(button: &Element) {
+    let Some(source) = by_id(data(button, "copy").trim_start_matches('#')) else {
+        return;
+    };
+    let text = source.text_content().unwrap_or_default();
+    let label = button.text_content().unwrap_or_default();
+    let button = button.clone();
+    let done = move |ok: bool| {
+        button.set_text_content(Some(if ok { "Copied ✓" } else { "Select and copy" }));
+        let b = button.clone();
+        let label = label.clone();
+        let restore = Closure::once_into_js(move || b.set_text_content(Some(&label)));
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                restore.unchecked_ref(),
+                2000,
+            );
+        }
+    };
+    let clipboard = web_sys::window().map(|w| w.navigator().clipboard());
+    let promise = clipboard.map(|c| c.write_text(&text));
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = match promise {
+            Some(p) => wasm_bindgen_futures::JsFuture::from(p).await.is_ok(),
+            None => false,
+        };
+        // No clipboard access (http, denied): select the text instead so
+        // Ctrl+C works, and try the old command.
+        let ok = ok || select_and_copy(&source);
+        done(ok);
+    });
+}
+
+fn select_and_copy(source: &Element) -> bool {
+    let doc = document();
+    let (Ok(range), Some(Ok(Some(selection)))) = (
+        doc.create_range(),
+        web_sys::window().map(|w| w.get_selection()),
+    ) else {
+        return false;
+    };
+    if range.select_node_contents(source).is_err() {
+        return false;
+    }
+    let _ = selection.remove_all_ranges();
+    let _ = selection.add_range(&range);
+    doc.dyn_ref::<web_sys::HtmlDocument>()
+        .and_then(|d| d.exec_command("copy").ok())
+        .unwrap_or(false)
+}

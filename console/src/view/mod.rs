@@ -1,0 +1,187 @@
+//! The view: draws the [`Store`] into `#app` and turns user actions into
+//! messages (see [`events`]). It never changes the store.
+//!
+//! The page is drawn in regions so that a live update redraws only what
+//! changed and never steals focus or typed text: the agent's picture and the
+//! status menu are updated in place, the audience bar, the connection state,
+//! the inbox and an owner page are each redrawn whole.
+
+mod agent;
+pub mod dom;
+mod events;
+mod hours;
+mod inbox;
+mod keep;
+mod owner;
+mod settings;
+mod signin;
+
+use wasm_bindgen::JsValue;
+
+use crate::app::Sender;
+use crate::store::{Mode, Store};
+use dom::{by_id, document, el, replace};
+
+pub struct View {
+    root: web_sys::Element,
+}
+
+/// Which forms of an owner page are drawn from the store alone when it is
+/// redrawn. The others keep what the owner typed: data arriving (a list
+/// loaded, another form saved) must not wipe a half-filled form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fresh<'a> {
+    /// A new page: nothing to keep.
+    All,
+    /// This form was just saved or rebuilt (its `data-action[:data-id]`).
+    Form(&'a str),
+    /// Keep every form as typed.
+    Keep,
+}
+
+impl View {
+    pub fn new(tx: Sender) -> View {
+        let doc = document();
+        let root = by_id("app")
+            .or_else(|| doc.body().map(Into::into))
+            .unwrap_or_else(|| el("div").build());
+        events::install(tx);
+        View { root }
+    }
+
+    /// Draws the whole screen for the current state.
+    pub fn render(&self, store: &Store) {
+        let screen = match (&store.site, store.mode) {
+            (None, _) => signin::site_picker(),
+            (Some(_), None) => signin::sign_in(store),
+            (Some(_), Some(Mode::Agent)) => agent::shell(store),
+            (Some(_), Some(Mode::Owner)) => owner::shell(store),
+        };
+        replace(&self.root, screen);
+        match store.mode {
+            Some(Mode::Agent) => {
+                self.render_me(store);
+                self.render_audience(store);
+                self.render_conn(store);
+                self.render_inbox(store);
+            }
+            Some(Mode::Owner) => self.render_page(store, Fresh::All),
+            None => {
+                if let Some(input) = dom::find(&self.root, "input") {
+                    dom::focus(&input);
+                }
+            }
+        }
+        self.render_title(store);
+    }
+
+    pub fn render_me(&self, store: &Store) {
+        agent::render_me(store);
+    }
+
+    /// Opens or closes the status menu to match the store; `focus` moves
+    /// focus into the menu when it opens, back to the picture when it closes.
+    pub fn render_menu(&self, store: &Store, focus: bool) {
+        agent::render_menu(store, focus);
+    }
+
+    pub fn status_pending(&self, pending: bool) {
+        agent::status_pending(pending);
+    }
+
+    pub fn render_audience(&self, store: &Store) {
+        agent::render_audience(store);
+    }
+
+    pub fn render_conn(&self, store: &Store) {
+        agent::render_conn(store);
+    }
+
+    pub fn render_inbox(&self, store: &Store) {
+        if let Some(region) = by_id("inbox") {
+            inbox::render(&region, store);
+        }
+    }
+
+    /// Draws the owner's page; see [`Fresh`] for what typed text survives.
+    pub fn render_page(&self, store: &Store, fresh: Fresh) {
+        owner::render_page(store, fresh);
+    }
+
+    /// The tab title tells of unseen messages while the tab is hidden.
+    pub fn render_title(&self, store: &Store) {
+        let base = match (&store.me, store.mode) {
+            (Some(me), Some(Mode::Agent)) => format!("{} · Presenza", me.display_name()),
+            (_, Some(Mode::Owner)) => format!("{} · Presenza", store.owner.page.title()),
+            _ => "Presenza console".to_owned(),
+        };
+        let title = match store.unseen {
+            0 => base,
+            1 => format!("(1) New message · {base}"),
+            n => format!("({n}) New messages · {base}"),
+        };
+        document().set_title(&title);
+    }
+
+    pub fn focus_new_token(&self) {
+        if let Some(button) = by_id("new-token").and_then(|p| dom::find(&p, "button")) {
+            dom::focus(&button);
+        }
+    }
+
+    /// The URL hash (owner page), e.g. "#hours".
+    pub fn hash(&self) -> String {
+        web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default()
+    }
+
+    pub fn page_hidden(&self) -> bool {
+        document().hidden()
+    }
+
+    /// A system notification, when the agent allowed them.
+    pub fn notify(&self, title: &str, body: &str) {
+        if notification_permission().as_deref() != Some("granted") {
+            return;
+        }
+        let options = web_sys::NotificationOptions::new();
+        options.set_body(body);
+        // One notification per inbox: a new one replaces the last.
+        options.set_tag("presenza-inbox");
+        let _ = web_sys::Notification::new_with_options(title, &options);
+    }
+}
+
+/// "default", "granted" or "denied"; None where notifications do not exist
+/// (the binding would throw there, so look first).
+pub fn notification_permission() -> Option<String> {
+    let window = web_sys::window()?;
+    let has = js_sys::Reflect::has(&window, &JsValue::from_str("Notification")).unwrap_or(false);
+    if !has {
+        return None;
+    }
+    let ctor = js_sys::Reflect::get(&window, &"Notification".into()).ok()?;
+    js_sys::Reflect::get(&ctor, &"permission".into())
+        .ok()?
+        .as_string()
+}
+
+/// A status dot (green online, amber busy, grey offline).
+fn dot(status: presenza_rules::Status) -> web_sys::Element {
+    el("span")
+        .class("dot")
+        .attr("data-status", status.as_str())
+        .attr("aria-hidden", "true")
+        .build()
+}
+
+/// "Online", "Busy", "Offline": the crate's names, capitalised.
+pub fn status_label(status: presenza_rules::Status) -> String {
+    let name = status.as_str();
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}

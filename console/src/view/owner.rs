@@ -1,0 +1,438 @@
+//! Owner mode: the page frame with its tabs, the agents page (add, rename,
+//! groups, rotate/revoke token, a new token shown once) and the groups page.
+
+use presenza_rules::Status;
+
+use super::dom::{by_id, el, find_all, replace, El};
+use super::signin::logo;
+use super::{dot, hours, keep, settings, status_label, Fresh};
+use crate::store::{Page, Store};
+use crate::wire::{AgentInfo, Group};
+
+/// Ids the edge accepts: lowercase letters, digits, _ and -.
+const ID_PATTERN: &str = "[a-z0-9][a-z0-9_\\-]{0,39}";
+const ID_TITLE: &str = "1 to 40 characters: a-z, 0-9, _ and -, starting with a letter or digit";
+
+pub fn shell(store: &Store) -> web_sys::Element {
+    let tabs = Page::ALL.into_iter().map(|p| {
+        el("a")
+            .attr("href", &format!("#{}", p.slug()))
+            .class("tab")
+            .data("page", p.slug())
+            .text(p.tab())
+    });
+    el("div")
+        .class("shell")
+        .class("owner-shell")
+        .child(
+            el("header")
+                .class("topbar")
+                .child(
+                    el("div").class("brand").child(logo()).child(
+                        el("div")
+                            .class("brand-text")
+                            .child(el("strong").text("Presenza"))
+                            .child(
+                                el("span")
+                                    .class("muted")
+                                    .attr("title", store.site())
+                                    .text(&format!("{} · owner", store.site())),
+                            ),
+                    ),
+                )
+                .child(
+                    el("nav")
+                        .class("tabs")
+                        .attr("aria-label", "Site settings")
+                        .children(tabs),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("ghost")
+                        .action("sign-out")
+                        .text("Sign out"),
+                ),
+        )
+        .child(el("main").attr("id", "page").class("page"))
+        .build()
+}
+
+pub fn render_page(store: &Store, fresh: Fresh) {
+    let Some(region) = by_id("page") else { return };
+    let page = store.owner.page;
+    for tab in find_all(&region.parent_element().unwrap_or(region.clone()), ".tab") {
+        if tab.get_attribute("data-page").as_deref() == Some(page.slug()) {
+            let _ = tab.set_attribute("aria-current", "page");
+        } else {
+            let _ = tab.remove_attribute("aria-current");
+        }
+    }
+    let body = match page {
+        Page::Agents => agents_page(store),
+        Page::Groups => groups_page(store),
+        Page::Hours => hours::page(store),
+        Page::Settings => settings::settings_page(store),
+        Page::Embed => settings::embed_page(store),
+    };
+    let typed = keep::snapshot(&region, fresh);
+    replace(
+        &region,
+        el("div")
+            .class("page-inner")
+            .child(el("h1").text(page.title()))
+            .children(body),
+    );
+    keep::restore(&region, fresh, typed);
+}
+
+/// The note (saved / error) for form `form`, if it is about that form.
+pub fn note(store: &Store, form: &str) -> Option<El> {
+    let n = store.owner.note.as_ref().filter(|n| n.form == form)?;
+    Some(
+        el("p")
+            .class(if n.error { "error" } else { "ok" })
+            .attr("role", if n.error { "alert" } else { "status" })
+            .text(&n.text),
+    )
+}
+
+pub fn loading() -> El {
+    el("p").class("muted").class("loading").text("Loading…")
+}
+
+/// A button that needs a second click: the first shows "Confirm …".
+pub fn confirm_button(
+    store: &Store,
+    key: &str,
+    label: &str,
+    confirm_label: &str,
+    action: &str,
+    id: &str,
+) -> El {
+    let armed = store.owner.confirm.as_deref() == Some(key);
+    let button = el("button").attr("type", "button").class("danger");
+    if armed {
+        button
+            .class("armed")
+            .action(action)
+            .data("id", id)
+            .text(confirm_label)
+    } else {
+        button.action("confirm").data("key", key).text(label)
+    }
+}
+
+fn group_boxes(groups: &[Group], chosen: &[String], prefix: &str) -> El {
+    if groups.is_empty() {
+        return el("p")
+            .class("muted")
+            .class("small")
+            .text("No groups: the agent answers for the whole site.");
+    }
+    el("div").class("checks").children(groups.iter().map(|g| {
+        let id = format!("{prefix}-{}", g.id);
+        el("label")
+            .class("check")
+            .attr("for", &id)
+            .child(
+                el("input")
+                    .attr("type", "checkbox")
+                    .attr("id", &id)
+                    .attr("name", "groups")
+                    .attr("value", &g.id)
+                    .flag("checked", chosen.contains(&g.id)),
+            )
+            .child(el("span").text(if g.name.is_empty() { &g.id } else { &g.name }))
+    }))
+}
+
+fn token_panel(store: &Store) -> Option<El> {
+    let t = store.owner.new_token.as_ref()?;
+    Some(
+        el("div")
+            .attr("id", "new-token")
+            .class("card")
+            .class("token-panel")
+            .attr("role", "status")
+            .child(
+                el("p")
+                    .child(el("strong").text(&format!("Token for {}", t.agent)))
+                    .text(" — copy it now and give it to the agent: it is shown only once."),
+            )
+            .child(
+                el("div")
+                    .class("copy-row")
+                    .child(
+                        el("code")
+                            .attr("id", "new-token-value")
+                            .class("token")
+                            .text(&t.token),
+                    )
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("primary")
+                            .action("copy")
+                            .data("copy", "#new-token-value")
+                            .text("Copy"),
+                    ),
+            )
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .class("link")
+                    .action("dismiss-token")
+                    .text("Done, hide it"),
+            ),
+    )
+}
+
+fn agents_page(store: &Store) -> Vec<El> {
+    let groups = store.owner.groups.as_deref().unwrap_or(&[]);
+    let mut parts = Vec::new();
+    parts.extend(note(store, "page"));
+    parts.extend(token_panel(store));
+    parts.push(
+        el("section")
+            .class("card")
+            .child(el("h2").text("Add an agent"))
+            .child(
+                el("form")
+                    .class("form-grid")
+                    .action("agent-add")
+                    .attr("id", "agent-add")
+                    .child(
+                        el("label").text("Name").child(
+                            el("input")
+                                .attr("name", "name")
+                                .attr("required", "")
+                                .attr("placeholder", "Ann Lee")
+                                .attr("maxlength", "80"),
+                        ),
+                    )
+                    .child(
+                        el("label")
+                            .text("ID ")
+                            .child(el("span").class("muted").text("(optional)"))
+                            .child(
+                                el("input")
+                                    .attr("name", "id")
+                                    .attr("placeholder", "from the name: ann-lee")
+                                    .attr("spellcheck", "false")
+                                    .attr("maxlength", "40")
+                                    .attr("pattern", ID_PATTERN)
+                                    .attr("title", ID_TITLE),
+                            ),
+                    )
+                    .child(
+                        el("fieldset")
+                            .class("wide")
+                            .child(el("legend").text("Groups"))
+                            .child(group_boxes(groups, &[], "new")),
+                    )
+                    .child(
+                        el("div")
+                            .class("actions")
+                            .class("wide")
+                            .child(
+                                el("button")
+                                    .attr("type", "submit")
+                                    .class("primary")
+                                    .text("Add agent"),
+                            )
+                            .child_if(note(store, "agent-add")),
+                    ),
+            ),
+    );
+    let list = match &store.owner.agents {
+        None => loading(),
+        Some(agents) if agents.is_empty() => el("p")
+            .class("muted")
+            .text("No agents yet. Add one above and give them their token."),
+        Some(agents) => el("ul")
+            .class("rows")
+            .class("agent-rows")
+            .attr("role", "list")
+            .children(agents.iter().map(|a| agent_row(store, a, groups))),
+    };
+    let count = store.owner.agents.as_ref().map(Vec::len).unwrap_or(0);
+    parts.push(
+        el("section")
+            .class("card")
+            .child(
+                el("h2")
+                    .text("Agents ")
+                    .child(el("span").class("count").text(&count.to_string())),
+            )
+            .child(list),
+    );
+    parts
+}
+
+fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
+    let status = a.effective.or(a.manual).unwrap_or(Status::Offline);
+    let devices = a.sessions.unwrap_or(0);
+    let row_form = format!("agent-save:{}", a.id);
+    el("li").class("row").data("agent", &a.id).child(
+        el("form")
+            .class("row-form")
+            .action("agent-save")
+            .data("id", &a.id)
+            .child(
+                el("div")
+                    .class("row-main")
+                    .child(
+                        el("label")
+                            .class("visually-hidden")
+                            .attr("for", &format!("name-{}", a.id))
+                            .text(&format!("Name of {}", a.id)),
+                    )
+                    .child(
+                        el("input")
+                            .attr("id", &format!("name-{}", a.id))
+                            .attr("name", "name")
+                            .attr("maxlength", "80")
+                            .value(&a.name),
+                    )
+                    .child(el("code").class("muted").class("small").text(&a.id)),
+            )
+            .child(
+                el("span")
+                    .class("row-status")
+                    .attr("data-status", status.as_str())
+                    .attr("title", &format!("Chosen: {}", status_label(a.chosen())))
+                    .child(dot(status))
+                    .text(&status_label(status))
+                    .child_if((devices > 0).then(|| {
+                        el("span").class("muted").class("small").text(&format!(
+                            " · {devices} device{}",
+                            if devices == 1 { "" } else { "s" }
+                        ))
+                    })),
+            )
+            .child(el("div").class("row-groups").child(group_boxes(
+                groups,
+                &a.groups,
+                &format!("g-{}", a.id),
+            )))
+            .child(
+                el("div")
+                    .class("row-actions")
+                    .child(el("button").attr("type", "submit").text("Save"))
+                    .child(confirm_button(
+                        store,
+                        &format!("rotate:{}", a.id),
+                        "New token",
+                        "Confirm: old token stops",
+                        "rotate",
+                        &a.id,
+                    ))
+                    .child(confirm_button(
+                        store,
+                        &format!("revoke:{}", a.id),
+                        "Revoke",
+                        "Confirm revoke",
+                        "revoke",
+                        &a.id,
+                    )),
+            )
+            .child_if(note(store, &row_form).map(|n| n.class("wide"))),
+    )
+}
+
+fn groups_page(store: &Store) -> Vec<El> {
+    let mut parts = Vec::new();
+    parts.extend(note(store, "page"));
+    parts.push(
+        el("section")
+            .class("card")
+            .child(el("h2").text("Add a group"))
+            .child(el("p").class("muted").text(
+                "Groups are teams visitors can reach (Sales, Support). A widget can show one group's \
+                 availability; agents in no group count for every group.",
+            ))
+            .child(
+                el("form")
+                    .class("form-grid")
+                    .action("group-add")
+                    .child(
+                        el("label")
+                            .text("Name")
+                            .child(el("input").attr("name", "name").attr("required", "").attr("placeholder", "Sales").attr("maxlength", "80")),
+                    )
+                    .child(
+                        el("label")
+                            .text("ID ")
+                            .child(el("span").class("muted").text("(optional)"))
+                            .child(el("input").attr("name", "id").attr("placeholder", "from the name: sales").attr("spellcheck", "false").attr("maxlength", "40").attr("pattern", ID_PATTERN).attr("title", ID_TITLE)),
+                    )
+                    .child(
+                        el("div")
+                            .class("actions")
+                            .class("wide")
+                            .child(el("button").attr("type", "submit").class("primary").text("Add group"))
+                            .child_if(note(store, "group-add")),
+                    ),
+            ),
+    );
+    let list = match &store.owner.groups {
+        None => loading(),
+        Some(groups) if groups.is_empty() => el("p")
+            .class("muted")
+            .text("No groups: all agents answer for the whole site."),
+        Some(groups) => el("ul")
+            .class("rows")
+            .attr("role", "list")
+            .children(groups.iter().map(|g| {
+                el("li").class("row").data("group", &g.id).child(
+                    el("form")
+                        .class("row-form")
+                        .class("group-form")
+                        .action("group-save")
+                        .data("id", &g.id)
+                        .child(
+                            el("div")
+                                .class("row-main")
+                                .child(
+                                    el("label")
+                                        .class("visually-hidden")
+                                        .attr("for", &format!("group-{}", g.id))
+                                        .text(&format!("Name of {}", g.id)),
+                                )
+                                .child(
+                                    el("input")
+                                        .attr("id", &format!("group-{}", g.id))
+                                        .attr("name", "name")
+                                        .attr("maxlength", "80")
+                                        .value(&g.name),
+                                )
+                                .child(el("code").class("muted").class("small").text(&g.id)),
+                        )
+                        .child(
+                            el("div")
+                                .class("row-actions")
+                                .child(el("button").attr("type", "submit").text("Save"))
+                                .child(confirm_button(
+                                    store,
+                                    &format!("delete-group:{}", g.id),
+                                    "Delete",
+                                    "Confirm delete",
+                                    "delete-group",
+                                    &g.id,
+                                )),
+                        )
+                        .child_if(
+                            note(store, &format!("group-save:{}", g.id)).map(|n| n.class("wide")),
+                        ),
+                )
+            })),
+    };
+    parts.push(
+        el("section")
+            .class("card")
+            .child(el("h2").text("Groups"))
+            .child(list),
+    );
+    parts
+}

@@ -1,0 +1,384 @@
+//! Owner pages: site settings (grace period, allowed origins, the widget's
+//! look and texts) and the embed snippet ready to copy.
+
+use std::collections::BTreeMap;
+
+use super::dom::{closest, el, field, find, find_all, value_of, El};
+use super::owner::{loading, note};
+use crate::store::Store;
+use crate::wire::{Settings, WidgetSettings};
+
+/// The texts the widget lets owners override (its `i18n::KEYS`), with what
+/// they are for and the widget's English default as the placeholder. Keys
+/// the settings already hold are listed too, and any key can be added.
+const KNOWN_TEXTS: [(&str, &str, &str); 14] = [
+    ("online", "Button, agents online", "Chat with us"),
+    ("busy", "Button, all busy", "We're busy"),
+    ("offline", "Button, nobody there", "Leave us a message"),
+    ("status_online", "Status word", "Online"),
+    ("status_busy", "Status word", "Busy"),
+    ("status_offline", "Status word", "Offline"),
+    ("back_at", "{t} = time", "back at {t}"),
+    ("back_day", "{d} = day, {t} = time", "back {d} {t}"),
+    (
+        "back_in",
+        "Plural forms one|few|many|other",
+        "back in {n} minute|||back in {n} minutes",
+    ),
+    ("close", "Close button", "Close chat"),
+    (
+        "intro_online",
+        "Greeting, online",
+        "Hi! Ask us anything, we're here to help.",
+    ),
+    (
+        "intro_busy",
+        "Greeting, busy",
+        "We're a little busy right now, but we'll get to you soon.",
+    ),
+    (
+        "intro_offline",
+        "Greeting, offline",
+        "Nobody's here right now. Leave us a message and we'll get back to you.",
+    ),
+    ("write", "Message box", "Write us a message"),
+];
+
+fn number(name: &str, value: i64, min: i64, max: i64) -> El {
+    el("input")
+        .attr("type", "number")
+        .attr("name", name)
+        .attr("min", &min.to_string())
+        .attr("max", &max.to_string())
+        .attr("step", "1")
+        .attr("inputmode", "numeric")
+        .value(&value.to_string())
+}
+
+fn select(name: &str, value: &str, options: &[(&str, &str)]) -> El {
+    el("select")
+        .attr("name", name)
+        .children(
+            options
+                .iter()
+                .map(|(v, label)| el("option").attr("value", v).text(label)),
+        )
+        .value(value)
+}
+
+fn text_row(key: &str, hint: Option<(&str, &str)>, value: &str) -> El {
+    let id = format!("text-{key}");
+    let (hint, default) = hint.unzip();
+    el("div")
+        .class("text-row")
+        .data("key", key)
+        .child(
+            el("label")
+                .attr("for", &id)
+                .child(el("code").text(key))
+                .child_if(hint.map(|h| el("span").class("muted").class("small").text(h))),
+        )
+        .child(
+            el("input")
+                .attr("id", &id)
+                .attr("name", "text-value")
+                .attr("maxlength", "200")
+                .attr("placeholder", default.unwrap_or(""))
+                .value(value),
+        )
+}
+
+fn custom_text_row() -> El {
+    el("div")
+        .class("text-row")
+        .class("custom")
+        .child(
+            el("input")
+                .attr("name", "text-key")
+                .attr("placeholder", "key")
+                .attr("aria-label", "Text key")
+                .attr("spellcheck", "false"),
+        )
+        .child(
+            el("input")
+                .attr("name", "text-value")
+                .attr("aria-label", "Text")
+                .attr("maxlength", "200"),
+        )
+}
+
+pub fn settings_page(store: &Store) -> Vec<El> {
+    let mut parts = Vec::new();
+    parts.extend(note(store, "page"));
+    let Some(s) = &store.owner.settings else {
+        parts.push(loading());
+        return parts;
+    };
+    let w = &s.widget;
+    // Known keys in the widget's order, then any others the settings hold.
+    let mut keys: Vec<(&str, Option<(&str, &str)>)> = KNOWN_TEXTS
+        .iter()
+        .map(|(k, h, d)| (*k, Some((*h, *d))))
+        .collect();
+    for k in w.texts.keys() {
+        if !keys.iter().any(|(known, _)| known == k) {
+            keys.push((k.as_str(), None));
+        }
+    }
+    let texts = keys
+        .iter()
+        .map(|(k, hint)| text_row(k, *hint, w.texts.get(*k).map(String::as_str).unwrap_or("")));
+    let accent = if w.accent_color.is_empty() {
+        "#2563eb"
+    } else {
+        &w.accent_color
+    };
+    parts.push(
+        el("form")
+            .attr("id", "settings-form")
+            .class("settings")
+            .action("settings")
+            .child(
+                el("section")
+                    .class("card")
+                    .child(el("h2").text("Presence"))
+                    .child(
+                        el("label")
+                            .text("Grace period (seconds)")
+                            .child(number("grace", i64::from(s.grace_period_secs), 10, 3600)),
+                    )
+                    .child(el("p").class("muted").class("small").text(
+                        "How long an agent still counts after their last device went quiet (closed lid, lost \
+                         network). Signing out ends it at once. 10 to 3600.",
+                    )),
+            )
+            .child(
+                el("section")
+                    .class("card")
+                    .child(el("h2").text("Allowed origins"))
+                    .child(
+                        el("label")
+                            .text("Sites that may show the widget, one per line")
+                            .child(
+                                el("textarea")
+                                    .attr("name", "origins")
+                                    .attr("rows", "4")
+                                    .attr("spellcheck", "false")
+                                    .attr("placeholder", "https://www.example.com")
+                                    .value(&s.allowed_origins.join("\n")),
+                            ),
+                    )
+                    .child(el("p").class("muted").class("small").text(
+                        "Scheme and host, with the port if not the default (https://shop.example.com). \
+                         Leave empty to let any site show it.",
+                    )),
+            )
+            .child(
+                el("section")
+                    .class("card")
+                    .child(el("h2").text("Widget"))
+                    .child(
+                        el("div")
+                            .class("form-grid")
+                            .child(
+                                el("label").text("Accent colour").child(
+                                    el("span")
+                                        .class("colour")
+                                        .child(el("input").attr("type", "color").attr("name", "accent").value(accent))
+                                        .child(el("code").class("small").text(accent)),
+                                ),
+                            )
+                            .child(el("label").text("Theme").child(select(
+                                "theme",
+                                if w.theme.is_empty() { "auto" } else { &w.theme },
+                                &[("auto", "Follow the visitor's system"), ("light", "Light"), ("dark", "Dark")],
+                            )))
+                            .child(el("label").text("Position").child(select(
+                                "position",
+                                if w.position.is_empty() { "right" } else { &w.position },
+                                &[("right", "Bottom right"), ("left", "Bottom left")],
+                            )))
+                            .child(
+                                el("label")
+                                    .text("Language")
+                                    .child(
+                                        el("input")
+                                            .attr("name", "language")
+                                            .attr("placeholder", "the visitor's, e.g. en")
+                                            .attr("maxlength", "35")
+                                            .attr("spellcheck", "false")
+                                            .value(&w.language),
+                                    ),
+                            )
+                            .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, 200)))
+                            .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, 200))),
+                    )
+                    .child(el("h3").text("Texts"))
+                    .child(el("p").class("muted").class("small").text("Leave a text empty to use the widget's own, in the visitor's language."))
+                    .child(el("div").attr("id", "texts").class("texts").children(texts))
+                    .child(el("button").attr("type", "button").class("link").action("add-text").text("+ Add a text")),
+            )
+            .child(
+                el("div")
+                    .class("actions")
+                    .class("sticky")
+                    .child(el("button").attr("type", "submit").class("primary").text("Save settings"))
+                    .child_if(note(store, "settings")),
+            ),
+    );
+    parts
+}
+
+/// A new empty key/text row (no state: the form is the draft).
+pub fn add_text_row() {
+    if let Some(texts) = super::dom::by_id("texts") {
+        let row = custom_text_row().build();
+        let _ = texts.append_child(&row);
+        if let Some(input) = find(&row, "input") {
+            super::dom::focus(&input);
+        }
+    }
+}
+
+/// The settings as the form shows them.
+pub fn read(form: &web_sys::Element) -> Settings {
+    let num = |name: &str| field(form, name).trim().parse::<i64>().ok();
+    let mut texts = BTreeMap::new();
+    for row in find_all(form, ".text-row") {
+        let key = row
+            .get_attribute("data-key")
+            .unwrap_or_else(|| field(&row, "text-key"))
+            .trim()
+            .to_owned();
+        let value = field(&row, "text-value").trim().to_owned();
+        if !key.is_empty() && !value.is_empty() {
+            texts.insert(key, value);
+        }
+    }
+    Settings {
+        grace_period_secs: num("grace").map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32),
+        allowed_origins: field(form, "origins")
+            .lines()
+            .map(|l| l.trim().trim_end_matches('/').to_owned())
+            .filter(|l| !l.is_empty())
+            .collect(),
+        widget: WidgetSettings {
+            accent_color: field(form, "accent"),
+            position: field(form, "position"),
+            offset_x: num("offset_x").unwrap_or(0).clamp(0, 200) as u32,
+            offset_y: num("offset_y").unwrap_or(0).clamp(0, 200) as u32,
+            language: field(form, "language").trim().to_owned(),
+            texts,
+            theme: field(form, "theme"),
+        },
+    }
+}
+
+/// Keeps the hex code next to the colour picker in step.
+pub fn colour_changed(input: &web_sys::Element) {
+    if let Some(code) = closest(input, ".colour").and_then(|c| find(&c, "code")) {
+        code.set_text_content(Some(&value_of(input)));
+    }
+}
+
+/// The loader snippet for this site (and group).
+pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
+    let group = group
+        .map(|g| format!(" data-group=\"{}\"", attr_escape(g)))
+        .unwrap_or_default();
+    format!(
+        "<script src=\"{origin}/widget/loader.js\" data-site=\"{}\"{group} async></script>",
+        attr_escape(site)
+    )
+}
+
+fn attr_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;")
+}
+
+pub fn embed_page(store: &Store) -> Vec<El> {
+    let mut parts = Vec::new();
+    parts.extend(note(store, "page"));
+    let groups = store.owner.groups.as_deref().unwrap_or(&[]);
+    let group = store.owner.embed_group.as_deref();
+    let code = snippet(&store.origin, store.site(), group);
+    let mut card = el("section")
+        .class("card")
+        .child(el("h2").text("Add the widget to your site"))
+        .child(el("p").text("Paste this just before </body> on every page where visitors should see whether you are available."));
+    if !groups.is_empty() {
+        card = card.child(
+            el("label")
+                .class("scope")
+                .text("Show the availability of ")
+                .child(
+                    el("select")
+                        .attr("name", "embed-group")
+                        .action("embed-group")
+                        .child(el("option").attr("value", "").text("the whole site"))
+                        .children(groups.iter().map(|g| {
+                            el("option").attr("value", &g.id).text(&format!(
+                                "group {}",
+                                if g.name.is_empty() { &g.id } else { &g.name }
+                            ))
+                        }))
+                        .value(group.unwrap_or("")),
+                ),
+        );
+    }
+    card = card
+        .child(
+            el("pre")
+                .class("snippet")
+                .child(el("code").attr("id", "embed-snippet").text(&code)),
+        )
+        .child(
+            el("div").class("actions").child(
+                el("button")
+                    .attr("type", "button")
+                    .class("primary")
+                    .action("copy")
+                    .data("copy", "#embed-snippet")
+                    .text("Copy snippet"),
+            ),
+        );
+    parts.push(card);
+    let origins = match &store.owner.settings {
+        None => loading(),
+        Some(s) if s.allowed_origins.is_empty() => el("p").class("muted").text(
+            "No allowed origins are set: any site may show your widget. List your site's address in \
+             Settings to keep it to your pages.",
+        ),
+        Some(s) => el("div")
+            .child(el("p").text("The widget answers pages on:"))
+            .child(el("ul").class("origins").children(s.allowed_origins.iter().map(|o| el("li").child(el("code").text(o))))),
+    };
+    parts.push(
+        el("section")
+            .class("card")
+            .child(el("h2").text("Allowed origins"))
+            .child(origins)
+            .child(
+                el("a")
+                    .attr("href", "#settings")
+                    .text("Change them in Settings"),
+            ),
+    );
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::snippet;
+
+    #[test]
+    fn snippet_escapes() {
+        assert_eq!(
+            snippet("https://p.example", "s1", None),
+            "<script src=\"https://p.example/widget/loader.js\" data-site=\"s1\" async></script>"
+        );
+        assert!(snippet("o", "a\"b", Some("g")).contains("data-site=\"a&quot;b\" data-group=\"g\""));
+    }
+}

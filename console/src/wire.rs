@@ -1,0 +1,427 @@
+//! JSON shapes of the `/v1` API and of the device WebSocket, as the edge
+//! sends them. Decoding is lenient on purpose: a missing optional field or a
+//! status the console does not know must never break the page, so every
+//! field has a default and statuses/times go through tolerant parsers.
+
+use std::collections::BTreeMap;
+
+use presenza_rules::Status;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use crate::store::inbox;
+
+/// Milliseconds since the Unix epoch (UTC), as in `presenza_rules::time`.
+pub type Millis = i64;
+
+/// An agent as the edge describes it (`GET agents`, `agents/me`, the socket).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct AgentInfo {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// The agent's own choice (online / busy / offline).
+    #[serde(default, rename = "manual_status", deserialize_with = "status_opt")]
+    pub manual: Option<Status>,
+    /// What the agent counts as right now: the choice while one of its
+    /// devices is alive, else offline.
+    #[serde(default, rename = "status", deserialize_with = "status_opt")]
+    pub effective: Option<Status>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub back_at: Option<Millis>,
+    /// Live sessions (devices) of the agent.
+    #[serde(default)]
+    pub sessions: Option<u32>,
+    /// Only in the answer that created the agent or rotated its token.
+    #[serde(default)]
+    pub token: Option<String>,
+}
+
+impl AgentInfo {
+    /// The status the agent chose (what its menu shows).
+    pub fn chosen(&self) -> Status {
+        self.manual.or(self.effective).unwrap_or(Status::Offline)
+    }
+
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            &self.id
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// What visitors of the site (or of one group) are told.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Audience {
+    #[serde(default = "offline", deserialize_with = "status_or_offline")]
+    pub status: Status,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub back_at: Option<Millis>,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub next_change: Option<Millis>,
+}
+
+/// A message from the edge on the device socket.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Hello {
+        agent: AgentInfo,
+        #[serde(default)]
+        grace_period_secs: Option<u32>,
+        #[serde(default)]
+        ping_interval_secs: Option<u32>,
+        #[serde(default)]
+        site: Option<Audience>,
+        #[serde(default)]
+        groups: BTreeMap<String, Audience>,
+    },
+    AgentStatus {
+        agent: AgentInfo,
+    },
+    Audience {
+        #[serde(default)]
+        group: Option<String>,
+        status: Audience,
+    },
+    /// The answer to something this device sent that the edge refused.
+    Error {},
+    /// This device's session ended on its own request.
+    SignedOut,
+    /// A new message in a conversation this agent serves.
+    Message {
+        conversation: ConversationWire,
+        message: MessageWire,
+    },
+    /// Anything newer than this console (conversation events arrive here
+    /// until the conversation API is wired).
+    #[serde(other)]
+    Other,
+}
+
+/// A conversation summary (docs/conversations-api.md).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ConversationWire {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub group: Option<String>,
+    #[serde(default)]
+    pub visitor: VisitorWire,
+    #[serde(default)]
+    pub unread: u32,
+    #[serde(default)]
+    pub waiting: bool,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub updated_at: Option<Millis>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct VisitorWire {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct MessageWire {
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub client_id: String,
+    /// "visitor", "agent" or "system".
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub agent: Option<Group>,
+    #[serde(default)]
+    pub text: String,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub at: Option<Millis>,
+}
+
+impl ConversationWire {
+    pub fn into_store(self) -> inbox::Conversation {
+        inbox::Conversation {
+            id: self.id,
+            group: self.group,
+            visitor: inbox::Visitor {
+                id: self.visitor.id,
+                name: self.visitor.name,
+                email: self.visitor.email,
+            },
+            messages: Vec::new(),
+            unread: self.unread,
+            waiting: self.waiting,
+            updated_at: self.updated_at.unwrap_or(0),
+        }
+    }
+}
+
+impl MessageWire {
+    pub fn into_store(self) -> inbox::Message {
+        let author = match (self.from.as_str(), self.agent) {
+            ("visitor", _) => inbox::Author::Visitor,
+            ("agent", Some(a)) => inbox::Author::Agent {
+                id: a.id,
+                name: a.name,
+            },
+            ("agent", None) => inbox::Author::Agent {
+                id: String::new(),
+                name: "Agent".into(),
+            },
+            _ => inbox::Author::System,
+        };
+        inbox::Message {
+            seq: self.seq,
+            client_id: self.client_id,
+            author,
+            text: self.text,
+            at: self.at.unwrap_or(0),
+        }
+    }
+}
+
+/// A group of agents (a department visitors can pick).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct Group {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub has_working_hours: bool,
+}
+
+/// The site's settings (`GET/PUT settings`). Unknown fields are left alone
+/// because a PUT is a partial update.
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct Settings {
+    #[serde(default)]
+    pub grace_period_secs: u32,
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    #[serde(default)]
+    pub widget: WidgetSettings,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct WidgetSettings {
+    #[serde(
+        default,
+        deserialize_with = "string_or_empty",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub accent_color: String,
+    #[serde(
+        default,
+        deserialize_with = "string_or_empty",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub position: String,
+    #[serde(default)]
+    pub offset_x: u32,
+    #[serde(default)]
+    pub offset_y: u32,
+    #[serde(
+        default,
+        deserialize_with = "string_or_empty",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub language: String,
+    #[serde(default)]
+    pub texts: BTreeMap<String, String>,
+    #[serde(
+        default,
+        deserialize_with = "string_or_empty",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub theme: String,
+}
+
+/// Working hours as `PUT working-hours` takes them (the shape of
+/// `presenza_rules::hours::ScheduleSpec`, which needs the "hours" feature).
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct HoursSpec {
+    #[serde(default)]
+    pub timezone: String,
+    #[serde(default)]
+    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
+pub struct ExceptionSpec {
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub hours: Vec<[String; 2]>,
+}
+
+/// The weekday keys of [`HoursSpec::weekly`], Monday first.
+pub const WEEKDAYS: [(&str, &str); 7] = [
+    ("mon", "Monday"),
+    ("tue", "Tuesday"),
+    ("wed", "Wednesday"),
+    ("thu", "Thursday"),
+    ("fri", "Friday"),
+    ("sat", "Saturday"),
+    ("sun", "Sunday"),
+];
+
+/// A list the edge may send bare (`[..]`) or wrapped (`{"agents": [..]}`).
+pub fn list<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<Vec<T>, String> {
+    let items = match value {
+        Value::Array(items) => items,
+        Value::Object(mut map) => match map.remove(key) {
+            Some(Value::Array(items)) => items,
+            _ => return Err(format!("the answer has no \"{key}\" list")),
+        },
+        _ => return Err(format!("the answer has no \"{key}\" list")),
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|item| serde_json::from_value(item).ok())
+        .collect())
+}
+
+/// An object the edge may send bare or wrapped (`{"agent": {..}}`).
+pub fn object<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<T, String> {
+    let inner = match value {
+        Value::Object(mut map) if map.get(key).is_some_and(Value::is_object) => {
+            map.remove(key).unwrap_or_default()
+        }
+        other => other,
+    };
+    serde_json::from_value(inner).map_err(|e| format!("unexpected answer from the server: {e}"))
+}
+
+fn status_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Status>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok(match &value {
+        Value::String(s) => Status::parse(s),
+        // Tolerate `{"status": {"status": "busy", ..}}`.
+        Value::Object(map) => map
+            .get("status")
+            .and_then(Value::as_str)
+            .and_then(Status::parse),
+        _ => None,
+    })
+}
+
+fn offline() -> Status {
+    Status::Offline
+}
+
+fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+    Ok(status_opt(d)?.unwrap_or(Status::Offline))
+}
+
+fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// RFC 3339 text or Unix milliseconds.
+fn time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let value = Value::deserialize(d)?;
+    Ok(match value {
+        Value::String(s) => presenza_rules::time::parse_rfc3339(&s),
+        Value::Number(n) => n.as_i64(),
+        _ => None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn hello_decodes_and_tolerates_extras() {
+        let msg: ServerMsg = serde_json::from_value(json!({
+            "type": "hello",
+            "agent": {"id": "ann", "name": "Ann", "groups": ["sales"], "status": "busy",
+                      "manual_status": "busy", "message": "Lunch",
+                      "back_at": "2026-11-25T13:00:00Z", "extra": 1},
+            "grace_period_secs": 120, "ping_interval_secs": 30,
+            "site": {"status": "offline", "reason": "no_agents"},
+            "groups": {"sales": {"status": "busy", "reason": "all_busy", "message": "Lunch"}}
+        }))
+        .expect("hello");
+        let ServerMsg::Hello {
+            agent,
+            groups,
+            ping_interval_secs,
+            ..
+        } = msg
+        else {
+            panic!("not hello");
+        };
+        assert_eq!(agent.chosen(), Status::Busy);
+        assert!(agent.back_at.is_some());
+        assert_eq!(ping_interval_secs, Some(30));
+        assert_eq!(groups["sales"].status, Status::Busy);
+    }
+
+    #[test]
+    fn unknown_messages_are_other() {
+        let msg: ServerMsg =
+            serde_json::from_value(json!({"type": "conversation", "x": 1})).expect("other");
+        assert!(matches!(msg, ServerMsg::Other));
+    }
+
+    #[test]
+    fn conversation_messages_decode() {
+        let msg: ServerMsg = serde_json::from_value(json!({
+            "type": "message",
+            "conversation": {"id": "c1", "group": null, "visitor": {"id": "v123", "name": "Eva", "email": null},
+                             "last_seq": 3, "unread": 2, "waiting": true, "updated_at": "2026-11-25T12:00:00Z"},
+            "message": {"seq": 3, "client_id": "c_x", "from": "visitor", "agent": null, "text": "Hello?",
+                        "at": "2026-11-25T12:00:00Z"}
+        }))
+        .expect("message");
+        let ServerMsg::Message {
+            conversation,
+            message,
+        } = msg
+        else {
+            panic!("not a message");
+        };
+        let c = conversation.into_store();
+        let m = message.into_store();
+        assert_eq!(
+            (c.title(), c.unread, c.waiting),
+            ("Eva".to_string(), 2, true)
+        );
+        assert_eq!(
+            (m.seq, m.author, m.text.as_str()),
+            (3, inbox::Author::Visitor, "Hello?")
+        );
+    }
+
+    #[test]
+    fn lists_bare_or_wrapped() {
+        let bare: Vec<Group> = list(json!([{"id": "a", "name": "A"}]), "groups").expect("bare");
+        let wrapped: Vec<Group> =
+            list(json!({"groups": [{"id": "a", "name": "A"}]}), "groups").expect("wrapped");
+        assert_eq!(bare, wrapped);
+        let agent: AgentInfo =
+            object(json!({"agent": {"id": "x"}, "token": "t"}), "agent").expect("agent");
+        assert_eq!(agent.id, "x");
+    }
+}
