@@ -60,3 +60,96 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
+
+// Conversations: a synchronous SQLite transaction around a Rust closure, and
+// the push of a visitor's message to that visitor's authenticated sockets
+// (the attachment test runs in JS, so sockets cross into Wasm not at all).
+#[wasm_bindgen(inline_js = "export function transaction_sync_js(state, f) {
+  let refused = false;
+  try {
+    state.storage.transactionSync(() => {
+      if (!f()) { refused = true; throw new Error('rolled back'); }
+    });
+  } catch (e) {
+    if (!refused) throw e;
+  }
+  return !refused;
+}
+export function send_to_visitor_js(state, tag, untagged, visitor, key, skip, text) {
+  let n = 0;
+  for (const t of [tag, untagged]) {
+    for (const ws of state.getWebSockets(t)) {
+      let a;
+      try { a = ws.deserializeAttachment(); } catch (e) { continue; }
+      if (!a || a.kind !== 'visitor' || a.visitor !== visitor || a.key !== key) continue;
+      if (skip !== undefined && skip !== null && a.sid === skip) continue;
+      try { ws.send(text); n++; } catch (e) { /* closing or closed */ }
+    }
+  }
+  return n;
+}")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn transaction_sync_js(state: &JsValue, f: &mut dyn FnMut() -> bool) -> Result<bool, JsValue>;
+
+    fn send_to_visitor_js(
+        state: &JsValue,
+        tag: &str,
+        untagged: &str,
+        visitor: &str,
+        key: &str,
+        skip: Option<String>,
+        text: &str,
+    ) -> u32;
+}
+
+/// Runs `f` in one SQLite transaction (`storage.transactionSync`): every
+/// write it made is committed together, or none if it returns `Err`.
+pub fn transaction<T>(
+    state: &worker::State,
+    f: impl FnOnce() -> Result<T, crate::error::ApiError>,
+) -> Result<T, crate::error::ApiError> {
+    let mut f = Some(f);
+    let mut out: Option<Result<T, crate::error::ApiError>> = None;
+    let mut run = || -> bool {
+        match f.take() {
+            Some(f) => {
+                let result = f();
+                let ok = result.is_ok();
+                out = Some(result);
+                ok
+            }
+            None => false,
+        }
+    };
+    let committed = transaction_sync_js(state.as_raw().as_ref(), &mut run);
+    match (committed, out) {
+        (Ok(true), Some(result)) => result,
+        (_, Some(Err(e))) => Err(e),
+        (Err(js), _) => Err(crate::error::ApiError::internal(format!(
+            "transaction failed: {js:?}"
+        ))),
+        _ => Err(crate::error::ApiError::internal("transaction did not run")),
+    }
+}
+
+/// Sends `text` to the sockets of `tag` and of the untagged visitors whose
+/// attachment names `visitor` with secret hash `key`, except socket `skip`.
+pub fn send_to_visitor(
+    state: &worker::State,
+    tag: &str,
+    visitor: &str,
+    key: &str,
+    skip: Option<&str>,
+    text: &str,
+) -> usize {
+    send_to_visitor_js(
+        state.as_raw().as_ref(),
+        tag,
+        crate::sockets::VISITOR_UNTAGGED,
+        visitor,
+        key,
+        skip.map(str::to_string),
+        text,
+    ) as usize
+}

@@ -6,8 +6,9 @@
 
 /// Methods and headers announced in pre-flight answers.
 pub const ALLOW_METHODS: &str = "GET, POST, PUT, DELETE, OPTIONS";
-pub const ALLOW_HEADERS: &str = "Authorization, Content-Type, If-None-Match, X-Presenza-Session";
-pub const EXPOSE_HEADERS: &str = "ETag";
+pub const ALLOW_HEADERS: &str =
+    "Authorization, Content-Type, If-None-Match, X-Presenza-Session, X-Presenza-Visitor";
+pub const EXPOSE_HEADERS: &str = "ETag, Retry-After";
 pub const MAX_AGE_SECS: u32 = 600;
 /// Most origins a site may list.
 pub const MAX_ALLOWED_ORIGINS: usize = 50;

@@ -2,7 +2,7 @@
 //! `{"error":{"code":"...","message":"..."}}` with the matching HTTP status.
 //! Client mistakes are never 500: only [`ApiError::Internal`] is.
 
-use presenza_rules::RuleError;
+use presenza_rules::{RetryAfterMs, RuleError};
 use serde_json::json;
 use std::fmt;
 
@@ -32,6 +32,8 @@ pub enum ApiError {
     UpgradeRequired,
     /// 429: too many sockets.
     TooManyRequests { code: &'static str, message: String },
+    /// 429 `rate_limited` with `Retry-After`: a sender wrote too fast.
+    RateLimited { retry_after_ms: i64 },
     /// 500: a genuine internal failure (logged).
     Internal(String),
 }
@@ -119,7 +121,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
             ApiError::UpgradeRequired => 426,
-            ApiError::TooManyRequests { .. } => 429,
+            ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => 429,
             ApiError::Internal(_) => 500,
         }
     }
@@ -136,6 +138,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UpgradeRequired => "upgrade_required",
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -158,6 +161,10 @@ impl ApiError {
             ApiError::UpgradeRequired => {
                 "this endpoint is a WebSocket: send Upgrade: websocket".to_string()
             }
+            ApiError::RateLimited { .. } => format!(
+                "too many messages: try again in {} s",
+                self.retry_after_secs().unwrap_or(1)
+            ),
             // Internal details go to the log, not to the client.
             ApiError::Internal(_) => "internal error".to_string(),
         }
@@ -176,18 +183,46 @@ impl ApiError {
                 vec![("WWW-Authenticate", value)]
             }
             ApiError::UpgradeRequired => vec![("Upgrade", "websocket".to_string())],
+            ApiError::RateLimited { .. } => vec![(
+                "Retry-After",
+                self.retry_after_secs().unwrap_or(1).to_string(),
+            )],
             _ => Vec::new(),
         }
     }
 
-    /// The JSON body.
-    pub fn body(&self) -> String {
-        json!({"error": {"code": self.code(), "message": self.message()}}).to_string()
+    /// Whole seconds to wait before retrying (the `Retry-After` value), for
+    /// [`ApiError::RateLimited`].
+    pub fn retry_after_secs(&self) -> Option<i64> {
+        match self {
+            ApiError::RateLimited { retry_after_ms } => Some(RetryAfterMs(*retry_after_ms).secs()),
+            _ => None,
+        }
     }
 
-    /// Maps a rules validation error to a 400 (or 404 for an unknown group
-    /// named in a path or query, see [`ApiError::unknown_group`]).
+    /// The `error` object of a body or socket frame: code, message and, when
+    /// rate limited, `retry_after_secs`.
+    pub fn error_object(&self) -> serde_json::Value {
+        let mut error = json!({"code": self.code(), "message": self.message()});
+        if let Some(secs) = self.retry_after_secs() {
+            error["retry_after_secs"] = json!(secs);
+        }
+        error
+    }
+
+    /// The JSON body.
+    pub fn body(&self) -> String {
+        json!({"error": self.error_object()}).to_string()
+    }
+
+    /// Maps a rules validation error to a 400 (429 for
+    /// [`RuleError::RateLimited`]).
     pub fn from_rule(err: &RuleError) -> Self {
+        if let RuleError::RateLimited { retry_after_ms } = err {
+            return ApiError::RateLimited {
+                retry_after_ms: *retry_after_ms,
+            };
+        }
         ApiError::BadRequest {
             code: err.code(),
             message: err.to_string(),
@@ -269,5 +304,17 @@ mod tests {
         assert_eq!(e.headers(), vec![("Allow", "GET, PUT".to_string())]);
         assert_eq!(ApiError::missing_token().headers()[0].1, "Bearer");
         assert_eq!(ApiError::internal("boom").message(), "internal error");
+    }
+
+    #[test]
+    fn rate_limited() {
+        let e = ApiError::from_rule(&RuleError::from(RetryAfterMs(1500)));
+        assert_eq!(e.status(), 429);
+        assert_eq!(e.code(), "rate_limited");
+        assert_eq!(e.headers(), vec![("Retry-After", "2".to_string())]);
+        let v: serde_json::Value = serde_json::from_str(&e.body()).unwrap();
+        assert_eq!(v["error"]["retry_after_secs"], 2);
+        let e = ApiError::from_rule(&RuleError::ContactRequired);
+        assert_eq!((e.status(), e.code()), (400, "contact_required"));
     }
 }

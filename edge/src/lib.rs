@@ -12,7 +12,11 @@
 //! - [`wire`]: JSON request / response shapes and their validation (pure).
 //! - [`cors`]: allowed origins and CORS headers (pure).
 //! - [`sockets`]: socket tags, attachments, diffing and broadcast.
-//! - `store`: SQLite schema and typed queries (Wasm only).
+//! - [`conversations`]: visitor credentials, message / summary views,
+//!   bodies and frames of the conversations API (pure), plus the object's
+//!   conversation handlers and live delivery (Wasm only).
+//! - `store`: SQLite schema and typed queries (Wasm only); `store/conversations.rs`
+//!   holds the conversation tables.
 //! - `site_object`: the Durable Object (Wasm only).
 //! - `bindings`: runtime APIs workers-rs lacks (Wasm only).
 //! - `respond`: HTTP response builders (Wasm only).
@@ -21,6 +25,7 @@
 //! the unit tests on the host; the runtime parts are `wasm32` only.
 
 pub mod auth;
+pub mod conversations;
 pub mod cors;
 pub mod error;
 pub mod routes;

@@ -13,6 +13,8 @@ pub fn json(
     let headers = Headers::new();
     headers.set("Content-Type", "application/json; charset=utf-8")?;
     headers.set("Cache-Control", "no-store")?;
+    // Bodies carry visitor-written text: never let a browser sniff it as HTML.
+    headers.set("X-Content-Type-Options", "nosniff")?;
     for (name, value) in extra {
         headers.set(name, value)?;
     }

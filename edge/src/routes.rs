@@ -4,6 +4,7 @@
 //! Ids are restricted to URL-safe characters, so paths are matched without
 //! percent-decoding: anything else is simply not a valid id.
 
+use crate::conversations;
 use crate::error::ApiError;
 
 /// Longest accepted agent / group id.
@@ -67,10 +68,23 @@ pub enum Role {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum SiteOp {
-    // Visitors (no credential).
-    Status { group: Option<String> },
-    Live { group: Option<String> },
+    // Visitors (no bearer credential).
+    Status {
+        group: Option<String>,
+    },
+    /// `?visitor=<id>` tags the socket with the visitor (cheap delivery of
+    /// conversation messages once the `auth` frame proves the secret).
+    Live {
+        group: Option<String>,
+        visitor: Option<String>,
+    },
     WidgetConfig,
+    /// GET /visitor/messages (the visitor header authenticates).
+    VisitorMessages {
+        after: u64,
+    },
+    /// POST /visitor/messages.
+    VisitorSend,
     // Owner.
     GetSettings,
     PutSettings,
@@ -84,23 +98,46 @@ pub enum SiteOp {
     PutAgent(String),
     DeleteAgent(String),
     RotateToken(String),
-    GetHours { group: Option<String> },
-    PutHours { group: Option<String> },
-    DeleteHours { group: Option<String> },
+    GetHours {
+        group: Option<String>,
+    },
+    PutHours {
+        group: Option<String>,
+    },
+    DeleteHours {
+        group: Option<String>,
+    },
     // Agent.
     Me,
     PutMyStatus,
     Heartbeat,
     SignOut,
     Session,
+    ListConversations,
+    ConversationMessages {
+        id: String,
+        after: u64,
+    },
+    Reply(String),
+    MarkRead(String),
 }
 
 impl SiteOp {
     pub fn role(&self) -> Role {
         use SiteOp::*;
         match self {
-            Status { .. } | Live { .. } | WidgetConfig => Role::Public,
-            Me | PutMyStatus | Heartbeat | SignOut | Session => Role::Agent,
+            Status { .. } | Live { .. } | WidgetConfig | VisitorMessages { .. } | VisitorSend => {
+                Role::Public
+            }
+            Me
+            | PutMyStatus
+            | Heartbeat
+            | SignOut
+            | Session
+            | ListConversations
+            | ConversationMessages { .. }
+            | Reply(_)
+            | MarkRead(_) => Role::Agent,
             _ => Role::Owner,
         }
     }
@@ -114,6 +151,9 @@ impl SiteOp {
                 | SiteOp::PutAgent(_)
                 | SiteOp::PutHours { .. }
                 | SiteOp::PutMyStatus
+                | SiteOp::VisitorSend
+                | SiteOp::Reply(_)
+                | SiteOp::MarkRead(_)
         )
     }
 
@@ -133,6 +173,13 @@ impl SiteOp {
                 | SiteOp::GetAgent(_)
                 | SiteOp::GetHours { .. }
                 | SiteOp::Me
+                // Conversations never change presence or configuration.
+                | SiteOp::VisitorMessages { .. }
+                | SiteOp::VisitorSend
+                | SiteOp::ListConversations
+                | SiteOp::ConversationMessages { .. }
+                | SiteOp::Reply(_)
+                | SiteOp::MarkRead(_)
         )
     }
 }
@@ -152,6 +199,40 @@ fn group_query(query: Option<&str>) -> Result<Option<String>, ApiError> {
         Some(g) if is_entity_id(g) => Ok(Some(g.to_string())),
         // A group id that cannot exist is simply an unknown group.
         Some(g) => Err(ApiError::unknown_group(g)),
+    }
+}
+
+/// `?visitor=<id>` on `/live`: absent or empty → `None`.
+fn visitor_query(query: Option<&str>) -> Result<Option<String>, ApiError> {
+    match query_param(query, "visitor") {
+        None | Some("") => Ok(None),
+        Some(v) if conversations::is_visitor_id(v) => Ok(Some(v.to_string())),
+        Some(_) => Err(conversations::invalid_visitor()),
+    }
+}
+
+/// `?after=<seq>`: absent or empty → 0.
+fn after_query(query: Option<&str>) -> Result<u64, ApiError> {
+    match query_param(query, "after") {
+        None | Some("") => Ok(0),
+        Some(v) => v
+            .parse::<u64>()
+            .ok()
+            .filter(|n| *n <= conversations::MAX_SEQ)
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    "`after` must be a sequence number (an integer >= 0)",
+                )
+            }),
+    }
+}
+
+fn conversation_id(id: &str) -> Result<String, ApiError> {
+    if conversations::is_conversation_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err(conversations::conversation_not_found())
     }
 }
 
@@ -202,7 +283,31 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             only(method, "GET")?;
             Live {
                 group: group_query(query)?,
+                visitor: visitor_query(query)?,
             }
+        }
+        ["visitor", "messages"] => match method {
+            "GET" => VisitorMessages {
+                after: after_query(query)?,
+            },
+            "POST" => VisitorSend,
+            _ => return Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["conversations"] => {
+            only(method, "GET")?;
+            ListConversations
+        }
+        ["conversations", id, "messages"] => match method {
+            "GET" => ConversationMessages {
+                id: conversation_id(id)?,
+                after: after_query(query)?,
+            },
+            "POST" => Reply(conversation_id(id)?),
+            _ => return Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+        },
+        ["conversations", id, "read"] => {
+            only(method, "POST")?;
+            MarkRead(conversation_id(id)?)
         }
         ["widget-config"] => {
             only(method, "GET")?;
@@ -443,7 +548,81 @@ mod tests {
         );
         assert_eq!(SiteOp::PutMyStatus.role(), Role::Agent);
         assert_eq!(SiteOp::Stats.role(), Role::Owner);
-        assert_eq!(SiteOp::Live { group: None }.role(), Role::Public);
+        assert_eq!(
+            SiteOp::Live {
+                group: None,
+                visitor: None
+            }
+            .role(),
+            Role::Public
+        );
+    }
+
+    #[test]
+    fn conversation_routes() {
+        let v = "AAAAAAAAAAAAAAAAAAAAAA";
+        assert_eq!(
+            site("GET", "live", Some(&format!("group=sales&visitor={v}"))),
+            Ok(SiteOp::Live {
+                group: Some("sales".into()),
+                visitor: Some(v.into())
+            })
+        );
+        assert_eq!(
+            site("GET", "live", Some("visitor=a.b")).unwrap_err().code(),
+            "invalid_visitor"
+        );
+        assert_eq!(
+            site("GET", "visitor/messages", Some("after=7")),
+            Ok(SiteOp::VisitorMessages { after: 7 })
+        );
+        assert_eq!(
+            site("GET", "visitor/messages", None),
+            Ok(SiteOp::VisitorMessages { after: 0 })
+        );
+        assert_eq!(
+            site("GET", "visitor/messages", Some("after=-1"))
+                .unwrap_err()
+                .code(),
+            "invalid_query"
+        );
+        assert_eq!(
+            site("POST", "visitor/messages", None),
+            Ok(SiteOp::VisitorSend)
+        );
+        assert_eq!(
+            site("PUT", "visitor/messages", None).unwrap_err().status(),
+            405
+        );
+        assert_eq!(
+            site("GET", "conversations", None),
+            Ok(SiteOp::ListConversations)
+        );
+        assert_eq!(
+            site("GET", "conversations/c_1/messages", Some("after=3")),
+            Ok(SiteOp::ConversationMessages {
+                id: "c_1".into(),
+                after: 3
+            })
+        );
+        assert_eq!(
+            site("POST", "conversations/c_1/messages", None),
+            Ok(SiteOp::Reply("c_1".into()))
+        );
+        assert_eq!(
+            site("POST", "conversations/c_1/read", None),
+            Ok(SiteOp::MarkRead("c_1".into()))
+        );
+        assert_eq!(
+            site("GET", "conversations/c.1/messages", None)
+                .unwrap_err()
+                .code(),
+            "conversation_not_found"
+        );
+        assert_eq!(SiteOp::VisitorSend.role(), Role::Public);
+        assert_eq!(SiteOp::ListConversations.role(), Role::Agent);
+        assert!(SiteOp::Reply("c".into()).has_body());
+        assert!(!SiteOp::VisitorSend.is_write());
     }
 
     #[test]

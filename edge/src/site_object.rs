@@ -9,11 +9,12 @@
 
 use crate::auth::{self, AGENT_PREFIX};
 use crate::bindings::{self, now_ms};
+use crate::conversations;
 use crate::cors::{self, Decision};
 use crate::error::{ApiError, MAX_BODY_BYTES};
 use crate::respond;
 use crate::routes::{self, Role, SiteOp};
-use crate::sockets::{self, Attachment, AGENTS, VISITORS};
+use crate::sockets::{self, Attachment, AGENTS, VISITORS, VISITOR_UNTAGGED};
 use crate::store::{AgentRow, SessionRow, Store, SCHEMA_VERSION};
 use crate::wire::{self, AgentView, StatusPayload};
 use presenza_rules::hours::{Schedule, ScheduleSpec};
@@ -40,16 +41,16 @@ pub struct Config {
     origins: Vec<String>,
     widget: wire::Widget,
     /// id → display name.
-    groups: BTreeMap<String, String>,
+    pub(crate) groups: BTreeMap<String, String>,
     /// scope (`site` or `g:<group>`) → the stored working hours.
     hours: BTreeMap<String, ScheduleSpec>,
     /// What the rules need.
-    site: Site,
+    pub(crate) site: Site,
 }
 
 /// The last evaluation, valid until its next change or the next write.
-struct Snapshot {
-    eval: Evaluation,
+pub(crate) struct Snapshot {
+    pub(crate) eval: Evaluation,
     views: BTreeMap<String, AgentView>,
 }
 
@@ -85,7 +86,7 @@ fn env_usize(env: &Env, name: &str, default: usize) -> usize {
 
 /// A request body, read before anything else: the object must consume what
 /// the Worker streams to it even when it answers with an error.
-struct Body {
+pub(crate) struct Body {
     bytes: Vec<u8>,
     content_type: Option<String>,
     unreadable: bool,
@@ -106,7 +107,7 @@ impl Body {
     }
 
     /// The JSON body: 413 beyond the limit, 415 unless application/json.
-    fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, ApiError> {
         self.json_with(&[])
     }
 
@@ -141,9 +142,9 @@ fn session_header(req: &Request) -> Result<String, ApiError> {
 
 #[durable_object]
 pub struct SiteObject {
-    state: State,
+    pub(crate) state: State,
     env: Env,
-    store: Store,
+    pub(crate) store: Store,
     /// Schema checked (and migrated) since this instance started.
     ready: Cell<bool>,
     config: RefCell<Option<Rc<Config>>>,
@@ -241,8 +242,12 @@ impl DurableObject for SiteObject {
                     send_error(&ws, &e);
                 }
             }
-            // Visitors only listen: nothing they send changes presence.
-            _ => {
+            // Visitors authenticate and write conversation messages; nothing
+            // they send changes presence.
+            Some(attachment @ Attachment::Visitor { .. }) => {
+                self.visitor_socket_message(&ws, attachment, &text).await;
+            }
+            None => {
                 if text.trim() == "ping" {
                     let _ = ws.send_with_str("pong");
                 }
@@ -277,7 +282,7 @@ impl DurableObject for SiteObject {
 }
 
 fn send_error(ws: &WebSocket, err: &ApiError) {
-    let frame = json!({"type": "error", "error": {"code": err.code(), "message": err.message()}});
+    let frame = json!({"type": "error", "error": err.error_object()});
     let _ = ws.send_with_str(frame.to_string());
 }
 
@@ -365,7 +370,7 @@ impl SiteObject {
         Ok(Some(cfg))
     }
 
-    fn config(&self) -> Result<Rc<Config>, ApiError> {
+    pub(crate) fn config(&self) -> Result<Rc<Config>, ApiError> {
         self.load_config()?.ok_or_else(ApiError::site_not_found)
     }
 
@@ -516,7 +521,7 @@ impl SiteObject {
 
     /// The current evaluation (cached while nothing changed), with the alarm
     /// set to its next change.
-    async fn settle(&self, now: i64) -> Result<Rc<Snapshot>, ApiError> {
+    pub(crate) async fn settle(&self, now: i64) -> Result<Rc<Snapshot>, ApiError> {
         let cached = self
             .snapshot
             .borrow()
@@ -697,7 +702,27 @@ impl SiteObject {
                 self.status(&cfg, group.as_deref(), req, decision, now)
                     .await
             }
-            SiteOp::Live { group } => self.live(&cfg, group, req, decision, now).await,
+            SiteOp::Live { group, visitor } => {
+                self.live(&cfg, group, visitor, req, decision, now).await
+            }
+            SiteOp::VisitorMessages { after } => self.visitor_messages_http(req, decision, after),
+            SiteOp::VisitorSend => self.visitor_send_http(req, decision, &body, now).await,
+            SiteOp::ListConversations => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.list_conversations(&cfg, &me)
+            }
+            SiteOp::ConversationMessages { id, after } => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.conversation_messages(&cfg, &me, &id, after)
+            }
+            SiteOp::Reply(id) => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.reply_http(&cfg, &me, &id, &body, now)
+            }
+            SiteOp::MarkRead(id) => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.mark_read(&cfg, &me, &id, &body)
+            }
             SiteOp::WidgetConfig => respond::json_value(200, &json!({"widget": cfg.widget})),
             SiteOp::GetSettings => respond::json_value(200, &settings_json(&cfg)),
             SiteOp::PutSettings => self.put_settings(&cfg, &body, now).await,
@@ -863,6 +888,7 @@ impl SiteObject {
         &self,
         cfg: &Config,
         group: Option<String>,
+        visitor: Option<String>,
         req: &Request,
         decision: &Decision,
         now: i64,
@@ -892,10 +918,20 @@ impl SiteObject {
         let payload = StatusPayload::new(group.as_deref(), status).to_json();
         let pair = WebSocketPair::new()?;
         let tag = sockets::audience_tag(group.as_deref());
-        self.state
-            .accept_websocket_with_tags(&pair.server, &[VISITORS, tag.as_str()]);
-        pair.server
-            .serialize_attachment(Attachment::Visitor { group })?;
+        let visitor_tag = visitor
+            .as_deref()
+            .map_or_else(|| VISITOR_UNTAGGED.to_string(), sockets::visitor_tag);
+        self.state.accept_websocket_with_tags(
+            &pair.server,
+            &[VISITORS, tag.as_str(), visitor_tag.as_str()],
+        );
+        pair.server.serialize_attachment(Attachment::Visitor {
+            group,
+            visitor: None,
+            key: None,
+            sid: Some(conversations::make_socket_id(&bindings::random_bytes())),
+            tagged: visitor,
+        })?;
         pair.server.send_with_str(&payload)?;
         self.visitors.set(Some(count + 1));
         Ok(Response::from_websocket(pair.client)?)
@@ -1256,6 +1292,7 @@ impl SiteObject {
             .iter()
             .map(|(g, s)| (g.clone(), json!(StatusPayload::new(Some(g), s))))
             .collect();
+        let waiting = self.conversations_waiting(cfg, &me)?;
         let hello = json!({
             "type": "hello",
             "session": session,
@@ -1264,6 +1301,7 @@ impl SiteObject {
             "ping_interval_secs": wire::ping_interval_secs(cfg.grace),
             "site": StatusPayload::new(None, &snap.eval.site),
             "groups": groups,
+            "conversations_waiting": waiting,
         });
         pair.server.send_with_str(hello.to_string())?;
         let mut resp = Response::from_websocket(pair.client)?;
@@ -1322,6 +1360,13 @@ impl SiteObject {
                 self.settle(now).await?;
             }
             wire::DeviceMessage::Heartbeat {} => {}
+            wire::DeviceMessage::Reply {
+                conversation_id,
+                client_id,
+                text,
+            } => {
+                self.device_reply(ws, agent, session, &conversation_id, &client_id, &text);
+            }
         }
         Ok(())
     }

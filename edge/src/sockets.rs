@@ -2,7 +2,10 @@
 //! payload to every socket of a tag.
 //!
 //! Tags (set when a socket is accepted, readable after hibernation):
-//! - visitor widgets: `visitor` + `aud:site` or `aud:g:<group>`;
+//! - visitor widgets: `visitor` + `aud:site` or `aud:g:<group>` + `vis:<id>`
+//!   when opened with `?visitor=<id>`, else `vis:-` (the conversation
+//!   messages of a visitor are pushed to sockets of these two tags whose
+//!   attachment proves that visitor's secret);
 //! - agent devices: `agents` + `agent:<id>` + `session:<agent>:<session>`.
 
 use serde::{Deserialize, Serialize};
@@ -18,8 +21,11 @@ pub const MAX_DEVICE_SOCKETS: usize = 2_700;
 pub const MAX_DEVICES_PER_AGENT: usize = 20;
 /// Most HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
 pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;
-/// Largest message accepted from a device.
-pub const MAX_SOCKET_MESSAGE: usize = 4096;
+/// Largest text frame accepted from a device or a widget (a 2,000-character
+/// message fits whatever its script).
+pub const MAX_SOCKET_MESSAGE: usize = 16 * 1024;
+/// The visitor tag of widget sockets opened without `?visitor=`.
+pub const VISITOR_UNTAGGED: &str = "vis:-";
 
 /// Close codes sent by the server.
 pub const CLOSE_NORMAL: u16 = 1000;
@@ -36,6 +42,11 @@ pub fn audience_tag(group: Option<&str>) -> String {
 
 pub fn agent_tag(agent: &str) -> String {
     format!("agent:{agent}")
+}
+
+/// The tag of a visitor's sockets opened with `?visitor=<id>`.
+pub fn visitor_tag(visitor: &str) -> String {
+    format!("vis:{visitor}")
 }
 
 pub fn session_tag(agent: &str, session: &str) -> String {
@@ -56,8 +67,27 @@ pub fn agent_key(agent: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attachment {
-    Visitor { group: Option<String> },
-    Agent { agent: String, session: String },
+    Visitor {
+        group: Option<String>,
+        /// The visitor authenticated by an `auth` frame.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        visitor: Option<String>,
+        /// SHA-256 (hex) of that visitor's secret: a push needs it to match
+        /// the stored one (a socket that claimed an id before the visitor
+        /// first wrote, with another secret, never receives anything).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key: Option<String>,
+        /// This socket's id (skipped when its own message is pushed).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sid: Option<String>,
+        /// The visitor id given as `?visitor=` (the socket's `vis:` tag).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tagged: Option<String>,
+    },
+    Agent {
+        agent: String,
+        session: String,
+    },
 }
 
 /// Entries whose value differs from (or is missing in) `previous`.
@@ -138,5 +168,18 @@ mod tests {
             r#"{"kind":"agent","agent":"giulia","session":"ws_1"}"#
         );
         assert_eq!(serde_json::from_str::<Attachment>(&json).unwrap(), a);
+        // Sockets accepted before conversations existed still read back.
+        let old: Attachment = serde_json::from_str(r#"{"kind":"visitor","group":null}"#).unwrap();
+        assert_eq!(
+            old,
+            Attachment::Visitor {
+                group: None,
+                visitor: None,
+                key: None,
+                sid: None,
+                tagged: None
+            }
+        );
+        assert_eq!(visitor_tag("abc"), "vis:abc");
     }
 }

@@ -2,12 +2,16 @@
 //! and typed queries. Everything that must survive a restart lives here;
 //! the object's memory only holds caches rebuilt from these tables.
 
+mod conversations;
+
+pub use conversations::{ConversationRow, MessageRow, VisitorRow};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::collections::HashMap;
 use worker::{SqlStorage, SqlStorageValue as V};
 
-pub const SCHEMA_VERSION: i64 = 1;
+/// 2: conversations (visitors, conversations, messages, reads, agent_rates).
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// `CREATE TABLE IF NOT EXISTS`: safe to run on every start.
 const SCHEMA: &[&str] = &[
@@ -123,7 +127,7 @@ impl Store {
     }
 
     pub fn migrate(&self) -> R<()> {
-        for statement in SCHEMA {
+        for statement in SCHEMA.iter().chain(conversations::SCHEMA) {
             self.sql.exec(statement, None)?;
         }
         self.meta_set("schema_version", &SCHEMA_VERSION.to_string())
@@ -273,6 +277,7 @@ impl Store {
 
     pub fn delete_agent(&self, id: &str) -> R<bool> {
         self.run("DELETE FROM sessions WHERE agent_id = ?", vec![id.into()])?;
+        self.forget_agent_conversations(id)?;
         self.run(
             "DELETE FROM last_broadcast WHERE key = ?",
             vec![format!("agent:{id}").into()],

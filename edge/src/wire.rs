@@ -385,6 +385,12 @@ pub enum DeviceMessage {
     },
     SignOut {},
     Heartbeat {},
+    /// A reply in a conversation this agent serves (conversations API).
+    Reply {
+        conversation_id: String,
+        client_id: String,
+        text: String,
+    },
 }
 
 // ---------------------------------------------------------------- responses
@@ -541,6 +547,11 @@ mod tests {
         assert!(matches!(m, DeviceMessage::SignOut {}));
         assert!(serde_json::from_str::<DeviceMessage>(r#"{"type":"sign_out","x":1}"#).is_err());
         assert!(serde_json::from_str::<DeviceMessage>(r#"{"type":"nope"}"#).is_err());
+        let m: DeviceMessage = serde_json::from_str(
+            r#"{"type":"reply","conversation_id":"c_1","client_id":"a1","text":"hi"}"#,
+        )
+        .unwrap();
+        assert!(matches!(m, DeviceMessage::Reply { .. }));
     }
 
     #[test]
