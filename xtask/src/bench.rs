@@ -27,7 +27,7 @@ pub fn bench(ctx: &Ctx) -> Result {
         .map_err(|e| Failure::new("starting the edge for the benchmarks", e.to_string()))?;
 
     step("Widget: launcher paint time in headless Chromium");
-    widget::bench(ctx, &edge.url)?;
+    widget::bench(ctx, &edge.url, &edge.options.admin_token)?;
 
     step("Edge: fan-out, status lookups, offline detection, heartbeat wake-ups");
     bench_edge::bench(ctx, &edge.url, &edge.options.admin_token)?;

@@ -1,0 +1,785 @@
+//! The controller: one [`App`] that takes commands from the page, answers
+//! from the edge (WebSocket, widget-config, language files), timers and UI
+//! events, keeps the model and updates the view.
+//!
+//! Everything JS calls back goes through the exported [`crate::on`] with a
+//! callback kind, via JS functions made once per kind by the loader's
+//! binder: no wasm-bindgen closure glue at all. The page's listeners run
+//! in microtasks, never inside the app (so they may call `presenza` again).
+//!
+//! Network politeness: one WebSocket per page, a `ping` every 25 s,
+//! reconnection with capped exponential backoff and jitter, and a page
+//! hidden for a minute closes its socket and resyncs when shown again (the
+//! edge sends the current status at once). While the edge can't be reached
+//! the widget shows offline and keeps retrying quietly.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use wasm_bindgen::JsValue;
+
+use crate::i18n::{self, Lang, Texts};
+use crate::js;
+use crate::store::{hex, on_color, px, Live, Status};
+use crate::view::{self, View};
+
+/// Event kinds for `presenza('on', name, fn)`.
+pub const EV_STATUS: u8 = 0;
+pub const EV_OPEN: u8 = 1;
+pub const EV_CLOSE: u8 = 2;
+
+// Callback kinds; timers are `K_TIMER + T_*`.
+const K_MSG: u32 = 0;
+const K_CLOSE: u32 = 1;
+const K_VIS: u32 = 2;
+const K_CFG_RESP: u32 = 3;
+const K_CFG: u32 = 4;
+const K_LANG_RESP: u32 = 5;
+const K_LANG: u32 = 6;
+const K_PANEL_RESP: u32 = 7;
+const K_PANEL: u32 = 8;
+const K_UI: u32 = 9;
+const K_CMD: u32 = 10;
+const K_TIMER: u32 = 11;
+pub const T_RECONNECT: u32 = 0;
+pub const T_PING: u32 = 1;
+pub const T_HIDDEN: u32 = 2;
+pub const T_DEADLINE: u32 = 3;
+pub const T_REFRESH: u32 = 4;
+const TIMERS: usize = 5;
+
+pub const PING_MS: u32 = 25_000;
+/// A page hidden this long closes its socket.
+pub const HIDDEN_MS: u32 = 60_000;
+/// Paint without waiting longer than this for settings and texts.
+pub const DEADLINE_MS: u32 = 3_000;
+pub const BACKOFF_MIN_MS: f64 = 1_000.0;
+pub const BACKOFF_MAX_MS: f64 = 60_000.0;
+
+pub struct App {
+    /// Where the widget's files are (`https://edge.example/widget/`).
+    pub base: String,
+    /// The edge, for the API (`https://edge.example`).
+    pub origin: String,
+    pub site: Option<String>,
+    pub group: Option<String>,
+    lang_cmd: Option<String>,
+    lang_cfg: Option<String>,
+    pub lang: Lang,
+    /// Language files fetched so far: index, `{key: text}` (undefined when
+    /// the fetch failed: English then).
+    langs: Vec<(usize, JsValue)>,
+    /// The language being fetched.
+    lang_loading: Option<usize>,
+    /// `{key: text}` overrides: [from the page, from the site's settings].
+    texts: [JsValue; 2],
+    /// `{theme, accent_color, position, offset_x, offset_y}`: [from the
+    /// page, from the site's settings]; the page's win key by key.
+    looks: [JsValue; 2],
+    en: JsValue,
+    pub live: Option<Live>,
+    pub open: bool,
+    pub hidden: bool,
+    started: bool,
+    config_done: bool,
+    deadline: bool,
+    pub painted: bool,
+    marked: bool,
+    panel_loading: bool,
+    /// The visitor opened the panel before it was in: focus it on arrival.
+    focus_panel: bool,
+    pub view: Option<View>,
+    pub ws: Option<JsValue>,
+    pub fails: u32,
+    pub suspended: bool,
+    timers: [Option<JsValue>; TIMERS],
+    pub listeners: Vec<(u8, JsValue)>,
+    /// The JS function for every callback kind.
+    hooks: Vec<JsValue>,
+    /// Started by the loader for the loader's site/group: `{c, w, m}` (see
+    /// [`crate::boot`]); taken when used.
+    pre: JsValue,
+}
+
+impl App {
+    pub fn new(
+        base: String,
+        site: Option<String>,
+        group: Option<String>,
+        bind: &JsValue,
+        pre: JsValue,
+    ) -> App {
+        let hooks = (0..K_TIMER + TIMERS as u32)
+            .map(|k| js::call(bind, "call", &js::U, &JsValue::from(k)))
+            .collect();
+        let origin = js::get(
+            &js::make(&js::G, "URL", &JsValue::from_str(&base)),
+            "origin",
+        )
+        .as_string()
+        .unwrap_or_default();
+        App {
+            base,
+            origin,
+            site: site.filter(|s| !s.is_empty()),
+            group: group.filter(|g| !g.is_empty()),
+            lang_cmd: None,
+            lang_cfg: None,
+            lang: Lang {
+                idx: 0,
+                tag: String::new(),
+            },
+            langs: Vec::new(),
+            lang_loading: None,
+            texts: [js::json("{}"), js::U],
+            looks: [js::json("{}"), js::U],
+            en: js::json(i18n::EN),
+            live: None,
+            open: false,
+            hidden: false,
+            started: false,
+            config_done: false,
+            deadline: false,
+            painted: false,
+            marked: false,
+            panel_loading: false,
+            focus_panel: false,
+            view: None,
+            ws: None,
+            fails: 0,
+            suspended: false,
+            timers: Default::default(),
+            listeners: Vec::new(),
+            hooks,
+            pre,
+        }
+    }
+
+    fn hook(&self, kind: u32) -> JsValue {
+        self.hooks.get(kind as usize).cloned().unwrap_or(js::U)
+    }
+
+    /// The JS function that runs a deferred command (`[name, a, b]`).
+    pub fn command_hook(&self) -> JsValue {
+        self.hook(K_CMD)
+    }
+
+    /// Every callback from JS.
+    pub fn on(&mut self, kind: u32, v: JsValue) {
+        match kind {
+            K_MSG => self.on_message(js::get(&v, "data")),
+            K_CLOSE => self.on_close(),
+            K_VIS => self.on_visibility(),
+            K_CFG_RESP | K_LANG_RESP | K_PANEL_RESP => {
+                // A fetch answered: its JSON goes to the next kind.
+                let next = self.hook(kind + 1);
+                if js::get(&v, "ok").is_truthy() {
+                    js::call(&js::call0(&v, "json"), "then", &next, &next);
+                } else {
+                    self.on(kind + 1, js::U);
+                }
+            }
+            K_CFG => self.on_config(v),
+            K_LANG => {
+                if let Some(i) = self.lang_loading.take() {
+                    self.langs.push((i, v));
+                }
+                self.load_lang();
+            }
+            K_PANEL => {
+                self.panel_loading = false;
+                if let Some(view) = &mut self.view {
+                    view.add_panel(&v);
+                }
+                self.render(false);
+                if self.focus_panel {
+                    self.focus_panel = false;
+                    self.focus(view::PANEL);
+                }
+            }
+            K_UI => self.on_ui(v),
+            K_CMD => {
+                let arg = |i| js::get(&v, i);
+                let name = arg("0").as_string().unwrap_or_default();
+                self.command(&name, arg("1"), arg("2"));
+            }
+            _ => self.on_timer(kind - K_TIMER),
+        }
+    }
+
+    /// One `presenza(name, a, b)` call. Unknown names are ignored.
+    pub fn command(&mut self, name: &str, a: JsValue, b: JsValue) {
+        match name {
+            "init" => {
+                if self.site.is_none() {
+                    self.site = js::get_str(&a, "site").filter(|s| !s.is_empty());
+                }
+                let group = js::get(&a, "group");
+                if !group.is_undefined() {
+                    self.set_group(group.as_string());
+                }
+                if let Some(l) = js::get_str(&a, "language") {
+                    self.lang_cmd = Some(l);
+                }
+                self.assign(0, &js::get(&a, "texts"));
+                self.set_look(&js::get(&a, "theme"));
+                self.start();
+            }
+            "group" => self.set_group(a.as_string()),
+            "language" if a.is_string() => {
+                self.lang_cmd = a.as_string();
+                self.relang();
+            }
+            "chat:open" => self.set_open(true, false),
+            "chat:close" => self.set_open(false, false),
+            "chat:toggle" => self.set_open(!self.open, false),
+            "widget:hide" | "widget:show" => {
+                self.hidden = name == "widget:hide";
+                self.render(false);
+            }
+            "on" | "off" => {
+                let kind = match a.as_string().as_deref() {
+                    Some("status") => EV_STATUS,
+                    Some("open") => EV_OPEN,
+                    Some("close") => EV_CLOSE,
+                    _ => return,
+                };
+                if !b.is_function() {
+                    return;
+                }
+                self.listeners.retain(|(k, f)| !(*k == kind && *f == b));
+                if name == "on" {
+                    if let (EV_STATUS, Some(live)) = (kind, &self.live) {
+                        later(&b, &live.raw);
+                    }
+                    self.listeners.push((kind, b));
+                }
+            }
+            "texts" => {
+                self.assign(0, &a);
+                self.render(false);
+            }
+            "theme" => self.set_look(&a),
+            _ => {}
+        }
+    }
+
+    /// `Object.assign(self.texts[i], obj)` when `obj` is an object.
+    fn assign(&self, i: usize, obj: &JsValue) {
+        if obj.is_object() {
+            js::call(&js::g("Object"), "assign", &self.texts[i], obj);
+        }
+    }
+
+    /// Calls the page's listeners of `kind`, each in its own microtask (a
+    /// throwing listener is the page's own error and stops no other).
+    fn emit(&self, kind: u8, payload: &JsValue) {
+        for (k, f) in &self.listeners {
+            if *k == kind {
+                later(f, payload);
+            }
+        }
+    }
+
+    fn set_group(&mut self, group: Option<String>) {
+        let group = group.filter(|g| !g.is_empty());
+        if group != self.group {
+            self.group = group;
+            if self.started {
+                // Resubscribe: the edge sends the group's status at once.
+                self.disconnect();
+                self.connect();
+            }
+            self.render(false);
+        }
+    }
+
+    fn relang(&mut self) {
+        self.lang = Lang::pick(self.lang_cmd.as_deref(), self.lang_cfg.as_deref());
+        self.load_lang();
+    }
+
+    /// Whether the chosen language's texts are in (English is built in).
+    fn lang_ready(&self) -> bool {
+        self.lang.idx == 0 || self.langs.iter().any(|(i, _)| *i == self.lang.idx)
+    }
+
+    /// Fetches the chosen language's texts if needed; paints or repaints
+    /// once they are in.
+    fn load_lang(&mut self) {
+        if self.lang_ready() {
+            self.maybe_paint();
+            self.render(false);
+        } else if self.lang_loading.is_none() {
+            self.lang_loading = Some(self.lang.idx);
+            let url = js::cat(&[&self.base, "i18n/", i18n::code(self.lang.idx), ".json"]);
+            self.fetch(&url, K_LANG_RESP);
+        }
+    }
+
+    /// `fetch(url)`, its response to `hook(kind)`, a failure to `hook(kind + 1)`.
+    fn fetch(&self, url: &str, kind: u32) {
+        let req = js::call1(&js::G, "fetch", &JsValue::from_str(url));
+        js::call(&req, "then", &self.hook(kind), &self.hook(kind + 1));
+    }
+
+    /// `'dark'|'light'|'auto'` or `{theme, accent_color, position, offset_x, offset_y}`.
+    fn set_look(&mut self, v: &JsValue) {
+        if v.is_string() {
+            js::set(&self.looks[0], "theme", v);
+        } else if v.is_object() {
+            js::call(&js::g("Object"), "assign", &self.looks[0], v);
+        }
+        self.render(false);
+    }
+
+    /// Starts talking to the edge once the site is known.
+    pub fn start(&mut self) {
+        let Some(site) = &self.site else { return };
+        if self.started {
+            return;
+        }
+        self.started = true;
+        let url = js::cat(&[&self.origin, "/v1/sites/", &js::enc(site), "/widget-config"]);
+        // The loader's prefetch is for the loader's site, which only an
+        // `init` before any data-site could change (then there is none).
+        let early = js::get(&self.pre, "c");
+        self.connect();
+        if early.is_object() {
+            // Already parsed (a failure too ends in defaults).
+            js::call(&early, "then", &self.hook(K_CFG), &self.hook(K_CFG));
+        } else {
+            self.fetch(&url, K_CFG_RESP);
+        }
+        self.relang();
+        js::call(
+            &js::g("document"),
+            "addEventListener",
+            &"visibilitychange".into(),
+            &self.hook(K_VIS),
+        );
+        self.arm(T_DEADLINE, DEADLINE_MS);
+    }
+
+    /// The site's widget settings (or a failure: defaults then).
+    fn on_config(&mut self, c: JsValue) {
+        let w = js::get(&c, "widget");
+        if w.is_object() {
+            self.lang_cfg = js::get_str(&w, "language");
+            self.texts[1] = js::get(&w, "texts");
+            self.looks[1] = w;
+        }
+        self.config_done = true;
+        self.relang();
+    }
+
+    pub fn live_url(&self) -> Option<String> {
+        let site = js::enc(self.site.as_ref()?);
+        let host = self.origin.strip_prefix("http").unwrap_or(&self.origin);
+        let group = self.group.as_deref().map(js::enc);
+        Some(js::cat(&[
+            "ws",
+            host,
+            "/v1/sites/",
+            &site,
+            "/live",
+            if group.is_some() { "?group=" } else { "" },
+            group.as_deref().unwrap_or(""),
+        ]))
+    }
+
+    fn connect(&mut self) {
+        if self.ws.is_some() || self.suspended {
+            return;
+        }
+        let Some(url) = self.live_url() else { return };
+        self.disarm(T_RECONNECT);
+        // The loader's socket, if it is for this audience and still alive
+        // (readyState 0 or 1); else a new one.
+        let pre = core::mem::replace(&mut self.pre, js::U);
+        let early = js::get(&pre, "w");
+        let alive = js::get(&early, "readyState")
+            .as_f64()
+            .is_some_and(|s| s < 2.0);
+        let adopt = alive && js::get(&early, "url").as_string().as_deref() == Some(url.as_str());
+        if early.is_object() && !adopt {
+            js::call0(&early, "close");
+        }
+        let ws = if adopt {
+            early
+        } else {
+            js::make(&js::G, "WebSocket", &JsValue::from_str(&url))
+        };
+        if ws.is_undefined() {
+            return self.on_close();
+        }
+        js::set(&ws, "onmessage", &self.hook(K_MSG));
+        js::set(&ws, "onclose", &self.hook(K_CLOSE));
+        self.ws = Some(ws);
+        self.arm(T_PING, PING_MS);
+        if adopt {
+            // What arrived before the widget was ready.
+            let early = js::get(&pre, "m");
+            let n = js::get(&early, "length").as_f64().unwrap_or(0.0) as u32;
+            for i in 0..n {
+                self.on_message(js::get_v(&early, &JsValue::from(i)));
+            }
+        }
+    }
+
+    fn disconnect(&mut self) {
+        if let Some(ws) = self.ws.take() {
+            js::set(&ws, "onmessage", &JsValue::NULL);
+            js::set(&ws, "onclose", &JsValue::NULL);
+            js::call0(&ws, "close");
+        }
+        self.disarm(T_PING);
+    }
+
+    fn on_message(&mut self, data: JsValue) {
+        let Some(text) = data.as_string() else { return };
+        if let Some(live) = Live::parse(js::json(&text)) {
+            self.fails = 0;
+            self.set_live(live);
+        }
+    }
+
+    fn on_close(&mut self) {
+        self.disconnect();
+        self.fails += 1;
+        if self.live.is_none() || self.fails > 1 {
+            self.set_live(Live::unreachable());
+        }
+        if !self.suspended {
+            let random = js::call0(&js::g("Math"), "random").as_f64().unwrap_or(0.5);
+            self.arm(T_RECONNECT, backoff(self.fails, random));
+        }
+    }
+
+    fn hidden_page() -> bool {
+        js::get(&js::g("document"), "hidden").is_truthy()
+    }
+
+    fn on_visibility(&mut self) {
+        if Self::hidden_page() {
+            self.arm(T_HIDDEN, HIDDEN_MS);
+        } else {
+            self.disarm(T_HIDDEN);
+            self.suspended = false;
+            self.connect();
+        }
+    }
+
+    pub fn on_timer(&mut self, t: u32) {
+        if let Some(slot) = self.timers.get_mut(t as usize) {
+            *slot = None;
+        }
+        match t {
+            T_RECONNECT => self.connect(),
+            T_PING => {
+                if let Some(ws) = &self.ws {
+                    js::call_s(ws, "send", "ping", "");
+                    self.arm(T_PING, PING_MS);
+                }
+            }
+            T_HIDDEN => {
+                if Self::hidden_page() {
+                    self.suspended = true;
+                    self.disconnect();
+                    self.disarm(T_RECONNECT);
+                }
+            }
+            T_DEADLINE => {
+                self.deadline = true;
+                if self.live.is_none() {
+                    self.set_live(Live::unreachable());
+                }
+                self.maybe_paint();
+            }
+            _ => self.render(false),
+        }
+    }
+
+    fn arm(&mut self, t: u32, ms: u32) {
+        self.disarm(t);
+        let id = js::call(
+            &js::G,
+            "setTimeout",
+            &self.hook(K_TIMER + t),
+            &JsValue::from(ms),
+        );
+        if let Some(slot) = self.timers.get_mut(t as usize) {
+            *slot = Some(id);
+        }
+    }
+
+    fn disarm(&mut self, t: u32) {
+        if let Some(id) = self.timers.get_mut(t as usize).and_then(Option::take) {
+            js::call1(&js::G, "clearTimeout", &id);
+        }
+    }
+
+    pub fn set_live(&mut self, live: Live) {
+        let changed = self.live.as_ref().is_none_or(|l| !l.same(&live));
+        if changed {
+            self.emit(EV_STATUS, &live.raw);
+        }
+        self.live = Some(live);
+        if self.painted {
+            if changed {
+                self.render(true);
+            }
+            self.mark();
+        } else {
+            self.maybe_paint();
+        }
+    }
+
+    /// The first paint, once the status is known and the site's settings
+    /// and texts are in (or late).
+    fn maybe_paint(&mut self) {
+        let ready = self.config_done && self.lang_ready();
+        if self.painted || self.live.is_none() || !(ready || self.deadline) {
+            return;
+        }
+        self.view = Some(View::new(&self.hook(K_UI)));
+        self.painted = true;
+        self.disarm(T_DEADLINE);
+        self.render(false);
+        if let Some(v) = &self.view {
+            v.attach();
+        }
+        self.mark();
+        self.load_panel();
+    }
+
+    /// Fetches the panel's markup and CSS (after the first paint, or again
+    /// when the visitor opens the panel after a failed fetch).
+    fn load_panel(&mut self) {
+        if !self.panel_loading && self.view.as_ref().is_some_and(|v| !v.panel) {
+            self.panel_loading = true;
+            self.fetch(&js::cat(&[&self.base, "panel.json"]), K_PANEL_RESP);
+        }
+    }
+
+    fn focus(&self, slot: usize) {
+        if let Some(v) = &self.view {
+            v.focus(slot);
+        }
+    }
+
+    /// `performance.mark('presenza:paint')` when the launcher first shows a
+    /// status from the edge (read by the paint-time bench).
+    fn mark(&mut self) {
+        if self.marked || !self.painted || !self.live.as_ref().is_some_and(|l| l.server) {
+            return;
+        }
+        self.marked = true;
+        js::call1(&js::g("performance"), "mark", &"presenza:paint".into());
+    }
+
+    fn set_open(&mut self, open: bool, by_user: bool) {
+        if self.open == open {
+            return;
+        }
+        self.open = open;
+        self.render(false);
+        self.emit(if open { EV_OPEN } else { EV_CLOSE }, &js::U);
+        let ready = self.view.as_ref().is_some_and(|v| v.panel);
+        if open && !ready {
+            self.load_panel();
+        }
+        if by_user {
+            self.focus_panel = open && !ready;
+            self.focus(if open { view::PANEL } else { view::LAUNCHER });
+        }
+    }
+
+    fn on_ui(&mut self, e: JsValue) {
+        if let Some(key) = js::get_str(&e, "key") {
+            if key == "Escape" && self.open {
+                js::call0(&e, "preventDefault");
+                self.set_open(false, true);
+            }
+            return;
+        }
+        let el = js::call_s(&js::get(&e, "target"), "closest", "[data-a]", "");
+        match js::call_s(&el, "getAttribute", "data-a", "")
+            .as_string()
+            .as_deref()
+        {
+            Some("l") => self.set_open(!self.open, true),
+            Some("x") => self.set_open(false, true),
+            _ => {}
+        }
+    }
+
+    /// A look setting: the page's, else the site's.
+    fn look(&self, key: &str) -> JsValue {
+        let v = js::get(&self.looks[0], key);
+        if v.is_undefined() || v.is_null() {
+            js::get(&self.looks[1], key)
+        } else {
+            v
+        }
+    }
+
+    /// Computes what to show from the model and updates the view;
+    /// `announce` also says the new state in the role="status" region.
+    pub fn render(&mut self, announce: bool) {
+        let (Some(live), Some(_)) = (&self.live, &self.view) else {
+            return;
+        };
+        let lang = self
+            .langs
+            .iter()
+            .find(|(i, _)| *i == self.lang.idx)
+            .map_or(js::U, |(_, t)| t.clone());
+        let tx = Texts {
+            layers: [&self.texts[0], &self.texts[1], &lang, &self.en],
+            tag: &self.lang.tag,
+        };
+        let s = live.status as usize;
+        let busy = live.status == Status::Busy;
+        let refresh = live.back_at.is_some();
+        let state = ["online", "busy", "offline"][s];
+        let t1 = match (&live.message, busy) {
+            (Some(_), true) => js::get(&live.raw, "message"),
+            _ => tx.js(state),
+        };
+        let t2 = match (live.back_at, live.status) {
+            (Some(at), Status::Busy | Status::Offline) => tx.back(at, busy),
+            _ => JsValue::from_str(""),
+        };
+        let st = tx.js(["status_online", "status_busy", "status_offline"][s]);
+        // label: "Busy: We're busy, back in 5 minutes"; sub: "Busy · back in 5 minutes"
+        let concat = |a: &JsValue, sep: &str, b: &JsValue| {
+            if b.is_truthy() {
+                js::call(a, "concat", &JsValue::from_str(sep), b)
+            } else {
+                a.clone()
+            }
+        };
+        let label = concat(&js::call(&st, "concat", &": ".into(), &t1), ", ", &t2);
+        let sub = concat(&st, " · ", &t2);
+
+        let accent = self
+            .look("accent_color")
+            .as_string()
+            .and_then(|c| hex(&c))
+            .unwrap_or_else(|| "#1d4ed8".into());
+        let offset = |k| {
+            js::call0(&JsValue::from(px(&self.look(k)).unwrap_or(20)), "toString")
+                .as_string()
+                .unwrap_or_default()
+        };
+        let (x, y) = (offset("offset_x"), offset("offset_y"));
+        let vars = js::cat(&[
+            "--a:",
+            &accent,
+            ";--on:",
+            on_color(&accent),
+            ";--x:",
+            &x,
+            "px;--y:",
+            &y,
+            "px",
+        ]);
+        let class = js::cat(&[
+            "w s-",
+            state,
+            if self.look("position").as_string().as_deref() == Some("left") {
+                " l"
+            } else {
+                ""
+            },
+            match self.look("theme").as_string().as_deref() {
+                Some("light") => " light",
+                Some("dark") => " dark",
+                _ => "",
+            },
+            if self.hidden { " hid" } else { "" },
+        ]);
+        let group = self.group.as_deref().map(js::enc);
+        let href = js::cat(&[
+            &self.origin,
+            "/chat.html?site=",
+            &js::enc(self.site.as_deref().unwrap_or("")),
+            if group.is_some() { "&group=" } else { "" },
+            group.as_deref().unwrap_or(""),
+        ]);
+        let code = i18n::code(if lang.is_object() { self.lang.idx } else { 0 });
+        let open = self.open;
+        let jstr = |v: &str| JsValue::from_str(v);
+        let fields = [
+            (view::F_STYLE, jstr(&vars)),
+            (view::F_CLASS, jstr(&class)),
+            (view::F_LANG, jstr(code)),
+            (view::F_LABEL, label.clone()),
+            (view::F_EXPANDED, jstr(if open { "true" } else { "false" })),
+            (view::F_T1, t1.clone()),
+            (view::F_T2, t2),
+            // The site's panel title, if any, else the state.
+            (
+                view::F_TITLE,
+                Some(self.look("title"))
+                    .filter(JsValue::is_truthy)
+                    .unwrap_or(t1),
+            ),
+            (view::F_SUB, sub),
+            (
+                view::F_INTRO,
+                tx.js(["intro_online", "intro_busy", "intro_offline"][s]),
+            ),
+            (view::F_WRITE, tx.js("write")),
+            (view::F_HREF, jstr(&href)),
+            (view::F_CLOSE, tx.js("close")),
+            (view::F_HIDDEN, if open { js::U } else { jstr("") }),
+        ];
+        let Some(view) = &self.view else { return };
+        for (field, value) in &fields {
+            view.put(*field, value);
+        }
+        if announce {
+            view.put(view::F_ANNOUNCE, &label);
+        }
+        if refresh {
+            // "back in 9 minutes" ages: repaint while it is shown.
+            self.arm(T_REFRESH, 30_000);
+        }
+    }
+
+    /// Stops everything (tests only: a page never tears the widget down).
+    #[cfg(test)]
+    pub fn stop(&mut self) {
+        self.disconnect();
+        for t in 0..TIMERS as u32 {
+            self.disarm(t);
+        }
+        js::call(
+            &js::g("document"),
+            "removeEventListener",
+            &"visibilitychange".into(),
+            &self.hook(K_VIS),
+        );
+        if let Some(v) = &self.view {
+            js::call0(&v.host, "remove");
+        }
+    }
+}
+
+/// Runs `f(arg)` in a microtask.
+pub fn later(f: &JsValue, arg: &JsValue) {
+    js::call1(&js::G, "queueMicrotask", &js::call(f, "bind", &js::U, arg));
+}
+
+/// Reconnection delay after `fails` consecutive failures: a random point in
+/// the upper half of a window that doubles from 1 s up to a minute.
+pub fn backoff(fails: u32, random: f64) -> u32 {
+    let window = BACKOFF_MIN_MS * f64::from(1u32 << fails.clamp(1, 7).saturating_sub(1));
+    let window = if window > BACKOFF_MAX_MS {
+        BACKOFF_MAX_MS
+    } else {
+        window
+    };
+    (window * (0.5 + random * 0.5)) as u32
+}

@@ -1,0 +1,515 @@
+//! The widget: release build, size budget, Wasm tests in headless Chromium,
+//! and the bench (sizes and launcher paint time).
+//!
+//! Build output, all in `www/widget/` (generated, gitignored):
+//! - `loader.js`: widget/loader.js bundled with the wasm-bindgen glue, one
+//!   minified classic script (the snippet inserts it);
+//! - `presenza.wasm`: the widget, `no_std`, `wasm-opt -Oz`, import and
+//!   export names minified (the glue is patched to match);
+//! - `i18n/{code}.json`: texts of every language but English (built in),
+//!   fetched only for the language shown;
+//! - `panel.json`: the panel's markup and CSS (widget/panel.html and
+//!   widget/panel.css), fetched right after the launcher's first paint.
+
+use crate::ctx::{output, run, step, Ctx, Failure, Result};
+use flate2::write::GzEncoder;
+use flate2::Compression;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Everything needed to paint the launcher with its live state: loader
+/// (with the glue) + Wasm + the largest language file. Bytes, gzip -9.
+pub const PAINT_BUDGET: usize = 15 * 1000;
+/// The whole widget (chat panel included once it lands).
+pub const TOTAL_BUDGET: usize = 45 * 1000;
+
+const TARGET: &str = "wasm32-unknown-unknown";
+const WASM_FEATURES: [&str; 6] = [
+    "--enable-bulk-memory",
+    "--enable-reference-types",
+    "--enable-nontrapping-float-to-int",
+    "--enable-sign-ext",
+    "--enable-mutable-globals",
+    "--enable-multivalue",
+];
+
+fn io(what: &str, path: &Path) -> impl FnOnce(std::io::Error) -> Failure {
+    let what = format!("{what} {}", path.display());
+    move |e| Failure::new(what, format!("{e}"))
+}
+
+fn write(path: &Path, data: impl AsRef<[u8]>) -> Result {
+    fs::write(path, data).map_err(io("writing", path))
+}
+
+fn read(path: &Path) -> Result<String> {
+    fs::read_to_string(path).map_err(io("reading", path))
+}
+
+/// `cargo xtask build widget`.
+pub fn build(ctx: &Ctx) -> Result {
+    step("Widget: cargo build (wasm32, release, no_std)");
+    run(
+        ctx.cargo().args([
+            "build",
+            "--release",
+            "--target",
+            TARGET,
+            "-p",
+            "presenza-widget",
+            "--no-default-features",
+            "--locked",
+        ]),
+        "cargo build -p presenza-widget",
+        "see the compiler errors above",
+    )?;
+    let raw = ctx
+        .target_dir()
+        .join(TARGET)
+        .join("release/presenza_widget.wasm");
+    let work = ctx.target_dir().join("widget");
+    let pkg = work.join("pkg");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&pkg).map_err(io("creating", &pkg))?;
+
+    step("Widget: wasm-bindgen (--target web)");
+    run(
+        Command::new(ctx.tool("wasm-bindgen"))
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--encode-into",
+                "always",
+                "--omit-default-module-path",
+                "--out-name",
+                "presenza",
+                "--out-dir",
+            ])
+            .arg(&pkg)
+            .arg(&raw),
+        "wasm-bindgen",
+        "run `cargo xtask install` (the CLI must be 0.2.129, like the library)",
+    )?;
+
+    step("Widget: wasm-opt -Oz, names minified");
+    let out = ctx.path("www/widget");
+    clear(&out)?;
+    let wasm = out.join("presenza.wasm");
+    let map = output(
+        Command::new(ctx.wasm_opt())
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .args([
+                "--strip-debug",
+                "--strip-producers",
+                "--strip-target-features",
+                "--minify-imports-and-exports-and-modules",
+            ])
+            .arg(pkg.join("presenza_bg.wasm"))
+            .arg("-o")
+            .arg(&wasm),
+    )
+    .ok_or_else(|| Failure::new("wasm-opt", "run `cargo xtask install` (binaryen from npm)"))?;
+    let module =
+        first_import_module(&fs::read(&wasm).map_err(io("reading", &wasm))?).ok_or_else(|| {
+            Failure::new(
+                "reading the optimized widget's imports",
+                "wasm-opt output is not valid",
+            )
+        })?;
+    let glue = pkg.join("presenza.js");
+    let patched = rename_in_glue(&read(&glue)?, &map, &module)?;
+    write(&glue, slim_init(&patched)?)?;
+
+    step("Widget: loader + glue bundled and minified (esbuild)");
+    let entry = work.join("loader.js");
+    fs::copy(ctx.path("widget/loader.js"), &entry).map_err(io("copying", &entry))?;
+    run(
+        Command::new(ctx.node_bin("esbuild"))
+            .arg(&entry)
+            .args([
+                "--bundle",
+                "--minify",
+                "--format=iife",
+                "--target=es2020",
+                "--legal-comments=none",
+                "--log-level=warning",
+                // A failure anywhere, even in the glue's top level, stays here.
+                "--banner:js=try{",
+                "--footer:js=}catch(e){}",
+            ])
+            .arg(format!("--outfile={}", out.join("loader.js").display())),
+        "esbuild (loader)",
+        "run `cargo xtask install` (esbuild from npm)",
+    )?;
+
+    let src = ctx.path("widget/i18n");
+    let mut langs: Vec<PathBuf> = fs::read_dir(&src)
+        .map_err(io("listing", &src))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    langs.sort();
+    for path in langs {
+        let name = path.file_name().unwrap_or_default();
+        if name != "en.json" {
+            write(&out.join("i18n").join(name), compact_json(&read(&path)?))?;
+        }
+    }
+    // The panel's markup and CSS, fetched after the first paint.
+    let css = read(&ctx.path("widget/panel.css"))?;
+    let html = read(&ctx.path("widget/panel.html"))?;
+    let panel = format!(
+        "{{\"css\":{},\"html\":{}}}",
+        json_string(&css),
+        json_string(&html)
+    );
+    write(&out.join("panel.json"), panel)?;
+    println!("    built into {}", out.display());
+    Ok(())
+}
+
+/// A JSON string of `text` with its line breaks dropped (CSS and HTML here
+/// need none).
+fn json_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' | '\r' => {}
+            c if (c as u32) < 0x20 => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Empties `www/widget/` but keeps the folders: a running `wrangler dev`
+/// keeps serving files replaced in place, not a folder made anew.
+fn clear(out: &Path) -> Result {
+    for dir in [out.to_path_buf(), out.join("i18n")] {
+        fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
+        for entry in fs::read_dir(&dir).map_err(io("listing", &dir))?.flatten() {
+            if entry.path().is_file() {
+                fs::remove_file(entry.path()).map_err(io("removing", &entry.path()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The module name of the first import of a Wasm binary (after
+/// `--minify-imports-and-exports-and-modules`, every import's).
+fn first_import_module(wasm: &[u8]) -> Option<String> {
+    fn leb(b: &[u8], p: &mut usize) -> Option<usize> {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let byte = *b.get(*p)?;
+            *p += 1;
+            v |= usize::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    }
+    let mut p = 8;
+    while p < wasm.len() {
+        let id = wasm[p];
+        p += 1;
+        let len = leb(wasm, &mut p)?;
+        if id == 2 {
+            let mut q = p;
+            leb(wasm, &mut q)?; // count
+            let n = leb(wasm, &mut q)?;
+            return String::from_utf8(wasm.get(q..q + n)?.to_vec()).ok();
+        }
+        p += len;
+    }
+    None
+}
+
+/// Applies wasm-opt's name map (printed as JSON: `["module", "old", "new"]`
+/// per import, `["old", "new"]` per export) to the wasm-bindgen glue.
+fn rename_in_glue(glue: &str, map: &str, module: &str) -> Result<String> {
+    let fail = |what: &str| {
+        Failure::new(
+            format!("patching the widget glue: {what}"),
+            "wasm-bindgen's glue changed shape; update rename_in_glue in xtask/src/widget.rs",
+        )
+    };
+    let mut js = glue.to_string();
+    let mut exports = Vec::new();
+    let mut direct = String::new();
+    for line in map.lines() {
+        let parts: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
+        match parts.as_slice() {
+            [m, old, new] if *m == "./presenza_bg.js" => {
+                if !js.contains(old) {
+                    return Err(fail(&format!("import {old} not found")));
+                }
+                js = js.replace(old, new);
+            }
+            [m, old, new] => {
+                // An import straight from an inline_js snippet module.
+                let marker = format!(" from \"{m}\"");
+                let at = js
+                    .find(&marker)
+                    .ok_or_else(|| fail(&format!("module {m} not imported")))?;
+                let head = &js[..at];
+                let var = head
+                    .rsplit("import * as ")
+                    .next()
+                    .map(str::trim)
+                    .filter(|v| v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+                    .ok_or_else(|| fail(&format!("namespace of {m}")))?;
+                direct.push_str(&format!("\n        {new}: {var}.{old},"));
+            }
+            [old, new] => exports.push((old.to_string(), new.to_string())),
+            _ => {}
+        }
+    }
+    let object = "const import0 = {\n        __proto__: null,";
+    if !js.contains(object) {
+        return Err(fail("import object"));
+    }
+    js = js.replacen(object, &format!("{object}{direct}"), 1);
+    let key = "\"./presenza_bg.js\": import0";
+    if !js.contains(key) {
+        return Err(fail("import module key"));
+    }
+    js = js.replace(key, &format!("\"{module}\": import0"));
+    // Longest first, so `wasm.on` never eats `wasm.onX`.
+    exports.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
+    for (old, new) in exports {
+        let from = format!("wasm.{old}");
+        let mut out = String::with_capacity(js.len());
+        let mut rest = js.as_str();
+        while let Some(i) = rest.find(&from) {
+            let after = rest[i + from.len()..].chars().next();
+            out.push_str(&rest[..i]);
+            if after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$') {
+                out.push_str(&from);
+            } else {
+                out.push_str("wasm.");
+                out.push_str(&new);
+            }
+            rest = &rest[i + from.len()..];
+        }
+        out.push_str(rest);
+        js = out;
+    }
+    Ok(js)
+}
+
+/// Replaces the glue's generic init (paths, URLs, sync init, a MIME-type
+/// fallback with a console warning) with the one path the loader uses:
+/// `init(fetch(url))` of a file served as `application/wasm`.
+fn slim_init(glue: &str) -> Result<String> {
+    let start = glue.find("async function __wbg_load(");
+    let end_marker = "export { initSync, __wbg_init as default };";
+    let (Some(start), Some(end)) = (start, glue.find(end_marker)) else {
+        return Err(Failure::new(
+            "slimming the widget glue's init: __wbg_load / export not found",
+            "wasm-bindgen's glue changed shape; update slim_init in xtask/src/widget.rs",
+        ));
+    };
+    let mut js = String::from(&glue[..start]);
+    js.push_str(
+        "// Slimmed by cargo xtask: the loader passes fetch(presenza.wasm).\n\
+         async function __wbg_init(response) {\n    \
+         const { instance, module } = await WebAssembly.instantiateStreaming(response, __wbg_get_imports());\n    \
+         return __wbg_finalize_init(instance, module);\n}\n\n\
+         export { __wbg_init as default };\n",
+    );
+    js.push_str(&glue[end + end_marker.len()..]);
+    Ok(js)
+}
+
+/// Drops the whitespace outside strings of a JSON text.
+fn compact_json(text: &str) -> String {
+    let (mut out, mut in_str, mut esc) = (String::new(), false, false);
+    for c in text.chars() {
+        if in_str {
+            out.push(c);
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_str = true;
+            out.push(c);
+        } else if !c.is_whitespace() {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn gzip_len(data: &[u8]) -> usize {
+    let mut enc = GzEncoder::new(Vec::new(), Compression::best());
+    let _ = enc.write_all(data);
+    enc.finish().map(|v| v.len()).unwrap_or(usize::MAX)
+}
+
+/// Sizes of the built files: (name, raw, gzip).
+fn sizes(ctx: &Ctx) -> Result<Vec<(String, usize, usize)>> {
+    let dir = ctx.path("www/widget");
+    let mut files = Vec::new();
+    for rel in ["loader.js", "presenza.wasm", "panel.json"] {
+        let data = fs::read(dir.join(rel)).map_err(|e| {
+            Failure::new(
+                format!("reading www/widget/{rel}: {e}"),
+                "build the widget first: `cargo xtask build widget`",
+            )
+        })?;
+        files.push((rel.to_string(), data.len(), gzip_len(&data)));
+    }
+    let i18n = dir.join("i18n");
+    let mut langs: Vec<_> = fs::read_dir(&i18n)
+        .map_err(io("listing", &i18n))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    langs.sort();
+    for path in langs {
+        let data = fs::read(&path).map_err(io("reading", &path))?;
+        let name = format!(
+            "i18n/{}",
+            path.file_name().unwrap_or_default().to_string_lossy()
+        );
+        files.push((name, data.len(), gzip_len(&data)));
+    }
+    Ok(files)
+}
+
+/// Prints the sizes; returns (paint, total) gzip bytes: loader + Wasm + the
+/// largest language file (a visitor loads one at most).
+fn print_sizes(ctx: &Ctx) -> Result<(usize, usize)> {
+    let files = sizes(ctx)?;
+    let mut core = 0;
+    let mut lang_max = 0;
+    println!("    {:<22} {:>8} {:>8}", "www/widget/", "raw", "gzip");
+    let mut later = 0;
+    for (name, raw, gz) in &files {
+        if name.starts_with("i18n/") {
+            lang_max = lang_max.max(*gz);
+        } else {
+            if name == "panel.json" {
+                later += gz;
+            } else {
+                core += gz;
+            }
+            println!("    {name:<22} {raw:>8} {gz:>8}");
+        }
+    }
+    let langs: Vec<String> = files
+        .iter()
+        .filter(|(n, ..)| n.starts_with("i18n/"))
+        .map(|(n, _, gz)| {
+            format!(
+                "{}:{gz}",
+                n.trim_start_matches("i18n/").trim_end_matches(".json")
+            )
+        })
+        .collect();
+    println!("    i18n/*.json gzip: {}", langs.join(" "));
+    let paint = core + lang_max;
+    let total = paint + later;
+    println!("    launcher paint (loader + wasm + largest language): {paint} B gzip (budget {PAINT_BUDGET})");
+    println!("    whole widget (+ panel.json, fetched after the paint): {total} B gzip (budget {TOTAL_BUDGET})");
+    Ok((paint, total))
+}
+
+/// Fails when the widget is over its gzip budgets; prints the figures.
+pub fn check_size(ctx: &Ctx) -> Result {
+    step("Widget: size budget (gzip -9)");
+    let (paint, total) = print_sizes(ctx)?;
+    if paint > PAINT_BUDGET {
+        return Err(Failure::new(
+            format!("widget launcher paint size {paint} B gzip > budget {PAINT_BUDGET} B"),
+            "make the widget smaller (see `twiggy top` on target/widget/pkg/presenza_bg.wasm)",
+        ));
+    }
+    if total > TOTAL_BUDGET {
+        return Err(Failure::new(
+            format!("whole widget {total} B gzip > budget {TOTAL_BUDGET} B"),
+            "split the Wasm or make it smaller",
+        ));
+    }
+    Ok(())
+}
+
+/// wasm-bindgen-test in headless Chromium (rendering, command queue, live
+/// updates, reconnection) against a fake edge.
+pub fn test_wasm(ctx: &Ctx) -> Result {
+    let dir = ctx.target_dir().join("widget-test");
+    fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
+    // The runner adds headless, no-sandbox and disable-dev-shm-usage.
+    let webdriver = dir.join("webdriver.json");
+    write(
+        &webdriver,
+        r#"{"goog:chromeOptions":{"binary":"/usr/bin/chromium","args":["disable-gpu","disable-background-networking","no-first-run"]}}"#,
+    )?;
+    run(
+        ctx.cargo()
+            .args(["test", "-p", "presenza-widget", "--target", TARGET, "--locked"])
+            .env(
+                "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+                ctx.tool("wasm-bindgen-test-runner"),
+            )
+            .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+            .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"),
+        "widget wasm tests (headless Chromium)",
+        "see the failing test above; needs chromium and chromium-driver (apt-get install -y chromium chromium-driver)",
+    )
+}
+
+/// Prints the sizes and the launcher paint time (median of runs in
+/// headless Chromium against the edge at `base_url`; the bench creates its
+/// own site with `admin_token`).
+pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
+    step("Widget: sizes (gzip -9)");
+    print_sizes(ctx)?;
+    step("Widget: launcher paint time (headless Chromium, median)");
+    run(
+        Command::new("node")
+            .arg(ctx.path("tests/bench/widget-paint.mjs"))
+            .current_dir(&ctx.root)
+            .env("PRESENZA_URL", base_url)
+            .env("PRESENZA_ADMIN_TOKEN", admin_token),
+        "widget paint bench",
+        "see the error above (needs /usr/bin/chromium and the edge at PRESENZA_URL)",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compacts_json_outside_strings() {
+        assert_eq!(
+            compact_json("{\n \"a b\": \"c \\\" d\",\n \"e\": 1\n}\n"),
+            "{\"a b\":\"c \\\" d\",\"e\":1}"
+        );
+    }
+
+    #[test]
+    fn renames_imports_exports_and_module() {
+        let glue = "import * as import1 from \"./snippets/x/inline0.js\"\nfunction __wbg_get_imports() {\n    const import0 = {\n        __proto__: null,\n        __wbg_a_1: function() {},\n    };\n    return { __proto__: null, \"./presenza_bg.js\": import0, \"./snippets/x/inline0.js\": import1 };\n}\nwasm.on(1); wasm.onx(2); wasm.memory.buffer;";
+        let map = "{\n \"imports\": [\n  [\"./presenza_bg.js\", \"__wbg_a_1\", \"a\"],\n  [\"./snippets/x/inline0.js\", \"get\", \"b\"]\n ],\n\"exports\": [\n  [\"on\", \"c\"],\n  [\"onx\", \"d\"],\n  [\"memory\", \"e\"]\n ]\n}";
+        let js = rename_in_glue(glue, map, "a").unwrap();
+        assert!(js.contains("        b: import1.get,"), "{js}");
+        assert!(js.contains("        a: function() {}"), "{js}");
+        assert!(js.contains("\"a\": import0"), "{js}");
+        assert!(js.contains("wasm.c(1); wasm.d(2); wasm.e.buffer;"), "{js}");
+    }
+}
