@@ -37,7 +37,8 @@ fn day_start(ms: Millis) -> f64 {
 }
 
 /// A short local description of an instant relative to now: "14:30",
-/// "tomorrow 09:00", "Mon 09:00" within a week, else "25 Dec 09:00".
+/// "tomorrow 09:00" / "yesterday 18:02", "Mon 09:00" within a week either
+/// way, else "25 Dec 09:00".
 pub fn when(ms: Millis, now: Millis) -> String {
     let days = ((day_start(ms) - day_start(now)) / 86_400_000.0).round() as i64;
     let time = hhmm(ms);
@@ -45,7 +46,8 @@ pub fn when(ms: Millis, now: Millis) -> String {
     match days {
         0 => time,
         1 => format!("tomorrow {time}"),
-        2..=6 => format!("{} {time}", WEEKDAYS[d.get_day() as usize % 7]),
+        -1 => format!("yesterday {time}"),
+        2..=6 | -6..=-2 => format!("{} {time}", WEEKDAYS[d.get_day() as usize % 7]),
         _ => format!(
             "{} {} {time}",
             d.get_date(),

@@ -16,7 +16,7 @@ use crate::wire::ServerMsg;
 #[derive(Debug)]
 pub enum LiveEvent {
     Open,
-    Message(ServerMsg),
+    Message(Box<ServerMsg>),
     /// The socket is gone; `retry_in_ms` is when the next attempt starts
     /// (None once stopped).
     Closed {
@@ -189,7 +189,7 @@ fn connect(inner: &Rc<Inner>) {
         }
         // Malformed or unknown frames are ignored: the edge may be newer.
         if let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) {
-            (inner.on_event)(LiveEvent::Message(msg));
+            (inner.on_event)(LiveEvent::Message(Box::new(msg)));
         }
     });
     let on_close = handler(&weak, |inner, event| {

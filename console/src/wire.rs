@@ -95,8 +95,14 @@ pub enum ServerMsg {
         group: Option<String>,
         status: Audience,
     },
-    /// The answer to something this device sent that the edge refused.
-    Error {},
+    /// The answer to something this device sent that the edge refused; a
+    /// refused reply names its client id.
+    Error {
+        #[serde(default)]
+        client_id: Option<String>,
+        #[serde(default)]
+        error: Option<ErrorWire>,
+    },
     /// This device's session ended on its own request.
     SignedOut,
     /// A new message in a conversation this agent serves.
@@ -104,10 +110,30 @@ pub enum ServerMsg {
         conversation: ConversationWire,
         message: MessageWire,
     },
-    /// Anything newer than this console (conversation events arrive here
-    /// until the conversation API is wired).
+    /// A reply this device sent is stored as `seq`.
+    Ack {
+        client_id: String,
+        seq: u64,
+    },
+    /// This agent's read mark of a conversation moved (on any device).
+    Read {
+        conversation_id: String,
+        seq: u64,
+        #[serde(default)]
+        unread: u32,
+    },
+    /// Anything newer than this console.
     #[serde(other)]
     Other,
+}
+
+/// `{"code", "message"}` of an error frame or answer.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ErrorWire {
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub message: String,
 }
 
 /// A conversation summary (docs/conversations-api.md).
@@ -120,9 +146,15 @@ pub struct ConversationWire {
     #[serde(default)]
     pub visitor: VisitorWire,
     #[serde(default)]
+    pub last_message: Option<MessageWire>,
+    #[serde(default)]
+    pub last_seq: u64,
+    #[serde(default)]
     pub unread: u32,
     #[serde(default)]
     pub waiting: bool,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub created_at: Option<Millis>,
     #[serde(default, deserialize_with = "time_opt")]
     pub updated_at: Option<Millis>,
 }
@@ -156,18 +188,27 @@ pub struct MessageWire {
 
 impl ConversationWire {
     pub fn into_store(self) -> inbox::Conversation {
+        let last_message = self.last_message.map(MessageWire::into_store);
         inbox::Conversation {
             id: self.id,
-            group: self.group,
+            group: self.group.filter(|g| !g.is_empty()),
             visitor: inbox::Visitor {
                 id: self.visitor.id,
                 name: self.visitor.name,
                 email: self.visitor.email,
             },
             messages: Vec::new(),
+            last_seq: self
+                .last_seq
+                .max(last_message.as_ref().map_or(0, |m| m.seq)),
+            last_message,
             unread: self.unread,
             waiting: self.waiting,
+            created_at: self.created_at.unwrap_or(0),
             updated_at: self.updated_at.unwrap_or(0),
+            read_sent: 0,
+            loading: false,
+            fresh: false,
         }
     }
 }
@@ -300,6 +341,18 @@ pub fn list<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<Vec
         .collect())
 }
 
+/// A list the edge pages (`{"conversations": [..], "has_more": bool}`).
+pub fn page<T: for<'de> Deserialize<'de>>(
+    value: Value,
+    key: &str,
+) -> Result<(Vec<T>, bool), String> {
+    let more = value
+        .get("has_more")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok((list(value, key)?, more))
+}
+
 /// An object the edge may send bare or wrapped (`{"agent": {..}}`).
 pub fn object<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<T, String> {
     let inner = match value {
@@ -412,6 +465,70 @@ mod tests {
             (m.seq, m.author, m.text.as_str()),
             (3, inbox::Author::Visitor, "Hello?")
         );
+    }
+
+    #[test]
+    fn acks_errors_and_read_marks_decode() {
+        let ack: ServerMsg = serde_json::from_value(json!({
+            "type": "ack", "client_id": "r_1", "seq": 4, "conversation_id": "c1"
+        }))
+        .expect("ack");
+        assert!(matches!(ack, ServerMsg::Ack { seq: 4, .. }));
+        let err: ServerMsg = serde_json::from_value(json!({
+            "type": "error", "client_id": "r_2", "conversation_id": "c1",
+            "error": {"code": "rate_limited", "message": "slow down", "retry_after_secs": 3}
+        }))
+        .expect("error");
+        let ServerMsg::Error {
+            client_id, error, ..
+        } = err
+        else {
+            panic!("not an error");
+        };
+        assert_eq!(client_id.as_deref(), Some("r_2"));
+        assert_eq!(error.map(|e| e.code).as_deref(), Some("rate_limited"));
+        let bare: ServerMsg =
+            serde_json::from_value(json!({"type": "error", "error": {"code": "x"}})).expect("bare");
+        assert!(matches!(
+            bare,
+            ServerMsg::Error {
+                client_id: None,
+                ..
+            }
+        ));
+        let read: ServerMsg = serde_json::from_value(json!({
+            "type": "read", "conversation_id": "c1", "seq": 9, "unread": 0
+        }))
+        .expect("read");
+        assert!(matches!(
+            read,
+            ServerMsg::Read {
+                seq: 9,
+                unread: 0,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn conversation_lists_page() {
+        let (list, more): (Vec<ConversationWire>, bool) = page(
+            json!({"conversations": [{
+                "id": "c1", "group": "sales", "visitor": {"id": "v1", "name": null, "email": "a@b.co"},
+                "last_message": {"seq": 2, "client_id": "k", "from": "agent", "agent": {"id": "ann", "name": "Ann"},
+                                 "text": "Hi", "at": "2026-11-25T12:00:00Z"},
+                "last_seq": 2, "unread": 0, "waiting": false,
+                "created_at": "2026-11-25T11:00:00Z", "updated_at": "2026-11-25T12:00:00Z"
+            }], "has_more": true}),
+            "conversations",
+        )
+        .expect("page");
+        assert!(more);
+        let c = list[0].clone().into_store();
+        assert_eq!(c.title(), "a@b.co");
+        assert_eq!(c.group.as_deref(), Some("sales"));
+        assert_eq!(c.latest().map(|m| m.text.as_str()), Some("Hi"));
+        assert!(c.created_at > 0 && c.updated_at > c.created_at);
     }
 
     #[test]

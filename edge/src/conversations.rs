@@ -330,6 +330,20 @@ pub fn seq_i64(value: u64) -> i64 {
     i64::try_from(value.min(MAX_SEQ)).unwrap_or(i64::MAX)
 }
 
+/// The device frame telling an agent's devices that its read mark of a
+/// conversation moved (POST read, or a reply of that agent): `unread` is
+/// what is left after the mark (0 when read to the end), so a second
+/// device clears its count without asking.
+pub fn read_frame(conversation_id: &str, seq: u64, unread: u64) -> String {
+    serde_json::json!({
+        "type": "read",
+        "conversation_id": conversation_id,
+        "seq": seq,
+        "unread": unread,
+    })
+    .to_string()
+}
+
 #[cfg(target_arch = "wasm32")]
 mod runtime {
     use super::*;
@@ -863,6 +877,7 @@ mod runtime {
             let input: ReplyBody = body.json()?;
             let stored = self.agent_reply(cfg, me, id, &input.client_id, &input.text, now)?;
             self.deliver(&stored, Origin::Http)?;
+            self.push_reply_read(&me.id, &stored)?;
             respond::json_value(
                 if stored.created { 201 } else { 200 },
                 &json!({"message": message_view(&stored.message)}),
@@ -947,8 +962,23 @@ mod runtime {
             let mark = advance_read_mark(current, input.seq, seq(conv.last_seq));
             if mark != current {
                 self.store.set_read_seq(&conv.id, &me.id, seq_i64(mark))?;
+                self.push_read(&me.id, &conv.id, mark)?;
             }
             Ok(respond::empty(204, &[])?)
+        }
+
+        /// Tells every device of `agent` its read mark of a conversation is
+        /// now `mark` (frame: [`read_frame`]).
+        fn push_read(&self, agent: &str, conversation: &str, mark: u64) -> Result<(), ApiError> {
+            let tag = sockets::agent_tag(agent);
+            if self.state.get_websockets_with_tag(&tag).is_empty() {
+                return Ok(());
+            }
+            let unread = self
+                .store
+                .visitor_messages_after(conversation, seq_i64(mark))?;
+            sockets::broadcast(&self.state, &tag, &read_frame(conversation, mark, unread));
+            Ok(())
         }
 
         /// A `reply` frame from a device: ack or error frame (with the
@@ -982,9 +1012,21 @@ mod runtime {
                     if let Err(e) = self.deliver(&stored, Origin::Device { agent, session }) {
                         worker::console_error!("deliver: {e}");
                     }
+                    if let Err(e) = self.push_reply_read(agent, &stored) {
+                        worker::console_error!("read mark: {e}");
+                    }
                 }
                 Err(e) => send_error(ws, &e, Some(client_id), Some(conversation_id)),
             }
+        }
+
+        /// A new reply moved its agent's read mark to it: tell that agent's
+        /// devices (nothing for an idempotent retry).
+        fn push_reply_read(&self, agent: &str, stored: &Stored) -> Result<(), ApiError> {
+            if !stored.created {
+                return Ok(());
+            }
+            self.push_read(agent, &stored.conversation.id, seq(stored.message.seq))
         }
 
         // -------------------------------------------------------- delivery
@@ -1277,5 +1319,14 @@ mod tests {
         assert_eq!(s.updated_at, "1970-01-01T00:00:01Z");
         assert_eq!(seq(-1), 0);
         assert_eq!(seq_i64(u64::MAX), MAX_SEQ as i64);
+    }
+
+    #[test]
+    fn read_frames() {
+        let v: serde_json::Value = serde_json::from_str(&read_frame("c_1", 7, 0)).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "read", "conversation_id": "c_1", "seq": 7, "unread": 0})
+        );
     }
 }

@@ -128,8 +128,8 @@ pub struct WidgetPatch {
     pub offset_x: Option<u32>,
     #[serde(default)]
     pub offset_y: Option<u32>,
-    #[serde(default)]
-    pub language: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub language: Option<Option<String>>,
     #[serde(default)]
     pub texts: Option<BTreeMap<String, String>>,
     #[serde(default)]
@@ -155,7 +155,7 @@ pub struct Widget {
     pub position: String,
     pub offset_x: u32,
     pub offset_y: u32,
-    pub language: String,
+    pub language: Option<String>,
     pub texts: BTreeMap<String, String>,
     pub theme: String,
 }
@@ -168,7 +168,7 @@ impl Default for Widget {
             position: "right".to_string(),
             offset_x: 20,
             offset_y: 20,
-            language: "en".to_string(),
+            language: None,
             texts: BTreeMap::new(),
             theme: "auto".to_string(),
         }
@@ -215,7 +215,8 @@ impl Widget {
             }
         }
         if let Some(lang) = patch.language {
-            if !is_language_tag(&lang) {
+            let lang = lang.filter(|l| l != "auto");
+            if lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
                 return Err(invalid(
                     "widget.language",
                     "expected a language tag like \"en\" or \"it-IT\"",

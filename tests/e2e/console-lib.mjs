@@ -1,9 +1,12 @@
 // Helpers for the console's browser end-to-end tests, on top of the shared
 // ones in lib.mjs (the edge's API, Debian's chromium, polling, screenshots):
-// desktop and phone contexts, signing in to the console, an agent's token.
+// desktop and phone contexts, signing in to the console, an agent's token,
+// a visitor writing through the HTTP visitor API, scenarios that keep
+// screenshots of failures.
 //
 // Env: PRESENZA_URL and PRESENZA_ADMIN_TOKEN, set by `cargo xtask test`.
 
+import { randomBytes } from 'node:crypto';
 import { BASE, api, createSite as createSharedSite, launch, screenshot, waitFor } from './lib.mjs';
 
 export { BASE, api, launch, waitFor };
@@ -11,7 +14,7 @@ export { BASE, api, launch, waitFor };
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
 
-/** A fresh site: `{ site, owner, agent(id, name, groups) -> token, status(group) }`. */
+/** A fresh site: `{ site, owner, agent(id, name, groups) -> token, group(id, name), status(group) }`. */
 export async function createSite() {
   const s = await createSharedSite();
   return {
@@ -22,9 +25,66 @@ export async function createSite() {
       if (!a.token) throw new Error(`agent ${id} was created without a token`);
       return a.token;
     },
+    /** Creates or renames a group. */
+    group: (id, name) => s.group(id, name),
     /** What visitors of the site (or `group`) are told right now. */
     status: (group) => s.status(group),
   };
+}
+
+/**
+ * A visitor of `site` as the widget makes one (22-character id, 43-character
+ * secret, base64url), writing through the HTTP visitor API:
+ * `{ id, say(text, {group, name, email}) -> {conversation_id, message}, messages(after) }`.
+ */
+export function visitor(site) {
+  const id = randomBytes(16).toString('base64url');
+  const secret = randomBytes(32).toString('base64url');
+  const url = `${BASE}/v1/sites/${encodeURIComponent(site)}/visitor/messages`;
+  const headers = { 'X-Presenza-Visitor': `${id}.${secret}` };
+  let sent = 0;
+  return {
+    id,
+    /** The placeholder the console shows for a visitor without a name. */
+    placeholder: `Visitor ${id.slice(0, 4)}`,
+    async say(text, extra = {}) {
+      const res = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ client_id: `v_${++sent}`, text, ...extra }),
+      });
+      const body = await res.json().catch(() => null);
+      if (res.status !== 201) throw new Error(`visitor message: ${res.status} ${JSON.stringify(body)}`);
+      return body;
+    },
+    async messages(after = 0) {
+      const res = await fetch(`${url}?after=${after}`, { headers });
+      if (res.status !== 200) throw new Error(`visitor messages: ${res.status}`);
+      return (await res.json()).messages;
+    },
+  };
+}
+
+/**
+ * Runs `body({ pages, open })` with fresh browser contexts (`open(options)`);
+ * screenshots every page pushed to `pages` when it fails.
+ */
+export async function scenario(browser, name, body) {
+  const pages = [];
+  const contexts = [];
+  const open = async (options) => {
+    const ctx = await browser.newContext(options);
+    contexts.push(ctx);
+    return ctx;
+  };
+  try {
+    await body({ pages, open });
+  } catch (e) {
+    await snapshot(`console-${name}`, pages);
+    throw e;
+  } finally {
+    await Promise.all(contexts.map((c) => c.close().catch(() => {})));
+  }
 }
 
 /** Opens the console for `site` in a new page of `context` and signs in. */

@@ -1,6 +1,7 @@
 // The agent console in a real browser against the real edge: sign-in, the
 // status menu behind the agent's picture, two devices of one agent kept in
-// step, sign-out ending the session at once, and the owner's pages.
+// step, sign-out ending the session at once, and the owner's pages. The
+// inbox has its own file: console-inbox.test.mjs.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -281,72 +282,4 @@ test('what the owner types survives data arriving', { timeout: 60_000 }, () =>
     await page.waitForSelector('li.row[data-agent=ann]');
     assert.equal(await page.inputValue('#agent-add [name=name]'), 'Half typed');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'name');
-  }));
-
-test('conversation messages from the socket fill the inbox; a background tab gets a title and a notification', { timeout: 60_000 }, () =>
-  scenario('inbox', async ({ pages, open }) => {
-    const s = await createSite();
-    const { site, owner } = s;
-    const token = await s.agent('ann', 'Ann Lee');
-    const ctx = await open(DESKTOP);
-    // Record notifications instead of showing them.
-    await ctx.addInitScript(() => {
-      window.__notifications = [];
-      window.Notification = class {
-        static permission = 'granted';
-        static requestPermission() { return Promise.resolve('granted'); }
-        constructor(title, options) { window.__notifications.push({ title, body: options?.body }); }
-      };
-    });
-    // The edge has no conversations yet (a later step): the real socket is
-    // kept and conversation frames of the documented shape are added to it.
-    let inject;
-    await ctx.routeWebSocket(/\/agents\/me\/session/, (ws) => {
-      const server = ws.connectToServer();
-      server.onMessage((m) => ws.send(m));
-      inject = (frame) => ws.send(JSON.stringify(frame));
-    });
-    const page = await signIn(ctx, site, token);
-    pages.push(page);
-    await page.waitForSelector('#conn[data-state=live]');
-    await page.waitForSelector('.inbox .empty >> text=No conversations yet');
-
-    const at = (ago) => new Date(Date.now() - ago * 1000).toISOString().replace(/\.\d+Z$/, 'Z');
-    const frame = (id, visitor, waiting, unread, seq, from, text, ago) => ({
-      type: 'message',
-      conversation: { id, group: null, visitor, unread, waiting, updated_at: at(ago) },
-      message: { seq, client_id: `c_${id}_${seq}`, from, agent: from === 'agent' ? { id: 'ann', name: 'Ann Lee' } : null, text, at: at(ago) },
-    });
-    inject(frame('c1', { id: 'v1aaaa', name: 'Eva Novak', email: 'eva@example.com' }, true, 1, 1, 'visitor', 'Do you ship abroad?', 3600));
-    inject(frame('c3', { id: 'v3cccc', name: 'Tom', email: null }, false, 0, 4, 'agent', 'You are welcome!', 10));
-    await page.waitForSelector('.conversations li:nth-child(2)');
-    assert.equal(await page.title(), 'Ann Lee · Presenza', 'a visible tab keeps its title');
-
-    // The tab goes to the background; a new visitor message arrives.
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => true });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
-    inject(frame('c2', { id: 'v2bbbb', name: null, email: null }, true, 2, 1, 'visitor', 'Hello?', 5));
-    await waitFor('the title to tell of it', async () => (await page.title()).startsWith('(1) New message'));
-    const notes = await page.evaluate(() => window.__notifications);
-    assert.deepEqual(notes, [{ title: 'New message from Visitor v2bb', body: 'Hello?' }]);
-
-    // Waiting conversations first, most recent first; unread counts add up.
-    const names = await page.$$eval('.conversations .conv-name', (els) => els.map((e) => e.textContent));
-    assert.deepEqual(names, ['Visitor v2bb', 'Eva Novak', 'Tom']);
-    assert.equal(await page.textContent('.inbox-head .badge'), '3');
-
-    // Back in front: the title is plain again; opening a conversation reads it.
-    await page.evaluate(() => {
-      Object.defineProperty(document, 'hidden', { configurable: true, get: () => false });
-      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' });
-      document.dispatchEvent(new Event('visibilitychange'));
-    });
-    await waitFor('the plain title', async () => (await page.title()) === 'Ann Lee · Presenza');
-    await page.click('[data-action=open-conversation][data-id=c2]');
-    await page.waitForSelector('.conversation-view h2 >> text=Visitor v2bb');
-    assert.equal(await page.textContent('.messages .message p'), 'Hello?');
-    assert.equal(await page.textContent('.inbox-head .badge'), '1');
   }));

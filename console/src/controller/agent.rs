@@ -59,8 +59,7 @@ impl Controller {
         match msg {
             AgentMsg::Visibility { hidden } => {
                 if !hidden {
-                    self.store.unseen = 0;
-                    self.view.render_title(&self.store);
+                    self.inbox_visible();
                     if let Some(live) = &self.live {
                         live.reconnect_now();
                     }
@@ -116,6 +115,10 @@ impl Controller {
             },
             AgentMsg::Heartbeat => {
                 let socket_up = self.live.as_ref().is_some_and(Live::is_open);
+                if !socket_up {
+                    // No frames without the socket: look for new messages.
+                    self.refresh_inbox();
+                }
                 if let (false, Some(api)) = (socket_up, self.api()) {
                     self.spawn(async move {
                         let result = api.post("/agents/me/heartbeat", None).await;
@@ -168,57 +171,7 @@ impl Controller {
                 self.store.conn = Conn::Live;
                 self.view.render_conn(&self.store);
             }
-            LiveEvent::Message(ServerMsg::Hello {
-                agent,
-                grace_period_secs,
-                ping_interval_secs,
-                site,
-                groups,
-            }) => {
-                self.store.conn = Conn::Live;
-                self.merge_me(agent);
-                self.store.grace_secs = grace_period_secs;
-                self.store.site_audience = site;
-                self.store.group_audience = groups;
-                if let Some(live) = &self.live {
-                    live.reset_backoff();
-                    if let Some(p) = ping_interval_secs.filter(|p| *p > 0) {
-                        live.set_ping_interval(p);
-                        if p != self.store.ping_secs {
-                            self.store.ping_secs = p;
-                            self.restart_heartbeat();
-                        }
-                    }
-                }
-                self.view.render_me(&self.store);
-                self.view.render_audience(&self.store);
-                self.view.render_conn(&self.store);
-            }
-            LiveEvent::Message(ServerMsg::AgentStatus { agent }) => {
-                self.merge_me(agent);
-                self.view.render_me(&self.store);
-            }
-            LiveEvent::Message(ServerMsg::Audience { group, status }) => {
-                match group {
-                    Some(g) => {
-                        self.store.group_audience.insert(g, status);
-                    }
-                    None => self.store.site_audience = Some(status),
-                }
-                self.view.render_audience(&self.store);
-            }
-            LiveEvent::Message(ServerMsg::Message {
-                conversation,
-                message,
-            }) => {
-                self.update(InboxMsg::Received {
-                    conversation: conversation.into_store(),
-                    message: message.into_store(),
-                });
-            }
-            // Answers to what this device sent: it only sends pings and
-            // sign-out; status changes go over HTTP to get errors inline.
-            LiveEvent::Message(ServerMsg::Error {} | ServerMsg::SignedOut | ServerMsg::Other) => {}
+            LiveEvent::Message(msg) => self.server_msg(*msg),
             LiveEvent::Closed {
                 code,
                 reason,
@@ -238,6 +191,7 @@ impl Controller {
                 let Some(ms) = retry_in_ms else { return };
                 self.store.conn = Conn::Retrying(js_sys::Date::now() + f64::from(ms));
                 self.view.render_conn(&self.store);
+                self.device_lost();
                 // A refused socket says nothing about why: ask over HTTP
                 // whether the token still works before trying again.
                 if let Some(api) = self.api() {
@@ -249,6 +203,97 @@ impl Controller {
                     });
                 }
             }
+        }
+    }
+
+    /// A frame from the edge on the device socket.
+    fn server_msg(&mut self, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Hello {
+                agent,
+                grace_period_secs,
+                ping_interval_secs,
+                site,
+                groups,
+            } => {
+                self.store.conn = Conn::Live;
+                self.merge_me(agent);
+                self.store.grace_secs = grace_period_secs;
+                self.store.site_audience = site;
+                self.store.group_audience = groups;
+                if let Some(live) = &self.live {
+                    live.reset_backoff();
+                    if let Some(p) = ping_interval_secs.filter(|p| *p > 0) {
+                        live.set_ping_interval(p);
+                        if p != self.store.ping_secs {
+                            self.store.ping_secs = p;
+                            self.restart_heartbeat();
+                        }
+                    }
+                }
+                self.view.render_me(&self.store);
+                self.view.render_audience(&self.store);
+                self.view.render_conn(&self.store);
+                // Whatever happened while the socket was down.
+                self.device_connected();
+            }
+            ServerMsg::AgentStatus { agent } => {
+                self.merge_me(agent);
+                self.view.render_me(&self.store);
+            }
+            ServerMsg::Audience { group, status } => {
+                match group {
+                    Some(g) => {
+                        self.store.group_audience.insert(g, status);
+                    }
+                    None => self.store.site_audience = Some(status),
+                }
+                self.view.render_audience(&self.store);
+            }
+            ServerMsg::Message {
+                conversation,
+                message,
+            } => {
+                self.update(InboxMsg::Received {
+                    conversation: conversation.into_store(),
+                    message: message.into_store(),
+                });
+            }
+            ServerMsg::Ack { client_id, seq } => {
+                self.update(InboxMsg::Acked { client_id, seq });
+            }
+            ServerMsg::Read {
+                conversation_id,
+                seq,
+                unread,
+            } => {
+                self.update(InboxMsg::ReadElsewhere {
+                    conversation: conversation_id,
+                    seq,
+                    unread,
+                });
+            }
+            // A refused reply; the device sends nothing else that can be
+            // refused (status changes go over HTTP to get errors inline).
+            ServerMsg::Error {
+                client_id: Some(client_id),
+                error,
+                ..
+            } => {
+                let reason = match error {
+                    Some(e) if e.code == "conversation_not_found" => {
+                        "This conversation is no longer in your inbox.".to_owned()
+                    }
+                    Some(e) if !e.message.trim().is_empty() => e.message,
+                    _ => "The server refused this reply.".to_owned(),
+                };
+                self.update(InboxMsg::Refused { client_id, reason });
+            }
+            ServerMsg::Error {
+                client_id: None, ..
+            }
+            | ServerMsg::SignedOut
+            | ServerMsg::Other => {}
         }
     }
 

@@ -1,59 +1,186 @@
-//! The inbox: selection, new messages (title and notification while the
-//! tab is hidden), notification permission. Replies and loading the list
-//! come with the conversation API step.
+//! The inbox: the conversation list (loaded at sign-in and at every
+//! (re)connect of the device socket, then kept current by its frames), the
+//! open conversation (its history caught up page by page, its read mark),
+//! replies through the outbox, the title and notifications.
+//!
+//! Replies: a reply gets a fresh client id and goes into the outbox (kept
+//! in sessionStorage), then over the device socket as `{"type":"reply"}`,
+//! or over HTTP when the socket is down. It leaves the outbox when the edge
+//! says it is stored (an `ack`, the HTTP answer, or the message itself
+//! arriving). Unacknowledged replies are sent again after every reconnect,
+//! over HTTP as soon as the socket drops: the same client id never makes a
+//! second message. A refused reply stays, marked, until retried or
+//! discarded.
 
-use crate::store::inbox::{Conversation, Message};
+use presenza_rules::RuleError;
+use serde_json::json;
 
+use crate::api::{encode, ApiError, ApiResult};
+use crate::clock;
+use crate::store::inbox::{Conversation, Message, Outgoing};
+use crate::store::persist;
+use crate::wire::{self, ConversationWire, MessageWire};
+
+use super::agent::AgentMsg;
 use super::Controller;
 
 /// The conversations of the inbox.
 #[derive(Debug)]
 pub enum InboxMsg {
+    /// Load the list again (after it failed).
+    Reload,
+    /// The edge's list (`GET conversations`).
+    Listed(ApiResult<Vec<Conversation>>),
     OpenConversation(String),
     CloseConversation,
+    /// A page of a conversation's messages after `after`; true: more.
+    Page {
+        id: String,
+        result: ApiResult<(Vec<Message>, bool)>,
+    },
+    ReadSaved {
+        id: String,
+        result: ApiResult<()>,
+    },
     Reply {
         conversation: String,
         text: String,
     },
+    /// Send a refused reply again / drop it.
+    Retry(String),
+    Discard(String),
+    /// The edge's answer to a reply sent over HTTP.
+    Posted {
+        conversation: String,
+        client_id: String,
+        result: ApiResult<Message>,
+    },
     EnableNotifications,
     NotificationsAnswered,
-    /// A new message in a conversation (from the device socket).
+    /// A new message in a conversation (device socket).
     Received {
         conversation: Conversation,
         message: Message,
     },
+    /// The edge stored a reply sent over the socket.
+    Acked {
+        client_id: String,
+        seq: u64,
+    },
+    /// The edge refused a reply sent over the socket.
+    Refused {
+        client_id: String,
+        reason: String,
+    },
+    /// This agent's read mark moved (read on another device, or a reply).
+    ReadElsewhere {
+        conversation: String,
+        seq: u64,
+        unread: u32,
+    },
+}
+
+/// A reply the rules refuse before it is sent, in words.
+fn describe(e: &RuleError) -> String {
+    match e {
+        RuleError::MessageTooLong(n) => format!(
+            "This reply is {n} characters long; the most is {}.",
+            presenza_rules::conversation::MAX_MESSAGE_CHARS
+        ),
+        RuleError::InvalidCharacter(_) => {
+            "This reply contains a control character that cannot be sent.".into()
+        }
+        other => format!("This reply cannot be sent: {other}."),
+    }
+}
+
+/// Whether a failed HTTP call may work later as it is (the network, the
+/// edge restarting): such replies stay in the outbox, unmarked.
+fn transient(e: &ApiError) -> bool {
+    e.status == 0 || e.status >= 500
 }
 
 impl Controller {
     /// Handles an inbox message.
     pub(super) fn inbox(&mut self, msg: InboxMsg) {
         match msg {
-            InboxMsg::OpenConversation(id) => {
-                self.store.inbox.select(&id);
+            InboxMsg::Reload => {
+                self.store.inbox.load_error = None;
+                self.refresh_inbox();
                 self.view.render_inbox(&self.store);
-                self.view.render_title(&self.store);
+            }
+            InboxMsg::Listed(result) => self.listed(result),
+            InboxMsg::OpenConversation(id) => {
+                if self.store.inbox.select(&id) {
+                    self.catch_up(&id);
+                    self.render_inbox();
+                    self.view.focus_reply();
+                }
             }
             InboxMsg::CloseConversation => {
                 self.store.inbox.deselect();
                 self.view.render_inbox(&self.store);
             }
-            InboxMsg::Reply { conversation, text } => {
-                if self
-                    .store
-                    .inbox
-                    .selected()
-                    .is_none_or(|c| c.id != conversation)
-                {
-                    return;
+            InboxMsg::Page { id, result } => {
+                self.store.inbox.set_loading(&id, false);
+                match result {
+                    Ok((messages, more)) => {
+                        let got = !messages.is_empty();
+                        self.store.inbox.add_page(&id, messages);
+                        self.save_outbox();
+                        let gap = self.store.inbox.get(&id).is_some_and(|c| c.incomplete());
+                        if more || (got && gap) {
+                            self.catch_up(&id);
+                        } else if self.store.inbox.selected_id() == Some(id.as_str()) {
+                            self.read_if_looking();
+                        }
+                    }
+                    Err(e) if e.status == 404 => self.store.inbox.forget(&id),
+                    Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
+                    // Tried again at the next open or reconnect.
+                    Err(_) => {}
                 }
-                self.store.inbox.draft = text;
-                // Wired with the conversation API step: POST
-                // conversations/{id}/messages {client_id, text} (or the
-                // socket's {"type":"reply"}), keeping unacknowledged
-                // replies by client_id to resend after a reconnect.
-                self.store.inbox.reply_error =
-                    Some("Replying is not available on this server yet.".into());
+                self.render_inbox();
+            }
+            InboxMsg::ReadSaved { id, result } => {
+                if let Err(e) = result {
+                    if e.status == 404 {
+                        self.store.inbox.forget(&id);
+                        self.render_inbox();
+                    }
+                }
+            }
+            InboxMsg::Reply { conversation, text } => self.reply(conversation, text),
+            InboxMsg::Retry(client_id) => {
+                if let Some(reply) = self.store.inbox.retry(&client_id) {
+                    self.save_outbox();
+                    self.send_reply(reply);
+                    self.view.render_inbox(&self.store);
+                }
+            }
+            InboxMsg::Discard(client_id) => {
+                self.store.inbox.discard(&client_id);
+                self.save_outbox();
                 self.view.render_inbox(&self.store);
+            }
+            InboxMsg::Posted {
+                conversation,
+                client_id,
+                result,
+            } => {
+                self.store.inbox.posting.remove(&client_id);
+                match result {
+                    Ok(message) => self.store.inbox.stored_reply(&conversation, message),
+                    Err(e) if transient(&e) => {}
+                    Err(e) if e.is_auth() => {
+                        return self.update(AgentMsg::AccessChecked(Err(e)));
+                    }
+                    Err(e) => {
+                        self.store.inbox.fail(&client_id, &e.message);
+                    }
+                }
+                self.save_outbox();
+                self.render_inbox();
             }
             InboxMsg::EnableNotifications => {
                 if let Ok(promise) = web_sys::Notification::request_permission() {
@@ -67,18 +194,290 @@ impl Controller {
             InboxMsg::Received {
                 conversation,
                 message,
-            } => {
-                let hidden = self.view.page_hidden();
-                let visitor = conversation.title();
-                let text = message.text.clone();
-                if self.store.inbox.receive(conversation, message, !hidden) && hidden {
-                    self.store.unseen += 1;
-                    self.view
-                        .notify(&format!("New message from {visitor}"), &text);
+            } => self.received(conversation, message),
+            InboxMsg::Acked { client_id, seq } => {
+                let name = self
+                    .store
+                    .me
+                    .as_ref()
+                    .map(|m| m.display_name().to_owned())
+                    .unwrap_or_default();
+                if self.store.inbox.ack(&client_id, seq, &name, clock::now()) {
+                    self.save_outbox();
+                    self.render_inbox();
                 }
-                self.view.render_inbox(&self.store);
-                self.view.render_title(&self.store);
+            }
+            InboxMsg::Refused { client_id, reason } => {
+                if self.store.inbox.fail(&client_id, &reason) {
+                    self.save_outbox();
+                    self.view.render_inbox(&self.store);
+                }
+            }
+            InboxMsg::ReadElsewhere {
+                conversation,
+                seq,
+                unread,
+            } => {
+                self.store.inbox.apply_read(&conversation, seq, unread);
+                self.render_inbox();
             }
         }
     }
+
+    /// The inbox and the title (which counts unread messages).
+    fn render_inbox(&self) {
+        self.view.render_inbox(&self.store);
+        self.view.render_title(&self.store);
+    }
+
+    /// Loads the conversation list: at sign-in and at every (re)connect of
+    /// the device socket (what happened while it was down). One request at
+    /// a time; asked again meanwhile, it runs once more after.
+    pub(super) fn refresh_inbox(&mut self) {
+        let Some(api) = self.api() else { return };
+        let inbox = &mut self.store.inbox;
+        if inbox.list_loading {
+            inbox.list_again = true;
+            return;
+        }
+        inbox.list_loading = true;
+        inbox.list_requested();
+        self.spawn(async move {
+            let result = api.get("/conversations").await.and_then(|v| {
+                wire::page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)
+            });
+            InboxMsg::Listed(
+                result.map(|(list, _more)| {
+                    list.into_iter().map(ConversationWire::into_store).collect()
+                }),
+            )
+        });
+    }
+
+    fn listed(&mut self, result: ApiResult<Vec<Conversation>>) {
+        let inbox = &mut self.store.inbox;
+        inbox.list_loading = false;
+        let again = std::mem::take(&mut inbox.list_again);
+        match result {
+            Ok(list) => {
+                inbox.set_list(list);
+                self.save_outbox();
+                if let Some(id) = self.store.inbox.selected_id().map(str::to_owned) {
+                    self.catch_up(&id);
+                }
+            }
+            Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
+            Err(e) => inbox.load_error = Some(e.message),
+        }
+        if again {
+            self.refresh_inbox();
+        }
+        self.render_inbox();
+    }
+
+    /// The device socket is (again) connected: reload the list, send the
+    /// outbox again (same client ids).
+    pub(super) fn device_connected(&mut self) {
+        self.refresh_inbox();
+        let live = self.live.as_ref().filter(|l| l.is_open());
+        let mut left = Vec::new();
+        for reply in self.store.inbox.unsent() {
+            if !live.is_some_and(|l| l.send(&reply_frame(&reply))) {
+                left.push(reply);
+            }
+        }
+        self.post_replies(left);
+    }
+
+    /// The device socket dropped: what it may not have delivered goes over
+    /// HTTP now rather than after the reconnect.
+    pub(super) fn device_lost(&mut self) {
+        let unsent = self.store.inbox.unsent();
+        self.post_replies(unsent);
+    }
+
+    /// The tab is visible again: the open conversation is read now.
+    pub(super) fn inbox_visible(&mut self) {
+        self.read_if_looking();
+        self.render_inbox();
+    }
+
+    /// Loads what is missing of a conversation's messages, a page at a
+    /// time, from the last seq without a gap; marks it read once complete
+    /// (when it is open and the tab visible).
+    fn catch_up(&mut self, id: &str) {
+        let Some(c) = self.store.inbox.get(id) else {
+            return;
+        };
+        if c.loading {
+            return;
+        }
+        if !c.incomplete() {
+            if self.store.inbox.selected_id() == Some(id) {
+                self.read_if_looking();
+            }
+            return;
+        }
+        let Some(api) = self.api() else { return };
+        let after = c.synced();
+        self.store.inbox.set_loading(id, true);
+        let id = id.to_owned();
+        self.spawn(async move {
+            let path = format!("/conversations/{}/messages?after={after}", encode(&id));
+            let result = api.get(&path).await.and_then(|v| {
+                wire::page::<MessageWire>(v, "messages").map_err(ApiError::bad_answer)
+            });
+            InboxMsg::Page {
+                id,
+                result: result.map(|(list, more)| {
+                    (
+                        list.into_iter().map(MessageWire::into_store).collect(),
+                        more,
+                    )
+                }),
+            }
+        });
+    }
+
+    /// The agent sees the open conversation: it is read up to its last
+    /// message; the edge is told when it counted something unread.
+    fn read_if_looking(&mut self) {
+        if self.view.page_hidden() {
+            return;
+        }
+        let Some((id, seq)) = self.store.inbox.read_selected() else {
+            return;
+        };
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let path = format!("/conversations/{}/read", encode(&id));
+            let result = api.post(&path, Some(&json!({ "seq": seq }))).await;
+            InboxMsg::ReadSaved {
+                id,
+                result: result.map(|_| ()),
+            }
+        });
+    }
+
+    fn received(&mut self, conversation: Conversation, message: Message) {
+        let id = conversation.id.clone();
+        let title = conversation.title();
+        let from_visitor = message.author == crate::store::inbox::Author::Visitor;
+        let text = message.text.clone();
+        let new = self.store.inbox.receive(conversation, message);
+        self.save_outbox();
+        if self.store.inbox.selected_id() == Some(id.as_str()) {
+            self.catch_up(&id);
+        }
+        if new && from_visitor && self.view.page_hidden() {
+            let body: String = text.chars().take(200).collect();
+            self.view
+                .notify(&format!("New message from {title}"), &body);
+        }
+        self.render_inbox();
+    }
+
+    fn reply(&mut self, conversation: String, text: String) {
+        if self.store.inbox.selected_id() != Some(conversation.as_str()) {
+            return;
+        }
+        let text = text.replace("\r\n", "\n");
+        let text = match presenza_rules::validate_text(&text) {
+            Ok(t) => t.to_owned(),
+            Err(RuleError::EmptyMessage) => return,
+            Err(e) => {
+                self.store.inbox.reply_error = Some(describe(&e));
+                self.store.inbox.draft = text;
+                self.view.render_inbox(&self.store);
+                return;
+            }
+        };
+        let reply = Outgoing {
+            conversation,
+            client_id: format!("r_{}", persist::random_id()),
+            text,
+            at: clock::now(),
+            failed: None,
+        };
+        let inbox = &mut self.store.inbox;
+        inbox.reply_error = None;
+        inbox.draft.clear();
+        inbox.queue(reply.clone());
+        self.save_outbox();
+        self.view.clear_reply();
+        self.send_reply(reply);
+        self.view.render_inbox(&self.store);
+    }
+
+    /// Over the socket when it is up, else over HTTP.
+    fn send_reply(&mut self, reply: Outgoing) {
+        let sent = self
+            .live
+            .as_ref()
+            .is_some_and(|l| l.is_open() && l.send(&reply_frame(&reply)));
+        if !sent {
+            self.post_replies(vec![reply]);
+        }
+    }
+
+    /// Posts replies over HTTP one after the other (their order is kept);
+    /// after a network failure the rest wait for the next chance.
+    fn post_replies(&mut self, replies: Vec<Outgoing>) {
+        let Some(api) = self.api() else { return };
+        let inbox = &mut self.store.inbox;
+        let replies: Vec<Outgoing> = replies
+            .into_iter()
+            .filter(|r| inbox.posting.insert(r.client_id.clone()))
+            .collect();
+        if replies.is_empty() {
+            return;
+        }
+        let tx = self.tx.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut down: Option<ApiError> = None;
+            for reply in replies {
+                let result = match &down {
+                    Some(e) => Err(e.clone()),
+                    None => {
+                        let path =
+                            format!("/conversations/{}/messages", encode(&reply.conversation));
+                        let body = json!({ "client_id": reply.client_id, "text": reply.text });
+                        api.post(&path, Some(&body)).await.and_then(|v| {
+                            wire::object::<MessageWire>(v, "message")
+                                .map(MessageWire::into_store)
+                                .map_err(ApiError::bad_answer)
+                        })
+                    }
+                };
+                if let Err(e) = &result {
+                    if transient(e) {
+                        down = Some(e.clone());
+                    }
+                }
+                tx.send(InboxMsg::Posted {
+                    conversation: reply.conversation,
+                    client_id: reply.client_id,
+                    result,
+                });
+            }
+        });
+    }
+
+    fn save_outbox(&self) {
+        let inbox = &self.store.inbox;
+        if !inbox.me.is_empty() {
+            persist::save_outbox(self.store.site(), &inbox.me, &inbox.outbox);
+        }
+    }
+}
+
+/// The device socket's reply frame.
+fn reply_frame(reply: &Outgoing) -> String {
+    json!({
+        "type": "reply",
+        "conversation_id": reply.conversation,
+        "client_id": reply.client_id,
+        "text": reply.text,
+    })
+    .to_string()
 }

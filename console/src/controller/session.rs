@@ -1,6 +1,7 @@
 //! Signing in with an agent token or the owner key, and out again.
 
 use crate::api::{encode, Api, ApiError, ApiResult};
+use crate::store::inbox::Inbox;
 use crate::store::{persist, Conn, Mode, Page};
 use crate::wire::{self, AgentInfo};
 
@@ -111,10 +112,13 @@ impl Controller {
                             Some(device.clone()),
                         ));
                         self.device = Some(device);
+                        let agent = me.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+                        self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
                         self.store.me = me;
                         self.store.conn = Conn::Connecting;
                         self.view.render(&self.store);
                         self.connect();
+                        self.refresh_inbox();
                     }
                     Mode::Owner => {
                         self.api = Some(Api::new(&self.store.origin, &site, &token, None));
@@ -159,6 +163,7 @@ impl Controller {
         self.api = None;
         self.device = None;
         persist::forget_token(&site);
+        persist::forget_outbox(&site);
         self.store.sign_out();
         self.store.signin_notice = notice.map(str::to_owned);
         self.view.render(&self.store);

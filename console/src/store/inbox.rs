@@ -1,13 +1,27 @@
 //! Conversations of the agent's inbox, shaped like the conversations API
 //! (docs/conversations-api.md): summaries with `unread` and `waiting`,
-//! messages numbered by `seq`.
+//! messages numbered by `seq`, plus this agent's outbox.
 //!
-//! What is wired now: the device socket's `{"type":"message"}` frames feed
-//! [`Inbox::receive`] (title and notification included). Left for the
-//! conversation API step: loading the list (`GET conversations`) and older
-//! messages, sending replies and read marks (see `Msg::Reply` in the
-//! controller). Until the edge sends conversations the inbox shows its
-//! empty state.
+//! Sources, merged here without ever going back in time:
+//! - `GET conversations` (sign-in and every (re)connect): [`Inbox::set_list`];
+//! - the device socket's `message` frames: [`Inbox::receive`], and its
+//!   `read` frames (another device of the agent read): [`Inbox::apply_read`];
+//! - `GET conversations/{id}/messages?after=N` pages: [`Inbox::add_page`].
+//!
+//! A summary's `last_seq` is its version: an older summary (a list that
+//! left the edge before a newer frame arrived) never overwrites a newer
+//! one. Unread counts only go down without a new message (read marks never
+//! move back), so with equal versions the smaller count wins.
+//!
+//! Replies go through the [`Outgoing`] outbox until the edge acknowledges
+//! them with their seq; the outbox survives a reload (sessionStorage) and
+//! is sent again after a reconnect with the same client ids (idempotent).
+
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
+
+use presenza_rules::InboxKey;
+use serde::{Deserialize, Serialize};
 
 use crate::wire::Millis;
 
@@ -44,59 +58,188 @@ pub struct Conversation {
     pub id: String,
     pub group: Option<String>,
     pub visitor: Visitor,
-    /// Oldest first, by `seq`.
+    /// Oldest first, by `seq`; possibly with gaps until loaded.
     pub messages: Vec<Message>,
+    /// The summary's last message (the preview before anything is loaded).
+    pub last_message: Option<Message>,
+    /// The summary's version: the conversation's last seq when it was sent.
+    pub last_seq: u64,
     /// Visitor messages after this agent's read mark.
     pub unread: u32,
     /// The visitor's last message has no agent reply yet (offline messages
     /// included): these come first.
     pub waiting: bool,
+    pub created_at: Millis,
     pub updated_at: Millis,
+    /// The highest read mark this console sent or was told of.
+    pub read_sent: u64,
+    /// A page of messages is on its way.
+    pub loading: bool,
+    /// A frame told of it since the last list request left: a list that
+    /// does not have it yet must not drop it.
+    pub fresh: bool,
+}
+
+fn trimmed(s: Option<&str>) -> Option<&str> {
+    s.map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl Conversation {
-    /// The visitor's name, or a short stable placeholder.
+    /// The visitor's name, else e-mail, else a short stable placeholder.
     pub fn title(&self) -> String {
-        match self.visitor.name.as_deref().map(str::trim) {
-            Some(name) if !name.is_empty() => name.to_owned(),
-            _ => {
-                let short: String = self.visitor.id.chars().take(4).collect();
-                format!("Visitor {short}")
-            }
+        if let Some(name) = trimmed(self.visitor.name.as_deref()) {
+            return name.to_owned();
+        }
+        if let Some(email) = trimmed(self.visitor.email.as_deref()) {
+            return email.to_owned();
+        }
+        let short: String = self.visitor.id.chars().take(4).collect();
+        format!("Visitor {short}")
+    }
+
+    /// The e-mail, when the title is the name (else it says nothing new).
+    pub fn email(&self) -> Option<&str> {
+        trimmed(self.visitor.name.as_deref())?;
+        trimmed(self.visitor.email.as_deref())
+    }
+
+    /// The newest message known (loaded or from the summary).
+    pub fn latest(&self) -> Option<&Message> {
+        match (self.messages.last(), self.last_message.as_ref()) {
+            (Some(a), Some(b)) => Some(if b.seq > a.seq { b } else { a }),
+            (a, b) => a.or(b),
         }
     }
 
     pub fn last_at(&self) -> Millis {
-        self.messages
-            .last()
+        self.latest()
             .map_or(self.updated_at, |m| m.at.max(self.updated_at))
     }
 
-    pub fn preview(&self) -> &str {
-        self.messages.last().map_or("", |m| m.text.as_str())
+    /// The newest seq known of.
+    pub fn newest_seq(&self) -> u64 {
+        self.latest().map_or(0, |m| m.seq).max(self.last_seq)
     }
+
+    /// Every message up to this seq is here (1, 2, … without a gap).
+    pub fn synced(&self) -> u64 {
+        let mut n = 0;
+        for m in &self.messages {
+            if m.seq == n + 1 {
+                n += 1;
+            } else if m.seq > n {
+                break;
+            }
+        }
+        n
+    }
+
+    /// Messages are missing: the history is not loaded or has a gap.
+    pub fn incomplete(&self) -> bool {
+        self.synced() < self.newest_seq()
+    }
+
+    /// The inbox order's key, as the edge sorts (presenza-rules).
+    pub fn key(&self) -> InboxKey<'_> {
+        InboxKey {
+            waiting: self.waiting,
+            updated_at: self.last_at(),
+            id: &self.id,
+        }
+    }
+
+    /// Adds or replaces a message (the edge's copy wins over a local one).
+    fn upsert(&mut self, message: Message) -> bool {
+        let at = self.messages.partition_point(|m| m.seq < message.seq);
+        let new = self.messages.get(at).is_none_or(|m| m.seq != message.seq);
+        self.updated_at = self.updated_at.max(message.at);
+        self.last_seq = self.last_seq.max(message.seq);
+        if new {
+            self.messages.insert(at, message);
+        } else {
+            self.messages[at] = message;
+        }
+        new
+    }
+
+    /// Takes what a summary says, unless it is older than what is known.
+    fn absorb(&mut self, summary: Conversation) {
+        self.group = summary.group;
+        self.visitor = summary.visitor;
+        if summary.created_at > 0 {
+            self.created_at = summary.created_at;
+        }
+        match summary.last_seq.cmp(&self.last_seq) {
+            Ordering::Greater => {
+                self.last_seq = summary.last_seq;
+                self.unread = summary.unread;
+                self.waiting = summary.waiting;
+                self.updated_at = self.updated_at.max(summary.updated_at);
+                if summary.last_message.is_some() {
+                    self.last_message = summary.last_message;
+                }
+            }
+            Ordering::Equal => {
+                self.unread = self.unread.min(summary.unread);
+                self.updated_at = self.updated_at.max(summary.updated_at);
+                if self.last_message.is_none() {
+                    self.last_message = summary.last_message;
+                }
+            }
+            Ordering::Less => {}
+        }
+    }
+}
+
+/// A reply of this agent the edge has not acknowledged yet.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Outgoing {
+    pub conversation: String,
+    pub client_id: String,
+    pub text: String,
+    pub at: Millis,
+    /// Why the edge refused it (shown with Retry / Discard); None while
+    /// it is on its way.
+    #[serde(default)]
+    pub failed: Option<String>,
 }
 
 #[derive(Debug, Default)]
 pub struct Inbox {
     conversations: Vec<Conversation>,
     selected: Option<String>,
+    /// The signed-in agent's id: its own messages acknowledge its outbox.
+    pub me: String,
+    /// The list arrived at least once.
+    pub loaded: bool,
+    /// Why the list could not be loaded.
+    pub load_error: Option<String>,
+    /// A list request is on its way / another one is wanted after it.
+    pub list_loading: bool,
+    pub list_again: bool,
     /// A problem to show under the reply box.
     pub reply_error: Option<String>,
     /// The reply being written, kept across redraws.
     pub draft: String,
+    /// Replies waiting for the edge, oldest first.
+    pub outbox: Vec<Outgoing>,
+    /// Client ids being posted over HTTP right now.
+    pub posting: BTreeSet<String>,
 }
 
 impl Inbox {
-    /// Waiting first, then the most recent activity.
+    pub fn new(me: &str, outbox: Vec<Outgoing>) -> Self {
+        Inbox {
+            me: me.to_owned(),
+            outbox,
+            ..Inbox::default()
+        }
+    }
+
+    /// Waiting first, then the most recent activity (presenza-rules' order).
     pub fn ordered(&self) -> Vec<&Conversation> {
         let mut list: Vec<&Conversation> = self.conversations.iter().collect();
-        list.sort_by(|a, b| {
-            b.waiting
-                .cmp(&a.waiting)
-                .then(b.last_at().cmp(&a.last_at()))
-                .then(a.id.cmp(&b.id))
-        });
+        list.sort_by(|a, b| a.key().cmp(&b.key()));
         list
     }
 
@@ -108,55 +251,231 @@ impl Inbox {
         self.conversations.iter().map(|c| c.unread).sum()
     }
 
-    pub fn selected(&self) -> Option<&Conversation> {
-        let id = self.selected.as_deref()?;
+    pub fn get(&self, id: &str) -> Option<&Conversation> {
         self.conversations.iter().find(|c| c.id == id)
     }
 
-    /// Opens a conversation and marks it read (locally; the read mark for
-    /// the edge comes with the conversation API step).
-    pub fn select(&mut self, id: &str) {
-        self.reply_error = None;
-        self.draft.clear();
-        if let Some(c) = self.conversations.iter_mut().find(|c| c.id == id) {
-            c.unread = 0;
-            self.selected = Some(c.id.clone());
+    fn get_mut(&mut self, id: &str) -> Option<&mut Conversation> {
+        self.conversations.iter_mut().find(|c| c.id == id)
+    }
+
+    pub fn selected(&self) -> Option<&Conversation> {
+        self.get(self.selected.as_deref()?)
+    }
+
+    pub fn selected_id(&self) -> Option<&str> {
+        self.selected().map(|c| c.id.as_str())
+    }
+
+    /// Opens a conversation (its messages and read mark are the
+    /// controller's to ask for).
+    pub fn select(&mut self, id: &str) -> bool {
+        if self.get(id).is_none() {
+            return false;
         }
+        if self.selected.as_deref() != Some(id) {
+            self.reply_error = None;
+            self.draft.clear();
+        }
+        self.selected = Some(id.to_owned());
+        true
     }
 
     /// Back to the list (phone layout).
     pub fn deselect(&mut self) {
         self.selected = None;
+        self.reply_error = None;
     }
 
-    /// Takes a new message and its conversation's summary. `looking`: the
-    /// agent sees this tab, so an open conversation stays read. Returns
-    /// true for a new visitor message the agent should be told of.
-    pub fn receive(&mut self, summary: Conversation, message: Message, looking: bool) -> bool {
-        let open = looking && self.selected.as_deref() == Some(summary.id.as_str());
-        let index = match self.conversations.iter().position(|c| c.id == summary.id) {
-            Some(i) => i,
+    /// Forgets a conversation the agent no longer serves (404).
+    pub fn forget(&mut self, id: &str) {
+        self.conversations.retain(|c| c.id != id);
+        self.outbox.retain(|o| o.conversation != id);
+        if self.selected.as_deref() == Some(id) {
+            self.deselect();
+        }
+    }
+
+    /// A list request leaves: what frames bring from now on is newer.
+    pub fn list_requested(&mut self) {
+        for c in &mut self.conversations {
+            c.fresh = false;
+        }
+    }
+
+    /// The edge's list (`GET conversations`): it decides which
+    /// conversations are listed (except those frames brought after it was
+    /// asked for); what is known of each is merged.
+    pub fn set_list(&mut self, summaries: Vec<Conversation>) {
+        let mut old = std::mem::take(&mut self.conversations);
+        for summary in summaries {
+            let c = match old.iter().position(|c| c.id == summary.id) {
+                Some(i) => {
+                    let mut c = old.swap_remove(i);
+                    c.absorb(summary);
+                    c
+                }
+                None => summary,
+            };
+            self.conversations.push(c);
+        }
+        self.conversations
+            .extend(old.into_iter().filter(|c| c.fresh));
+        let listed: BTreeSet<&str> = self.conversations.iter().map(|c| c.id.as_str()).collect();
+        // Replies to conversations no longer served cannot be sent.
+        self.outbox
+            .retain(|o| listed.contains(o.conversation.as_str()));
+        self.loaded = true;
+        self.load_error = None;
+        if self.selected().is_none() {
+            self.selected = None;
+        }
+    }
+
+    /// A new message and its conversation's summary (device socket).
+    /// Returns true when it is new (not seen before).
+    pub fn receive(&mut self, summary: Conversation, message: Message) -> bool {
+        let id = summary.id.clone();
+        let c = match self.get_mut(&id) {
+            Some(c) => {
+                c.absorb(summary);
+                c
+            }
             None => {
-                self.conversations.push(Conversation {
-                    messages: Vec::new(),
-                    ..summary.clone()
-                });
-                self.conversations.len() - 1
+                self.conversations.push(summary);
+                let last = self.conversations.len() - 1;
+                &mut self.conversations[last]
             }
         };
-        let c = &mut self.conversations[index];
-        c.group = summary.group;
-        c.visitor = summary.visitor;
-        c.waiting = summary.waiting;
-        c.updated_at = c.updated_at.max(summary.updated_at);
-        c.unread = if open { 0 } else { summary.unread };
-        if c.messages.iter().any(|m| m.seq == message.seq) {
-            return false;
+        c.fresh = true;
+        let new = c.upsert(message.clone());
+        self.settle(&id, &message);
+        new
+    }
+
+    /// A page of messages (`GET …/messages`).
+    pub fn add_page(&mut self, id: &str, messages: Vec<Message>) {
+        for m in messages {
+            if let Some(c) = self.get_mut(id) {
+                c.upsert(m.clone());
+            }
+            self.settle(id, &m);
         }
-        let from_visitor = message.author == Author::Visitor;
-        let at = c.messages.partition_point(|m| m.seq < message.seq);
-        c.messages.insert(at, message);
-        from_visitor
+    }
+
+    /// A stored reply of this agent clears its outbox entry.
+    fn settle(&mut self, id: &str, message: &Message) {
+        if matches!(&message.author, Author::Agent { id: a, .. } if *a == self.me) {
+            self.outbox
+                .retain(|o| !(o.conversation == id && o.client_id == message.client_id));
+        }
+    }
+
+    /// Another device of this agent (or this one) moved the read mark.
+    pub fn apply_read(&mut self, id: &str, seq: u64, unread: u32) {
+        if let Some(c) = self.get_mut(id) {
+            if seq >= c.read_sent {
+                c.read_sent = seq;
+                c.unread = unread;
+            }
+        }
+    }
+
+    /// Marks the open conversation read: Some((id, seq)) when the edge
+    /// should be told (it counted something unread).
+    pub fn read_selected(&mut self) -> Option<(String, u64)> {
+        let id = self.selected.clone()?;
+        let c = self.get_mut(&id)?;
+        let had = c.unread > 0;
+        c.unread = 0;
+        let seq = c.newest_seq();
+        c.read_sent = c.read_sent.max(seq);
+        (had && seq > 0).then_some((id, seq))
+    }
+
+    pub fn set_loading(&mut self, id: &str, loading: bool) {
+        if let Some(c) = self.get_mut(id) {
+            c.loading = loading;
+        }
+    }
+
+    // ------------------------------------------------------------ outbox
+
+    pub fn queue(&mut self, reply: Outgoing) {
+        self.outbox.push(reply);
+    }
+
+    /// Replies of one conversation still in the outbox.
+    pub fn outgoing<'a>(&'a self, id: &'a str) -> impl Iterator<Item = &'a Outgoing> {
+        self.outbox.iter().filter(move |o| o.conversation == id)
+    }
+
+    /// Replies to send (not refused), oldest first.
+    pub fn unsent(&self) -> Vec<Outgoing> {
+        self.outbox
+            .iter()
+            .filter(|o| o.failed.is_none())
+            .cloned()
+            .collect()
+    }
+
+    /// The edge stored a reply of this agent as `seq` (socket ack).
+    pub fn ack(&mut self, client_id: &str, seq: u64, name: &str, at: Millis) -> bool {
+        let Some(o) = self.outbox.iter().find(|o| o.client_id == client_id) else {
+            return false;
+        };
+        let conversation = o.conversation.clone();
+        let message = Message {
+            seq,
+            client_id: o.client_id.clone(),
+            author: Author::Agent {
+                id: self.me.clone(),
+                name: name.to_owned(),
+            },
+            text: o.text.clone(),
+            at,
+        };
+        self.stored_reply(&conversation, message);
+        true
+    }
+
+    /// A reply of this agent, as stored by the edge (ack or HTTP answer):
+    /// it leaves the outbox, answers the visitor and moves this agent's
+    /// read mark.
+    pub fn stored_reply(&mut self, id: &str, message: Message) {
+        let seq = message.seq;
+        if let Some(c) = self.get_mut(id) {
+            let newest = seq >= c.newest_seq();
+            c.upsert(message.clone());
+            if newest {
+                c.waiting = false;
+                c.unread = 0;
+            }
+            c.read_sent = c.read_sent.max(seq);
+        }
+        self.settle(id, &message);
+    }
+
+    /// The edge refused a reply.
+    pub fn fail(&mut self, client_id: &str, reason: &str) -> bool {
+        match self.outbox.iter_mut().find(|o| o.client_id == client_id) {
+            Some(o) => {
+                o.failed = Some(reason.to_owned());
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Sends a refused reply again: the entry, back in the unsent ones.
+    pub fn retry(&mut self, client_id: &str) -> Option<Outgoing> {
+        let o = self.outbox.iter_mut().find(|o| o.client_id == client_id)?;
+        o.failed = None;
+        Some(o.clone())
+    }
+
+    pub fn discard(&mut self, client_id: &str) {
+        self.outbox.retain(|o| o.client_id != client_id);
     }
 }
 
@@ -164,7 +483,7 @@ impl Inbox {
 mod tests {
     use super::*;
 
-    fn conv(id: &str, waiting: bool, unread: u32) -> Conversation {
+    fn conv(id: &str, waiting: bool, unread: u32, last_seq: u64) -> Conversation {
         Conversation {
             id: id.into(),
             visitor: Visitor {
@@ -173,6 +492,7 @@ mod tests {
             },
             unread,
             waiting,
+            last_seq,
             ..Conversation::default()
         }
     }
@@ -187,25 +507,39 @@ mod tests {
         }
     }
 
+    fn mine(seq: u64, client_id: &str) -> Message {
+        Message {
+            seq,
+            client_id: client_id.into(),
+            author: Author::Agent {
+                id: "ann".into(),
+                name: "Ann".into(),
+            },
+            text: "reply".into(),
+            at: 50,
+        }
+    }
+
+    fn ids(inbox: &Inbox) -> Vec<&str> {
+        inbox.ordered().iter().map(|c| c.id.as_str()).collect()
+    }
+
     #[test]
     fn waiting_first_then_recent_and_unread() {
-        let mut inbox = Inbox::default();
-        assert!(inbox.receive(conv("a", false, 1), msg(1, 10), true));
-        assert!(inbox.receive(conv("b", true, 1), msg(1, 5), true));
-        assert!(inbox.receive(conv("c", false, 1), msg(1, 20), true));
+        let mut inbox = Inbox::new("ann", Vec::new());
+        assert!(inbox.receive(conv("a", false, 1, 1), msg(1, 10)));
+        assert!(inbox.receive(conv("b", true, 1, 1), msg(1, 5)));
+        assert!(inbox.receive(conv("c", false, 1, 1), msg(1, 20)));
         assert!(
-            !inbox.receive(conv("c", false, 1), msg(1, 20), true),
+            !inbox.receive(conv("c", false, 1, 1), msg(1, 20)),
             "duplicates ignored"
         );
-        let order: Vec<&str> = inbox.ordered().iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(order, ["b", "c", "a"]);
+        assert_eq!(ids(&inbox), ["b", "c", "a"]);
         assert_eq!(inbox.unread(), 3);
-        inbox.select("c");
+        assert!(inbox.select("c"));
+        assert_eq!(inbox.read_selected(), Some(("c".into(), 1)));
         assert_eq!(inbox.unread(), 2);
-        inbox.receive(conv("c", false, 1), msg(2, 30), true);
-        assert_eq!(inbox.unread(), 2, "the open conversation stays read");
-        inbox.receive(conv("c", false, 2), msg(3, 40), false);
-        assert_eq!(inbox.unread(), 4, "a hidden tab counts it");
+        assert_eq!(inbox.read_selected(), None, "told once");
         assert_eq!(
             inbox.selected().map(Conversation::title),
             Some("Visitor vcxy".into())
@@ -213,11 +547,117 @@ mod tests {
     }
 
     #[test]
-    fn messages_stay_in_seq_order() {
-        let mut inbox = Inbox::default();
-        inbox.receive(conv("a", false, 0), msg(2, 20), true);
-        inbox.receive(conv("a", false, 0), msg(1, 10), true);
-        let seqs: Vec<u64> = inbox.ordered()[0].messages.iter().map(|m| m.seq).collect();
-        assert_eq!(seqs, [1, 2]);
+    fn titles_prefer_name_then_email() {
+        let mut c = conv("a", false, 0, 0);
+        c.visitor.email = Some("eva@example.com".into());
+        assert_eq!((c.title().as_str(), c.email()), ("eva@example.com", None));
+        c.visitor.name = Some(" Eva ".into());
+        assert_eq!(
+            (c.title().as_str(), c.email()),
+            ("Eva", Some("eva@example.com"))
+        );
+    }
+
+    #[test]
+    fn messages_stay_in_seq_order_and_gaps_are_seen() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", false, 0, 3), msg(3, 30));
+        let c = inbox.get("a").unwrap();
+        assert_eq!((c.synced(), c.newest_seq(), c.incomplete()), (0, 3, true));
+        inbox.add_page("a", vec![msg(1, 10), msg(2, 20), msg(3, 30)]);
+        let c = inbox.get("a").unwrap();
+        let seqs: Vec<u64> = c.messages.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [1, 2, 3]);
+        assert!(!c.incomplete());
+    }
+
+    #[test]
+    fn an_older_list_never_undoes_a_newer_frame() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", true, 2, 2), msg(2, 20));
+        // A list that left the edge before message 2.
+        let mut stale = conv("a", true, 1, 1);
+        stale.updated_at = 10;
+        inbox.set_list(vec![stale, conv("b", false, 0, 4)]);
+        let a = inbox.get("a").unwrap();
+        assert_eq!((a.unread, a.last_seq, a.waiting), (2, 2, true));
+        // Same version, fewer unread (read elsewhere meanwhile): fewer wins.
+        inbox.set_list(vec![conv("a", true, 0, 2)]);
+        assert_eq!(inbox.get("a").unwrap().unread, 0);
+        assert!(inbox.get("b").is_none(), "the list decides what is listed");
+        assert_eq!(inbox.get("a").unwrap().messages.len(), 1, "messages kept");
+    }
+
+    #[test]
+    fn a_list_asked_for_before_a_new_conversation_keeps_it() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", false, 0, 1), msg(1, 10));
+        inbox.list_requested();
+        inbox.receive(conv("b", true, 1, 1), msg(1, 20));
+        inbox.set_list(vec![conv("a", false, 0, 1)]);
+        assert_eq!(ids(&inbox), ["b", "a"]);
+        // Once a list asked for later still lacks it, it goes.
+        inbox.list_requested();
+        inbox.set_list(vec![conv("a", false, 0, 1)]);
+        assert_eq!(ids(&inbox), ["a"]);
+    }
+
+    #[test]
+    fn read_marks_from_other_devices() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", true, 3, 3), msg(3, 30));
+        inbox.apply_read("a", 3, 0);
+        assert_eq!(inbox.unread(), 0);
+        inbox.apply_read("a", 2, 1);
+        assert_eq!(inbox.unread(), 0, "an older mark is ignored");
+    }
+
+    #[test]
+    fn outbox_acks_failures_and_retries() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", true, 1, 1), msg(1, 10));
+        let out = |id: &str| Outgoing {
+            conversation: "a".into(),
+            client_id: id.into(),
+            text: "reply".into(),
+            at: 40,
+            failed: None,
+        };
+        inbox.queue(out("r1"));
+        inbox.queue(out("r2"));
+        inbox.queue(out("r3"));
+        assert_eq!(inbox.outgoing("a").count(), 3);
+        assert!(inbox.ack("r1", 2, "Ann", 45));
+        assert!(!inbox.ack("r1", 2, "Ann", 45), "acked once");
+        let a = inbox.get("a").unwrap();
+        assert_eq!((a.waiting, a.unread, a.newest_seq()), (false, 0, 2));
+        assert!(matches!(&a.messages[1].author, Author::Agent { id, .. } if id == "ann"));
+        // The stored copy arrives by another way (HTTP answer, catch-up).
+        inbox.add_page("a", vec![mine(3, "r2")]);
+        assert_eq!(inbox.unsent().len(), 1);
+        assert!(inbox.fail("r3", "Too many messages"));
+        assert!(inbox.unsent().is_empty());
+        assert_eq!(inbox.retry("r3").map(|o| o.failed), Some(None));
+        assert_eq!(inbox.unsent().len(), 1);
+        inbox.discard("r3");
+        assert!(inbox.outbox.is_empty());
+        // Another agent's message with the same client id settles nothing.
+        inbox.queue(out("r4"));
+        let mut theirs = mine(4, "r4");
+        theirs.author = Author::Agent {
+            id: "bob".into(),
+            name: "Bob".into(),
+        };
+        inbox.add_page("a", vec![theirs]);
+        assert_eq!(inbox.outbox.len(), 1);
+    }
+
+    #[test]
+    fn forgetting_the_open_conversation_closes_it() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", true, 1, 1), msg(1, 10));
+        inbox.select("a");
+        inbox.forget("a");
+        assert!(inbox.selected().is_none() && inbox.is_empty());
     }
 }

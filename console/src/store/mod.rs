@@ -166,8 +166,6 @@ pub struct Store {
     pub menu_open: bool,
     pub status_error: Option<String>,
     pub inbox: Inbox,
-    /// Visitor messages that arrived while the tab was hidden.
-    pub unseen: u32,
 
     // Owner mode.
     pub owner: Owner,
@@ -192,7 +190,6 @@ impl Store {
             menu_open: false,
             status_error: None,
             inbox: Inbox::default(),
-            unseen: 0,
             owner: Owner::default(),
         }
     }

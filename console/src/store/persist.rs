@@ -1,8 +1,12 @@
 //! What survives a reload. The token lives in sessionStorage (this tab
-//! only, gone when the tab closes); the device session id in localStorage,
-//! per site, so every tab of this browser is one device for the edge.
+//! only, gone when the tab closes), and so does the outbox of replies not
+//! yet acknowledged; the device session id in localStorage, per site, so
+//! every tab of this browser is one device for the edge.
 
+use serde::{Deserialize, Serialize};
 use web_sys::Storage;
+
+use super::inbox::Outgoing;
 
 fn session_storage() -> Option<Storage> {
     web_sys::window()?.session_storage().ok().flatten()
@@ -14,6 +18,10 @@ fn local_storage() -> Option<Storage> {
 
 fn token_key(site: &str) -> String {
     format!("presenza.console.token.{site}")
+}
+
+fn outbox_key(site: &str) -> String {
+    format!("presenza.console.outbox.{site}")
 }
 
 fn device_key(site: &str) -> String {
@@ -43,6 +51,47 @@ pub fn save_token(site: &str, token: &str) {
 pub fn forget_token(site: &str) {
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(&token_key(site));
+    }
+}
+
+/// The outbox as stored: whose replies they are, oldest first.
+#[derive(Serialize, Deserialize)]
+struct StoredOutbox {
+    agent: String,
+    replies: Vec<Outgoing>,
+}
+
+/// The replies `agent` left unacknowledged in this tab (after a reload).
+pub fn outbox(site: &str, agent: &str) -> Vec<Outgoing> {
+    session_storage()
+        .and_then(|s| s.get_item(&outbox_key(site)).ok().flatten())
+        .and_then(|json| serde_json::from_str::<StoredOutbox>(&json).ok())
+        .filter(|o| o.agent == agent)
+        .map(|o| o.replies)
+        .unwrap_or_default()
+}
+
+pub fn save_outbox(site: &str, agent: &str, replies: &[Outgoing]) {
+    let Some(storage) = session_storage() else {
+        return;
+    };
+    let key = outbox_key(site);
+    if replies.is_empty() {
+        let _ = storage.remove_item(&key);
+        return;
+    }
+    let stored = StoredOutbox {
+        agent: agent.to_owned(),
+        replies: replies.to_vec(),
+    };
+    if let Ok(json) = serde_json::to_string(&stored) {
+        let _ = storage.set_item(&key, &json);
+    }
+}
+
+pub fn forget_outbox(site: &str) {
+    if let Some(storage) = session_storage() {
+        let _ = storage.remove_item(&outbox_key(site));
     }
 }
 
@@ -81,8 +130,8 @@ pub fn announced_agent(value: &str) -> &str {
 }
 
 /// 128 random bits as hex. Not a secret (the token is): it only names the
-/// device, so Math.random is enough.
-fn random_id() -> String {
+/// device or a reply (client ids), so Math.random is enough.
+pub fn random_id() -> String {
     (0..4)
         .map(|_| format!("{:08x}", (js_sys::Math::random() * 4_294_967_296.0) as u32))
         .collect()

@@ -145,7 +145,7 @@ fn status_line(agent: &AgentInfo) -> String {
     line
 }
 
-fn initials(name: &str) -> String {
+pub(super) fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
     let first = |w: &str| {
         w.chars()

@@ -149,6 +149,9 @@ fn on_click(tx: &Sender, e: &Event) {
         "open-conversation" => InboxMsg::OpenConversation(data(&el, "id")).into(),
         "close-conversation" => InboxMsg::CloseConversation.into(),
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
+        "reload-inbox" => InboxMsg::Reload.into(),
+        "retry-reply" => InboxMsg::Retry(data(&el, "id")).into(),
+        "discard-reply" => InboxMsg::Discard(data(&el, "id")).into(),
         "confirm" => OwnerMsg::Confirm(data(&el, "key")).into(),
         "rotate" => OwnerMsg::RotateToken(data(&el, "id")).into(),
         "revoke" => OwnerMsg::RevokeAgent(data(&el, "id")).into(),
@@ -235,9 +238,24 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
     let Some(target) = k.target().map(JsValue::from) else {
         return;
     };
+    let key = k.key();
+    // In the reply box, Enter sends and Shift+Enter starts a new line
+    // (not while an input method is composing a character, and not on a
+    // touch keyboard, which has no Shift+Enter).
+    if key == "Enter" && !k.shift_key() && !k.is_composing() && !super::inbox::touch_keyboard() {
+        if let Some(form) =
+            closest(&target, "#reply-text").and_then(|t| t.closest("form.reply").ok().flatten())
+        {
+            k.prevent_default();
+            tx.send(InboxMsg::Reply {
+                conversation: data(&form, "id"),
+                text: field(&form, "text"),
+            });
+            return;
+        }
+    }
     let menu = by_id("status-menu");
     let open = menu.as_ref().is_some_and(|m| !m.has_attribute("hidden"));
-    let key = k.key();
     let on_avatar = closest(&target, "#avatar").is_some();
     if key == "Escape" && open {
         k.prevent_default();

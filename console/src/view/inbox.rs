@@ -1,14 +1,30 @@
-//! The inbox: conversations on the left (waiting ones, offline messages among them, first,
-//! unread counts), the open conversation and its reply box on the right. On
-//! a phone only one of the two shows (`data-view` on the region).
+//! The inbox: conversations on the left (waiting ones, offline messages
+//! among them, first; unread counts), the open conversation and its reply
+//! box on the right. On a phone only one of the two shows (`data-view` on
+//! the region).
+//!
+//! Everything a visitor or an agent wrote is put in text nodes
+//! (`El::text`), never parsed as HTML.
+//!
+//! The region is redrawn whole; what the agent is doing survives it: the
+//! reply being typed (with focus and caret), the list's scroll position,
+//! and the messages' (which follow new messages when at the bottom).
 
-use super::dom::{by_id, document, el, field, find, focus, replace, El};
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+use super::agent::{avatar_colour, initials};
+use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation};
+use crate::store::inbox::{Author, Conversation, Message, Outgoing};
 use crate::store::Store;
+use crate::wire::Millis;
 
-pub fn render(region: &web_sys::Element, store: &Store) {
+/// Closer to the bottom than this (px) counts as "at the bottom".
+const BOTTOM_SLACK: i32 = 48;
+
+pub fn render(region: &Element, store: &Store) {
     let inbox = &store.inbox;
     let selected = inbox.selected();
     let _ = region.set_attribute(
@@ -19,8 +35,10 @@ pub fn render(region: &web_sys::Element, store: &Store) {
             "list"
         },
     );
-    let unread = inbox.unread();
+    let kept = Kept::take(region, selected.map(|c| c.id.as_str()));
+    let now = clock::now();
 
+    let unread = inbox.unread();
     let mut head = el("div")
         .class("inbox-head")
         .child(el("h2").text("Inbox"))
@@ -40,7 +58,31 @@ pub fn render(region: &web_sys::Element, store: &Store) {
         );
     }
 
-    let list = if inbox.is_empty() {
+    let list = if !inbox.is_empty() {
+        el("ul")
+            .class("conversations")
+            .attr("role", "list")
+            .children(
+                inbox
+                    .ordered()
+                    .into_iter()
+                    .map(|c| item(c, selected, &inbox.me, now)),
+            )
+    } else if let Some(error) = &inbox.load_error {
+        el("div")
+            .class("empty")
+            .child(el("p").class("error").attr("role", "alert").text(error))
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .action("reload-inbox")
+                    .text("Try again"),
+            )
+    } else if !inbox.loaded {
+        el("div")
+            .class("empty")
+            .child(el("p").class("muted").text("Loading conversations…"))
+    } else {
         el("div")
             .class("empty")
             .child(el("div").class("empty-icon").attr("aria-hidden", "true"))
@@ -50,15 +92,17 @@ pub fn render(region: &web_sys::Element, store: &Store) {
                     .class("muted")
                     .text("Visitors' messages appear here as they arrive, offline messages first."),
             )
-    } else {
-        el("ul")
-            .class("conversations")
-            .attr("role", "list")
-            .children(inbox.ordered().into_iter().map(|c| item(c, selected)))
     };
 
     let pane = match selected {
-        Some(c) => conversation(c, &inbox.draft, inbox.reply_error.as_deref()),
+        Some(c) => conversation(
+            c,
+            inbox.outgoing(&c.id),
+            &inbox.me,
+            &inbox.draft,
+            inbox.reply_error.as_deref(),
+            now,
+        ),
         None => el("div")
             .class("pane-empty")
             .child(el("p").class("muted").text(if inbox.is_empty() {
@@ -68,15 +112,6 @@ pub fn render(region: &web_sys::Element, store: &Store) {
             })),
     };
 
-    // A redraw (a new message) must not eat a reply being typed.
-    let typing = find(region, "form.reply")
-        .filter(|f| f.get_attribute("data-id").as_deref() == selected.map(|c| c.id.as_str()));
-    let typed = typing.as_ref().map(|f| field(f, "text"));
-    let had_focus = typing.is_some()
-        && document()
-            .active_element()
-            .is_some_and(|a| a.id() == "reply-text");
-
     replace(
         region,
         el("div")
@@ -84,70 +119,266 @@ pub fn render(region: &web_sys::Element, store: &Store) {
             .child(el("div").class("inbox-list").child(head).child(list))
             .child(el("div").class("inbox-pane").child(pane)),
     );
+    kept.restore(region);
+}
 
-    if let (Some(text), Some(area)) = (typed, by_id("reply-text")) {
+/// What the agent was doing in the region before a redraw.
+struct Kept {
+    /// The open conversation the reply box and messages belonged to.
+    conversation: Option<String>,
+    reply: Option<String>,
+    focused: bool,
+    caret: (JsValue, JsValue),
+    list_top: i32,
+    /// scrollTop of the messages, unless they were at the bottom.
+    messages_top: Option<i32>,
+}
+
+impl Kept {
+    fn take(region: &Element, selected: Option<&str>) -> Kept {
+        let view = find(region, ".conversation-view");
+        let shown = view.as_ref().and_then(|v| v.get_attribute("data-id"));
+        let same = shown.is_some() && shown.as_deref() == selected;
+        let area = by_id("reply-text").filter(|_| same);
+        let focused = area.is_some()
+            && document()
+                .active_element()
+                .is_some_and(|a| a.id() == "reply-text");
+        let get = |e: &Element, p: &str| js_sys::Reflect::get(e, &p.into()).unwrap_or_default();
+        let messages_top = find(region, ".messages").filter(|_| same).and_then(|m| {
+            let at_bottom = m.scroll_height() - m.scroll_top() - m.client_height() <= BOTTOM_SLACK;
+            (!at_bottom).then(|| m.scroll_top())
+        });
+        Kept {
+            conversation: shown.filter(|_| same),
+            reply: area.as_ref().and_then(|a| get(a, "value").as_string()),
+            focused,
+            caret: area
+                .as_ref()
+                .map(|a| (get(a, "selectionStart"), get(a, "selectionEnd")))
+                .unwrap_or_default(),
+            list_top: find(region, ".conversations").map_or(0, |l| l.scroll_top()),
+            messages_top,
+        }
+    }
+
+    fn restore(self, region: &Element) {
+        if let Some(list) = find(region, ".conversations") {
+            list.set_scroll_top(self.list_top);
+        }
+        if let Some(messages) = find(region, ".messages") {
+            // A conversation just opened, or one followed at the bottom,
+            // shows its newest messages.
+            let top = match (&self.conversation, self.messages_top) {
+                (Some(_), Some(top)) => top,
+                _ => messages.scroll_height(),
+            };
+            messages.set_scroll_top(top);
+        }
+        let (Some(text), Some(area)) = (self.reply, by_id("reply-text")) else {
+            return;
+        };
         let _ = js_sys::Reflect::set(&area, &"value".into(), &text.into());
-        if had_focus {
+        if self.focused {
             focus(&area);
+            let (start, end) = self.caret;
+            if !start.is_undefined() && !start.is_null() {
+                let _ = js_sys::Reflect::set(&area, &"selectionStart".into(), &start);
+                let _ = js_sys::Reflect::set(&area, &"selectionEnd".into(), &end);
+            }
         }
     }
 }
 
-fn item(c: &Conversation, selected: Option<&Conversation>) -> El {
+/// The visitor's initials on a colour of their own.
+fn face(c: &Conversation) -> El {
+    let title = c.title();
+    el("span")
+        .class("face")
+        .attr("aria-hidden", "true")
+        .attr(
+            "style",
+            &format!("background:{}", avatar_colour(&c.visitor.id)),
+        )
+        .text(&initials(&title))
+}
+
+/// "You: …", "Marco: …", "Auto-reply: …" or the visitor's own words.
+fn preview(c: &Conversation, me: &str) -> String {
+    let Some(m) = c.latest() else {
+        return String::new();
+    };
+    let text: String = m.text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match &m.author {
+        Author::Visitor => text,
+        Author::Agent { id, .. } if id == me => format!("You: {text}"),
+        Author::Agent { name, .. } => format!("{name}: {text}"),
+        Author::System => format!("Auto-reply: {text}"),
+    }
+}
+
+fn group_tag(group: &str) -> El {
+    el("span").class("tag").class("group").text(group)
+}
+
+/// "Waiting" (the list), "Waiting for a reply" (the open conversation; the
+/// end is dropped on a phone).
+fn waiting_tag(long: bool) -> El {
+    el("span")
+        .class("tag")
+        .class("waiting")
+        .text("Waiting")
+        .child_if(long.then(|| el("span").class("tag-more").text(" for a reply")))
+}
+
+fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: Millis) -> El {
     let current = selected.is_some_and(|s| s.id == c.id);
     let last = c.last_at();
+    let email = c.email();
+    let sub = email.is_some() || c.group.is_some();
     el("li").child(
         el("button")
             .attr("type", "button")
             .class("conversation")
+            .class(if c.unread > 0 { "unread" } else { "" })
             .action("open-conversation")
             .data("id", &c.id)
+            .data("unread", &c.unread.to_string())
+            .data("waiting", if c.waiting { "true" } else { "false" })
             .attr("aria-current", if current { "true" } else { "false" })
+            .child(face(c))
             .child(
                 el("span")
-                    .class("conv-top")
-                    .child(el("span").class("conv-name").text(&c.title()))
-                    .child_if((last > 0).then(|| {
-                        el("time")
-                            .class("muted")
-                            .text(&clock::when(last, clock::now()))
-                    })),
-            )
-            .child(
-                el("span")
-                    .class("conv-bottom")
-                    .child_if(c.waiting.then(|| el("span").class("tag").text("Waiting")))
-                    .child(el("span").class("conv-preview").text(c.preview()))
-                    .child_if((c.unread > 0).then(|| {
+                    .class("conv-body")
+                    .child(
                         el("span")
-                            .class("badge")
-                            .attr("aria-label", &format!("{} unread", c.unread))
-                            .text(&c.unread.to_string())
-                    })),
+                            .class("conv-top")
+                            .child(el("span").class("conv-name").text(&c.title()))
+                            .child_if((last > 0).then(|| {
+                                el("time").class("conv-time").text(&clock::when(last, now))
+                            })),
+                    )
+                    .child_if(sub.then(|| {
+                        el("span")
+                            .class("conv-sub")
+                            .child_if(email.map(|e| el("span").class("conv-email").text(e)))
+                            .child_if(c.group.as_deref().map(group_tag))
+                    }))
+                    .child(
+                        el("span")
+                            .class("conv-bottom")
+                            .child_if(c.waiting.then(|| waiting_tag(false)))
+                            .child(el("span").class("conv-preview").text(&preview(c, me)))
+                            .child_if((c.unread > 0).then(|| {
+                                el("span")
+                                    .class("badge")
+                                    .attr("aria-label", &format!("{} unread", c.unread))
+                                    .text(&c.unread.to_string())
+                            })),
+                    ),
             ),
     )
 }
 
-fn conversation(c: &Conversation, draft: &str, reply_error: Option<&str>) -> El {
+/// "14:30" today, else "Mon 14:30", "yesterday 14:30", "24 Nov 14:30".
+fn stamp(at: Millis, now: Millis) -> String {
+    if at <= 0 {
+        String::new()
+    } else {
+        clock::when(at, now)
+    }
+}
+
+fn message(m: &Message, title: &str, me: &str, now: Millis) -> El {
+    let (who, class, mine) = match &m.author {
+        Author::Visitor => (title.to_owned(), "from-visitor", false),
+        Author::Agent { id, .. } if id == me => ("You".to_owned(), "from-agent", true),
+        Author::Agent { name, .. } => (name.clone(), "from-agent", false),
+        Author::System => ("Automatic reply".to_owned(), "from-system", false),
+    };
+    el("li")
+        .class("message")
+        .class(class)
+        .data("seq", &m.seq.to_string())
+        .attr(
+            if mine { "data-state" } else { "data-from" },
+            if mine { "sent" } else { class },
+        )
+        .child(
+            el("span")
+                .class("message-meta")
+                .text(&format!("{who} · {}", stamp(m.at, now)))
+                .child_if(mine.then(|| el("span").class("msg-state").text(" · Sent"))),
+        )
+        .child(el("p").class("message-text").text(&m.text))
+}
+
+fn outgoing(o: &Outgoing, now: Millis) -> El {
+    let state = if o.failed.is_some() {
+        "failed"
+    } else {
+        "pending"
+    };
+    el("li")
+        .class("message")
+        .class("from-agent")
+        .class(state)
+        .data("client-id", &o.client_id)
+        .data("state", state)
+        .child(
+            el("span")
+                .class("message-meta")
+                .text(&format!("You · {}", stamp(o.at, now)))
+                .child(el("span").class("msg-state").text(if o.failed.is_some() {
+                    " · Not sent"
+                } else {
+                    " · Sending…"
+                })),
+        )
+        .child(el("p").class("message-text").text(&o.text))
+        .child_if(o.failed.as_deref().map(|reason| {
+            el("div")
+                .class("message-failed")
+                .child(el("span").class("error").attr("role", "alert").text(reason))
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("link")
+                        .action("retry-reply")
+                        .data("id", &o.client_id)
+                        .text("Retry"),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("link")
+                        .class("danger-link")
+                        .action("discard-reply")
+                        .data("id", &o.client_id)
+                        .text("Discard"),
+                )
+        }))
+}
+
+fn conversation<'a>(
+    c: &Conversation,
+    pending: impl Iterator<Item = &'a Outgoing>,
+    me: &str,
+    draft: &str,
+    reply_error: Option<&str>,
+    now: Millis,
+) -> El {
     let title = c.title();
-    let messages = c.messages.iter().map(|m| {
-        let (who, class) = match &m.author {
-            Author::Visitor => (title.as_str(), "from-visitor"),
-            Author::Agent { name, .. } => (name.as_str(), "from-agent"),
-            Author::System => ("Automatic reply", "from-system"),
-        };
+    let loading = c.loading.then(|| {
         el("li")
-            .class("message")
-            .class(class)
-            .child(
-                el("span")
-                    .class("message-meta")
-                    .text(&format!("{who} · {}", clock::hhmm(m.at))),
-            )
-            .child(el("p").text(&m.text))
+            .class("history")
+            .class("muted")
+            .text("Loading messages…")
     });
+    let sub = c.email().is_some() || c.group.is_some();
     el("div")
         .class("conversation-view")
+        .data("id", &c.id)
         .child(
             el("div")
                 .class("pane-head")
@@ -159,16 +390,35 @@ fn conversation(c: &Conversation, draft: &str, reply_error: Option<&str>) -> El 
                         .attr("aria-label", "Back to the inbox")
                         .text("‹"),
                 )
-                .child(el("h2").text(&title))
-                .child_if(
-                    c.visitor
-                        .email
-                        .as_deref()
-                        .map(|e| el("span").class("muted").class("small").text(e)),
+                .child(face(c))
+                .child(
+                    el("div")
+                        .class("pane-title")
+                        .child(el("h2").text(&title))
+                        .child_if(sub.then(|| {
+                            el("span")
+                                .class("pane-sub")
+                                .child_if(c.email().map(|e| el("span").class("pane-email").text(e)))
+                                .child_if(c.group.as_deref().map(group_tag))
+                        })),
                 )
-                .child_if(c.group.as_deref().map(|g| el("span").class("tag").text(g))),
+                .child_if(c.waiting.then(|| waiting_tag(true))),
         )
-        .child(el("ol").class("messages").children(messages))
+        .child(
+            el("ol")
+                .class("messages")
+                .attr("aria-live", "polite")
+                .child_if(loading)
+                .children(c.messages.iter().map(|m| message(m, &title, me, now)))
+                .children(pending.map(|o| outgoing(o, now))),
+        )
+        .child_if(reply_error.map(|e| {
+            el("p")
+                .class("error")
+                .class("reply-error")
+                .attr("role", "alert")
+                .text(e)
+        }))
         .child(
             el("form")
                 .class("reply")
@@ -185,7 +435,9 @@ fn conversation(c: &Conversation, draft: &str, reply_error: Option<&str>) -> El 
                         .attr("id", "reply-text")
                         .attr("name", "text")
                         .attr("rows", "2")
-                        .attr("placeholder", "Write a reply…")
+                        .attr("maxlength", "4000")
+                        .attr("aria-describedby", "reply-hint")
+                        .attr("placeholder", &format!("Reply to {title}…"))
                         .value(draft),
                 )
                 .child(
@@ -195,11 +447,23 @@ fn conversation(c: &Conversation, draft: &str, reply_error: Option<&str>) -> El 
                         .text("Send"),
                 ),
         )
-        .child_if(reply_error.map(|e| {
+        .child(
             el("p")
-                .class("error")
-                .class("reply-error")
-                .attr("role", "alert")
-                .text(e)
-        }))
+                .attr("id", "reply-hint")
+                .class("reply-hint")
+                .class("muted")
+                .text(if touch_keyboard() {
+                    "Enter adds a line · tap Send to send"
+                } else {
+                    "Enter sends · Shift+Enter adds a line"
+                }),
+        )
+}
+
+/// A touch screen's keyboard has no Shift+Enter: there Enter adds a line
+/// and the Send button sends.
+pub fn touch_keyboard() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
+        .is_some_and(|m| m.matches())
 }

@@ -108,19 +108,38 @@ impl View {
         owner::render_page(store, fresh);
     }
 
-    /// The tab title tells of unseen messages while the tab is hidden.
+    /// The tab title; in agent mode it counts the unread visitor messages:
+    /// "(3) Presenza console".
     pub fn render_title(&self, store: &Store) {
-        let base = match (&store.me, store.mode) {
-            (Some(me), Some(Mode::Agent)) => format!("{} · Presenza", me.display_name()),
-            (_, Some(Mode::Owner)) => format!("{} · Presenza", store.owner.page.title()),
-            _ => "Presenza console".to_owned(),
-        };
-        let title = match store.unseen {
-            0 => base,
-            1 => format!("(1) New message · {base}"),
-            n => format!("({n}) New messages · {base}"),
+        let title = match store.mode {
+            Some(Mode::Owner) => format!("{} · Presenza", store.owner.page.title()),
+            Some(Mode::Agent) => match store.inbox.unread() {
+                0 => "Presenza console".to_owned(),
+                n => format!("({n}) Presenza console"),
+            },
+            None => "Presenza console".to_owned(),
         };
         document().set_title(&title);
+    }
+
+    /// Empties the reply box (after a reply went into the outbox).
+    pub fn clear_reply(&self) {
+        if let Some(area) = by_id("reply-text") {
+            let _ = js_sys::Reflect::set(&area, &"value".into(), &"".into());
+        }
+    }
+
+    /// Puts the caret in the reply box of a conversation just opened, on
+    /// a wide screen only (on a phone it would pop the keyboard up over
+    /// the messages).
+    pub fn focus_reply(&self) {
+        let wide = web_sys::window()
+            .and_then(|w| w.inner_width().ok())
+            .and_then(|w| w.as_f64())
+            .is_some_and(|w| w > 760.0);
+        if let (true, Some(area)) = (wide, by_id("reply-text")) {
+            dom::focus(&area);
+        }
     }
 
     pub fn focus_new_token(&self) {
