@@ -8,7 +8,7 @@ import WebSocket from "ws";
 
 export { WebSocket, performance };
 
-/** `--url http://127.0.0.1:8787 --admin-token T --name value ...` */
+/** `--url http://127.0.0.1:8787 --admin-token T --name value --flag ...` */
 export function parseArgs(defaults = {}) {
   const args = { url: "http://127.0.0.1:8787", "admin-token": "test-admin-token", ...defaults };
   const argv = process.argv.slice(2);
@@ -17,6 +17,8 @@ export function parseArgs(defaults = {}) {
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${a}`);
     const eq = a.indexOf("=");
     if (eq > 0) args[a.slice(2, eq)] = a.slice(eq + 1);
+    // A flag without a value (`--miniflare`): the next argument is another flag.
+    else if (i + 1 >= argv.length || argv[i + 1].startsWith("--")) args[a.slice(2)] = "true";
     else args[a.slice(2)] = argv[++i];
   }
   const u = new URL(args.url);
@@ -28,7 +30,13 @@ export function parseArgs(defaults = {}) {
   return args;
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+let agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+/** Drops the pooled keep-alive connections (e.g. after the edge was stalled). */
+export function freshConnections() {
+  agent.destroy();
+  agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+}
 
 /** One request; resolves {status, body (parsed JSON or text), headers, ms}. */
 export function request(base, method, path, { token, body, headers = {}, httpAgent = agent } = {}) {

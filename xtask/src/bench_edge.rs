@@ -1,22 +1,31 @@
 //! The edge benchmarks: node scripts in `tests/bench/edge-*.mjs` (using the
 //! `ws` package from node_modules) run against a local edge on 127.0.0.1:
 //!
-//! - `edge-fanout.mjs`: one status change to 1,000 and 10,000 visitor
-//!   sockets, change → receipt p50/p99 (target p99 ≤ 250 ms at 10,000);
 //! - `edge-lookup.mjs`: GET status vs GET /v1/ping, req/s and p99 with
 //!   fixed keep-alive connections (target ratio ≥ 0.5);
+//! - `edge-wake.mjs`: pings over a device socket that woke the object
+//!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
 //!   grace, for a dropped device socket and an HTTP-only agent;
-//! - `edge-wake.mjs`: pings over a device socket that woke the object
-//!   (target 0).
+//! - `edge-fanout.mjs`: one status change to 1,000 and 10,000 visitor
+//!   sockets, change → receipt p50/p99 for the first change after the object
+//!   hibernated and in steady state (target p99 ≤ 250 ms at 10,000), next to
+//!   the floors of the same fan-out (a trivial JS Durable Object in the same
+//!   workerd, and a bare node WebSocket server).
 //!
-//! Every script prints its figures and one `SUMMARY ...` line; the summaries
+//! The first three use the `wrangler dev` edge given by the caller. The
+//! fan-out starts its own edge: the same build (edge/build) in workerd via
+//! Miniflare, without `wrangler dev`'s proxy, a second workerd that holds ~7
+//! descriptors per WebSocket and cannot hold 10,000 sockets under this
+//! machine's 20,000 `ulimit -n` hard limit (see tests/bench/edge-miniflare.mjs).
+//!
+//! Every script prints its figures and `SUMMARY ...` lines; the summaries
 //! are repeated at the end. A script that cannot measure (crash, refused
 //! requests) fails the step; a missed target is reported, not fatal.
 //!
-//! 10,000 sockets need as many file descriptors in node (raised here with
-//! `ulimit -n`) and in workerd, which inherits the limit of the process that
-//! started the edge.
+//! Node runs with its soft `ulimit -n` raised (up to the hard limit): the
+//! fan-out's client processes and the workerd that Miniflare starts inherit
+//! it, and each holds one descriptor per socket.
 
 use crate::ctx::{step, Ctx, Failure, Result};
 use std::io::{BufRead, BufReader};
@@ -26,25 +35,55 @@ use std::process::{Command, Stdio};
 /// the hard limit).
 const NOFILE: u32 = 24_000;
 
-const SCRIPTS: [(&str, &str); 4] = [
-    ("edge-lookup.mjs", "status lookup throughput vs /v1/ping"),
-    ("edge-wake.mjs", "device pings that wake the object"),
+/// Which edge a script measures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Edge {
+    /// The caller's `wrangler dev` edge (`--url`).
+    Shared,
+    /// Its own edge in workerd via Miniflare (`--miniflare`).
+    Own,
+}
+
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 4] = [
+    (
+        "edge-lookup.mjs",
+        "status lookup throughput vs /v1/ping",
+        Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-wake.mjs",
+        "device pings that wake the object",
+        Edge::Shared,
+        &[],
+    ),
     (
         "edge-offline.mjs",
         "offline detection after the grace period",
+        Edge::Shared,
+        &[],
     ),
     (
         "edge-fanout.mjs",
-        "fan-out of one change to 1,000 and 10,000 visitor sockets",
+        "fan-out of one change to 1,000 and 10,000 visitor sockets \
+         (its own edge: edge/build in workerd via Miniflare, no wrangler dev proxy)",
+        Edge::Own,
+        &["--floor"],
     ),
 ];
 
 pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
     let mut summaries = Vec::new();
     let mut failures = Vec::new();
-    for (script, title) in SCRIPTS {
+    for (script, title, edge, extra) in SCRIPTS {
         step(&format!("Edge bench: {title} ({script})"));
         let path = ctx.path("tests/bench").join(script);
+        let mut args: Vec<&str> = match edge {
+            Edge::Shared => vec!["--url", base_url],
+            Edge::Own => vec!["--miniflare"],
+        };
+        args.extend_from_slice(&["--admin-token", admin_token]);
+        args.extend_from_slice(extra);
         // Raise the descriptor limit for node, then exec it.
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
@@ -53,7 +92,7 @@ pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
             ))
             .arg("sh")
             .arg(&path)
-            .args(["--url", base_url, "--admin-token", admin_token])
+            .args(&args)
             .current_dir(&ctx.root)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -92,7 +131,8 @@ pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
     } else {
         Err(Failure::new(
             format!("edge benchmarks: {}", failures.join("; ")),
-            "see the script output above (node >= 20 and `npm ci` for the ws package; raise `ulimit -n` for 10,000 sockets)",
+            "see the script output above (node >= 20, `cargo xtask install` for ws and miniflare, edge/build built; \
+             10,000 sockets need `ulimit -Hn` >= ~12,000)",
         ))
     }
 }
