@@ -10,6 +10,10 @@
 // forbidden (a CSP without 'wasm-unsafe-eval'), or anything fails, show a
 // plain link to the hosted chat page instead. Nothing here throws into the
 // page and no global but `presenza` is created.
+//
+// The conversation is a second module (chat.js + chat.wasm, an ES module),
+// imported by the widget only when the panel opens or the visitor has a
+// conversation.
 
 import init, { boot, command, on } from './pkg/presenza.js';
 
@@ -52,14 +56,23 @@ if (!stub.l) {
   else {
     // Start the site's settings and live socket while the Wasm loads; the
     // widget adopts them if they are what it needs (same site and group),
-    // keeping the socket's early messages.
+    // keeping the socket's early messages. `pre.i` imports the chat module;
+    // `pre.v` is the visitor's id when they wrote before (kept by the chat
+    // module in the site's localStorage), which also tags the socket.
     const site = s.dataset.site;
     const group = s.dataset.group;
-    let pre;
+    const pre = { i: (b) => import(b + 'chat.js') };
     if (site) {
+      try {
+        const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
+        if (/^[\w-]{22}$/.test(v)) pre.v = v;
+      } catch (e) {}
+      const q = group ? '?group=' + encodeURIComponent(group) : '';
       const api = new URL('/v1/sites/' + encodeURIComponent(site), base).href;
-      const ws = new WebSocket(api.replace(/^http/, 'ws') + '/live' + (group ? '?group=' + encodeURIComponent(group) : ''));
-      pre = { c: fetch(api + '/widget-config').then((r) => r.json()).catch(() => {}), w: ws, m: [] };
+      const ws = new WebSocket(api.replace(/^http/, 'ws') + '/live' + q + (pre.v ? (q ? '&' : '?') + 'visitor=' + pre.v : ''));
+      pre.c = fetch(api + '/widget-config').then((r) => r.json()).catch(() => {});
+      pre.w = ws;
+      pre.m = [];
       ws.onmessage = (e) => pre.m.push(e.data);
     }
     init(fetch(base + 'presenza.wasm'))
@@ -74,7 +87,7 @@ if (!stub.l) {
         w.presenza = live;
       })
       .catch(() => {
-        if (pre) pre.w.close();
+        if (pre.w) pre.w.close();
         fallback();
       });
   }

@@ -6,6 +6,9 @@
 //!
 //! No I/O and no clock: every function takes `now` or the stored values.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::vec::Vec;
 use core::cmp::Ordering;
 
 use crate::error::RuleError;
@@ -198,7 +201,12 @@ pub fn validate_contact(name: Option<&str>, email: Option<&str>) -> Result<Conta
 /// At most 64 characters of an offending value, for an error message.
 fn excerpt(s: &str) -> String {
     match s.char_indices().nth(64) {
-        Some((end, _)) => format!("{}…", &s[..end]),
+        Some((end, _)) => {
+            // Not `format!`: the widget's no_std build stays free of core::fmt.
+            let mut out = String::from(&s[..end]);
+            out.push('…');
+            out
+        }
         None => s.to_owned(),
     }
 }

@@ -1,6 +1,7 @@
 //! The typed error every invalid input is rejected with. Each variant names
 //! the offending value so the console can show it as is.
 
+use alloc::string::String;
 use core::fmt;
 
 /// At most this many intervals on one day of a schedule.
@@ -172,4 +173,4 @@ impl fmt::Display for RuleError {
     }
 }
 
-impl std::error::Error for RuleError {}
+impl core::error::Error for RuleError {}

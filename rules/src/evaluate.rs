@@ -1,7 +1,11 @@
 //! The evaluation: the status of the site and of every group, why, and the
 //! next instant at which an answer can change without any new input.
 
-use std::collections::BTreeMap;
+use alloc::borrow::ToOwned;
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec;
+use alloc::vec::Vec;
 
 use crate::error::RuleError;
 use crate::presence::Agent;

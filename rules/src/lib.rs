@@ -19,6 +19,14 @@
 //!   auto-reply and when a visitor must leave contact details.
 //! - [`time`]: Unix milliseconds and RFC 3339 formatting without a tz database.
 //! - [`error`]: the typed error every invalid input is rejected with.
+//!
+//! `no_std` (with `alloc`) when the `hours` and `serde` features are off:
+//! the widget's release build links no std, so it can use [`Status`],
+//! [`Reason`] and the conversation validation from here.
+
+#![cfg_attr(not(any(feature = "hours", feature = "serde", test)), no_std)]
+
+extern crate alloc;
 
 pub mod conversation;
 pub mod error;

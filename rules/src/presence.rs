@@ -15,7 +15,9 @@
 //! for exactly those audiences, and the edge shows an agent exactly those
 //! conversations.
 
-use std::collections::BTreeSet;
+use alloc::collections::BTreeSet;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use crate::error::RuleError;
 use crate::status::{ManualStatus, Status};

@@ -1,10 +1,11 @@
 //! A site's configuration (groups, grace period, working hours) and its
 //! validation.
 
-use std::collections::BTreeSet;
+use alloc::collections::BTreeSet;
+use alloc::string::String;
 
 #[cfg(feature = "hours")]
-use std::collections::BTreeMap;
+use alloc::collections::BTreeMap;
 
 use crate::error::RuleError;
 #[cfg(feature = "hours")]

@@ -4,6 +4,8 @@
 //! `Status` is ordered `Offline < Busy < Online`, so "the best status" of a
 //! set is simply its maximum.
 
+use alloc::string::String;
+
 use crate::time::UnixMillis;
 
 /// Availability, ordered from worst to best: `Offline < Busy < Online`.

@@ -3,6 +3,8 @@
 //! Integer civil-date math only (Howard Hinnant's `days_from_civil`): no
 //! floats and no tz database, so the size-budgeted widget can use it.
 
+use alloc::string::String;
+
 /// Milliseconds since the Unix epoch, UTC.
 pub type UnixMillis = i64;
 

@@ -1,12 +1,14 @@
 // Shared helpers for the browser end-to-end tests (and the widget's paint
 // bench): the edge's API over fetch (a site, its groups and agents, agent
-// statuses), Debian's chromium through playwright-core, the widget's
-// Shadow DOM, and polling.
+// statuses, conversations and replies), an agent's device socket (the `ws`
+// package), Debian's chromium through playwright-core, the widget's Shadow
+// DOM (launcher and chat), and polling.
 //
 // Env: PRESENZA_URL (the edge, e.g. http://127.0.0.1:8790) and
 // PRESENZA_ADMIN_TOKEN (guards POST /v1/sites), both set by `cargo xtask test`.
 
 import { chromium } from 'playwright-core';
+import WebSocket from 'ws';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +63,9 @@ async function ok(what, promise) {
 
 /**
  * A fresh site with helpers bound to it:
- * `{ id, owner, group(id, name), agent(id, {name, groups}) -> { id, token, status(s, message, backAt) }, settings(patch) }`.
+ * `{ id, owner, group(id, name), settings(patch), status(group),
+ *    agent(id, {name, groups}) -> { id, token, status(s, message, backAt), conversations(),
+ *                                   messages(conversation), reply(conversation, text, clientId), device() } }`.
  */
 export async function createSite() {
   const created = await ok('creating a site', api('POST', '/v1/sites', ADMIN, {}));
@@ -87,11 +91,48 @@ export async function createSite() {
             `status of ${aid}`,
             api('PUT', `${site}/agents/me/status`, token, { status, message, back_at: backAt }),
           ),
+        /** The conversations this agent sees (waiting first). */
+        conversations: async () => (await ok(`conversations of ${aid}`, api('GET', `${site}/conversations`, token))).conversations,
+        messages: async (conv) =>
+          (await ok(`messages of ${conv}`, api('GET', `${site}/conversations/${conv}/messages`, token))).messages,
+        reply: (conv, text, clientId = `r_${Math.random().toString(36).slice(2)}`) =>
+          ok(`reply of ${aid}`, api('POST', `${site}/conversations/${conv}/messages`, token, { client_id: clientId, text })),
+        /** A device socket of this agent (see `deviceSocket`). */
+        device: () => deviceSocket(id, token),
       };
     },
     /** What a visitor of `group` would be told right now. */
     status: (group) => ok('status', api('GET', `${site}/status${group ? `?group=${group}` : ''}`)),
   };
+}
+
+/**
+ * An agent's device socket, like the console's: `{ ws, frames, next(what, pred, ms), send(frame), drop() }`.
+ * `frames` keeps every JSON frame received; `next` waits for one matching `pred`
+ * (the hello included); `drop()` ends the TCP connection without a close frame
+ * or a sign-out (a lost network).
+ */
+export function deviceSocket(siteId, token) {
+  const url = `${BASE.replace(/^http/, 'ws')}/v1/sites/${encodeURIComponent(siteId)}/agents/me/session`;
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${token}` } });
+    const frames = [];
+    const device = {
+      ws,
+      frames,
+      send: (frame) => ws.send(JSON.stringify(frame)),
+      next: (what, pred, ms = 5000) => waitFor(what, () => frames.find(pred), ms),
+      drop: () => ws.terminate(),
+    };
+    ws.on('message', (data) => {
+      try {
+        frames.push(JSON.parse(String(data)));
+      } catch {}
+    });
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`device socket refused: HTTP ${res.statusCode}`)));
+    ws.on('error', reject);
+    ws.on('open', () => resolve(device));
+  });
 }
 
 /** Polls `fn` until it returns a truthy value; throws with `what` after `ms`. */
@@ -133,6 +174,59 @@ export function widgetState(page) {
       lang: w.getAttribute('lang'),
       active: root.activeElement ? root.activeElement.id : null,
     };
+  });
+}
+
+/**
+ * The chat module's state as a test sees it: `null` before it is mounted, else
+ * `{ mode: 'chat'|'form', messages: [{class, who, text, at}], badge, notice, confirmation,
+ *    errors: {name, email, message}, active, images }`.
+ */
+export function chatState(page) {
+  return page.evaluate(() => {
+    const r = document.querySelector('presenza-widget')?.shadowRoot;
+    const lf = r && r.getElementById('lf');
+    if (!lf) return null;
+    const text = (id) => r.getElementById(id)?.textContent ?? '';
+    const badge = r.getElementById('u');
+    const a = r.activeElement;
+    return {
+      mode: lf.hidden ? 'chat' : 'form',
+      messages: [...r.getElementById('g').children].map((m) => ({
+        class: m.className,
+        who: m.children[0].textContent,
+        text: m.children[1].textContent,
+        at: m.children[2].textContent,
+      })),
+      badge: badge.hidden ? null : badge.textContent,
+      notice: text('ce') || text('le'),
+      confirmation: text('ok'),
+      errors: { name: text('en'), email: text('ee'), message: text('em') },
+      active: a ? a.id || a.name || a.className || a.tagName : null,
+      images: r.querySelectorAll('img').length,
+    };
+  });
+}
+
+/** Clicks the launcher and waits for the chat in the panel (`mode` when given). */
+export async function openChat(page, mode) {
+  if (!(await widgetState(page))?.open) await page.locator('presenza-widget #l').click();
+  return waitFor(`the chat in the panel${mode ? ` (${mode})` : ''}`, async () => {
+    const c = await chatState(page);
+    return c && (!mode || c.mode === mode) && (await widgetState(page)).open && c;
+  });
+}
+
+/** Writes `text` in the composer and sends it with Enter; waits for the edge's ack. */
+export async function say(page, text) {
+  const before = (await chatState(page)).messages.length;
+  const composer = page.locator('presenza-widget #f');
+  await composer.fill(text);
+  await composer.press('Enter');
+  return waitFor(`"${text.slice(0, 30)}" acknowledged`, async () => {
+    const c = await chatState(page);
+    const mine = c.messages.slice(before).find((m) => m.text === text);
+    return mine && mine.class === 'm v' && c;
   });
 }
 

@@ -12,6 +12,13 @@
 //! hidden for a minute closes its socket and resyncs when shown again (the
 //! edge sends the current status at once). While the edge can't be reached
 //! the widget shows offline and keeps retrying quietly.
+//!
+//! The conversation lives in a second Wasm module, [`crate::chat`]
+//! (`chat.js` + `chat.wasm`), imported when the panel first opens, or right
+//! after the first paint for a visitor who already wrote (their id is in
+//! the site's localStorage): the launcher's first paint never waits for it.
+//! The launcher hands it one object (`cx`, see [`App::render`]) on every
+//! render and socket change; the chat module listens to the socket itself.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -39,7 +46,8 @@ const K_PANEL_RESP: u32 = 7;
 const K_PANEL: u32 = 8;
 const K_UI: u32 = 9;
 const K_CMD: u32 = 10;
-const K_TIMER: u32 = 11;
+const K_CHAT: u32 = 11;
+const K_TIMER: u32 = 12;
 pub const T_RECONNECT: u32 = 0;
 pub const T_PING: u32 = 1;
 pub const T_HIDDEN: u32 = 2;
@@ -98,6 +106,14 @@ pub struct App {
     /// Started by the loader for the loader's site/group: `{c, w, m}` (see
     /// [`crate::boot`]); taken when used.
     pre: JsValue,
+    /// The loader's `base => import(base + 'chat.js')` (`pre.i`).
+    load: JsValue,
+    /// The chat module's entry (`cx => …`) once imported; null while it
+    /// loads, undefined before it is needed and after a failed import (the
+    /// next open retries).
+    chat: JsValue,
+    /// What the chat module is told (see [`App::render`]).
+    cx: JsValue,
 }
 
 impl App {
@@ -117,6 +133,10 @@ impl App {
         )
         .as_string()
         .unwrap_or_default();
+        // The visitor id (a string, or not: see `visitor`), kept in `cx`
+        // where the chat module updates it once it makes one.
+        let cx = js::json("{}");
+        js::set(&cx, "v", &js::get(&pre, "v"));
         App {
             base,
             origin,
@@ -150,7 +170,10 @@ impl App {
             timers: Default::default(),
             listeners: Vec::new(),
             hooks,
+            load: js::get(&pre, "i"),
             pre,
+            chat: js::U,
+            cx,
         }
     }
 
@@ -197,6 +220,11 @@ impl App {
                 }
             }
             K_UI => self.on_ui(v),
+            K_CHAT => {
+                // The chat module's namespace, or the import's error (no `c`).
+                self.chat = js::get(&v, "c");
+                self.render(false);
+            }
             K_CMD => {
                 let arg = |i| js::get(&v, i);
                 let name = arg("0").as_string().unwrap_or_default();
@@ -372,10 +400,22 @@ impl App {
         self.relang();
     }
 
+    /// The visitor's id, for a visitor who wrote before: the loader read it
+    /// from the site's localStorage (`presenza:{site}` → `{"v": id, …}`)
+    /// and checked it (22 base64url characters); the chat module sets it
+    /// when it makes one. Both keep it in `cx.v`.
+    pub fn visitor(&self) -> Option<String> {
+        js::get_str(&self.cx, "v")
+    }
+
+    /// `/live`, with the group and, for a visitor who wrote before,
+    /// `visitor=` (the edge then pushes their messages to this socket
+    /// cheaply; the chat module's `auth` frame proves the secret).
     pub fn live_url(&self) -> Option<String> {
         let site = js::enc(self.site.as_ref()?);
         let host = self.origin.strip_prefix("http").unwrap_or(&self.origin);
         let group = self.group.as_deref().map(js::enc);
+        let visitor = self.visitor();
         Some(js::cat(&[
             "ws",
             host,
@@ -384,6 +424,12 @@ impl App {
             "/live",
             if group.is_some() { "?group=" } else { "" },
             group.as_deref().unwrap_or(""),
+            match (&visitor, &group) {
+                (None, _) => "",
+                (Some(_), None) => "?visitor=",
+                (Some(_), Some(_)) => "&visitor=",
+            },
+            visitor.as_deref().unwrap_or(""),
         ]))
     }
 
@@ -416,6 +462,8 @@ impl App {
         js::set(&ws, "onclose", &self.hook(K_CLOSE));
         self.ws = Some(ws);
         self.arm(T_PING, PING_MS);
+        // The chat module follows the new socket.
+        self.render(false);
         if adopt {
             // What arrived before the widget was ready.
             let early = js::get(&pre, "m");
@@ -550,6 +598,19 @@ impl App {
         }
         self.mark();
         self.load_panel();
+        if js::get(&self.cx, "v").is_truthy() {
+            // A conversation to follow (replies while the panel is closed).
+            self.load_chat();
+        }
+    }
+
+    /// Imports the chat module (once; again after a failure).
+    fn load_chat(&mut self) {
+        if self.chat.is_undefined() {
+            self.chat = JsValue::NULL;
+            let module = js::call(&self.load, "call", &js::U, &JsValue::from_str(&self.base));
+            js::call(&module, "then", &self.hook(K_CHAT), &self.hook(K_CHAT));
+        }
     }
 
     /// Fetches the panel's markup and CSS (after the first paint, or again
@@ -585,8 +646,11 @@ impl App {
         self.render(false);
         self.emit(if open { EV_OPEN } else { EV_CLOSE }, &js::U);
         let ready = self.view.as_ref().is_some_and(|v| v.panel);
-        if open && !ready {
-            self.load_panel();
+        if open {
+            self.load_chat();
+            if !ready {
+                self.load_panel();
+            }
         }
         if by_user {
             self.focus_panel = open && !ready;
@@ -641,7 +705,7 @@ impl App {
         let s = live.status as usize;
         let busy = live.status == Status::Busy;
         let refresh = live.back_at.is_some();
-        let state = ["online", "busy", "offline"][s];
+        let state = live.status.as_str();
         let t1 = match (&live.message, busy) {
             (Some(_), true) => js::get(&live.raw, "message"),
             _ => tx.js(state),
@@ -650,7 +714,7 @@ impl App {
             (Some(at), Status::Busy | Status::Offline) => tx.back(at, busy),
             _ => JsValue::from_str(""),
         };
-        let st = tx.js(["status_online", "status_busy", "status_offline"][s]);
+        let st = tx.js(["status_offline", "status_busy", "status_online"][s]);
         // label: "Busy: We're busy, back in 5 minutes"; sub: "Busy · back in 5 minutes"
         let concat = |a: &JsValue, sep: &str, b: &JsValue| {
             if b.is_truthy() {
@@ -699,14 +763,6 @@ impl App {
             },
             if self.hidden { " hid" } else { "" },
         ]);
-        let group = self.group.as_deref().map(js::enc);
-        let href = js::cat(&[
-            &self.origin,
-            "/chat.html?site=",
-            &js::enc(self.site.as_deref().unwrap_or("")),
-            if group.is_some() { "&group=" } else { "" },
-            group.as_deref().unwrap_or(""),
-        ]);
         let code = i18n::code(if lang.is_object() { self.lang.idx } else { 0 });
         let open = self.open;
         let jstr = |v: &str| JsValue::from_str(v);
@@ -728,10 +784,8 @@ impl App {
             (view::F_SUB, sub),
             (
                 view::F_INTRO,
-                tx.js(["intro_online", "intro_busy", "intro_offline"][s]),
+                tx.js(["intro_offline", "intro_busy", "intro_online"][s]),
             ),
-            (view::F_WRITE, tx.js("write")),
-            (view::F_HREF, jstr(&href)),
             (view::F_CLOSE, tx.js("close")),
             (view::F_HIDDEN, if open { js::U } else { jstr("") }),
         ];
@@ -741,6 +795,23 @@ impl App {
         }
         if announce {
             view.put(view::F_ANNOUNCE, &label);
+        }
+        if self.chat.is_function() {
+            // The chat module's view of the launcher, by key: r the shadow
+            // root (the panel's `hidden` says whether it is open), w the
+            // socket, s the status payload, p and q the page's and the
+            // site's text overrides, t the language tag, g the group, i the
+            // site, v the visitor (both ways).
+            let cx = &self.cx;
+            js::set(cx, "r", &view.root);
+            js::set(cx, "w", self.ws.as_ref().unwrap_or(&JsValue::NULL));
+            js::set(cx, "s", &live.raw);
+            js::set(cx, "p", &self.texts[0]);
+            js::set(cx, "q", &self.texts[1]);
+            js::set(cx, "t", &jstr(&self.lang.tag));
+            js::set(cx, "g", &self.group.as_deref().map_or(JsValue::NULL, jstr));
+            js::set(cx, "i", &jstr(self.site.as_deref().unwrap_or("")));
+            js::call(&self.chat, "call", &js::U, cx);
         }
         if refresh {
             // "back in 9 minutes" ages: repaint while it is shown.

@@ -89,15 +89,37 @@ pub struct Texts<'a> {
 }
 
 impl Texts<'_> {
-    /// The text for `key` as a JS string (`""` when none).
+    /// The text for `key` as a JS string (`""` when none). A missing layer
+    /// (undefined) is skipped: `js::get` would read a global instead.
     pub fn js(&self, key: &str) -> JsValue {
         for layer in self.layers {
             let t = js::get(layer, key);
-            if t.is_string() {
+            if t.is_string() && layer.is_object() {
                 return t;
             }
         }
         JsValue::from_str("")
+    }
+
+    /// The plural form of `key` (`one|few|many|other`) for `n`, with `{n}`
+    /// replaced: an empty or missing form falls back to `other`, then to
+    /// the first.
+    pub fn plural(&self, key: &str, n: u32) -> JsValue {
+        let n = JsValue::from(n);
+        let rules = js::make(&js::g("Intl"), "PluralRules", &JsValue::from_str(self.tag));
+        let i = match js::call1(&rules, "select", &n).as_string().as_deref() {
+            Some("one") => "0",
+            Some("few") => "1",
+            Some("many") => "2",
+            _ => "3",
+        };
+        let forms = js::call1(&self.js(key), "split", &"|".into());
+        let form = [i, "3", "0"]
+            .into_iter()
+            .map(|k| js::get(&forms, k))
+            .find(JsValue::is_truthy)
+            .unwrap_or(js::U);
+        js::call(&form, "replace", &"{n}".into(), &n)
     }
 
     /// "back at 09:00", "back Monday 09:00" (another day, in the visitor's
@@ -118,23 +140,7 @@ impl Texts<'_> {
         };
         if relative && ms <= 3_600_000.0 {
             // Whole minutes, rounded up (no float `%`: it links a 1 KB fmod).
-            let mins = JsValue::from(((ms + 59_999.0) / 60_000.0) as u32);
-            let rules = js::make(&js::g("Intl"), "PluralRules", &tag);
-            let i = match js::call1(&rules, "select", &mins).as_string().as_deref() {
-                Some("one") => "0",
-                Some("few") => "1",
-                Some("many") => "2",
-                _ => "3",
-            };
-            // one|few|many|other; an empty or missing form falls back to
-            // `other`, then to the first.
-            let forms = js::call1(&self.js("back_in"), "split", &"|".into());
-            let form = [i, "3", "0"]
-                .into_iter()
-                .map(|k| js::get(&forms, k))
-                .find(JsValue::is_truthy)
-                .unwrap_or(js::U);
-            return replace(&form, "{n}", &mins);
+            return self.plural("back_in", ((ms + 59_999.0) / 60_000.0) as u32);
         }
         let date = js::make(&js::G, "Date", &JsValue::from_f64(at));
         let time = js::call(

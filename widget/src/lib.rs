@@ -1,6 +1,7 @@
 //! presenza-widget: the visitor widget. A launcher button and a panel that
-//! show, at a glance and live, whether someone is there; Rust compiled to
-//! Wasm (wasm-bindgen + js-sys) plus a tiny JS loader.
+//! show, at a glance and live, whether someone is there, and the visitor's
+//! conversation with the agents; Rust compiled to Wasm (wasm-bindgen +
+//! js-sys) plus a tiny JS loader.
 //!
 //! # Layout
 //!
@@ -18,15 +19,23 @@
 //!   times through `Intl`.
 //! - [`js`]: the bridge to JS (a dozen generic, non-throwing imports) and
 //!   byte-level string helpers.
+//! - [`chat`]: the conversation (log, composer, offline form, outbox,
+//!   visitor identity). A second Wasm module built from this crate with
+//!   `--features chat` (`chat.js` + `chat.wasm`), imported by the launcher
+//!   when the panel first opens or when the visitor has a conversation.
+//!   `widget/chat.js` is its entry.
 //!
 //! # Size
 //!
-//! Budget: loader + glue + Wasm ≤ 15 KB gzip to paint the launcher. So: no
+//! Budget: loader + glue + Wasm ≤ 15 KB gzip to paint the launcher, 45 KB
+//! for everything (with the chat module). So: no
 //! serde, no `core::fmt`, generic reflection calls instead of one web-sys
 //! binding per DOM method, one closure for every callback, a 1 KB
 //! allocator, and a `no_std` release build (`--no-default-features`; the
 //! default `std` feature is for tests and native tooling) whose panic
-//! handler is a bare `unreachable`.
+//! handler is a bare `unreachable`. Rules (statuses, message and contact
+//! validation) come from `presenza-rules` without its features (`no_std`);
+//! rule errors are shown by their `code()`, never formatted.
 //!
 //! # Public API (through the `presenza` function only)
 //!
@@ -42,17 +51,27 @@ extern crate alloc;
 
 use core::cell::RefCell;
 
+#[cfg(launcher)]
 use wasm_bindgen::prelude::*;
 
+// `cfg(launcher)` / `cfg(chat_module)`: see build.rs.
+#[cfg(chat_module)]
+pub mod chat;
+#[cfg(launcher)]
 pub mod controller;
 pub mod i18n;
 pub mod js;
+#[cfg(launcher)]
 pub mod store;
+#[cfg(launcher)]
 pub mod view;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_chat;
 
+#[cfg(launcher)]
 use controller::App;
 
 #[cfg(all(target_arch = "wasm32", not(feature = "std")))]
@@ -77,12 +96,15 @@ struct Global<T>(RefCell<T>);
 #[allow(unsafe_code)]
 unsafe impl<T> Sync for Global<T> {}
 
+#[cfg(launcher)]
 static APP: Global<Option<App>> = Global(RefCell::new(None));
 
 /// The app's hook for deferred commands (set at boot).
+#[cfg(launcher)]
 static DEFER: Global<JsValue> = Global(RefCell::new(JsValue::UNDEFINED));
 
 /// Runs `f` on the app if it exists and is free.
+#[cfg(launcher)]
 pub(crate) fn with(f: &mut dyn FnMut(&mut App)) {
     if let Ok(mut guard) = APP.0.try_borrow_mut() {
         if let Some(app) = guard.as_mut() {
@@ -98,9 +120,11 @@ pub(crate) fn with(f: &mut dyn FnMut(&mut App)) {
 /// v)`: JS callbacks made that way cost no closure glue). `pre` is what the
 /// loader started while the Wasm loaded, for `site`/`group`: `{c: the
 /// widget-config (a promise of its JSON), w: the live WebSocket, m: its
-/// messages so far}`.
+/// messages so far, i: `base => import(base + 'chat.js')` (the chat
+/// module), v: the visitor's id if they wrote before}`.
 /// Runs the commands queued in `window.presenza.q`, in order, then
 /// connects (adopting `pre` when it matches).
+#[cfg(launcher)]
 #[wasm_bindgen]
 pub fn boot(base: JsValue, site: JsValue, group: JsValue, bind: JsValue, pre: JsValue) {
     {
@@ -137,6 +161,7 @@ pub fn boot(base: JsValue, site: JsValue, group: JsValue, bind: JsValue, pre: Js
 }
 
 /// A callback from JS (socket, timer, UI event...): see [`boot`].
+#[cfg(launcher)]
 #[wasm_bindgen]
 pub fn on(kind: u32, arg: JsValue) {
     with(&mut |app: &mut App| app.on(kind, arg.clone()));
@@ -145,6 +170,7 @@ pub fn on(kind: u32, arg: JsValue) {
 /// One `presenza(name, a, b)` call from the page. When the app is busy
 /// (a page handler called back synchronously, e.g. on focus), the call is
 /// deferred to a microtask, keeping the order.
+#[cfg(launcher)]
 #[wasm_bindgen]
 pub fn command(name: JsValue, a: JsValue, b: JsValue) {
     let Some(n) = name.as_string() else { return };

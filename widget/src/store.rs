@@ -11,35 +11,17 @@ use wasm_bindgen::JsValue;
 
 use crate::js;
 
-/// An audience's status, as on the wire (`online`, `busy`, `offline`).
-///
-/// The same three values as `presenza_rules::Status`; the widget keeps its
-/// own copy because the rules crate links `std`, and the widget's release
-/// build is `no_std` (std's panic and format machinery alone would take a
-/// quarter of the 15 KB budget).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Status {
-    Online = 0,
-    Busy = 1,
-    Offline = 2,
-}
-
-impl Status {
-    pub fn parse(s: &str) -> Option<Status> {
-        match s {
-            "online" => Some(Status::Online),
-            "busy" => Some(Status::Busy),
-            "offline" => Some(Status::Offline),
-            _ => None,
-        }
-    }
-}
+/// An audience's status and why, from the rules crate (`no_std` without
+/// its features): `Status` orders `Offline < Busy < Online`, and its
+/// discriminants (0, 1, 2) index the widget's per-status text keys.
+pub use presenza_rules::{Reason, Status};
 
 /// One status answer: `{"status","reason","message","back_at","next_change"}`.
 #[derive(Clone, Debug)]
 pub struct Live {
     pub status: Status,
-    pub reason: String,
+    /// `None` for a reason this build does not know.
+    pub reason: Option<Reason>,
     pub message: Option<String>,
     /// `back_at` in Unix milliseconds.
     pub back_at: Option<f64>,
@@ -57,7 +39,9 @@ impl Live {
             .filter(|t| !t.is_nan());
         Some(Live {
             status,
-            reason: js::get_str(&raw, "reason").unwrap_or_default(),
+            reason: js::get_str(&raw, "reason")
+                .as_deref()
+                .and_then(Reason::parse),
             message: js::get_str(&raw, "message").filter(|m| !m.trim_ascii().is_empty()),
             back_at,
             raw,
@@ -72,7 +56,7 @@ impl Live {
         );
         let mut live = Live::parse(raw).unwrap_or(Live {
             status: Status::Offline,
-            reason: String::new(),
+            reason: None,
             message: None,
             back_at: None,
             raw: JsValue::NULL,

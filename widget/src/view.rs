@@ -10,8 +10,9 @@
 //! Split for size: the launcher (its markup and CSS below) is all the first
 //! paint needs. The panel's markup and CSS (`widget/panel.html`,
 //! `widget/panel.css`, served together as `panel.json`) are fetched right
-//! after the first paint and inserted on arrival; the conversations code
-//! will come the same way.
+//! after the first paint and inserted on arrival. The conversation (log,
+//! composer, the offline form) is the chat module's ([`crate::chat`]),
+//! imported when the panel first opens: it fills `#g` and `#c`.
 //!
 //! Structure (ids are local to the shadow root):
 //! ```text
@@ -19,8 +20,9 @@
 //!   div#r[role=status]        screen-reader announcements of changes
 //!   section#p[role=dialog]    the panel (panel.html), non-modal, labelled by h2#h
 //!     header   span.dot  h2#h  p#s (status · back at)  button#x (close)
-//!     div.body p#i (intro)  div#g[role=log] (the conversation, later)
-//!     div#c.cmp               the composer region (a link to the chat page for now)
+//!     div.body p#i (intro)  div#g[role=log] (the conversation: chat module)
+//!     div#c.cmp               the composer region (chat module); its `#f` is
+//!                             what gets focus when the visitor opens the panel
 //!   button#l.ln[aria-expanded][aria-controls=p]   the launcher
 //! ```
 
@@ -68,15 +70,16 @@ pub const TITLE: usize = 3;
 pub const SUB: usize = 4;
 pub const CLOSE: usize = 5;
 pub const INTRO: usize = 6;
-pub const ALT: usize = 7;
+/// The chat module's focus target (its composer or first form field).
+pub const FOCUS: usize = 7;
 pub const LAUNCHER: usize = 8;
 pub const T1: usize = 9;
 pub const T2: usize = 10;
-const IDS: [&str; 11] = ["w", "r", "p", "h", "s", "x", "i", "a", "l", "t1", "t2"];
+const IDS: [&str; 11] = ["w", "r", "p", "h", "s", "x", "i", "f", "l", "t1", "t2"];
 
 /// What [`View::put`] can set: an element slot and an attribute, `""` for
 /// the text, `"style"` for the CSS variables.
-pub const FIELDS: [(usize, &str); 15] = [
+pub const FIELDS: [(usize, &str); 13] = [
     (ROOT, "style"),
     (ROOT, "class"),
     (ROOT, "lang"),
@@ -87,8 +90,6 @@ pub const FIELDS: [(usize, &str); 15] = [
     (TITLE, ""),
     (SUB, ""),
     (INTRO, ""),
-    (ALT, ""),
-    (ALT, "href"),
     (CLOSE, "aria-label"),
     (PANEL, "hidden"),
     (SR, ""),
@@ -103,15 +104,13 @@ pub const F_T2: usize = 6;
 pub const F_TITLE: usize = 7;
 pub const F_SUB: usize = 8;
 pub const F_INTRO: usize = 9;
-pub const F_WRITE: usize = 10;
-pub const F_HREF: usize = 11;
-pub const F_CLOSE: usize = 12;
-pub const F_HIDDEN: usize = 13;
-pub const F_ANNOUNCE: usize = 14;
+pub const F_CLOSE: usize = 10;
+pub const F_HIDDEN: usize = 11;
+pub const F_ANNOUNCE: usize = 12;
 
 pub struct View {
     pub host: JsValue,
-    root: JsValue,
+    pub root: JsValue,
     sheet: JsValue,
     /// Whether the panel's markup and CSS are in.
     pub panel: bool,
@@ -192,7 +191,15 @@ impl View {
         }
     }
 
+    /// Focuses an element; for the panel, the chat module's `#f` when
+    /// there is one.
     pub fn focus(&self, slot: usize) {
-        js::call0(&self.el(slot), "focus");
+        let target = self.el(FOCUS);
+        let el = if slot == PANEL && target.is_object() {
+            target
+        } else {
+            self.el(slot)
+        };
+        js::call0(&el, "focus");
     }
 }

@@ -4,12 +4,16 @@
 //! Build output, all in `www/widget/` (generated, gitignored):
 //! - `loader.js`: widget/loader.js bundled with the wasm-bindgen glue, one
 //!   minified classic script (the snippet inserts it);
-//! - `presenza.wasm`: the widget, `no_std`, `wasm-opt -Oz`, import and
+//! - `presenza.wasm`: the launcher, `no_std`, `wasm-opt -Oz`, import and
 //!   export names minified (the glue is patched to match);
 //! - `i18n/{code}.json`: texts of every language but English (built in),
 //!   fetched only for the language shown;
 //! - `panel.json`: the panel's markup and CSS (widget/panel.html and
-//!   widget/panel.css), fetched right after the launcher's first paint.
+//!   widget/panel.css), fetched right after the launcher's first paint;
+//! - `chat.js` + `chat.wasm`: the chat module (the same crate built with
+//!   `--features chat`; widget/chat.js bundled with its glue into one ES
+//!   module), imported when the panel first opens or the visitor has a
+//!   conversation, and `chat/{code}.json`, its texts (English built in).
 
 use crate::ctx::{output, run, step, Ctx, Failure, Result};
 use flate2::write::GzEncoder;
@@ -22,8 +26,43 @@ use std::process::Command;
 /// Everything needed to paint the launcher with its live state: loader
 /// (with the glue) + Wasm + the largest language file. Bytes, gzip -9.
 pub const PAINT_BUDGET: usize = 15 * 1000;
-/// The whole widget (chat panel included once it lands).
+/// The whole widget: the paint, panel.json, the chat module and the
+/// largest of its language files.
 pub const TOTAL_BUDGET: usize = 45 * 1000;
+
+/// One of the widget's two Wasm modules, built from the same crate.
+struct Module {
+    /// wasm-bindgen's `--out-name`: the Wasm is `{name}.wasm`.
+    name: &'static str,
+    /// Cargo features besides `--no-default-features`.
+    features: &'static [&'static str],
+    /// The JS entry in widget/, bundled with the glue into `www/widget/{entry}`.
+    entry: &'static str,
+    /// esbuild's format and target, and whether the bundle is wrapped in
+    /// try/catch (a classic script must never throw into the page).
+    format: &'static str,
+    target: &'static str,
+    wrap: bool,
+}
+
+const LAUNCHER: Module = Module {
+    name: "presenza",
+    features: &[],
+    entry: "loader.js",
+    format: "iife",
+    target: "es2020",
+    wrap: true,
+};
+
+/// An ES module with top-level await (the entry waits for its Wasm).
+const CHAT: Module = Module {
+    name: "chat",
+    features: &["--features", "chat"],
+    entry: "chat.js",
+    format: "esm",
+    target: "es2022",
+    wrap: false,
+};
 
 const TARGET: &str = "wasm32-unknown-unknown";
 const WASM_FEATURES: [&str; 6] = [
@@ -50,113 +89,28 @@ fn read(path: &Path) -> Result<String> {
 
 /// `cargo xtask build widget`.
 pub fn build(ctx: &Ctx) -> Result {
-    step("Widget: cargo build (wasm32, release, no_std)");
-    run(
-        ctx.cargo().args([
-            "build",
-            "--release",
-            "--target",
-            TARGET,
-            "-p",
-            "presenza-widget",
-            "--no-default-features",
-            "--locked",
-        ]),
-        "cargo build -p presenza-widget",
-        "see the compiler errors above",
-    )?;
-    let raw = ctx
-        .target_dir()
-        .join(TARGET)
-        .join("release/presenza_widget.wasm");
-    let work = ctx.target_dir().join("widget");
-    let pkg = work.join("pkg");
-    let _ = fs::remove_dir_all(&work);
-    fs::create_dir_all(&pkg).map_err(io("creating", &pkg))?;
-
-    step("Widget: wasm-bindgen (--target web)");
-    run(
-        Command::new(ctx.tool("wasm-bindgen"))
-            .args([
-                "--target",
-                "web",
-                "--no-typescript",
-                "--encode-into",
-                "always",
-                "--omit-default-module-path",
-                "--out-name",
-                "presenza",
-                "--out-dir",
-            ])
-            .arg(&pkg)
-            .arg(&raw),
-        "wasm-bindgen",
-        "run `cargo xtask install` (the CLI must be 0.2.129, like the library)",
-    )?;
-
-    step("Widget: wasm-opt -Oz, names minified");
     let out = ctx.path("www/widget");
     clear(&out)?;
-    let wasm = out.join("presenza.wasm");
-    let map = output(
-        Command::new(ctx.wasm_opt())
-            .arg("-Oz")
-            .args(WASM_FEATURES)
-            .args([
-                "--strip-debug",
-                "--strip-producers",
-                "--strip-target-features",
-                "--minify-imports-and-exports-and-modules",
-            ])
-            .arg(pkg.join("presenza_bg.wasm"))
-            .arg("-o")
-            .arg(&wasm),
-    )
-    .ok_or_else(|| Failure::new("wasm-opt", "run `cargo xtask install` (binaryen from npm)"))?;
-    let module =
-        first_import_module(&fs::read(&wasm).map_err(io("reading", &wasm))?).ok_or_else(|| {
-            Failure::new(
-                "reading the optimized widget's imports",
-                "wasm-opt output is not valid",
-            )
-        })?;
-    let glue = pkg.join("presenza.js");
-    let patched = rename_in_glue(&read(&glue)?, &map, &module)?;
-    write(&glue, slim_init(&patched)?)?;
+    let work = ctx.target_dir().join("widget");
+    let _ = fs::remove_dir_all(&work);
+    for module in [LAUNCHER, CHAT] {
+        build_module(ctx, &module, &work, &out)?;
+    }
 
-    step("Widget: loader + glue bundled and minified (esbuild)");
-    let entry = work.join("loader.js");
-    fs::copy(ctx.path("widget/loader.js"), &entry).map_err(io("copying", &entry))?;
-    run(
-        Command::new(ctx.node_bin("esbuild"))
-            .arg(&entry)
-            .args([
-                "--bundle",
-                "--minify",
-                "--format=iife",
-                "--target=es2020",
-                "--legal-comments=none",
-                "--log-level=warning",
-                // A failure anywhere, even in the glue's top level, stays here.
-                "--banner:js=try{",
-                "--footer:js=}catch(e){}",
-            ])
-            .arg(format!("--outfile={}", out.join("loader.js").display())),
-        "esbuild (loader)",
-        "run `cargo xtask install` (esbuild from npm)",
-    )?;
-
-    let src = ctx.path("widget/i18n");
-    let mut langs: Vec<PathBuf> = fs::read_dir(&src)
-        .map_err(io("listing", &src))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    langs.sort();
-    for path in langs {
-        let name = path.file_name().unwrap_or_default();
-        if name != "en.json" {
-            write(&out.join("i18n").join(name), compact_json(&read(&path)?))?;
+    // Texts of every language but English (built into each module).
+    for (src, dst) in [("widget/i18n", "i18n"), ("widget/i18n/chat", "chat")] {
+        let src = ctx.path(src);
+        let mut langs: Vec<PathBuf> = fs::read_dir(&src)
+            .map_err(io("listing", &src))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        langs.sort();
+        for path in langs {
+            let name = path.file_name().unwrap_or_default();
+            if name != "en.json" {
+                write(&out.join(dst).join(name), compact_json(&read(&path)?))?;
+            }
         }
     }
     // The panel's markup and CSS, fetched after the first paint.
@@ -170,6 +124,114 @@ pub fn build(ctx: &Ctx) -> Result {
     write(&out.join("panel.json"), panel)?;
     println!("    built into {}", out.display());
     Ok(())
+}
+
+/// cargo build, wasm-bindgen, wasm-opt (names minified, the glue patched
+/// to match) and esbuild for one module.
+fn build_module(ctx: &Ctx, m: &Module, work: &Path, out: &Path) -> Result {
+    step(&format!(
+        "Widget: {}: cargo build (wasm32, release, no_std{})",
+        m.name,
+        m.features
+            .last()
+            .map_or(String::new(), |f| format!(", {f}"))
+    ));
+    run(
+        ctx.cargo()
+            .args([
+                "build",
+                "--release",
+                "--target",
+                TARGET,
+                "-p",
+                "presenza-widget",
+                "--no-default-features",
+                "--locked",
+            ])
+            .args(m.features),
+        "cargo build -p presenza-widget",
+        "see the compiler errors above",
+    )?;
+    let raw = ctx
+        .target_dir()
+        .join(TARGET)
+        .join("release/presenza_widget.wasm");
+    let pkg = work.join("pkg");
+    fs::create_dir_all(&pkg).map_err(io("creating", &pkg))?;
+
+    step(&format!("Widget: {}: wasm-bindgen (--target web)", m.name));
+    run(
+        Command::new(ctx.tool("wasm-bindgen"))
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--encode-into",
+                "always",
+                "--omit-default-module-path",
+                "--out-name",
+                m.name,
+                "--out-dir",
+            ])
+            .arg(&pkg)
+            .arg(&raw),
+        "wasm-bindgen",
+        "run `cargo xtask install` (the CLI must be 0.2.129, like the library)",
+    )?;
+
+    step(&format!("Widget: {}: wasm-opt -Oz, names minified", m.name));
+    let wasm = out.join(format!("{}.wasm", m.name));
+    let map = output(
+        Command::new(ctx.wasm_opt())
+            .arg("-Oz")
+            .args(WASM_FEATURES)
+            .args([
+                "--strip-debug",
+                "--strip-producers",
+                "--strip-target-features",
+                "--minify-imports-and-exports-and-modules",
+            ])
+            .arg(pkg.join(format!("{}_bg.wasm", m.name)))
+            .arg("-o")
+            .arg(&wasm),
+    )
+    .ok_or_else(|| Failure::new("wasm-opt", "run `cargo xtask install` (binaryen from npm)"))?;
+    let module =
+        first_import_module(&fs::read(&wasm).map_err(io("reading", &wasm))?).ok_or_else(|| {
+            Failure::new(
+                "reading the optimized widget's imports",
+                "wasm-opt output is not valid",
+            )
+        })?;
+    let glue = pkg.join(format!("{}.js", m.name));
+    let bg = format!("./{}_bg.js", m.name);
+    let patched = rename_in_glue(&read(&glue)?, &map, &module, &bg)?;
+    write(&glue, slim_init(&drop_unused_imports(&patched))?)?;
+
+    step(&format!(
+        "Widget: {}: {} + glue bundled and minified (esbuild)",
+        m.name, m.entry
+    ));
+    let entry = work.join(m.entry);
+    fs::copy(ctx.path(&format!("widget/{}", m.entry)), &entry).map_err(io("copying", &entry))?;
+    let mut esbuild = Command::new(ctx.node_bin("esbuild"));
+    esbuild.arg(&entry).args([
+        "--bundle",
+        "--minify",
+        &format!("--format={}", m.format),
+        &format!("--target={}", m.target),
+        "--legal-comments=none",
+        "--log-level=warning",
+    ]);
+    if m.wrap {
+        // A failure anywhere, even in the glue's top level, stays here.
+        esbuild.args(["--banner:js=try{", "--footer:js=}catch(e){}"]);
+    }
+    run(
+        esbuild.arg(format!("--outfile={}", out.join(m.entry).display())),
+        "esbuild",
+        "run `cargo xtask install` (esbuild from npm)",
+    )
 }
 
 /// A JSON string of `text` with its line breaks dropped (CSS and HTML here
@@ -192,7 +254,7 @@ fn json_string(text: &str) -> String {
 /// Empties `www/widget/` but keeps the folders: a running `wrangler dev`
 /// keeps serving files replaced in place, not a folder made anew.
 fn clear(out: &Path) -> Result {
-    for dir in [out.to_path_buf(), out.join("i18n")] {
+    for dir in [out.to_path_buf(), out.join("i18n"), out.join("chat")] {
         fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
         for entry in fs::read_dir(&dir).map_err(io("listing", &dir))?.flatten() {
             if entry.path().is_file() {
@@ -236,7 +298,7 @@ fn first_import_module(wasm: &[u8]) -> Option<String> {
 
 /// Applies wasm-opt's name map (printed as JSON: `["module", "old", "new"]`
 /// per import, `["old", "new"]` per export) to the wasm-bindgen glue.
-fn rename_in_glue(glue: &str, map: &str, module: &str) -> Result<String> {
+fn rename_in_glue(glue: &str, map: &str, module: &str, bg: &str) -> Result<String> {
     let fail = |what: &str| {
         Failure::new(
             format!("patching the widget glue: {what}"),
@@ -249,7 +311,7 @@ fn rename_in_glue(glue: &str, map: &str, module: &str) -> Result<String> {
     for line in map.lines() {
         let parts: Vec<&str> = line.split('"').skip(1).step_by(2).collect();
         match parts.as_slice() {
-            [m, old, new] if *m == "./presenza_bg.js" => {
+            [m, old, new] if *m == bg => {
                 if !js.contains(old) {
                     return Err(fail(&format!("import {old} not found")));
                 }
@@ -279,11 +341,11 @@ fn rename_in_glue(glue: &str, map: &str, module: &str) -> Result<String> {
         return Err(fail("import object"));
     }
     js = js.replacen(object, &format!("{object}{direct}"), 1);
-    let key = "\"./presenza_bg.js\": import0";
-    if !js.contains(key) {
+    let key = format!("\"{bg}\": import0");
+    if !js.contains(&key) {
         return Err(fail("import module key"));
     }
-    js = js.replace(key, &format!("\"{module}\": import0"));
+    js = js.replace(&key, &format!("\"{module}\": import0"));
     // Longest first, so `wasm.on` never eats `wasm.onX`.
     exports.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
     for (old, new) in exports {
@@ -305,6 +367,27 @@ fn rename_in_glue(glue: &str, map: &str, module: &str) -> Result<String> {
         js = out;
     }
     Ok(js)
+}
+
+/// Drops the glue's imports that the optimized Wasm no longer has: every
+/// import it keeps was renamed to a short name, so an entry of the import
+/// object still named `__wbg…` is dead (e.g. `__wbindgen_throw` once
+/// wasm-opt removed its only caller).
+fn drop_unused_imports(glue: &str) -> String {
+    let mut out = String::with_capacity(glue.len());
+    let mut skipping = false;
+    for line in glue.split_inclusive('\n') {
+        if skipping {
+            skipping = line.trim_end() != "        },";
+            continue;
+        }
+        if line.starts_with("        __wbg") && line.trim_end().ends_with('{') {
+            skipping = true;
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 /// Replaces the glue's generic init (paths, URLs, sync init, a MIME-type
@@ -363,7 +446,13 @@ fn gzip_len(data: &[u8]) -> usize {
 fn sizes(ctx: &Ctx) -> Result<Vec<(String, usize, usize)>> {
     let dir = ctx.path("www/widget");
     let mut files = Vec::new();
-    for rel in ["loader.js", "presenza.wasm", "panel.json"] {
+    for rel in [
+        "loader.js",
+        "presenza.wasm",
+        "panel.json",
+        "chat.js",
+        "chat.wasm",
+    ] {
         let data = fs::read(dir.join(rel)).map_err(|e| {
             Failure::new(
                 format!("reading www/widget/{rel}: {e}"),
@@ -372,58 +461,63 @@ fn sizes(ctx: &Ctx) -> Result<Vec<(String, usize, usize)>> {
         })?;
         files.push((rel.to_string(), data.len(), gzip_len(&data)));
     }
-    let i18n = dir.join("i18n");
-    let mut langs: Vec<_> = fs::read_dir(&i18n)
-        .map_err(io("listing", &i18n))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    langs.sort();
-    for path in langs {
-        let data = fs::read(&path).map_err(io("reading", &path))?;
-        let name = format!(
-            "i18n/{}",
-            path.file_name().unwrap_or_default().to_string_lossy()
-        );
-        files.push((name, data.len(), gzip_len(&data)));
+    for folder in ["i18n", "chat"] {
+        let dir = dir.join(folder);
+        let mut langs: Vec<_> = fs::read_dir(&dir)
+            .map_err(io("listing", &dir))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect();
+        langs.sort();
+        for path in langs {
+            let data = fs::read(&path).map_err(io("reading", &path))?;
+            let name = format!(
+                "{folder}/{}",
+                path.file_name().unwrap_or_default().to_string_lossy()
+            );
+            files.push((name, data.len(), gzip_len(&data)));
+        }
     }
     Ok(files)
 }
 
-/// Prints the sizes; returns (paint, total) gzip bytes: loader + Wasm + the
-/// largest language file (a visitor loads one at most).
+/// Prints the sizes; returns (paint, total) gzip bytes. Paint: loader +
+/// Wasm + the largest language file (a visitor loads one at most). Total:
+/// that, panel.json, the chat module and its largest language file.
 fn print_sizes(ctx: &Ctx) -> Result<(usize, usize)> {
     let files = sizes(ctx)?;
     let mut core = 0;
-    let mut lang_max = 0;
-    println!("    {:<22} {:>8} {:>8}", "www/widget/", "raw", "gzip");
     let mut later = 0;
+    let mut lang_max = [0, 0];
+    println!("    {:<22} {:>8} {:>8}", "www/widget/", "raw", "gzip");
     for (name, raw, gz) in &files {
-        if name.starts_with("i18n/") {
-            lang_max = lang_max.max(*gz);
-        } else {
-            if name == "panel.json" {
-                later += gz;
-            } else {
-                core += gz;
-            }
-            println!("    {name:<22} {raw:>8} {gz:>8}");
+        if let Some(folder) = ["i18n/", "chat/"].iter().position(|f| name.starts_with(f)) {
+            lang_max[folder] = lang_max[folder].max(*gz);
+            continue;
         }
+        if name == "loader.js" || name == "presenza.wasm" {
+            core += gz;
+        } else {
+            later += gz;
+        }
+        println!("    {name:<22} {raw:>8} {gz:>8}");
     }
-    let langs: Vec<String> = files
-        .iter()
-        .filter(|(n, ..)| n.starts_with("i18n/"))
-        .map(|(n, _, gz)| {
-            format!(
-                "{}:{gz}",
-                n.trim_start_matches("i18n/").trim_end_matches(".json")
-            )
-        })
-        .collect();
-    println!("    i18n/*.json gzip: {}", langs.join(" "));
-    let paint = core + lang_max;
-    let total = paint + later;
+    for folder in ["i18n/", "chat/"] {
+        let langs: Vec<String> = files
+            .iter()
+            .filter(|(n, ..)| n.starts_with(folder))
+            .map(|(n, _, gz)| {
+                format!(
+                    "{}:{gz}",
+                    n.trim_start_matches(folder).trim_end_matches(".json")
+                )
+            })
+            .collect();
+        println!("    {folder}*.json gzip: {}", langs.join(" "));
+    }
+    let paint = core + lang_max[0];
+    let total = paint + later + lang_max[1];
     println!("    launcher paint (loader + wasm + largest language): {paint} B gzip (budget {PAINT_BUDGET})");
-    println!("    whole widget (+ panel.json, fetched after the paint): {total} B gzip (budget {TOTAL_BUDGET})");
+    println!("    whole widget (+ panel.json, chat.js, chat.wasm, largest chat language): {total} B gzip (budget {TOTAL_BUDGET})");
     Ok((paint, total))
 }
 
@@ -447,7 +541,8 @@ pub fn check_size(ctx: &Ctx) -> Result {
 }
 
 /// wasm-bindgen-test in headless Chromium (rendering, command queue, live
-/// updates, reconnection) against a fake edge.
+/// updates, reconnection; the chat: messages as text, outbox and resend,
+/// the offline form) against a fake edge.
 pub fn test_wasm(ctx: &Ctx) -> Result {
     let dir = ctx.target_dir().join("widget-test");
     fs::create_dir_all(&dir).map_err(io("creating", &dir))?;
@@ -506,10 +601,19 @@ mod tests {
     fn renames_imports_exports_and_module() {
         let glue = "import * as import1 from \"./snippets/x/inline0.js\"\nfunction __wbg_get_imports() {\n    const import0 = {\n        __proto__: null,\n        __wbg_a_1: function() {},\n    };\n    return { __proto__: null, \"./presenza_bg.js\": import0, \"./snippets/x/inline0.js\": import1 };\n}\nwasm.on(1); wasm.onx(2); wasm.memory.buffer;";
         let map = "{\n \"imports\": [\n  [\"./presenza_bg.js\", \"__wbg_a_1\", \"a\"],\n  [\"./snippets/x/inline0.js\", \"get\", \"b\"]\n ],\n\"exports\": [\n  [\"on\", \"c\"],\n  [\"onx\", \"d\"],\n  [\"memory\", \"e\"]\n ]\n}";
-        let js = rename_in_glue(glue, map, "a").unwrap();
+        let js = rename_in_glue(glue, map, "a", "./presenza_bg.js").unwrap();
         assert!(js.contains("        b: import1.get,"), "{js}");
         assert!(js.contains("        a: function() {}"), "{js}");
         assert!(js.contains("\"a\": import0"), "{js}");
         assert!(js.contains("wasm.c(1); wasm.d(2); wasm.e.buffer;"), "{js}");
+    }
+
+    #[test]
+    fn drops_imports_the_wasm_lost() {
+        let glue = "    const import0 = {\n        a: function(arg0) {\n            return 1;\n        },\n        __wbg___wbindgen_throw_41e9: function(arg0, arg1) {\n            throw new Error(x);\n        },\n        b: import1.get,\n    };\n";
+        assert_eq!(
+            drop_unused_imports(glue),
+            "    const import0 = {\n        a: function(arg0) {\n            return 1;\n        },\n        b: import1.get,\n    };\n"
+        );
     }
 }

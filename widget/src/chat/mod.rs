@@ -1,0 +1,917 @@
+//! The conversation: the chat module, a second Wasm module built from this
+//! crate (`--features chat` → `chat.wasm`, entry `widget/chat.js`). The
+//! launcher imports it when the panel first opens, or right after its first
+//! paint for a visitor who already wrote, so the launcher's paint never
+//! pays for it.
+//!
+//! The launcher calls [`chat`] with its `cx` object on every render (see
+//! `controller::App::render`): the shadow root, the live socket, the status
+//! payload, the text overrides, the language tag, the group and the site.
+//! The chat module mounts itself into the panel once the panel and its
+//! language's texts are in, and listens to the socket itself
+//! (`addEventListener`, next to the launcher's `onmessage`).
+//!
+//! Delivery (contract: docs/conversations-api.md): every message gets a
+//! client id and goes to the outbox in localStorage ([`store`]) before it is
+//! sent over the socket (`send` frame); the ack (`seq`) takes it out. After
+//! a (re)connect the socket is authenticated (`auth` with the visitor's
+//! credential and the last seq seen, which also catches up) and whatever is
+//! still in the outbox is sent again: the edge stores a client id once.
+//!
+//! Online or busy, the panel is a chat; offline (and no contact given yet)
+//! it is a "leave a message" form with the name and e-mail the edge
+//! requires then, validated with the same rules as the edge's
+//! (`presenza_rules::validate_*`). Rule errors show by their `code()` in
+//! the visitor's language (`err_{code}`), never through `Display`
+//! (`core::fmt` would cost the module a few kilobytes).
+
+mod store;
+mod view;
+
+pub use store::{base64url, client_id, Pending, Store};
+pub use view::View;
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
+use presenza_rules::conversation::MAX_MESSAGE_CHARS;
+use presenza_rules::{validate_email, validate_name, validate_text, RuleError, Sender, Status};
+use wasm_bindgen::prelude::*;
+
+use crate::i18n::{self, Texts};
+use crate::{js, Global};
+
+/// The chat's English texts, built in (the fallback for every key); the
+/// others are fetched from `chat/{code}.json`.
+pub const EN: &str = include_str!("../../i18n/chat/en.json");
+
+// Callback kinds.
+const K_OPEN: u32 = 0;
+const K_MSG: u32 = 1;
+const K_CLOSE: u32 = 2;
+const K_SUBMIT: u32 = 3;
+const K_KEY: u32 = 4;
+const K_INPUT: u32 = 5;
+const K_LANG_RESP: u32 = 6;
+const K_LANG: u32 = 7;
+const K_RETRY: u32 = 8;
+const KINDS: u32 = 9;
+
+/// Sending again after a failure the edge gave no time for.
+pub const RETRY_MS: u32 = 5_000;
+/// The characters-left counter shows from this many left.
+pub const COUNT_FROM: usize = 200;
+
+static CHAT: Global<Option<Chat>> = Global(RefCell::new(None));
+
+/// The launcher's call, on every render: `cx` (see the module doc), and on
+/// the first call `bind(kind)` (the entry's `k => v => chat_on(k, v)`) and
+/// `base`, the URL of the widget's files.
+#[wasm_bindgen]
+pub fn chat(cx: JsValue, bind: JsValue, base: JsValue) {
+    let Ok(mut guard) = CHAT.0.try_borrow_mut() else {
+        return;
+    };
+    guard
+        .get_or_insert_with(|| Chat::new(&bind, base.as_string().unwrap_or_default()))
+        .sync(cx);
+}
+
+/// A callback from JS (socket, form, timer, fetch): see [`chat`].
+#[wasm_bindgen]
+pub fn chat_on(kind: u32, arg: JsValue) {
+    with(&mut |c| c.on(kind, arg.clone()));
+}
+
+/// Runs `f` on the chat if it exists and is free.
+pub(crate) fn with(f: &mut dyn FnMut(&mut Chat)) {
+    if let Ok(mut guard) = CHAT.0.try_borrow_mut() {
+        if let Some(c) = guard.as_mut() {
+            f(c);
+        }
+    }
+}
+
+/// Drops the chat (tests only: a page never tears it down).
+#[cfg(test)]
+pub(crate) fn reset() {
+    with(&mut |c| {
+        if let Some(t) = c.retry.take() {
+            js::call1(&js::G, "clearTimeout", &t);
+        }
+    });
+    *CHAT.0.borrow_mut() = None;
+}
+
+/// One message in the log.
+struct Msg {
+    /// 0 while it is being sent.
+    seq: u64,
+    cid: String,
+    node: JsValue,
+}
+
+/// What the visitor is told above the composer (or the form).
+#[derive(Clone, Debug, PartialEq)]
+struct Notice {
+    /// A text key (`err_…`).
+    key: String,
+    /// `{n}` in it (seconds for `err_rate_limited`).
+    n: u32,
+}
+
+/// The chat module's state (one per page).
+pub struct Chat {
+    /// The JS function of every callback kind.
+    hooks: Vec<JsValue>,
+    /// The widget's files (`…/widget/`), for the language files.
+    base: String,
+    /// The launcher's latest `cx`.
+    cx: JsValue,
+    /// Known once the launcher has a site.
+    store: Option<Store>,
+    view: Option<View>,
+    /// The socket followed (null before the first).
+    ws: JsValue,
+    auth_sent: bool,
+    /// The socket answered our `auth`: it is this visitor's now.
+    authed: bool,
+    /// Client ids sent on this socket and not acknowledged yet.
+    sent: Vec<String>,
+    /// The timer that ends a pause in sending (rate limited, or a failure).
+    retry: Option<JsValue>,
+    /// The audience's status (kept while the socket is down).
+    status: Status,
+    /// Whether the panel is open.
+    open: bool,
+    tag: String,
+    code: &'static str,
+    /// Language files fetched: code, `{key: text}` (undefined if it failed).
+    langs: Vec<(&'static str, JsValue)>,
+    lang_loading: bool,
+    en: JsValue,
+    msgs: Vec<Msg>,
+    /// The highest seq seen.
+    seq: u64,
+    /// The read mark (stored).
+    read: u64,
+    /// Agent and system messages after the read mark, while closed.
+    unread: u32,
+    /// The edge wants a name and an e-mail (it said `contact_required`).
+    force_form: bool,
+    /// Whether the offline form was shown at the last paint.
+    form_shown: bool,
+    notice: Option<Notice>,
+    /// The name and e-mail of the left message just acknowledged.
+    confirm: Option<(String, String)>,
+}
+
+impl Chat {
+    fn new(bind: &JsValue, base: String) -> Chat {
+        Chat {
+            hooks: (0..KINDS)
+                .map(|k| js::call(bind, "call", &js::U, &JsValue::from(k)))
+                .collect(),
+            base,
+            cx: js::U,
+            store: None,
+            view: None,
+            ws: JsValue::NULL,
+            auth_sent: false,
+            authed: false,
+            sent: Vec::new(),
+            retry: None,
+            status: Status::Offline,
+            open: false,
+            tag: String::new(),
+            code: "en",
+            langs: Vec::new(),
+            lang_loading: false,
+            en: js::json(EN),
+            msgs: Vec::new(),
+            seq: 0,
+            read: 0,
+            unread: 0,
+            force_form: false,
+            form_shown: false,
+            notice: None,
+            confirm: None,
+        }
+    }
+
+    fn hook(&self, kind: u32) -> JsValue {
+        self.hooks.get(kind as usize).cloned().unwrap_or(js::U)
+    }
+
+    /// The launcher's news.
+    pub fn sync(&mut self, cx: JsValue) {
+        if self.store.is_none() {
+            let Some(site) = js::get_str(&cx, "i").filter(|s| !s.is_empty()) else {
+                return;
+            };
+            let mut store = Store::new(&site);
+            self.read = store.read_mark();
+            self.store = Some(store);
+        }
+        // While the socket is down the launcher shows offline (the edge is
+        // unreachable): the chat keeps its last mode instead of turning a
+        // conversation into the offline form; messages wait in the outbox.
+        let connected = js::get(&js::get(&cx, "w"), "readyState").as_f64() == Some(1.0);
+        if connected || self.view.is_none() {
+            self.status = js::get_str(&js::get(&cx, "s"), "status")
+                .as_deref()
+                .and_then(Status::parse)
+                .unwrap_or(Status::Offline);
+        }
+        self.tag = js::get_str(&cx, "t").unwrap_or_default();
+        self.code = i18n::code(i18n::lang_index(&self.tag).unwrap_or(0));
+        self.cx = cx;
+        self.load_lang();
+        self.update();
+    }
+
+    /// Mounts when possible, follows the launcher's socket and panel, paints.
+    fn update(&mut self) {
+        let root = js::get(&self.cx, "r");
+        if self.view.is_none() {
+            let panel_in = js::call_s(&root, "getElementById", "c", "").is_object();
+            if !panel_in || !self.lang_ready() {
+                return;
+            }
+            let view = View::mount(
+                &root,
+                &self.hook(K_SUBMIT),
+                &self.hook(K_KEY),
+                &self.hook(K_INPUT),
+            );
+            self.view = Some(view);
+            // What an earlier page wrote and the edge never acknowledged.
+            let pending = self.store.as_mut().map(Store::outbox).unwrap_or_default();
+            for p in &pending {
+                self.show_pending(p);
+            }
+        }
+        let ws = js::get(&self.cx, "w");
+        if ws != self.ws {
+            self.follow(ws);
+        }
+        let panel = js::call_s(&root, "getElementById", "p", "");
+        let open = panel.is_object() && !js::get(&panel, "hidden").is_truthy();
+        let opened = open && !self.open;
+        self.open = open;
+        if open {
+            self.mark_read();
+        }
+        self.paint();
+        if opened
+            && js::get(&js::get(&root, "activeElement"), "id")
+                .as_string()
+                .as_deref()
+                == Some("p")
+        {
+            // Opened by the visitor before the chat was in: to the composer.
+            js::call0(&js::call_s(&root, "getElementById", "f", ""), "focus");
+        }
+    }
+
+    /// Every callback.
+    pub fn on(&mut self, kind: u32, v: JsValue) {
+        match kind {
+            K_OPEN | K_MSG | K_CLOSE => {
+                // Events of a socket the launcher has replaced are old news.
+                if js::get(&v, "target") != self.ws {
+                    return;
+                }
+                match kind {
+                    K_OPEN => self.hello(),
+                    K_MSG => {
+                        if let Some(text) = js::get_str(&v, "data") {
+                            self.frame(&text);
+                        }
+                    }
+                    _ => {
+                        self.auth_sent = false;
+                        self.authed = false;
+                        self.sent.clear();
+                    }
+                }
+            }
+            K_SUBMIT => {
+                js::call0(&v, "preventDefault");
+                let form = self.view.as_ref().map_or(js::U, |w| w.form.clone());
+                if js::get(&v, "target") == form {
+                    self.submit_form();
+                } else {
+                    self.submit_composer();
+                }
+            }
+            K_KEY => {
+                // Enter sends, Shift+Enter is a new line (and Enter while
+                // an input method composes is the IME's).
+                let enter = js::get_str(&v, "key").as_deref() == Some("Enter")
+                    && !js::get(&v, "shiftKey").is_truthy()
+                    && !js::get(&v, "isComposing").is_truthy();
+                if enter {
+                    js::call0(&v, "preventDefault");
+                    self.submit_composer();
+                }
+            }
+            K_INPUT => {
+                if let Some(v) = &self.view {
+                    self.texts(|tx| Self::counters(v, tx));
+                }
+            }
+            K_LANG_RESP => {
+                let next = self.hook(K_LANG);
+                if js::get(&v, "ok").is_truthy() {
+                    js::call(&js::call0(&v, "json"), "then", &next, &next);
+                } else {
+                    self.on(K_LANG, js::U);
+                }
+            }
+            K_LANG => {
+                if self.lang_loading {
+                    self.lang_loading = false;
+                    self.langs.push((self.code, v));
+                }
+                self.load_lang();
+                self.update();
+            }
+            _ => {
+                // K_RETRY: the pause is over.
+                self.retry = None;
+                self.notice = None;
+                self.flush();
+                self.paint();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ texts
+
+    fn lang_ready(&self) -> bool {
+        self.code == "en" || self.langs.iter().any(|(c, _)| *c == self.code)
+    }
+
+    fn load_lang(&mut self) {
+        if !self.lang_ready() && !self.lang_loading {
+            self.lang_loading = true;
+            let url = js::cat(&[&self.base, "chat/", self.code, ".json"]);
+            let req = js::call1(&js::G, "fetch", &JsValue::from_str(&url));
+            js::call(&req, "then", &self.hook(K_LANG_RESP), &self.hook(K_LANG));
+        }
+    }
+
+    /// Runs `f` with the texts: the page's overrides, the site's, the
+    /// language's file, English.
+    fn texts<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
+        let lang = self
+            .langs
+            .iter()
+            .find(|(c, _)| *c == self.code)
+            .map_or(js::U, |(_, t)| t.clone());
+        let (page, site) = (js::get(&self.cx, "p"), js::get(&self.cx, "q"));
+        f(&Texts {
+            layers: [&page, &site, &lang, &self.en],
+            tag: &self.tag,
+        })
+    }
+
+    /// The text of a notice or a rule error: `err_{code}` (`{n}`: the
+    /// number), or the generic `err_send` when the key has no text.
+    fn notice_text(tx: &Texts, n: &Notice) -> JsValue {
+        let text = if n.key == "err_rate_limited" {
+            tx.plural(&n.key, n.n)
+        } else {
+            tx.js(&n.key)
+        };
+        let text = if text.is_truthy() {
+            text
+        } else {
+            tx.js("err_send")
+        };
+        js::call(&text, "replace", &"{n}".into(), &JsValue::from(n.n))
+    }
+
+    fn rule_notice(err: &RuleError) -> Notice {
+        Notice {
+            key: js::cat(&["err_", err.code()]),
+            n: MAX_MESSAGE_CHARS as u32,
+        }
+    }
+
+    /// "12:04" in the visitor's language, from RFC 3339 or Unix ms.
+    fn time(&self, at: &JsValue) -> JsValue {
+        let date = js::make(&js::G, "Date", at);
+        js::call(
+            &date,
+            "toLocaleTimeString",
+            &self.tag.as_str().into(),
+            &js::json(r#"{"hour":"numeric","minute":"2-digit"}"#),
+        )
+    }
+
+    // ------------------------------------------------------------ view
+
+    /// The offline form replaces the composer when the audience is offline
+    /// and the visitor gave no contact yet (or the edge asked for one).
+    pub fn form_mode(&mut self) -> bool {
+        self.force_form
+            || (self.status < Status::Busy
+                && self.store.as_mut().and_then(Store::contact).is_none())
+    }
+
+    fn paint(&mut self) {
+        let form = self.form_mode();
+        let shown = self.form_shown;
+        self.form_shown = form;
+        let Some(v) = &self.view else { return };
+        self.texts(|tx| self.paint_view(v, tx, form, shown));
+    }
+
+    fn paint_view(&self, v: &View, tx: &Texts, form: bool, shown: bool) {
+        v.texts(tx);
+
+        // The mode; `#f` (focused when the panel opens) is its first field.
+        let name = v.field("n");
+        let root_focus = js::get(&v.root, "activeElement");
+        let hiding = if form { &v.cmp } else { &v.form };
+        let lost_focus = form != shown && js::call1(hiding, "contains", &root_focus).is_truthy();
+        js::set(&v.form, "hidden", &JsValue::from_bool(!form));
+        js::set(&v.cmp, "hidden", &JsValue::from_bool(form));
+        js::set(&v.ta, "id", &(if form { "" } else { "f" }).into());
+        js::set(&name, "id", &(if form { "f" } else { "" }).into());
+        if lost_focus {
+            js::call0(&v.by_id("f"), "focus");
+        }
+
+        let notice = self
+            .notice
+            .as_ref()
+            .map_or(JsValue::from_str(""), |n| Self::notice_text(tx, n));
+        v.error(if form { "le" } else { "ce" }, None, &notice);
+        v.error(if form { "ce" } else { "le" }, None, &"".into());
+
+        let confirm = match &self.confirm {
+            Some((name, email)) => {
+                let t = js::call(
+                    &tx.js("sent"),
+                    "replace",
+                    &"{name}".into(),
+                    &name.as_str().into(),
+                );
+                js::call(&t, "replace", &"{email}".into(), &email.as_str().into())
+            }
+            None => "".into(),
+        };
+        js::set(&v.ok, "textContent", &confirm);
+
+        Self::counters(v, tx);
+
+        let unread = if self.open { 0 } else { self.unread };
+        js::set(&v.badge, "textContent", &JsValue::from(unread));
+        js::set(&v.badge, "hidden", &JsValue::from_bool(unread == 0));
+        let words = if unread > 0 {
+            tx.plural("unread", unread)
+        } else {
+            "".into()
+        };
+        js::set(&v.by_id("ud"), "textContent", &words);
+    }
+
+    /// "12 characters left" under the composer and the form's message,
+    /// near the limit (counted like the edge: trimmed, in characters).
+    fn counters(v: &View, tx: &Texts) {
+        for (field, counter) in [(&v.ta, "cn"), (&v.field("m"), "mc")] {
+            let text = js::get_str(field, "value").unwrap_or_default();
+            let n = text.trim().chars().count();
+            let el = v.by_id(counter);
+            let words = if n + COUNT_FROM < MAX_MESSAGE_CHARS {
+                "".into()
+            } else if n <= MAX_MESSAGE_CHARS {
+                tx.plural("chars_left", (MAX_MESSAGE_CHARS - n) as u32)
+            } else {
+                tx.plural("chars_over", (n - MAX_MESSAGE_CHARS) as u32)
+            };
+            js::set(&el, "textContent", &words);
+            js::call(
+                &js::get(&el, "classList"),
+                "toggle",
+                &"over".into(),
+                &JsValue::from_bool(n > MAX_MESSAGE_CHARS),
+            );
+        }
+    }
+
+    /// Shows a message of this visitor that is being sent.
+    fn show_pending(&mut self, p: &Pending) {
+        if self.msgs.iter().any(|m| m.cid == p.cid) {
+            return;
+        }
+        let Some(v) = &self.view else { return };
+        let node = self.texts(|tx| {
+            v.message(
+                "m v pend",
+                &tx.js("you"),
+                &p.text.as_str().into(),
+                &tx.js("sending"),
+            )
+        });
+        v.insert(&node, &JsValue::NULL);
+        self.msgs.push(Msg {
+            seq: 0,
+            cid: p.cid.clone(),
+            node,
+        });
+    }
+
+    /// Puts a message in the log in seq order (sent ones before the
+    /// messages still being sent).
+    fn place(&mut self, seq: u64, cid: String, node: JsValue) {
+        let at = self
+            .msgs
+            .iter()
+            .position(|m| m.seq == 0 || m.seq > seq)
+            .unwrap_or(self.msgs.len());
+        let before = self.msgs.get(at).map_or(JsValue::NULL, |m| m.node.clone());
+        if let Some(v) = &self.view {
+            v.insert(&node, &before);
+        }
+        self.msgs.insert(at, Msg { seq, cid, node });
+        self.seq = self.seq.max(seq);
+    }
+
+    /// A message from the edge (`messages` or `message` frames); `live`
+    /// for a push (announced when the panel is closed).
+    fn add(&mut self, m: &JsValue, live: bool) {
+        let seq = js::get(m, "seq").as_f64().unwrap_or(0.0) as u64;
+        if seq == 0 || self.msgs.iter().any(|x| x.seq == seq) {
+            return;
+        }
+        let cid = js::get_str(m, "client_id").unwrap_or_default();
+        let from = js::get_str(m, "from")
+            .as_deref()
+            .and_then(Sender::parse)
+            .unwrap_or(Sender::System);
+        if from == Sender::Visitor {
+            // Stored: out of the outbox (this tab's bubble becomes it).
+            if let Some(s) = self.store.as_mut() {
+                s.remove(&cid);
+            }
+            self.sent.retain(|c| *c != cid);
+            if let Some(i) = self.msgs.iter().position(|x| x.seq == 0 && x.cid == cid) {
+                let old = self.msgs.remove(i);
+                js::call0(&old.node, "remove");
+            }
+        }
+        let Some(v) = &self.view else { return };
+        let (node, announce) = self.texts(|tx| {
+            let (class, who) = match from {
+                Sender::Visitor => ("m v", tx.js("you")),
+                Sender::Agent => ("m a", js::get(&js::get(m, "agent"), "name")),
+                Sender::System => ("m s", tx.js("auto_reply")),
+            };
+            let who = if who.is_string() { who } else { tx.js("agent") };
+            let node = v.message(
+                class,
+                &who,
+                &js::get(m, "text"),
+                &self.time(&js::get(m, "at")),
+            );
+            let announce = js::call(&tx.js("new_reply"), "replace", &"{name}".into(), &who);
+            (node, announce)
+        });
+        self.place(seq, cid, node);
+        if from != Sender::Visitor && seq > self.read && !self.open {
+            self.unread += 1;
+            if live {
+                if let Some(v) = &self.view {
+                    js::set(&v.by_id("r"), "textContent", &announce);
+                }
+            }
+        }
+        if self.open {
+            self.mark_read();
+        }
+    }
+
+    fn mark_read(&mut self) {
+        self.unread = 0;
+        if self.seq > self.read {
+            self.read = self.seq;
+            if let Some(s) = self.store.as_mut() {
+                s.set_read_mark(self.seq);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ socket
+
+    fn follow(&mut self, ws: JsValue) {
+        self.ws = ws;
+        self.auth_sent = false;
+        self.authed = false;
+        self.sent.clear();
+        if self.ws.is_object() {
+            for (event, kind) in [("open", K_OPEN), ("message", K_MSG), ("close", K_CLOSE)] {
+                js::call(
+                    &self.ws,
+                    "addEventListener",
+                    &event.into(),
+                    &self.hook(kind),
+                );
+            }
+            self.hello();
+        }
+    }
+
+    fn send(&self, frame: &JsValue) {
+        let text = js::call1(&js::g("JSON"), "stringify", frame);
+        js::call1(&self.ws, "send", &text);
+    }
+
+    /// Authenticates an open socket for a visitor who has written before,
+    /// asking for what came after the last seq seen.
+    fn hello(&mut self) {
+        let open = js::get(&self.ws, "readyState").as_f64() == Some(1.0);
+        if self.auth_sent || !open {
+            return;
+        }
+        let Some(credential) = self.store.as_mut().and_then(Store::credential) else {
+            return;
+        };
+        let frame = js::json(r#"{"type":"auth"}"#);
+        js::set(&frame, "visitor", &credential.as_str().into());
+        js::set(&frame, "after", &JsValue::from_f64(self.seq as f64));
+        self.send(&frame);
+        self.auth_sent = true;
+    }
+
+    /// Sends what the outbox holds (again, after a reconnect), unless the
+    /// socket is not this visitor's yet or sending is paused.
+    fn flush(&mut self) {
+        if !self.authed {
+            self.hello();
+            return;
+        }
+        if self.retry.is_some() {
+            return;
+        }
+        let pending = self.store.as_mut().map(Store::outbox).unwrap_or_default();
+        for p in pending {
+            if self.sent.contains(&p.cid) {
+                continue;
+            }
+            let frame = js::json(r#"{"type":"send"}"#);
+            js::set(&frame, "client_id", &p.cid.as_str().into());
+            js::set(&frame, "text", &p.text.as_str().into());
+            js::set(&frame, "group", &js::get(&self.cx, "g"));
+            if let (Some(name), Some(email)) = (&p.name, &p.email) {
+                js::set(&frame, "name", &name.as_str().into());
+                js::set(&frame, "email", &email.as_str().into());
+            }
+            self.send(&frame);
+            self.show_pending(&p);
+            self.sent.push(p.cid);
+        }
+    }
+
+    /// A frame from the edge (the launcher handles the status ones).
+    pub fn frame(&mut self, text: &str) {
+        if !text.starts_with('{') {
+            return;
+        }
+        let f = js::json(text);
+        match js::get_str(&f, "type").as_deref() {
+            Some("messages") => {
+                self.authed = true;
+                let list = js::get(&f, "messages");
+                let n = js::get(&list, "length").as_f64().unwrap_or(0.0) as u32;
+                for i in 0..n {
+                    self.add(&js::get_v(&list, &JsValue::from(i)), false);
+                }
+                if js::get(&f, "has_more").is_truthy() {
+                    self.auth_sent = false;
+                    self.authed = false;
+                    self.hello();
+                } else {
+                    self.flush();
+                }
+            }
+            Some("message") => self.add(&js::get(&f, "message"), true),
+            Some("ack") => {
+                let cid = js::get_str(&f, "client_id").unwrap_or_default();
+                let seq = js::get(&f, "seq").as_f64().unwrap_or(0.0) as u64;
+                self.acked(&cid, seq);
+            }
+            Some("error") => self.failed(js::get_str(&f, "client_id"), &js::get(&f, "error")),
+            _ => return,
+        }
+        self.paint();
+    }
+
+    fn acked(&mut self, cid: &str, seq: u64) {
+        self.sent.retain(|c| c != cid);
+        let item = self.store.as_mut().and_then(|s| s.remove(cid));
+        let known = self.msgs.iter().any(|m| m.seq == seq);
+        let now = self.time(&JsValue::from_f64(js::now()));
+        if let Some(p) = &item {
+            // Another tab's message, resent by this one: show it too.
+            self.show_pending(p);
+        }
+        if let Some(i) = self.msgs.iter().position(|m| m.seq == 0 && m.cid == cid) {
+            let m = self.msgs.remove(i);
+            if known || seq == 0 {
+                js::call0(&m.node, "remove");
+            } else {
+                View::restyle(&m.node, "m v", &now);
+                self.place(seq, m.cid, m.node);
+            }
+        }
+        if let Some(Pending {
+            name: Some(name),
+            email: Some(email),
+            ..
+        }) = item
+        {
+            self.confirm = Some((name, email));
+        }
+        if self.notice.as_ref().is_some_and(|n| n.key == "err_send") {
+            self.notice = None;
+        }
+    }
+
+    /// The edge refused a frame: `{"code","message","retry_after_secs"?}`.
+    fn failed(&mut self, cid: Option<String>, err: &JsValue) {
+        let code = js::get_str(err, "code").unwrap_or_default();
+        if code == "visitor_forbidden" || code == "invalid_visitor" {
+            // The stored credential is not (or no longer) this visitor's:
+            // a new one, on a new socket (the launcher reconnects and tags
+            // it with the new id).
+            let credential = self.store.as_mut().map(Store::new_credential);
+            if let Some(c) = credential {
+                let id = c.split('.').next().unwrap_or("");
+                js::set(&self.cx, "v", &id.into());
+            }
+            js::call0(&self.ws, "close");
+            return;
+        }
+        let Some(cid) = cid else { return };
+        self.sent.retain(|c| *c != cid);
+        match code.as_str() {
+            "rate_limited" => {
+                let secs = js::get(err, "retry_after_secs").as_f64().unwrap_or(5.0);
+                let secs = if secs < 1.0 { 1 } else { secs as u32 };
+                self.pause(secs * 1000);
+                self.notice = Some(Notice {
+                    key: "err_rate_limited".into(),
+                    n: secs,
+                });
+            }
+            "contact_required" | "invalid_name" | "invalid_email" | "empty_message"
+            | "message_too_long" | "invalid_character" | "invalid_client_id" | "unknown_group" => {
+                // Refused for good: out of the outbox, back to the visitor.
+                let item = self.store.as_mut().and_then(|s| s.remove(&cid));
+                if let Some(i) = self.msgs.iter().position(|m| m.seq == 0 && m.cid == cid) {
+                    let m = self.msgs.remove(i);
+                    js::call0(&m.node, "remove");
+                }
+                let contact = matches!(
+                    code.as_str(),
+                    "contact_required" | "invalid_name" | "invalid_email"
+                );
+                if contact {
+                    if let Some(s) = self.store.as_mut() {
+                        s.set_contact(None);
+                    }
+                    self.force_form = true;
+                }
+                if let (Some(p), Some(v)) = (&item, &self.view) {
+                    let field = if contact { v.field("m") } else { v.ta.clone() };
+                    if js::get_str(&field, "value").unwrap_or_default().is_empty() {
+                        js::set(&field, "value", &p.text.as_str().into());
+                    }
+                }
+                self.notice = Some(Notice {
+                    key: js::cat(&["err_", &code]),
+                    n: MAX_MESSAGE_CHARS as u32,
+                });
+            }
+            _ => {
+                // Anything else (the edge failed): keep it, try again soon.
+                self.pause(RETRY_MS);
+                self.notice = Some(Notice {
+                    key: "err_send".into(),
+                    n: 0,
+                });
+            }
+        }
+    }
+
+    fn pause(&mut self, ms: u32) {
+        if let Some(t) = self.retry.take() {
+            js::call1(&js::G, "clearTimeout", &t);
+        }
+        let t = js::call(
+            &js::G,
+            "setTimeout",
+            &self.hook(K_RETRY),
+            &JsValue::from(ms),
+        );
+        self.retry = Some(t);
+    }
+
+    // ------------------------------------------------------------ writing
+
+    /// Puts a message in the outbox and sends it.
+    fn queue(&mut self, text: String, contact: Option<(String, String)>) {
+        let Some(store) = self.store.as_mut() else {
+            return;
+        };
+        let credential = store.ensure_credential();
+        // The launcher tags its next sockets with the visitor.
+        let id = credential.split('.').next().unwrap_or("");
+        js::set(&self.cx, "v", &id.into());
+        let (name, email) = contact.unzip();
+        let p = Pending {
+            cid: client_id(),
+            text,
+            name,
+            email,
+        };
+        store.push(&p);
+        self.confirm = None;
+        self.show_pending(&p);
+        self.flush();
+        self.paint();
+    }
+
+    /// The composer's send (button or Enter).
+    fn submit_composer(&mut self) {
+        let Some(v) = &self.view else { return };
+        let (ta, form_text, root) = (v.ta.clone(), v.field("m"), v.root.clone());
+        let raw = js::get_str(&ta, "value").unwrap_or_default();
+        match validate_text(&raw) {
+            // Enter in an empty composer: nothing to say.
+            Err(RuleError::EmptyMessage) => {}
+            Err(e) => {
+                self.notice = Some(Self::rule_notice(&e));
+                self.paint();
+            }
+            Ok(text) => {
+                let text = String::from(text);
+                if self.form_mode() {
+                    // Offline now: the message goes into the form.
+                    js::set(&form_text, "value", &text.as_str().into());
+                    js::set(&ta, "value", &"".into());
+                    self.paint();
+                    js::call0(&js::call_s(&root, "getElementById", "f", ""), "focus");
+                    return;
+                }
+                js::set(&ta, "value", &"".into());
+                self.notice = None;
+                self.queue(text, None);
+            }
+        }
+    }
+
+    /// The offline form's send: name, e-mail and message, each checked with
+    /// the edge's rules; the errors are tied to their fields.
+    fn submit_form(&mut self) {
+        let Some(v) = &self.view else { return };
+        let value = |f: &str| js::get_str(&v.field(f), "value").unwrap_or_default();
+        let (name, email, text) = (value("n"), value("e"), value("m"));
+        let checks = [
+            ("n", "en", validate_name(&name).err()),
+            ("e", "ee", validate_email(&email).err()),
+            ("m", "em", validate_text(&text).err()),
+        ];
+        let mut first_bad = None;
+        for (field, error_id, err) in &checks {
+            let el = v.field(field);
+            let words = err.as_ref().map_or("".into(), |e| {
+                self.texts(|tx| Self::notice_text(tx, &Self::rule_notice(e)))
+            });
+            v.error(error_id, Some(&el), &words);
+            if err.is_some() && first_bad.is_none() {
+                first_bad = Some(el);
+            }
+        }
+        if let Some(el) = first_bad {
+            js::call0(&el, "focus");
+            return;
+        }
+        let contact = (String::from(name.trim()), String::from(email.trim()));
+        let text = String::from(text.trim());
+        js::set(&v.field("m"), "value", &"".into());
+        let ta = v.ta.clone();
+        if let Some(s) = self.store.as_mut() {
+            s.set_contact(Some((&contact.0, &contact.1)));
+        }
+        self.force_form = false;
+        self.notice = None;
+        self.queue(text, Some(contact));
+        // The form is gone: the composer takes over.
+        js::call0(&ta, "focus");
+    }
+}

@@ -1,0 +1,232 @@
+//! The chat module's part of the Shadow DOM: the message log (in the
+//! panel's `div#g[role=log]`), the composer (in `div#c`), the offline
+//! "leave a message" form and its confirmation (after the log), and the
+//! unread badge on the launcher. Static markup only: every text is set with
+//! `textContent` (or an attribute), never parsed as HTML, and messages are
+//! clones of a template filled the same way.
+//!
+//! ```text
+//! div#g.log[role=log][aria-live=polite]   div.m.{v|a|s}[.pend]  span.who  p.bt  span.at
+//! p#ok.ok[role=status]                     confirmation of a left message
+//! form#lf.lf (offline)  p#le.er[role=alert]
+//!   label Name input[name=n]   p#en.er      label E-mail input[name=e]  p#ee.er
+//!   label Message textarea[name=m]  p#em.er  p#mc.cn (characters left)  button
+//! div#c.cmp  form#cf  p#ce.er[role=alert]  label textarea  button.snd  p#cn.cn
+//! button#l  span#u.bd[aria-hidden] (unread count)  span#ud.sr (its words)
+//! ```
+//!
+//! Labels, placeholders and button names carry their text key in `data-t`
+//! (text), `data-l` (aria-label) or `data-h` (placeholder): [`View::texts`]
+//! fills them in the current language.
+
+use wasm_bindgen::JsValue;
+
+use crate::i18n::Texts;
+use crate::js;
+
+pub const CSS: &str = concat!(
+    ".w{--mut:light-dark(#55555f,#b4b4bd);--err:light-dark(#b42318,#ffa39e);--fb:light-dark(#8a8a94,#77777f)}",
+    ".ln{position:relative}",
+    ".bd{position:absolute;top:-6px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;",
+    "background:#c81e1e;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px var(--bg)}",
+    ".bd[hidden]{display:none}",
+    ".log{display:flex;flex-direction:column;gap:10px;margin-top:10px}.log:empty{display:none}",
+    ".m{display:flex;flex-direction:column;gap:3px;max-width:85%;align-self:flex-start;align-items:flex-start}",
+    ".bt{margin:0;padding:9px 13px;border-radius:16px 16px 16px 4px;background:var(--bub);white-space:pre-wrap;overflow-wrap:anywhere}",
+    ".who{padding:0 4px;font-size:12px;font-weight:600;color:var(--mut)}",
+    ".at{padding:0 4px;font-size:11px;color:var(--mut)}",
+    ".v{align-self:flex-end;align-items:flex-end}",
+    ".v .bt{border-radius:16px 16px 4px;background:var(--a);color:var(--on)}",
+    ".v .who{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}",
+    ".pend .bt{opacity:.72}",
+    ".s{align-self:center;align-items:center;max-width:92%;text-align:center}",
+    ".s .bt{border:1px dashed var(--fb);border-radius:12px;background:none;font-style:italic}",
+    ".ok{margin:12px 0 0;padding:10px 14px;border-radius:12px;background:light-dark(#e8f6ee,#173424);color:light-dark(#14532d,#c6f6d5)}",
+    ".ok:empty{display:none}",
+    ".lf{display:flex;flex-direction:column;margin-top:14px}.lf[hidden],.cmp[hidden]{display:none}",
+    ".lf label{display:flex;flex-direction:column;gap:4px;margin-top:10px;font-size:14px;font-weight:600}",
+    "input,textarea{width:100%;padding:9px 12px;border:1px solid var(--fb);border-radius:10px;background:var(--bg);color:inherit;font:inherit;font-weight:400}",
+    "textarea{resize:none}.lf textarea{min-height:96px;resize:vertical}",
+    "input:focus-visible,textarea:focus-visible{outline-offset:0;box-shadow:none}",
+    "[aria-invalid=true]{border-color:var(--err);box-shadow:0 0 0 1px var(--err)}",
+    ".er{margin:4px 0 0;color:var(--err);font-size:13px}.er:empty{display:none}",
+    ".cn{margin:4px 0 0;color:var(--mut);font-size:12px;text-align:end}.cn:empty{display:none}.cn.over{color:var(--err)}",
+    ".btn{margin-top:14px;min-height:44px;border:0;border-radius:12px;background:var(--a);color:var(--on);font-weight:600;cursor:pointer}",
+    ".row{display:flex;gap:8px;align-items:flex-end}.row label{flex:1;display:flex;min-width:0}",
+    ".row textarea{min-height:44px;max-height:132px;field-sizing:content}",
+    ".snd{flex:none;display:grid;place-items:center;width:44px;height:44px;padding:0;border:0;border-radius:50%;background:var(--a);color:var(--on);cursor:pointer}",
+    ".snd svg{width:20px;height:20px;fill:currentColor}",
+);
+
+/// The composer, in `div#c`.
+const COMPOSER: &str = concat!(
+    r#"<form id="cf" novalidate><p class="er" id="ce" role="alert"></p><div class="row">"#,
+    r#"<label><span class="sr" data-t="msg_label"></span><textarea id="f" rows="1" enterkeyhint="send" aria-describedby="ce cn" data-h="msg_placeholder"></textarea></label>"#,
+    r#"<button type="submit" class="snd" data-l="send"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3.4 20.4 21 12 3.4 3.6 3.5 10l12.5 2-12.5 2z"/></svg></button>"#,
+    r#"</div><p class="cn" id="cn"></p></form>"#
+);
+
+/// The confirmation and the offline form, after the log.
+const FORM: &str = concat!(
+    r#"<p class="ok" id="ok" role="status"></p>"#,
+    r#"<form class="lf" id="lf" novalidate hidden><p class="er" id="le" role="alert"></p>"#,
+    r#"<label><span data-t="name"></span><input name="n" autocomplete="name" aria-describedby="en"></label><p class="er" id="en"></p>"#,
+    r#"<label><span data-t="email"></span><input name="e" type="email" autocomplete="email" aria-describedby="ee"></label><p class="er" id="ee"></p>"#,
+    r#"<label><span data-t="message"></span><textarea name="m" rows="4" aria-describedby="em mc"></textarea></label><p class="er" id="em"></p><p class="cn" id="mc"></p>"#,
+    r#"<button type="submit" class="btn" data-t="send_form"></button></form>"#
+);
+
+const BADGE: &str =
+    r#"<span class="bd" id="u" aria-hidden="true" hidden></span><span class="sr" id="ud"></span>"#;
+
+const MESSAGE: &str =
+    r#"<div class="m"><span class="who"></span><p class="bt"></p><span class="at"></span></div>"#;
+
+/// The mounted elements.
+pub struct View {
+    pub root: JsValue,
+    pub log: JsValue,
+    pub cmp: JsValue,
+    pub composer: JsValue,
+    pub ta: JsValue,
+    pub form: JsValue,
+    pub ok: JsValue,
+    pub badge: JsValue,
+    template: JsValue,
+}
+
+impl View {
+    /// Fills the panel (its `#g` and `#c` must be in) and the launcher;
+    /// `on_ui` gets submit, keydown and input events of the chat's forms.
+    pub fn mount(
+        root: &JsValue,
+        on_submit: &JsValue,
+        on_key: &JsValue,
+        on_input: &JsValue,
+    ) -> View {
+        let by_id = |id: &str| js::call_s(root, "getElementById", id, "");
+        let sheet = js::make(&js::G, "CSSStyleSheet", &js::U);
+        js::call_s(&sheet, "replaceSync", CSS, "");
+        let sheets = js::call0(&js::get(root, "adoptedStyleSheets"), "slice");
+        super::store::append(&sheets, &sheet);
+        js::set(root, "adoptedStyleSheets", &sheets);
+
+        let log = by_id("g");
+        js::call(&log, "setAttribute", &"aria-live".into(), &"polite".into());
+        js::call(&log, "setAttribute", &"data-l".into(), &"log_label".into());
+        js::call_s(&log, "insertAdjacentHTML", "afterend", FORM);
+        let cmp = by_id("c");
+        js::set(&cmp, "innerHTML", &COMPOSER.into());
+        let launcher = by_id("l");
+        js::call_s(&launcher, "insertAdjacentHTML", "beforeend", BADGE);
+        js::call(
+            &launcher,
+            "setAttribute",
+            &"aria-describedby".into(),
+            &"ud".into(),
+        );
+
+        let template = js::call_s(&js::g("document"), "createElement", "template", "");
+        js::set(&template, "innerHTML", &MESSAGE.into());
+        let composer = by_id("cf");
+        let form = by_id("lf");
+        for f in [&composer, &form] {
+            js::call(f, "addEventListener", &"submit".into(), on_submit);
+            js::call(f, "addEventListener", &"input".into(), on_input);
+        }
+        let ta = by_id("f");
+        js::call(&ta, "addEventListener", &"keydown".into(), on_key);
+        View {
+            log,
+            cmp,
+            composer,
+            ta,
+            form,
+            ok: by_id("ok"),
+            badge: by_id("u"),
+            template,
+            root: root.clone(),
+        }
+    }
+
+    pub fn by_id(&self, id: &str) -> JsValue {
+        js::call_s(&self.root, "getElementById", id, "")
+    }
+
+    /// A field of the offline form: `n`, `e` or `m`.
+    pub fn field(&self, name: &str) -> JsValue {
+        js::get(&js::get(&self.form, "elements"), name)
+    }
+
+    /// Sets every keyed text, label and placeholder of the chat's markup.
+    pub fn texts(&self, tx: &Texts) {
+        for (attr, target) in [
+            ("data-t", ""),
+            ("data-l", "aria-label"),
+            ("data-h", "placeholder"),
+        ] {
+            let selector = js::cat(&["[", attr, "]"]);
+            let list = js::call_s(&self.root, "querySelectorAll", &selector, "");
+            let n = js::get(&list, "length").as_f64().unwrap_or(0.0) as u32;
+            for i in 0..n {
+                let el = js::get_v(&list, &JsValue::from(i));
+                let key = js::call_s(&el, "getAttribute", attr, "")
+                    .as_string()
+                    .unwrap_or_default();
+                let text = tx.js(&key);
+                if target.is_empty() {
+                    js::set(&el, "textContent", &text);
+                } else {
+                    js::call(&el, "setAttribute", &target.into(), &text);
+                }
+            }
+        }
+    }
+
+    /// A new message element (not in the log yet): `class` is `m v`, `m a`
+    /// or `m s` (visitor, agent, system), plus ` pend` while it is sent.
+    pub fn message(&self, class: &str, who: &JsValue, text: &JsValue, at: &JsValue) -> JsValue {
+        let node = js::call1(
+            &js::get(&js::get(&self.template, "content"), "firstChild"),
+            "cloneNode",
+            &JsValue::TRUE,
+        );
+        js::set(&node, "className", &class.into());
+        let parts = js::get(&node, "children");
+        for (i, value) in [who, text, at].into_iter().enumerate() {
+            js::set(
+                &js::get_v(&parts, &JsValue::from(i as u32)),
+                "textContent",
+                value,
+            );
+        }
+        node
+    }
+
+    /// Sets a message's class and its time (or "Sending…").
+    pub fn restyle(node: &JsValue, class: &str, at: &JsValue) {
+        js::set(node, "className", &class.into());
+        js::set(&js::get(&js::get(node, "children"), "2"), "textContent", at);
+    }
+
+    /// Puts `node` in the log before `before` (null: at the end) and
+    /// scrolls to it.
+    pub fn insert(&self, node: &JsValue, before: &JsValue) {
+        js::call(&self.log, "insertBefore", node, before);
+        let body = js::get(&self.log, "parentElement");
+        js::set(&body, "scrollTop", &js::get(&body, "scrollHeight"));
+    }
+
+    /// Shows `text` in an error element (`""` hides it); marks the field
+    /// that the error describes, if any, invalid.
+    pub fn error(&self, id: &str, field: Option<&JsValue>, text: &JsValue) {
+        js::set(&self.by_id(id), "textContent", text);
+        if let Some(f) = field {
+            if text.is_truthy() {
+                js::call(f, "setAttribute", &"aria-invalid".into(), &"true".into());
+            } else {
+                js::call_s(f, "removeAttribute", "aria-invalid", "");
+            }
+        }
+    }
+}

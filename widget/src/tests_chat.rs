@@ -1,0 +1,563 @@
+//! Browser tests of the chat module (wasm-bindgen-test in headless
+//! Chromium), with the launcher and the fake edge of `tests.rs`: the chat
+//! is "imported" by a fake `pre.i` that hands the launcher this module's
+//! own [`crate::chat::chat`]. Messages render as text, the outbox is resent
+//! after reconnects until acknowledged, and the offline form validates
+//! with the edge's rules.
+
+use js_sys::{Object, Promise, Reflect};
+use presenza_rules::validate_client_id;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_test::*;
+use web_sys::{Element, HtmlElement};
+
+use crate::controller::T_RECONNECT;
+use crate::tests::{
+    attr, binder, drop_socket, el, js, last_socket, open_socket, prop, push, reset, shadow, status,
+    stub, text, wait, BASE,
+};
+use crate::{boot, command, with};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+export function type_in(el, text) {
+  el.value = text;
+  el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+}
+export function press_enter(el, shift) {
+  const e = new KeyboardEvent('keydown', { key: 'Enter', shiftKey: shift, bubbles: true, composed: true, cancelable: true });
+  el.dispatchEvent(e);
+  return e.defaultPrevented;
+}
+export function submit(form) { form.requestSubmit(); }
+export function frames(sock) { return sock.sent.filter(d => d[0] === '{').map(d => JSON.parse(d)); }
+export function stored() { return JSON.parse(localStorage.getItem('presenza:s1') || 'null'); }
+export function store(json) { localStorage.setItem('presenza:s1', json); }
+export function active_el() { const r = document.querySelector('presenza-widget').shadowRoot; return r.activeElement; }
+export function field(name) {
+  return document.querySelector('presenza-widget').shadowRoot.getElementById('lf').elements[name];
+}
+export function log_items() {
+  const log = document.querySelector('presenza-widget').shadowRoot.getElementById('g');
+  return [...log.children].map(m => ({
+    class: m.className,
+    who: m.children[0].textContent,
+    text: m.children[1].textContent,
+    at: m.children[2].textContent,
+  }));
+}
+export function count(selector) {
+  return document.querySelector('presenza-widget').shadowRoot.querySelectorAll(selector).length;
+}
+"#)]
+extern "C" {
+    fn type_in(el: &Element, text: &str);
+    fn press_enter(el: &Element, shift: bool) -> bool;
+    fn submit(form: &Element);
+    fn frames(sock: &JsValue) -> js_sys::Array;
+    fn stored() -> JsValue;
+    fn store(json: &str);
+    fn active_el() -> Option<Element>;
+    fn field(name: &str) -> Element;
+    fn log_items() -> js_sys::Array;
+    fn count(selector: &str) -> u32;
+}
+
+const VISITOR: &str = "vvvvvvvvvvvvvvvvvvvvv1";
+const SECRET: &str = "sssssssssssssssssssssssssssssssssssssssssss";
+
+/// The chat module's entry as the launcher gets it: `pre.i(base)` resolves
+/// to `{c: cx => chat(cx, bind, base)}`.
+fn chat_pre(visitor: Option<&str>) -> JsValue {
+    let entry = Closure::<dyn Fn(JsValue)>::new(|cx: JsValue| {
+        let bind = Closure::<dyn Fn(u32) -> JsValue>::new(|k: u32| {
+            Closure::<dyn Fn(JsValue)>::new(move |v: JsValue| crate::chat::chat_on(k, v))
+                .into_js_value()
+        })
+        .into_js_value();
+        crate::chat::chat(cx, bind, BASE.into());
+    })
+    .into_js_value();
+    let module = Object::new();
+    Reflect::set(&module, &"c".into(), &entry).unwrap();
+    let module: JsValue = module.into();
+    let load =
+        Closure::<dyn Fn(JsValue) -> Promise>::new(move |_base: JsValue| Promise::resolve(&module))
+            .into_js_value();
+    let pre = Object::new();
+    Reflect::set(&pre, &"i".into(), &load).unwrap();
+    if let Some(v) = visitor {
+        Reflect::set(&pre, &"v".into(), &v.into()).unwrap();
+    }
+    pre.into()
+}
+
+/// Boots on site `s1` with the chat available, opens the socket and sends
+/// a first status; with `returning`, as a visitor who wrote before.
+async fn boot_chat(first: &str, returning: bool) -> JsValue {
+    if returning {
+        store(&format!(r#"{{"v":"{VISITOR}","k":"{SECRET}"}}"#));
+    }
+    stub(js("[]"));
+    boot(
+        BASE.into(),
+        "s1".into(),
+        JsValue::UNDEFINED,
+        binder(),
+        chat_pre(returning.then_some(VISITOR)),
+    );
+    let sock = last_socket();
+    open_socket(&sock);
+    push(&sock, first);
+    wait(40).await;
+    sock
+}
+
+#[track_caller]
+fn frame(sock: &JsValue, i: u32) -> JsValue {
+    frames(sock).get(i)
+}
+
+fn n_frames(sock: &JsValue) -> u32 {
+    frames(sock).length()
+}
+
+#[track_caller]
+fn get(o: &JsValue, k: &str) -> Option<String> {
+    prop(o, k).as_string()
+}
+
+#[track_caller]
+fn item(i: u32, k: &str) -> String {
+    get(&log_items().get(i), k).unwrap_or_default()
+}
+
+/// The launcher reconnects at once (instead of after its backoff); the new
+/// socket opens and the edge sends the status, as it does.
+async fn reconnect(old: &JsValue) -> JsValue {
+    drop_socket(old);
+    with(&mut |a| a.on_timer(T_RECONNECT));
+    let sock = last_socket();
+    open_socket(&sock);
+    push(&sock, &status("online", None, None));
+    wait(5).await;
+    sock
+}
+
+fn message(seq: u32, cid: &str, from: &str, agent: Option<&str>, text: &str) -> String {
+    let agent = agent.map_or("null".to_string(), |n| {
+        format!(r#"{{"id":"{}","name":"{n}"}}"#, n.to_lowercase())
+    });
+    format!(
+        r#"{{"seq":{seq},"client_id":"{cid}","from":"{from}","agent":{agent},"text":{},"at":"2026-11-25T12:0{seq}:00Z"}}"#,
+        String::from(js_sys::JSON::stringify(&text.into()).unwrap())
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_returning_visitor_sees_replies_as_text_with_an_unread_badge() {
+    reset("{}");
+    let sock = boot_chat(&status("online", None, None), true).await;
+    // The socket is tagged with the visitor; the chat (loaded after the
+    // paint, for a visitor with a conversation) authenticates it.
+    assert_eq!(
+        get(&sock, "url").unwrap(),
+        format!("ws://edge.test/v1/sites/s1/live?visitor={VISITOR}")
+    );
+    let auth = frame(&sock, 0);
+    assert_eq!(get(&auth, "type").as_deref(), Some("auth"));
+    assert_eq!(
+        get(&auth, "visitor").unwrap(),
+        format!("{VISITOR}.{SECRET}")
+    );
+    assert_eq!(prop(&auth, "after").as_f64(), Some(0.0));
+
+    let xss = r#"<img src=x onerror="window.__xss=1">"#;
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"messages","conversation_id":"c_1","has_more":false,"messages":[{},{},{}]}}"#,
+            message(1, "c_a", "visitor", None, "Hi, is the Guji in stock?"),
+            message(2, "r_1", "agent", Some("Giulia"), xss),
+            message(3, "system_busy_reply", "system", None, "Back in 5\nminutes"),
+        ),
+    );
+    wait(20).await;
+    assert_eq!(log_items().length(), 3);
+    assert_eq!(
+        (item(0, "class"), item(0, "who"), item(0, "text")),
+        (
+            "m v".into(),
+            "You".into(),
+            "Hi, is the Guji in stock?".into()
+        )
+    );
+    // Text, never HTML: the markup shows as typed and nothing runs.
+    assert_eq!(
+        (item(1, "class"), item(1, "who")),
+        ("m a".into(), "Giulia".into())
+    );
+    assert_eq!(item(1, "text"), xss);
+    assert_eq!(count("img"), 0);
+    assert!(Reflect::get(&web_sys::window().unwrap(), &"__xss".into())
+        .unwrap()
+        .is_undefined());
+    // The busy auto-reply looks like what it is.
+    assert_eq!(
+        (item(2, "class"), item(2, "who"), item(2, "text")),
+        (
+            "m s".into(),
+            "Automatic reply".into(),
+            "Back in 5\nminutes".into()
+        )
+    );
+    assert!(!item(2, "at").is_empty(), "a time");
+    assert_eq!(attr("g", "role").as_deref(), Some("log"));
+    assert_eq!(attr("g", "aria-live").as_deref(), Some("polite"));
+
+    // Two replies the visitor has not seen (panel closed): the badge.
+    assert_eq!(text("u"), "2");
+    assert_eq!(attr("u", "hidden"), None);
+    assert_eq!(text("ud"), "2 new messages");
+    assert_eq!(attr("l", "aria-describedby").as_deref(), Some("ud"));
+    // A live reply: counted and announced.
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"message","conversation_id":"c_1","message":{}}}"#,
+            message(4, "r_2", "agent", Some("Giulia"), "Yes, 20 bags left.")
+        ),
+    );
+    assert_eq!(text("u"), "3");
+    assert_eq!(text("r"), "New message from Giulia");
+    // Opening the panel reads them (and remembers it).
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    assert_eq!(attr("u", "hidden").as_deref(), Some(""));
+    assert_eq!(prop(&stored(), "r").as_f64(), Some(4.0));
+    // The same message again (another tab, a catch-up) is not shown twice.
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"message","conversation_id":"c_1","message":{}}}"#,
+            message(4, "r_2", "agent", Some("Giulia"), "Yes, 20 bags left.")
+        ),
+    );
+    assert_eq!(log_items().length(), 4);
+}
+
+#[wasm_bindgen_test]
+async fn the_outbox_is_resent_after_a_reconnect_until_acknowledged() {
+    reset("{}");
+    let sock = boot_chat(&status("online", None, None), false).await;
+    assert_eq!(
+        get(&sock, "url").unwrap(),
+        "ws://edge.test/v1/sites/s1/live",
+        "a new visitor's socket is not tagged"
+    );
+    // The visitor opens the panel: the chat loads and the composer (a
+    // labelled textarea) gets the focus.
+    el("l").unchecked_into::<HtmlElement>().click();
+    wait(40).await;
+    let ta = el("f");
+    assert_eq!(ta.tag_name(), "TEXTAREA");
+    assert_eq!(active_el().map(|e| e.id()).as_deref(), Some("f"));
+    assert_eq!(
+        ta.closest("label")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Your message"
+    );
+    assert_eq!(attr("f", "aria-describedby").as_deref(), Some("ce cn"));
+
+    // Shift+Enter is a new line; Enter sends. A new visitor gets an id and
+    // a secret, and the socket is authenticated first.
+    type_in(&ta, "Hello there");
+    assert!(!press_enter(&ta, true));
+    assert_eq!(n_frames(&sock), 0);
+    assert!(press_enter(&ta, false));
+    let state = stored();
+    let id = get(&state, "v").unwrap();
+    let secret = get(&state, "k").unwrap();
+    assert_eq!((id.len(), secret.len()), (22, 43));
+    assert!(id
+        .bytes()
+        .chain(secret.bytes())
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
+    assert_eq!(
+        get(&frame(&sock, 0), "visitor").unwrap(),
+        format!("{id}.{secret}")
+    );
+    assert_eq!(
+        js_sys::Array::from(&prop(&state, "o")).length(),
+        1,
+        "{:?}",
+        js_sys::JSON::stringify(&state)
+    );
+    assert_eq!(item(0, "class"), "m v pend");
+    assert_eq!(item(0, "at"), "Sending…");
+    assert_eq!(get(&ta.clone().into(), "value").as_deref(), Some(""));
+
+    // Authenticated: the message goes.
+    push(
+        &sock,
+        r#"{"type":"messages","conversation_id":null,"messages":[],"has_more":false}"#,
+    );
+    let send = frame(&sock, 1);
+    assert_eq!(get(&send, "type").as_deref(), Some("send"));
+    assert_eq!(get(&send, "text").as_deref(), Some("Hello there"));
+    assert!(prop(&send, "group").is_null());
+    let cid = get(&send, "client_id").unwrap();
+    assert!(validate_client_id(&cid).is_ok(), "{cid}");
+
+    // The socket drops before the ack: the next one (tagged now) resends
+    // the same client id, once authenticated.
+    let sock = reconnect(&sock).await;
+    assert_eq!(
+        get(&sock, "url").unwrap(),
+        format!("ws://edge.test/v1/sites/s1/live?visitor={id}")
+    );
+    assert_eq!(n_frames(&sock), 1, "only the auth before the answer");
+    assert_eq!(prop(&frame(&sock, 0), "after").as_f64(), Some(0.0));
+    push(
+        &sock,
+        r#"{"type":"messages","conversation_id":null,"messages":[],"has_more":false}"#,
+    );
+    assert_eq!(get(&frame(&sock, 1), "client_id"), Some(cid.clone()));
+    push(
+        &sock,
+        &format!(r#"{{"type":"ack","client_id":"{cid}","seq":1,"conversation_id":"c_1"}}"#),
+    );
+    assert_eq!(js_sys::Array::from(&prop(&stored(), "o")).length(), 0);
+    assert_eq!(item(0, "class"), "m v");
+    assert_ne!(item(0, "at"), "Sending…");
+
+    // Acknowledged: never again. The catch-up starts after seq 1.
+    let sock = reconnect(&sock).await;
+    assert_eq!(prop(&frame(&sock, 0), "after").as_f64(), Some(1.0));
+    push(
+        &sock,
+        r#"{"type":"messages","conversation_id":"c_1","messages":[],"has_more":false}"#,
+    );
+    assert_eq!(n_frames(&sock), 1);
+
+    // An ack lost, the message stored: the catch-up brings it, and it is
+    // neither resent nor shown twice.
+    type_in(&ta, "Second");
+    press_enter(&ta, false);
+    let cid2 = get(&frame(&sock, 1), "client_id").unwrap();
+    let sock = reconnect(&sock).await;
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"messages","conversation_id":"c_1","has_more":false,"messages":[{}]}}"#,
+            message(2, &cid2, "visitor", None, "Second")
+        ),
+    );
+    assert_eq!(n_frames(&sock), 1, "not resent");
+    assert_eq!(js_sys::Array::from(&prop(&stored(), "o")).length(), 0);
+    assert_eq!(log_items().length(), 2);
+    assert_eq!(item(1, "class"), "m v");
+
+    // Too fast: the edge says when to try again; the message waits.
+    type_in(&ta, "Third");
+    press_enter(&ta, false);
+    let cid3 = get(&frame(&sock, 1), "client_id").unwrap();
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"error","client_id":"{cid3}","error":{{"code":"rate_limited","message":"too many","retry_after_secs":1}}}}"#
+        ),
+    );
+    assert_eq!(
+        text("ce"),
+        "You're sending messages too quickly. Please wait 1 second."
+    );
+    assert_eq!(attr("ce", "role").as_deref(), Some("alert"));
+    assert_eq!(js_sys::Array::from(&prop(&stored(), "o")).length(), 1);
+    assert_eq!(n_frames(&sock), 2);
+    wait(1_100).await;
+    assert_eq!(n_frames(&sock), 3, "resent when the pause is over");
+    assert_eq!(get(&frame(&sock, 2), "client_id"), Some(cid3.clone()));
+    assert_eq!(text("ce"), "");
+
+    // Near the limit, the characters left; over it, an error and no send.
+    type_in(&ta, &"x".repeat(1850));
+    assert_eq!(text("cn"), "150 characters left");
+    type_in(&ta, &"é".repeat(2001));
+    assert_eq!(text("cn"), "1 character too many");
+    press_enter(&ta, false);
+    assert_eq!(
+        text("ce"),
+        "Your message is too long: at most 2000 characters."
+    );
+    assert_eq!(n_frames(&sock), 3);
+
+    // The edge unreachable: the launcher says offline, but the chat keeps
+    // its composer (what is written waits in the outbox).
+    drop_socket(&sock);
+    with(&mut |a| a.on_timer(T_RECONNECT));
+    drop_socket(&last_socket());
+    assert_eq!(text("t1"), "Leave us a message");
+    assert_eq!(attr("lf", "hidden").as_deref(), Some(""));
+    assert_eq!(attr("c", "hidden"), None);
+}
+
+#[wasm_bindgen_test]
+async fn offline_the_panel_is_a_form_with_validation_and_a_confirmation() {
+    reset("{}");
+    let sock = boot_chat(&status("offline", None, None), false).await;
+    el("l").unchecked_into::<HtmlElement>().click();
+    wait(40).await;
+    assert_eq!(attr("lf", "hidden"), None);
+    assert_eq!(attr("c", "hidden").as_deref(), Some(""));
+    // The focus goes to the form's first field.
+    let name = field("n");
+    assert_eq!(active_el().map(|e| e.id()).as_deref(), Some("f"));
+    assert_eq!(name.id(), "f");
+    assert_eq!(
+        name.closest("label")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Your name"
+    );
+
+    // Nothing filled in: three errors, each tied to its field.
+    submit(&el("lf"));
+    assert_eq!(text("en"), "Please enter your name.");
+    assert_eq!(
+        text("ee"),
+        "Please enter a valid e-mail address, like name@example.com."
+    );
+    assert_eq!(text("em"), "Please write a message.");
+    for (f, error) in [("n", "en"), ("e", "ee"), ("m", "em mc")] {
+        assert_eq!(
+            field(f).get_attribute("aria-invalid").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            field(f).get_attribute("aria-describedby").as_deref(),
+            Some(error)
+        );
+    }
+    assert_eq!(active_el().map(|e| e.id()).as_deref(), Some("f"));
+    assert_eq!(n_frames(&sock), 0);
+
+    // A name, an e-mail without a domain, a message too long.
+    type_in(&name, "  Ada Lovelace ");
+    type_in(&field("e"), "ada@example");
+    type_in(&field("m"), &"y".repeat(2001));
+    assert_eq!(text("mc"), "1 character too many");
+    submit(&el("lf"));
+    assert_eq!(text("en"), "");
+    assert_eq!(field("n").get_attribute("aria-invalid"), None);
+    assert_eq!(
+        text("em"),
+        "Your message is too long: at most 2000 characters."
+    );
+    assert_eq!(
+        active_el().and_then(|e| e.get_attribute("name")).as_deref(),
+        Some("e")
+    );
+
+    // All good: the left message goes with the contact.
+    type_in(&field("e"), "ada@example.com");
+    type_in(&field("m"), "Please call me back about a wholesale order.");
+    submit(&el("lf"));
+    assert_eq!(text("ee"), "");
+    push(
+        &sock,
+        r#"{"type":"messages","conversation_id":null,"messages":[],"has_more":false}"#,
+    );
+    let send = frame(&sock, 1);
+    assert_eq!(get(&send, "name").as_deref(), Some("Ada Lovelace"));
+    assert_eq!(get(&send, "email").as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        get(&send, "text").as_deref(),
+        Some("Please call me back about a wholesale order.")
+    );
+    // The contact is remembered: the composer takes over, with the focus.
+    assert_eq!(attr("lf", "hidden").as_deref(), Some(""));
+    assert_eq!(attr("c", "hidden"), None);
+    assert_eq!(
+        active_el().map(|e| e.tag_name()).as_deref(),
+        Some("TEXTAREA")
+    );
+    let cid = get(&send, "client_id").unwrap();
+    push(
+        &sock,
+        &format!(r#"{{"type":"ack","client_id":"{cid}","seq":1,"conversation_id":"c_1"}}"#),
+    );
+    assert_eq!(
+        text("ok"),
+        "Thanks, Ada Lovelace! We got your message and will reply to ada@example.com."
+    );
+    assert_eq!(attr("ok", "role").as_deref(), Some("status"));
+
+    // The edge wants the contact again (say it was cleared): back to the
+    // form, the message kept.
+    let ta = el("f");
+    type_in(&ta, "One more thing");
+    press_enter(&ta, false);
+    let cid2 = get(&frame(&sock, 2), "client_id").unwrap();
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"error","client_id":"{cid2}","error":{{"code":"contact_required","message":"x"}}}}"#
+        ),
+    );
+    assert_eq!(attr("lf", "hidden"), None);
+    assert_eq!(
+        get(&field("m").into(), "value").as_deref(),
+        Some("One more thing")
+    );
+    assert_eq!(
+        text("le"),
+        "Nobody is here right now: leave your name and e-mail and we'll get back to you."
+    );
+    assert_eq!(js_sys::Array::from(&prop(&stored(), "o")).length(), 0);
+    assert_eq!(log_items().length(), 1, "the refused message is not shown");
+}
+
+#[wasm_bindgen_test]
+async fn czech_chat_texts_and_owner_overrides() {
+    reset(r#"{"widget":{"language":"cs","texts":{"send_form":"Poslat"}}}"#);
+    let _ = boot_chat(&status("offline", None, None), false).await;
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    let root = shadow().unwrap();
+    let button = root.query_selector("#lf button").unwrap().unwrap();
+    assert_eq!(
+        button.text_content().unwrap(),
+        "Poslat",
+        "the site's text wins"
+    );
+    assert_eq!(
+        field("e")
+            .closest("label")
+            .unwrap()
+            .unwrap()
+            .text_content()
+            .unwrap(),
+        "Váš e-mail"
+    );
+    type_in(&field("m"), &"a".repeat(1997));
+    assert_eq!(text("mc"), "Zbývají 3 znaky");
+}
+
+#[wasm_bindgen_test]
+fn visitor_ids_and_client_ids() {
+    use crate::chat::{base64url, client_id};
+    assert_eq!(base64url(&[0; 16]).len(), 22);
+    assert_eq!(base64url(&[255; 32]).len(), 43);
+    assert_eq!(base64url(b"\xfb\xff"), "-_8");
+    assert_eq!(base64url(b"Man"), "TWFu");
+    let a = client_id();
+    assert!(validate_client_id(&a).is_ok());
+    assert_ne!(a, client_id());
+}
