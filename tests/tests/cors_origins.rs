@@ -247,3 +247,25 @@ fn allowed_origins_changes_take_effect() {
     let s = site.owner_ok("GET", "/settings", None).body;
     assert_eq!(s["allowed_origins"], json!([SHOP]), "{s}");
 }
+
+#[test]
+fn widget_files_are_fetchable_from_any_site_origin() {
+    // Sites embed the loader, which fetches the Wasm and imports the chat
+    // module from the edge's origin: those need CORS for every origin.
+    let api = presenza_tests::api::Api::new(shared_edge());
+    for path in ["/widget/loader.js", "/widget/presenza.wasm"] {
+        let reply = api.send_raw(
+            "GET",
+            path,
+            None,
+            &[("Origin", "https://shop.example")],
+            None,
+        );
+        assert_eq!(reply.status, 200, "{path}: {reply:?}");
+        assert_eq!(
+            reply.header("access-control-allow-origin"),
+            Some("*"),
+            "{path}"
+        );
+    }
+}
