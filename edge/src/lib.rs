@@ -12,6 +12,8 @@
 //! - [`wire`]: JSON request / response shapes and their validation (pure).
 //! - [`cors`]: allowed origins and CORS headers (pure).
 //! - [`sockets`]: socket tags, attachments, diffing and broadcast.
+//! - [`tally`]: what the object counts in memory instead of writing per
+//!   socket event: the `stats` counters and the visitor socket count (pure).
 //! - [`conversations`]: visitor credentials, message / summary views,
 //!   bodies and frames of the conversations API (pure), plus the object's
 //!   conversation handlers and live delivery (Wasm only).
@@ -30,6 +32,7 @@ pub mod cors;
 pub mod error;
 pub mod routes;
 pub mod sockets;
+pub mod tally;
 pub mod wire;
 
 #[cfg(target_arch = "wasm32")]

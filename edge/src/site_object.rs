@@ -5,7 +5,12 @@
 //! refresh the devices' last ping times, evaluate with the rules crate,
 //! push what changed, and set the alarm to the evaluation's next change.
 //! Memory only holds caches ([`Config`], [`Snapshot`], what was last sent),
-//! all rebuilt from storage after hibernation or a restart.
+//! all rebuilt from storage after hibernation or a restart, and what
+//! [`crate::tally`] counts without a write per socket event (the `stats`
+//! counters, the visitor socket count): those are stored at the end of an
+//! event that writes anyway ([`SiteObject::save_tallies`]). A visitor socket
+//! closing or sending a frame thus does no SQL at all, and a device socket
+//! closing one UPDATE (its session's last sign of life).
 
 use crate::auth::{self, AGENT_PREFIX};
 use crate::bindings::{self, now_ms};
@@ -16,6 +21,7 @@ use crate::respond;
 use crate::routes::{self, Role, SiteOp};
 use crate::sockets::{self, Attachment, AGENTS, VISITORS, VISITOR_UNTAGGED};
 use crate::store::{AgentRow, SessionRow, Store, SCHEMA_VERSION};
+use crate::tally::{Admit, Counter, Counters, Need, VisitorGauge};
 use crate::wire::{self, AgentView, StatusPayload};
 use presenza_rules::hours::{Schedule, ScheduleSpec};
 use presenza_rules::{
@@ -153,8 +159,10 @@ pub struct SiteObject {
     sent: RefCell<Option<HashMap<String, String>>>,
     /// The alarm as last set by this instance (`None`: unknown).
     alarm_at: Cell<Option<Option<i64>>>,
-    /// Visitor sockets (`None`: count them again).
-    visitors: Cell<Option<usize>>,
+    /// Open visitor sockets, followed without counting them.
+    visitors: RefCell<VisitorGauge>,
+    /// `stats` counters not stored yet.
+    counters: RefCell<Counters>,
 }
 
 impl DurableObject for SiteObject {
@@ -174,7 +182,8 @@ impl DurableObject for SiteObject {
             snapshot: RefCell::new(None),
             sent: RefCell::new(None),
             alarm_at: Cell::new(None),
-            visitors: Cell::new(None),
+            visitors: RefCell::new(VisitorGauge::default()),
+            counters: RefCell::new(Counters::default()),
         }
     }
 
@@ -182,7 +191,9 @@ impl DurableObject for SiteObject {
         let url = req.url()?;
         if let Some(name) = url.path().strip_prefix("/internal/") {
             let name = name.to_string();
-            return match self.internal(&name, &mut req, &url).await {
+            let result = self.internal(&name, &mut req, &url).await;
+            self.save_tallies(false);
+            return match result {
                 Ok(resp) => Ok(resp),
                 Err(e) => respond::error(&e, &[]),
             };
@@ -199,6 +210,7 @@ impl DurableObject for SiteObject {
                 &mut decision,
             )
             .await;
+        self.save_tallies(false);
         match result {
             Ok(resp) if resp.status_code() == 101 => Ok(resp),
             Ok(resp) => Ok(respond::with_headers(resp, &decision.headers())),
@@ -210,11 +222,13 @@ impl DurableObject for SiteObject {
         // The alarm that fired is consumed; whatever comes next is set below.
         self.alarm_at.set(Some(None));
         if let Ok(Some(_)) = self.load_config() {
-            let _ = self.store.incr("alarms");
+            self.counters.borrow_mut().bump(Counter::Alarms);
             self.dirty();
             if let Err(e) = self.settle(now_ms()).await {
                 worker::console_error!("alarm: {e}");
             }
+            // Alarms are rare: each stores the counters, writing or not.
+            self.save_tallies(true);
         }
         Response::ok("")
     }
@@ -225,7 +239,48 @@ impl DurableObject for SiteObject {
         message: WebSocketIncomingMessage,
     ) -> worker::Result<()> {
         // Counts wakes caused by socket messages (pings never get here).
-        let _ = self.store.incr("socket_messages_handled");
+        self.counters
+            .borrow_mut()
+            .bump(Counter::SocketMessagesHandled);
+        self.socket_message(ws, message).await;
+        self.save_tallies(false);
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        self.socket_gone(&ws, false);
+        self.save_tallies(false);
+        // Completes the closing handshake (ignored if already closed).
+        let _ = ws.close(Some(sockets::CLOSE_NORMAL), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.socket_gone(&ws, true);
+        self.save_tallies(false);
+        Ok(())
+    }
+
+    async fn connect(&self, _socket: worker::Socket) -> worker::Result<()> {
+        Err(worker::Error::RustError(
+            "TCP connect is not supported".into(),
+        ))
+    }
+}
+
+fn send_error(ws: &WebSocket, err: &ApiError) {
+    let frame = json!({"type": "error", "error": err.error_object()});
+    let _ = ws.send_with_str(frame.to_string());
+}
+
+impl SiteObject {
+    async fn socket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) {
         let text = match message {
             WebSocketIncomingMessage::String(s) => s,
             WebSocketIncomingMessage::Binary(_) => {
@@ -233,7 +288,7 @@ impl DurableObject for SiteObject {
                     &ws,
                     &ApiError::bad_request("invalid_message", "send text frames"),
                 );
-                return Ok(());
+                return;
             }
         };
         match sockets::attachment(&ws) {
@@ -253,40 +308,8 @@ impl DurableObject for SiteObject {
                 }
             }
         }
-        Ok(())
     }
 
-    async fn websocket_close(
-        &self,
-        ws: WebSocket,
-        _code: usize,
-        _reason: String,
-        _was_clean: bool,
-    ) -> worker::Result<()> {
-        self.socket_gone(&ws).await;
-        // Completes the closing handshake (ignored if already closed).
-        let _ = ws.close(Some(sockets::CLOSE_NORMAL), Some("closed"));
-        Ok(())
-    }
-
-    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.socket_gone(&ws).await;
-        Ok(())
-    }
-
-    async fn connect(&self, _socket: worker::Socket) -> worker::Result<()> {
-        Err(worker::Error::RustError(
-            "TCP connect is not supported".into(),
-        ))
-    }
-}
-
-fn send_error(ws: &WebSocket, err: &ApiError) {
-    let frame = json!({"type": "error", "error": err.error_object()});
-    let _ = ws.send_with_str(frame.to_string());
-}
-
-impl SiteObject {
     // ------------------------------------------------------------ state
 
     /// The site's configuration; `None` for an object that holds no site.
@@ -552,15 +575,67 @@ impl SiteObject {
         Ok(())
     }
 
-    fn visitor_count(&self) -> usize {
-        match self.visitors.get() {
-            Some(n) => n,
-            None => {
-                let n = self.state.get_websockets_with_tag(VISITORS).len();
-                self.visitors.set(Some(n));
-                n
+    /// Whether one more visitor socket fits, without counting the sockets
+    /// unless the stored bound is near the limit (see [`VisitorGauge`]).
+    /// Call with no `await` before the accept, and [`VisitorGauge::opened`]
+    /// right after it.
+    fn admit_visitor(&self) -> Result<(), ApiError> {
+        let mut gauge = self.visitors.borrow_mut();
+        if gauge.need() == Some(Need::Stored) {
+            gauge.loaded(self.store.visitor_bound()?);
+        }
+        if gauge.need() == Some(Need::Count) {
+            gauge.counted(self.state.get_websockets_with_tag(VISITORS).len());
+        }
+        match gauge.admit() {
+            Admit::Full => Err(ApiError::too_many(
+                "too_many_connections",
+                "this site has too many live visitors; poll GET /status instead",
+            )),
+            Admit::Open { store } => {
+                if let Some(bound) = store {
+                    self.store.set_visitor_bound(bound)?;
+                    gauge.saved(bound);
+                }
+                Ok(())
             }
         }
+    }
+
+    /// End of an event: if it wrote to storage (it commits anyway), the
+    /// pending counters and a lower visitor socket bound are written with it;
+    /// so they are if enough counts are pending, or if `always` (alarms). See
+    /// [`crate::tally`].
+    fn save_tallies(&self, always: bool) {
+        let wrote = self.store.take_wrote();
+        if !wrote {
+            let due = always || self.counters.borrow().due();
+            // Never write to an object that holds no site.
+            if !due || !matches!(self.load_config(), Ok(Some(_))) {
+                return;
+            }
+        }
+        if let Err(e) = self.write_tallies() {
+            worker::console_error!("storing counters: {e}");
+        }
+        self.store.take_wrote();
+    }
+
+    fn write_tallies(&self) -> Result<(), ApiError> {
+        let counts = self.counters.borrow().to_save();
+        if !counts.is_empty() {
+            self.store.add_counters(&counts)?;
+            self.counters.borrow_mut().saved(&counts);
+        }
+        let mut gauge = self.visitors.borrow_mut();
+        if gauge.wants_stored() {
+            gauge.loaded(self.store.visitor_bound()?);
+        }
+        if let Some(bound) = gauge.to_save() {
+            self.store.set_visitor_bound(bound)?;
+            gauge.saved(bound);
+        }
+        Ok(())
     }
 
     // ------------------------------------------------------------ internal
@@ -903,13 +978,6 @@ impl SiteObject {
         if !is_upgrade(req) {
             return Err(ApiError::UpgradeRequired);
         }
-        let count = self.visitor_count();
-        if count >= sockets::MAX_VISITOR_SOCKETS {
-            return Err(ApiError::too_many(
-                "too_many_connections",
-                "this site has too many live visitors; poll GET /status instead",
-            ));
-        }
         let snap = self.settle(now).await?;
         let status = snap
             .eval
@@ -921,10 +989,13 @@ impl SiteObject {
         let visitor_tag = visitor
             .as_deref()
             .map_or_else(|| VISITOR_UNTAGGED.to_string(), sockets::visitor_tag);
+        // No await from here to the accept: the limit holds.
+        self.admit_visitor()?;
         self.state.accept_websocket_with_tags(
             &pair.server,
             &[VISITORS, tag.as_str(), visitor_tag.as_str()],
         );
+        self.visitors.borrow_mut().opened();
         pair.server.serialize_attachment(Attachment::Visitor {
             group,
             visitor: None,
@@ -933,7 +1004,6 @@ impl SiteObject {
             tagged: visitor,
         })?;
         pair.server.send_with_str(&payload)?;
-        self.visitors.set(Some(count + 1));
         Ok(Response::from_websocket(pair.client)?)
     }
 
@@ -1006,18 +1076,20 @@ impl SiteObject {
 
     async fn stats(&self, now: i64) -> Result<Response, ApiError> {
         let snap = self.settle(now).await?;
-        let counters = self.store.counters()?;
-        let get = |k: &str| counters.get(k).copied().unwrap_or(0);
+        // Stored plus not stored yet: exact while the object stays in memory.
+        let stored = self.store.counters()?;
+        let pending = self.counters.borrow();
+        let get = |c: Counter| stored.get(c.name()).copied().unwrap_or(0) + pending.pending(c);
         let visitors = self.state.get_websockets_with_tag(VISITORS).len();
         let devices = self.state.get_websockets_with_tag(AGENTS).len();
-        self.visitors.set(Some(visitors));
+        self.visitors.borrow_mut().counted(visitors);
         let sessions: usize = snap.views.values().map(|v| v.sessions).sum();
         respond::json_value(
             200,
             &json!({
-                "socket_messages_handled": get("socket_messages_handled"),
-                "socket_closes": get("socket_closes"),
-                "alarms": get("alarms"),
+                "socket_messages_handled": get(Counter::SocketMessagesHandled),
+                "socket_closes": get(Counter::SocketCloses),
+                "alarms": get(Counter::Alarms),
                 "sockets": visitors + devices,
                 "visitor_sockets": visitors,
                 "agent_sockets": devices,
@@ -1077,7 +1149,9 @@ impl SiteObject {
             sockets::CLOSE_GROUP_DELETED,
             "group deleted",
         );
-        self.visitors.set(None);
+        // Their close events may or may not come: the count stays an upper
+        // bound until counted again.
+        self.visitors.borrow_mut().unsure();
         self.reconfigured();
         self.settle(now).await?;
         Ok(respond::empty(204, &[])?)
@@ -1371,30 +1445,31 @@ impl SiteObject {
         Ok(())
     }
 
-    /// A socket closed or failed. For a device, the grace period starts now.
-    async fn socket_gone(&self, ws: &WebSocket) {
-        let _ = self.store.incr("socket_closes");
+    /// A socket closed (`failed`: its error event). Counted in memory only.
+    ///
+    /// A visitor socket: no SQL at all (visitors never change presence).
+    ///
+    /// A device socket: its session's grace period starts now, the one write
+    /// needed (an UPDATE that matches nothing for a session already signed
+    /// out, expired or revoked). Nothing is evaluated or pushed here: a
+    /// session stays alive through its grace period, so no status changes
+    /// when its socket closes; only its expiry moves later, past the alarm
+    /// already set (which then evaluates again and sets the next one), and
+    /// the cached evaluation is dropped so that the next read sees it.
+    fn socket_gone(&self, ws: &WebSocket, failed: bool) {
+        self.counters.borrow_mut().bump(Counter::SocketCloses);
         match sockets::attachment(ws) {
             Some(Attachment::Agent { agent, session }) => {
-                let now = now_ms();
-                let result = async {
-                    if self.store.session_exists(&agent, &session)? {
-                        self.store.bump_session(&agent, &session, now)?;
-                        self.dirty();
-                        self.settle(now).await?;
-                    }
-                    Ok::<(), ApiError>(())
-                }
-                .await;
-                if let Err(e) = result {
-                    worker::console_error!("socket close: {e}");
+                match self.store.bump_session(&agent, &session, now_ms()) {
+                    Ok(true) => self.dirty(),
+                    Ok(false) => {}
+                    Err(e) => worker::console_error!("socket close: {e}"),
                 }
             }
-            Some(Attachment::Visitor { .. }) => {
-                if let Some(n) = self.visitors.get() {
-                    self.visitors.set(Some(n.saturating_sub(1)));
-                }
-            }
+            // An error event may be followed by a close event for the same
+            // socket: only the close counts it out.
+            Some(Attachment::Visitor { .. }) if failed => self.visitors.borrow_mut().unsure(),
+            Some(Attachment::Visitor { .. }) => self.visitors.borrow_mut().closed(),
             None => {}
         }
     }

@@ -7,6 +7,7 @@ mod conversations;
 pub use conversations::{ConversationRow, MessageRow, VisitorRow};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use std::cell::Cell;
 use std::collections::HashMap;
 use worker::{SqlStorage, SqlStorageValue as V};
 
@@ -16,7 +17,8 @@ pub const SCHEMA_VERSION: i64 = 2;
 /// `CREATE TABLE IF NOT EXISTS`: safe to run on every start.
 const SCHEMA: &[&str] = &[
     // Site settings and identity: site_id, owner_key_hash, name, created_ms,
-    // grace_period_secs, allowed_origins (JSON), widget (JSON), schema_version.
+    // grace_period_secs, allowed_origins (JSON), widget (JSON), schema_version,
+    // visitor_sockets_bound (see `tally::VisitorGauge`).
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS agents (
@@ -33,8 +35,12 @@ const SCHEMA: &[&str] = &[
     // What each audience / agent was last told, so a wake after hibernation
     // never re-sends an unchanged status.
     "CREATE TABLE IF NOT EXISTS last_broadcast (key TEXT PRIMARY KEY, payload TEXT NOT NULL)",
+    // Diagnostics (`tally::Counters`): stored alongside other writes, not per event.
     "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 ];
+
+/// The `meta` key of the stored visitor socket bound.
+const VISITOR_BOUND: &str = "visitor_sockets_bound";
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct AgentRow {
@@ -95,13 +101,24 @@ struct Payload {
 
 pub struct Store {
     sql: SqlStorage,
+    /// A statement wrote rows since [`Store::take_wrote`] last ran.
+    wrote: Cell<bool>,
 }
 
 type R<T> = worker::Result<T>;
 
 impl Store {
     pub fn new(sql: SqlStorage) -> Self {
-        Store { sql }
+        Store {
+            sql,
+            wrote: Cell::new(false),
+        }
+    }
+
+    /// Whether anything was written since the last call (the event will
+    /// commit anyway), and forgets it.
+    pub fn take_wrote(&self) -> bool {
+        self.wrote.replace(false)
     }
 
     fn rows<T: DeserializeOwned>(&self, query: &str, bind: Vec<V>) -> R<Vec<T>> {
@@ -109,7 +126,11 @@ impl Store {
     }
 
     fn run(&self, query: &str, bind: Vec<V>) -> R<usize> {
-        Ok(self.sql.exec(query, Some(bind))?.rows_written())
+        let n = self.sql.exec(query, Some(bind))?.rows_written();
+        if n > 0 {
+            self.wrote.set(true);
+        }
+        Ok(n)
     }
 
     fn count(&self, query: &str, bind: Vec<V>) -> R<usize> {
@@ -138,6 +159,24 @@ impl Store {
     pub fn meta_all(&self) -> R<HashMap<String, String>> {
         let rows: Vec<KeyValue> = self.rows("SELECT key, value FROM meta", vec![])?;
         Ok(rows.into_iter().map(|kv| (kv.key, kv.value)).collect())
+    }
+
+    fn meta_get(&self, key: &str) -> R<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let rows: Vec<Row> = self.rows("SELECT value FROM meta WHERE key = ?", vec![key.into()])?;
+        Ok(rows.into_iter().next().map(|r| r.value))
+    }
+
+    /// The stored visitor socket bound (`None`: never stored).
+    pub fn visitor_bound(&self) -> R<Option<usize>> {
+        Ok(self.meta_get(VISITOR_BOUND)?.and_then(|v| v.parse().ok()))
+    }
+
+    pub fn set_visitor_bound(&self, bound: usize) -> R<()> {
+        self.meta_set(VISITOR_BOUND, &bound.to_string())
     }
 
     pub fn meta_set(&self, key: &str, value: &str) -> R<()> {
@@ -344,13 +383,14 @@ impl Store {
         .map(|_| ())
     }
 
-    /// Moves an existing session's last sign of life forward (never creates).
-    pub fn bump_session(&self, agent: &str, session: &str, seen: i64) -> R<()> {
+    /// Moves an existing session's last sign of life forward (never
+    /// creates); returns whether it did.
+    pub fn bump_session(&self, agent: &str, session: &str, seen: i64) -> R<bool> {
         self.run(
             "UPDATE sessions SET last_seen_ms = ? WHERE agent_id = ? AND session_id = ? AND last_seen_ms < ?",
             vec![seen.into(), agent.into(), session.into(), seen.into()],
         )
-        .map(|_| ())
+        .map(|n| n > 0)
     }
 
     pub fn delete_session(&self, agent: &str, session: &str) -> R<bool> {
@@ -383,10 +423,21 @@ impl Store {
 
     // ------------------------------------------------------------ counters
 
-    pub fn incr(&self, name: &str) -> R<()> {
+    /// Adds counts to counters, in one statement.
+    pub fn add_counters(&self, counts: &[(&str, i64)]) -> R<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
+        let rows = vec!["(?, ?)"; counts.len()].join(", ");
+        let bind = counts
+            .iter()
+            .flat_map(|(name, n)| [V::from(*name), V::from(*n)])
+            .collect();
         self.run(
-            "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT(name) DO UPDATE SET value = value + 1",
-            vec![name.into()],
+            &format!(
+                "INSERT INTO counters (name, value) VALUES {rows} ON CONFLICT(name) DO UPDATE SET value = value + excluded.value"
+            ),
+            bind,
         )
         .map(|_| ())
     }
