@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createSite, launch, signIn, snapshot, waitFor,
+  BASE, DESKTOP, PHONE, api, createSite, launch, scenario as sharedScenario, signIn, snapshot, waitFor,
 } from './console-lib.mjs';
 
 let browser;
@@ -17,24 +17,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** Runs `body` with a list it fills with pages; screenshots them on failure. */
-async function scenario(name, body) {
-  const pages = [];
-  const contexts = [];
-  const open = async (options) => {
-    const ctx = await browser.newContext(options);
-    contexts.push(ctx);
-    return ctx;
-  };
-  try {
-    await body({ pages, open });
-  } catch (e) {
-    await snapshot(`console-${name}`, pages);
-    throw e;
-  } finally {
-    await Promise.all(contexts.map((c) => c.close().catch(() => {})));
-  }
-}
+const scenario = (name, body) => sharedScenario(browser, name, body);
 
 /** Local "HH:MM" two hours from now, in the page's time zone. */
 function inTwoHours(page) {

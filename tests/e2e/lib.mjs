@@ -250,6 +250,41 @@ export async function screenshot(page, name) {
   return file;
 }
 
+/**
+ * A page in a fresh browser context (a new visitor). It records console
+ * errors and warnings and page errors in `page.noise`, and dismisses and
+ * records dialogs in `page.dialogs` (a fired dialog means injected markup ran).
+ */
+export async function openPage(browser, url, options = {}) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const page = await context.newPage();
+  page.noise = [];
+  page.dialogs = [];
+  page.on('dialog', (d) => {
+    page.dialogs.push(d.message());
+    d.dismiss().catch(() => {});
+  });
+  page.on('console', (m) => {
+    if (['error', 'warning'].includes(m.type())) page.noise.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => page.noise.push(`pageerror: ${e.message}`));
+  if (url) await page.goto(url);
+  return page;
+}
+
+/** Runs `body(page)` in a fresh context; saves `target/e2e/{name}.png` when it fails. */
+export async function withPage(browser, name, url, body, options) {
+  const page = await openPage(browser, url, options);
+  try {
+    await body(page);
+  } catch (e) {
+    console.log(`screenshot: ${await screenshot(page, name)}`);
+    throw e;
+  } finally {
+    await page.context().close();
+  }
+}
+
 /** The demo page's URL for a site (and group). */
 export function demoUrl(site, { group, lang, theme, page = '/' } = {}) {
   const q = new URLSearchParams({ site });

@@ -11,12 +11,14 @@ import {
   createSite,
   demoUrl,
   launch,
+  openPage,
   openChat,
   say,
   screenshot,
   waitFor,
   waitForStatus,
   widgetState,
+  withPage as libWithPage,
 } from './lib.mjs';
 
 let browser;
@@ -27,36 +29,9 @@ after(async () => {
   await browser?.close();
 });
 
-/** A page in a fresh context (a new visitor); records dialogs and page errors. */
-async function open(url, options = {}) {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
-  const page = await context.newPage();
-  page.noise = [];
-  page.dialogs = [];
-  page.on('dialog', (d) => {
-    page.dialogs.push(d.message());
-    d.dismiss().catch(() => {});
-  });
-  page.on('console', (m) => {
-    if (['error', 'warning'].includes(m.type())) page.noise.push(`${m.type()}: ${m.text()}`);
-  });
-  page.on('pageerror', (e) => page.noise.push(`pageerror: ${e.message}`));
-  if (url) await page.goto(url);
-  return page;
-}
-
-/** Runs `body(page)` in a fresh context, with a screenshot in target/e2e/ when it fails. */
-async function withPage(name, url, body, options) {
-  const page = await open(url, options);
-  try {
-    await body(page);
-  } catch (e) {
-    console.log(`screenshot: ${await screenshot(page, `chat-${name}`)}`);
-    throw e;
-  } finally {
-    await page.context().close();
-  }
-}
+const open = (url, options) => openPage(browser, url, options);
+const withPage = (name, url, body, options) =>
+  libWithPage(browser, `chat-${name}`, url, body, options);
 
 /** The visitor's conversation as the agent lists it (waits for it). */
 function listed(agent, pred = () => true, ms = 5000) {
