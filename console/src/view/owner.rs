@@ -270,6 +270,28 @@ fn agents_page(store: &Store) -> Vec<El> {
     parts
 }
 
+/// The editable name of an agent or a group in its row, with the id beside it.
+/// `prefix` keeps the input ids of agents and groups apart.
+fn name_field(prefix: &str, id: &str, name: &str) -> El {
+    let input_id = format!("{prefix}-{id}");
+    el("div")
+        .class("row-main")
+        .child(
+            el("label")
+                .class("visually-hidden")
+                .attr("for", &input_id)
+                .text(&format!("Name of {id}")),
+        )
+        .child(
+            el("input")
+                .attr("id", &input_id)
+                .attr("name", "name")
+                .attr("maxlength", "80")
+                .value(name),
+        )
+        .child(el("code").class("muted").class("small").text(id))
+}
+
 fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
     let status = a.effective.or(a.manual).unwrap_or(Status::Offline);
     let devices = a.sessions.unwrap_or(0);
@@ -279,24 +301,7 @@ fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
             .class("row-form")
             .action("agent-save")
             .data("id", &a.id)
-            .child(
-                el("div")
-                    .class("row-main")
-                    .child(
-                        el("label")
-                            .class("visually-hidden")
-                            .attr("for", &format!("name-{}", a.id))
-                            .text(&format!("Name of {}", a.id)),
-                    )
-                    .child(
-                        el("input")
-                            .attr("id", &format!("name-{}", a.id))
-                            .attr("name", "name")
-                            .attr("maxlength", "80")
-                            .value(&a.name),
-                    )
-                    .child(el("code").class("muted").class("small").text(&a.id)),
-            )
+            .child(name_field("name", &a.id, &a.name))
             .child(
                 el("span")
                     .class("row-status")
@@ -391,24 +396,7 @@ fn groups_page(store: &Store) -> Vec<El> {
                         .class("group-form")
                         .action("group-save")
                         .data("id", &g.id)
-                        .child(
-                            el("div")
-                                .class("row-main")
-                                .child(
-                                    el("label")
-                                        .class("visually-hidden")
-                                        .attr("for", &format!("group-{}", g.id))
-                                        .text(&format!("Name of {}", g.id)),
-                                )
-                                .child(
-                                    el("input")
-                                        .attr("id", &format!("group-{}", g.id))
-                                        .attr("name", "name")
-                                        .attr("maxlength", "80")
-                                        .value(&g.name),
-                                )
-                                .child(el("code").class("muted").class("small").text(&g.id)),
-                        )
+                        .child(name_field("group", &g.id, &g.name))
                         .child(
                             el("div")
                                 .class("row-actions")
