@@ -14,6 +14,8 @@
 //! - [`sockets`]: socket tags, attachments, diffing and broadcast.
 //! - [`tally`]: what the object counts in memory instead of writing per
 //!   socket event: the `stats` counters and the visitor socket count (pure).
+//! - [`residency`]: when the one alarm fires: the rules' next change, and a
+//!   keep-alive tick that keeps a big audience's object in memory (pure).
 //! - [`conversations`]: visitor credentials, message / summary views,
 //!   bodies and frames of the conversations API (pure), plus the object's
 //!   conversation handlers and live delivery (Wasm only).
@@ -30,6 +32,7 @@ pub mod auth;
 pub mod conversations;
 pub mod cors;
 pub mod error;
+pub mod residency;
 pub mod routes;
 pub mod sockets;
 pub mod tally;

@@ -17,6 +17,7 @@ use crate::bindings::{self, now_ms};
 use crate::conversations;
 use crate::cors::{self, Decision};
 use crate::error::{ApiError, MAX_BODY_BYTES};
+use crate::residency;
 use crate::respond;
 use crate::routes::{self, Role, SiteOp};
 use crate::sockets::{self, Attachment, AGENTS, VISITORS, VISITOR_UNTAGGED};
@@ -163,6 +164,8 @@ pub struct SiteObject {
     visitors: RefCell<VisitorGauge>,
     /// `stats` counters not stored yet.
     counters: RefCell<Counters>,
+    /// When this instance was created (a wake after eviction makes a new one).
+    started_at: i64,
 }
 
 impl DurableObject for SiteObject {
@@ -184,6 +187,7 @@ impl DurableObject for SiteObject {
             alarm_at: Cell::new(None),
             visitors: RefCell::new(VisitorGauge::default()),
             counters: RefCell::new(Counters::default()),
+            started_at: now_ms(),
         }
     }
 
@@ -559,7 +563,20 @@ impl SiteObject {
         Ok(snap)
     }
 
-    async fn ensure_alarm(&self, at: Option<i64>) -> Result<(), ApiError> {
+    /// Whether this object keeps itself in memory (see [`residency`]).
+    fn resident(&self) -> bool {
+        let from = env_usize(
+            &self.env,
+            "KEEP_RESIDENT_FROM_VISITORS",
+            residency::DEFAULT_RESIDENT_FROM,
+        );
+        residency::is_resident(self.visitors.borrow().known(), from)
+    }
+
+    /// Sets the one alarm for the rules' next change `next_change` (and, for
+    /// a resident object, its keep-alive tick), writing only if it moved.
+    async fn ensure_alarm(&self, next_change: Option<i64>) -> Result<(), ApiError> {
+        let at = residency::alarm_at(next_change, self.alarm_at.get(), self.resident(), now_ms());
         if self.alarm_at.get() == Some(at) {
             return Ok(());
         }
@@ -1096,6 +1113,8 @@ impl SiteObject {
                 "agents": snap.views.len(),
                 "live_sessions": sessions,
                 "next_change": snap.eval.next_change.map(time::to_rfc3339),
+                "resident": self.resident(),
+                "instance_started_at": time::to_rfc3339(self.started_at),
             }),
         )
     }

@@ -5,7 +5,7 @@
 //
 //   node tests/bench/edge-fanout.mjs --miniflare [--sizes 1000,10000] \
 //     [--changes 6] [--idle 15] [--wakes 1] [--clients 4] [--concurrency 256] \
-//     [--client raw|ws] [--floor] [--via-entry]
+//     [--client rust|raw|ws] [--client-bin PATH] [--floor] [--via-entry]
 //   node tests/bench/edge-fanout.mjs --url http://127.0.0.1:8787 --admin-token T ...
 //
 // Where the edge runs:
@@ -24,20 +24,27 @@
 //   and against a bare node WebSocket server (edge-fanout-nodefloor.mjs: the
 //   floor of loopback TCP plus these clients on this machine).
 //
-// Clients: the sockets are spread over --clients child processes
-// (edge-fanout-client.mjs; --client raw|ws picks a minimal node:net client or
-// the `ws` package), which timestamp receipt with the monotonic clock shared
-// by all processes; the change instant is taken just before the PUT is
-// written. Each change prints the CPU the server, the clients and the rest of
-// the machine used meanwhile (the machine is shared: other processes inflate
-// latencies, and the summary says by how much they loaded it).
+// Clients (--client): "rust" (default) is one native process holding every
+// socket in one epoll loop (tests/src/bin/fanout-client.rs; build it with
+// `cargo build --release -p presenza-tests --bin fanout-client`, which
+// `cargo xtask bench` does): ~5 µs of CPU per receipt, so on this 2-core
+// machine the clients take as little as possible from the server measured.
+// "raw" (a minimal node:net client) and "ws" (the `ws` package) spread the
+// sockets over --clients node processes, as cross-checks. All timestamp
+// receipt with the monotonic clock shared by all processes; the change
+// instant is taken just before the PUT is written. Each change prints the
+// CPU the server, the clients and the rest of the machine used meanwhile
+// (the machine is shared: other processes inflate latencies, and the summary
+// says by how much they loaded it).
 //
-// Each size first waits --idle seconds (workerd hibernates an idle object
-// after ~10 s) and reports that first change separately (--wakes times), then
-// makes --changes steady-state changes 400 ms apart.
+// Each size first waits --idle seconds (workerd evicts an idle object after
+// ~10 s and its sockets hibernate, unless the site keeps itself resident: at
+// 2,000 visitor sockets and more, see edge/src/residency.rs) and reports
+// that first change separately (--wakes times), then makes --changes
+// steady-state changes 400 ms apart.
 // Target: p99 <= 250 ms at 10,000.
 
-import { execSync, fork } from "node:child_process";
+import { execSync, fork, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -62,7 +69,7 @@ const args = parseArgs({
   wakes: "1",
   clients: "4",
   concurrency: "256",
-  client: "raw",
+  client: "rust",
   "target-p99": "250",
 });
 const sizes = args.sizes.split(",").map((s) => parseInt(s, 10)).filter((n) => n > 0 && n <= 30_000);
@@ -73,8 +80,23 @@ const maxClients = Math.min(8, Math.max(1, parseInt(args.clients, 10)));
 const concurrency = Math.min(2000, Math.max(1, parseInt(args.concurrency, 10)));
 const targetP99 = Number(args["target-p99"]);
 const useMiniflare = args.miniflare !== undefined;
+// --var NAME=VALUE (repeatable as a comma list): overrides a wrangler.toml var
+// of the Miniflare edge, e.g. --var KEEP_RESIDENT_FROM_VISITORS=0.
+const vars = Object.fromEntries(
+  (args.var ?? "")
+    .split(",")
+    .filter((kv) => kv.includes("="))
+    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+);
 const withFloor = args.floor !== undefined;
-const impl = args.client === "ws" ? "ws" : "raw";
+const impl = ["ws", "raw"].includes(args.client) ? args.client : "rust";
+const clientBin =
+  args["client-bin"] ??
+  path.join(process.env.CARGO_TARGET_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "../../target"), "release/fanout-client");
+if (impl === "rust" && !fs.existsSync(clientBin)) {
+  console.log(`  ${clientBin} is missing: run \`cargo build --release -p presenza-tests --bin fanout-client\` (or pass --client raw)`);
+  process.exit(1);
+}
 // Through Miniflare's entry worker (as `wrangler dev` does) instead of a direct socket.
 const direct = args["via-entry"] === undefined;
 const via = direct ? "direct socket to the worker" : "through Miniflare's entry worker";
@@ -118,6 +140,18 @@ function presenzaDriver(edgeArgs) {
       this.site = site;
       this.agent = agent;
       return `${edgeArgs.wsUrl}/v1/sites/${site.id}/live`;
+    },
+    /** The object's residency, from GET stats (owner). */
+    async object() {
+      try {
+        const r = await request(edgeArgs.url, "GET", `/v1/sites/${this.site.id}/stats`, {
+          token: this.site.ownerKey,
+          httpAgent: new http.Agent({ keepAlive: false }),
+        });
+        return { resident: r.body?.resident, started: r.body?.instance_started_at };
+      } catch (e) {
+        return { error: e.message };
+      }
     },
     change(target, i) {
       return setStatus(edgeArgs, this.site, this.agent.token, target, {
@@ -163,10 +197,41 @@ function startNodeFloor() {
   });
 }
 
+/** The largest value (NaN if none), without spreading 100,000s of arguments. */
+function maxOf(values) {
+  return values.reduce((a, b) => Math.max(a, b), values.length ? -Infinity : NaN);
+}
+
 // ------------------------------------------------------------ clients
 
 function startClient() {
+  if (impl === "rust") return startRustClient();
   const child = fork(clientScript, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return clientOf(child, (msg) => child.send(msg), () => child.connected);
+}
+
+/** The native client (tests/src/bin/fanout-client.rs): JSON lines over stdio. */
+function startRustClient() {
+  const child = spawn(clientBin, [], { stdio: ["pipe", "pipe", "inherit"] });
+  let pending = "";
+  child.stdout.setEncoding("utf8");
+  child.stdout.on("data", (chunk) => {
+    pending += chunk;
+    let end;
+    while ((end = pending.indexOf("\n")) >= 0) {
+      const line = pending.slice(0, end);
+      pending = pending.slice(end + 1);
+      if (!line.trim()) continue;
+      const m = JSON.parse(line);
+      if (m.type === "done") m.stamps = m.stamps.map((s) => (s === null ? NaN : s));
+      child.emit("message", m);
+    }
+  });
+  child.stdin.on("error", () => {});
+  return clientOf(child, (msg) => child.stdin.write(`${JSON.stringify(msg)}\n`), () => child.exitCode === null);
+}
+
+function clientOf(child, send, alive) {
   const waiters = [];
   let failure = null;
   child.on("message", (m) => {
@@ -189,7 +254,7 @@ function startClient() {
       if (failure) return Promise.reject(failure);
       return new Promise((resolve, reject) => {
         waiters.push({ type, resolve, reject });
-        child.send(msg);
+        send(msg);
       });
     },
     expect(type) {
@@ -197,7 +262,7 @@ function startClient() {
       return new Promise((resolve, reject) => waiters.push({ type, resolve, reject }));
     },
     close() {
-      if (child.connected) child.send({ type: "close" });
+      if (alive()) send({ type: "close" });
     },
   };
 }
@@ -206,7 +271,9 @@ function startClient() {
 
 async function runSize(n, driver, workerdPid) {
   const liveUrl = await driver.prepare();
-  const k = Math.min(maxClients, Math.max(1, Math.ceil(n / 500)));
+  // One native client process holds every socket (one epoll loop); node
+  // clients are spread over up to --clients processes.
+  const k = impl === "rust" ? 1 : Math.min(maxClients, Math.max(1, Math.ceil(n / 500)));
   const clients = Array.from({ length: k }, startClient);
   try {
     const shares = clients.map((_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
@@ -229,6 +296,7 @@ async function runSize(n, driver, workerdPid) {
     const total = wakes + changes;
     for (let i = 0; i < total; i++) {
       const first = i < wakes;
+      const before = first && driver.object ? await driver.object() : null;
       await sleep(first ? idleSecs * 1000 : 400);
       const target = i % 2 === 0 ? "busy" : "online";
       await Promise.all(clients.map((c) => c.call({ type: "arm", flip: i, target, timeoutMs: 20_000 }, "armed")));
@@ -256,8 +324,8 @@ async function runSize(n, driver, workerdPid) {
         missing: n - lat.length,
         p50: percentile(lat, 50),
         p99: percentile(lat, 99),
-        max: lat.length ? Math.max(...lat) : NaN,
-        min: lat.length ? Math.min(...lat) : NaN,
+        max: maxOf(lat),
+        min: lat.reduce((a, b) => Math.min(a, b), lat.length ? Infinity : NaN),
         serverCpu: cpu1 - cpu0,
         clientCpu,
         window: now() - t0,
@@ -267,6 +335,15 @@ async function runSize(n, driver, workerdPid) {
         (self.user + self.system) / 1000;
       run.others = Math.max(0, others);
       runs.push(run);
+      if (before) {
+        const after = await driver.object();
+        console.log(
+          before.error || after.error
+            ? `    (object residency unknown: GET stats failed: ${before.error ?? after.error})`
+            : `    (object ${before.resident ? "resident" : "not resident"} before the idle wait; ` +
+                `${after.started === before.started ? "same instance after it" : "evicted during it: a new instance handled the change"})`,
+        );
+      }
       console.log(
         `    ${first ? `first change after ${idleSecs} s idle` : `change ${i - wakes + 1}`} -> ${target}: ` +
           `${lat.length}/${n} received, first ${fmt(run.min)}, p50 ${fmt(run.p50)}, p99 ${fmt(run.p99)}, ` +
@@ -283,7 +360,7 @@ async function runSize(n, driver, workerdPid) {
     const steady = {
       p50: percentile(all, 50),
       p99: percentile(all, 99),
-      max: all.length ? Math.max(...all) : NaN,
+      max: maxOf(all),
       missing: steadyRuns.reduce((a, r) => a + r.missing, 0),
       count: all.length,
       worstP99: Math.max(...steadyRuns.map((r) => r.p99)),
@@ -308,7 +385,7 @@ async function runSize(n, driver, workerdPid) {
     const first = {
       p50: percentile(woke, 50),
       p99: percentile(woke, 99),
-      max: woke.length ? Math.max(...woke) : NaN,
+      max: maxOf(woke),
       missing: wakeRuns.reduce((a, r) => a + r.missing, 0),
       noise: wakeRuns.reduce((a, r) => a + r.others, 0) / wakeRuns.reduce((a, r) => a + 2 * r.window, 0),
     };
@@ -418,7 +495,7 @@ try {
   }
   let results;
   if (useMiniflare) {
-    const edge = await startEdge({ adminToken: args["admin-token"], direct });
+    const edge = await startEdge({ adminToken: args["admin-token"], direct, vars });
     edges.push(edge);
     const edgeArgs = { ...args, url: edge.url, wsUrl: edge.url.replace(/^http:/, "ws:") };
     results = await measure(

@@ -105,7 +105,7 @@ async function start(workerOptions, { persist = true, inspectorPort, direct = tr
 }
 
 /** The Presenza edge from edge/build. */
-export async function startEdge({ adminToken, buildDir = path.join(root, "edge/build"), ...opts } = {}) {
+export async function startEdge({ adminToken, buildDir = path.join(root, "edge/build"), vars = {}, ...opts } = {}) {
   const js = path.join(buildDir, "index.js");
   const wasm = path.join(buildDir, "index_bg.wasm");
   for (const f of [js, wasm]) {
@@ -120,7 +120,7 @@ export async function startEdge({ adminToken, buildDir = path.join(root, "edge/b
       ],
       modulesRoot: buildDir,
       durableObjects: { SITES: { className: "SiteObject", useSQLite: true } },
-      bindings: { ...wranglerVars(), ADMIN_TOKEN: adminToken },
+      bindings: { ...wranglerVars(), ...vars, ADMIN_TOKEN: adminToken },
     },
     opts,
   );

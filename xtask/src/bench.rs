@@ -20,6 +20,20 @@ pub fn bench(ctx: &Ctx) -> Result {
 
     crate::build_all(ctx)?;
     widget::check_size(ctx)?;
+    step("Fan-out benchmark client (native, one epoll loop)");
+    run(
+        ctx.cargo().args([
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "presenza-tests",
+            "--bin",
+            "fanout-client",
+        ]),
+        "cargo build --release -p presenza-tests --bin fanout-client",
+        "see the error above",
+    )?;
 
     let mut options = EdgeOptions::for_test("bench");
     options.admin_token = crate::run::random_hex(16)?;

@@ -24,8 +24,9 @@
 //! requests) fails the step; a missed target is reported, not fatal.
 //!
 //! Node runs with its soft `ulimit -n` raised (up to the hard limit): the
-//! fan-out's client processes and the workerd that Miniflare starts inherit
-//! it, and each holds one descriptor per socket.
+//! fan-out's client (`target/release/fanout-client`, tests/src/bin) and the
+//! workerd that Miniflare starts inherit it, and each holds one descriptor
+//! per socket.
 
 use crate::ctx::{step, Ctx, Failure, Result};
 use std::io::{BufRead, BufReader};
@@ -84,6 +85,12 @@ pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
         };
         args.extend_from_slice(&["--admin-token", admin_token]);
         args.extend_from_slice(extra);
+        // The fan-out's native client, built by `cargo xtask bench`.
+        let client_bin = ctx.target_dir().join("release/fanout-client");
+        let client_bin = client_bin.to_string_lossy();
+        if edge == Edge::Own {
+            args.extend_from_slice(&["--client-bin", &client_bin]);
+        }
         // Raise the descriptor limit for node, then exec it.
         let mut cmd = Command::new("sh");
         cmd.arg("-c")
