@@ -570,7 +570,18 @@ impl SiteObject {
             "KEEP_RESIDENT_FROM_VISITORS",
             residency::DEFAULT_RESIDENT_FROM,
         );
-        residency::is_resident(self.visitors.borrow().known(), from)
+        if from == 0 {
+            return false;
+        }
+        let mut gauge = self.visitors.borrow_mut();
+        // After a wake nothing may have counted the sockets yet: the stored
+        // bound says whether this was a big audience, without counting.
+        if gauge.need() == Some(Need::Stored) {
+            if let Ok(bound) = self.store.visitor_bound() {
+                gauge.loaded(bound);
+            }
+        }
+        residency::is_resident(gauge.known(), from)
     }
 
     /// Sets the one alarm for the rules' next change `next_change` (and, for
