@@ -278,10 +278,12 @@ pub struct WidgetSettings {
     pub offset_x: u32,
     #[serde(default)]
     pub offset_y: u32,
+    /// A language tag, or "" for automatic (the edge's `null`); sent as
+    /// "auto" then, since an absent field leaves the language as it was.
     #[serde(
         default,
         deserialize_with = "string_or_empty",
-        skip_serializing_if = "String::is_empty"
+        serialize_with = "language_or_auto"
     )]
     pub language: String,
     #[serde(default)]
@@ -383,6 +385,13 @@ fn offline() -> Status {
 
 fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
     Ok(status_opt(d)?.unwrap_or(Status::Offline))
+}
+
+fn language_or_auto<S: serde::Serializer>(language: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(match language.trim() {
+        "" => "auto",
+        l => l,
+    })
 }
 
 fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
@@ -540,5 +549,22 @@ mod tests {
         let agent: AgentInfo =
             object(json!({"agent": {"id": "x"}, "token": "t"}), "agent").expect("agent");
         assert_eq!(agent.id, "x");
+    }
+
+    #[test]
+    fn automatic_language_is_sent_as_auto() {
+        let mut s = Settings::default();
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["widget"]["language"],
+            "auto"
+        );
+        s.widget.language = "cs".into();
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["widget"]["language"],
+            "cs"
+        );
+        let back: Settings =
+            serde_json::from_value(json!({"widget": {"language": null}})).expect("settings");
+        assert_eq!(back.widget.language, "");
     }
 }

@@ -266,3 +266,50 @@ test('what the owner types survives data arriving', { timeout: 60_000 }, () =>
     assert.equal(await page.inputValue('#agent-add [name=name]'), 'Half typed');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'name');
   }));
+
+test('the owner sets the widget language and back to automatic (the visitor\'s browser)', { timeout: 60_000 }, () =>
+  scenario('language', async ({ pages, open }) => {
+    const s = await createSite();
+    const { site, owner } = s;
+    const read = async () => {
+      const r = await api('GET', `/v1/sites/${site}/settings`, owner);
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return r.body.widget.language ?? null;
+    };
+    const page = await signIn(await open(PHONE), site, owner);
+    pages.push(page);
+    await page.waitForSelector('nav.tabs');
+    await page.click('nav.tabs .tab[data-page=settings]');
+    await page.waitForSelector('#settings-form');
+    // Nothing chosen yet: automatic.
+    assert.equal(await page.inputValue('#settings-form [name=language]'), 'auto');
+    const options = await page.$$eval('#settings-form [name=language] option', (os) => os.map((o) => o.value));
+    assert.deepEqual(options.slice(0, 3), ['auto', 'en', 'it']);
+    assert.ok(options.includes('cs'));
+
+    await page.selectOption('#settings-form [name=language]', 'cs');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    assert.equal(await read(), 'cs');
+    // Shown as saved after a reload.
+    await page.reload();
+    await page.waitForSelector('#settings-form');
+    assert.equal(await page.inputValue('#settings-form [name=language]'), 'cs');
+
+    // Back to automatic: "auto" is sent, the edge forgets the language.
+    await page.selectOption('#settings-form [name=language]', 'auto');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    assert.equal(await read(), null);
+    assert.equal(await page.inputValue('#settings-form [name=language]'), 'auto');
+    // A tag set over the API that the list lacks is shown, and kept by a save.
+    const put = await api('PUT', `/v1/sites/${site}/settings`, owner, { widget: { language: 'pt-BR' } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    await page.reload();
+    await page.waitForSelector('#settings-form');
+    assert.equal(await page.inputValue('#settings-form [name=language]'), 'pt-BR');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    assert.equal(await read(), 'pt-BR');
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  }));

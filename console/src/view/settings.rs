@@ -66,6 +66,42 @@ fn select(name: &str, value: &str, options: &[(&str, &str)]) -> El {
         .value(value)
 }
 
+/// The languages the widget speaks (its `i18n::LANGS`), by their own names.
+const LANGUAGES: [(&str, &str); 9] = [
+    ("en", "English"),
+    ("it", "Italiano"),
+    ("cs", "Čeština"),
+    ("sk", "Slovenčina"),
+    ("de", "Deutsch"),
+    ("es", "Español"),
+    ("fr", "Français"),
+    ("pl", "Polski"),
+    ("hu", "Magyar"),
+];
+
+/// "Automatic" (the value "auto": the visitor's browser language), the
+/// widget's languages, and the stored tag when it is another one.
+fn language_select(current: &str) -> El {
+    let current = current.trim();
+    let value = if current.is_empty() { "auto" } else { current };
+    let other = (value != "auto" && !LANGUAGES.iter().any(|(tag, _)| *tag == value))
+        .then(|| el("option").attr("value", value).text(value));
+    el("select")
+        .attr("name", "language")
+        .child(
+            el("option")
+                .attr("value", "auto")
+                .text("Automatic (visitor's browser)"),
+        )
+        .children(LANGUAGES.iter().map(|(tag, name)| {
+            el("option")
+                .attr("value", tag)
+                .text(&format!("{name} ({tag})"))
+        }))
+        .child_if(other)
+        .value(value)
+}
+
 fn text_row(key: &str, hint: Option<(&str, &str)>, value: &str) -> El {
     let id = format!("text-{key}");
     let (hint, default) = hint.unzip();
@@ -198,18 +234,7 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                                 if w.position.is_empty() { "right" } else { &w.position },
                                 &[("right", "Bottom right"), ("left", "Bottom left")],
                             )))
-                            .child(
-                                el("label")
-                                    .text("Language")
-                                    .child(
-                                        el("input")
-                                            .attr("name", "language")
-                                            .attr("placeholder", "the visitor's, e.g. en")
-                                            .attr("maxlength", "35")
-                                            .attr("spellcheck", "false")
-                                            .value(&w.language),
-                                    ),
-                            )
+                            .child(el("label").text("Language").child(language_select(&w.language)))
                             .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, 200)))
                             .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, 200))),
                     )
@@ -267,7 +292,11 @@ pub fn read(form: &web_sys::Element) -> Settings {
             position: field(form, "position"),
             offset_x: num("offset_x").unwrap_or(0).clamp(0, 200) as u32,
             offset_y: num("offset_y").unwrap_or(0).clamp(0, 200) as u32,
-            language: field(form, "language").trim().to_owned(),
+            // "auto" (or nothing chosen): the visitor's browser language.
+            language: match field(form, "language").trim() {
+                "" | "auto" => String::new(),
+                tag => tag.to_owned(),
+            },
             texts,
             theme: field(form, "theme"),
         },
