@@ -1,7 +1,8 @@
 //! The pure rules of conversations (issue 6), shared by the edge, the widget
 //! and the console: message and contact validation, the per-sender rate
-//! window, inbox order and counters, the busy auto-reply and when a visitor
-//! must leave contact details. Who sees a conversation is
+//! window, inbox order and counters, the busy auto-reply, when a visitor
+//! must leave contact details, and closing / reopening (the list order of
+//! closed conversations, when a reopen conflicts). Who sees a conversation is
 //! [`agent_serves`](crate::presence::agent_serves).
 //!
 //! No I/O and no clock: every function takes `now` or the stored values.
@@ -424,4 +425,263 @@ pub fn busy_auto_reply(audience: &AudienceStatus, already_sent: bool) -> Option<
 /// agent who just left still counts.
 pub fn needs_contact(audience: &AudienceStatus) -> bool {
     audience.status == Status::Offline
+}
+
+// --- Closing and reopening -------------------------------------------------------
+
+/// Whether a conversation is in the open inbox or was closed (resolved) by
+/// an agent; the wire names are `"open"` and `"closed"`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ConversationState {
+    /// In the inbox; the visitor's messages go to it.
+    Open,
+    /// Dealt with: kept with its messages, out of the open inbox; the
+    /// visitor's next message starts a new conversation.
+    Closed,
+}
+
+impl ConversationState {
+    /// The wire name: `"open"` or `"closed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConversationState::Open => "open",
+            ConversationState::Closed => "closed",
+        }
+    }
+
+    /// Parses a wire name (exact); `None` for anything else.
+    pub fn parse(s: &str) -> Option<ConversationState> {
+        match s {
+            "open" => Some(ConversationState::Open),
+            "closed" => Some(ConversationState::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// Which conversations a list shows (`?state=`); `open` by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum StateFilter {
+    /// Open conversations only (the inbox).
+    #[default]
+    Open,
+    /// Closed conversations only.
+    Closed,
+    /// Open ones (in inbox order), then closed ones.
+    All,
+}
+
+impl StateFilter {
+    /// Parses `open`, `closed` or `all` (exact); `None` for anything else.
+    pub fn parse(s: &str) -> Option<StateFilter> {
+        match s {
+            "open" => Some(StateFilter::Open),
+            "closed" => Some(StateFilter::Closed),
+            "all" => Some(StateFilter::All),
+            _ => None,
+        }
+    }
+
+    /// Whether a conversation in `state` is listed.
+    pub fn includes(self, state: ConversationState) -> bool {
+        match self {
+            StateFilter::Open => state == ConversationState::Open,
+            StateFilter::Closed => state == ConversationState::Closed,
+            StateFilter::All => true,
+        }
+    }
+}
+
+/// Whether a conversation waits for an agent: only an open one whose
+/// visitor wrote last ([`ConversationSummary::waiting`]). A closed
+/// conversation never waits (nor counts in `conversations_waiting`).
+pub fn waits(state: ConversationState, summary: &ConversationSummary) -> bool {
+    state == ConversationState::Open && summary.waiting()
+}
+
+/// Where a conversation sits in a list (`?state=all` and pages): every open
+/// one first, in [`InboxKey`] order; then the closed ones, most recently
+/// closed first, then by id. A total order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ListKey<'a> {
+    /// An open conversation and its inbox key.
+    Open(InboxKey<'a>),
+    /// A closed conversation: when it was closed, and its id.
+    Closed {
+        /// When it was closed.
+        closed_at: UnixMillis,
+        /// The conversation id (the tie-break).
+        id: &'a str,
+    },
+}
+
+impl Ord for ListKey<'_> {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (ListKey::Open(a), ListKey::Open(b)) => a.cmp(b),
+            (ListKey::Open(_), ListKey::Closed { .. }) => Ordering::Less,
+            (ListKey::Closed { .. }, ListKey::Open(_)) => Ordering::Greater,
+            (
+                ListKey::Closed {
+                    closed_at: a,
+                    id: ia,
+                },
+                ListKey::Closed {
+                    closed_at: b,
+                    id: ib,
+                },
+            ) => b.cmp(a).then_with(|| ia.cmp(ib)),
+        }
+    }
+}
+
+impl PartialOrd for ListKey<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+/// What closing a conversation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CloseOutcome {
+    /// Close it and add the closing system message.
+    Close,
+    /// Already closed: nothing changes, nothing is added (idempotent).
+    AlreadyClosed,
+}
+
+/// Closing a conversation in `state`.
+pub fn close_outcome(state: ConversationState) -> CloseOutcome {
+    match state {
+        ConversationState::Open => CloseOutcome::Close,
+        ConversationState::Closed => CloseOutcome::AlreadyClosed,
+    }
+}
+
+/// What reopening a conversation does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReopenOutcome {
+    /// Reopen it (no message is added).
+    Reopen,
+    /// Already open: nothing changes.
+    AlreadyOpen,
+    /// Its visitor started another conversation since, which is open: a
+    /// visitor has at most one open conversation per site, so this one
+    /// stays closed (`409 conversation_conflict`).
+    Conflict,
+}
+
+/// Reopening a conversation in `state`, when its visitor has (`true`) or
+/// has not another open conversation.
+pub fn reopen_outcome(state: ConversationState, visitor_has_other_open: bool) -> ReopenOutcome {
+    match state {
+        ConversationState::Open => ReopenOutcome::AlreadyOpen,
+        ConversationState::Closed if visitor_has_other_open => ReopenOutcome::Conflict,
+        ConversationState::Closed => ReopenOutcome::Reopen,
+    }
+}
+
+/// The system message that closing adds: `Conversation closed by {name}.`
+pub fn closed_message(agent_name: &str) -> String {
+    let mut text = String::from("Conversation closed by ");
+    text.push_str(agent_name.trim());
+    text.push('.');
+    text
+}
+
+#[cfg(test)]
+mod close_tests {
+    use super::*;
+
+    fn open<'a>(waiting: bool, updated_at: UnixMillis, id: &'a str) -> ListKey<'a> {
+        ListKey::Open(InboxKey {
+            waiting,
+            updated_at,
+            id,
+        })
+    }
+
+    #[test]
+    fn states_and_filters() {
+        for s in [ConversationState::Open, ConversationState::Closed] {
+            assert_eq!(ConversationState::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(ConversationState::parse("Open"), None);
+        assert_eq!(StateFilter::default(), StateFilter::Open);
+        assert_eq!(StateFilter::parse("all"), Some(StateFilter::All));
+        assert_eq!(StateFilter::parse(""), None);
+        assert!(StateFilter::Open.includes(ConversationState::Open));
+        assert!(!StateFilter::Open.includes(ConversationState::Closed));
+        assert!(!StateFilter::Closed.includes(ConversationState::Open));
+        assert!(StateFilter::All.includes(ConversationState::Closed));
+    }
+
+    #[test]
+    fn list_order() {
+        let mut keys = [
+            ListKey::Closed {
+                closed_at: 5,
+                id: "b",
+            },
+            open(false, 9, "x"),
+            ListKey::Closed {
+                closed_at: 7,
+                id: "c",
+            },
+            open(true, 1, "y"),
+            ListKey::Closed {
+                closed_at: 5,
+                id: "a",
+            },
+        ];
+        keys.sort();
+        assert_eq!(
+            keys,
+            [
+                open(true, 1, "y"),
+                open(false, 9, "x"),
+                ListKey::Closed {
+                    closed_at: 7,
+                    id: "c"
+                },
+                ListKey::Closed {
+                    closed_at: 5,
+                    id: "a"
+                },
+                ListKey::Closed {
+                    closed_at: 5,
+                    id: "b"
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn close_and_reopen() {
+        assert_eq!(close_outcome(ConversationState::Open), CloseOutcome::Close);
+        assert_eq!(
+            close_outcome(ConversationState::Closed),
+            CloseOutcome::AlreadyClosed
+        );
+        assert_eq!(
+            reopen_outcome(ConversationState::Open, true),
+            ReopenOutcome::AlreadyOpen
+        );
+        assert_eq!(
+            reopen_outcome(ConversationState::Closed, true),
+            ReopenOutcome::Conflict
+        );
+        assert_eq!(
+            reopen_outcome(ConversationState::Closed, false),
+            ReopenOutcome::Reopen
+        );
+        assert_eq!(closed_message(" Giulia "), "Conversation closed by Giulia.");
+        let waiting = ConversationSummary {
+            last_visitor_seq: 2,
+            last_agent_seq: 1,
+            ..Default::default()
+        };
+        assert!(waits(ConversationState::Open, &waiting));
+        assert!(!waits(ConversationState::Closed, &waiting));
+    }
 }

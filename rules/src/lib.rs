@@ -16,7 +16,8 @@
 //!   by itself.
 //! - [`conversation`]: conversations (issue 6): message, client id and
 //!   contact validation, the rate window, inbox order and counters, the busy
-//!   auto-reply and when a visitor must leave contact details.
+//!   auto-reply, when a visitor must leave contact details, and closing /
+//!   reopening (states, list order of closed ones, reopen conflicts).
 //! - [`time`]: Unix milliseconds and RFC 3339 formatting without a tz database.
 //! - [`error`]: the typed error every invalid input is rejected with.
 //!
@@ -39,9 +40,10 @@ pub mod status;
 pub mod time;
 
 pub use conversation::{
-    advance_read_mark, busy_auto_reply, inbox_order, needs_contact, validate_client_id,
-    validate_contact, validate_email, validate_name, validate_text, Contact, ConversationSummary,
-    InboxKey, RateLimit, RateWindow, RetryAfterMs, Sender,
+    advance_read_mark, busy_auto_reply, close_outcome, closed_message, inbox_order, needs_contact,
+    reopen_outcome, validate_client_id, validate_contact, validate_email, validate_name,
+    validate_text, waits, CloseOutcome, Contact, ConversationState, ConversationSummary, InboxKey,
+    ListKey, RateLimit, RateWindow, ReopenOutcome, RetryAfterMs, Sender, StateFilter,
 };
 pub use error::RuleError;
 pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
