@@ -12,14 +12,24 @@
 //! it. Then it is pushed to the visitor's authenticated `/live` sockets and
 //! to the device sockets of every agent who serves the conversation. A
 //! client id makes retries idempotent (per sender: the visitor, each agent).
+//!
+//! Closing (an agent resolves a conversation) adds a system message and
+//! moves the conversation out of the open inbox; the visitor's next message
+//! starts a new one. Lists come in pages of the rules' list order, with an
+//! opaque keyset cursor ([`ListCursor`]).
 
 use crate::error::ApiError;
-use presenza_rules::{time, ConversationSummary, RuleError, Sender, UnixMillis};
+use presenza_rules::{
+    time, ConversationState, ConversationSummary, InboxKey, ListKey, RuleError, Sender, UnixMillis,
+};
 use serde::{Deserialize, Serialize};
 
-/// Most conversations one `GET /conversations` lists (the most relevant
-/// first: waiting, then most recent).
+/// Most conversations one `GET /conversations` page lists (`?limit=`).
 pub const MAX_LISTED_CONVERSATIONS: usize = 200;
+/// Conversations per page without `?limit=`.
+pub const DEFAULT_LISTED_CONVERSATIONS: usize = 100;
+/// The client id of the system message closing a conversation.
+pub const CLOSED_CLIENT_ID: &str = "system_closed";
 /// Most messages one page (`GET …/messages`, the socket's `messages` frame)
 /// carries; `has_more` says to ask again with `after` = the last seq.
 pub const MAX_PAGE_MESSAGES: usize = 500;
@@ -79,6 +89,14 @@ pub fn visitor_forbidden() -> ApiError {
     )
 }
 
+pub fn conversation_conflict() -> ApiError {
+    ApiError::conflict(
+        "conversation_conflict",
+        "this visitor has started another conversation since, which is open; \
+         close that one first",
+    )
+}
+
 pub fn conversation_not_found() -> ApiError {
     ApiError::not_found("conversation_not_found", "no such conversation")
 }
@@ -129,6 +147,81 @@ pub fn agent_client_key(agent: &str, client_id: &str) -> String {
 
 /// The busy auto-reply's key: at most one per conversation.
 pub const BUSY_REPLY_KEY: &str = "s:busy";
+
+/// The key of the system message of a close that got `seq` (a conversation
+/// may be closed, reopened and closed again).
+pub fn closed_key(seq: u64) -> String {
+    format!("s:closed:{seq}")
+}
+
+// ---------------------------------------------------------------- list pages
+
+/// Where the next page of `GET /conversations` starts: after the last
+/// listed conversation's list key (the rules' [`ListKey`]). On the wire an
+/// opaque string: `o1.`/`o0.` (open, waiting or not) + `updated_at` ms, or
+/// `c.` + `closed_at` ms; then `.` and the conversation id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListCursor {
+    pub closed: bool,
+    /// Open and waiting (always false when closed).
+    pub waiting: bool,
+    /// `updated_at` (open) or `closed_at` (closed), Unix ms.
+    pub time: i64,
+    pub id: String,
+}
+
+impl ListCursor {
+    pub fn of(key: &ListKey<'_>) -> Self {
+        match key {
+            ListKey::Open(k) => ListCursor {
+                closed: false,
+                waiting: k.waiting,
+                time: k.updated_at,
+                id: k.id.to_string(),
+            },
+            ListKey::Closed { closed_at, id } => ListCursor {
+                closed: true,
+                waiting: false,
+                time: *closed_at,
+                id: id.to_string(),
+            },
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let kind = match (self.closed, self.waiting) {
+            (true, _) => "c",
+            (false, true) => "o1",
+            (false, false) => "o0",
+        };
+        format!("{kind}.{}.{}", self.time, self.id)
+    }
+
+    /// Parses [`ListCursor::encode`]'s output; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Self> {
+        let mut parts = s.splitn(3, '.');
+        let (kind, time, id) = (parts.next()?, parts.next()?, parts.next()?);
+        let (closed, waiting) = match kind {
+            "c" => (true, false),
+            "o1" => (false, true),
+            "o0" => (false, false),
+            _ => return None,
+        };
+        if time.is_empty() || !time.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let time: i64 = time.parse().ok()?;
+        if !is_conversation_id(id) {
+            return None;
+        }
+        Some(ListCursor {
+            closed,
+            waiting,
+            time,
+            id: id.to_string(),
+        })
+    }
+}
 
 // ---------------------------------------------------------------- requests
 
@@ -295,6 +388,61 @@ pub struct SummaryView {
     pub waiting: bool,
     pub created_at: String,
     pub updated_at: String,
+    pub state: &'static str,
+    pub closed_at: Option<String>,
+    pub closed_by: Option<AgentRef>,
+}
+
+/// Whether a conversation is open, and who closed it when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closing {
+    pub state: ConversationState,
+    pub closed_at: Option<UnixMillis>,
+    pub closed_by: Option<AgentRef>,
+}
+
+impl Closing {
+    pub const OPEN: Closing = Closing {
+        state: ConversationState::Open,
+        closed_at: None,
+        closed_by: None,
+    };
+
+    /// From the stored columns (an unknown state reads as open; an open
+    /// conversation has no closing details).
+    pub fn from_columns(
+        state: &str,
+        closed_at: Option<i64>,
+        closed_by_id: Option<&str>,
+        closed_by_name: Option<&str>,
+    ) -> Self {
+        match ConversationState::parse(state) {
+            Some(ConversationState::Closed) => Closing {
+                state: ConversationState::Closed,
+                closed_at: Some(closed_at.unwrap_or(0)),
+                closed_by: closed_by_id.map(|id| AgentRef {
+                    id: id.to_string(),
+                    name: closed_by_name.unwrap_or(id).to_string(),
+                }),
+            },
+            _ => Closing::OPEN,
+        }
+    }
+
+    /// Where the conversation sits in a list (the rules' order).
+    pub fn list_key<'a>(&self, counters: &'a ConversationSummary) -> ListKey<'a> {
+        match self.state {
+            ConversationState::Open => ListKey::Open(InboxKey {
+                waiting: counters.waiting(),
+                updated_at: counters.updated_at,
+                id: &counters.id,
+            }),
+            ConversationState::Closed => ListKey::Closed {
+                closed_at: self.closed_at.unwrap_or(0),
+                id: &counters.id,
+            },
+        }
+    }
 }
 
 impl SummaryView {
@@ -305,6 +453,7 @@ impl SummaryView {
         visitor: VisitorView,
         last_message: Option<MessageView>,
         last_seq: u64,
+        closing: &Closing,
     ) -> Self {
         SummaryView {
             id: counters.id.clone(),
@@ -313,9 +462,12 @@ impl SummaryView {
             last_message,
             last_seq,
             unread: counters.unread(),
-            waiting: counters.waiting(),
+            waiting: presenza_rules::waits(closing.state, counters),
             created_at: time::to_rfc3339(counters.created_at),
             updated_at: time::to_rfc3339(counters.updated_at),
+            state: closing.state.as_str(),
+            closed_at: closing.closed_at.map(time::to_rfc3339),
+            closed_by: closing.closed_by.clone(),
         }
     }
 }
@@ -352,9 +504,11 @@ mod runtime {
     use crate::respond;
     use crate::site_object::{Body, Config, SiteObject};
     use crate::sockets::{self, Attachment, AGENTS};
-    use crate::store::{AgentRow, ConversationRow, MessageRow, VisitorRow};
+    use crate::store::{AgentRow, ConversationRow, InboxQuery, MessageRow, VisitorRow};
     use presenza_rules::{
-        advance_read_mark, agent_serves, busy_auto_reply, needs_contact, AudienceStatus, RateLimit,
+        advance_read_mark, agent_serves, busy_auto_reply, close_outcome, closed_message,
+        needs_contact, reopen_outcome, AudienceStatus, CloseOutcome, RateLimit, ReopenOutcome,
+        StateFilter,
     };
     use serde_json::{json, Value};
     use std::collections::HashMap;
@@ -370,6 +524,16 @@ mod runtime {
         pub created: bool,
         /// Messages the edge added after it (the busy auto-reply).
         pub automatic: Vec<MessageRow>,
+    }
+
+    /// What a visitor reads: their latest conversation's id and state, and
+    /// a page of its messages.
+    #[derive(Default)]
+    struct VisitorPage {
+        conversation_id: Option<String>,
+        state: Option<&'static str>,
+        rows: Vec<MessageRow>,
+        more: bool,
     }
 
     /// The socket a message came from, which gets an `ack` instead of the
@@ -391,6 +555,23 @@ mod runtime {
             _ => None,
         };
         MessageView::new(seq(row.seq), &row.client_id, from, agent, &row.text, row.at)
+    }
+
+    fn closing_of(conv: &ConversationRow) -> Closing {
+        Closing::from_columns(
+            &conv.state,
+            conv.closed_at,
+            conv.closed_by_id.as_deref(),
+            conv.closed_by_name.as_deref(),
+        )
+    }
+
+    fn visitor_view(visitor: &VisitorRow) -> VisitorView {
+        VisitorView {
+            id: visitor.id.clone(),
+            name: visitor.name.clone(),
+            email: visitor.email.clone(),
+        }
     }
 
     fn views(rows: &[MessageRow]) -> Vec<MessageView> {
@@ -437,20 +618,26 @@ mod runtime {
             }
         }
 
-        /// The visitor's conversation id and its messages after `after`.
+        /// The visitor's latest conversation (the open one, else the most
+        /// recently closed one) and its messages after `after`.
         fn visitor_page(
             &self,
             cred: &VisitorCredential,
             after: u64,
-        ) -> Result<(Option<String>, Vec<MessageRow>, bool), ApiError> {
+        ) -> Result<VisitorPage, ApiError> {
             let Some(visitor) = self.visitor_for(cred)? else {
-                return Ok((None, Vec::new(), false));
+                return Ok(VisitorPage::default());
             };
-            let Some(conv) = self.store.conversation_of_visitor(&visitor.id)? else {
-                return Ok((None, Vec::new(), false));
+            let Some(conv) = self.store.latest_conversation_of_visitor(&visitor.id)? else {
+                return Ok(VisitorPage::default());
             };
             let (rows, more) = self.page(&conv.id, after)?;
-            Ok((Some(conv.id), rows, more))
+            Ok(VisitorPage {
+                state: Some(conv.state().as_str()),
+                conversation_id: Some(conv.id),
+                rows,
+                more,
+            })
         }
 
         fn page(
@@ -475,13 +662,14 @@ mod runtime {
         ) -> Result<Response, ApiError> {
             origin_check(decision)?;
             let cred = parse_visitor_credential(header(req, VISITOR_HEADER).as_deref())?;
-            let (conversation_id, rows, more) = self.visitor_page(&cred, after)?;
+            let page = self.visitor_page(&cred, after)?;
             respond::json_value(
                 200,
                 &json!({
-                    "conversation_id": conversation_id,
-                    "messages": views(&rows),
-                    "has_more": more,
+                    "conversation_id": page.conversation_id,
+                    "state": page.state,
+                    "messages": views(&page.rows),
+                    "has_more": page.more,
                 }),
             )
         }
@@ -522,15 +710,25 @@ mod runtime {
             let cfg = self.config()?;
             let text = check_message(&input.client_id, &input.text)?;
             let visitor = self.visitor_for(cred)?;
+            // A new message goes to the visitor's open conversation, or
+            // starts a new one; a retry is found in any of their
+            // conversations (one closed since included).
             let conv = match &visitor {
-                Some(v) => self.store.conversation_of_visitor(&v.id)?,
+                Some(v) => self.store.open_conversation_of_visitor(&v.id)?,
                 None => None,
             };
             let key = visitor_client_key(&input.client_id);
-            if let (Some(v), Some(c)) = (&visitor, &conv) {
-                if let Some(message) = self.store.message_by_key(&c.id, &key)? {
+            if let Some(v) = &visitor {
+                if let Some((cid, message)) = self.store.visitor_message_by_key(&v.id, &key)? {
+                    let c = match &conv {
+                        Some(c) if c.id == cid => c.clone(),
+                        _ => self
+                            .store
+                            .conversation(&cid)?
+                            .ok_or_else(conversation_not_found)?,
+                    };
                     return Ok(Stored {
-                        conversation: c.clone(),
+                        conversation: c,
                         visitor: v.clone(),
                         message,
                         created: false,
@@ -706,7 +904,7 @@ mod runtime {
                             "this socket was opened for another visitor (?visitor=)",
                         ));
                     }
-                    let (conversation_id, rows, more) = self.visitor_page(&cred, after)?;
+                    let page = self.visitor_page(&cred, after)?;
                     ws.serialize_attachment(Attachment::Visitor {
                         group,
                         visitor: Some(cred.id),
@@ -716,9 +914,10 @@ mod runtime {
                     })?;
                     let frame = json!({
                         "type": "messages",
-                        "conversation_id": conversation_id,
-                        "messages": views(&rows),
-                        "has_more": more,
+                        "conversation_id": page.conversation_id,
+                        "state": page.state,
+                        "messages": views(&page.rows),
+                        "has_more": page.more,
                     });
                     ws.send_with_str(frame.to_string())?;
                 }
@@ -808,30 +1007,53 @@ mod runtime {
             me: &AgentRow,
         ) -> Result<usize, ApiError> {
             let (groups, none) = self.served_filter(cfg, me)?;
-            let rows = self.store.inbox(&me.id, &groups, none, None, true)?;
-            Ok(rows.iter().filter(|r| r.counters().waiting()).count())
+            let rows = self.store.inbox(&InboxQuery {
+                agent: &me.id,
+                groups_json: &groups,
+                none,
+                filter: StateFilter::Open,
+                after: None,
+                limit: None,
+                waiting_only: true,
+            })?;
+            Ok(rows
+                .iter()
+                .filter(|r| presenza_rules::waits(r.state(), &r.counters()))
+                .count())
         }
 
-        /// GET /conversations
+        /// GET /conversations?state=&limit=&cursor=
         pub(crate) fn list_conversations(
             &self,
             cfg: &Config,
             me: &AgentRow,
+            state: StateFilter,
+            limit: usize,
+            cursor: Option<&ListCursor>,
         ) -> Result<Response, ApiError> {
+            let limit = limit.clamp(1, MAX_LISTED_CONVERSATIONS);
             let (groups, none) = self.served_filter(cfg, me)?;
-            let rows = self.store.inbox(
-                &me.id,
-                &groups,
+            let rows = self.store.inbox(&InboxQuery {
+                agent: &me.id,
+                groups_json: &groups,
                 none,
-                Some(MAX_LISTED_CONVERSATIONS + 1),
-                false,
-            )?;
-            let more = rows.len() > MAX_LISTED_CONVERSATIONS;
-            let mut items: Vec<(ConversationSummary, SummaryView)> = rows
+                filter: state,
+                after: cursor,
+                limit: Some(limit + 1),
+                waiting_only: false,
+            })?;
+            let more = rows.len() > limit;
+            let mut items: Vec<(ConversationSummary, Closing, SummaryView)> = rows
                 .into_iter()
-                .take(MAX_LISTED_CONVERSATIONS)
+                .take(limit)
                 .map(|r| {
                     let counters = r.counters();
+                    let closing = Closing::from_columns(
+                        &r.state,
+                        r.closed_at,
+                        r.closed_by_id.as_deref(),
+                        r.closed_by_name.as_deref(),
+                    );
                     let view = SummaryView::new(
                         &counters,
                         r.grp.clone(),
@@ -842,14 +1064,25 @@ mod runtime {
                         },
                         r.last_message().as_ref().map(message_view),
                         seq(r.last_seq),
+                        &closing,
                     );
-                    (counters, view)
+                    (counters, closing, view)
                 })
                 .collect();
             // SQL picked them in this order already; the rules decide it.
-            items.sort_by(|a, b| presenza_rules::inbox_order(&a.0, &b.0));
-            let list: Vec<SummaryView> = items.into_iter().map(|(_, v)| v).collect();
-            respond::json_value(200, &json!({"conversations": list, "has_more": more}))
+            items.sort_by(|a, b| a.1.list_key(&a.0).cmp(&b.1.list_key(&b.0)));
+            let next_cursor = if more {
+                items.last().map(|(counters, closing, _)| {
+                    ListCursor::of(&closing.list_key(counters)).encode()
+                })
+            } else {
+                None
+            };
+            let list: Vec<SummaryView> = items.into_iter().map(|(_, _, v)| v).collect();
+            respond::json_value(
+                200,
+                &json!({"conversations": list, "next_cursor": next_cursor, "has_more": more}),
+            )
         }
 
         /// GET /conversations/{id}/messages?after=SEQ
@@ -1029,6 +1262,175 @@ mod runtime {
             self.push_read(agent, &stored.conversation.id, seq(stored.message.seq))
         }
 
+        // -------------------------------------------------------- close / reopen
+
+        /// One conversation as `agent` sees it (its read mark, unread count).
+        fn summary_for(
+            &self,
+            conv: &ConversationRow,
+            visitor: &VisitorRow,
+            agent: &str,
+        ) -> Result<SummaryView, ApiError> {
+            let read = self.store.read_seq(&conv.id, agent)?;
+            let after_read = self.store.visitor_messages_after(&conv.id, seq_i64(read))?;
+            let last = self
+                .store
+                .messages_after(&conv.id, conv.last_seq.saturating_sub(1), 1)?;
+            Ok(SummaryView::new(
+                &conv.counters(read, after_read),
+                conv.grp.clone(),
+                visitor_view(visitor),
+                last.first().map(message_view),
+                seq(conv.last_seq),
+                &closing_of(conv),
+            ))
+        }
+
+        fn visitor_of(&self, conv: &ConversationRow) -> Result<VisitorRow, ApiError> {
+            self.store
+                .visitor(&conv.visitor_id)?
+                .ok_or_else(|| ApiError::internal("conversation without visitor"))
+        }
+
+        fn conversation_response(
+            &self,
+            conv: &ConversationRow,
+            visitor: &VisitorRow,
+            me: &AgentRow,
+        ) -> Result<Response, ApiError> {
+            let summary = self.summary_for(conv, visitor, &me.id)?;
+            respond::json_value(200, &json!({"conversation": summary}))
+        }
+
+        /// POST /conversations/{id}/close: closes it with a system message
+        /// (idempotent: a closed conversation stays as it is).
+        pub(crate) fn close_conversation(
+            &self,
+            cfg: &Config,
+            me: &AgentRow,
+            id: &str,
+            now: i64,
+        ) -> Result<Response, ApiError> {
+            let conv = self.served_conversation(cfg, me, id)?;
+            let visitor = self.visitor_of(&conv)?;
+            if close_outcome(conv.state()) == CloseOutcome::AlreadyClosed {
+                return self.conversation_response(&conv, &visitor, me);
+            }
+            let stored = bindings::transaction(&self.state, || {
+                let mut conv = conv.clone();
+                conv.last_seq += 1;
+                conv.updated_at = now;
+                conv.state = ConversationState::Closed.as_str().to_string();
+                conv.closed_at = Some(now);
+                conv.closed_by_id = Some(me.id.clone());
+                conv.closed_by_name = Some(me.name.clone());
+                let message = MessageRow {
+                    seq: conv.last_seq,
+                    client_id: CLOSED_CLIENT_ID.to_string(),
+                    sender: Sender::System.as_str().to_string(),
+                    agent_id: None,
+                    agent_name: None,
+                    text: closed_message(&me.name),
+                    at: now,
+                };
+                self.store
+                    .insert_message(&conv.id, &closed_key(seq(conv.last_seq)), &message)?;
+                self.store.save_conversation(&conv)?;
+                self.store.save_conversation_state(&conv)?;
+                Ok(Stored {
+                    conversation: conv,
+                    visitor: visitor.clone(),
+                    message,
+                    created: true,
+                    automatic: Vec::new(),
+                })
+            })?;
+            // Stored: what follows only tells others.
+            if let Err(e) = self.deliver(&stored, Origin::Http) {
+                worker::console_error!("deliver: {e}");
+            }
+            self.push_state(cfg, &stored.conversation, &stored.visitor, "closed");
+            self.conversation_response(&stored.conversation, &stored.visitor, me)
+        }
+
+        /// POST /conversations/{id}/reopen: 409 when the visitor has another
+        /// open conversation; an open one stays as it is.
+        pub(crate) fn reopen_conversation(
+            &self,
+            cfg: &Config,
+            me: &AgentRow,
+            id: &str,
+        ) -> Result<Response, ApiError> {
+            let mut conv = self.served_conversation(cfg, me, id)?;
+            let visitor = self.visitor_of(&conv)?;
+            let other_open = self
+                .store
+                .open_conversation_of_visitor(&conv.visitor_id)?
+                .is_some_and(|c| c.id != conv.id);
+            match reopen_outcome(conv.state(), other_open) {
+                ReopenOutcome::AlreadyOpen => self.conversation_response(&conv, &visitor, me),
+                ReopenOutcome::Conflict => Err(conversation_conflict()),
+                ReopenOutcome::Reopen => {
+                    conv.state = ConversationState::Open.as_str().to_string();
+                    conv.closed_at = None;
+                    conv.closed_by_id = None;
+                    conv.closed_by_name = None;
+                    self.store.save_conversation_state(&conv)?;
+                    self.push_state(cfg, &conv, &visitor, "reopened");
+                    self.conversation_response(&conv, &visitor, me)
+                }
+            }
+        }
+
+        /// After a close or reopen: `{"type":"conversation"}` to every device
+        /// of every agent who serves it, `{"type": kind}` ("closed" /
+        /// "reopened") to the visitor's authenticated sockets. Best effort:
+        /// the change is stored already.
+        fn push_state(
+            &self,
+            cfg: &Config,
+            conv: &ConversationRow,
+            visitor: &VisitorRow,
+            kind: &str,
+        ) {
+            let frame = json!({"type": kind, "conversation_id": conv.id}).to_string();
+            bindings::send_to_visitor(
+                &self.state,
+                &sockets::visitor_tag(&visitor.id),
+                &visitor.id,
+                &visitor.secret_hash,
+                None,
+                &frame,
+            );
+            if self.state.get_websockets_with_tag(AGENTS).is_empty() {
+                return;
+            }
+            let agents = match self.store.agents() {
+                Ok(a) => a,
+                Err(e) => {
+                    worker::console_error!("agents: {e}");
+                    return;
+                }
+            };
+            for agent in agents {
+                if !agent_serves(&agent.group_list(), &cfg.site.groups, conv.grp.as_deref()) {
+                    continue;
+                }
+                let tag = sockets::agent_tag(&agent.id);
+                if self.state.get_websockets_with_tag(&tag).is_empty() {
+                    continue;
+                }
+                match self.summary_for(conv, visitor, &agent.id) {
+                    Ok(summary) => {
+                        let frame =
+                            json!({"type": "conversation", "conversation": summary}).to_string();
+                        sockets::broadcast(&self.state, &tag, &frame);
+                    }
+                    Err(e) => worker::console_error!("summary: {e}"),
+                }
+            }
+        }
+
         // -------------------------------------------------------- delivery
 
         /// Pushes a stored message (and the automatic ones after it) to the
@@ -1097,6 +1499,7 @@ mod runtime {
                     }
                 };
                 let counters = conv.counters(seq(read), count);
+                let closing = closing_of(conv);
                 for (row, is_origin) in &messages {
                     let summary = SummaryView::new(
                         &counters,
@@ -1104,6 +1507,7 @@ mod runtime {
                         visitor_view.clone(),
                         Some(message_view(row)),
                         seq(conv.last_seq),
+                        &closing,
                     );
                     let frame = json!({
                         "type": "message",
@@ -1313,12 +1717,81 @@ mod tests {
             },
             None,
             3,
+            &Closing::OPEN,
         );
         assert!(s.waiting);
+        assert_eq!(s.state, "open");
+        let closed = Closing::from_columns("closed", Some(2000), Some("giulia"), Some("Giulia"));
+        let c = SummaryView::new(
+            &counters,
+            None,
+            VisitorView {
+                id: ID.into(),
+                name: None,
+                email: None,
+            },
+            None,
+            3,
+            &closed,
+        );
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["state"], "closed");
+        assert_eq!(v["waiting"], false);
+        assert_eq!(v["closed_at"], "1970-01-01T00:00:02Z");
+        assert_eq!(
+            v["closed_by"],
+            serde_json::json!({"id": "giulia", "name": "Giulia"})
+        );
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["closed_by"],
+            serde_json::Value::Null
+        );
         assert_eq!(s.unread, 2);
         assert_eq!(s.updated_at, "1970-01-01T00:00:01Z");
         assert_eq!(seq(-1), 0);
         assert_eq!(seq_i64(u64::MAX), MAX_SEQ as i64);
+    }
+
+    #[test]
+    fn cursors() {
+        for c in [
+            ListCursor {
+                closed: false,
+                waiting: true,
+                time: 1_732_550_000_000,
+                id: "c_0123".into(),
+            },
+            ListCursor {
+                closed: false,
+                waiting: false,
+                time: 0,
+                id: "c_x-y".into(),
+            },
+            ListCursor {
+                closed: true,
+                waiting: false,
+                time: 7,
+                id: "c_1".into(),
+            },
+        ] {
+            assert_eq!(ListCursor::parse(&c.encode()), Some(c));
+        }
+        for bad in [
+            "",
+            "c",
+            "c.1",
+            "c..c_1",
+            "c.-1.c_1",
+            "c.+1.c_1",
+            "x.1.c_1",
+            "o1.1.",
+            "o1.1.a.b",
+            "c.99999999999999999999.c_1",
+        ] {
+            assert_eq!(ListCursor::parse(bad), None, "{bad}");
+        }
+        assert_eq!(closed_key(4), "s:closed:4");
+        assert_eq!(conversation_conflict().status(), 409);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use crate::conversations;
 use crate::error::ApiError;
+use presenza_rules::StateFilter;
 
 /// Longest accepted agent / group id.
 pub const MAX_ID_LEN: usize = 40;
@@ -113,13 +114,20 @@ pub enum SiteOp {
     Heartbeat,
     SignOut,
     Session,
-    ListConversations,
+    /// GET /conversations?state=&limit=&cursor=
+    ListConversations {
+        state: StateFilter,
+        limit: usize,
+        cursor: Option<conversations::ListCursor>,
+    },
     ConversationMessages {
         id: String,
         after: u64,
     },
     Reply(String),
     MarkRead(String),
+    Close(String),
+    Reopen(String),
 }
 
 impl SiteOp {
@@ -134,10 +142,12 @@ impl SiteOp {
             | Heartbeat
             | SignOut
             | Session
-            | ListConversations
+            | ListConversations { .. }
             | ConversationMessages { .. }
             | Reply(_)
-            | MarkRead(_) => Role::Agent,
+            | MarkRead(_)
+            | Close(_)
+            | Reopen(_) => Role::Agent,
             _ => Role::Owner,
         }
     }
@@ -176,10 +186,12 @@ impl SiteOp {
                 // Conversations never change presence or configuration.
                 | SiteOp::VisitorMessages { .. }
                 | SiteOp::VisitorSend
-                | SiteOp::ListConversations
+                | SiteOp::ListConversations { .. }
                 | SiteOp::ConversationMessages { .. }
                 | SiteOp::Reply(_)
                 | SiteOp::MarkRead(_)
+                | SiteOp::Close(_)
+                | SiteOp::Reopen(_)
         )
     }
 }
@@ -226,6 +238,39 @@ fn after_query(query: Option<&str>) -> Result<u64, ApiError> {
                 )
             }),
     }
+}
+
+fn invalid_query(message: &'static str) -> ApiError {
+    ApiError::bad_request("invalid_query", message)
+}
+
+/// `?state=open|closed|all&limit=1..200&cursor=C` of `GET /conversations`;
+/// absent or empty → open, 100, first page.
+fn list_query(query: Option<&str>) -> Result<SiteOp, ApiError> {
+    let state = match query_param(query, "state") {
+        None | Some("") => StateFilter::Open,
+        Some(s) => StateFilter::parse(s)
+            .ok_or_else(|| invalid_query("`state` must be `open`, `closed` or `all`"))?,
+    };
+    let limit = match query_param(query, "limit") {
+        None | Some("") => conversations::DEFAULT_LISTED_CONVERSATIONS,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=conversations::MAX_LISTED_CONVERSATIONS).contains(n))
+            .ok_or_else(|| invalid_query("`limit` must be an integer from 1 to 200"))?,
+    };
+    let cursor = match query_param(query, "cursor") {
+        None | Some("") => None,
+        Some(c) => Some(conversations::ListCursor::parse(c).ok_or_else(|| {
+            invalid_query("`cursor` must be the `next_cursor` of a previous page")
+        })?),
+    };
+    Ok(SiteOp::ListConversations {
+        state,
+        limit,
+        cursor,
+    })
 }
 
 fn conversation_id(id: &str) -> Result<String, ApiError> {
@@ -295,7 +340,7 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
         },
         ["conversations"] => {
             only(method, "GET")?;
-            ListConversations
+            list_query(query)?
         }
         ["conversations", id, "messages"] => match method {
             "GET" => ConversationMessages {
@@ -308,6 +353,14 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
         ["conversations", id, "read"] => {
             only(method, "POST")?;
             MarkRead(conversation_id(id)?)
+        }
+        ["conversations", id, "close"] => {
+            only(method, "POST")?;
+            Close(conversation_id(id)?)
+        }
+        ["conversations", id, "reopen"] => {
+            only(method, "POST")?;
+            Reopen(conversation_id(id)?)
         }
         ["widget-config"] => {
             only(method, "GET")?;
@@ -596,8 +649,61 @@ mod tests {
         );
         assert_eq!(
             site("GET", "conversations", None),
-            Ok(SiteOp::ListConversations)
+            Ok(SiteOp::ListConversations {
+                state: StateFilter::Open,
+                limit: 100,
+                cursor: None
+            })
         );
+        assert_eq!(
+            site(
+                "GET",
+                "conversations",
+                Some("state=all&limit=200&cursor=c.5.c_1")
+            ),
+            Ok(SiteOp::ListConversations {
+                state: StateFilter::All,
+                limit: 200,
+                cursor: Some(conversations::ListCursor {
+                    closed: true,
+                    waiting: false,
+                    time: 5,
+                    id: "c_1".into()
+                })
+            })
+        );
+        for bad in [
+            "state=shut",
+            "state=OPEN",
+            "limit=0",
+            "limit=201",
+            "limit=-1",
+            "limit=x",
+            "cursor=nope",
+            "cursor=o1.x.c_1",
+            "cursor=o2.1.c_1",
+            "cursor=c.1.a/b",
+        ] {
+            let e = site("GET", "conversations", Some(bad)).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_query"), "{bad}");
+        }
+        assert_eq!(
+            site("POST", "conversations/c_1/close", None),
+            Ok(SiteOp::Close("c_1".into()))
+        );
+        assert_eq!(
+            site("POST", "conversations/c_1/reopen", None),
+            Ok(SiteOp::Reopen("c_1".into()))
+        );
+        assert_eq!(
+            site("GET", "conversations/c_1/close", None)
+                .unwrap_err()
+                .status(),
+            405
+        );
+        assert_eq!(SiteOp::Close("c".into()).role(), Role::Agent);
+        assert_eq!(SiteOp::Reopen("c".into()).role(), Role::Agent);
+        assert!(!SiteOp::Close("c".into()).is_write());
         assert_eq!(
             site("GET", "conversations/c_1/messages", Some("after=3")),
             Ok(SiteOp::ConversationMessages {
@@ -620,7 +726,15 @@ mod tests {
             "conversation_not_found"
         );
         assert_eq!(SiteOp::VisitorSend.role(), Role::Public);
-        assert_eq!(SiteOp::ListConversations.role(), Role::Agent);
+        assert_eq!(
+            SiteOp::ListConversations {
+                state: StateFilter::Open,
+                limit: 1,
+                cursor: None
+            }
+            .role(),
+            Role::Agent
+        );
         assert!(SiteOp::Reply("c".into()).has_body());
         assert!(!SiteOp::VisitorSend.is_write());
     }

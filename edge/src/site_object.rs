@@ -810,9 +810,21 @@ impl SiteObject {
             }
             SiteOp::VisitorMessages { after } => self.visitor_messages_http(req, decision, after),
             SiteOp::VisitorSend => self.visitor_send_http(req, decision, &body, now).await,
-            SiteOp::ListConversations => {
+            SiteOp::ListConversations {
+                state,
+                limit,
+                cursor,
+            } => {
                 let me = me.ok_or_else(ApiError::invalid_token)?;
-                self.list_conversations(&cfg, &me)
+                self.list_conversations(&cfg, &me, state, limit, cursor.as_ref())
+            }
+            SiteOp::Close(id) => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.close_conversation(&cfg, &me, &id, now)
+            }
+            SiteOp::Reopen(id) => {
+                let me = me.ok_or_else(ApiError::invalid_token)?;
+                self.reopen_conversation(&cfg, &me, &id)
             }
             SiteOp::ConversationMessages { id, after } => {
                 let me = me.ok_or_else(ApiError::invalid_token)?;

@@ -4,7 +4,7 @@
 
 mod conversations;
 
-pub use conversations::{ConversationRow, MessageRow, VisitorRow};
+pub use conversations::{ConversationRow, InboxQuery, MessageRow, VisitorRow};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use std::cell::Cell;
@@ -12,7 +12,10 @@ use std::collections::HashMap;
 use worker::{SqlStorage, SqlStorageValue as V};
 
 /// 2: conversations (visitors, conversations, messages, reads, agent_rates).
-pub const SCHEMA_VERSION: i64 = 2;
+/// 3: conversations can be closed and reopened (state, closed_at,
+/// closed_by_*; a visitor may have several, at most one open): a schema-2
+/// table is rebuilt on start (`migrate_conversations`), nothing is lost.
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// `CREATE TABLE IF NOT EXISTS`: safe to run on every start.
 const SCHEMA: &[&str] = &[
@@ -148,6 +151,7 @@ impl Store {
     }
 
     pub fn migrate(&self) -> R<()> {
+        self.migrate_conversations()?;
         for statement in SCHEMA.iter().chain(conversations::SCHEMA) {
             self.sql.exec(statement, None)?;
         }

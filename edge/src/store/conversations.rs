@@ -7,9 +7,11 @@
 //! from ever becoming a second row.
 
 use super::{Store, R};
-use presenza_rules::{ConversationSummary, RateWindow};
+use crate::conversations::ListCursor;
+use presenza_rules::{ConversationState, ConversationSummary, RateWindow, StateFilter};
 use serde::Deserialize;
 use std::collections::HashMap;
+use worker::SqlStorageValue as V;
 
 /// Tables and indexes (`CREATE … IF NOT EXISTS`, run on every start).
 pub(super) const SCHEMA: &[&str] = &[
@@ -19,15 +21,22 @@ pub(super) const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT, email TEXT,
         created_at INTEGER NOT NULL,
         rate_window_start INTEGER NOT NULL DEFAULT 0, rate_count INTEGER NOT NULL DEFAULT 0)",
-    // One conversation per visitor; grp fixed by its first message (NULL:
-    // the whole site). last_*_seq: 0 = none; system messages are neither.
+    // A visitor's conversations: at most one open (the partial unique index);
+    // closing one (state 'closed', closed_* set) lets the visitor's next
+    // message start another. grp fixed by its first message (NULL: the
+    // whole site). last_*_seq: 0 = none; system messages are neither.
     "CREATE TABLE IF NOT EXISTS conversations (
-        id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL UNIQUE, grp TEXT,
+        id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
         created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
         last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
-        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0)",
+        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+        closed_by_name TEXT)",
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)",
     "CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)",
+    "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
+        WHERE state = 'open'",
     // client_key: the client id qualified by its sender (`v:<id>`,
     // `a:<agent>:<id>`, `s:busy`), so each sender's retries are idempotent.
     "CREATE TABLE IF NOT EXISTS messages (
@@ -41,6 +50,29 @@ pub(super) const SCHEMA: &[&str] = &[
         PRIMARY KEY (conversation_id, agent_id))",
     "CREATE TABLE IF NOT EXISTS agent_rates (
         agent_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+];
+
+/// Schema 2 → 3: schema 2 allowed one conversation per visitor
+/// (`visitor_id … UNIQUE`) and had no state. SQLite cannot drop a UNIQUE
+/// constraint, so the table is rebuilt: every row copied as an open
+/// conversation, within the same synchronous event (one implicit
+/// transaction). Messages, reads and visitors are separate tables and are
+/// not touched. Runs before [`SCHEMA`] (whose indexes need `state`).
+const MIGRATE_V2: &[&str] = &[
+    "DROP TABLE IF EXISTS conversations_v3",
+    "CREATE TABLE conversations_v3 (
+        id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+        closed_by_name TEXT)",
+    "INSERT INTO conversations_v3 (id, visitor_id, grp, created_at, updated_at, last_seq,
+        last_visitor_seq, last_agent_seq, busy_reply_sent, state)
+     SELECT id, visitor_id, grp, created_at, updated_at, last_seq, last_visitor_seq,
+        last_agent_seq, busy_reply_sent, 'open' FROM conversations",
+    "DROP TABLE conversations",
+    "ALTER TABLE conversations_v3 RENAME TO conversations",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -74,6 +106,11 @@ pub struct ConversationRow {
     pub last_visitor_seq: i64,
     pub last_agent_seq: i64,
     pub busy_reply_sent: i64,
+    /// `open` or `closed` (`ConversationState`).
+    pub state: String,
+    pub closed_at: Option<i64>,
+    pub closed_by_id: Option<String>,
+    pub closed_by_name: Option<String>,
 }
 
 impl ConversationRow {
@@ -88,7 +125,16 @@ impl ConversationRow {
             last_visitor_seq: 0,
             last_agent_seq: 0,
             busy_reply_sent: 0,
+            state: ConversationState::Open.as_str().to_string(),
+            closed_at: None,
+            closed_by_id: None,
+            closed_by_name: None,
         }
+    }
+
+    /// The stored state (anything unknown reads as open).
+    pub fn state(&self) -> ConversationState {
+        ConversationState::parse(&self.state).unwrap_or(ConversationState::Open)
     }
 
     /// The rules' view of this conversation for one agent.
@@ -128,6 +174,10 @@ pub struct InboxRow {
     pub last_seq: i64,
     pub last_visitor_seq: i64,
     pub last_agent_seq: i64,
+    pub state: String,
+    pub closed_at: Option<i64>,
+    pub closed_by_id: Option<String>,
+    pub closed_by_name: Option<String>,
     pub visitor_name: Option<String>,
     pub visitor_email: Option<String>,
     pub read_seq: i64,
@@ -142,6 +192,10 @@ pub struct InboxRow {
 }
 
 impl InboxRow {
+    pub fn state(&self) -> ConversationState {
+        ConversationState::parse(&self.state).unwrap_or(ConversationState::Open)
+    }
+
     pub fn counters(&self) -> ConversationSummary {
         use crate::conversations::seq;
         ConversationSummary {
@@ -168,6 +222,20 @@ impl InboxRow {
     }
 }
 
+/// What [`Store::inbox`] lists: the served groups (`groups_json`, a JSON
+/// array, plus conversations without a group when `none`), as seen by
+/// `agent`.
+#[derive(Clone, Copy)]
+pub struct InboxQuery<'a> {
+    pub agent: &'a str,
+    pub groups_json: &'a str,
+    pub none: bool,
+    pub filter: StateFilter,
+    pub after: Option<&'a ListCursor>,
+    pub limit: Option<usize>,
+    pub waiting_only: bool,
+}
+
 #[derive(Deserialize)]
 struct ReadRow {
     agent_id: String,
@@ -186,10 +254,35 @@ struct RateRow {
 }
 
 const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, last_seq, \
-     last_visitor_seq, last_agent_seq, busy_reply_sent";
+     last_visitor_seq, last_agent_seq, busy_reply_sent, state, closed_at, closed_by_id, \
+     closed_by_name";
 const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at";
 
 impl Store {
+    /// Rebuilds a schema-2 conversations table (see [`MIGRATE_V2`]); no-op
+    /// for a new site or a migrated one.
+    pub(super) fn migrate_conversations(&self) -> R<()> {
+        #[derive(Deserialize)]
+        struct Sql {
+            sql: Option<String>,
+        }
+        let rows: Vec<Sql> = self.rows(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
+            vec![],
+        )?;
+        let Some(sql) = rows.into_iter().next().and_then(|r| r.sql) else {
+            return Ok(());
+        };
+        if sql.contains("closed_at") {
+            return Ok(());
+        }
+        for statement in MIGRATE_V2 {
+            self.sql.exec(statement, None)?;
+        }
+        self.wrote.set(true);
+        Ok(())
+    }
+
     // ------------------------------------------------------------ visitors
 
     pub fn visitor(&self, id: &str) -> R<Option<VisitorRow>> {
@@ -250,18 +343,52 @@ impl Store {
         Ok(rows.into_iter().next())
     }
 
-    pub fn conversation_of_visitor(&self, visitor: &str) -> R<Option<ConversationRow>> {
+    /// The visitor's open conversation (at most one).
+    pub fn open_conversation_of_visitor(&self, visitor: &str) -> R<Option<ConversationRow>> {
         let rows: Vec<ConversationRow> = self.rows(
-            &format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE visitor_id = ?"),
+            &format!(
+                "SELECT {CONVERSATION_COLS} FROM conversations WHERE visitor_id = ? AND state = 'open'
+                 LIMIT 1"
+            ),
             vec![visitor.into()],
         )?;
         Ok(rows.into_iter().next())
     }
 
+    /// The visitor's latest conversation: the open one, else the most
+    /// recently closed one.
+    pub fn latest_conversation_of_visitor(&self, visitor: &str) -> R<Option<ConversationRow>> {
+        let rows: Vec<ConversationRow> = self.rows(
+            &format!(
+                "SELECT {CONVERSATION_COLS} FROM conversations WHERE visitor_id = ?
+                 ORDER BY (state = 'open') DESC, closed_at DESC, created_at DESC, id DESC LIMIT 1"
+            ),
+            vec![visitor.into()],
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Stores a conversation's state (close or reopen).
+    pub fn save_conversation_state(&self, c: &ConversationRow) -> R<()> {
+        self.run(
+            "UPDATE conversations SET state = ?, closed_at = ?, closed_by_id = ?, closed_by_name = ?
+             WHERE id = ?",
+            vec![
+                c.state.as_str().into(),
+                c.closed_at.into(),
+                c.closed_by_id.as_deref().into(),
+                c.closed_by_name.as_deref().into(),
+                c.id.as_str().into(),
+            ],
+        )
+        .map(|_| ())
+    }
+
     pub fn insert_conversation(&self, c: &ConversationRow) -> R<()> {
         self.run(
             &format!(
-                "INSERT INTO conversations ({CONVERSATION_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                "INSERT INTO conversations ({CONVERSATION_COLS})
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             vec![
                 c.id.as_str().into(),
@@ -273,6 +400,10 @@ impl Store {
                 c.last_visitor_seq.into(),
                 c.last_agent_seq.into(),
                 c.busy_reply_sent.into(),
+                c.state.as_str().into(),
+                c.closed_at.into(),
+                c.closed_by_id.as_deref().into(),
+                c.closed_by_name.as_deref().into(),
             ],
         )
         .map(|_| ())
@@ -302,42 +433,78 @@ impl Store {
     }
 
     /// Conversations whose group is in `groups_json` (a JSON array), or
-    /// without a group when `none`, as seen by `agent`: waiting first, then
-    /// most recent first, then by id (the rules' inbox order, which the
-    /// caller applies again), at most `limit`. `waiting_only` keeps the
-    /// conversations whose visitor wrote last.
-    pub fn inbox(
-        &self,
-        agent: &str,
-        groups_json: &str,
-        none: bool,
-        limit: Option<usize>,
-        waiting_only: bool,
-    ) -> R<Vec<InboxRow>> {
+    /// without a group when `none`, as seen by `agent`, in list order (the
+    /// rules' `ListKey`, which the caller applies again): open ones waiting
+    /// first, then most recently updated first, then by id; then closed
+    /// ones most recently closed first, then by id. `filter` picks the
+    /// states; `after` starts after a key (a page cursor); at most `limit`.
+    /// `waiting_only` keeps the open conversations whose visitor wrote last.
+    pub fn inbox(&self, q: &InboxQuery<'_>) -> R<Vec<InboxRow>> {
+        let InboxQuery {
+            agent,
+            groups_json,
+            none,
+            filter,
+            after,
+            limit,
+            waiting_only,
+        } = *q;
         let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
+        let (want_open, want_closed) = match filter {
+            StateFilter::Open => (1, 0),
+            StateFilter::Closed => (0, 1),
+            StateFilter::All => (1, 1),
+        };
+        let (has_after, a_closed, a_waiting, a_time, a_id) = match after {
+            Some(a) => (
+                1,
+                i64::from(a.closed),
+                i64::from(a.waiting),
+                a.time,
+                a.id.as_str(),
+            ),
+            None => (0, 0, 0, 0, ""),
+        };
+        // k_*: the list key, ascending: closed, -waiting, -time, id.
         self.rows(
-            "SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
-                    c.last_visitor_seq, c.last_agent_seq,
+            "SELECT * FROM (
+               SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
+                    c.last_visitor_seq, c.last_agent_seq, c.state, c.closed_at, c.closed_by_id,
+                    c.closed_by_name,
                     v.name AS visitor_name, v.email AS visitor_email,
                     COALESCE(r.read_seq, 0) AS read_seq,
                     (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id
                        AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
                     m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
                     m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                    m.at AS m_at
-             FROM conversations c
-             LEFT JOIN visitors v ON v.id = c.visitor_id
-             LEFT JOIN reads r ON r.conversation_id = c.id AND r.agent_id = ?
-             LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-             WHERE (c.grp IN (SELECT value FROM json_each(?)) OR (? = 1 AND c.grp IS NULL))
-               AND (? = 0 OR c.last_visitor_seq > c.last_agent_seq)
-             ORDER BY (c.last_visitor_seq > c.last_agent_seq) DESC, c.updated_at DESC, c.id ASC
+                    m.at AS m_at,
+                    (c.state = 'closed') AS k_closed,
+                    (c.state = 'open' AND c.last_visitor_seq > c.last_agent_seq) AS k_waiting,
+                    (CASE WHEN c.state = 'open' THEN c.updated_at ELSE COALESCE(c.closed_at, 0) END)
+                      AS k_time
+               FROM conversations c
+               LEFT JOIN visitors v ON v.id = c.visitor_id
+               LEFT JOIN reads r ON r.conversation_id = c.id AND r.agent_id = ?
+               LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+               WHERE (c.grp IN (SELECT value FROM json_each(?)) OR (? = 1 AND c.grp IS NULL))
+                 AND ((c.state = 'open' AND ? = 1) OR (c.state = 'closed' AND ? = 1))
+                 AND (? = 0 OR (c.state = 'open' AND c.last_visitor_seq > c.last_agent_seq))
+             )
+             WHERE ? = 0 OR (k_closed, -k_waiting, -k_time, id) > (?, ?, ?, ?)
+             ORDER BY k_closed ASC, k_waiting DESC, k_time DESC, id ASC
              LIMIT ?",
             vec![
                 agent.into(),
                 groups_json.into(),
                 i64::from(none).into(),
+                V::from(want_open),
+                V::from(want_closed),
                 i64::from(waiting_only).into(),
+                V::from(has_after),
+                V::from(a_closed),
+                V::from(-a_waiting),
+                V::from(-a_time),
+                a_id.into(),
                 limit.into(),
             ],
         )
@@ -353,6 +520,48 @@ impl Store {
             vec![conversation.into(), key.into()],
         )?;
         Ok(rows.into_iter().next())
+    }
+
+    /// A visitor's message with this client key in any of their
+    /// conversations (client ids are random per message, so a match is a
+    /// retry, even of a message sent before its conversation was closed):
+    /// the conversation id and the message.
+    pub fn visitor_message_by_key(
+        &self,
+        visitor: &str,
+        key: &str,
+    ) -> R<Option<(String, MessageRow)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            conversation_id: String,
+            seq: i64,
+            client_id: String,
+            sender: String,
+            agent_id: Option<String>,
+            agent_name: Option<String>,
+            text: String,
+            at: i64,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT m.conversation_id, m.seq, m.client_id, m.sender, m.agent_id, m.agent_name,
+                    m.text, m.at
+             FROM conversations c JOIN messages m ON m.conversation_id = c.id
+             WHERE c.visitor_id = ? AND m.client_key = ?
+             ORDER BY c.created_at DESC LIMIT 1",
+            vec![visitor.into(), key.into()],
+        )?;
+        Ok(rows.into_iter().next().map(|r| {
+            let message = MessageRow {
+                seq: r.seq,
+                client_id: r.client_id,
+                sender: r.sender,
+                agent_id: r.agent_id,
+                agent_name: r.agent_name,
+                text: r.text,
+                at: r.at,
+            };
+            (r.conversation_id, message)
+        }))
     }
 
     pub fn messages_after(
