@@ -124,7 +124,8 @@ struct Row {
     class: Class,
     kind: Kind,
     /// Relative to `/v1/sites/{site}` unless it starts with `/v1/`;
-    /// `{who}` is replaced by the caller's label.
+    /// `{who}` is replaced by the caller's label, `{conv}` by the id of a
+    /// conversation of site A in group sales (which its agent serves).
     path: &'static str,
     /// A resource to create (as the owner) before each cell, e.g. the group
     /// the row deletes: a path relative to the site and its body.
@@ -146,6 +147,7 @@ struct Fixture {
     agent_token: String,
     b: TestSite,
     b_agent_token: String,
+    conversation: String,
 }
 
 impl Fixture {
@@ -223,6 +225,11 @@ fn rows() -> Vec<Row> {
             path: "/agents/me/session",
             setup: None,
         },
+        http(Agent, "GET", "/conversations", None),
+        http(Agent, "GET", "/conversations?state=all&limit=5", None),
+        http(Agent, "GET", "/conversations/{conv}/messages", None),
+        http(Agent, "POST", "/conversations/{conv}/close", None),
+        http(Agent, "POST", "/conversations/{conv}/reopen", None),
         http(Public, "GET", "/status", None),
         http(Public, "GET", "/status?group=sales", None),
         http(Public, "GET", "/widget-config", None),
@@ -245,7 +252,8 @@ fn rows() -> Vec<Row> {
 fn run_cell(fx: &Fixture, row: &Row, who: Who) -> (u16, String, bool) {
     let rel = row
         .path
-        .replace("{who}", &who.label().replace('.', "-").to_lowercase());
+        .replace("{who}", &who.label().replace('.', "-").to_lowercase())
+        .replace("{conv}", &fx.conversation);
     let path = if rel.starts_with("/v1/") {
         rel
     } else {
@@ -331,12 +339,37 @@ fn authorization_matrix() {
     a.add_agent("rotatee", "Rotatee", &[]);
     let b = TestSite::create(base);
     let b_agent = b.add_agent("giulia", "Giulia", &[]);
+    // A visitor's conversation in sales (the close / reopen rows).
+    let credential = format!("{}.{}", "V".repeat(22), "s".repeat(43));
+    let body = json!({
+        "client_id": "c_1", "text": "Hello", "group": "sales",
+        "name": "Ada", "email": "ada@example.com"
+    })
+    .to_string()
+    .into_bytes();
+    let r = api.send_raw(
+        "POST",
+        &a.path("/visitor/messages"),
+        None,
+        &[
+            ("Origin", ORIGIN),
+            ("Content-Type", "application/json"),
+            ("X-Presenza-Visitor", &credential),
+        ],
+        Some(&body),
+    );
+    assert_eq!(r.status, 201, "a visitor message: {}", r.describe());
+    let conversation = r.body["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let fx = Fixture {
         api,
         agent_token: agent.token.clone(),
         a,
         b_agent_token: b_agent.token.clone(),
         b,
+        conversation,
     };
 
     let mut failures = Vec::new();

@@ -1143,3 +1143,364 @@ fn widget_pages_of_allowed_origins_may_write() {
     assert!(expose.contains("Retry-After"), "{:?}", r.headers);
     device.close();
 }
+
+// ---------------------------------------------------------------------------
+// Closing and reopening; listing with a filter and pages
+// ---------------------------------------------------------------------------
+
+/// POST /conversations/{id}/{action} (close, reopen) as an agent.
+fn agent_action(agent: &TestAgent, conversation: &str, action: &str) -> Reply {
+    agent.request(
+        "POST",
+        &format!("/conversations/{conversation}/{action}"),
+        None,
+        None,
+    )
+}
+
+/// Closes or reopens (asserts 200); returns the summary.
+#[track_caller]
+fn action_ok(agent: &TestAgent, conversation: &str, action: &str) -> Value {
+    let r = agent_action(agent, conversation, action);
+    assert_eq!(r.status, 200, "{action} {conversation}: {}", r.describe());
+    assert_eq!(r.body["conversation"]["id"], conversation, "{}", r.body);
+    r.body["conversation"].clone()
+}
+
+/// GET /conversations?{query} as an agent (asserts 200): the ids and the
+/// next cursor.
+#[track_caller]
+fn list_page(agent: &TestAgent, query: &str) -> (Vec<String>, Option<String>) {
+    let r = agent.request("GET", &format!("/conversations?{query}"), None, None);
+    assert_eq!(
+        r.status,
+        200,
+        "GET /conversations?{query}: {}",
+        r.describe()
+    );
+    let ids = r.body["conversations"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a list: {}", r.body))
+        .iter()
+        .map(|c| c["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    (ids, r.body["next_cursor"].as_str().map(str::to_string))
+}
+
+/// Every page of `query` with `limit`, concatenated.
+#[track_caller]
+fn all_pages(agent: &TestAgent, query: &str, limit: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..50 {
+        let q = match &cursor {
+            Some(c) => format!("{query}&limit={limit}&cursor={c}"),
+            None => format!("{query}&limit={limit}"),
+        };
+        let (ids, next) = list_page(agent, &q);
+        assert!(ids.len() <= limit, "{q}: {ids:?}");
+        out.extend(ids);
+        match next {
+            Some(c) => cursor = Some(c),
+            None => return out,
+        }
+    }
+    panic!("{query}: more than 50 pages")
+}
+
+fn conversation_id_of(reply: &Reply) -> String {
+    reply.body["conversation_id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a conversation id: {}", reply.describe()))
+        .to_string()
+}
+
+#[test]
+fn closing_tells_the_visitor_and_the_agents_once() {
+    let site = site();
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let marco = site.add_agent("marco", "Marco", &[]);
+    let (mut giulia_device, _) = giulia.device();
+    let (mut marco_device, _) = marco.device();
+    site.wait_status(None, "online", Duration::from_secs(5));
+    let ann = Visitor::new(&site);
+    let (mut tab, _) = ann.socket(None, true);
+    let r = ann.say("c_1", "Where is my parcel?");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let cid = conversation_id_of(&r);
+    visitor_frame(&mut tab, 1);
+    device_frame(&mut giulia_device, "Where is my parcel?");
+    device_frame(&mut marco_device, "Where is my parcel?");
+    let (_, hello) = giulia.device();
+    assert_eq!(hello["conversations_waiting"], 1, "{hello}");
+
+    let closed = action_ok(&giulia, &cid, "close");
+    assert_eq!(closed["state"], "closed", "{closed}");
+    assert_eq!(
+        closed["closed_by"],
+        json!({ "id": "giulia", "name": "Giulia" }),
+        "{closed}"
+    );
+    assert!(closed["closed_at"].is_string(), "{closed}");
+    assert_eq!(closed["waiting"], false, "{closed}");
+    assert_eq!(closed["last_seq"], 2, "{closed}");
+    assert_eq!(closed["last_message"]["from"], "system", "{closed}");
+    assert_eq!(
+        closed["last_message"]["text"], "Conversation closed by Giulia.",
+        "{closed}"
+    );
+
+    // The visitor: the system message, then `closed`.
+    let note = visitor_frame(&mut tab, 2);
+    assert_eq!(note["conversation_id"], cid.as_str(), "{note}");
+    assert_eq!(note["message"]["from"], "system", "{note}");
+    assert_eq!(
+        note["message"]["text"], "Conversation closed by Giulia.",
+        "{note}"
+    );
+    let frame = tab.expect(FRAME_WAIT, "a closed frame", |v| {
+        frame_type(v) == Some("closed")
+    });
+    assert_eq!(frame["conversation_id"], cid.as_str(), "{frame}");
+    // Every device of every agent who serves it: the new summary.
+    for device in [&mut giulia_device, &mut marco_device] {
+        let frame = device.expect(FRAME_WAIT, "a conversation frame", |v| {
+            frame_type(v) == Some("conversation")
+        });
+        assert_eq!(frame["conversation"]["id"], cid.as_str(), "{frame}");
+        assert_eq!(frame["conversation"]["state"], "closed", "{frame}");
+        assert_eq!(frame["conversation"]["closed_by"]["id"], "giulia");
+    }
+
+    // Closing again changes and adds nothing, and tells no one.
+    let again = action_ok(&marco, &cid, "close");
+    assert_eq!(again["closed_at"], closed["closed_at"], "{again}");
+    assert_eq!(again["closed_by"]["id"], "giulia", "{again}");
+    assert_eq!(again["last_seq"], 2, "{again}");
+    let quiet = tab.collect_for(SILENCE);
+    assert!(
+        !quiet
+            .iter()
+            .any(|v| matches!(frame_type(v), Some("message" | "closed"))),
+        "nothing new for the visitor: {quiet:?}"
+    );
+    let history = ann.messages(0);
+    assert_eq!(history.status, 200, "{}", history.describe());
+    assert_eq!(history.body["conversation_id"], cid.as_str());
+    assert_eq!(history.body["state"], "closed", "{}", history.body);
+    assert_eq!(
+        texts(&history.body["messages"]),
+        vec![
+            (1, "visitor".into(), "Where is my parcel?".into()),
+            (2, "system".into(), "Conversation closed by Giulia.".into()),
+        ]
+    );
+    let agent_view = agent_messages(&marco, &cid, 0);
+    assert_eq!(texts(&agent_view.body["messages"]).len(), 2);
+
+    // Out of the open inbox, kept among the closed ones; nothing waits.
+    assert!(inbox(&giulia).is_empty(), "{:?}", inbox(&giulia));
+    assert_eq!(list_page(&giulia, "state=closed").0, vec![cid.clone()]);
+    assert_eq!(list_page(&giulia, "state=all").0, vec![cid.clone()]);
+    let (_, hello) = giulia.device();
+    assert_eq!(hello["conversations_waiting"], 0, "{hello}");
+    // A reconnecting visitor learns the state from the auth answer.
+    let (_, answer) = ann.socket(None, false);
+    assert_eq!(answer["conversation_id"], cid.as_str(), "{answer}");
+    assert_eq!(answer["state"], "closed", "{answer}");
+    for ws in [tab, giulia_device, marco_device] {
+        ws.close();
+    }
+}
+
+#[test]
+fn after_a_close_the_next_message_starts_a_new_conversation_and_reopen_may_conflict() {
+    let site = site();
+    site.add_group("sales", "Sales");
+    let carla = site.add_agent("carla", "Carla", &[]);
+    let (mut device, _) = carla.device();
+    site.wait_status(None, "online", Duration::from_secs(5));
+    let ann = Visitor::new(&site);
+    let r = ann.say("c_1", "First question");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let first = conversation_id_of(&r);
+    action_ok(&carla, &first, "close");
+    let (mut tab, answer) = ann.socket(None, true);
+    assert_eq!(answer["state"], "closed", "{answer}");
+
+    // The next message (socket) starts a new conversation, seq from 1, in
+    // the group it names.
+    tab.send_json(
+        &json!({ "type": "send", "client_id": "c_2", "text": "Second question", "group": "sales" }),
+    );
+    let ack = tab.expect(FRAME_WAIT, "an ack", |v| {
+        frame_type(v) == Some("ack") && v["client_id"] == "c_2"
+    });
+    let second = ack["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(!second.is_empty() && second != first, "{ack}");
+    assert_eq!(ack["seq"], 1, "{ack}");
+    let frame = device_frame(&mut device, "Second question");
+    assert_eq!(frame["conversation"]["id"], second.as_str(), "{frame}");
+    assert_eq!(frame["conversation"]["group"], "sales", "{frame}");
+    assert_eq!(frame["conversation"]["state"], "open", "{frame}");
+    let r = ann.say("c_3", "Still there?");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    assert_eq!(conversation_id_of(&r), second);
+    assert_eq!(r.body["message"]["seq"], 2, "{}", r.body);
+    // A retry of a message of the closed conversation stays idempotent.
+    let r = ann.say("c_1", "First question");
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(conversation_id_of(&r), first);
+    assert_eq!(r.body["message"]["seq"], 1, "{}", r.body);
+    let now = ann.messages(0);
+    assert_eq!(now.body["conversation_id"], second.as_str(), "{}", now.body);
+    assert_eq!(now.body["state"], "open", "{}", now.body);
+    assert_eq!(texts(&now.body["messages"]).len(), 2, "{}", now.body);
+
+    // The visitor has another open conversation: reopening conflicts.
+    let r = agent_action(&carla, &first, "reopen");
+    assert_eq!(r.status, 409, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("conversation_conflict"));
+    assert_eq!(list_page(&carla, "state=closed").0, vec![first.clone()]);
+
+    // Once that one is closed, the first reopens (no message added).
+    action_ok(&carla, &second, "close");
+    tab.expect(FRAME_WAIT, "the second closed", |v| {
+        frame_type(v) == Some("closed") && v["conversation_id"] == second.as_str()
+    });
+    let reopened = action_ok(&carla, &first, "reopen");
+    assert_eq!(reopened["state"], "open", "{reopened}");
+    assert!(reopened["closed_at"].is_null(), "{reopened}");
+    assert!(reopened["closed_by"].is_null(), "{reopened}");
+    assert_eq!(reopened["last_seq"], 2, "{reopened}");
+    let frame = tab.expect(FRAME_WAIT, "a reopened frame", |v| {
+        frame_type(v) == Some("reopened")
+    });
+    assert_eq!(frame["conversation_id"], first.as_str(), "{frame}");
+    device.expect(FRAME_WAIT, "the reopened summary", |v| {
+        frame_type(v) == Some("conversation")
+            && v["conversation"]["id"] == first.as_str()
+            && v["conversation"]["state"] == "open"
+    });
+    // Reopening an open conversation changes nothing.
+    let again = action_ok(&carla, &first, "reopen");
+    assert_eq!(again["state"], "open", "{again}");
+    assert_eq!(again["last_seq"], 2, "{again}");
+    // The visitor's next message goes to the reopened conversation.
+    let r = ann.say("c_4", "Back to the first");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    assert_eq!(conversation_id_of(&r), first);
+    assert_eq!(r.body["message"]["seq"], 3, "{}", r.body);
+    assert_eq!(list_page(&carla, "state=open").0, vec![first.clone()]);
+    assert_eq!(list_page(&carla, "state=closed").0, vec![second.clone()]);
+    for ws in [tab, device] {
+        ws.close();
+    }
+}
+
+#[test]
+fn lists_filter_by_state_and_come_in_pages() {
+    let site = site();
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let (device, _) = giulia.device();
+    site.wait_status(None, "online", Duration::from_secs(5));
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let v = Visitor::new(&site);
+        let r = v.say("c_1", &format!("Question {i}"));
+        assert_eq!(r.status, 201, "{}", r.describe());
+        ids.push(conversation_id_of(&r));
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Two answered (not waiting), three closed (in this order).
+    for id in &ids[0..2] {
+        assert_eq!(agent_reply(&giulia, id, "r_1", "Answer").status, 201);
+    }
+    for id in [&ids[2], &ids[5], &ids[3]] {
+        action_ok(&giulia, id, "close");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Open: waiting first (most recent first), then the answered ones.
+    let open = list_page(&giulia, "state=open").0;
+    assert_eq!(
+        open,
+        vec![
+            ids[6].clone(),
+            ids[4].clone(),
+            ids[1].clone(),
+            ids[0].clone()
+        ]
+    );
+    assert_eq!(list_page(&giulia, "").0, open, "open is the default");
+    // Closed: most recently closed first.
+    let closed = list_page(&giulia, "state=closed").0;
+    assert_eq!(closed, vec![ids[3].clone(), ids[5].clone(), ids[2].clone()]);
+    let all = list_page(&giulia, "state=all").0;
+    assert_eq!(all, [open.clone(), closed.clone()].concat());
+    // Pages of every size give the same lists.
+    for limit in [1, 2, 3, 7] {
+        assert_eq!(
+            all_pages(&giulia, "state=open", limit),
+            open,
+            "limit {limit}"
+        );
+        assert_eq!(
+            all_pages(&giulia, "state=closed", limit),
+            closed,
+            "limit {limit}"
+        );
+        assert_eq!(all_pages(&giulia, "state=all", limit), all, "limit {limit}");
+    }
+    let (first, next) = list_page(&giulia, "state=all&limit=4");
+    assert_eq!(first, open);
+    assert!(next.is_some(), "closed ones follow");
+    let (_, next) = list_page(&giulia, "state=all&limit=7");
+    assert!(next.is_none(), "the last page has no cursor");
+    // Bad queries.
+    for query in ["state=nope", "limit=0", "limit=201", "cursor=xyz"] {
+        let r = giulia.request("GET", &format!("/conversations?{query}"), None, None);
+        assert_eq!(r.status, 400, "{query}: {}", r.describe());
+        assert_eq!(r.error_code(), Some("invalid_query"), "{query}");
+    }
+    device.close();
+}
+
+#[test]
+fn only_an_agent_who_serves_a_conversation_may_close_or_reopen_it() {
+    let site = site();
+    site.add_group("sales", "Sales");
+    site.add_group("support", "Support");
+    let anna = site.add_agent("anna", "Anna", &["sales"]);
+    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (anna_device, _) = anna.device();
+    let buyer = Visitor::new(&site);
+    let r = buyer.post(&json!({ "client_id": "c_1", "text": "Price?", "group": "sales" }));
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let cid = conversation_id_of(&r);
+    for action in ["close", "reopen"] {
+        // Another group's agent: the conversation does not exist for them.
+        let r = agent_action(&bruno, &cid, action);
+        assert_eq!(r.status, 404, "{action}: {}", r.describe());
+        assert_eq!(r.error_code(), Some("conversation_not_found"));
+        // The owner is not an agent; visitors have no token.
+        let path = site.path(&format!("/conversations/{cid}/{action}"));
+        let r = site.owner("POST", &format!("/conversations/{cid}/{action}"), None);
+        assert_eq!(r.status, 403, "owner {action}: {}", r.describe());
+        let cred = buyer.credential();
+        let r = site
+            .api
+            .send_raw("POST", &path, None, &[("X-Presenza-Visitor", &cred)], None);
+        assert_eq!(r.status, 401, "visitor {action}: {}", r.describe());
+        assert!(r.error_code().is_some(), "{}", r.describe());
+    }
+    // Still open: nobody closed it.
+    assert_eq!(inbox(&anna).len(), 1);
+    assert!(list_page(&bruno, "state=all").0.is_empty());
+    let closed = action_ok(&anna, &cid, "close");
+    assert_eq!(closed["state"], "closed", "{closed}");
+    assert!(list_page(&bruno, "state=closed").0.is_empty());
+    anna_device.close();
+}
