@@ -115,6 +115,10 @@ pub enum ServerMsg {
         client_id: String,
         seq: u64,
     },
+    /// A conversation was closed or reopened (by any agent who serves it).
+    Conversation {
+        conversation: ConversationWire,
+    },
     /// This agent's read mark of a conversation moved (on any device).
     Read {
         conversation_id: String,
@@ -157,6 +161,13 @@ pub struct ConversationWire {
     pub created_at: Option<Millis>,
     #[serde(default, deserialize_with = "time_opt")]
     pub updated_at: Option<Millis>,
+    /// "open" or "closed"; absent (an older edge): open.
+    #[serde(default, deserialize_with = "string_or_empty")]
+    pub state: String,
+    #[serde(default, deserialize_with = "time_opt")]
+    pub closed_at: Option<Millis>,
+    #[serde(default)]
+    pub closed_by: Option<Group>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -206,6 +217,19 @@ impl ConversationWire {
             waiting: self.waiting,
             created_at: self.created_at.unwrap_or(0),
             updated_at: self.updated_at.unwrap_or(0),
+            state: if self.state == "closed" {
+                inbox::State::Closed
+            } else {
+                inbox::State::Open
+            },
+            closed_at: self.closed_at,
+            closed_by: self.closed_by.map(|a| {
+                if a.name.trim().is_empty() {
+                    a.id
+                } else {
+                    a.name
+                }
+            }),
             read_sent: 0,
             loading: false,
             fresh: false,
@@ -355,6 +379,20 @@ pub fn page<T: for<'de> Deserialize<'de>>(
     Ok((list(value, key)?, more))
 }
 
+/// A list the edge pages with a cursor (`{"conversations": [..],
+/// "next_cursor": "…"|null}`); no `next_cursor` (an older edge): no more.
+pub fn cursor_page<T: for<'de> Deserialize<'de>>(
+    value: Value,
+    key: &str,
+) -> Result<(Vec<T>, Option<String>), String> {
+    let next = value
+        .get("next_cursor")
+        .and_then(Value::as_str)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    Ok((list(value, key)?, next))
+}
+
 /// An object the edge may send bare or wrapped (`{"agent": {..}}`).
 pub fn object<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<T, String> {
     let inner = match value {
@@ -443,7 +481,7 @@ mod tests {
     #[test]
     fn unknown_messages_are_other() {
         let msg: ServerMsg =
-            serde_json::from_value(json!({"type": "conversation", "x": 1})).expect("other");
+            serde_json::from_value(json!({"type": "typing", "x": 1})).expect("other");
         assert!(matches!(msg, ServerMsg::Other));
     }
 
@@ -549,6 +587,34 @@ mod tests {
         let agent: AgentInfo =
             object(json!({"agent": {"id": "x"}, "token": "t"}), "agent").expect("agent");
         assert_eq!(agent.id, "x");
+    }
+
+    #[test]
+    fn closed_conversations_and_cursors_decode() {
+        let msg: ServerMsg = serde_json::from_value(json!({
+            "type": "conversation",
+            "conversation": {"id": "c1", "visitor": {"id": "v1"}, "last_seq": 4, "state": "closed",
+                             "closed_at": "2026-11-25T12:00:00Z", "closed_by": {"id": "ann", "name": "Ann"}}
+        }))
+        .expect("conversation");
+        let ServerMsg::Conversation { conversation } = msg else {
+            panic!("not a conversation frame");
+        };
+        let c = conversation.into_store();
+        assert!(c.is_closed());
+        assert_eq!(c.closed_by.as_deref(), Some("Ann"));
+        assert!(c.closed_at.is_some());
+        // An older edge: no state (open), no cursor (no more pages).
+        let (list, next): (Vec<ConversationWire>, _) =
+            cursor_page(json!({"conversations": [{"id": "c2"}]}), "conversations").expect("page");
+        assert!(!list[0].clone().into_store().is_closed());
+        assert_eq!(next, None);
+        let (_, next): (Vec<ConversationWire>, _) = cursor_page(
+            json!({"conversations": [], "next_cursor": "abc"}),
+            "conversations",
+        )
+        .expect("page");
+        assert_eq!(next.as_deref(), Some("abc"));
     }
 
     #[test]

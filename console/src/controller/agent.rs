@@ -259,6 +259,9 @@ impl Controller {
                     message: message.into_store(),
                 });
             }
+            ServerMsg::Conversation { conversation } => {
+                self.update(InboxMsg::Changed(conversation.into_store()));
+            }
             ServerMsg::Ack { client_id, seq } => {
                 self.update(InboxMsg::Acked { client_id, seq });
             }

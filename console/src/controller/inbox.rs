@@ -1,7 +1,9 @@
-//! The inbox: the conversation list (loaded at sign-in and at every
-//! (re)connect of the device socket, then kept current by its frames), the
-//! open conversation (its history caught up page by page, its read mark),
-//! replies through the outbox, the title and notifications.
+//! The inbox: the conversation list of the shown tab, open or closed
+//! (its first 100 loaded at sign-in, at every (re)connect of the device
+//! socket and when the tab is shown, more with "Load more"; then kept
+//! current by the socket's frames), the open conversation (its history
+//! caught up page by page, its read mark, Close / Reopen), replies through
+//! the outbox, the title and notifications.
 //!
 //! Replies: a reply gets a fresh client id and goes into the outbox (kept
 //! in sessionStorage), then over the device socket as `{"type":"reply"}`,
@@ -17,7 +19,7 @@ use serde_json::json;
 
 use crate::api::{encode, ApiError, ApiResult};
 use crate::clock;
-use crate::store::inbox::{Conversation, Message, Outgoing};
+use crate::store::inbox::{Conversation, Message, Outgoing, State};
 use crate::store::persist;
 use crate::wire::{self, ConversationWire, MessageWire};
 
@@ -29,8 +31,32 @@ use super::Controller;
 pub enum InboxMsg {
     /// Load the list again (after it failed).
     Reload,
-    /// The edge's list (`GET conversations`).
-    Listed(ApiResult<Vec<Conversation>>),
+    /// The first page of the edge's list of open or closed conversations
+    /// (`GET conversations?state=…`), with the next page's cursor.
+    Listed {
+        state: State,
+        result: ApiResult<ListPage>,
+    },
+    /// Show the open or the closed conversations.
+    ShowTab(State),
+    /// Load the shown tab's next page.
+    LoadMore,
+    /// A further page of the list.
+    MoreListed {
+        state: State,
+        result: ApiResult<ListPage>,
+    },
+    /// Close (resolve) a conversation / reopen a closed one.
+    Close(String),
+    Reopen(String),
+    /// The edge's answer to a close or reopen.
+    StateSaved {
+        id: String,
+        close: bool,
+        result: ApiResult<Conversation>,
+    },
+    /// A conversation was closed or reopened (device socket).
+    Changed(Conversation),
     OpenConversation(String),
     CloseConversation,
     /// A page of a conversation's messages after `after`; true: more.
@@ -80,6 +106,27 @@ pub enum InboxMsg {
     },
 }
 
+/// A page of conversation summaries and the cursor of the next one.
+pub type ListPage = (Vec<Conversation>, Option<String>);
+
+/// Conversations per page of the list.
+const PAGE_SIZE: u32 = 100;
+
+/// Why closing or reopening failed, in words.
+fn state_failure(e: &ApiError, close: bool) -> String {
+    match (e.code.as_str(), e.status) {
+        ("conversation_conflict", _) => {
+            "This visitor has started a new conversation since this one was \
+             closed, so it cannot be reopened. Reply in their open conversation instead."
+                .into()
+        }
+        ("conversation_not_found", _) => "This conversation is no longer in your inbox.".into(),
+        (_, 404) if close => format!("This conversation could not be closed: {}", e.message),
+        (_, 404) => format!("This conversation could not be reopened: {}", e.message),
+        _ => e.message.clone(),
+    }
+}
+
 /// A reply the rules refuse before it is sent, in words.
 fn describe(e: &RuleError) -> String {
     match e {
@@ -109,7 +156,50 @@ impl Controller {
                 self.refresh_inbox();
                 self.view.render_inbox(&self.store);
             }
-            InboxMsg::Listed(result) => self.listed(result),
+            InboxMsg::Listed { state, result } => self.listed(state, result),
+            InboxMsg::ShowTab(tab) => {
+                if self.store.inbox.show_tab(tab) {
+                    self.refresh_inbox();
+                }
+                self.view.render_inbox(&self.store);
+            }
+            InboxMsg::LoadMore => self.load_more(),
+            InboxMsg::MoreListed { state, result } => {
+                let inbox = &mut self.store.inbox;
+                if state == inbox.tab {
+                    inbox.more_loading = false;
+                }
+                match result {
+                    Ok((list, next)) => inbox.add_list_page(state, list, next),
+                    Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
+                    Err(e) if state == inbox.tab => inbox.load_error = Some(e.message),
+                    Err(_) => {}
+                }
+                self.render_inbox();
+            }
+            InboxMsg::Close(id) => self.set_state(id, true),
+            InboxMsg::Reopen(id) => self.set_state(id, false),
+            InboxMsg::StateSaved { id, close, result } => {
+                let inbox = &mut self.store.inbox;
+                if inbox.state_pending.as_deref() == Some(id.as_str()) {
+                    inbox.state_pending = None;
+                }
+                match result {
+                    Ok(summary) => {
+                        inbox.state_error = None;
+                        self.conversation_changed(summary);
+                        return;
+                    }
+                    Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
+                    Err(e) => {
+                        if inbox.selected_id() == Some(id.as_str()) {
+                            inbox.state_error = Some(state_failure(&e, close));
+                        }
+                    }
+                }
+                self.render_inbox();
+            }
+            InboxMsg::Changed(summary) => self.conversation_changed(summary),
             InboxMsg::OpenConversation(id) => {
                 if self.store.inbox.select(&id) {
                     self.catch_up(&id);
@@ -242,31 +332,99 @@ impl Controller {
         }
         inbox.list_loading = true;
         inbox.list_requested();
+        let state = inbox.tab;
         self.spawn(async move {
-            let result = api.get("/conversations").await.and_then(|v| {
-                wire::page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)
-            });
-            InboxMsg::Listed(
-                result.map(|(list, _more)| {
-                    list.into_iter().map(ConversationWire::into_store).collect()
-                }),
-            )
+            let path = format!("/conversations?state={}&limit={PAGE_SIZE}", state.as_str());
+            InboxMsg::Listed {
+                state,
+                result: list_page(&api, &path).await,
+            }
         });
     }
 
-    fn listed(&mut self, result: ApiResult<Vec<Conversation>>) {
+    /// The shown tab's next page, when there is one.
+    fn load_more(&mut self) {
+        let Some(api) = self.api() else { return };
+        let inbox = &mut self.store.inbox;
+        let Some(cursor) = inbox.next_cursor.clone() else {
+            return;
+        };
+        if inbox.more_loading {
+            return;
+        }
+        inbox.more_loading = true;
+        inbox.load_error = None;
+        let state = inbox.tab;
+        self.spawn(async move {
+            let path = format!(
+                "/conversations?state={}&limit={PAGE_SIZE}&cursor={}",
+                state.as_str(),
+                encode(&cursor)
+            );
+            InboxMsg::MoreListed {
+                state,
+                result: list_page(&api, &path).await,
+            }
+        });
+        self.view.render_inbox(&self.store);
+    }
+
+    /// Closes or reopens a conversation; the answer's summary (and the
+    /// device frame every console of the agent gets) moves it between
+    /// the tabs.
+    fn set_state(&mut self, id: String, close: bool) {
+        let Some(api) = self.api() else { return };
+        let inbox = &mut self.store.inbox;
+        if inbox.state_pending.is_some() || inbox.get(&id).is_none() {
+            return;
+        }
+        inbox.state_pending = Some(id.clone());
+        inbox.state_error = None;
+        self.spawn(async move {
+            let path = format!(
+                "/conversations/{}/{}",
+                encode(&id),
+                if close { "close" } else { "reopen" }
+            );
+            let result = api.post(&path, None).await.and_then(|v| {
+                wire::object::<ConversationWire>(v, "conversation")
+                    .map(ConversationWire::into_store)
+                    .map_err(ApiError::bad_answer)
+            });
+            InboxMsg::StateSaved { id, close, result }
+        });
+        self.view.render_inbox(&self.store);
+    }
+
+    /// A conversation's current summary after a close or reopen.
+    fn conversation_changed(&mut self, summary: Conversation) {
+        let id = summary.id.clone();
+        let inbox = &mut self.store.inbox;
+        inbox.changed(summary);
+        if inbox.selected_id() == Some(id.as_str()) {
+            inbox.state_error = None;
+            // The closing message.
+            self.catch_up(&id);
+        }
+        self.render_inbox();
+    }
+
+    fn listed(&mut self, state: State, result: ApiResult<ListPage>) {
         let inbox = &mut self.store.inbox;
         inbox.list_loading = false;
-        let again = std::mem::take(&mut inbox.list_again);
+        let mut again = std::mem::take(&mut inbox.list_again);
+        // The tab changed while it was on its way: the shown one is wanted.
+        again |= state != inbox.tab;
         match result {
-            Ok(list) => {
-                inbox.set_list(list);
+            Ok((list, next)) => {
+                inbox.set_list(state, list, next);
                 self.save_outbox();
                 if let Some(id) = self.store.inbox.selected_id().map(str::to_owned) {
                     self.catch_up(&id);
                 }
             }
             Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
+            Err(_) if state != inbox.tab => {}
             Err(e) => inbox.load_error = Some(e.message),
         }
         if again {
@@ -469,6 +627,17 @@ impl Controller {
             persist::save_outbox(self.store.site(), &inbox.me, &inbox.outbox);
         }
     }
+}
+
+/// One page of `GET conversations`.
+async fn list_page(api: &crate::api::Api, path: &str) -> ApiResult<ListPage> {
+    let v = api.get(path).await?;
+    let (list, next) =
+        wire::cursor_page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)?;
+    Ok((
+        list.into_iter().map(ConversationWire::into_store).collect(),
+        next,
+    ))
 }
 
 /// The device socket's reply frame.

@@ -3,15 +3,24 @@
 //! messages numbered by `seq`, plus this agent's outbox.
 //!
 //! Sources, merged here without ever going back in time:
-//! - `GET conversations` (sign-in and every (re)connect): [`Inbox::set_list`];
-//! - the device socket's `message` frames: [`Inbox::receive`], and its
-//!   `read` frames (another device of the agent read): [`Inbox::apply_read`];
+//! - `GET conversations?state=open|closed&limit=100` (sign-in, every
+//!   (re)connect, a tab shown): [`Inbox::set_list`], and its further pages
+//!   ("Load more", by `next_cursor`): [`Inbox::add_list_page`];
+//! - the device socket's `message` frames: [`Inbox::receive`], its
+//!   `conversation` frames (closed or reopened, on any device; also the
+//!   answer to this console's own close or reopen): [`Inbox::changed`], and
+//!   its `read` frames (another device of the agent read): [`Inbox::apply_read`];
 //! - `GET conversations/{id}/messages?after=N` pages: [`Inbox::add_page`].
 //!
 //! A summary's `last_seq` is its version: an older summary (a list that
 //! left the edge before a newer frame arrived) never overwrites a newer
 //! one. Unread counts only go down without a new message (read marks never
-//! move back), so with equal versions the smaller count wins.
+//! move back), so with equal versions the smaller count wins. A reopen adds
+//! no message, so a summary's state (open or closed) is taken with an equal
+//! version only from a frame or from a list asked for after the last frame.
+//!
+//! The inbox shows one tab, open or closed conversations; both kinds are
+//! kept, so a close moves a conversation from one tab to the other at once.
 //!
 //! Replies go through the [`Outgoing`] outbox until the edge acknowledges
 //! them with their seq; the outbox survives a reload (sessionStorage) and
@@ -45,6 +54,24 @@ pub struct Message {
     pub at: Millis,
 }
 
+/// Whether a conversation is in the open inbox or closed (dealt with).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum State {
+    #[default]
+    Open,
+    Closed,
+}
+
+impl State {
+    /// The `state` query value of `GET conversations`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Closed => "closed",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Visitor {
     pub id: String,
@@ -71,6 +98,10 @@ pub struct Conversation {
     pub waiting: bool,
     pub created_at: Millis,
     pub updated_at: Millis,
+    pub state: State,
+    pub closed_at: Option<Millis>,
+    /// The name of the agent who closed it.
+    pub closed_by: Option<String>,
     /// The highest read mark this console sent or was told of.
     pub read_sent: u64,
     /// A page of messages is on its way.
@@ -162,8 +193,25 @@ impl Conversation {
         new
     }
 
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Takes the summary's state (open or closed, by whom, when).
+    fn take_state(&mut self, summary: &Conversation) {
+        self.state = summary.state;
+        self.closed_at = summary.closed_at;
+        self.closed_by.clone_from(&summary.closed_by);
+    }
+
     /// Takes what a summary says, unless it is older than what is known.
-    fn absorb(&mut self, summary: Conversation) {
+    /// Its state (closed or open) is taken when the summary is newer, or
+    /// when `current` says it is as new as anything known (a reopen adds
+    /// no message, so the version alone cannot tell).
+    fn absorb(&mut self, summary: Conversation, current: bool) {
+        if current || summary.last_seq > self.last_seq {
+            self.take_state(&summary);
+        }
         self.group = summary.group;
         self.visitor = summary.visitor;
         if summary.created_at > 0 {
@@ -180,6 +228,10 @@ impl Conversation {
                 }
             }
             Ordering::Equal => {
+                if current {
+                    // A close or reopen changes `waiting` without a message.
+                    self.waiting = summary.waiting;
+                }
                 self.unread = self.unread.min(summary.unread);
                 self.updated_at = self.updated_at.max(summary.updated_at);
                 if self.last_message.is_none() {
@@ -210,8 +262,18 @@ pub struct Inbox {
     selected: Option<String>,
     /// The signed-in agent's id: its own messages acknowledge its outbox.
     pub me: String,
-    /// The list arrived at least once.
-    pub loaded: bool,
+    /// The tab shown: open or closed conversations.
+    pub tab: State,
+    /// The tab whose list arrived (None: none yet, or another tab's).
+    pub listed: Option<State>,
+    /// The cursor of the shown tab's next page (None: no more).
+    pub next_cursor: Option<String>,
+    /// A further page is on its way.
+    pub more_loading: bool,
+    /// Why closing or reopening the open conversation failed.
+    pub state_error: Option<String>,
+    /// The conversation being closed or reopened right now.
+    pub state_pending: Option<String>,
     /// Why the list could not be loaded.
     pub load_error: Option<String>,
     /// A list request is on its way / another one is wanted after it.
@@ -236,19 +298,57 @@ impl Inbox {
         }
     }
 
-    /// Waiting first, then the most recent activity (presenza-rules' order).
+    /// The shown tab's conversations in the edge's order: open ones
+    /// waiting first, then the most recent activity (presenza-rules'
+    /// order); closed ones most recently closed first.
     pub fn ordered(&self) -> Vec<&Conversation> {
-        let mut list: Vec<&Conversation> = self.conversations.iter().collect();
-        list.sort_by(|a, b| a.key().cmp(&b.key()));
+        let mut list: Vec<&Conversation> = self
+            .conversations
+            .iter()
+            .filter(|c| c.state == self.tab)
+            .collect();
+        match self.tab {
+            State::Open => list.sort_by(|a, b| a.key().cmp(&b.key())),
+            State::Closed => list.sort_by(|a, b| {
+                b.closed_at
+                    .unwrap_or(0)
+                    .cmp(&a.closed_at.unwrap_or(0))
+                    .then_with(|| a.key().cmp(&b.key()))
+            }),
+        }
         list
     }
 
+    /// The shown tab lists nothing.
     pub fn is_empty(&self) -> bool {
-        self.conversations.is_empty()
+        !self.conversations.iter().any(|c| c.state == self.tab)
     }
 
+    /// The shown tab's list arrived.
+    pub fn loaded(&self) -> bool {
+        self.listed == Some(self.tab)
+    }
+
+    /// Shows the open or the closed conversations; true when it changed
+    /// (the list of that tab is the controller's to ask for).
+    pub fn show_tab(&mut self, tab: State) -> bool {
+        if self.tab == tab {
+            return false;
+        }
+        self.tab = tab;
+        self.next_cursor = None;
+        self.more_loading = false;
+        self.load_error = None;
+        true
+    }
+
+    /// Unread visitor messages of open conversations.
     pub fn unread(&self) -> u32 {
-        self.conversations.iter().map(|c| c.unread).sum()
+        self.conversations
+            .iter()
+            .filter(|c| !c.is_closed())
+            .map(|c| c.unread)
+            .sum()
     }
 
     pub fn get(&self, id: &str) -> Option<&Conversation> {
@@ -303,16 +403,19 @@ impl Inbox {
         }
     }
 
-    /// The edge's list (`GET conversations`): it decides which
-    /// conversations are listed (except those frames brought after it was
-    /// asked for); what is known of each is merged.
-    pub fn set_list(&mut self, summaries: Vec<Conversation>) {
+    /// The first page of the edge's list of one state (`GET
+    /// conversations?state=…`): it decides which conversations of that
+    /// state are listed (except those frames brought after it was asked
+    /// for); what is known of each is merged. Further
+    /// pages are for "Load more". Conversations of the other state stay.
+    pub fn set_list(&mut self, state: State, summaries: Vec<Conversation>, next: Option<String>) {
         let mut old = std::mem::take(&mut self.conversations);
         for summary in summaries {
             let c = match old.iter().position(|c| c.id == summary.id) {
                 Some(i) => {
                     let mut c = old.swap_remove(i);
-                    c.absorb(summary);
+                    let current = !c.fresh;
+                    c.absorb(summary, current);
                     c
                 }
                 None => summary,
@@ -320,15 +423,56 @@ impl Inbox {
             self.conversations.push(c);
         }
         self.conversations
-            .extend(old.into_iter().filter(|c| c.fresh));
+            .extend(old.into_iter().filter(|c| c.fresh || c.state != state));
         let listed: BTreeSet<&str> = self.conversations.iter().map(|c| c.id.as_str()).collect();
         // Replies to conversations no longer served cannot be sent.
         self.outbox
             .retain(|o| listed.contains(o.conversation.as_str()));
-        self.loaded = true;
-        self.load_error = None;
+        if state == self.tab {
+            self.listed = Some(state);
+            self.next_cursor = next;
+            self.load_error = None;
+        }
         if self.selected().is_none() {
             self.selected = None;
+        }
+    }
+
+    /// A further page of the shown tab's list ("Load more"): added to
+    /// what is listed.
+    pub fn add_list_page(
+        &mut self,
+        state: State,
+        summaries: Vec<Conversation>,
+        next: Option<String>,
+    ) {
+        for summary in summaries {
+            match self.get_mut(&summary.id) {
+                Some(c) => {
+                    let current = !c.fresh;
+                    c.absorb(summary, current);
+                }
+                None => self.conversations.push(summary),
+            }
+        }
+        if state == self.tab {
+            self.next_cursor = next;
+        }
+    }
+
+    /// A conversation was closed or reopened (a device frame or the
+    /// answer to this console's own request): its summary is current.
+    pub fn changed(&mut self, summary: Conversation) {
+        match self.get_mut(&summary.id) {
+            Some(c) => {
+                c.absorb(summary, true);
+                c.fresh = true;
+            }
+            None => {
+                let mut c = summary;
+                c.fresh = true;
+                self.conversations.push(c);
+            }
         }
     }
 
@@ -338,7 +482,7 @@ impl Inbox {
         let id = summary.id.clone();
         let c = match self.get_mut(&id) {
             Some(c) => {
-                c.absorb(summary);
+                c.absorb(summary, false);
                 c
             }
             None => {
@@ -578,11 +722,11 @@ mod tests {
         // A list that left the edge before message 2.
         let mut stale = conv("a", true, 1, 1);
         stale.updated_at = 10;
-        inbox.set_list(vec![stale, conv("b", false, 0, 4)]);
+        inbox.set_list(State::Open, vec![stale, conv("b", false, 0, 4)], None);
         let a = inbox.get("a").unwrap();
         assert_eq!((a.unread, a.last_seq, a.waiting), (2, 2, true));
         // Same version, fewer unread (read elsewhere meanwhile): fewer wins.
-        inbox.set_list(vec![conv("a", true, 0, 2)]);
+        inbox.set_list(State::Open, vec![conv("a", true, 0, 2)], None);
         assert_eq!(inbox.get("a").unwrap().unread, 0);
         assert!(inbox.get("b").is_none(), "the list decides what is listed");
         assert_eq!(inbox.get("a").unwrap().messages.len(), 1, "messages kept");
@@ -594,11 +738,11 @@ mod tests {
         inbox.receive(conv("a", false, 0, 1), msg(1, 10));
         inbox.list_requested();
         inbox.receive(conv("b", true, 1, 1), msg(1, 20));
-        inbox.set_list(vec![conv("a", false, 0, 1)]);
+        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], None);
         assert_eq!(ids(&inbox), ["b", "a"]);
         // Once a list asked for later still lacks it, it goes.
         inbox.list_requested();
-        inbox.set_list(vec![conv("a", false, 0, 1)]);
+        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], None);
         assert_eq!(ids(&inbox), ["a"]);
     }
 
@@ -659,5 +803,88 @@ mod tests {
         inbox.select("a");
         inbox.forget("a");
         assert!(inbox.selected().is_none() && inbox.is_empty());
+    }
+
+    fn closed(id: &str, last_seq: u64, at: Millis) -> Conversation {
+        Conversation {
+            state: State::Closed,
+            closed_at: Some(at),
+            closed_by: Some("Ann".into()),
+            ..conv(id, false, 0, last_seq)
+        }
+    }
+
+    #[test]
+    fn tabs_list_open_or_closed_and_a_close_moves_it() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.set_list(
+            State::Open,
+            vec![conv("a", true, 1, 1), conv("b", false, 0, 2)],
+            Some("next".into()),
+        );
+        assert!(inbox.loaded());
+        assert_eq!(ids(&inbox), ["a", "b"]);
+        assert_eq!(inbox.next_cursor.as_deref(), Some("next"));
+        inbox.select("a");
+        // Closed (here or on another device): it leaves the open tab, stays
+        // open in the pane, and its unread no longer counts.
+        inbox.changed(closed("a", 2, 100));
+        assert_eq!(ids(&inbox), ["b"]);
+        assert_eq!(inbox.unread(), 0);
+        assert_eq!(inbox.selected_id(), Some("a"));
+        assert!(inbox.selected().unwrap().is_closed());
+        // The closed tab: its list is not loaded yet, the frame's is shown.
+        assert!(inbox.show_tab(State::Closed));
+        assert!(!inbox.show_tab(State::Closed));
+        assert!(!inbox.loaded() && inbox.next_cursor.is_none());
+        assert_eq!(ids(&inbox), ["a"]);
+        inbox.list_requested();
+        inbox.set_list(
+            State::Closed,
+            vec![closed("c", 3, 50), closed("a", 2, 100)],
+            None,
+        );
+        assert_eq!(ids(&inbox), ["a", "c"], "most recently closed first");
+        // Reopened (no message added: same version, the frame wins).
+        inbox.changed(conv("a", true, 0, 2));
+        assert!(inbox.get("a").unwrap().waiting);
+        assert_eq!(ids(&inbox), ["c"]);
+        assert!(inbox.show_tab(State::Open));
+        assert_eq!(ids(&inbox), ["a", "b"]);
+        // A list that left before the reopen does not close it again...
+        inbox.set_list(State::Closed, vec![closed("a", 2, 100)], None);
+        assert!(!inbox.get("a").unwrap().is_closed());
+        // ...but a list asked for after it is current.
+        inbox.list_requested();
+        inbox.set_list(State::Closed, vec![closed("a", 2, 100)], None);
+        assert!(inbox.get("a").unwrap().is_closed());
+    }
+
+    #[test]
+    fn further_pages_add_to_the_list() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], Some("p2".into()));
+        inbox.add_list_page(State::Open, vec![conv("b", false, 0, 1)], None);
+        assert_eq!(inbox.ordered().len(), 2);
+        assert!(inbox.next_cursor.is_none());
+        // The other tab's page leaves the shown tab's cursor alone.
+        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], Some("p2".into()));
+        inbox.add_list_page(State::Closed, vec![closed("z", 1, 5)], None);
+        assert_eq!(inbox.next_cursor.as_deref(), Some("p2"));
+        assert_eq!(ids(&inbox), ["a"]);
+    }
+
+    #[test]
+    fn a_message_frame_of_a_newer_version_carries_the_state() {
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.receive(conv("a", true, 1, 1), msg(1, 10));
+        // The closing system message arrives with its closed summary.
+        let note = Message {
+            author: Author::System,
+            ..msg(2, 20)
+        };
+        inbox.receive(closed("a", 2, 20), note);
+        assert!(inbox.get("a").unwrap().is_closed());
+        assert!(inbox.is_empty(), "not in the open tab");
     }
 }

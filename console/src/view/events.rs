@@ -13,6 +13,7 @@ use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, settings};
 use crate::app::Sender;
 use crate::controller::{AgentMsg, InboxMsg, Msg, OwnerMsg, SessionMsg};
+use crate::store::inbox::State;
 use crate::store::{persist, Page};
 
 fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
@@ -150,6 +151,15 @@ fn on_click(tx: &Sender, e: &Event) {
         "close-conversation" => InboxMsg::CloseConversation.into(),
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
         "reload-inbox" => InboxMsg::Reload.into(),
+        "inbox-tab" => InboxMsg::ShowTab(if data(&el, "tab") == "closed" {
+            State::Closed
+        } else {
+            State::Open
+        })
+        .into(),
+        "load-more" => InboxMsg::LoadMore.into(),
+        "close-thread" => InboxMsg::Close(data(&el, "id")).into(),
+        "reopen-thread" => InboxMsg::Reopen(data(&el, "id")).into(),
         "retry-reply" => InboxMsg::Retry(data(&el, "id")).into(),
         "discard-reply" => InboxMsg::Discard(data(&el, "id")).into(),
         "confirm" => OwnerMsg::Confirm(data(&el, "key")).into(),
@@ -253,6 +263,21 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
             });
             return;
         }
+    }
+    // Arrow keys, Home and End move between the inbox's tabs (the WAI-ARIA
+    // tabs pattern: the tab is shown as it gets focus).
+    if let Some(tab) = closest(&target, "[role=tab][data-action=inbox-tab]") {
+        let next = match (key.as_str(), data(&tab, "tab").as_str()) {
+            ("ArrowRight" | "ArrowLeft", "open") | ("End", _) => State::Closed,
+            ("ArrowRight" | "ArrowLeft", _) | ("Home", _) => State::Open,
+            _ => return,
+        };
+        k.prevent_default();
+        if let Some(button) = by_id(&format!("tab-{}", next.as_str())) {
+            focus(&button);
+        }
+        tx.send(InboxMsg::ShowTab(next));
+        return;
     }
     let menu = by_id("status-menu");
     let open = menu.as_ref().is_some_and(|m| !m.has_attribute("hidden"));

@@ -1,6 +1,8 @@
-//! The inbox: conversations on the left (waiting ones, offline messages
-//! among them, first; unread counts), the open conversation and its reply
-//! box on the right. On a phone only one of the two shows (`data-view` on
+//! The inbox: conversations on the left under Open / Closed tabs (waiting
+//! ones, offline messages among them, first; unread counts; "Load more"
+//! while the edge has more), the open conversation on the right with Close
+//! (or Reopen) and its reply box, which a closed conversation replaces with
+//! a note and Reopen. On a phone only one of the two shows (`data-view` on
 //! the region).
 //!
 //! Everything a visitor or an agent wrote is put in text nodes
@@ -17,7 +19,7 @@ use super::agent::{avatar_colour, initials};
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation, Message, Outgoing};
+use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing, State};
 use crate::store::Store;
 use crate::wire::Millis;
 
@@ -58,7 +60,38 @@ pub fn render(region: &Element, store: &Store) {
         );
     }
 
+    let tab = inbox.tab;
+    let tabs = el("div")
+        .class("inbox-tabs")
+        .attr("role", "tablist")
+        .attr("aria-label", "Conversations")
+        .child(tab_button(State::Open, "Open", tab))
+        .child(tab_button(State::Closed, "Closed", tab));
+
     let list = if !inbox.is_empty() {
+        let more = inbox.next_cursor.is_some().then(|| {
+            el("li").class("more").child(
+                el("button")
+                    .attr("type", "button")
+                    .attr("id", "load-more")
+                    .action("load-more")
+                    .flag("disabled", inbox.more_loading)
+                    .attr(
+                        "aria-busy",
+                        if inbox.more_loading { "true" } else { "false" },
+                    )
+                    .text(if inbox.more_loading {
+                        "Loading…"
+                    } else {
+                        "Load more"
+                    }),
+            )
+        });
+        let error = inbox.load_error.as_deref().map(|e| {
+            el("li")
+                .class("more")
+                .child(el("p").class("error").attr("role", "alert").text(e))
+        });
         el("ul")
             .class("conversations")
             .attr("role", "list")
@@ -68,6 +101,8 @@ pub fn render(region: &Element, store: &Store) {
                     .into_iter()
                     .map(|c| item(c, selected, &inbox.me, now)),
             )
+            .child_if(error)
+            .child_if(more)
     } else if let Some(error) = &inbox.load_error {
         el("div")
             .class("empty")
@@ -78,10 +113,20 @@ pub fn render(region: &Element, store: &Store) {
                     .action("reload-inbox")
                     .text("Try again"),
             )
-    } else if !inbox.loaded {
+    } else if !inbox.loaded() {
         el("div")
             .class("empty")
             .child(el("p").class("muted").text("Loading conversations…"))
+    } else if tab == State::Closed {
+        el("div")
+            .class("empty")
+            .child(el("div").class("empty-icon").attr("aria-hidden", "true"))
+            .child(el("p").class("empty-title").text("No closed conversations"))
+            .child(
+                el("p")
+                    .class("muted")
+                    .text("Conversations you close appear here; reopen one to write again."),
+            )
     } else {
         el("div")
             .class("empty")
@@ -93,33 +138,59 @@ pub fn render(region: &Element, store: &Store) {
                     .text("Visitors' messages appear here as they arrive, offline messages first."),
             )
     };
+    let panel = el("div")
+        .attr("id", "conversation-list")
+        .class("list-panel")
+        .attr("role", "tabpanel")
+        .attr("aria-labelledby", &format!("tab-{}", tab.as_str()))
+        .child(list);
 
     let pane = match selected {
-        Some(c) => conversation(
-            c,
-            inbox.outgoing(&c.id),
-            &inbox.me,
-            &inbox.draft,
-            inbox.reply_error.as_deref(),
-            now,
-        ),
+        Some(c) => conversation(c, inbox, now),
         None => el("div")
             .class("pane-empty")
-            .child(el("p").class("muted").text(if inbox.is_empty() {
-                "When a visitor writes, the conversation opens here."
-            } else {
-                "Choose a conversation."
-            })),
+            .child(
+                el("p")
+                    .class("muted")
+                    .text(if inbox.is_empty() && tab == State::Open {
+                        "When a visitor writes, the conversation opens here."
+                    } else {
+                        "Choose a conversation."
+                    }),
+            ),
     };
 
     replace(
         region,
         el("div")
             .class("inbox-grid")
-            .child(el("div").class("inbox-list").child(head).child(list))
+            .child(
+                el("div")
+                    .class("inbox-list")
+                    .child(head)
+                    .child(tabs)
+                    .child(panel),
+            )
             .child(el("div").class("inbox-pane").child(pane)),
     );
     kept.restore(region);
+}
+
+/// One tab of the list (the WAI-ARIA tabs pattern: the selected tab is
+/// the one Tab reaches; arrow keys move between them).
+fn tab_button(state: State, label: &str, shown: State) -> El {
+    let on = state == shown;
+    el("button")
+        .attr("type", "button")
+        .attr("id", &format!("tab-{}", state.as_str()))
+        .class("inbox-tab")
+        .attr("role", "tab")
+        .attr("aria-selected", if on { "true" } else { "false" })
+        .attr("aria-controls", "conversation-list")
+        .attr("tabindex", if on { "0" } else { "-1" })
+        .action("inbox-tab")
+        .data("tab", state.as_str())
+        .text(label)
 }
 
 /// What the agent was doing in the region before a redraw.
@@ -132,6 +203,8 @@ struct Kept {
     list_top: i32,
     /// scrollTop of the messages, unless they were at the bottom.
     messages_top: Option<i32>,
+    /// The id of another focused control (a tab, Load more, Close).
+    focused_id: Option<String>,
 }
 
 impl Kept {
@@ -149,7 +222,13 @@ impl Kept {
             let at_bottom = m.scroll_height() - m.scroll_top() - m.client_height() <= BOTTOM_SLACK;
             (!at_bottom).then(|| m.scroll_top())
         });
+        let focused_id = document()
+            .active_element()
+            .filter(|a| region.contains(Some(a)))
+            .map(|a| a.id())
+            .filter(|id| !id.is_empty() && id != "reply-text");
         Kept {
+            focused_id,
             conversation: shown.filter(|_| same),
             reply: area.as_ref().and_then(|a| get(a, "value").as_string()),
             focused,
@@ -174,6 +253,9 @@ impl Kept {
                 _ => messages.scroll_height(),
             };
             messages.set_scroll_top(top);
+        }
+        if let Some(control) = self.focused_id.as_deref().and_then(by_id) {
+            focus(&control);
         }
         let (Some(text), Some(area)) = (self.reply, by_id("reply-text")) else {
             return;
@@ -213,8 +295,15 @@ fn preview(c: &Conversation, me: &str) -> String {
         Author::Visitor => text,
         Author::Agent { id, .. } if id == me => format!("You: {text}"),
         Author::Agent { name, .. } => format!("{name}: {text}"),
+        Author::System if closing_note(m) => text,
         Author::System => format!("Auto-reply: {text}"),
     }
+}
+
+/// The system message a close adds ("Conversation closed by Ann."), not
+/// the busy auto-reply.
+fn closing_note(m: &Message) -> bool {
+    m.author == Author::System && m.text.starts_with("Conversation closed")
 }
 
 fn group_tag(group: &str) -> El {
@@ -245,6 +334,7 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: Millis
             .data("id", &c.id)
             .data("unread", &c.unread.to_string())
             .data("waiting", if c.waiting { "true" } else { "false" })
+            .data("state", c.state.as_str())
             .attr("aria-current", if current { "true" } else { "false" })
             .child(face(c))
             .child(
@@ -267,7 +357,7 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: Millis
                     .child(
                         el("span")
                             .class("conv-bottom")
-                            .child_if(c.waiting.then(|| waiting_tag(false)))
+                            .child_if((c.waiting && !c.is_closed()).then(|| waiting_tag(false)))
                             .child(el("span").class("conv-preview").text(&preview(c, me)))
                             .child_if((c.unread > 0).then(|| {
                                 el("span")
@@ -294,6 +384,7 @@ fn message(m: &Message, title: &str, me: &str, now: Millis) -> El {
         Author::Visitor => (title.to_owned(), "from-visitor", false),
         Author::Agent { id, .. } if id == me => ("You".to_owned(), "from-agent", true),
         Author::Agent { name, .. } => (name.clone(), "from-agent", false),
+        Author::System if closing_note(m) => ("Presenza".to_owned(), "from-system", false),
         Author::System => ("Automatic reply".to_owned(), "from-system", false),
     };
     el("li")
@@ -360,15 +451,81 @@ fn outgoing(o: &Outgoing, now: Millis) -> El {
         }))
 }
 
-fn conversation<'a>(
-    c: &Conversation,
-    pending: impl Iterator<Item = &'a Outgoing>,
-    me: &str,
-    draft: &str,
-    reply_error: Option<&str>,
-    now: Millis,
-) -> El {
+/// The Close / Reopen button of the open conversation's header.
+fn state_button(c: &Conversation, pending: bool) -> El {
+    let closed = c.is_closed();
+    let (action, label, busy, name) = if closed {
+        (
+            "reopen-thread",
+            "Reopen",
+            "Reopening…",
+            "Reopen this conversation",
+        )
+    } else {
+        (
+            "close-thread",
+            "Close",
+            "Closing…",
+            "Close this conversation",
+        )
+    };
+    el("button")
+        .attr("type", "button")
+        .attr("id", "thread-state")
+        .class("thread-state")
+        .class(if closed { "primary" } else { "" })
+        .action(action)
+        .data("id", &c.id)
+        .attr("aria-label", name)
+        .flag("disabled", pending)
+        .attr("aria-busy", if pending { "true" } else { "false" })
+        .text(if pending { busy } else { label })
+}
+
+/// In place of the reply box of a closed conversation: who closed it,
+/// when, and Reopen.
+fn closed_note(c: &Conversation, pending: bool, now: Millis) -> El {
+    let by = c
+        .closed_by
+        .as_deref()
+        .map(|name| format!(" by {name}"))
+        .unwrap_or_default();
+    let when = c
+        .closed_at
+        .filter(|at| *at > 0)
+        .map(|at| format!(" · {}", clock::when(at, now)))
+        .unwrap_or_default();
+    el("div")
+        .class("closed-note")
+        .attr("role", "status")
+        .child(
+            el("p")
+                .child(el("strong").text(&format!("Closed{by}")))
+                .text(&when)
+                .child(el("br"))
+                .child(
+                    el("span")
+                        .class("muted")
+                        .text("Read-only. Reopen it to reply to the visitor here."),
+                ),
+        )
+        .child(
+            el("button")
+                .attr("type", "button")
+                .attr("id", "reopen-note")
+                .class("primary")
+                .action("reopen-thread")
+                .data("id", &c.id)
+                .flag("disabled", pending)
+                .text(if pending { "Reopening…" } else { "Reopen" }),
+        )
+}
+
+fn conversation(c: &Conversation, inbox: &Inbox, now: Millis) -> El {
+    let me = inbox.me.as_str();
     let title = c.title();
+    let closed = c.is_closed();
+    let pending = inbox.state_pending.as_deref() == Some(c.id.as_str());
     let loading = c.loading.then(|| {
         el("li")
             .class("history")
@@ -376,9 +533,10 @@ fn conversation<'a>(
             .text("Loading messages…")
     });
     let sub = c.email().is_some() || c.group.is_some();
-    el("div")
+    let view = el("div")
         .class("conversation-view")
         .data("id", &c.id)
+        .data("state", c.state.as_str())
         .child(
             el("div")
                 .class("pane-head")
@@ -402,62 +560,76 @@ fn conversation<'a>(
                                 .child_if(c.group.as_deref().map(group_tag))
                         })),
                 )
-                .child_if(c.waiting.then(|| waiting_tag(true))),
+                .child_if((c.waiting && !closed).then(|| waiting_tag(true)))
+                .child_if(
+                    closed.then(|| el("span").class("tag").class("tag-closed").text("Closed")),
+                )
+                .child(state_button(c, pending)),
         )
+        .child_if(inbox.state_error.as_deref().map(|e| {
+            el("p")
+                .class("error")
+                .class("state-error")
+                .attr("role", "alert")
+                .text(e)
+        }))
         .child(
             el("ol")
                 .class("messages")
                 .attr("aria-live", "polite")
                 .child_if(loading)
                 .children(c.messages.iter().map(|m| message(m, &title, me, now)))
-                .children(pending.map(|o| outgoing(o, now))),
-        )
-        .child_if(reply_error.map(|e| {
-            el("p")
-                .class("error")
-                .class("reply-error")
-                .attr("role", "alert")
-                .text(e)
-        }))
-        .child(
-            el("form")
-                .class("reply")
-                .action("reply")
-                .data("id", &c.id)
-                .child(
-                    el("label")
-                        .class("visually-hidden")
-                        .attr("for", "reply-text")
-                        .text("Reply"),
-                )
-                .child(
-                    el("textarea")
-                        .attr("id", "reply-text")
-                        .attr("name", "text")
-                        .attr("rows", "2")
-                        .attr("maxlength", "4000")
-                        .attr("aria-describedby", "reply-hint")
-                        .attr("placeholder", &format!("Reply to {title}…"))
-                        .value(draft),
-                )
-                .child(
-                    el("button")
-                        .attr("type", "submit")
-                        .class("primary")
-                        .text("Send"),
-                ),
-        )
-        .child(
-            el("p")
-                .attr("id", "reply-hint")
-                .class("reply-hint")
-                .class("muted")
-                .text(if touch_keyboard() {
-                    "Enter adds a line · tap Send to send"
-                } else {
-                    "Enter sends · Shift+Enter adds a line"
-                }),
-        )
+                .children(inbox.outgoing(&c.id).map(|o| outgoing(o, now))),
+        );
+    if closed {
+        return view.child(closed_note(c, pending, now));
+    }
+    view.child_if(inbox.reply_error.as_deref().map(|e| {
+        el("p")
+            .class("error")
+            .class("reply-error")
+            .attr("role", "alert")
+            .text(e)
+    }))
+    .child(
+        el("form")
+            .class("reply")
+            .action("reply")
+            .data("id", &c.id)
+            .child(
+                el("label")
+                    .class("visually-hidden")
+                    .attr("for", "reply-text")
+                    .text("Reply"),
+            )
+            .child(
+                el("textarea")
+                    .attr("id", "reply-text")
+                    .attr("name", "text")
+                    .attr("rows", "2")
+                    .attr("maxlength", "4000")
+                    .attr("aria-describedby", "reply-hint")
+                    .attr("placeholder", &format!("Reply to {title}…"))
+                    .value(&inbox.draft),
+            )
+            .child(
+                el("button")
+                    .attr("type", "submit")
+                    .class("primary")
+                    .text("Send"),
+            ),
+    )
+    .child(
+        el("p")
+            .attr("id", "reply-hint")
+            .class("reply-hint")
+            .class("muted")
+            .text(if touch_keyboard() {
+                "Enter adds a line · tap Send to send"
+            } else {
+                "Enter sends · Shift+Enter adds a line"
+            }),
+    )
 }
 
 /// A touch screen's keyboard has no Shift+Enter: there Enter adds a line
