@@ -561,3 +561,78 @@ fn visitor_ids_and_client_ids() {
     assert!(validate_client_id(&a).is_ok());
     assert_ne!(a, client_id());
 }
+
+#[wasm_bindgen_test]
+async fn a_closed_conversation_says_so_and_the_next_message_starts_a_new_one() {
+    reset("{}");
+    let sock = boot_chat(&status("online", None, None), true).await;
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"messages","conversation_id":"c_1","state":"open","has_more":false,"messages":[{},{}]}}"#,
+            message(1, "c_a", "visitor", None, "Where is my parcel?"),
+            message(2, "r_1", "agent", Some("Giulia"), "On its way."),
+        ),
+    );
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    assert_eq!(text("ok"), "");
+    // The agent closes it: the system message, then `closed`.
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"message","conversation_id":"c_1","message":{}}}"#,
+            message(
+                3,
+                "system_closed",
+                "system",
+                None,
+                "Conversation closed by Giulia."
+            )
+        ),
+    );
+    push(&sock, r#"{"type":"closed","conversation_id":"c_1"}"#);
+    assert_eq!(item(2, "class"), "m s");
+    assert_eq!(item(2, "text"), "Conversation closed by Giulia.");
+    assert_eq!(
+        text("ok"),
+        "This conversation is closed. Write to start a new one."
+    );
+    assert_eq!(prop(&stored(), "r").as_f64(), Some(3.0));
+
+    // The visitor writes again: a new conversation, numbered from 1.
+    let ta = el("f");
+    type_in(&ta, "One more thing");
+    press_enter(&ta, false);
+    let send = frame(&sock, n_frames(&sock) - 1);
+    assert_eq!(get(&send, "type").as_deref(), Some("send"));
+    let cid = get(&send, "client_id").unwrap();
+    push(
+        &sock,
+        &format!(r#"{{"type":"ack","client_id":"{cid}","seq":1,"conversation_id":"c_2"}}"#),
+    );
+    assert_eq!(text("ok"), "", "open again");
+    assert_eq!(js_sys::Array::from(&prop(&stored(), "o")).length(), 0);
+    // The old conversation stays above as history; the new one follows.
+    assert_eq!(log_items().length(), 4);
+    assert_eq!(
+        (item(3, "class"), item(3, "text")),
+        ("m v".into(), "One more thing".into())
+    );
+    // Its seq 2 is new (not the old conversation's seq 2).
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"message","conversation_id":"c_2","message":{}}}"#,
+            message(2, "r_9", "agent", Some("Giulia"), "Sure, tell me.")
+        ),
+    );
+    assert_eq!(log_items().length(), 5);
+    assert_eq!(item(4, "text"), "Sure, tell me.");
+    // Read (the panel is open), in that conversation.
+    assert_eq!(get(&stored(), "rc").as_deref(), Some("c_2"));
+    assert_eq!(prop(&stored(), "r").as_f64(), Some(2.0));
+    // A reconnect catches up in the new conversation.
+    let sock = reconnect(&sock).await;
+    assert_eq!(prop(&frame(&sock, 0), "after").as_f64(), Some(2.0));
+}

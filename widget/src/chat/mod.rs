@@ -18,6 +18,11 @@
 //! credential and the last seq seen, which also catches up) and whatever is
 //! still in the outbox is sent again: the edge stores a client id once.
 //!
+//! An agent may close the conversation (`closed` frame, after its system
+//! message): a note says so, and the visitor's next message starts a new
+//! conversation, which the `ack` names; seqs and the read mark then count
+//! in that one ([`Chat::switch`]).
+//!
 //! Online or busy, the panel is a chat; offline (and no contact given yet)
 //! it is a "leave a message" form with the name and e-mail the edge
 //! requires then, validated with the same rules as the edge's
@@ -151,8 +156,12 @@ pub struct Chat {
     lang_loading: bool,
     en: JsValue,
     msgs: Vec<Msg>,
-    /// The highest seq seen.
+    /// The highest seq seen (in `conv`).
     seq: u64,
+    /// The visitor's conversation, as the edge last named it.
+    conv: Option<String>,
+    /// It is closed: the visitor's next message starts a new one.
+    closed: bool,
     /// The read mark (stored).
     read: u64,
     /// Agent and system messages after the read mark, while closed.
@@ -190,6 +199,8 @@ impl Chat {
             en: js::json(EN),
             msgs: Vec::new(),
             seq: 0,
+            conv: None,
+            closed: false,
             read: 0,
             unread: 0,
             force_form: false,
@@ -453,6 +464,7 @@ impl Chat {
         v.error(if form { "ce" } else { "le" }, None, &"".into());
 
         let confirm = match &self.confirm {
+            _ if self.closed => tx.js("closed"),
             Some((name, email)) => {
                 let t = js::call(
                     &tx.js("sent"),
@@ -595,12 +607,39 @@ impl Chat {
         }
     }
 
+    /// The edge named the visitor's conversation `cid`: when it is another
+    /// one than before (a new one after a close, or the latest after a
+    /// reconnect), its seqs start again: the log forgets the old messages
+    /// (`keep`: their bubbles stay above, as history) and the read mark is
+    /// that conversation's. Returns whether it changed.
+    fn switch(&mut self, cid: Option<String>, keep: bool) -> bool {
+        let Some(cid) = cid else { return false };
+        if self.conv.as_deref() == Some(cid.as_str()) {
+            return false;
+        }
+        let had = self.conv.is_some();
+        self.msgs.retain(|m| {
+            if m.seq == 0 {
+                return true;
+            }
+            if !keep {
+                js::call0(&m.node, "remove");
+            }
+            false
+        });
+        self.seq = 0;
+        self.closed = false;
+        self.read = self.store.as_mut().map_or(0, |s| s.read_mark_in(&cid));
+        self.conv = Some(cid);
+        had
+    }
+
     fn mark_read(&mut self) {
         self.unread = 0;
         if self.seq > self.read {
             self.read = self.seq;
             if let Some(s) = self.store.as_mut() {
-                s.set_read_mark(self.seq);
+                s.set_read_mark(self.seq, self.conv.as_deref());
             }
         }
     }
@@ -685,6 +724,15 @@ impl Chat {
         match js::get_str(&f, "type").as_deref() {
             Some("messages") => {
                 self.authed = true;
+                if self.switch(js::get_str(&f, "conversation_id"), false) {
+                    // Another conversation than the one `after` counted in.
+                    self.auth_sent = false;
+                    self.authed = false;
+                    self.hello();
+                    self.paint();
+                    return;
+                }
+                self.closed = js::get_str(&f, "state").as_deref() == Some("closed");
                 let list = js::get(&f, "messages");
                 let n = js::get(&list, "length").as_f64().unwrap_or(0.0) as u32;
                 for i in 0..n {
@@ -698,11 +746,33 @@ impl Chat {
                     self.flush();
                 }
             }
-            Some("message") => self.add(&js::get(&f, "message"), true),
+            Some("message") => {
+                if self.switch(js::get_str(&f, "conversation_id"), true) {
+                    // Started in another tab: catch up with all of it.
+                    self.auth_sent = false;
+                    self.authed = false;
+                    self.hello();
+                }
+                self.add(&js::get(&f, "message"), true)
+            }
             Some("ack") => {
                 let cid = js::get_str(&f, "client_id").unwrap_or_default();
-                let seq = js::get(&f, "seq").as_f64().unwrap_or(0.0) as u64;
+                let mut seq = js::get(&f, "seq").as_f64().unwrap_or(0.0) as u64;
+                let conv = js::get_str(&f, "conversation_id");
+                if self.conv.is_none() || self.closed {
+                    // This message started the visitor's (new) conversation.
+                    self.switch(conv, true);
+                } else if conv.is_some() && conv != self.conv {
+                    // A resent message stored in an earlier conversation.
+                    seq = 0;
+                }
                 self.acked(&cid, seq);
+            }
+            Some(kind @ ("closed" | "reopened")) => {
+                let cid = js::get_str(&f, "conversation_id");
+                if cid.is_some() && cid == self.conv {
+                    self.closed = kind == "closed";
+                }
             }
             Some("error") => self.failed(js::get_str(&f, "client_id"), &js::get(&f, "error")),
             _ => return,

@@ -6,6 +6,8 @@
 //! {"v": visitor id, "k": visitor secret,     made once, on the first message
 //!  "n": name, "e": e-mail,                   once given (a left message)
 //!  "r": read mark (the last seq the visitor saw with the panel open),
+//!  "rc": the conversation of the read mark (a closed one's next message
+//!        starts a new conversation, numbered from 1 again),
 //!  "o": [{"c": client id, "t": text, "n"?, "e"?}, …]   the outbox: sent, not acknowledged}
 //! ```
 //!
@@ -204,8 +206,23 @@ impl Store {
         js::get(&self.load(), "r").as_f64().unwrap_or(0.0) as u64
     }
 
-    pub fn set_read_mark(&mut self, seq: u64) {
-        self.update(|s| js::set(s, "r", &JsValue::from_f64(seq as f64)));
+    /// The read mark in conversation `conv`: 0 when the stored one is of
+    /// another conversation (one stored without a conversation counts).
+    pub fn read_mark_in(&mut self, conv: &str) -> u64 {
+        let state = self.load();
+        match js::get_str(&state, "rc") {
+            Some(c) if c != conv => 0,
+            _ => js::get(&state, "r").as_f64().unwrap_or(0.0) as u64,
+        }
+    }
+
+    pub fn set_read_mark(&mut self, seq: u64, conv: Option<&str>) {
+        self.update(|s| {
+            js::set(s, "r", &JsValue::from_f64(seq as f64));
+            if let Some(c) = conv {
+                js::set(s, "rc", &c.into());
+            }
+        });
     }
 
     fn outbox_of(state: &JsValue) -> JsValue {
