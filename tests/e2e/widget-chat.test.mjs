@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE,
+  api,
   chatState,
   createSite,
   demoUrl,
@@ -499,5 +500,54 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
     const conv = await listed(giulia, (c) => c.visitor.name === 'Ada');
     assert.equal(conv.waiting, true);
     assert.equal(conv.visitor.email, 'ada@example.com');
+  });
+});
+
+test('closed by the agent: the visitor sees the note, and writing again starts a new conversation', async () => {
+  const site = await createSite();
+  const giulia = await site.agent('giulia', { name: 'Giulia' });
+  await giulia.status('online');
+  await withPage('closed', demoUrl(site.id), async (page) => {
+    await waitForStatus(page, 'online');
+    await openChat(page, 'chat');
+    await say(page, 'Can I pick up the order at the shop?');
+    const first = await listed(giulia);
+    await giulia.reply(first.id, 'Yes, any day from 9.');
+    await waitFor('the reply', async () => (await chatState(page)).messages.length === 2);
+
+    // The agent closes it through the API: the system message and the
+    // closed note reach the visitor live.
+    const closed = await api('POST', `/v1/sites/${site.id}/conversations/${first.id}/close`, giulia.token);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.conversation.state, 'closed');
+    let c = await waitFor('the closed note', async () => {
+      const s = await chatState(page);
+      return s.messages.length === 3 && s.confirmation !== '' && s;
+    });
+    assert.deepEqual(
+      { class: c.messages[2].class, text: c.messages[2].text },
+      { class: 'm s', text: 'Conversation closed by Giulia.' },
+    );
+    assert.equal(c.confirmation, 'This conversation is closed. Write to start a new one.');
+    assert.equal(c.mode, 'chat', 'the composer stays');
+    assert.deepEqual(await giulia.conversations(), [], 'out of the open inbox');
+
+    // The visitor writes again: a new conversation (the old one stays above).
+    c = await say(page, 'One more question: do you ship to Austria?');
+    assert.equal(c.confirmation, '', 'open again');
+    assert.equal(c.messages.length, 4);
+    const second = await listed(giulia);
+    assert.notEqual(second.id, first.id, 'a new conversation id');
+    assert.equal(second.state, 'open');
+    assert.equal(second.last_message.text, 'One more question: do you ship to Austria?');
+    assert.equal(second.last_seq, 1, 'numbered from 1');
+    // Replies of the new conversation show, from seq 1 on.
+    await giulia.reply(second.id, 'We do, in 3 days.');
+    c = await waitFor('the reply in the new conversation', async () => {
+      const s = await chatState(page);
+      return s.messages.length === 5 && s;
+    });
+    assert.equal(c.messages[4].text, 'We do, in 3 days.');
+    assert.deepEqual(page.noise, [], 'no console noise');
   });
 });
