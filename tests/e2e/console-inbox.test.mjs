@@ -7,7 +7,10 @@
 // offline left messages first with the waiting badge, two devices of one
 // agent sharing read marks, text never run as HTML, groups, the outbox
 // (kept across a reload, sent again once after a reconnect, over HTTP while
-// the socket is down) and refused replies.
+// the socket is down), refused replies, closing and reopening (Open / Closed
+// tabs followed live by a second console of the agent, read-only while
+// closed, a reopen refused with 409 explained) and the list's pages of 100
+// with Load more.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -410,4 +413,167 @@ test('unacknowledged replies survive a reload and are sent once after the reconn
     assert.deepEqual(agentTexts, ['Yes, I am here.', 'Sent without the socket.']);
     const texts = await page.$$eval('.messages .message-text', (els) => els.map((e) => e.textContent));
     assert.deepEqual(texts, ['Anyone there?', 'Yes, I am here.', 'Sent without the socket.']);
+  }));
+
+/** The conversations of one state as the edge lists them for `token`. */
+async function edgeList(site, token, state) {
+  const r = await api('GET', `/v1/sites/${site}/conversations?state=${state}`, token);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body.conversations.map((c) => c.id);
+}
+
+/** Shows the Open or Closed tab and waits for it. */
+async function showTab(page, state) {
+  await page.click(`#tab-${state}`);
+  await page.waitForSelector(`#tab-${state}[aria-selected=true]`);
+}
+
+test('closing a conversation on one console moves it to Closed on both; it is read-only until reopened', { timeout: 90_000 }, () =>
+  run('close-reopen', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const desktop = await agentPage(await open(DESKTOP), s.site, token);
+    const phone = await agentPage(await open(PHONE), s.site, token);
+    pages.push(desktop, phone);
+    // Tabs: Open shown, Closed reachable; real buttons with roles and labels.
+    for (const p of [desktop, phone]) {
+      assert.equal(await p.getAttribute('#tab-open', 'aria-selected'), 'true');
+      assert.equal(await p.getAttribute('#tab-closed', 'aria-selected'), 'false');
+      assert.equal(await p.getAttribute('#tab-closed', 'role'), 'tab');
+      assert.equal(await p.$eval('#tab-closed', (e) => e.tagName), 'BUTTON');
+      assert.equal(await p.getAttribute('#conversation-list', 'role'), 'tabpanel');
+    }
+
+    const v = visitor(s.site);
+    const { conversation_id: cid } = await v.say('I need an invoice for order 1042.', { name: 'Ida Berg' });
+    const other = visitor(s.site);
+    const { conversation_id: otherId } = await other.say('Hi!');
+    for (const p of [desktop, phone]) await p.waitForSelector(item(cid));
+
+    // Close it on the desktop.
+    await desktop.click(item(cid));
+    await desktop.waitForSelector('.conversation-view h2 >> text=Ida Berg');
+    await desktop.fill('#reply-text', 'Sent it to you by e-mail.');
+    await desktop.press('#reply-text', 'Enter');
+    await desktop.waitForSelector('.messages .from-agent[data-state=sent]');
+    const close = desktop.locator('.pane-head [data-action=close-thread]');
+    assert.equal(await close.textContent(), 'Close');
+    assert.equal(await close.getAttribute('aria-label'), 'Close this conversation');
+    await close.click();
+    await desktop.waitForSelector('.conversation-view[data-state=closed]');
+    // It left the open list, and stays in view, read-only, with Reopen.
+    await desktop.waitForSelector(item(cid), { state: 'detached' });
+    assert.deepEqual(await listed(desktop), [otherId]);
+    assert.equal(await desktop.$('#reply-text'), null);
+    assert.match(await desktop.textContent('.closed-note'), /Closed by Ann Lee/);
+    assert.ok(await desktop.isVisible('.closed-note [data-action=reopen-thread]'));
+    assert.equal(await desktop.textContent('.pane-head .tag.tag-closed'), 'Closed');
+    assert.equal(await desktop.textContent('.pane-head [data-action=reopen-thread]'), 'Reopen');
+    await desktop.waitForSelector('.messages .from-system >> text=Conversation closed by Ann Lee.');
+    // The edge and the visitor agree.
+    assert.deepEqual(await edgeList(s.site, token, 'closed'), [cid]);
+    assert.ok(!(await edgeList(s.site, token, 'open')).includes(cid));
+    await waitFor('the visitor to be told', async () =>
+      (await v.messages()).some((m) => m.from === 'system' && m.text === 'Conversation closed by Ann Lee.'));
+
+    // The phone follows live: gone from Open, there in Closed.
+    await phone.waitForSelector(item(cid), { state: 'detached' });
+    assert.deepEqual(await listed(phone), [otherId]);
+    await showTab(phone, 'closed');
+    await phone.waitForSelector(`${item(cid)}[data-state=closed]`);
+    assert.deepEqual(await listed(phone), [cid]);
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    // The desktop's Closed tab lists it too; keyboard: arrows move between tabs.
+    await desktop.focus('#tab-open');
+    await desktop.keyboard.press('ArrowRight');
+    await desktop.waitForSelector('#tab-closed[aria-selected=true]');
+    assert.equal(await desktop.evaluate(() => document.activeElement?.id), 'tab-closed');
+    await desktop.waitForSelector(item(cid));
+    assert.deepEqual(await listed(desktop), [cid]);
+
+    // Reopened on the phone (read-only view there too).
+    await phone.click(item(cid));
+    await phone.waitForSelector('.conversation-view[data-state=closed] .closed-note');
+    assert.equal(await phone.$('#reply-text'), null);
+    assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    await phone.click('.closed-note [data-action=reopen-thread]');
+    await phone.waitForSelector('.conversation-view[data-state=open] #reply-text');
+    // The desktop, on its Closed tab, sees it leave; and in its pane, open again.
+    await desktop.waitForSelector(item(cid), { state: 'detached' });
+    await desktop.waitForSelector('.conversation-view[data-state=open] #reply-text');
+    assert.equal(await desktop.$('.closed-note'), null);
+    await showTab(desktop, 'open');
+    await desktop.waitForSelector(`${item(cid)}[data-state=open]`);
+    assert.deepEqual((await edgeList(s.site, token, 'open')).sort(), [cid, otherId].sort());
+    assert.deepEqual(await edgeList(s.site, token, 'closed'), []);
+
+    // Writable again: a reply reaches the visitor.
+    await phone.fill('#reply-text', 'Anything else?');
+    await phone.click('form.reply button[type=submit]');
+    await phone.waitForSelector('.messages .from-agent[data-state=sent] >> text=Anything else?');
+    await waitFor('the visitor to get it', async () => (await v.messages()).some((m) => m.text === 'Anything else?'));
+  }));
+
+test('reopening a conversation whose visitor has started another one says why', { timeout: 60_000 }, () =>
+  run('reopen-conflict', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const v = visitor(s.site);
+    // Nobody is online: messages are left with a name and an e-mail.
+    const contact = { name: 'Jan', email: 'jan@example.com' };
+    const { conversation_id: first } = await v.say('Where is my parcel?', contact);
+    const closed = await api('POST', `/v1/sites/${s.site}/conversations/${first}/close`, token);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    assert.equal(closed.body.conversation.state, 'closed');
+    const { conversation_id: second } = await v.say('One more question.', contact);
+    assert.notEqual(second, first);
+
+    const page = await agentPage(await open(DESKTOP), s.site, token);
+    pages.push(page);
+    await page.waitForSelector(item(second));
+    assert.deepEqual(await listed(page), [second]);
+    await showTab(page, 'closed');
+    await page.waitForSelector(item(first));
+    await page.click(item(first));
+    await page.waitForSelector('.conversation-view[data-state=closed]');
+    await page.click('.pane-head [data-action=reopen-thread]');
+    await page.waitForSelector('.state-error');
+    assert.match(await page.textContent('.state-error'), /started a new conversation/);
+    // Still closed, still read-only.
+    assert.equal(await page.getAttribute('.conversation-view', 'data-state'), 'closed');
+    assert.equal(await page.$('#reply-text'), null);
+    const r = await api('POST', `/v1/sites/${s.site}/conversations/${first}/reopen`, token);
+    assert.equal(r.status, 409);
+    assert.equal(r.body.error.code, 'conversation_conflict');
+  }));
+
+test('the inbox loads 100 conversations at a time and shows Load more while there are more', { timeout: 120_000 }, () =>
+  run('pages', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const ids = [];
+    for (let i = 0; i < 102; i += 6) {
+      const batch = await Promise.all(
+        Array.from({ length: Math.min(6, 102 - i) }, (_, k) =>
+          visitor(s.site).say(`Question ${i + k}`, { name: `Visitor ${i + k}`, email: `v${i + k}@example.com` })),
+      );
+      ids.push(...batch.map((b) => b.conversation_id));
+    }
+    const ctx = await open(DESKTOP);
+    const asked = [];
+    ctx.on('request', (r) => {
+      if (/\/conversations\?/.test(r.url())) asked.push(new URL(r.url()).searchParams);
+    });
+    const page = await agentPage(ctx, s.site, token);
+    pages.push(page);
+    await page.waitForSelector('#load-more');
+    assert.equal((await listed(page)).length, 100);
+    assert.equal(asked[0].get('state'), 'open');
+    assert.equal(asked[0].get('limit'), '100');
+    await page.click('#load-more');
+    await page.waitForSelector('#load-more', { state: 'detached' });
+    const all = await listed(page);
+    assert.equal(all.length, 102);
+    assert.deepEqual([...all].sort(), [...ids].sort());
+    assert.ok(asked.some((q) => q.get('cursor')), 'the second page asked with the cursor');
   }));
