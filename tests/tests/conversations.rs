@@ -1504,3 +1504,46 @@ fn only_an_agent_who_serves_a_conversation_may_close_or_reopen_it() {
     assert!(list_page(&bruno, "state=closed").0.is_empty());
     anna_device.close();
 }
+
+#[test]
+fn a_closed_conversation_stays_closed_after_a_restart() {
+    let mut edge = LocalEdge::start(EdgeOptions::for_test("conversations-close-restart"))
+        .unwrap_or_else(|e| panic!("start the edge: {e}"));
+    let site = TestSite::create(&edge.url);
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let ann = Visitor::new(&site);
+    let r = ann.post(&contact("c_1", "Before the restart"));
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let first = conversation_id_of(&r);
+    let closed = action_ok(&giulia, &first, "close");
+
+    edge.restart()
+        .unwrap_or_else(|e| panic!("restart the edge: {e}"));
+    let api = Api::new(&edge.url);
+    let site = TestSite {
+        api: api.clone(),
+        ..site
+    };
+    let giulia = site.agent_with_token("giulia", &giulia.token);
+    let ann = Visitor { api, ..ann };
+
+    assert!(inbox(&giulia).is_empty());
+    assert_eq!(list_page(&giulia, "state=closed").0, vec![first.clone()]);
+    let again = action_ok(&giulia, &first, "close");
+    assert_eq!(again, closed, "closed, by the same agent, at the same time");
+    let history = ann.messages(0);
+    assert_eq!(history.body["state"], "closed", "{}", history.body);
+    assert_eq!(texts(&history.body["messages"]).len(), 2);
+    let r = ann.post(&contact("c_2", "After the restart"));
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let second = conversation_id_of(&r);
+    assert_ne!(second, first);
+    let r = agent_action(&giulia, &first, "reopen");
+    assert_eq!(
+        r.error_code(),
+        Some("conversation_conflict"),
+        "{}",
+        r.describe()
+    );
+    edge.stop();
+}
