@@ -451,7 +451,8 @@ fn outgoing(o: &Outgoing, now: Millis) -> El {
         }))
 }
 
-/// The Close / Reopen button of the open conversation's header.
+/// The Close / Reopen button of the open conversation's header (plain: a
+/// closed conversation's note has the prominent Reopen).
 fn state_button(c: &Conversation, pending: bool) -> El {
     let closed = c.is_closed();
     let (action, label, busy, name) = if closed {
@@ -473,7 +474,6 @@ fn state_button(c: &Conversation, pending: bool) -> El {
         .attr("type", "button")
         .attr("id", "thread-state")
         .class("thread-state")
-        .class(if closed { "primary" } else { "" })
         .action(action)
         .data("id", &c.id)
         .attr("aria-label", name)
