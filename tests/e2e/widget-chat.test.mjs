@@ -525,8 +525,8 @@ test('closed by the agent: the visitor sees the note, and writing again starts a
       return s.messages.length === 3 && s.confirmation !== '' && s;
     });
     assert.deepEqual(
-      { class: c.messages[2].class, text: c.messages[2].text },
-      { class: 'm s', text: 'Conversation closed by Giulia.' },
+      { class: c.messages[2].class, who: c.messages[2].who, text: c.messages[2].text },
+      { class: 'm s', who: '', text: 'Conversation closed by Giulia.' },
     );
     assert.equal(c.confirmation, 'This conversation is closed. Write to start a new one.');
     assert.equal(c.mode, 'chat', 'the composer stays');

@@ -592,8 +592,14 @@ async fn a_closed_conversation_says_so_and_the_next_message_starts_a_new_one() {
         ),
     );
     push(&sock, r#"{"type":"closed","conversation_id":"c_1"}"#);
-    assert_eq!(item(2, "class"), "m s");
-    assert_eq!(item(2, "text"), "Conversation closed by Giulia.");
+    assert_eq!(
+        (item(2, "class"), item(2, "who"), item(2, "text")),
+        (
+            "m s".into(),
+            "".into(),
+            "Conversation closed by Giulia.".into()
+        )
+    );
     assert_eq!(
         text("ok"),
         "This conversation is closed. Write to start a new one."

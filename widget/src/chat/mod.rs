@@ -581,6 +581,8 @@ impl Chat {
             let (class, who) = match from {
                 Sender::Visitor => ("m v", tx.js("you")),
                 Sender::Agent => ("m a", js::get(&js::get(m, "agent"), "name")),
+                // The note of a close speaks for itself.
+                Sender::System if cid == "system_closed" => ("m s", "".into()),
                 Sender::System => ("m s", tx.js("auto_reply")),
             };
             let who = if who.is_string() { who } else { tx.js("agent") };
@@ -590,7 +592,11 @@ impl Chat {
                 &js::get(m, "text"),
                 &self.time(&js::get(m, "at")),
             );
-            let announce = js::call(&tx.js("new_reply"), "replace", &"{name}".into(), &who);
+            let announce = if who.is_truthy() {
+                js::call(&tx.js("new_reply"), "replace", &"{name}".into(), &who)
+            } else {
+                js::get(m, "text")
+            };
             (node, announce)
         });
         self.place(seq, cid, node);
