@@ -2,7 +2,8 @@
 //! and the console: message and contact validation, the per-sender rate
 //! window, inbox order and counters, the busy auto-reply, when a visitor
 //! must leave contact details, and closing / reopening (the list order of
-//! closed conversations, when a reopen conflicts). Who sees a conversation is
+//! closed conversations, when a reopen conflicts, what a reply to a closed one
+//! does). Who sees a conversation is
 //! [`agent_serves`](crate::presence::agent_serves).
 //!
 //! No I/O and no clock: every function takes `now` or the stored values.
@@ -581,6 +582,30 @@ pub fn reopen_outcome(state: ConversationState, visitor_has_other_open: bool) ->
     }
 }
 
+/// What an agent's reply to a conversation does first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ReplyOutcome {
+    /// Open: the reply is stored as usual.
+    Reply,
+    /// Closed, and its visitor has no other open conversation: reopen it
+    /// (as [`ReopenOutcome::Reopen`]) and store the reply, together.
+    ReopenAndReply,
+    /// Closed, and its visitor has another open conversation: the reply is
+    /// refused and nothing is stored (`409 conversation_conflict`).
+    Conflict,
+}
+
+/// An agent replying to a conversation in `state`, when its visitor has
+/// (`true`) or has not another open conversation: a reply to a closed
+/// conversation reopens it exactly when [`reopen_outcome`] would.
+pub fn reply_outcome(state: ConversationState, visitor_has_other_open: bool) -> ReplyOutcome {
+    match reopen_outcome(state, visitor_has_other_open) {
+        ReopenOutcome::AlreadyOpen => ReplyOutcome::Reply,
+        ReopenOutcome::Reopen => ReplyOutcome::ReopenAndReply,
+        ReopenOutcome::Conflict => ReplyOutcome::Conflict,
+    }
+}
+
 /// The system message that closing adds: `Conversation closed by {name}.`
 pub fn closed_message(agent_name: &str) -> String {
     let mut text = String::from("Conversation closed by ");
@@ -653,6 +678,28 @@ mod close_tests {
                     id: "b"
                 },
             ]
+        );
+    }
+
+    #[test]
+    fn reply_to_closed() {
+        assert_eq!(
+            reply_outcome(ConversationState::Open, false),
+            ReplyOutcome::Reply
+        );
+        // An open conversation is the visitor's only open one; whatever the
+        // flag says, the reply just goes in.
+        assert_eq!(
+            reply_outcome(ConversationState::Open, true),
+            ReplyOutcome::Reply
+        );
+        assert_eq!(
+            reply_outcome(ConversationState::Closed, false),
+            ReplyOutcome::ReopenAndReply
+        );
+        assert_eq!(
+            reply_outcome(ConversationState::Closed, true),
+            ReplyOutcome::Conflict
         );
     }
 
