@@ -507,8 +507,8 @@ mod runtime {
     use crate::store::{AgentRow, ConversationRow, InboxQuery, MessageRow, VisitorRow};
     use presenza_rules::{
         advance_read_mark, agent_serves, busy_auto_reply, close_outcome, closed_message,
-        needs_contact, reopen_outcome, AudienceStatus, CloseOutcome, RateLimit, ReopenOutcome,
-        StateFilter,
+        needs_contact, reopen_outcome, reply_outcome, AudienceStatus, CloseOutcome, RateLimit,
+        ReopenOutcome, ReplyOutcome, StateFilter,
     };
     use serde_json::{json, Value};
     use std::collections::HashMap;
@@ -524,6 +524,9 @@ mod runtime {
         pub created: bool,
         /// Messages the edge added after it (the busy auto-reply).
         pub automatic: Vec<MessageRow>,
+        /// An agent's reply reopened the closed conversation (stored in the
+        /// same transaction); everyone is told before the message.
+        pub reopened: bool,
     }
 
     /// What a visitor reads: their latest conversation's id and state, and
@@ -564,6 +567,14 @@ mod runtime {
             conv.closed_by_id.as_deref(),
             conv.closed_by_name.as_deref(),
         )
+    }
+
+    /// A closed conversation's row, reopened (not yet saved).
+    fn set_open(conv: &mut ConversationRow) {
+        conv.state = ConversationState::Open.as_str().to_string();
+        conv.closed_at = None;
+        conv.closed_by_id = None;
+        conv.closed_by_name = None;
     }
 
     fn visitor_view(visitor: &VisitorRow) -> VisitorView {
@@ -733,6 +744,7 @@ mod runtime {
                         message,
                         created: false,
                         automatic: Vec::new(),
+                        reopened: false,
                     });
                 }
             }
@@ -851,6 +863,7 @@ mod runtime {
                     message,
                     created: true,
                     automatic,
+                    reopened: false,
                 })
             })
         }
@@ -1109,6 +1122,7 @@ mod runtime {
         ) -> Result<Response, ApiError> {
             let input: ReplyBody = body.json()?;
             let stored = self.agent_reply(cfg, me, id, &input.client_id, &input.text, now)?;
+            self.push_reopened(cfg, &stored);
             self.deliver(&stored, Origin::Http)?;
             self.push_reply_read(&me.id, &stored)?;
             respond::json_value(
@@ -1143,8 +1157,19 @@ mod runtime {
                     message,
                     created: false,
                     automatic: Vec::new(),
+                    reopened: false,
                 });
             }
+            let other_open = conv.state() == ConversationState::Closed
+                && self
+                    .store
+                    .open_conversation_of_visitor(&conv.visitor_id)?
+                    .is_some_and(|c| c.id != conv.id);
+            let reopen = match reply_outcome(conv.state(), other_open) {
+                ReplyOutcome::Reply => false,
+                ReplyOutcome::ReopenAndReply => true,
+                ReplyOutcome::Conflict => return Err(conversation_conflict()),
+            };
             let window = self
                 .store
                 .agent_rate(&me.id)?
@@ -1153,6 +1178,10 @@ mod runtime {
             let read = self.store.read_seq(&conv.id, &me.id)?;
             bindings::transaction(&self.state, || {
                 let mut conv = conv.clone();
+                if reopen {
+                    set_open(&mut conv);
+                    self.store.save_conversation_state(&conv)?;
+                }
                 conv.last_seq += 1;
                 conv.last_agent_seq = conv.last_seq;
                 conv.updated_at = now;
@@ -1177,6 +1206,7 @@ mod runtime {
                     message,
                     created: true,
                     automatic: Vec::new(),
+                    reopened: reopen,
                 })
             })
         }
@@ -1242,6 +1272,9 @@ mod runtime {
                         "conversation_id": stored.conversation.id,
                     });
                     let _ = ws.send_with_str(ack.to_string());
+                    if let Ok(cfg) = self.config() {
+                        self.push_reopened(&cfg, &stored);
+                    }
                     if let Err(e) = self.deliver(&stored, Origin::Device { agent, session }) {
                         worker::console_error!("deliver: {e}");
                     }
@@ -1250,6 +1283,14 @@ mod runtime {
                     }
                 }
                 Err(e) => send_error(ws, &e, Some(client_id), Some(conversation_id)),
+            }
+        }
+
+        /// A reply that reopened its conversation: the `reopened` and
+        /// `conversation` frames go out before the message itself.
+        fn push_reopened(&self, cfg: &Config, stored: &Stored) {
+            if stored.reopened {
+                self.push_state(cfg, &stored.conversation, &stored.visitor, "reopened");
             }
         }
 
@@ -1343,6 +1384,7 @@ mod runtime {
                     message,
                     created: true,
                     automatic: Vec::new(),
+                    reopened: false,
                 })
             })?;
             // Stored: what follows only tells others.
@@ -1371,10 +1413,7 @@ mod runtime {
                 ReopenOutcome::AlreadyOpen => self.conversation_response(&conv, &visitor, me),
                 ReopenOutcome::Conflict => Err(conversation_conflict()),
                 ReopenOutcome::Reopen => {
-                    conv.state = ConversationState::Open.as_str().to_string();
-                    conv.closed_at = None;
-                    conv.closed_by_id = None;
-                    conv.closed_by_name = None;
+                    set_open(&mut conv);
                     self.store.save_conversation_state(&conv)?;
                     self.push_state(cfg, &conv, &visitor, "reopened");
                     self.conversation_response(&conv, &visitor, me)
