@@ -642,3 +642,64 @@ async fn a_closed_conversation_says_so_and_the_next_message_starts_a_new_one() {
     let sock = reconnect(&sock).await;
     assert_eq!(prop(&frame(&sock, 0), "after").as_f64(), Some(2.0));
 }
+
+#[wasm_bindgen_test]
+async fn an_agent_reply_reopens_the_closed_conversation() {
+    reset("{}");
+    let sock = boot_chat(&status("online", None, None), true).await;
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"messages","conversation_id":"c_1","state":"closed","has_more":false,"messages":[{},{}]}}"#,
+            message(1, "c_a", "visitor", None, "Where is my parcel?"),
+            message(
+                2,
+                "system_closed",
+                "system",
+                None,
+                "Conversation closed by Giulia."
+            ),
+        ),
+    );
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    assert_eq!(
+        text("ok"),
+        "This conversation is closed. Write to start a new one."
+    );
+    // The agent replies into it: `reopened`, then the reply.
+    push(&sock, r#"{"type":"reopened","conversation_id":"c_1"}"#);
+    push(
+        &sock,
+        &format!(
+            r#"{{"type":"message","conversation_id":"c_1","message":{}}}"#,
+            message(3, "r_1", "agent", Some("Giulia"), "Found it, sorry!")
+        ),
+    );
+    assert_eq!(text("ok"), "", "the note goes");
+    assert_eq!(log_items().length(), 3);
+    assert_eq!(
+        (item(2, "class"), item(2, "text")),
+        ("m a".into(), "Found it, sorry!".into())
+    );
+    // Nothing else was asked of the edge (no switch, no catch-up).
+    assert_eq!(n_frames(&sock), 1);
+    assert_eq!(get(&stored(), "rc").as_deref(), Some("c_1"));
+    assert_eq!(prop(&stored(), "r").as_f64(), Some(3.0));
+    // The visitor's answer goes to the same conversation.
+    let ta = el("f");
+    type_in(&ta, "Thanks!");
+    press_enter(&ta, false);
+    let send = frame(&sock, n_frames(&sock) - 1);
+    let cid = get(&send, "client_id").unwrap();
+    push(
+        &sock,
+        &format!(r#"{{"type":"ack","client_id":"{cid}","seq":4,"conversation_id":"c_1"}}"#),
+    );
+    assert_eq!(log_items().length(), 4);
+    assert_eq!(
+        (item(3, "class"), item(3, "text")),
+        ("m v".into(), "Thanks!".into())
+    );
+    assert_eq!(get(&stored(), "rc").as_deref(), Some("c_1"));
+}

@@ -21,7 +21,9 @@
 //! An agent may close the conversation (`closed` frame, after its system
 //! message): a note says so, and the visitor's next message starts a new
 //! conversation, which the `ack` names; seqs and the read mark then count
-//! in that one ([`Chat::switch`]).
+//! in that one ([`Chat::switch`]). An agent may reopen it, also by replying
+//! to it (`reopened` frame, before the reply): the note goes and the
+//! conversation carries on.
 //!
 //! Online or busy, the panel is a chat; offline (and no contact given yet)
 //! it is a "leave a message" form with the name and e-mail the edge
@@ -777,7 +779,15 @@ impl Chat {
             Some(kind @ ("closed" | "reopened")) => {
                 let cid = js::get_str(&f, "conversation_id");
                 if cid.is_some() && cid == self.conv {
+                    // Reopened (by an agent, or by their reply, which
+                    // follows): the note goes, the conversation stays.
                     self.closed = kind == "closed";
+                } else if kind == "reopened" && self.switch(cid, false) {
+                    // An older conversation is the visitor's again: show
+                    // it from its start, as a reconnect would.
+                    self.auth_sent = false;
+                    self.authed = false;
+                    self.hello();
                 }
             }
             Some("error") => self.failed(js::get_str(&f, "client_id"), &js::get(&f, "error")),
