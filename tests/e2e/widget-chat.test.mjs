@@ -503,7 +503,7 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
   });
 });
 
-test('closed by the agent: the visitor sees the note, and writing again starts a new conversation', async () => {
+test('closed by the agent: the visitor sees the note, a reply reopens it, and writing again starts a new conversation', async () => {
   const site = await createSite();
   const giulia = await site.agent('giulia', { name: 'Giulia' });
   await giulia.status('online');
@@ -532,22 +532,50 @@ test('closed by the agent: the visitor sees the note, and writing again starts a
     assert.equal(c.mode, 'chat', 'the composer stays');
     assert.deepEqual(await giulia.conversations(), [], 'out of the open inbox');
 
+    // The agent replies into the closed conversation: it reopens, the note
+    // goes and the reply follows in the same conversation.
+    await giulia.reply(first.id, 'Saturdays too, from 10.');
+    c = await waitFor('the reply after the close', async () => {
+      const s = await chatState(page);
+      return s.messages.length === 4 && s.confirmation === '' && s;
+    });
+    assert.deepEqual(
+      { class: c.messages[3].class, text: c.messages[3].text },
+      { class: 'm a', text: 'Saturdays too, from 10.' },
+    );
+    assert.equal(c.messages[2].text, 'Conversation closed by Giulia.', 'the close stays in the history');
+    assert.equal((await listed(giulia)).id, first.id, 'open again');
+    const reclosed = await api('POST', `/v1/sites/${site.id}/conversations/${first.id}/close`, giulia.token);
+    assert.equal(reclosed.status, 200, JSON.stringify(reclosed.body));
+    await waitFor('the closed note again', async () => {
+      const s = await chatState(page);
+      return s.messages.length === 5 && s.confirmation !== '';
+    });
+
     // The visitor writes again: a new conversation (the old one stays above).
     c = await say(page, 'One more question: do you ship to Austria?');
     assert.equal(c.confirmation, '', 'open again');
-    assert.equal(c.messages.length, 4);
+    assert.equal(c.messages.length, 6);
     const second = await listed(giulia);
     assert.notEqual(second.id, first.id, 'a new conversation id');
     assert.equal(second.state, 'open');
     assert.equal(second.last_message.text, 'One more question: do you ship to Austria?');
     assert.equal(second.last_seq, 1, 'numbered from 1');
+    // Now a reply into the first one conflicts and stores nothing.
+    const late = await api('POST', `/v1/sites/${site.id}/conversations/${first.id}/messages`, giulia.token, {
+      client_id: 'late_1',
+      text: 'Too late',
+    });
+    assert.equal(late.status, 409, JSON.stringify(late.body));
+    assert.equal(late.body.error.code, 'conversation_conflict');
     // Replies of the new conversation show, from seq 1 on.
     await giulia.reply(second.id, 'We do, in 3 days.');
     c = await waitFor('the reply in the new conversation', async () => {
       const s = await chatState(page);
-      return s.messages.length === 5 && s;
+      return s.messages.length === 7 && s;
     });
-    assert.equal(c.messages[4].text, 'We do, in 3 days.');
+    assert.equal(c.messages[6].text, 'We do, in 3 days.');
+    assert.ok(!c.messages.some((m) => m.text === 'Too late'), 'the refused reply never shows');
     assert.deepEqual(page.noise, [], 'no console noise');
   });
 });

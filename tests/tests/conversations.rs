@@ -1402,6 +1402,113 @@ fn after_a_close_the_next_message_starts_a_new_conversation_and_reopen_may_confl
 }
 
 #[test]
+fn an_agent_reply_reopens_a_closed_conversation_unless_another_is_open() {
+    let site = site();
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let (mut device, _) = giulia.device();
+    site.wait_status(None, "online", Duration::from_secs(5));
+    let ann = Visitor::new(&site);
+    let (mut tab, _) = ann.socket(None, true);
+    let r = ann.say("c_1", "Is it in stock?");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let first = conversation_id_of(&r);
+    action_ok(&giulia, &first, "close");
+    tab.expect(FRAME_WAIT, "a closed frame", |v| {
+        frame_type(v) == Some("closed")
+    });
+    device.expect(FRAME_WAIT, "the closed summary", |v| {
+        frame_type(v) == Some("conversation") && v["conversation"]["state"] == "closed"
+    });
+
+    // A reply (HTTP) into the closed conversation reopens it, then goes out.
+    let r = agent_reply(&giulia, &first, "r_1", "It is back in stock now.");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    assert_eq!(r.body["message"]["seq"], 3, "{}", r.body);
+    // The visitor: `reopened` first, then the message (expect skips
+    // frames, so the message arriving first would fail the second wait).
+    let frame = tab.expect(FRAME_WAIT, "a reopened frame", |v| {
+        frame_type(v) == Some("reopened") || frame_type(v) == Some("message")
+    });
+    assert_eq!(frame_type(&frame), Some("reopened"), "{frame}");
+    assert_eq!(frame["conversation_id"], first.as_str(), "{frame}");
+    let message = visitor_frame(&mut tab, 3);
+    assert_eq!(message["conversation_id"], first.as_str(), "{message}");
+    assert_eq!(message["message"]["text"], "It is back in stock now.");
+    let frame = device.expect(FRAME_WAIT, "the reopened summary", |v| {
+        frame_type(v) == Some("conversation")
+    });
+    assert_eq!(frame["conversation"]["id"], first.as_str(), "{frame}");
+    assert_eq!(frame["conversation"]["state"], "open", "{frame}");
+    assert!(frame["conversation"]["closed_by"].is_null(), "{frame}");
+    device_frame(&mut device, "It is back in stock now.");
+    let history = ann.messages(0);
+    assert_eq!(history.body["conversation_id"], first.as_str());
+    assert_eq!(history.body["state"], "open", "{}", history.body);
+    assert_eq!(
+        texts(&history.body["messages"]).len(),
+        3,
+        "{}",
+        history.body
+    );
+    assert_eq!(list_page(&giulia, "state=open").0, vec![first.clone()]);
+    // A retry of that reply is idempotent and changes nothing.
+    let r = agent_reply(&giulia, &first, "r_1", "It is back in stock now.");
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(r.body["message"]["seq"], 3, "{}", r.body);
+
+    // Closed again, and the visitor has started another conversation: a
+    // reply into the first is refused and stores nothing (HTTP and socket).
+    action_ok(&giulia, &first, "close");
+    let r = ann.say("c_2", "Another question");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let second = conversation_id_of(&r);
+    assert_ne!(second, first);
+    let r = agent_reply(&giulia, &first, "r_2", "Too late");
+    assert_eq!(r.status, 409, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("conversation_conflict"));
+    device.send_json(&json!({
+        "type": "reply", "conversation_id": first, "client_id": "r_3", "text": "Too late"
+    }));
+    let error = device.expect(FRAME_WAIT, "an error frame", |v| {
+        frame_type(v) == Some("error") && v["client_id"] == "r_3"
+    });
+    assert_eq!(error["error"]["code"], "conversation_conflict", "{error}");
+    assert_eq!(error["conversation_id"], first.as_str(), "{error}");
+    let stored = agent_messages(&giulia, &first, 0);
+    assert_eq!(texts(&stored.body["messages"]).len(), 4, "{}", stored.body);
+    assert_eq!(list_page(&giulia, "state=closed").0, vec![first.clone()]);
+    assert_eq!(list_page(&giulia, "state=open").0, vec![second.clone()]);
+
+    // Once the second is closed, a socket reply reopens the first.
+    action_ok(&giulia, &second, "close");
+    tab.expect(FRAME_WAIT, "the second closed", |v| {
+        frame_type(v) == Some("closed") && v["conversation_id"] == second.as_str()
+    });
+    device.send_json(&json!({
+        "type": "reply", "conversation_id": first, "client_id": "r_4", "text": "Still here"
+    }));
+    let ack = device.expect(FRAME_WAIT, "an ack", |v| {
+        frame_type(v) == Some("ack") && v["client_id"] == "r_4"
+    });
+    assert_eq!(ack["seq"], 5, "{ack}");
+    device.expect(FRAME_WAIT, "the reopened summary", |v| {
+        frame_type(v) == Some("conversation")
+            && v["conversation"]["id"] == first.as_str()
+            && v["conversation"]["state"] == "open"
+    });
+    let frame = tab.expect(FRAME_WAIT, "reopened", |v| {
+        frame_type(v) == Some("reopened")
+            || (frame_type(v) == Some("message") && v["conversation_id"] == first.as_str())
+    });
+    assert_eq!(frame_type(&frame), Some("reopened"), "{frame}");
+    visitor_frame(&mut tab, 5);
+    assert_eq!(list_page(&giulia, "state=open").0, vec![first.clone()]);
+    for ws in [tab, device] {
+        ws.close();
+    }
+}
+
+#[test]
 fn lists_filter_by_state_and_come_in_pages() {
     let site = site();
     let giulia = site.add_agent("giulia", "Giulia", &[]);
