@@ -74,6 +74,37 @@ impl core::fmt::Display for Sender {
     }
 }
 
+/// What a system message is, for clients to show it without reading its
+/// text; the wire names are `"auto_reply"` and `"closed"` (a message's
+/// `kind`, `null` for visitor and agent messages).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MessageKind {
+    /// The automatic busy reply ([`busy_auto_reply`]).
+    AutoReply,
+    /// The note a close adds ([`closed_message`]).
+    Closed,
+}
+
+impl MessageKind {
+    /// The wire name: `"auto_reply"` or `"closed"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MessageKind::AutoReply => "auto_reply",
+            MessageKind::Closed => "closed",
+        }
+    }
+
+    /// Parses a wire name (exact); `None` for anything else (a kind this
+    /// client does not know yet).
+    pub fn parse(s: &str) -> Option<MessageKind> {
+        match s {
+            "auto_reply" => Some(MessageKind::AutoReply),
+            "closed" => Some(MessageKind::Closed),
+            _ => None,
+        }
+    }
+}
+
 // --- Validation --------------------------------------------------------------
 
 /// The text of a message, trimmed: 1..=[`MAX_MESSAGE_CHARS`] characters
@@ -679,6 +710,16 @@ mod close_tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn message_kinds() {
+        for k in [MessageKind::AutoReply, MessageKind::Closed] {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(MessageKind::AutoReply.as_str(), "auto_reply");
+        assert_eq!(MessageKind::parse("Closed"), None);
+        assert_eq!(MessageKind::parse(""), None);
     }
 
     #[test]

@@ -43,8 +43,8 @@ pub use conversation::{
     advance_read_mark, busy_auto_reply, close_outcome, closed_message, inbox_order, needs_contact,
     reopen_outcome, reply_outcome, validate_client_id, validate_contact, validate_email,
     validate_name, validate_text, waits, CloseOutcome, Contact, ConversationState,
-    ConversationSummary, InboxKey, ListKey, RateLimit, RateWindow, ReopenOutcome, ReplyOutcome,
-    RetryAfterMs, Sender, StateFilter,
+    ConversationSummary, InboxKey, ListKey, MessageKind, RateLimit, RateWindow, ReopenOutcome,
+    ReplyOutcome, RetryAfterMs, Sender, StateFilter,
 };
 pub use error::RuleError;
 pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
