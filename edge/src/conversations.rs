@@ -20,7 +20,8 @@
 
 use crate::error::ApiError;
 use presenza_rules::{
-    time, ConversationState, ConversationSummary, InboxKey, ListKey, RuleError, Sender, UnixMillis,
+    time, ConversationState, ConversationSummary, InboxKey, ListKey, MessageKind, RuleError,
+    Sender, UnixMillis,
 };
 use serde::{Deserialize, Serialize};
 
@@ -347,6 +348,9 @@ pub struct MessageView {
     /// Plain text, exactly as stored: clients render it as text, never HTML.
     pub text: String,
     pub at: String,
+    /// A system message's kind (`auto_reply`, `closed`); null for visitor
+    /// and agent messages.
+    pub kind: Option<&'static str>,
 }
 
 impl MessageView {
@@ -357,6 +361,7 @@ impl MessageView {
         agent: Option<AgentRef>,
         text: &str,
         at: UnixMillis,
+        kind: Option<MessageKind>,
     ) -> Self {
         MessageView {
             seq,
@@ -365,6 +370,9 @@ impl MessageView {
             agent: if from == Sender::Agent { agent } else { None },
             text: text.to_string(),
             at: time::to_rfc3339(at),
+            kind: kind
+                .filter(|_| from == Sender::System)
+                .map(MessageKind::as_str),
         }
     }
 }
@@ -557,7 +565,16 @@ mod runtime {
             }),
             _ => None,
         };
-        MessageView::new(seq(row.seq), &row.client_id, from, agent, &row.text, row.at)
+        let kind = row.kind.as_deref().and_then(MessageKind::parse);
+        MessageView::new(
+            seq(row.seq),
+            &row.client_id,
+            from,
+            agent,
+            &row.text,
+            row.at,
+            kind,
+        )
     }
 
     fn closing_of(conv: &ConversationRow) -> Closing {
@@ -838,6 +855,7 @@ mod runtime {
                     agent_name: None,
                     text: text.clone(),
                     at: now,
+                    kind: None,
                 };
                 self.store.insert_message(&conv.id, &key, &message)?;
                 let mut automatic = Vec::new();
@@ -852,6 +870,7 @@ mod runtime {
                         agent_name: None,
                         text: reply.clone(),
                         at: now,
+                        kind: Some(MessageKind::AutoReply.as_str().to_string()),
                     };
                     self.store.insert_message(&conv.id, BUSY_REPLY_KEY, &row)?;
                     automatic.push(row);
@@ -1193,6 +1212,7 @@ mod runtime {
                     agent_name: Some(me.name.clone()),
                     text: text.clone(),
                     at: now,
+                    kind: None,
                 };
                 self.store.insert_message(&conv.id, &key, &message)?;
                 self.store.save_conversation(&conv)?;
@@ -1373,6 +1393,7 @@ mod runtime {
                     agent_name: None,
                     text: closed_message(&me.name),
                     at: now,
+                    kind: Some(MessageKind::Closed.as_str().to_string()),
                 };
                 self.store
                     .insert_message(&conv.id, &closed_key(seq(conv.last_seq)), &message)?;
@@ -1725,18 +1746,25 @@ mod tests {
             }),
             "<b>hi</b>",
             0,
+            // Only system messages have a kind.
+            Some(MessageKind::Closed),
         );
         let v = serde_json::to_value(&m).unwrap();
         assert_eq!(
             v,
             serde_json::json!({"seq":7,"client_id":"c_1","from":"agent",
-                "agent":{"id":"giulia","name":"Giulia"},"text":"<b>hi</b>","at":"1970-01-01T00:00:00Z"})
+                "agent":{"id":"giulia","name":"Giulia"},"text":"<b>hi</b>","at":"1970-01-01T00:00:00Z",
+                "kind":null})
         );
-        let m = MessageView::new(1, "c_1", Sender::Visitor, None, "x", 0);
+        let m = MessageView::new(1, "c_1", Sender::Visitor, None, "x", 0, None);
         assert_eq!(
             serde_json::to_value(&m).unwrap()["agent"],
             serde_json::Value::Null
         );
+        for kind in [MessageKind::AutoReply, MessageKind::Closed] {
+            let m = MessageView::new(2, "s", Sender::System, None, "x", 0, Some(kind));
+            assert_eq!(serde_json::to_value(&m).unwrap()["kind"], kind.as_str());
+        }
         let counters = ConversationSummary {
             id: "c_1".into(),
             created_at: 0,

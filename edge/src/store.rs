@@ -14,7 +14,8 @@ use worker::{SqlStorage, SqlStorageValue as V};
 /// 2: conversations (visitors, conversations, messages, reads, agent_rates).
 /// 3: conversations can be closed and reopened (state, closed_at,
 /// closed_by_*; a visitor may have several, at most one open): a schema-2
-/// table is rebuilt on start (`migrate_conversations`), nothing is lost.
+/// table is rebuilt on start (`migrate_conversations`), nothing is lost;
+/// messages gain `kind` (schema 2's system messages become `auto_reply`).
 pub const SCHEMA_VERSION: i64 = 3;
 
 /// `CREATE TABLE IF NOT EXISTS`: safe to run on every start.

@@ -38,12 +38,14 @@ pub(super) const SCHEMA: &[&str] = &[
     "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
         WHERE state = 'open'",
     // client_key: the client id qualified by its sender (`v:<id>`,
-    // `a:<agent>:<id>`, `s:busy`), so each sender's retries are idempotent.
+    // `a:<agent>:<id>`, `s:busy`, `s:closed:<seq>`), so each sender's retries
+    // are idempotent. kind: a system message's `MessageKind` (`auto_reply`,
+    // `closed`); NULL for visitor and agent messages.
     "CREATE TABLE IF NOT EXISTS messages (
         conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
         client_key TEXT NOT NULL, client_id TEXT NOT NULL,
         sender TEXT NOT NULL, agent_id TEXT, agent_name TEXT,
-        text TEXT NOT NULL, at INTEGER NOT NULL,
+        text TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT,
         PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_key))",
     "CREATE TABLE IF NOT EXISTS reads (
         conversation_id TEXT NOT NULL, agent_id TEXT NOT NULL, read_seq INTEGER NOT NULL,
@@ -73,6 +75,15 @@ const MIGRATE_V2: &[&str] = &[
         last_agent_seq, busy_reply_sent, 'open' FROM conversations",
     "DROP TABLE conversations",
     "ALTER TABLE conversations_v3 RENAME TO conversations",
+];
+
+/// Schema 2 → 3, messages: schema 2 had no `kind`; its only system
+/// messages were busy auto-replies (`sender = 'system'`). A store made by
+/// an early schema 3 may hold close notes too (client key `s:closed:…`).
+const MIGRATE_MESSAGES: &[&str] = &[
+    "ALTER TABLE messages ADD COLUMN kind TEXT",
+    "UPDATE messages SET kind = CASE WHEN client_key LIKE 's:closed:%' THEN 'closed'
+        ELSE 'auto_reply' END WHERE sender = 'system' AND kind IS NULL",
 ];
 
 #[derive(Clone, Debug, Deserialize)]
@@ -160,6 +171,9 @@ pub struct MessageRow {
     pub agent_name: Option<String>,
     pub text: String,
     pub at: i64,
+    /// A system message's kind (`MessageKind`); None for the others.
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// A conversation as listed for one agent, with its visitor, its last
@@ -189,6 +203,8 @@ pub struct InboxRow {
     pub m_agent_name: Option<String>,
     pub m_text: Option<String>,
     pub m_at: Option<i64>,
+    #[serde(default)]
+    pub m_kind: Option<String>,
 }
 
 impl InboxRow {
@@ -218,6 +234,7 @@ impl InboxRow {
             agent_name: self.m_agent_name.clone(),
             text: self.m_text.clone()?,
             at: self.m_at?,
+            kind: self.m_kind.clone(),
         })
     }
 }
@@ -256,7 +273,7 @@ struct RateRow {
 const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, last_seq, \
      last_visitor_seq, last_agent_seq, busy_reply_sent, state, closed_at, closed_by_id, \
      closed_by_name";
-const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at";
+const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind";
 
 impl Store {
     /// Rebuilds a schema-2 conversations table (see [`MIGRATE_V2`]); no-op
@@ -273,10 +290,33 @@ impl Store {
         let Some(sql) = rows.into_iter().next().and_then(|r| r.sql) else {
             return Ok(());
         };
-        if sql.contains("closed_at") {
+        if !sql.contains("closed_at") {
+            for statement in MIGRATE_V2 {
+                self.sql.exec(statement, None)?;
+            }
+            self.wrote.set(true);
+        }
+        self.migrate_messages()
+    }
+
+    /// Adds `kind` to a messages table without it (see
+    /// [`MIGRATE_MESSAGES`]); no-op for a new site or a migrated one.
+    fn migrate_messages(&self) -> R<()> {
+        #[derive(Deserialize)]
+        struct Sql {
+            sql: Option<String>,
+        }
+        let rows: Vec<Sql> = self.rows(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'",
+            vec![],
+        )?;
+        let Some(sql) = rows.into_iter().next().and_then(|r| r.sql) else {
+            return Ok(());
+        };
+        if sql.contains(" kind ") {
             return Ok(());
         }
-        for statement in MIGRATE_V2 {
+        for statement in MIGRATE_MESSAGES {
             self.sql.exec(statement, None)?;
         }
         self.wrote.set(true);
@@ -477,7 +517,7 @@ impl Store {
                        AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
                     m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
                     m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                    m.at AS m_at,
+                    m.at AS m_at, m.kind AS m_kind,
                     (c.state = 'closed') AS k_closed,
                     (c.state = 'open' AND c.last_visitor_seq > c.last_agent_seq) AS k_waiting,
                     (CASE WHEN c.state = 'open' THEN c.updated_at ELSE COALESCE(c.closed_at, 0) END)
@@ -541,10 +581,11 @@ impl Store {
             agent_name: Option<String>,
             text: String,
             at: i64,
+            kind: Option<String>,
         }
         let rows: Vec<Row> = self.rows(
             "SELECT m.conversation_id, m.seq, m.client_id, m.sender, m.agent_id, m.agent_name,
-                    m.text, m.at
+                    m.text, m.at, m.kind
              FROM conversations c JOIN messages m ON m.conversation_id = c.id
              WHERE c.visitor_id = ? AND m.client_key = ?
              ORDER BY c.created_at DESC LIMIT 1",
@@ -559,6 +600,7 @@ impl Store {
                 agent_name: r.agent_name,
                 text: r.text,
                 at: r.at,
+                kind: r.kind,
             };
             (r.conversation_id, message)
         }))
@@ -586,7 +628,7 @@ impl Store {
     pub fn insert_message(&self, conversation: &str, key: &str, m: &MessageRow) -> R<()> {
         self.run(
             "INSERT INTO messages (conversation_id, seq, client_key, client_id, sender, agent_id,
-             agent_name, text, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             agent_name, text, at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 conversation.into(),
                 m.seq.into(),
@@ -597,6 +639,7 @@ impl Store {
                 m.agent_name.as_deref().into(),
                 m.text.as_str().into(),
                 m.at.into(),
+                m.kind.as_deref().into(),
             ],
         )
         .map(|_| ())
