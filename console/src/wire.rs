@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use presenza_rules::Status;
+use presenza_rules::{MessageKind, Status};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -195,6 +195,9 @@ pub struct MessageWire {
     pub text: String,
     #[serde(default, deserialize_with = "time_opt")]
     pub at: Option<Millis>,
+    /// A system message's kind: "auto_reply", "closed" (null otherwise).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 impl ConversationWire {
@@ -249,7 +252,7 @@ impl MessageWire {
                 id: String::new(),
                 name: "Agent".into(),
             },
-            _ => inbox::Author::System,
+            _ => inbox::Author::System(self.kind.as_deref().and_then(MessageKind::parse)),
         };
         inbox::Message {
             seq: self.seq,
@@ -450,6 +453,28 @@ fn time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error>
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn system_messages_by_kind() {
+        let author = |kind: Value| {
+            let m: MessageWire = serde_json::from_value(json!({
+                "seq": 2, "client_id": "s", "from": "system", "agent": null,
+                "text": "Conversation closed by Ann.", "kind": kind
+            }))
+            .unwrap();
+            m.into_store().author
+        };
+        assert_eq!(
+            author(json!("closed")),
+            inbox::Author::System(Some(MessageKind::Closed))
+        );
+        assert_eq!(
+            author(json!("auto_reply")),
+            inbox::Author::System(Some(MessageKind::AutoReply))
+        );
+        assert_eq!(author(json!(null)), inbox::Author::System(None));
+        assert_eq!(author(json!("later")), inbox::Author::System(None));
+    }
 
     #[test]
     fn hello_decodes_and_tolerates_extras() {

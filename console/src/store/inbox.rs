@@ -29,7 +29,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use presenza_rules::InboxKey;
+use presenza_rules::{InboxKey, MessageKind};
 use serde::{Deserialize, Serialize};
 
 use crate::wire::Millis;
@@ -41,8 +41,9 @@ pub enum Author {
         id: String,
         name: String,
     },
-    /// The automatic busy reply.
-    System,
+    /// Presenza itself: the automatic busy reply or the note of a close,
+    /// by the message's `kind` (None: a kind this console does not know).
+    System(Option<MessageKind>),
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -880,7 +881,7 @@ mod tests {
         inbox.receive(conv("a", true, 1, 1), msg(1, 10));
         // The closing system message arrives with its closed summary.
         let note = Message {
-            author: Author::System,
+            author: Author::System(Some(MessageKind::Closed)),
             ..msg(2, 20)
         };
         inbox.receive(closed("a", 2, 20), note);

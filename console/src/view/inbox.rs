@@ -12,6 +12,7 @@
 //! reply being typed (with focus and caret), the list's scroll position,
 //! and the messages' (which follow new messages when at the bottom).
 
+use presenza_rules::MessageKind;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -295,15 +296,10 @@ fn preview(c: &Conversation, me: &str) -> String {
         Author::Visitor => text,
         Author::Agent { id, .. } if id == me => format!("You: {text}"),
         Author::Agent { name, .. } => format!("{name}: {text}"),
-        Author::System if closing_note(m) => text,
-        Author::System => format!("Auto-reply: {text}"),
+        Author::System(Some(MessageKind::AutoReply)) => format!("Auto-reply: {text}"),
+        // The note of a close ("Conversation closed by Ann.") speaks for itself.
+        Author::System(_) => text,
     }
-}
-
-/// The system message a close adds ("Conversation closed by Ann."), not
-/// the busy auto-reply.
-fn closing_note(m: &Message) -> bool {
-    m.author == Author::System && m.text.starts_with("Conversation closed")
 }
 
 fn group_tag(group: &str) -> El {
@@ -384,8 +380,10 @@ fn message(m: &Message, title: &str, me: &str, now: Millis) -> El {
         Author::Visitor => (title.to_owned(), "from-visitor", false),
         Author::Agent { id, .. } if id == me => ("You".to_owned(), "from-agent", true),
         Author::Agent { name, .. } => (name.clone(), "from-agent", false),
-        Author::System if closing_note(m) => ("Presenza".to_owned(), "from-system", false),
-        Author::System => ("Automatic reply".to_owned(), "from-system", false),
+        Author::System(Some(MessageKind::AutoReply)) => {
+            ("Automatic reply".to_owned(), "from-system", false)
+        }
+        Author::System(_) => ("Presenza".to_owned(), "from-system", false),
     };
     el("li")
         .class("message")
