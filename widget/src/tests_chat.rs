@@ -150,8 +150,14 @@ fn message(seq: u32, cid: &str, from: &str, agent: Option<&str>, text: &str) -> 
     let agent = agent.map_or("null".to_string(), |n| {
         format!(r#"{{"id":"{}","name":"{n}"}}"#, n.to_lowercase())
     });
+    // The edge's kinds of system messages (by their client ids here).
+    let kind = match (from, cid) {
+        ("system", "system_closed") => r#""closed""#,
+        ("system", _) => r#""auto_reply""#,
+        _ => "null",
+    };
     format!(
-        r#"{{"seq":{seq},"client_id":"{cid}","from":"{from}","agent":{agent},"text":{},"at":"2026-11-25T12:0{seq}:00Z"}}"#,
+        r#"{{"seq":{seq},"client_id":"{cid}","from":"{from}","agent":{agent},"text":{},"at":"2026-11-25T12:0{seq}:00Z","kind":{kind}}}"#,
         String::from(js_sys::JSON::stringify(&text.into()).unwrap())
     )
 }

@@ -42,7 +42,9 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 use presenza_rules::conversation::MAX_MESSAGE_CHARS;
-use presenza_rules::{validate_email, validate_name, validate_text, RuleError, Sender, Status};
+use presenza_rules::{
+    validate_email, validate_name, validate_text, MessageKind, RuleError, Sender, Status,
+};
 use wasm_bindgen::prelude::*;
 
 use crate::i18n::{self, Texts};
@@ -567,6 +569,9 @@ impl Chat {
             .as_deref()
             .and_then(Sender::parse)
             .unwrap_or(Sender::System);
+        let kind = js::get_str(m, "kind")
+            .as_deref()
+            .and_then(MessageKind::parse);
         if from == Sender::Visitor {
             // Stored: out of the outbox (this tab's bubble becomes it).
             if let Some(s) = self.store.as_mut() {
@@ -583,9 +588,11 @@ impl Chat {
             let (class, who) = match from {
                 Sender::Visitor => ("m v", tx.js("you")),
                 Sender::Agent => ("m a", js::get(&js::get(m, "agent"), "name")),
+                Sender::System if kind == Some(MessageKind::AutoReply) => {
+                    ("m s", tx.js("auto_reply"))
+                }
                 // The note of a close speaks for itself.
-                Sender::System if cid == "system_closed" => ("m s", "".into()),
-                Sender::System => ("m s", tx.js("auto_reply")),
+                Sender::System => ("m s", "".into()),
             };
             let who = if who.is_string() { who } else { tx.js("agent") };
             let node = v.message(
