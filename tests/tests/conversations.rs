@@ -944,10 +944,16 @@ fn busy_sends_the_busy_message_once_per_conversation() {
         "{auto}"
     );
     assert!(auto["message"]["agent"].is_null(), "{auto}");
+    assert_eq!(auto["message"]["kind"], "auto_reply", "{auto}");
     let frame = device_frame(&mut device, "In a call, back in 10 minutes");
     assert_eq!(
         frame["conversation"]["waiting"], true,
         "an auto-reply is no reply: {frame}"
+    );
+    assert_eq!(frame["message"]["kind"], "auto_reply", "{frame}");
+    assert_eq!(
+        frame["conversation"]["last_message"]["kind"], "auto_reply",
+        "{frame}"
     );
 
     // Once per conversation, over HTTP and the socket.
@@ -963,6 +969,19 @@ fn busy_sends_the_busy_message_once_per_conversation() {
         "{got:?}"
     );
     assert_eq!(got.len(), 4, "{got:?}");
+    // The kind, as stored: null for the visitor's messages.
+    let kinds: Vec<Value> = all.body["messages"]
+        .as_array()
+        .unwrap_or_else(|| panic!("messages: {}", all.body))
+        .iter()
+        .map(|m| m["kind"].clone())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![Value::Null, json!("auto_reply"), Value::Null, Value::Null]
+    );
+    let listed = inbox(&giulia);
+    assert_eq!(listed[0]["last_message"]["kind"], Value::Null, "{listed:?}");
 
     // Another visitor's conversation gets its own.
     let bob = Visitor::new(&site);
@@ -1187,6 +1206,19 @@ fn list_page(agent: &TestAgent, query: &str) -> (Vec<String>, Option<String>) {
     (ids, r.body["next_cursor"].as_str().map(str::to_string))
 }
 
+/// GET /conversations?{query} as an agent (asserts 200): the body.
+#[track_caller]
+fn list_page_body(agent: &TestAgent, query: &str) -> Value {
+    let r = agent.request("GET", &format!("/conversations?{query}"), None, None);
+    assert_eq!(
+        r.status,
+        200,
+        "GET /conversations?{query}: {}",
+        r.describe()
+    );
+    r.body
+}
+
 /// Every page of `query` with `limit`, concatenated.
 #[track_caller]
 fn all_pages(agent: &TestAgent, query: &str, limit: usize) -> Vec<String> {
@@ -1245,6 +1277,7 @@ fn closing_tells_the_visitor_and_the_agents_once() {
     assert_eq!(closed["waiting"], false, "{closed}");
     assert_eq!(closed["last_seq"], 2, "{closed}");
     assert_eq!(closed["last_message"]["from"], "system", "{closed}");
+    assert_eq!(closed["last_message"]["kind"], "closed", "{closed}");
     assert_eq!(
         closed["last_message"]["text"], "Conversation closed by Giulia.",
         "{closed}"
@@ -1254,6 +1287,7 @@ fn closing_tells_the_visitor_and_the_agents_once() {
     let note = visitor_frame(&mut tab, 2);
     assert_eq!(note["conversation_id"], cid.as_str(), "{note}");
     assert_eq!(note["message"]["from"], "system", "{note}");
+    assert_eq!(note["message"]["kind"], "closed", "{note}");
     assert_eq!(
         note["message"]["text"], "Conversation closed by Giulia.",
         "{note}"
@@ -1297,6 +1331,13 @@ fn closing_tells_the_visitor_and_the_agents_once() {
     );
     let agent_view = agent_messages(&marco, &cid, 0);
     assert_eq!(texts(&agent_view.body["messages"]).len(), 2);
+    assert_eq!(agent_view.body["messages"][0]["kind"], Value::Null);
+    assert_eq!(agent_view.body["messages"][1]["kind"], "closed");
+    let listed = list_page_body(&giulia, "state=closed");
+    assert_eq!(
+        listed["conversations"][0]["last_message"]["kind"], "closed",
+        "{listed}"
+    );
 
     // Out of the open inbox, kept among the closed ones; nothing waits.
     assert!(inbox(&giulia).is_empty(), "{:?}", inbox(&giulia));
