@@ -483,6 +483,30 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
     // A reload keeps the conversation.
     await page.reload();
     await waitFor('the history', async () => (await page$(page).log()).length === 2);
+    // Closed by the agent: the note (by the message's kind, unlabelled), and
+    // the next message starts a new conversation whose replies show.
+    const closed = await api('POST', `/v1/sites/${site.id}/conversations/${conv.id}/close`, giulia.token);
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    await waitFor('the closed note', async () => (await page.textContent('#ok')).includes('This conversation is closed'));
+    await waitFor('the close message', async () => (await page$(page).log()).length === 3);
+    assert.ok(!(await page.textContent('#log .m.s small')).includes('Automatic reply'), 'no auto-reply label on a close');
+    // A reply reopens it: the note goes, the reply follows.
+    await giulia.reply(conv.id, 'One more thing: it ships today.');
+    await waitFor('the reply after the close', async () => (await page$(page).log())[3]?.[1] === 'One more thing: it ships today.');
+    await waitFor('the note gone', async () => (await page.textContent('#ok')) === '');
+    await api('POST', `/v1/sites/${site.id}/conversations/${conv.id}/close`, giulia.token);
+    await waitFor('the note again', async () => (await page.textContent('#ok')).includes('This conversation is closed'));
+    await page.fill('#msg', 'A new question');
+    await page.press('#msg', 'Enter');
+    await waitFor('the ack in the new conversation', async () => {
+      const log = await page$(page).log();
+      return log.length === 6 && log[5][0] === 'm v' && log[5][1] === 'A new question';
+    });
+    assert.equal(await page.textContent('#ok'), '', 'the note goes');
+    const second = await listed(giulia, (c) => c.id !== conv.id);
+    assert.equal(second.last_seq, 1);
+    await giulia.reply(second.id, 'Sure, ask away.');
+    await waitFor('the reply in the new conversation', async () => (await page$(page).log())[6]?.[1] === 'Sure, ask away.');
   });
   await giulia.status('offline');
   await withPage('hosted-offline', `${BASE}/chat.html?site=${site.id}`, async (page) => {
