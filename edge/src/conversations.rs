@@ -1442,6 +1442,30 @@ mod runtime {
             }
         }
 
+        /// The agents who serve `conv` and have a device connected, each with
+        /// its device tag and sockets (none when no device is connected).
+        fn serving_devices(
+            &self,
+            cfg: &Config,
+            conv: &ConversationRow,
+        ) -> Result<Vec<(AgentRow, String, Vec<WebSocket>)>, ApiError> {
+            if self.state.get_websockets_with_tag(AGENTS).is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut serving = Vec::new();
+            for agent in self.store.agents()? {
+                if !agent_serves(&agent.group_list(), &cfg.site.groups, conv.grp.as_deref()) {
+                    continue;
+                }
+                let tag = sockets::agent_tag(&agent.id);
+                let devices = self.state.get_websockets_with_tag(&tag);
+                if !devices.is_empty() {
+                    serving.push((agent, tag, devices));
+                }
+            }
+            Ok(serving)
+        }
+
         /// After a close or reopen: `{"type":"conversation"}` to every device
         /// of every agent who serves it, `{"type": kind}` ("closed" /
         /// "reopened") to the visitor's authenticated sockets. Best effort:
@@ -1462,24 +1486,14 @@ mod runtime {
                 None,
                 &frame,
             );
-            if self.state.get_websockets_with_tag(AGENTS).is_empty() {
-                return;
-            }
-            let agents = match self.store.agents() {
-                Ok(a) => a,
+            let serving = match self.serving_devices(cfg, conv) {
+                Ok(s) => s,
                 Err(e) => {
                     worker::console_error!("agents: {e}");
                     return;
                 }
             };
-            for agent in agents {
-                if !agent_serves(&agent.group_list(), &cfg.site.groups, conv.grp.as_deref()) {
-                    continue;
-                }
-                let tag = sockets::agent_tag(&agent.id);
-                if self.state.get_websockets_with_tag(&tag).is_empty() {
-                    continue;
-                }
+            for (agent, tag, _) in serving {
                 match self.summary_for(conv, visitor, &agent.id) {
                     Ok(summary) => {
                         let frame =
@@ -1529,10 +1543,11 @@ mod runtime {
             }
 
             // The agents who serve it (those with a device connected).
-            if self.state.get_websockets_with_tag(AGENTS).is_empty() {
+            let cfg = self.config()?;
+            let serving = self.serving_devices(&cfg, conv)?;
+            if serving.is_empty() {
                 return Ok(());
             }
-            let cfg = self.config()?;
             let reads = self.store.reads_of(&conv.id)?;
             let mut after_read: HashMap<i64, u64> = HashMap::new();
             let visitor_view = VisitorView {
@@ -1540,15 +1555,7 @@ mod runtime {
                 name: visitor.name.clone(),
                 email: visitor.email.clone(),
             };
-            for agent in self.store.agents()? {
-                if !agent_serves(&agent.group_list(), &cfg.site.groups, conv.grp.as_deref()) {
-                    continue;
-                }
-                let tag = sockets::agent_tag(&agent.id);
-                let devices = self.state.get_websockets_with_tag(&tag);
-                if devices.is_empty() {
-                    continue;
-                }
+            for (agent, tag, devices) in serving {
                 let read = reads.get(&agent.id).copied().unwrap_or(0);
                 let count = match after_read.get(&read) {
                     Some(n) => *n,

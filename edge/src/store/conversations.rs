@@ -276,18 +276,23 @@ const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, la
 const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind";
 
 impl Store {
-    /// Rebuilds a schema-2 conversations table (see [`MIGRATE_V2`]); no-op
-    /// for a new site or a migrated one.
-    pub(super) fn migrate_conversations(&self) -> R<()> {
+    /// The `CREATE TABLE` statement of table `name`, if it exists.
+    fn table_sql(&self, name: &str) -> R<Option<String>> {
         #[derive(Deserialize)]
         struct Sql {
             sql: Option<String>,
         }
         let rows: Vec<Sql> = self.rows(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'conversations'",
-            vec![],
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![name.into()],
         )?;
-        let Some(sql) = rows.into_iter().next().and_then(|r| r.sql) else {
+        Ok(rows.into_iter().next().and_then(|r| r.sql))
+    }
+
+    /// Rebuilds a schema-2 conversations table (see [`MIGRATE_V2`]); no-op
+    /// for a new site or a migrated one.
+    pub(super) fn migrate_conversations(&self) -> R<()> {
+        let Some(sql) = self.table_sql("conversations")? else {
             return Ok(());
         };
         if !sql.contains("closed_at") {
@@ -302,15 +307,7 @@ impl Store {
     /// Adds `kind` to a messages table without it (see
     /// [`MIGRATE_MESSAGES`]); no-op for a new site or a migrated one.
     fn migrate_messages(&self) -> R<()> {
-        #[derive(Deserialize)]
-        struct Sql {
-            sql: Option<String>,
-        }
-        let rows: Vec<Sql> = self.rows(
-            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'messages'",
-            vec![],
-        )?;
-        let Some(sql) = rows.into_iter().next().and_then(|r| r.sql) else {
+        let Some(sql) = self.table_sql("messages")? else {
             return Ok(());
         };
         if sql.contains(" kind ") {
