@@ -13,6 +13,19 @@ use serde::Deserialize;
 use std::collections::HashMap;
 use worker::SqlStorageValue as V;
 
+/// The columns of `conversations`, written once for the table and for the
+/// schema-2 rebuild ([`MIGRATE_V2`]).
+macro_rules! conversation_columns {
+    () => {
+        "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+        closed_by_name TEXT"
+    };
+}
+
 /// Tables and indexes (`CREATE … IF NOT EXISTS`, run on every start).
 pub(super) const SCHEMA: &[&str] = &[
     // secret_hash: SHA-256 (hex) of the visitor's secret; name/email: the
@@ -25,13 +38,11 @@ pub(super) const SCHEMA: &[&str] = &[
     // closing one (state 'closed', closed_* set) lets the visitor's next
     // message start another. grp fixed by its first message (NULL: the
     // whole site). last_*_seq: 0 = none; system messages are neither.
-    "CREATE TABLE IF NOT EXISTS conversations (
-        id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
-        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
-        closed_by_name TEXT)",
+    concat!(
+        "CREATE TABLE IF NOT EXISTS conversations (",
+        conversation_columns!(),
+        ")"
+    ),
     "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)",
     "CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)",
     "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
@@ -62,13 +73,11 @@ pub(super) const SCHEMA: &[&str] = &[
 /// not touched. Runs before [`SCHEMA`] (whose indexes need `state`).
 const MIGRATE_V2: &[&str] = &[
     "DROP TABLE IF EXISTS conversations_v3",
-    "CREATE TABLE conversations_v3 (
-        id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
-        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
-        closed_by_name TEXT)",
+    concat!(
+        "CREATE TABLE conversations_v3 (",
+        conversation_columns!(),
+        ")"
+    ),
     "INSERT INTO conversations_v3 (id, visitor_id, grp, created_at, updated_at, last_seq,
         last_visitor_seq, last_agent_seq, busy_reply_sent, state)
      SELECT id, visitor_id, grp, created_at, updated_at, last_seq, last_visitor_seq,
