@@ -1050,7 +1050,7 @@ mod runtime {
             })?;
             Ok(rows
                 .iter()
-                .filter(|r| presenza_rules::waits(r.state(), &r.counters()))
+                .filter(|r| presenza_rules::waits(r.conversation().state(), &r.counters()))
                 .count())
         }
 
@@ -1080,12 +1080,7 @@ mod runtime {
                 .take(limit)
                 .map(|r| {
                     let counters = r.counters();
-                    let closing = Closing::from_columns(
-                        &r.state,
-                        r.closed_at,
-                        r.closed_by_id.as_deref(),
-                        r.closed_by_name.as_deref(),
-                    );
+                    let closing = closing_of(&r.conversation());
                     let view = SummaryView::new(
                         &counters,
                         r.grp.clone(),

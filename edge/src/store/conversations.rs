@@ -186,7 +186,10 @@ pub struct MessageRow {
 }
 
 /// A conversation as listed for one agent, with its visitor, its last
-/// message and this agent's read counters.
+/// message and this agent's read counters. The conversation columns repeat
+/// [`ConversationRow`]'s on purpose: rows arrive through serde-wasm-bindgen,
+/// where `#[serde(flatten)]` buffers numbers as f64 and then fails on the
+/// i64 fields; [`InboxRow::conversation`] converts.
 #[derive(Clone, Debug, Deserialize)]
 pub struct InboxRow {
     pub id: String,
@@ -217,21 +220,31 @@ pub struct InboxRow {
 }
 
 impl InboxRow {
-    pub fn state(&self) -> ConversationState {
-        ConversationState::parse(&self.state).unwrap_or(ConversationState::Open)
-    }
-
-    pub fn counters(&self) -> ConversationSummary {
-        use crate::conversations::seq;
-        ConversationSummary {
+    /// Its conversation columns as a [`ConversationRow`], so the state, the
+    /// counters and the closing are read the same way for both.
+    pub fn conversation(&self) -> ConversationRow {
+        ConversationRow {
             id: self.id.clone(),
+            visitor_id: self.visitor_id.clone(),
+            grp: self.grp.clone(),
             created_at: self.created_at,
             updated_at: self.updated_at,
-            last_visitor_seq: seq(self.last_visitor_seq),
-            last_agent_seq: seq(self.last_agent_seq),
-            read_seq: seq(self.read_seq),
-            visitor_messages_after_read: seq(self.after_read),
+            last_seq: self.last_seq,
+            last_visitor_seq: self.last_visitor_seq,
+            last_agent_seq: self.last_agent_seq,
+            busy_reply_sent: 0,
+            state: self.state.clone(),
+            closed_at: self.closed_at,
+            closed_by_id: self.closed_by_id.clone(),
+            closed_by_name: self.closed_by_name.clone(),
         }
+    }
+
+    /// The rules' view of this conversation for the listing agent.
+    pub fn counters(&self) -> ConversationSummary {
+        use crate::conversations::seq;
+        self.conversation()
+            .counters(seq(self.read_seq), seq(self.after_read))
     }
 
     pub fn last_message(&self) -> Option<MessageRow> {
