@@ -12,21 +12,14 @@
 // closed, a reopen refused with 409 explained) and the list's pages of 100
 // with Load more.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createSite, launch, scenario, signIn, visitor, waitFor,
+  BASE, DESKTOP, PHONE, api, createSite, scenario, sharedBrowser, signIn, visitor, waitFor,
 } from './console-lib.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
-
-const run = (name, body) => scenario(browser, name, body);
+const shared = sharedBrowser('console');
+const run = (name, body) => scenario(shared.browser(), name, body);
 
 /** Records notifications (and says they are allowed) instead of showing them. */
 async function recordNotifications(ctx) {

@@ -3,21 +3,14 @@
 // step, sign-out ending the session at once, and the owner's pages. The
 // inbox has its own file: console-inbox.test.mjs.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createSite, launch, scenario as sharedScenario, signIn, snapshot, waitFor,
+  BASE, DESKTOP, PHONE, api, createSite, scenario as sharedScenario, sharedBrowser, signIn, snapshot, waitFor,
 } from './console-lib.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
-
-const scenario = (name, body) => sharedScenario(browser, name, body);
+const shared = sharedBrowser('console');
+const scenario = (name, body) => sharedScenario(shared.browser(), name, body);
 
 /** Local "HH:MM" two hours from now, in the page's time zone. */
 function inTwoHours(page) {

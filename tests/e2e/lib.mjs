@@ -8,6 +8,7 @@
 // PRESENZA_ADMIN_TOKEN (guards POST /v1/sites), both set by `cargo xtask test`.
 
 import { chromium } from 'playwright-core';
+import { before, after } from 'node:test';
 import WebSocket from 'ws';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -270,6 +271,26 @@ export async function openPage(browser, url, options = {}) {
   page.on('pageerror', (e) => page.noise.push(`pageerror: ${e.message}`));
   if (url) await page.goto(url);
   return page;
+}
+
+/**
+ * One headless Chromium for a test file: launched before its tests, closed
+ * after them. `open` and `withPage` use it (screenshots named
+ * `{prefix}-{name}`); `browser()` returns it, for contexts of your own.
+ */
+export function sharedBrowser(prefix) {
+  let browser;
+  before(async () => {
+    browser = await launch();
+  });
+  after(async () => {
+    await browser?.close();
+  });
+  return {
+    browser: () => browser,
+    open: (url, options) => openPage(browser, url, options),
+    withPage: (name, url, body, options) => withPage(browser, `${prefix}-${name}`, url, body, options),
+  };
 }
 
 /** Runs `body(page)` in a fresh context; saves `target/e2e/{name}.png` when it fails. */

@@ -3,7 +3,7 @@
 // API and a device socket. Each test makes its own site and agents.
 // Env: PRESENZA_URL, PRESENZA_ADMIN_TOKEN.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   BASE,
@@ -11,28 +11,17 @@ import {
   chatState,
   createSite,
   demoUrl,
-  launch,
-  openPage,
   openChat,
   say,
   screenshot,
   waitFor,
   waitForStatus,
   widgetState,
-  withPage as libWithPage,
+  sharedBrowser,
 } from './lib.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
-
-const open = (url, options) => openPage(browser, url, options);
-const withPage = (name, url, body, options) =>
-  libWithPage(browser, `chat-${name}`, url, body, options);
+const shared = sharedBrowser('chat');
+const { open, withPage } = shared;
 
 /** The visitor's conversation as the agent lists it (waits for it). */
 function listed(agent, pred = () => true, ms = 5000) {
@@ -109,7 +98,7 @@ test('the conversation survives a reload, and another visitor cannot see it', as
   const site = await createSite();
   const giulia = await site.agent('giulia', { name: 'Giulia' });
   await giulia.status('online');
-  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const context = await shared.browser().newContext({ viewport: { width: 1280, height: 800 } });
   try {
     const page = await context.newPage();
     await page.goto(demoUrl(site.id));

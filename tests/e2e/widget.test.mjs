@@ -2,7 +2,7 @@
 // served by the real edge in workerd. Each test makes its own site and
 // agents through the API. Env: PRESENZA_URL, PRESENZA_ADMIN_TOKEN.
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   api,
@@ -10,28 +10,17 @@ import {
   chatState,
   createSite,
   demoUrl,
-  launch,
-  openPage,
   openChat,
   say,
   screenshot,
   waitFor,
   waitForStatus,
   widgetState,
-  withPage as libWithPage,
+  sharedBrowser,
 } from './lib.mjs';
 
-let browser;
-before(async () => {
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-});
-
-const open = (url, options) => openPage(browser, url, options);
-const withPage = (name, url, body, options) =>
-  libWithPage(browser, `widget-${name}`, url, body, options);
+const shared = sharedBrowser('widget');
+const { open, withPage } = shared;
 
 const inMinutes = (m) => new Date(Date.now() + m * 60_000).toISOString();
 
