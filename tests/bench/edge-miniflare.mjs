@@ -10,6 +10,9 @@
 //
 //   import { startEdge, startFloorEdge } from "./edge-miniflare.mjs";
 //   const edge = await startEdge({ adminToken: "t" }); // {url, workerdPid, dispose()}
+//
+// Also used by tests/e2e/schema-migration.test.mjs, which runs several
+// runtimes in turn on one store (`persistDir`).
 
 import fs from "node:fs";
 import os from "node:os";
@@ -66,9 +69,15 @@ function workerdChild() {
   return best;
 }
 
-async function start(workerOptions, { persist = true, inspectorPort, direct = true } = {}) {
+/**
+ * Starts `workerOptions` in workerd. Durable Object storage lives in a new
+ * temporary folder removed on dispose, or in `persistDir` when given (kept:
+ * several edges in turn can then share one store, as across a deploy).
+ */
+export async function start(workerOptions, { persist = true, persistDir: shared, inspectorPort, direct = true } = {}) {
   const { Miniflare, Log, LogLevel } = await loadMiniflare();
-  const persistDir = persist ? fs.mkdtempSync(path.join(os.tmpdir(), "presenza-bench-edge-")) : null;
+  const persistDir = shared ?? (persist ? fs.mkdtempSync(path.join(os.tmpdir(), "presenza-bench-edge-")) : null);
+  const owned = persistDir !== null && !shared;
   const mf = new Miniflare({
     host: "127.0.0.1",
     port: 0,
@@ -90,7 +99,7 @@ async function start(workerOptions, { persist = true, inspectorPort, direct = tr
     url = (direct ? await mf.unsafeGetDirectURL() : await mf.ready).toString().replace(/\/+$/, "");
   } catch (e) {
     await mf.dispose().catch(() => {});
-    if (persistDir) fs.rmSync(persistDir, { recursive: true, force: true });
+    if (owned) fs.rmSync(persistDir, { recursive: true, force: true });
     throw e;
   }
   return {
@@ -99,7 +108,7 @@ async function start(workerOptions, { persist = true, inspectorPort, direct = tr
     mf,
     async dispose() {
       await mf.dispose().catch(() => {});
-      if (persistDir) fs.rmSync(persistDir, { recursive: true, force: true });
+      if (owned) fs.rmSync(persistDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,0 +1,178 @@
+// A site stored by the schema-2 edge (one conversation per visitor, no
+// conversation state, no message kind) keeps every conversation and message
+// when the current edge starts on that storage, and closing, reopening and a
+// new conversation after a close then work on it. No browser: three runtimes
+// in turn on one persisted Durable Object store, in workerd via Miniflare
+// (tests/bench/edge-miniflare.mjs), as across a deploy.
+//
+// 1. The current edge makes a site, a busy agent and a visitor's
+//    conversation with its automatic busy reply.
+// 2. A small JS worker with the same Durable Object identity (worker
+//    "presenza", class "SiteObject") rewrites the conversations and messages
+//    tables into their schema-2 shape (DDL as of commit 51f1193), keeping the
+//    rows: the store is then what the schema-2 edge left.
+// 3. The current edge again, on that store: its start-up migration must bring
+//    back the same conversation, messages and kinds.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { start, startEdge } from '../bench/edge-miniflare.mjs';
+
+const ADMIN = 'migration-admin-token';
+
+/** One call to `base`; returns { status, body }. */
+async function call(base, method, urlPath, { token, body, headers = {} } = {}) {
+  const res = await fetch(base + urlPath, {
+    method,
+    headers: {
+      ...headers,
+      ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+async function must(what, promise) {
+  const r = await promise;
+  assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// Schema 2 (commit 51f1193): `visitor_id … UNIQUE` and no state columns;
+// messages without `kind`. Rows are copied over.
+const TO_SCHEMA_2 = [
+  'ALTER TABLE conversations RENAME TO conversations_now',
+  `CREATE TABLE conversations (
+     id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL UNIQUE, grp TEXT,
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+     last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0)`,
+  `INSERT INTO conversations SELECT id, visitor_id, grp, created_at, updated_at, last_seq,
+     last_visitor_seq, last_agent_seq, busy_reply_sent FROM conversations_now`,
+  'DROP TABLE conversations_now',
+  'CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)',
+  'CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)',
+  'ALTER TABLE messages RENAME TO messages_now',
+  `CREATE TABLE messages (
+     conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
+     client_key TEXT NOT NULL, client_id TEXT NOT NULL,
+     sender TEXT NOT NULL, agent_id TEXT, agent_name TEXT,
+     text TEXT NOT NULL, at INTEGER NOT NULL,
+     PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_key))`,
+  `INSERT INTO messages SELECT conversation_id, seq, client_key, client_id, sender, agent_id,
+     agent_name, text, at FROM messages_now`,
+  'DROP TABLE messages_now',
+  "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+];
+
+const DOWNGRADE_WORKER = `
+import { DurableObject } from "cloudflare:workers";
+const STATEMENTS = ${JSON.stringify(TO_SCHEMA_2)};
+export class SiteObject extends DurableObject {
+  async fetch() {
+    const sql = this.ctx.storage.sql;
+    this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
+    const tables = {};
+    for (const t of ["conversations", "messages"]) {
+      tables[t] = sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", t).one().sql;
+    }
+    const rows = sql.exec("SELECT COUNT(*) AS n FROM messages").one().n;
+    return Response.json({ tables, rows });
+  }
+}
+export default {
+  fetch(req, env) {
+    const site = new URL(req.url).pathname.split("/")[2];
+    return env.SITES.get(env.SITES.idFromName(site)).fetch(req);
+  },
+};
+`;
+
+test('a schema-2 store keeps its conversations and messages under the current edge', { timeout: 120_000 }, async () => {
+  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-migration-'));
+  try {
+    // 1. Data made by the real flows.
+    let edge = await startEdge({ adminToken: ADMIN, persistDir });
+    let site, agent, conversationId;
+    const visitorHeader = {
+      'X-Presenza-Visitor': `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
+    };
+    try {
+      const created = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN }));
+      site = created.site_id;
+      const owner = created.owner_key;
+      agent = (await must('add agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
+        token: owner, body: { name: 'Giulia', groups: [] },
+      }))).token;
+      await must('busy', call(edge.url, 'PUT', `/v1/sites/${site}/agents/me/status`, {
+        token: agent, body: { status: 'busy', message: 'Back in ten minutes' },
+      }));
+      const sent = await must('visitor writes', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
+        headers: visitorHeader, body: { client_id: 'c_1', text: 'Is it in stock?', group: null },
+      }));
+      conversationId = sent.conversation_id;
+      await must('agent replies', call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversationId}/messages`, {
+        token: agent, body: { client_id: 'r_1', text: 'Yes, two left.' },
+      }));
+    } finally {
+      await edge.dispose();
+    }
+
+    // 2. The same store as the schema-2 edge left it.
+    const downgrade = await start(
+      {
+        name: 'presenza',
+        modules: [{ type: 'ESModule', path: 'downgrade.mjs', contents: DOWNGRADE_WORKER }],
+        durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
+      },
+      { persistDir },
+    );
+    try {
+      const r = await must('downgrade', call(downgrade.url, 'POST', `/v1/${site}/downgrade`));
+      assert.match(r.tables.conversations, /visitor_id TEXT NOT NULL UNIQUE/);
+      assert.doesNotMatch(r.tables.conversations, /closed_at/);
+      assert.doesNotMatch(r.tables.messages, /\bkind\b/);
+      assert.equal(r.rows, 3, 'visitor message, busy reply, agent reply');
+    } finally {
+      await downgrade.dispose();
+    }
+
+    // 3. The current edge on it.
+    edge = await startEdge({ adminToken: ADMIN, persistDir });
+    try {
+      const list = await must('list', call(edge.url, 'GET', `/v1/sites/${site}/conversations?state=all`, { token: agent }));
+      assert.deepEqual(list.conversations.map((c) => [c.id, c.state]), [[conversationId, 'open']]);
+      const { messages } = await must('messages', call(edge.url, 'GET', `/v1/sites/${site}/conversations/${conversationId}/messages`, { token: agent }));
+      assert.deepEqual(
+        messages.map((m) => [m.seq, m.from, m.kind ?? null, m.text]),
+        [
+          [1, 'visitor', null, 'Is it in stock?'],
+          [2, 'system', 'auto_reply', 'Back in ten minutes'],
+          [3, 'agent', null, 'Yes, two left.'],
+        ],
+      );
+      // The constraint of one conversation per visitor is gone: close, then a new one.
+      const closed = await must('close', call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversationId}/close`, { token: agent }));
+      assert.equal(closed.conversation.state, 'closed');
+      const again = await must('visitor writes again', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
+        headers: visitorHeader, body: { client_id: 'c_2', text: 'One more question', group: null },
+      }));
+      assert.notEqual(again.conversation_id, conversationId, 'a new conversation after the close');
+      assert.equal(again.message.seq, 1);
+      const reopen = await call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversationId}/reopen`, { token: agent });
+      assert.equal(reopen.status, 409, JSON.stringify(reopen.body));
+      assert.equal(reopen.body.error.code, 'conversation_conflict');
+    } finally {
+      await edge.dispose();
+    }
+  } finally {
+    fs.rmSync(persistDir, { recursive: true, force: true });
+  }
+});
