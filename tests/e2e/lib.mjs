@@ -36,11 +36,17 @@ export function launch() {
   });
 }
 
-/** One API call; returns { status, body } whatever the status. */
-export async function api(method, urlPath, token, body) {
-  const res = await fetch(BASE + urlPath, {
+/** One API call to the shared edge; returns { status, body } whatever the status. */
+export function api(method, urlPath, token, body) {
+  return apiAt(BASE, method, urlPath, token, body);
+}
+
+/** One API call to the edge at `base` (extra `headers` optional); returns { status, body }. */
+export async function apiAt(base, method, urlPath, token, body, headers = {}) {
+  const res = await fetch(base + urlPath, {
     method,
     headers: {
+      ...headers,
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
       ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
     },

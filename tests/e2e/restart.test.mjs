@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, openSync, closeSync, readFileSync, readdirSync, 
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chatState, launch, openChat, screenshot, waitFor, widgetState } from './lib.mjs';
+import { apiAt, chatState, launch, openChat, screenshot, waitFor, widgetState } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const ADMIN = `restart-admin-${randomBytes(8).toString('hex')}`;
@@ -168,17 +168,9 @@ after(async () => {
 
 /** One API call against this test's edge; throws unless 2xx. */
 async function api(method, urlPath, token, body) {
-  const res = await fetch(edge.base + urlPath, {
-    method,
-    headers: {
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  if (res.status < 200 || res.status > 299) throw new Error(`${method} ${urlPath}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
+  const r = await apiAt(edge.base, method, urlPath, token, body);
+  if (r.status < 200 || r.status > 299) throw new Error(`${method} ${urlPath}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
 }
 
 /** The texts of `page`'s widget chat. */

@@ -21,23 +21,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { start, startEdge } from '../bench/edge-miniflare.mjs';
+import { apiAt } from './lib.mjs';
 
 const ADMIN = 'migration-admin-token';
 
-/** One call to `base`; returns { status, body }. */
-async function call(base, method, urlPath, { token, body, headers = {} } = {}) {
-  const res = await fetch(base + urlPath, {
-    method,
-    headers: {
-      ...headers,
-      ...(token ? { Authorization: `Bearer ${token}` } : {}),
-      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-    },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+/** One call to the edge at `base`; returns { status, body }. */
+const call = (base, method, urlPath, { token, body, headers } = {}) => apiAt(base, method, urlPath, token, body, headers);
 
 async function must(what, promise) {
   const r = await promise;
