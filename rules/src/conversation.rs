@@ -78,6 +78,11 @@ impl core::fmt::Display for Sender {
 /// text; the wire names are `"auto_reply"` and `"closed"` (a message's
 /// `kind`, `null` for visitor and agent messages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum MessageKind {
     /// The automatic busy reply ([`busy_auto_reply`]).
     AutoReply,
@@ -464,6 +469,11 @@ pub fn needs_contact(audience: &AudienceStatus) -> bool {
 /// Whether a conversation is in the open inbox or was closed (resolved) by
 /// an agent; the wire names are `"open"` and `"closed"`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum ConversationState {
     /// In the inbox; the visitor's messages go to it.
     Open,

@@ -7,6 +7,7 @@
 //! - [`presence`]: agents, their sessions (devices), the grace period that
 //!   decides whether a session still counts, and which audiences an agent
 //!   serves ([`agent_serves`]).
+//! - [`schedule_spec`]: the JSON shape of working hours (plain data).
 //! - `hours`: weekly working hours in an IANA time zone with date
 //!   exceptions (feature `hours`).
 //! - [`site`]: a site's configuration (groups, grace period, schedules) and
@@ -35,6 +36,7 @@ pub mod evaluate;
 #[cfg(feature = "hours")]
 pub mod hours;
 pub mod presence;
+pub mod schedule_spec;
 pub mod site;
 pub mod status;
 pub mod time;
@@ -49,8 +51,9 @@ pub use conversation::{
 pub use error::RuleError;
 pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
 #[cfg(feature = "hours")]
-pub use hours::{ExceptionSpec, Schedule, ScheduleSpec};
+pub use hours::Schedule;
 pub use presence::{agent_serves, Agent, GracePeriod, Session};
+pub use schedule_spec::{ExceptionSpec, ScheduleSpec};
 pub use site::Site;
 pub use status::{ManualStatus, Status};
 pub use time::UnixMillis;

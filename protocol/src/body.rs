@@ -1,0 +1,190 @@
+//! Request bodies, as clients send them. Every body is a JSON object;
+//! unknown fields are refused. Fields whose bad values the edge answers with
+//! an error code of its own (`invalid_status`, `unknown_group`,
+//! `invalid_field`...) stay raw strings here and are parsed by the edge into
+//! its domain types; so a body decodes whenever its JSON is well formed.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use presenza_rules::Status;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::time::Timestamp;
+
+/// `POST /v1/sites` (platform admin).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateSiteBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// `PUT groups/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupBody {
+    pub name: String,
+}
+
+/// `PUT agents/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentBody {
+    pub name: String,
+    /// Group ids; an agent in no group serves every group.
+    #[serde(default)]
+    pub groups: Vec<String>,
+}
+
+/// `PUT agents/me/status`, and the device frame `status` (with `type`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// `online`, `busy` or `offline`.
+    pub status: String,
+    /// Shown to visitors while busy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// When the agent expects to be back (RFC 3339), shown while busy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub back_at: Option<String>,
+}
+
+impl StatusBody {
+    pub fn new(status: Status, message: Option<String>, back_at: Option<Timestamp>) -> Self {
+        StatusBody {
+            status: status.as_str().into(),
+            message,
+            back_at: back_at.map(|t| t.to_string()),
+        }
+    }
+}
+
+/// `PUT settings`: a partial update; absent fields stay unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grace_period_secs: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_origins: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub widget: Option<WidgetPatch>,
+}
+
+/// The widget part of `PUT settings`: absent fields stay unchanged.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WidgetPatch {
+    /// `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub title: Option<Option<String>>,
+    /// `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accent_color: Option<String>,
+    /// `left` or `right`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub position: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_x: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset_y: Option<u32>,
+    /// A language tag; `null` or `"auto"`: the visitor's browser decides.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub language: Option<Option<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub texts: Option<BTreeMap<String, String>>,
+    /// `auto`, `light` or `dark`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub theme: Option<String>,
+}
+
+/// Distinguishes an absent field (`None`) from an explicit `null`
+/// (`Some(None)`).
+fn nullable<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// `POST visitor/messages`, and the visitor frame `send` (with `type`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitorMessageBody {
+    pub client_id: String,
+    pub text: String,
+    /// The group the first message of a conversation is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Contact details (required while the audience is offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+/// `POST conversations/{id}/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplyBody {
+    pub client_id: String,
+    pub text: String,
+}
+
+/// `POST conversations/{id}/read`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadBody {
+    pub seq: u64,
+}
+
+pub use presenza_rules::{ExceptionSpec, ScheduleSpec};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn partial_updates_send_only_what_is_set() {
+        let body = SettingsBody {
+            widget: Some(WidgetPatch {
+                title: Some(None),
+                language: Some(Some("auto".into())),
+                ..WidgetPatch::default()
+            }),
+            ..SettingsBody::default()
+        };
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"widget":{"title":null,"language":"auto"}}"#
+        );
+        let back: SettingsBody = serde_json::from_str(r#"{"widget":{"title":null}}"#).unwrap();
+        assert_eq!(back.widget.unwrap().title, Some(None));
+        assert!(serde_json::from_str::<SettingsBody>(r#"{"nope":1}"#).is_err());
+    }
+
+    #[test]
+    fn status_bodies() {
+        let b = StatusBody::new(Status::Busy, Some("Lunch".into()), Some(Timestamp(0)));
+        assert_eq!(
+            serde_json::to_string(&b).unwrap(),
+            r#"{"status":"busy","message":"Lunch","back_at":"1970-01-01T00:00:00Z"}"#
+        );
+        let b = StatusBody::new(Status::Online, None, None);
+        assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"status":"online"}"#);
+    }
+}

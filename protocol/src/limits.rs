@@ -1,0 +1,85 @@
+//! Every limit of the API, with one name each. The edge enforces them; the
+//! console and the widget size their inputs by them. Limits of what a
+//! visitor writes (message text, contact details, client ids) are rules of
+//! conversations and live in `presenza-rules`; they are re-exported here so
+//! that this module lists them all.
+
+use core::ops::RangeInclusive;
+
+pub use presenza_rules::conversation::{
+    MAX_CLIENT_ID_LEN, MAX_EMAIL_CHARS, MAX_MESSAGE_CHARS, MAX_NAME_CHARS as MAX_CONTACT_NAME_CHARS,
+};
+pub use presenza_rules::error::{MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY};
+
+// ---------------------------------------------------------------- ids
+
+/// Hex digits after `s_` in a site id.
+pub const SITE_ID_HEX_DIGITS: usize = 32;
+/// Longest agent or group id.
+pub const MAX_ENTITY_ID_LEN: usize = 40;
+/// Longest session id (`X-Presenza-Session`, device sessions).
+pub const MAX_SESSION_ID_LEN: usize = 64;
+/// Length of a conversation id.
+pub const CONVERSATION_ID_LEN: RangeInclusive<usize> = 1..=64;
+/// Length of a visitor id (the widget makes 22 characters).
+pub const VISITOR_ID_LEN: RangeInclusive<usize> = 16..=64;
+/// Length of a visitor secret (the widget makes 43 characters: 256 bits;
+/// never fewer).
+pub const VISITOR_SECRET_LEN: RangeInclusive<usize> = 43..=128;
+/// Longest credential the edge even looks at.
+pub const MAX_TOKEN_LEN: usize = 256;
+
+// ---------------------------------------------------------------- requests
+
+/// Largest request body, in bytes.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+/// Largest text frame accepted on a socket (a message of
+/// [`MAX_MESSAGE_CHARS`] fits whatever its script).
+pub const MAX_SOCKET_FRAME_BYTES: usize = 16 * 1024;
+/// Longest site, agent, group or widget title name, in characters.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 80;
+/// Longest busy message an agent shows to visitors, in characters.
+pub const MAX_STATUS_MESSAGE_CHARS: usize = 200;
+/// Most groups one agent is in.
+pub const MAX_GROUPS_PER_AGENT: usize = 100;
+/// Most allowed origins of a site.
+pub const MAX_ALLOWED_ORIGINS: usize = 50;
+/// Longest allowed origin, in bytes.
+pub const MAX_ORIGIN_LEN: usize = 200;
+/// Most widget text overrides.
+pub const MAX_WIDGET_TEXTS: usize = 50;
+/// Longest widget text override key.
+pub const MAX_WIDGET_TEXT_KEY_LEN: usize = 40;
+/// Longest widget text override, in characters.
+pub const MAX_WIDGET_TEXT_CHARS: usize = 200;
+/// Largest widget offset from the page's corner, in pixels.
+pub const MAX_WIDGET_OFFSET: u32 = 200;
+
+// ---------------------------------------------------------------- lists
+
+/// Most conversations one `GET /conversations` page lists (`?limit=`).
+pub const MAX_LISTED_CONVERSATIONS: usize = 200;
+/// Conversations per page without `?limit=`.
+pub const DEFAULT_LISTED_CONVERSATIONS: usize = 100;
+/// Most messages one page (`GET …/messages`, the `messages` frame)
+/// carries; `has_more` says to ask again with `after` = the last seq.
+pub const MAX_PAGE_MESSAGES: usize = 500;
+/// Largest sequence number (`after`): the largest integer JavaScript and
+/// SQLite bindings carry exactly.
+pub const MAX_SEQ: u64 = 9_007_199_254_740_991;
+
+// ---------------------------------------------------------------- a site
+
+/// Agents per site unless `MAX_AGENTS_PER_SITE` says otherwise.
+pub const DEFAULT_MAX_AGENTS_PER_SITE: usize = 1000;
+/// Groups per site unless `MAX_GROUPS_PER_SITE` says otherwise.
+pub const DEFAULT_MAX_GROUPS_PER_SITE: usize = 100;
+/// Open visitor sockets per site (the runtime allows 32,768 sockets in all).
+pub const MAX_VISITOR_SOCKETS: usize = 30_000;
+/// Connected devices per site: with the visitors' share this stays under
+/// the runtime's 32,768 hibernatable sockets per object.
+pub const MAX_DEVICE_SOCKETS: usize = 2_700;
+/// Connected devices per agent.
+pub const MAX_DEVICES_PER_AGENT: usize = 20;
+/// HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
+pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;

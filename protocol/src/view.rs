@@ -1,0 +1,596 @@
+//! What the API answers: one type per JSON shape, serialized by the edge and
+//! decoded by the console (and the tests). Field order is the wire order.
+
+use alloc::collections::BTreeMap;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use presenza_rules::{
+    AudienceStatus, ConversationState, ConversationSummary, MessageKind, Reason, Sender, Status,
+    UnixMillis,
+};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
+use crate::time::{self, Timestamp};
+
+// ---------------------------------------------------------------- presence
+
+/// What one audience's visitors are told: `GET status`, every status frame
+/// of a visitor socket, and the device frames `hello` and `audience`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AudienceView {
+    pub status: Status,
+    pub reason: Reason,
+    /// The busy message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// Busy: the expected return; outside working hours: the next opening.
+    #[serde(default)]
+    pub back_at: Option<Timestamp>,
+    /// When this answer may change by itself (a hint: it moves with every
+    /// heartbeat, so a change of it alone is never pushed).
+    #[serde(default)]
+    pub next_change: Option<Timestamp>,
+    /// The audience: a group, or the whole site (`null`).
+    #[serde(default)]
+    pub group: Option<GroupId>,
+}
+
+impl AudienceView {
+    pub fn new(group: Option<&GroupId>, s: &AudienceStatus) -> Self {
+        AudienceView {
+            status: s.status,
+            reason: s.reason,
+            message: s.message.clone(),
+            back_at: time::opt(s.back_at),
+            next_change: time::opt(s.next_change),
+            group: group.cloned(),
+        }
+    }
+}
+
+/// An agent as the owner, the agent itself and its devices see it (never
+/// its token hash; its token only once, when created or rotated).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentView {
+    pub id: AgentId,
+    pub name: String,
+    pub groups: Vec<GroupId>,
+    /// Effective: the chosen status while a session is alive, else offline.
+    #[serde(deserialize_with = "status_or_offline")]
+    pub status: Status,
+    /// The status the agent chose.
+    #[serde(deserialize_with = "status_or_offline")]
+    pub manual_status: Status,
+    #[serde(default)]
+    pub message: Option<String>,
+    #[serde(default)]
+    pub back_at: Option<Timestamp>,
+    /// Live sessions (devices, and HTTP sessions inside the grace period).
+    pub sessions: usize,
+    pub created_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+}
+
+impl AgentView {
+    /// The name to show (the id when the name is blank).
+    pub fn display_name(&self) -> &str {
+        if self.name.trim().is_empty() {
+            self.id.as_str()
+        } else {
+            &self.name
+        }
+    }
+}
+
+/// `GET agents`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentList {
+    pub agents: Vec<AgentView>,
+}
+
+/// `GET agents/me`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeView {
+    pub agent: AgentView,
+    pub grace_period_secs: u32,
+}
+
+/// `PUT agents/me/status`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusSetView {
+    pub agent: AgentView,
+    /// The HTTP session the call counted for.
+    pub session: SessionId,
+    pub grace_period_secs: u32,
+}
+
+/// `POST agents/me/heartbeat`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatView {
+    pub session: SessionId,
+    pub grace_period_secs: u32,
+    /// When the session stops counting without another sign of life.
+    pub expires_at: Timestamp,
+}
+
+// ---------------------------------------------------------------- owner
+
+/// The widget's look (`widget-config`, `settings`), stored as this JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Widget {
+    /// Heading; `null`: the widget's own (translated) default.
+    pub title: Option<String>,
+    /// `#rrggbb`.
+    pub accent_color: String,
+    /// `left` or `right`.
+    pub position: String,
+    pub offset_x: u32,
+    pub offset_y: u32,
+    /// A language tag; `null`: the visitor's browser decides.
+    pub language: Option<String>,
+    /// Text overrides by key.
+    pub texts: BTreeMap<String, String>,
+    /// `auto`, `light` or `dark`.
+    pub theme: String,
+}
+
+impl Default for Widget {
+    fn default() -> Self {
+        Widget {
+            title: None,
+            accent_color: "#2563eb".into(),
+            position: "right".into(),
+            offset_x: 20,
+            offset_y: 20,
+            language: None,
+            texts: BTreeMap::new(),
+            theme: "auto".into(),
+        }
+    }
+}
+
+/// `GET widget-config` (public).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WidgetConfigView {
+    pub widget: Widget,
+}
+
+/// `GET` / `PUT settings`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SettingsView {
+    pub site_id: SiteId,
+    pub name: Option<String>,
+    pub grace_period_secs: u32,
+    pub allowed_origins: Vec<String>,
+    pub widget: Widget,
+    pub created_at: Timestamp,
+}
+
+/// A group (`GET`/`PUT groups/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub id: GroupId,
+    pub name: String,
+    pub has_working_hours: bool,
+}
+
+/// `GET groups`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupList {
+    pub groups: Vec<GroupView>,
+}
+
+/// `GET stats`: what the site's object is doing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatsView {
+    /// Socket messages that woke the object (pings never do).
+    pub socket_messages_handled: i64,
+    pub socket_closes: i64,
+    pub alarms: i64,
+    pub sockets: usize,
+    pub visitor_sockets: usize,
+    pub agent_sockets: usize,
+    pub agents: usize,
+    pub live_sessions: usize,
+    pub next_change: Option<Timestamp>,
+    /// The object keeps itself in memory (a big live audience).
+    pub resident: bool,
+    /// When this instance of the object started (a wake after eviction
+    /// starts a new one).
+    pub instance_started_at: Timestamp,
+}
+
+/// `POST /v1/sites`: the owner key is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteCreatedView {
+    pub site_id: SiteId,
+    pub owner_key: String,
+    pub name: Option<String>,
+}
+
+/// `GET /v1/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthView {
+    pub status: String,
+    pub service: String,
+    pub version: String,
+}
+
+/// `GET /v1/ping`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PongView {
+    pub pong: bool,
+}
+
+// ---------------------------------------------------------------- conversations
+
+/// `{"id","name"}` of an agent who wrote or closed something.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    pub id: AgentId,
+    pub name: String,
+}
+
+/// A message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    pub seq: u64,
+    pub client_id: String,
+    pub from: Sender,
+    /// The agent of an agent's message; `null` otherwise.
+    pub agent: Option<AgentRef>,
+    /// Plain text, exactly as stored: clients render it as text, never HTML.
+    pub text: String,
+    pub at: Timestamp,
+    /// A system message's kind; `null` for visitor and agent messages and
+    /// for a kind this client does not know yet.
+    #[serde(default, deserialize_with = "known_kind")]
+    pub kind: Option<MessageKind>,
+}
+
+impl MessageView {
+    /// A message; `agent` is kept only for an agent's message, `kind` only
+    /// for a system message.
+    pub fn new(
+        seq: u64,
+        client_id: String,
+        from: Sender,
+        agent: Option<AgentRef>,
+        text: String,
+        at: UnixMillis,
+        kind: Option<MessageKind>,
+    ) -> Self {
+        MessageView {
+            seq,
+            client_id,
+            from,
+            agent: agent.filter(|_| from == Sender::Agent),
+            text,
+            at: Timestamp(at),
+            kind: kind.filter(|_| from == Sender::System),
+        }
+    }
+}
+
+/// The visitor of a conversation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorView {
+    pub id: VisitorId,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+}
+
+/// One conversation as one agent sees it (its unread count).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationView {
+    pub id: ConversationId,
+    /// Its group, fixed by its first message; `null`: the whole site.
+    pub group: Option<GroupId>,
+    pub visitor: VisitorView,
+    #[serde(default)]
+    pub last_message: Option<MessageView>,
+    pub last_seq: u64,
+    /// Visitor messages after this agent's read mark.
+    pub unread: u64,
+    /// Open, and the visitor wrote last.
+    pub waiting: bool,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+    /// `open` or `closed` (an edge older than closing sent none: open).
+    #[serde(default = "open")]
+    pub state: ConversationState,
+    #[serde(default)]
+    pub closed_at: Option<Timestamp>,
+    #[serde(default)]
+    pub closed_by: Option<AgentRef>,
+}
+
+/// Whether a conversation is closed, when and by whom.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Closing {
+    pub state: ConversationState,
+    pub closed_at: Option<UnixMillis>,
+    pub closed_by: Option<AgentRef>,
+}
+
+impl Closing {
+    pub const OPEN: Closing = Closing {
+        state: ConversationState::Open,
+        closed_at: None,
+        closed_by: None,
+    };
+}
+
+impl ConversationView {
+    /// `counters` is the rules' view of it for this agent (waiting, unread).
+    pub fn new(
+        id: ConversationId,
+        counters: &ConversationSummary,
+        group: Option<GroupId>,
+        visitor: VisitorView,
+        last_message: Option<MessageView>,
+        last_seq: u64,
+        closing: &Closing,
+    ) -> Self {
+        ConversationView {
+            id,
+            group,
+            visitor,
+            last_message,
+            last_seq,
+            unread: counters.unread(),
+            waiting: presenza_rules::waits(closing.state, counters),
+            created_at: Timestamp(counters.created_at),
+            updated_at: Timestamp(counters.updated_at),
+            state: closing.state,
+            closed_at: time::opt(closing.closed_at),
+            closed_by: closing.closed_by.clone(),
+        }
+    }
+}
+
+/// `GET conversations`: a page in the rules' list order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationPage {
+    pub conversations: Vec<ConversationView>,
+    /// Where the next page starts (`?cursor=`); `null` on the last page.
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+/// `GET conversations/{id}/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePage {
+    pub messages: Vec<MessageView>,
+    pub has_more: bool,
+}
+
+/// What a visitor reads (`GET visitor/messages`, the `messages` frame):
+/// their latest conversation and a page of its messages.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorThread {
+    pub conversation_id: Option<ConversationId>,
+    #[serde(default)]
+    pub state: Option<ConversationState>,
+    pub messages: Vec<MessageView>,
+    pub has_more: bool,
+}
+
+/// `POST visitor/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorMessageSent {
+    pub conversation_id: ConversationId,
+    pub message: MessageView,
+}
+
+/// `POST conversations/{id}/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplySent {
+    pub message: MessageView,
+}
+
+/// `POST conversations/{id}/close` and `/reopen`, and the device frame
+/// `conversation`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConversationEnvelope {
+    pub conversation: ConversationView,
+}
+
+fn open() -> ConversationState {
+    ConversationState::Open
+}
+
+/// A status name; anything this client does not know reads as offline.
+fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(name
+        .as_deref()
+        .and_then(Status::parse)
+        .unwrap_or(Status::Offline))
+}
+
+/// A message kind; one this client does not know yet reads as none.
+fn known_kind<'de, D: Deserializer<'de>>(d: D) -> Result<Option<MessageKind>, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(name.as_deref().and_then(MessageKind::parse))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn giulia() -> AgentRef {
+        AgentRef {
+            id: AgentId::parse("giulia").unwrap(),
+            name: "Giulia".into(),
+        }
+    }
+
+    #[test]
+    fn audience_views() {
+        let s = AudienceStatus {
+            status: Status::Busy,
+            reason: Reason::AllBusy,
+            message: Some("back soon".into()),
+            back_at: None,
+            next_change: Some(0),
+        };
+        let sales = GroupId::parse("sales").unwrap();
+        assert_eq!(
+            serde_json::to_string(&AudienceView::new(Some(&sales), &s)).unwrap(),
+            r#"{"status":"busy","reason":"all_busy","message":"back soon","back_at":null,"next_change":"1970-01-01T00:00:00Z","group":"sales"}"#
+        );
+    }
+
+    #[test]
+    fn messages() {
+        let m = MessageView::new(
+            7,
+            "c_1".into(),
+            Sender::Agent,
+            Some(giulia()),
+            "<b>hi</b>".into(),
+            0,
+            // Only system messages have a kind.
+            Some(MessageKind::Closed),
+        );
+        assert_eq!(
+            serde_json::to_value(&m).unwrap(),
+            json!({"seq":7,"client_id":"c_1","from":"agent",
+                "agent":{"id":"giulia","name":"Giulia"},"text":"<b>hi</b>","at":"1970-01-01T00:00:00Z",
+                "kind":null})
+        );
+        let m = MessageView::new(
+            1,
+            "c_1".into(),
+            Sender::Visitor,
+            Some(giulia()),
+            "x".into(),
+            0,
+            None,
+        );
+        assert_eq!(serde_json::to_value(&m).unwrap()["agent"], json!(null));
+        for kind in [MessageKind::AutoReply, MessageKind::Closed] {
+            let m = MessageView::new(
+                2,
+                "s".into(),
+                Sender::System,
+                None,
+                "x".into(),
+                0,
+                Some(kind),
+            );
+            assert_eq!(serde_json::to_value(&m).unwrap()["kind"], kind.as_str());
+        }
+        // A kind from a newer edge reads as none.
+        let later: MessageView = serde_json::from_value(json!({"seq":1,"client_id":"s",
+            "from":"system","agent":null,"text":"x","at":"1970-01-01T00:00:00Z","kind":"later"}))
+        .unwrap();
+        assert_eq!(later.kind, None);
+    }
+
+    #[test]
+    fn conversations() {
+        let counters = ConversationSummary {
+            id: "c_1".into(),
+            created_at: 0,
+            updated_at: 1000,
+            last_visitor_seq: 3,
+            last_agent_seq: 2,
+            read_seq: 1,
+            visitor_messages_after_read: 2,
+        };
+        let visitor = VisitorView {
+            id: VisitorId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap(),
+            name: None,
+            email: None,
+        };
+        let id = ConversationId::parse("c_1").unwrap();
+        let open = ConversationView::new(
+            id.clone(),
+            &counters,
+            GroupId::parse("sales"),
+            visitor.clone(),
+            None,
+            3,
+            &Closing::OPEN,
+        );
+        assert!(open.waiting);
+        assert_eq!(open.unread, 2);
+        let v = serde_json::to_value(&open).unwrap();
+        assert_eq!(v["state"], "open");
+        assert_eq!(v["updated_at"], "1970-01-01T00:00:01Z");
+        assert_eq!(v["closed_by"], json!(null));
+        let closed = ConversationView::new(
+            id,
+            &counters,
+            None,
+            visitor,
+            None,
+            3,
+            &Closing {
+                state: ConversationState::Closed,
+                closed_at: Some(2000),
+                closed_by: Some(giulia()),
+            },
+        );
+        let v = serde_json::to_value(&closed).unwrap();
+        assert_eq!(v["state"], "closed");
+        assert_eq!(v["waiting"], false);
+        assert_eq!(v["closed_at"], "1970-01-01T00:00:02Z");
+        assert_eq!(v["closed_by"], json!({"id": "giulia", "name": "Giulia"}));
+        // Decoded back, it is the same value; without a state (an older
+        // edge) it is open.
+        let mut back: ConversationView = serde_json::from_value(v.clone()).unwrap();
+        assert_eq!(back, closed);
+        let mut old = v;
+        old.as_object_mut().unwrap().remove("state");
+        back = serde_json::from_value(old).unwrap();
+        assert_eq!(back.state, ConversationState::Open);
+    }
+
+    #[test]
+    fn agents() {
+        let a = AgentView {
+            id: AgentId::parse("giulia").unwrap(),
+            name: " ".into(),
+            groups: vec![GroupId::parse("sales").unwrap()],
+            status: Status::Offline,
+            manual_status: Status::Busy,
+            message: None,
+            back_at: None,
+            sessions: 0,
+            created_at: Timestamp(0),
+            token: None,
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert!(
+            v.get("token").is_none(),
+            "no token unless created or rotated"
+        );
+        assert_eq!(a.display_name(), "giulia");
+        let mut odd = v;
+        odd["status"] = json!("away");
+        let back: AgentView = serde_json::from_value(odd).unwrap();
+        assert_eq!(
+            back.status,
+            Status::Offline,
+            "an unknown status reads as offline"
+        );
+    }
+
+    #[test]
+    fn widget_defaults() {
+        let w: Widget = serde_json::from_str("{}").unwrap();
+        assert_eq!(w, Widget::default());
+        assert_eq!(w.accent_color, "#2563eb");
+    }
+}
