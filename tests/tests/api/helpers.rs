@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests, in one place: the waits, a
+//! fresh site on the shared edge, and waits on presence frames. The HTTP and
+//! WebSocket clients themselves are in the `presenza_tests` crate
+//! (tests/src).
+
+use presenza_tests::api::TestSite;
+use presenza_tests::edge::shared_edge;
+use presenza_tests::ws::{agent_frame_status, audience_status, frame_type, Ws};
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+/// How long a change may take to reach a visitor over HTTP (cache ~1 s).
+pub const HTTP_WAIT: Duration = Duration::from_secs(5);
+/// How long a status change may take to reach a socket.
+pub const FRAME_WAIT: Duration = Duration::from_secs(3);
+/// How long "nothing is sent" is observed.
+pub const SILENCE: Duration = Duration::from_millis(1500);
+
+/// A new site on the edge shared by all the tests of this binary; every
+/// test makes its own, so the tests run in parallel.
+pub fn site() -> TestSite {
+    TestSite::create(shared_edge())
+}
+
+/// Waits on a visitor socket for a frame with `status`.
+#[track_caller]
+pub fn live_until(ws: &mut Ws, status: &str, within: Duration) -> (Value, Instant) {
+    match ws.wait_for(within, |v| audience_status(v) == Some(status)) {
+        Ok(hit) => hit,
+        Err(e) => panic!("visitor socket: expected status {status}: {e}"),
+    }
+}
+
+/// Waits on a device socket for an `agent_status` frame with `status`.
+#[track_caller]
+pub fn device_until(ws: &mut Ws, status: &str) -> Value {
+    ws.expect(FRAME_WAIT, &format!("agent_status {status}"), |v| {
+        frame_type(v) == Some("agent_status") && agent_frame_status(v) == Some(status)
+    })
+}
+
+/// A duration in seconds, for messages.
+pub fn secs(d: Duration) -> f64 {
+    d.as_secs_f64()
+}

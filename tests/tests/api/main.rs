@@ -1,0 +1,27 @@
+//! The integration tests: the real edge (the Worker in workerd, started
+//! through `wrangler dev` on loopback) tested over real HTTP and WebSocket.
+//!
+//! One test binary with a module per feature; the shared helpers are in
+//! [`helpers`]. Most tests create their own site on one edge shared by the
+//! whole binary (started on first use), so they run in parallel; the tests
+//! that restart the runtime or change its settings start an edge of their
+//! own. Visitor answers may be cached for ~1 s, so HTTP checks poll with a
+//! deadline; socket checks wait for frames with a deadline.
+//!
+//! Run one feature with a filter, e.g.
+//! `cargo test -p presenza-tests -- presence::grace_period`.
+
+mod helpers;
+
+/// Presence rules end to end: devices, the grace period, sign-out, groups,
+/// busy messages, working hours, and "only changes are sent".
+mod presence {
+    mod busy;
+    mod devices;
+    mod grace_period;
+    mod groups;
+    mod only_changes;
+    mod sign_out;
+    mod status_cache;
+    mod working_hours;
+}
