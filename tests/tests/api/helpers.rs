@@ -1,10 +1,13 @@
 //! Helpers shared by the integration tests, in one place: the waits, a
-//! fresh site on the shared edge, and waits on presence frames. The HTTP and
-//! WebSocket clients themselves are in the `presenza_tests` crate
-//! (tests/src).
+//! fresh site on the shared edge, an edge of a test's own, and waits on
+//! presence frames. Conversation helpers (a visitor client, inbox and message
+//! calls) are in [`conversations`]. The HTTP and WebSocket clients themselves
+//! are in the `presenza_tests` crate (tests/src).
+
+pub mod conversations;
 
 use presenza_tests::api::TestSite;
-use presenza_tests::edge::shared_edge;
+use presenza_tests::edge::{shared_edge, EdgeOptions, LocalEdge};
 use presenza_tests::ws::{agent_frame_status, audience_status, frame_type, Ws};
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -13,6 +16,9 @@ use std::time::{Duration, Instant};
 pub const HTTP_WAIT: Duration = Duration::from_secs(5);
 /// How long a status change may take to reach a socket.
 pub const FRAME_WAIT: Duration = Duration::from_secs(3);
+/// How long a conversation frame (a message, an ack, an error, a close) may
+/// take to reach a socket.
+pub const MESSAGE_WAIT: Duration = Duration::from_secs(5);
 /// How long "nothing is sent" is observed.
 pub const SILENCE: Duration = Duration::from_millis(1500);
 
@@ -20,6 +26,18 @@ pub const SILENCE: Duration = Duration::from_millis(1500);
 /// test makes its own, so the tests run in parallel.
 pub fn site() -> TestSite {
     TestSite::create(shared_edge())
+}
+
+/// An edge of the test's own (fresh state under target/test-edges/), for a
+/// test that restarts the runtime; panics if it does not start.
+pub fn own_edge(name: &str) -> LocalEdge {
+    start_edge(EdgeOptions::for_test(name))
+}
+
+/// Starts an edge with `options` (e.g. extra vars); panics if it does not
+/// start.
+pub fn start_edge(options: EdgeOptions) -> LocalEdge {
+    LocalEdge::start(options).unwrap_or_else(|e| panic!("start the edge: {e}"))
 }
 
 /// Waits on a visitor socket for a frame with `status`.

@@ -13,6 +13,24 @@
 
 mod helpers;
 
+/// Conversations end to end (docs/conversations-api.md).
+mod conversations {
+    mod busy_auto_reply;
+    mod close_reopen;
+    mod groups;
+    mod idempotent_retries;
+    mod inbox_paging;
+    mod live_delivery;
+    mod offline_messages;
+    mod origins;
+    mod plain_text;
+    mod rate_limit;
+    mod read_marks;
+    mod restart;
+    mod visitor_secret;
+    mod visitor_socket;
+}
+
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
 /// busy messages, working hours, and "only changes are sent".
 mod presence {
