@@ -1,9 +1,11 @@
 //! Helpers shared by the integration tests, in one place: the waits, a
 //! fresh site on the shared edge, an edge of a test's own, and waits on
 //! presence frames. Conversation helpers (a visitor client, inbox and message
-//! calls) are in [`conversations`]. The HTTP and WebSocket clients themselves
-//! are in the `presenza_tests` crate (tests/src).
+//! calls) are in [`conversations`]; the bad-input case table is in
+//! [`bad_input`]. The HTTP and WebSocket clients themselves are in the
+//! `presenza_tests` crate (tests/src).
 
+pub mod bad_input;
 pub mod conversations;
 
 use presenza_tests::api::TestSite;

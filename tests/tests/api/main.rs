@@ -13,6 +13,17 @@
 
 mod helpers;
 
+/// Bad input on every endpoint and socket: always a JSON error with a code,
+/// never a 500.
+mod bad_input {
+    mod bodies;
+    mod ids_and_paths;
+    mod methods;
+    mod queries;
+    mod rules;
+    mod sockets;
+}
+
 /// Conversations end to end (docs/conversations-api.md).
 mod conversations {
     mod busy_auto_reply;
@@ -28,7 +39,6 @@ mod conversations {
     mod read_marks;
     mod restart;
     mod visitor_secret;
-    mod visitor_socket;
 }
 
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
