@@ -1,9 +1,9 @@
-//! Helpers shared by the integration tests, in one place: the waits, a
-//! fresh site on the shared edge, an edge of a test's own, and waits on
-//! presence frames. Conversation helpers (a visitor client, inbox and message
-//! calls) are in [`conversations`]; the bad-input case table is in
-//! [`bad_input`]. The HTTP and WebSocket clients themselves are in the
-//! `presenza_tests` crate (tests/src).
+//! Helpers shared by the integration tests, in one place: the waits, the
+//! page origins, a fresh site on the shared edge, an edge of a test's own,
+//! and waits on presence frames. Conversation helpers (a visitor client,
+//! inbox and message calls) are in [`conversations`]; the bad-input case
+//! table is in [`bad_input`]. The HTTP and WebSocket clients themselves are
+//! in the `presenza_tests` crate (tests/src).
 
 pub mod bad_input;
 pub mod conversations;
@@ -23,6 +23,11 @@ pub const FRAME_WAIT: Duration = Duration::from_secs(3);
 pub const MESSAGE_WAIT: Duration = Duration::from_secs(5);
 /// How long "nothing is sent" is observed.
 pub const SILENCE: Duration = Duration::from_millis(1500);
+
+/// The page origin that sites allow in these tests.
+pub const SHOP: &str = "https://shop.example";
+/// A page origin that sites do not allow (unless a test says so).
+pub const EVIL: &str = "https://evil.example";
 
 /// A new site on the edge shared by all the tests of this binary; every
 /// test makes its own, so the tests run in parallel.

@@ -13,6 +13,12 @@
 
 mod helpers;
 
+/// Who may call what: the authorization matrix and agent tokens.
+mod authz {
+    mod matrix;
+    mod tokens;
+}
+
 /// Bad input on every endpoint and socket: always a JSON error with a code,
 /// never a 500.
 mod bad_input {
@@ -33,13 +39,14 @@ mod conversations {
     mod inbox_paging;
     mod live_delivery;
     mod offline_messages;
-    mod origins;
     mod plain_text;
     mod rate_limit;
     mod read_marks;
     mod restart;
     mod visitor_secret;
 }
+
+mod cors_origins;
 
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
 /// busy messages, working hours, and "only changes are sent".
@@ -53,3 +60,6 @@ mod presence {
     mod status_cache;
     mod working_hours;
 }
+
+mod residency;
+mod restart;

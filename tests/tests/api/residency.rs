@@ -9,8 +9,9 @@
 //! event, and every request (stats included) is an event, so each check
 //! waits longer than that without touching the objects.
 
+use crate::helpers::start_edge;
 use presenza_tests::api::TestSite;
-use presenza_tests::edge::{EdgeOptions, LocalEdge};
+use presenza_tests::edge::EdgeOptions;
 use presenza_tests::ws::audience_status;
 use serde_json::Value;
 use std::thread::sleep;
@@ -18,6 +19,7 @@ use std::time::Duration;
 
 /// Longer than workerd's ~10 s idle eviction.
 const IDLE: Duration = Duration::from_secs(17);
+
 /// A resident object's alarm tick (residency::TICK_MS) plus that idle wait.
 const TICK_THEN_IDLE: Duration = Duration::from_secs(8 + 17);
 
@@ -40,7 +42,7 @@ fn a_big_audience_keeps_its_object_in_memory_and_a_small_one_does_not() {
     options
         .vars
         .push(("KEEP_RESIDENT_FROM_VISITORS".into(), "2".into()));
-    let edge = LocalEdge::start(options).unwrap_or_else(|e| panic!("start the edge: {e}"));
+    let edge = start_edge(options);
 
     let big = TestSite::create(&edge.url);
     let agent = big.add_agent("giulia", "Giulia", &[]);

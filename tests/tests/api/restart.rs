@@ -3,17 +3,11 @@
 //! work, rotated ones stay replaced), statuses, settings, working hours, and
 //! agents that were online stay online within their grace period.
 
+use crate::helpers::{own_edge, HTTP_WAIT};
 use presenza_tests::api::{date_string, now_ms, parse_rfc3339, status_message, Api, TestSite};
-use presenza_tests::edge::{EdgeOptions, LocalEdge};
 use presenza_tests::ws::{audience_status, frame_type, Frame};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-const HTTP_WAIT: Duration = Duration::from_secs(5);
-
-fn start(name: &str) -> LocalEdge {
-    LocalEdge::start(EdgeOptions::for_test(name)).unwrap_or_else(|e| panic!("start the edge: {e}"))
-}
 
 /// Does `body` mention `needle` as a string anywhere (ids, names)?
 fn mentions(body: &Value, needle: &str) -> bool {
@@ -27,7 +21,7 @@ fn mentions(body: &Value, needle: &str) -> bool {
 
 #[test]
 fn restart_keeps_agents_tokens_statuses_and_settings() {
-    let mut edge = start("restart-state");
+    let mut edge = own_edge("restart-state");
     let site = TestSite::create(&edge.url);
     site.add_group("sales", "Sales");
     site.add_group("support", "Support");
@@ -164,7 +158,7 @@ fn restart_keeps_agents_tokens_statuses_and_settings() {
 
 #[test]
 fn agent_online_on_a_device_before_a_restart_is_online_after_it() {
-    let mut edge = start("restart-device");
+    let mut edge = own_edge("restart-device");
     let site = TestSite::create(&edge.url);
     site.set_grace(300);
     site.add_group("sales", "Sales");
