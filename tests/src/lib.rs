@@ -9,8 +9,10 @@
 //! - [`ws`]: a WebSocket client (custom headers, reads with deadlines,
 //!   abrupt drops) for visitor and agent-device sockets.
 //!
-//! Integration tests live in `tests/tests/*.rs`; browser end-to-end tests in
-//! `tests/e2e/*.mjs` (node's test runner + playwright-core + Debian chromium).
+//! Integration tests live in `tests/tests/api/`: one test binary with a file
+//! per feature (listed in its `main.rs`) and their shared helpers in
+//! `helpers.rs`. Browser end-to-end tests are in `tests/e2e/*.mjs` (node's
+//! test runner + playwright-core + Debian chromium).
 
 pub mod api;
 pub mod edge;
