@@ -10,22 +10,13 @@
 //! Hashes are looked up inside one site's object only, so a token of one site
 //! never matches anything on another.
 
+use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
+use presenza_protocol::id::hex;
+use presenza_protocol::limits::MAX_TOKEN_LEN;
 use sha2::{Digest, Sha256};
 
 pub const OWNER_PREFIX: &str = "pzo_";
 pub const AGENT_PREFIX: &str = "pza_";
-/// Longest credential we even look at (anything longer cannot be ours).
-pub const MAX_TOKEN_LEN: usize = 256;
-
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[(b >> 4) as usize] as char);
-        out.push(DIGITS[(b & 15) as usize] as char);
-    }
-    out
-}
 
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))
@@ -59,11 +50,6 @@ pub fn make_token(prefix: &str, random: &[u8; 32]) -> String {
     format!("{prefix}{}", hex(random))
 }
 
-/// Builds a site id from 16 random bytes (see [`crate::routes::is_site_id`]).
-pub fn make_site_id(random: &[u8; 16]) -> String {
-    format!("s_{}", hex(random))
-}
-
 /// Extracts a bearer token from an `Authorization` header value.
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
@@ -72,12 +58,6 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= MAX_TOKEN_LEN)
         .then_some(token)
 }
-
-/// Subprotocol prefix carrying a token on WebSocket connects from browsers,
-/// which cannot set headers: `new WebSocket(url, ["presenza", "presenza.token.<token>"])`.
-pub const WS_TOKEN_PROTOCOL_PREFIX: &str = "presenza.token.";
-/// The subprotocol the server selects (never the one carrying the token).
-pub const WS_PROTOCOL: &str = "presenza";
 
 /// Finds a token in a `Sec-WebSocket-Protocol` header value.
 pub fn token_from_protocols(header: Option<&str>) -> Option<&str> {
@@ -126,7 +106,6 @@ mod tests {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
         assert_eq!(token_hash("x").len(), 64);
-        assert_eq!(hex(&[0, 255, 16]), "00ff10");
     }
 
     #[test]
@@ -144,8 +123,6 @@ mod tests {
         let t = make_token(AGENT_PREFIX, &[7u8; 32]);
         assert_eq!(t.len(), 4 + 64);
         assert!(t.starts_with("pza_0707"));
-        let s = make_site_id(&[0xab; 16]);
-        assert!(crate::routes::is_site_id(&s));
     }
 
     #[test]

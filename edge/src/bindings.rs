@@ -1,5 +1,7 @@
 //! Runtime APIs that workers-rs 0.8.7 does not bind (or binds less cheaply).
 
+use crate::sockets::Tag;
+use crate::store::StoreError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -105,12 +107,12 @@ extern "C" {
 
 /// Runs `f` in one SQLite transaction (`storage.transactionSync`): every
 /// write it made is committed together, or none if it returns `Err`.
-pub fn transaction<T>(
+pub fn transaction<T, E: From<StoreError>>(
     state: &worker::State,
-    f: impl FnOnce() -> Result<T, crate::error::ApiError>,
-) -> Result<T, crate::error::ApiError> {
+    f: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
     let mut f = Some(f);
-    let mut out: Option<Result<T, crate::error::ApiError>> = None;
+    let mut out: Option<Result<T, E>> = None;
     let mut run = || -> bool {
         match f.take() {
             Some(f) => {
@@ -126,10 +128,8 @@ pub fn transaction<T>(
     match (committed, out) {
         (Ok(true), Some(result)) => result,
         (_, Some(Err(e))) => Err(e),
-        (Err(js), _) => Err(crate::error::ApiError::internal(format!(
-            "transaction failed: {js:?}"
-        ))),
-        _ => Err(crate::error::ApiError::internal("transaction did not run")),
+        (Err(js), _) => Err(StoreError::Transaction(format!("{js:?}")).into()),
+        _ => Err(StoreError::Transaction("did not run".into()).into()),
     }
 }
 
@@ -146,7 +146,7 @@ pub fn send_to_visitor(
     send_to_visitor_js(
         state.as_raw().as_ref(),
         tag,
-        crate::sockets::VISITOR_UNTAGGED,
+        &Tag::UntaggedVisitor.name(),
         visitor,
         key,
         skip.map(str::to_string),

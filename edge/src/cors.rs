@@ -4,14 +4,14 @@
 //! Requests without `Origin` (curl, servers, native apps) are not browser
 //! cross-origin requests and are always served.
 
+use presenza_protocol::limits::MAX_ORIGIN_LEN;
+
 /// Methods and headers announced in pre-flight answers.
 pub const ALLOW_METHODS: &str = "GET, POST, PUT, DELETE, OPTIONS";
 pub const ALLOW_HEADERS: &str =
     "Authorization, Content-Type, If-None-Match, X-Presenza-Session, X-Presenza-Visitor";
 pub const EXPOSE_HEADERS: &str = "ETag, Retry-After";
 pub const MAX_AGE_SECS: u32 = 600;
-/// Most origins a site may list.
-pub const MAX_ALLOWED_ORIGINS: usize = 50;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -83,8 +83,8 @@ pub fn decide(origin: Option<&str>, own_origin: &str, allowed: Option<&[String]>
 /// `scheme://host[:port]` with scheme http or https, no path, query or user.
 pub fn normalize_origin(input: &str) -> Result<String, String> {
     let bad = |why: &str| Err(format!("`{}` is not an origin: {why}", shorten(input)));
-    if input.len() > 200 {
-        return bad("longer than 200 characters");
+    if input.len() > MAX_ORIGIN_LEN {
+        return bad(&format!("longer than {MAX_ORIGIN_LEN} characters"));
     }
     let lower = input.trim_end_matches('/').to_ascii_lowercase();
     let Some((scheme, rest)) = lower.split_once("://") else {

@@ -1,13 +1,13 @@
 //! The one error type of the API. Every failure becomes a JSON body
-//! `{"error":{"code":"...","message":"..."}}` with the matching HTTP status.
-//! Client mistakes are never 500: only [`ApiError::Internal`] is.
+//! `{"error":{"code":"...","message":"..."}}` (the protocol's `ErrorBody`)
+//! with the matching HTTP status, or the `error` of an error frame. Client
+//! mistakes are never 500: only [`ApiError::Internal`] is. The errors the
+//! API names (unknown group, refused origin...) are built here, once.
 
+use presenza_protocol::error::{ErrorBody, ErrorObject};
+use presenza_protocol::limits::MAX_BODY_BYTES;
 use presenza_rules::{RetryAfterMs, RuleError};
-use serde_json::json;
 use std::fmt;
-
-/// Maximum accepted request body, in bytes.
-pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -109,6 +109,44 @@ impl ApiError {
             format!("this endpoint needs the {needed}; the token given has another role"),
         )
     }
+    /// A browser page of an origin the site's `allowed_origins` leave out.
+    pub fn origin_not_allowed() -> Self {
+        Self::forbidden("origin_not_allowed", "this site does not allow this origin")
+    }
+    /// A widget (visitor socket or visitor call) on a refused origin.
+    pub fn widget_origin_not_allowed() -> Self {
+        Self::forbidden(
+            "origin_not_allowed",
+            "this site does not allow widgets on this origin",
+        )
+    }
+    pub fn invalid_visitor() -> Self {
+        Self::bad_request(
+            "invalid_visitor",
+            "send the visitor credential `<visitor_id>.<visitor_secret>` (base64url: a 22-character id \
+             and a 43-character secret) in X-Presenza-Visitor, or in the socket's auth frame",
+        )
+    }
+    pub fn visitor_forbidden() -> Self {
+        Self::forbidden(
+            "visitor_forbidden",
+            "this visitor id belongs to someone else (wrong secret)",
+        )
+    }
+    pub fn conversation_not_found() -> Self {
+        Self::not_found("conversation_not_found", "no such conversation")
+    }
+    pub fn conversation_conflict() -> Self {
+        Self::conflict(
+            "conversation_conflict",
+            "this visitor has started another conversation since, which is open; \
+             close that one first",
+        )
+    }
+    /// Too many of something live (sockets, sessions).
+    pub fn too_many_connections(message: impl Into<String>) -> Self {
+        Self::too_many("too_many_connections", message)
+    }
 
     pub fn status(&self) -> u16 {
         match self {
@@ -202,17 +240,20 @@ impl ApiError {
 
     /// The `error` object of a body or socket frame: code, message and, when
     /// rate limited, `retry_after_secs`.
-    pub fn error_object(&self) -> serde_json::Value {
-        let mut error = json!({"code": self.code(), "message": self.message()});
-        if let Some(secs) = self.retry_after_secs() {
-            error["retry_after_secs"] = json!(secs);
+    pub fn error_object(&self) -> ErrorObject {
+        ErrorObject {
+            code: self.code().to_string(),
+            message: self.message(),
+            retry_after_secs: self.retry_after_secs(),
         }
-        error
     }
 
     /// The JSON body.
     pub fn body(&self) -> String {
-        json!({"error": self.error_object()}).to_string()
+        serde_json::to_string(&ErrorBody {
+            error: self.error_object(),
+        })
+        .unwrap_or_default()
     }
 
     /// Maps a rules validation error to a 400 (429 for

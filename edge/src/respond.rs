@@ -1,11 +1,14 @@
-//! Building HTTP responses (JSON bodies, errors, extra headers).
+//! Building HTTP responses (Wasm): JSON bodies of protocol types, errors,
+//! extra headers.
 
 use crate::error::ApiError;
+use serde::Serialize;
 use worker::{Headers, Response};
 
 pub type Extra = Vec<(&'static str, String)>;
 
-pub fn json(
+/// A JSON response with its text already written.
+pub fn json_text(
     status: u16,
     body: String,
     extra: &[(&'static str, String)],
@@ -23,8 +26,10 @@ pub fn json(
         .with_headers(headers))
 }
 
-pub fn json_value(status: u16, value: &serde_json::Value) -> Result<Response, ApiError> {
-    Ok(json(status, value.to_string(), &[])?)
+/// A JSON response of a protocol type.
+pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> {
+    let body = serde_json::to_string(value).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(json_text(status, body, &[])?)
 }
 
 pub fn empty(status: u16, extra: &[(&'static str, String)]) -> worker::Result<Response> {
@@ -35,6 +40,11 @@ pub fn empty(status: u16, extra: &[(&'static str, String)]) -> worker::Result<Re
     Ok(Response::empty()?.with_status(status).with_headers(headers))
 }
 
+/// 204 No Content.
+pub fn no_content() -> Result<Response, ApiError> {
+    Ok(empty(204, &[])?)
+}
+
 /// The JSON error response; internal errors are logged here.
 pub fn error(err: &ApiError, extra: &[(&'static str, String)]) -> worker::Result<Response> {
     if let ApiError::Internal(detail) = err {
@@ -42,7 +52,7 @@ pub fn error(err: &ApiError, extra: &[(&'static str, String)]) -> worker::Result
     }
     let mut headers: Extra = err.headers();
     headers.extend(extra.iter().cloned());
-    json(err.status(), err.body(), &headers)
+    json_text(err.status(), err.body(), &headers)
 }
 
 /// Adds headers to a response built elsewhere.
@@ -68,5 +78,5 @@ pub fn status_response(
     if crate::auth::etag_matches(if_none_match, etag) {
         return empty(304, &headers);
     }
-    json(200, payload, &headers)
+    json_text(200, payload, &headers)
 }

@@ -1,77 +1,62 @@
-//! Hibernatable sockets: their tags and attachments, and the broadcast of a
-//! payload to every socket of a tag.
+//! Hibernatable sockets: their tags and attachments (pure), and sending to
+//! every socket of a tag (Wasm).
 //!
-//! Tags (set when a socket is accepted, readable after hibernation):
-//! - visitor widgets: `visitor` + `aud:site` or `aud:g:<group>` + `vis:<id>`
-//!   when opened with `?visitor=<id>`, else `vis:-` (the conversation
-//!   messages of a visitor are pushed to sockets of these two tags whose
-//!   attachment proves that visitor's secret);
-//! - agent devices: `agents` + `agent:<id>` + `session:<agent>:<session>`.
+//! Tags, set when a socket is accepted and readable after hibernation:
+//! - visitor widgets: [`Tag::Visitors`], their audience
+//!   ([`Tag::Audience`]), and [`Tag::Visitor`] when opened with
+//!   `?visitor=<id>`, else [`Tag::UntaggedVisitor`] (a visitor's
+//!   conversation messages go to sockets of these two tags whose attachment
+//!   proves that visitor's secret);
+//! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`].
 
+use presenza_protocol::{AgentId, GroupId, SessionId, VisitorId};
 use serde::{Deserialize, Serialize};
 
-pub const VISITORS: &str = "visitor";
-pub const AGENTS: &str = "agents";
-/// Most visitor sockets per site (the runtime allows 32,768 sockets in all).
-pub const MAX_VISITOR_SOCKETS: usize = 30_000;
-/// Most agent device sockets per site: with the visitors' share this stays
-/// under the runtime's 32,768 hibernatable sockets per object.
-pub const MAX_DEVICE_SOCKETS: usize = 2_700;
-/// Most connected devices per agent.
-pub const MAX_DEVICES_PER_AGENT: usize = 20;
-/// Most HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
-pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;
-/// Largest text frame accepted from a device or a widget (a 2,000-character
-/// message fits whatever its script).
-pub const MAX_SOCKET_MESSAGE: usize = 16 * 1024;
-/// The visitor tag of widget sockets opened without `?visitor=`.
-pub const VISITOR_UNTAGGED: &str = "vis:-";
+/// A socket tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tag<'a> {
+    /// Every visitor socket.
+    Visitors,
+    /// Every device socket.
+    Devices,
+    /// The visitor sockets of an audience: a group, or the whole site.
+    Audience(Option<&'a GroupId>),
+    /// One agent's devices.
+    Agent(&'a AgentId),
+    /// One device session.
+    Session(&'a AgentId, &'a SessionId),
+    /// Visitor sockets opened with `?visitor=<id>`.
+    Visitor(&'a VisitorId),
+    /// Visitor sockets opened without `?visitor=`.
+    UntaggedVisitor,
+}
 
-/// Close codes sent by the server.
-pub const CLOSE_NORMAL: u16 = 1000;
-pub const CLOSE_SESSION_EXPIRED: u16 = 4000;
-pub const CLOSE_REVOKED: u16 = 4001;
-pub const CLOSE_GROUP_DELETED: u16 = 4004;
-
-pub fn audience_tag(group: Option<&str>) -> String {
-    match group {
-        None => "aud:site".to_string(),
-        Some(g) => format!("aud:g:{g}"),
+impl Tag<'_> {
+    /// The tag's text, as the runtime stores it.
+    pub fn name(&self) -> String {
+        match self {
+            Tag::Visitors => "visitor".to_string(),
+            Tag::Devices => "agents".to_string(),
+            Tag::Audience(None) => "aud:site".to_string(),
+            Tag::Audience(Some(g)) => format!("aud:g:{g}"),
+            Tag::Agent(a) => format!("agent:{a}"),
+            Tag::Session(a, s) => format!("session:{a}:{s}"),
+            Tag::Visitor(v) => format!("vis:{v}"),
+            Tag::UntaggedVisitor => "vis:-".to_string(),
+        }
     }
 }
 
-pub fn agent_tag(agent: &str) -> String {
-    format!("agent:{agent}")
-}
-
-/// The tag of a visitor's sockets opened with `?visitor=<id>`.
-pub fn visitor_tag(visitor: &str) -> String {
-    format!("vis:{visitor}")
-}
-
-pub fn session_tag(agent: &str, session: &str) -> String {
-    format!("session:{agent}:{session}")
-}
-
-/// Key of an audience in the `last_broadcast` table.
-pub fn audience_key(group: Option<&str>) -> String {
-    audience_tag(group)
-}
-
-/// Key of an agent in the `last_broadcast` table.
-pub fn agent_key(agent: &str) -> String {
-    agent_tag(agent)
-}
-
-/// What a socket is, stored with it (survives hibernation).
+/// What a socket is, stored with it (survives hibernation). The field names
+/// are read by the visitor push in JS (`bindings::send_to_visitor`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attachment {
     Visitor {
-        group: Option<String>,
+        group: Option<GroupId>,
         /// The visitor authenticated by an `auth` frame.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        visitor: Option<String>,
+        visitor: Option<VisitorId>,
         /// SHA-256 (hex) of that visitor's secret: a push needs it to match
         /// the stored one (a socket that claimed an id before the visitor
         /// first wrote, with another secret, never receives anything).
@@ -82,22 +67,12 @@ pub enum Attachment {
         sid: Option<String>,
         /// The visitor id given as `?visitor=` (the socket's `vis:` tag).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        tagged: Option<String>,
+        tagged: Option<VisitorId>,
     },
     Agent {
-        agent: String,
-        session: String,
+        agent: AgentId,
+        session: SessionId,
     },
-}
-
-/// Entries whose value differs from (or is missing in) `previous`.
-pub fn changed<'a>(
-    previous: &std::collections::HashMap<String, String>,
-    next: &'a [(String, String)],
-) -> Vec<&'a (String, String)> {
-    next.iter()
-        .filter(|(k, v)| previous.get(k) != Some(v))
-        .collect()
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -109,13 +84,25 @@ mod runtime {
     use crate::bindings;
     use worker::{State, WebSocket};
 
-    /// Sends the same text to every socket of `tag`; returns how many got it.
-    pub fn broadcast(state: &State, tag: &str, text: &str) -> usize {
-        bindings::broadcast_tag(state, tag, text)
+    /// The sockets of a tag.
+    pub fn with_tag(state: &State, tag: Tag<'_>) -> Vec<WebSocket> {
+        state.get_websockets_with_tag(&tag.name())
     }
 
-    pub fn close_tag(state: &State, tag: &str, code: u16, reason: &str) {
-        for ws in state.get_websockets_with_tag(tag) {
+    /// How many sockets have a tag (counting wakes every hibernated socket
+    /// of it: see `tally::VisitorGauge`).
+    pub fn count(state: &State, tag: Tag<'_>) -> usize {
+        with_tag(state, tag).len()
+    }
+
+    /// Sends the same text to every socket of `tag`; returns how many got it.
+    pub fn broadcast(state: &State, tag: Tag<'_>, text: &str) -> usize {
+        bindings::broadcast_tag(state, &tag.name(), text)
+    }
+
+    /// Closes every socket of `tag` with `code`.
+    pub fn close_tag(state: &State, tag: Tag<'_>, code: u16, reason: &str) {
+        for ws in with_tag(state, tag) {
             let _ = ws.close(Some(code), Some(reason));
         }
     }
@@ -128,39 +115,28 @@ mod runtime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
     #[test]
     fn tags() {
-        assert_eq!(audience_tag(None), "aud:site");
-        assert_eq!(audience_tag(Some("sales")), "aud:g:sales");
-        assert_eq!(session_tag("giulia", "ws_1"), "session:giulia:ws_1");
-    }
-
-    #[test]
-    fn diffing() {
-        let prev: HashMap<String, String> = [
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "2".to_string()),
-        ]
-        .into();
-        let next = vec![
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "3".to_string()),
-            ("c".to_string(), "1".to_string()),
-        ];
-        let keys: Vec<&str> = changed(&prev, &next)
-            .iter()
-            .map(|(k, _)| k.as_str())
-            .collect();
-        assert_eq!(keys, vec!["b", "c"]);
+        let sales = GroupId::parse("sales").unwrap();
+        let giulia = AgentId::parse("giulia").unwrap();
+        let ws = SessionId::parse("ws_1").unwrap();
+        let v = VisitorId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap();
+        assert_eq!(Tag::Audience(None).name(), "aud:site");
+        assert_eq!(Tag::Audience(Some(&sales)).name(), "aud:g:sales");
+        assert_eq!(Tag::Session(&giulia, &ws).name(), "session:giulia:ws_1");
+        assert_eq!(Tag::Agent(&giulia).name(), "agent:giulia");
+        assert_eq!(Tag::Visitor(&v).name(), "vis:AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(Tag::UntaggedVisitor.name(), "vis:-");
+        assert_eq!(Tag::Visitors.name(), "visitor");
+        assert_eq!(Tag::Devices.name(), "agents");
     }
 
     #[test]
     fn attachments_round_trip() {
         let a = Attachment::Agent {
-            agent: "giulia".into(),
-            session: "ws_1".into(),
+            agent: AgentId::parse("giulia").unwrap(),
+            session: SessionId::parse("ws_1").unwrap(),
         };
         let json = serde_json::to_string(&a).unwrap();
         assert_eq!(
@@ -180,6 +156,5 @@ mod tests {
                 tagged: None
             }
         );
-        assert_eq!(visitor_tag("abc"), "vis:abc");
     }
 }

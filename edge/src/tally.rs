@@ -22,7 +22,7 @@
 //!   hibernation wake recreates every socket (31–97 ms for 10,000). See its
 //!   documentation for why the stored value is an upper bound.
 
-use crate::sockets::MAX_VISITOR_SOCKETS;
+use presenza_protocol::limits::MAX_VISITOR_SOCKETS;
 
 /// The diagnostic counters of `GET /stats`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

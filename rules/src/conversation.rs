@@ -503,6 +503,11 @@ impl ConversationState {
 
 /// Which conversations a list shows (`?state=`); `open` by default.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
 pub enum StateFilter {
     /// Open conversations only (the inbox).
     #[default]

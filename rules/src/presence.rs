@@ -126,14 +126,15 @@ impl Agent {
 /// are all unknown is in no group and serves everything; an audience naming
 /// a group the site no longer has is served by the agents in no group only
 /// (like the site as a whole).
-pub fn agent_serves(
-    agent_groups: &[String],
+pub fn agent_serves<G: AsRef<str>>(
+    agent_groups: &[G],
     site_groups: &BTreeSet<String>,
     audience: Option<&str>,
 ) -> bool {
     let mut known = agent_groups
         .iter()
-        .filter(|group| site_groups.contains(group.as_str()))
+        .map(AsRef::as_ref)
+        .filter(|group| site_groups.contains(*group))
         .peekable();
     if known.peek().is_none() {
         // In no group (always the case on a site without groups).

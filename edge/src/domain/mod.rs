@@ -1,0 +1,22 @@
+//! What the edge accepts, parsed once (pure). Request bodies and socket
+//! frames arrive as the protocol's raw types; these modules turn them into
+//! validated values with the API's own error codes, so handlers work with
+//! a `ManualInput` or a `VisitorCredential`, never with strings to check.
+//!
+//! - [`text`]: names and free text (length, control characters).
+//! - [`manual`]: an agent's manual status (`PUT agents/me/status`, the
+//!   device frame `status`).
+//! - [`agent`]: an agent as the owner defines it (name, groups).
+//! - [`settings`]: the owner's settings patch (origins, grace, widget).
+//! - [`visitor`]: a visitor's credential.
+//! - [`message`]: a message's text and client id, contact details, and the
+//!   stored idempotency keys.
+//! - [`cursor`]: the inbox's page cursor.
+
+pub mod agent;
+pub mod cursor;
+pub mod manual;
+pub mod message;
+pub mod settings;
+pub mod text;
+pub mod visitor;

@@ -1,0 +1,224 @@
+//! The owner's settings patch (`PUT settings`), validated as a whole before
+//! anything is stored: a rejected update changes nothing.
+
+use crate::cors;
+use crate::domain::text::{check_text, display_name, invalid};
+use crate::error::ApiError;
+use presenza_protocol::body::{SettingsBody, WidgetPatch};
+use presenza_protocol::limits::{
+    MAX_ALLOWED_ORIGINS, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS, MAX_WIDGET_TEXT_CHARS,
+    MAX_WIDGET_TEXT_KEY_LEN,
+};
+use presenza_protocol::view::Widget;
+use presenza_rules::GracePeriod;
+
+/// What to store; `None` keeps the stored value.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SettingsChange {
+    pub name: Option<String>,
+    pub grace: Option<GracePeriod>,
+    /// Normalised, without duplicates.
+    pub origins: Option<Vec<String>>,
+    /// The whole widget with the patch applied.
+    pub widget: Option<Widget>,
+}
+
+impl SettingsChange {
+    /// Validates `body` against the stored widget settings.
+    pub fn parse(body: SettingsBody, widget: &Widget) -> Result<SettingsChange, ApiError> {
+        let name = body
+            .name
+            .as_deref()
+            .map(|n| display_name("name", n))
+            .transpose()?;
+        let grace = body
+            .grace_period_secs
+            .map(|secs| GracePeriod::new(secs).map_err(|e| ApiError::from_rule(&e)))
+            .transpose()?;
+        let origins = body.allowed_origins.map(allowed_origins).transpose()?;
+        let widget = match body.widget {
+            Some(patch) => {
+                let mut w = widget.clone();
+                apply_widget_patch(&mut w, patch)?;
+                Some(w)
+            }
+            None => None,
+        };
+        Ok(SettingsChange {
+            name,
+            grace,
+            origins,
+            widget,
+        })
+    }
+}
+
+fn allowed_origins(list: Vec<String>) -> Result<Vec<String>, ApiError> {
+    if list.len() > MAX_ALLOWED_ORIGINS {
+        return Err(ApiError::bad_request(
+            "too_many_origins",
+            format!("at most {MAX_ALLOWED_ORIGINS} allowed origins"),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for o in &list {
+        let o =
+            cors::normalize_origin(o).map_err(|m| ApiError::bad_request("invalid_origin", m))?;
+        if !out.contains(&o) {
+            out.push(o);
+        }
+    }
+    Ok(out)
+}
+
+/// Applies a widget patch, field by field, refusing any invalid value.
+pub fn apply_widget_patch(w: &mut Widget, patch: WidgetPatch) -> Result<(), ApiError> {
+    if let Some(title) = patch.title {
+        w.title = match title {
+            Some(t) => Some(display_name("widget.title", &t)?),
+            None => None,
+        };
+    }
+    if let Some(c) = patch.accent_color {
+        let ok =
+            c.len() == 7 && c.starts_with('#') && c.bytes().skip(1).all(|b| b.is_ascii_hexdigit());
+        if !ok {
+            return Err(invalid("widget.accent_color", "expected #rrggbb"));
+        }
+        w.accent_color = c.to_ascii_lowercase();
+    }
+    if let Some(p) = patch.position {
+        if p != "left" && p != "right" {
+            return Err(invalid("widget.position", "expected \"left\" or \"right\""));
+        }
+        w.position = p;
+    }
+    for (field, value, slot) in [
+        ("widget.offset_x", patch.offset_x, &mut w.offset_x),
+        ("widget.offset_y", patch.offset_y, &mut w.offset_y),
+    ] {
+        if let Some(v) = value {
+            if v > MAX_WIDGET_OFFSET {
+                return Err(invalid(field, format!("must be 0..={MAX_WIDGET_OFFSET}")));
+            }
+            *slot = v;
+        }
+    }
+    if let Some(lang) = patch.language {
+        let lang = lang.filter(|l| l != "auto");
+        if lang.as_deref().is_some_and(|l| !is_language_tag(l)) {
+            return Err(invalid(
+                "widget.language",
+                "expected a language tag like \"en\" or \"it-IT\"",
+            ));
+        }
+        w.language = lang;
+    }
+    if let Some(texts) = patch.texts {
+        if texts.len() > MAX_WIDGET_TEXTS {
+            return Err(invalid(
+                "widget.texts",
+                format!("at most {MAX_WIDGET_TEXTS} entries"),
+            ));
+        }
+        for (k, v) in &texts {
+            let key_ok = !k.is_empty()
+                && k.len() <= MAX_WIDGET_TEXT_KEY_LEN
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
+            if !key_ok {
+                return Err(invalid(
+                    "widget.texts",
+                    format!("keys are 1 to {MAX_WIDGET_TEXT_KEY_LEN} characters a-z 0-9 _ . -"),
+                ));
+            }
+            check_text(&format!("widget.texts.{k}"), v, MAX_WIDGET_TEXT_CHARS, true)?;
+        }
+        w.texts = texts;
+    }
+    if let Some(t) = patch.theme {
+        if !matches!(t.as_str(), "auto" | "light" | "dark") {
+            return Err(invalid(
+                "widget.theme",
+                "expected \"auto\", \"light\" or \"dark\"",
+            ));
+        }
+        w.theme = t;
+    }
+    Ok(())
+}
+
+fn is_language_tag(s: &str) -> bool {
+    let mut parts = s.split('-');
+    let first_ok = parts
+        .next()
+        .is_some_and(|p| (2..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
+    s.len() <= 35
+        && first_ok
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widget_patch() {
+        let mut w = Widget::default();
+        let patch: WidgetPatch = serde_json::from_str(
+            r##"{"title":"Chat with us","accent_color":"#FF0000","position":"left","offset_x":0,"language":"it-IT","texts":{"online":"Siamo qui"},"theme":"dark"}"##,
+        )
+        .unwrap();
+        apply_widget_patch(&mut w, patch).unwrap();
+        assert_eq!(w.accent_color, "#ff0000");
+        assert_eq!(w.offset_x, 0);
+        assert_eq!(w.offset_y, 20);
+        assert_eq!(w.title.as_deref(), Some("Chat with us"));
+        apply_widget_patch(&mut w, serde_json::from_str(r#"{"title":null}"#).unwrap()).unwrap();
+        assert_eq!(w.title, None);
+        for bad in [
+            r#"{"accent_color":"red"}"#,
+            r#"{"position":"top"}"#,
+            r#"{"offset_y":201}"#,
+            r#"{"language":"english!"}"#,
+            r#"{"theme":"pink"}"#,
+            r#"{"texts":{"":"x"}}"#,
+        ] {
+            let patch: WidgetPatch = serde_json::from_str(bad).unwrap();
+            assert!(
+                apply_widget_patch(&mut Widget::default(), patch).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_bad_field_refuses_the_whole_patch() {
+        let body: SettingsBody = serde_json::from_str(
+            r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
+        )
+        .unwrap();
+        let change = SettingsChange::parse(body, &Widget::default()).unwrap();
+        assert_eq!(
+            change.origins,
+            Some(vec!["https://shop.example".to_string()])
+        );
+        assert_eq!(change.grace.map(GracePeriod::secs), Some(30));
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
+        assert_eq!(
+            SettingsChange::parse(body, &Widget::default())
+                .unwrap_err()
+                .status(),
+            400
+        );
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
+        assert_eq!(
+            SettingsChange::parse(body, &Widget::default())
+                .unwrap_err()
+                .code(),
+            "invalid_origin"
+        );
+    }
+}

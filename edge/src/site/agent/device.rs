@@ -1,0 +1,106 @@
+//! A device socket's frames: a status by hand (as `PUT agents/me/status`),
+//! sign-out, heartbeats and replies. Any frame is a sign of life. A frame
+//! from a session that ended meanwhile (signed out, expired, revoked)
+//! closes the socket.
+
+use crate::domain::manual::ManualInput;
+use crate::error::ApiError;
+use crate::site::inbox::reply;
+use crate::site::presence::{Change, SessionRef};
+use crate::site::state::Site;
+use crate::store::SessionKind;
+use presenza_protocol::body::{ReplyBody, StatusBody};
+use presenza_protocol::frame::{self, close, DeviceCommand, DeviceEvent, ErrorFrame, PING, PONG};
+use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
+use presenza_protocol::{AgentId, SessionId};
+use worker::WebSocket;
+
+/// A text frame from a device; a refused frame gets an error frame.
+pub async fn message(
+    site: &Site,
+    ws: &WebSocket,
+    agent: &AgentId,
+    session: &SessionId,
+    text: &str,
+    now: i64,
+) {
+    if let Err(e) = command(site, ws, agent, session, text, now).await {
+        error(ws, &e, None, None);
+    }
+}
+
+/// An error frame to one device, naming the reply it refuses if any.
+pub fn error(
+    ws: &WebSocket,
+    err: &ApiError,
+    client_id: Option<&str>,
+    conversation_id: Option<&str>,
+) {
+    let frame = DeviceEvent::Error(ErrorFrame {
+        error: err.error_object(),
+        client_id: client_id.map(str::to_string),
+        conversation_id: conversation_id.map(str::to_string),
+    });
+    let _ = ws.send_with_str(frame::to_text(&frame));
+}
+
+async fn command(
+    site: &Site,
+    ws: &WebSocket,
+    agent: &AgentId,
+    session: &SessionId,
+    text: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    site.config()?;
+    if !site.store.session_exists(agent, session)? {
+        // Signed out, expired or revoked meanwhile.
+        let _ = ws.close(Some(close::SESSION_EXPIRED), Some("session ended"));
+        return Ok(());
+    }
+    // Any message is a sign of life.
+    site.store.bump_session(agent, session, now)?;
+    if text.len() > MAX_SOCKET_FRAME_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if text.trim() == PING {
+        let _ = ws.send_with_str(PONG);
+        return Ok(());
+    }
+    let command: DeviceCommand = serde_json::from_str(text).map_err(|e| ApiError::from_json(&e))?;
+    let from = SessionRef {
+        agent,
+        id: session,
+        kind: SessionKind::Device,
+    };
+    match command {
+        DeviceCommand::Status {
+            status,
+            message,
+            back_at,
+        } => {
+            let input = ManualInput::parse(StatusBody {
+                status,
+                message,
+                back_at,
+            })?;
+            site.settle(Change::Manual(from, &input), now).await?;
+        }
+        DeviceCommand::SignOut {} => {
+            let _ = ws.send_with_str(frame::to_text(&DeviceEvent::SignedOut));
+            let _ = ws.close(Some(close::NORMAL), Some("signed out"));
+            site.settle(Change::SessionEnded { agent, session }, now)
+                .await?;
+        }
+        DeviceCommand::Heartbeat {} => {}
+        DeviceCommand::Reply {
+            conversation_id,
+            client_id,
+            text,
+        } => {
+            let reply = ReplyBody { client_id, text };
+            reply::from_device(site, ws, agent, session, &conversation_id, &reply, now);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! Calls from the Worker only (`https://site/internal/…`; the Worker never
+//! forwards a public URL here): creating the site, the visitor status for
+//! its cache, and the allowed origins for pre-flights.
+
+use crate::error::ApiError;
+use crate::request::Body;
+use crate::respond;
+use crate::route;
+use crate::site::presence::Change;
+use crate::site::state::Site;
+use crate::site::visitor::status;
+use presenza_protocol::{GroupId, SiteId};
+use presenza_rules::GracePeriod;
+use serde::{Deserialize, Serialize};
+use worker::{Request, Response, Url};
+
+/// Headers of the `status` answer that the Worker's cache reads.
+pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
+pub const VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
+
+/// `init`: what the Worker sends to create a site.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Init {
+    pub site_id: SiteId,
+    pub owner_key_hash: String,
+    pub name: Option<String>,
+    pub grace_period_secs: u32,
+}
+
+pub async fn serve(
+    site: &Site,
+    name: &str,
+    req: &mut Request,
+    url: &Url,
+) -> Result<Response, ApiError> {
+    match name {
+        "init" => init(
+            site,
+            &Body::read(req, true).await,
+            crate::bindings::now_ms(),
+        ),
+        "status" => {
+            let cfg = site.config()?;
+            let group = match route::query_param(url.query(), "group").filter(|g| !g.is_empty()) {
+                Some(g) => Some(GroupId::parse(g).ok_or_else(|| ApiError::unknown_group(g))?),
+                None => None,
+            };
+            let snap = site.settle(Change::Read, crate::bindings::now_ms()).await?;
+            let (payload, next_change) = status::payload(&snap, group.as_ref())?;
+            let origins = serde_json::to_string(&cfg.origins).unwrap_or_else(|_| "[]".into());
+            let valid_until = next_change.map(|t| t.to_string()).unwrap_or_default();
+            Ok(respond::json_text(
+                200,
+                payload,
+                &[(ORIGINS_HEADER, origins), (VALID_UNTIL_HEADER, valid_until)],
+            )?)
+        }
+        "origins" => respond::json(200, &site.config()?.origins),
+        _ => Err(ApiError::route_not_found()),
+    }
+}
+
+/// Creates the site: its tables and its identity.
+fn init(site: &Site, body: &Body, now: i64) -> Result<Response, ApiError> {
+    let init: Init = body.json()?;
+    if site.load_config()?.is_some() {
+        return Err(ApiError::conflict(
+            "site_exists",
+            "this site already exists",
+        ));
+    }
+    let grace = GracePeriod::new(init.grace_period_secs).unwrap_or(GracePeriod::DEFAULT);
+    site.store.migrate()?;
+    site.store.init_site(
+        &init.site_id,
+        &init.owner_key_hash,
+        init.name.as_deref(),
+        grace,
+        now,
+    )?;
+    site.created();
+    respond::json(
+        201,
+        &Created {
+            site_id: init.site_id,
+        },
+    )
+}
+
+#[derive(Serialize)]
+struct Created {
+    site_id: SiteId,
+}

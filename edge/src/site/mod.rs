@@ -1,0 +1,243 @@
+//! `SiteObject`: the Durable Object of one site. It owns the site's SQLite
+//! storage, every live socket of the site (hibernatable) and its one alarm.
+//! This file holds the object and its dispatch only; each concern is a
+//! file beside it:
+//!
+//! - [`state`]: the [`Site`](state::Site) handle every handler receives
+//!   (runtime state, storage, caches) and its verbs;
+//! - [`config`]: the site's configuration, cached;
+//! - [`presence`]: the one presence pipeline (change → evaluation → diff →
+//!   sends → alarm);
+//! - [`counting`]: counters and the visitor socket count kept in memory;
+//! - [`call`], [`caller`]: one HTTP call, and who makes it (authenticated
+//!   once: handlers receive the agent's row or the owner's proof);
+//! - [`visitor`], [`agent`], [`inbox`], [`owner`]: the handlers, one file
+//!   per operation, by who may call them; [`conversation`]: what the
+//!   conversation handlers of both sides share;
+//! - [`internal`]: the Worker's own calls.
+//!
+//! Every event (HTTP call, socket message, alarm) ends by storing the
+//! pending counters if it wrote anyway ([`state::Site::save_tallies`]). A
+//! visitor socket closing or sending a frame thus does no SQL at all, and a
+//! device socket closing one UPDATE (its session's last sign of life).
+
+mod agent;
+mod call;
+mod caller;
+mod config;
+mod conversation;
+mod counting;
+mod inbox;
+mod internal;
+mod owner;
+mod presence;
+mod state;
+mod visitor;
+
+pub use internal::{Init, ORIGINS_HEADER, VALID_UNTIL_HEADER};
+
+use crate::bindings::now_ms;
+use crate::cors::{self, Decision};
+use crate::error::ApiError;
+use crate::request::{self, Body};
+use crate::respond;
+use crate::route::{Forwarded, SiteOp, FORWARDED_HEADER};
+use crate::sockets::{self, Attachment};
+use crate::tally::Counter;
+use call::Call;
+use presence::Change;
+use presenza_protocol::frame::{self, close, DeviceEvent, ErrorFrame, PING, PONG};
+use state::Site;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, State, Url, WebSocket,
+    WebSocketIncomingMessage, WebSocketRequestResponsePair,
+};
+
+#[durable_object]
+pub struct SiteObject {
+    site: Site,
+}
+
+impl DurableObject for SiteObject {
+    fn new(state: State, env: Env) -> Self {
+        // Devices and widgets send "ping"; the runtime answers "pong" itself,
+        // without waking the object, and records when it did.
+        if let Ok(pair) = WebSocketRequestResponsePair::new(PING, PONG) {
+            state.set_websocket_auto_response(&pair);
+        }
+        SiteObject {
+            site: Site::new(state, env, now_ms()),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+        let url = req.url()?;
+        if let Some(name) = url.path().strip_prefix("/internal/") {
+            let name = name.to_string();
+            let result = internal::serve(&self.site, &name, &mut req, &url).await;
+            self.site.save_tallies(false);
+            return result.or_else(|e| respond::error(&e, &[]));
+        }
+        let origin = request::header(&req, "Origin");
+        let own_origin = url.origin().ascii_serialization();
+        let mut decision = cors::decide(origin.as_deref(), &own_origin, None);
+        let result = self
+            .serve(
+                &mut req,
+                &url,
+                origin.as_deref(),
+                &own_origin,
+                &mut decision,
+            )
+            .await;
+        self.site.save_tallies(false);
+        match result {
+            Ok(resp) if resp.status_code() == 101 => Ok(resp),
+            Ok(resp) => Ok(respond::with_headers(resp, &decision.headers())),
+            Err(e) => respond::error(&e, &decision.headers()),
+        }
+    }
+
+    async fn alarm(&self) -> worker::Result<Response> {
+        // The alarm that fired is consumed; whatever comes next is set below.
+        self.site.presence.alarm_fired();
+        if self.site.holds_site() {
+            self.site.tallies.bump(Counter::Alarms);
+            if let Err(e) = self.site.settle(Change::Read, now_ms()).await {
+                worker::console_error!("alarm: {e}");
+            }
+            // Alarms are rare: each stores the counters, writing or not.
+            self.site.save_tallies(true);
+        }
+        Response::ok("")
+    }
+
+    async fn websocket_message(
+        &self,
+        ws: WebSocket,
+        message: WebSocketIncomingMessage,
+    ) -> worker::Result<()> {
+        // Counts wakes caused by socket messages (pings never get here).
+        self.site.tallies.bump(Counter::SocketMessagesHandled);
+        self.socket_message(ws, message).await;
+        self.site.save_tallies(false);
+        Ok(())
+    }
+
+    async fn websocket_close(
+        &self,
+        ws: WebSocket,
+        _code: usize,
+        _reason: String,
+        _was_clean: bool,
+    ) -> worker::Result<()> {
+        self.socket_gone(&ws, false);
+        self.site.save_tallies(false);
+        // Completes the closing handshake (ignored if already closed).
+        let _ = ws.close(Some(close::NORMAL), Some("closed"));
+        Ok(())
+    }
+
+    async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
+        self.socket_gone(&ws, true);
+        self.site.save_tallies(false);
+        Ok(())
+    }
+
+    async fn connect(&self, _socket: worker::Socket) -> worker::Result<()> {
+        Err(worker::Error::RustError(
+            "TCP connect is not supported".into(),
+        ))
+    }
+}
+
+impl SiteObject {
+    /// A public call the Worker forwarded, by who may make it.
+    async fn serve(
+        &self,
+        req: &mut Request,
+        url: &Url,
+        origin: Option<&str>,
+        own_origin: &str,
+        decision: &mut Decision,
+    ) -> Result<Response, ApiError> {
+        let Forwarded { site: site_id, op } =
+            Forwarded::decode(request::header(req, FORWARDED_HEADER).as_deref())
+                .ok_or_else(ApiError::route_not_found)?;
+        let body = Body::read(req, op.has_body()).await;
+        let site = &self.site;
+        let cfg = site.config()?;
+        if cfg.site_id != site_id {
+            return Err(ApiError::site_not_found());
+        }
+        *decision = cors::decide(origin, own_origin, Some(&cfg.origins));
+        let call = Call {
+            req: &*req,
+            url,
+            body,
+            cors: decision.clone(),
+            now: now_ms(),
+        };
+        match op {
+            SiteOp::Visitor(op) => visitor::serve(site, &cfg, &call, op).await,
+            SiteOp::Agent(op) => {
+                let me = caller::agent(&site.store, &cfg, &call, &op)?;
+                agent::serve(site, &cfg, &call, me, op).await
+            }
+            SiteOp::Owner(op) => {
+                let owner = caller::owner(&site.store, &cfg, &call)?;
+                owner::serve(site, &cfg, &call, owner, op).await
+            }
+        }
+    }
+
+    /// A socket frame, by the socket's kind.
+    async fn socket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) {
+        let now = now_ms();
+        let WebSocketIncomingMessage::String(text) = message else {
+            // Either kind of socket: the error frame is the same on both.
+            let refused = ApiError::bad_request("invalid_message", "send text frames");
+            let frame = DeviceEvent::Error(ErrorFrame {
+                error: refused.error_object(),
+                client_id: None,
+                conversation_id: None,
+            });
+            let _ = ws.send_with_str(frame::to_text(&frame));
+            return;
+        };
+        match sockets::attachment(&ws) {
+            Some(Attachment::Agent { agent, session }) => {
+                agent::device::message(&self.site, &ws, &agent, &session, &text, now).await;
+            }
+            // Visitors authenticate and write conversation messages; nothing
+            // they send changes presence.
+            Some(attachment @ Attachment::Visitor { .. }) => {
+                visitor::socket::message(&self.site, &ws, attachment, &text, now).await;
+            }
+            None => {
+                if text.trim() == PING {
+                    let _ = ws.send_with_str(PONG);
+                }
+            }
+        }
+    }
+
+    /// A socket closed (`failed`: its error event). A visitor socket: no SQL
+    /// at all. A device socket: its session's grace period starts now.
+    fn socket_gone(&self, ws: &WebSocket, failed: bool) {
+        self.site.tallies.bump(Counter::SocketCloses);
+        match sockets::attachment(ws) {
+            Some(Attachment::Agent { agent, session }) => {
+                let closed =
+                    self.site
+                        .presence
+                        .socket_closed(&self.site.store, &agent, &session, now_ms());
+                if let Err(e) = closed {
+                    worker::console_error!("socket close: {e}");
+                }
+            }
+            Some(Attachment::Visitor { .. }) => self.site.tallies.visitor_gone(failed),
+            None => {}
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! What the site's owner calls with the owner key: settings, statistics,
+//! groups, agents and working hours. Every handler receives the [`Owner`]
+//! proof.
+
+mod agents;
+mod groups;
+mod hours;
+mod settings;
+mod stats;
+
+use crate::error::ApiError;
+use crate::route::OwnerOp;
+use crate::site::call::Call;
+use crate::site::caller::Owner;
+use crate::site::config::Config;
+use crate::site::state::Site;
+use worker::Response;
+
+pub async fn serve(
+    site: &Site,
+    cfg: &Config,
+    call: &Call<'_>,
+    _owner: Owner,
+    op: OwnerOp,
+) -> Result<Response, ApiError> {
+    match op {
+        OwnerOp::GetSettings => settings::get(cfg),
+        OwnerOp::PutSettings => settings::put(site, cfg, call).await,
+        OwnerOp::Stats => stats::get(site, call).await,
+        OwnerOp::ListGroups => groups::list(cfg),
+        OwnerOp::GetGroup(g) => groups::get(cfg, &g),
+        OwnerOp::PutGroup(g) => groups::put(site, cfg, call, &g).await,
+        OwnerOp::DeleteGroup(g) => groups::delete(site, cfg, call, &g).await,
+        OwnerOp::ListAgents => agents::list(site, call).await,
+        OwnerOp::GetAgent(a) => agents::get(site, call, &a).await,
+        OwnerOp::PutAgent(a) => agents::put(site, cfg, call, &a).await,
+        OwnerOp::DeleteAgent(a) => agents::delete(site, call, &a).await,
+        OwnerOp::RotateToken(a) => agents::rotate_token(site, call, &a).await,
+        OwnerOp::GetHours { group } => hours::get(cfg, group.as_ref()),
+        OwnerOp::PutHours { group } => hours::put(site, cfg, call, group.as_ref()).await,
+        OwnerOp::DeleteHours { group } => hours::delete(site, cfg, call, group.as_ref()).await,
+    }
+}

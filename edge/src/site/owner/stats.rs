@@ -1,0 +1,40 @@
+//! `GET stats`: what the site's object is doing (sockets, sessions,
+//! counters, residency).
+
+use crate::error::ApiError;
+use crate::respond;
+use crate::site::call::Call;
+use crate::site::presence::Change;
+use crate::site::state::Site;
+use crate::sockets::{self, Tag};
+use crate::tally::Counter;
+use presenza_protocol::view::StatsView;
+use worker::Response;
+
+pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
+    let snap = site.settle(Change::Read, call.now).await?;
+    let stored = site.store.counters()?;
+    let counter = |c: Counter| {
+        site.tallies
+            .counter(stored.get(c.name()).copied().unwrap_or(0), c)
+    };
+    let visitors = sockets::count(&site.state, Tag::Visitors);
+    let devices = sockets::count(&site.state, Tag::Devices);
+    site.tallies.visitors_counted(visitors);
+    respond::json(
+        200,
+        &StatsView {
+            socket_messages_handled: counter(Counter::SocketMessagesHandled),
+            socket_closes: counter(Counter::SocketCloses),
+            alarms: counter(Counter::Alarms),
+            sockets: visitors + devices,
+            visitor_sockets: visitors,
+            agent_sockets: devices,
+            agents: snap.published.agents.len(),
+            live_sessions: snap.published.agents.values().map(|a| a.sessions).sum(),
+            next_change: snap.eval.next_change.map(Into::into),
+            resident: site.resident(),
+            instance_started_at: site.started_at.into(),
+        },
+    )
+}

@@ -1,0 +1,379 @@
+//! The presence pipeline: every change goes through [`Presence::settle`],
+//! from the change to an evaluation with the rules crate, to a pure diff
+//! against what was last sent ([`crate::fanout`]), to the sends, to the one
+//! alarm at the evaluation's next change.
+//!
+//! 1. **Record** the change ([`Change`]): a manual status, a session seen or
+//!    ended, agents or configuration changed (those two are stored by their
+//!    handlers; here they only drop what memory holds).
+//! 2. **Evaluate** when the cached evaluation is stale: devices' last pings
+//!    (answered by the runtime, read now) become their sessions' last sign
+//!    of life, sessions past the grace period end (a socket still open
+//!    without pings is a dead tab: it is closed), and `rules::evaluate`
+//!    decides every audience and agent.
+//! 3. **Publish** what changed: each changed audience's status to its
+//!    visitors and to every device, each changed agent's status to that
+//!    agent's devices; what was sent is stored, so a wake after hibernation
+//!    never sends an unchanged status again.
+//! 4. **Alarm** at the evaluation's next change (a grace period ending,
+//!    working hours opening or closing), or sooner for a resident object
+//!    ([`crate::residency`]).
+//!
+//! One change does not evaluate at once: a device socket closing
+//! ([`Presence::socket_closed`]). Its session stays alive through its grace
+//! period, so no status changes; only its expiry moves later, past the
+//! alarm already set, which evaluates again then.
+
+use crate::bindings;
+use crate::domain::manual::ManualInput;
+use crate::error::ApiError;
+use crate::fanout::{self, Payload, Published, Sent};
+use crate::residency;
+use crate::site::config::Config;
+use crate::sockets::{self, Attachment, Tag};
+use crate::store::{SessionKind, Store, StoreError};
+use presenza_protocol::frame::{self, close, DeviceEvent, VisitorEvent};
+use presenza_protocol::limits::MAX_HTTP_SESSIONS_PER_AGENT;
+use presenza_protocol::view::{AgentView, AudienceView};
+use presenza_protocol::{AgentId, GroupId, SessionId};
+use presenza_rules::{self as rules, Evaluation, ManualStatus, Status};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use worker::{ScheduledTime, State};
+
+/// One of an agent's sessions.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionRef<'a> {
+    pub agent: &'a AgentId,
+    pub id: &'a SessionId,
+    pub kind: SessionKind,
+}
+
+/// What happened.
+#[derive(Clone, Copy, Debug)]
+pub enum Change<'a> {
+    /// Nothing new: evaluate again only if the cached evaluation's next
+    /// change has come.
+    Read,
+    /// A session showed a sign of life (created if new: an HTTP session
+    /// only within the per-agent limit).
+    SessionSeen(SessionRef<'a>),
+    /// An agent chose a status by hand from one of its sessions, which is
+    /// thereby seen: `PUT agents/me/status` and the device frame `status`.
+    Manual(SessionRef<'a>, &'a ManualInput),
+    /// A session ended (signed out).
+    SessionEnded {
+        agent: &'a AgentId,
+        session: &'a SessionId,
+    },
+    /// Agents were added, changed or removed (stored by the handler).
+    AgentsChanged,
+    /// Settings, groups or working hours changed (stored by the handler).
+    ConfigChanged,
+}
+
+/// The last evaluation, valid until its next change or the next change of
+/// its inputs.
+pub struct Snapshot {
+    pub eval: Evaluation,
+    pub published: Published,
+}
+
+impl Snapshot {
+    fn valid_at(&self, now: i64) -> bool {
+        self.eval.next_change.is_none_or(|t| now < t)
+    }
+
+    pub fn agent(&self, id: &AgentId) -> Option<&AgentView> {
+        self.published.agents.get(id)
+    }
+
+    /// An audience's status: a group's, or the whole site's.
+    pub fn audience(&self, group: Option<&GroupId>) -> Option<&AudienceView> {
+        match group {
+            None => self.published.site.as_ref(),
+            Some(g) => self.published.groups.get(g),
+        }
+    }
+}
+
+/// What the pipeline needs from the object.
+pub struct Rim<'a> {
+    pub state: &'a State,
+    pub store: &'a Store,
+    pub cfg: &'a Config,
+    /// Whether the object keeps itself in memory ([`crate::residency`]).
+    pub resident: bool,
+}
+
+/// What presence keeps in memory: caches, all rebuilt from storage after
+/// hibernation or a restart.
+#[derive(Default)]
+pub struct Presence {
+    snapshot: RefCell<Option<Rc<Snapshot>>>,
+    /// Mirror of the `last_broadcast` table (`None`: not read yet).
+    sent: RefCell<Option<Sent>>,
+    /// The alarm as last set by this instance (`None`: unknown).
+    alarm_at: Cell<Option<Option<i64>>>,
+}
+
+impl Presence {
+    /// Records `change`, evaluates if needed, publishes what changed and
+    /// sets the alarm; returns the current evaluation.
+    pub async fn settle(
+        &self,
+        rim: &Rim<'_>,
+        change: Change<'_>,
+        now: i64,
+    ) -> Result<Rc<Snapshot>, ApiError> {
+        self.record(rim.store, change, now)?;
+        let cached = self
+            .snapshot
+            .borrow()
+            .as_ref()
+            .filter(|s| s.valid_at(now))
+            .cloned();
+        let snap = match cached {
+            Some(s) => s,
+            None => {
+                let snap = Rc::new(evaluate(rim, now)?);
+                self.publish(rim, &snap)?;
+                *self.snapshot.borrow_mut() = Some(snap.clone());
+                snap
+            }
+        };
+        self.ensure_alarm(rim, snap.eval.next_change, now).await?;
+        Ok(snap)
+    }
+
+    /// Stores what `change` says and drops the cached evaluation if it
+    /// moved an input.
+    fn record(&self, store: &Store, change: Change<'_>, now: i64) -> Result<(), ApiError> {
+        match change {
+            Change::Read => return Ok(()),
+            Change::SessionSeen(session) => see(store, session, now)?,
+            Change::Manual(session, input) => {
+                see(store, session, now)?;
+                store.set_manual(session.agent, input, now)?;
+            }
+            Change::SessionEnded { agent, session } => {
+                store.delete_session(agent, session)?;
+            }
+            Change::AgentsChanged | Change::ConfigChanged => {}
+        }
+        self.invalidate();
+        Ok(())
+    }
+
+    /// A device socket closed: its session's grace period starts now (an
+    /// UPDATE that matches nothing for a session already signed out,
+    /// expired or revoked). Nothing is evaluated (see the module doc).
+    pub fn socket_closed(
+        &self,
+        store: &Store,
+        agent: &AgentId,
+        session: &SessionId,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        if store.bump_session(agent, session, now)? {
+            self.invalidate();
+        }
+        Ok(())
+    }
+
+    /// The inputs changed: the next settle evaluates again.
+    pub fn invalidate(&self) {
+        *self.snapshot.borrow_mut() = None;
+    }
+
+    /// The alarm that fired is consumed; the next settle sets the next one.
+    pub fn alarm_fired(&self) {
+        self.alarm_at.set(Some(None));
+        self.invalidate();
+    }
+
+    /// Sends every change of `snap` against what was last sent, and stores
+    /// what was sent.
+    fn publish(&self, rim: &Rim<'_>, snap: &Snapshot) -> Result<(), StoreError> {
+        if self.sent.borrow().is_none() {
+            let stored = rim.store.broadcasts()?;
+            *self.sent.borrow_mut() = Some(stored);
+        }
+        let mut sent_ref = self.sent.borrow_mut();
+        let sent = sent_ref.get_or_insert_with(HashMap::new);
+        let diff = fanout::diff(sent, &snap.published);
+        for push in diff.pushes {
+            send(rim.state, push.payload);
+            rim.store.save_broadcast(&push.key, &push.fingerprint)?;
+            sent.insert(push.key, push.fingerprint);
+        }
+        for key in diff.stale {
+            rim.store.delete_broadcast(&key)?;
+            sent.remove(&key);
+        }
+        Ok(())
+    }
+
+    /// Sets the one alarm for `next_change` (and, for a resident object,
+    /// its keep-alive tick), writing only if it moved.
+    async fn ensure_alarm(
+        &self,
+        rim: &Rim<'_>,
+        next_change: Option<i64>,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let at = residency::alarm_at(next_change, self.alarm_at.get(), rim.resident, now);
+        if self.alarm_at.get() == Some(at) {
+            return Ok(());
+        }
+        let storage = rim.state.storage();
+        match at {
+            Some(ms) => {
+                let date = js_sys::Date::new(&JsValue::from_f64(ms as f64));
+                storage.set_alarm(ScheduledTime::new(date)).await?;
+            }
+            None => storage.delete_alarm().await?,
+        }
+        self.alarm_at.set(Some(at));
+        Ok(())
+    }
+}
+
+/// A session's sign of life.
+fn see(store: &Store, session: SessionRef<'_>, now: i64) -> Result<(), ApiError> {
+    if session.kind == SessionKind::Http
+        && !store.session_exists(session.agent, session.id)?
+        && store.session_count(session.agent, SessionKind::Http)? >= MAX_HTTP_SESSIONS_PER_AGENT
+    {
+        return Err(ApiError::too_many(
+            "too_many_sessions",
+            format!(
+                "an agent has at most {MAX_HTTP_SESSIONS_PER_AGENT} HTTP sessions; sign one out or let it expire"
+            ),
+        ));
+    }
+    store.touch_session(session.agent, session.id, session.kind, now)?;
+    Ok(())
+}
+
+/// Sends one changed payload: an audience's status to its visitors and to
+/// every device, an agent's status to its devices.
+fn send(state: &State, payload: Payload<'_>) {
+    match payload {
+        Payload::Audience(view) => {
+            let group = view.group.as_ref();
+            let to_visitors = frame::to_text(&VisitorEvent::Status(view.clone()));
+            sockets::broadcast(state, Tag::Audience(group), &to_visitors);
+            let to_devices = frame::to_text(&DeviceEvent::Audience {
+                group: group.cloned(),
+                status: view.clone(),
+            });
+            sockets::broadcast(state, Tag::Devices, &to_devices);
+        }
+        Payload::Agent(view) => {
+            let text = frame::to_text(&DeviceEvent::AgentStatus {
+                agent: view.clone(),
+            });
+            sockets::broadcast(state, Tag::Agent(&view.id), &text);
+        }
+    }
+}
+
+/// Devices answered "ping" by the runtime: their last ping times become
+/// their sessions' last sign of life.
+fn refresh_device_sessions(rim: &Rim<'_>) -> Result<(), StoreError> {
+    for ws in sockets::with_tag(rim.state, Tag::Devices) {
+        let Some(Attachment::Agent { agent, session }) = sockets::attachment(&ws) else {
+            continue;
+        };
+        if let Some(ts) = bindings::auto_response_ms(rim.state, &ws) {
+            rim.store.bump_session(&agent, &session, ts)?;
+        }
+    }
+    Ok(())
+}
+
+/// Evaluates now: sessions refreshed and expired, then the rules.
+fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
+    refresh_device_sessions(rim)?;
+    let grace_ms = rim.cfg.grace.millis();
+    let mut by_agent: HashMap<AgentId, Vec<rules::Session>> = HashMap::new();
+    for row in rim.store.sessions()? {
+        if row.last_seen_ms + grace_ms <= now {
+            // Expired: gone for good. A socket still open without pings is
+            // a dead tab (or a client that does not ping): close it.
+            rim.store.delete_session(&row.agent_id, &row.session_id)?;
+            if row.kind == SessionKind::Device {
+                sockets::close_tag(
+                    rim.state,
+                    Tag::Session(&row.agent_id, &row.session_id),
+                    close::SESSION_EXPIRED,
+                    "session expired: no ping within the grace period",
+                );
+            }
+            continue;
+        }
+        by_agent
+            .entry(row.agent_id)
+            .or_default()
+            .push(rules::Session {
+                id: row.session_id.to_string(),
+                last_seen: row.last_seen_ms,
+            });
+    }
+    let rows = rim.store.agents()?;
+    let agents: Vec<rules::Agent> = rows
+        .iter()
+        .map(|row| rules::Agent {
+            id: row.id.to_string(),
+            groups: row.groups.iter().map(GroupId::to_string).collect(),
+            manual: ManualStatus {
+                status: row.status,
+                message: row.message.clone(),
+                back_at: row.back_at_ms,
+                set_at: row.set_at_ms,
+            },
+            sessions: by_agent.remove(&row.id).unwrap_or_default(),
+        })
+        .collect();
+    let eval = rules::evaluate(&rim.cfg.rules, &agents, now);
+    let published = Published {
+        site: Some(AudienceView::new(None, &eval.site)),
+        groups: rim
+            .cfg
+            .groups
+            .keys()
+            .filter_map(|g| {
+                let status = eval.groups.get(g.as_str())?;
+                Some((g.clone(), AudienceView::new(Some(g), status)))
+            })
+            .collect(),
+        agents: rows
+            .iter()
+            .zip(&agents)
+            .map(|(row, agent)| {
+                let status = eval
+                    .agents
+                    .get(row.id.as_str())
+                    .copied()
+                    .unwrap_or(Status::Offline);
+                let view = AgentView {
+                    id: row.id.clone(),
+                    name: row.name.clone(),
+                    groups: row.groups.clone(),
+                    status,
+                    manual_status: row.status,
+                    message: row.message.clone(),
+                    back_at: row.back_at_ms.map(Into::into),
+                    sessions: agent.sessions.len(),
+                    created_at: row.created_ms.into(),
+                    token: None,
+                };
+                (row.id.clone(), view)
+            })
+            .collect(),
+    };
+    Ok(Snapshot { eval, published })
+}

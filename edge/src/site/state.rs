@@ -1,0 +1,104 @@
+//! [`Site`]: the state handle every handler receives. It owns the runtime
+//! state (sockets, alarm, storage), the site's storage and what the object
+//! keeps in memory, and offers the verbs handlers use: the configuration,
+//! the presence pipeline, the counters. Memory only holds caches, all
+//! rebuilt from storage after hibernation or a restart.
+
+use crate::error::ApiError;
+use crate::residency;
+use crate::site::config::{Config, ConfigCache};
+use crate::site::counting::Tallies;
+use crate::site::presence::{Change, Presence, Rim, Snapshot};
+use crate::store::Store;
+use std::rc::Rc;
+use worker::{Env, State};
+
+pub struct Site {
+    /// The runtime: hibernatable sockets, the alarm, storage.
+    pub state: State,
+    /// Vars: limits and the residency threshold.
+    env: Env,
+    pub store: Store,
+    config: ConfigCache,
+    pub presence: Presence,
+    pub tallies: Tallies,
+    /// When this instance was created (a wake after eviction makes a new
+    /// one): `stats` shows it.
+    pub started_at: i64,
+}
+
+impl Site {
+    pub fn new(state: State, env: Env, now: i64) -> Site {
+        let store = Store::new(state.storage().sql());
+        Site {
+            state,
+            env,
+            store,
+            config: ConfigCache::default(),
+            presence: Presence::default(),
+            tallies: Tallies::default(),
+            started_at: now,
+        }
+    }
+
+    /// The site's configuration; 404 `site_not_found` for an object that
+    /// holds no site.
+    pub fn config(&self) -> Result<Rc<Config>, ApiError> {
+        self.load_config()?.ok_or_else(ApiError::site_not_found)
+    }
+
+    /// The configuration, `None` for an object that holds no site.
+    pub fn load_config(&self) -> Result<Option<Rc<Config>>, ApiError> {
+        Ok(self.config.load(&self.store)?)
+    }
+
+    /// Whether this object holds a site.
+    pub fn holds_site(&self) -> bool {
+        matches!(self.config.load(&self.store), Ok(Some(_)))
+    }
+
+    /// A new site's tables exist.
+    pub fn created(&self) {
+        self.config.migrated();
+        self.config.forget();
+    }
+
+    /// Runs the presence pipeline for `change` (see [`Presence::settle`]);
+    /// a configuration change is read again first.
+    pub async fn settle(&self, change: Change<'_>, now: i64) -> Result<Rc<Snapshot>, ApiError> {
+        if matches!(change, Change::ConfigChanged) {
+            self.config.forget();
+        }
+        let cfg = self.config()?;
+        let rim = Rim {
+            state: &self.state,
+            store: &self.store,
+            cfg: &cfg,
+            resident: self.resident(),
+        };
+        self.presence.settle(&rim, change, now).await
+    }
+
+    /// Whether this object keeps itself in memory (see [`residency`]).
+    pub fn resident(&self) -> bool {
+        let from = self.env_usize(
+            "KEEP_RESIDENT_FROM_VISITORS",
+            residency::DEFAULT_RESIDENT_FROM,
+        );
+        self.tallies.resident(&self.store, from)
+    }
+
+    /// A numeric var, or `default`.
+    pub fn env_usize(&self, name: &str, default: usize) -> usize {
+        self.env
+            .var(name)
+            .ok()
+            .and_then(|v| v.to_string().trim().parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// End of an event: see [`Tallies::save`].
+    pub fn save_tallies(&self, always: bool) {
+        self.tallies.save(&self.store, always, || self.holds_site());
+    }
+}

@@ -1,0 +1,38 @@
+//! What widgets call (public, no token): an audience's status, the visitor
+//! socket, the widget's look, and the visitor's own conversation (the
+//! visitor credential authenticates it).
+
+mod live;
+mod send;
+pub mod socket;
+pub mod status;
+mod thread;
+
+use crate::error::ApiError;
+use crate::respond;
+use crate::route::VisitorOp;
+use crate::site::call::Call;
+use crate::site::config::Config;
+use crate::site::state::Site;
+use presenza_protocol::view::WidgetConfigView;
+use worker::Response;
+
+pub async fn serve(
+    site: &Site,
+    cfg: &Config,
+    call: &Call<'_>,
+    op: VisitorOp,
+) -> Result<Response, ApiError> {
+    match op {
+        VisitorOp::Status { group } => status::get(site, cfg, call, group.as_ref()).await,
+        VisitorOp::Live { group, visitor } => live::open(site, cfg, call, group, visitor).await,
+        VisitorOp::WidgetConfig => respond::json(
+            200,
+            &WidgetConfigView {
+                widget: cfg.widget.clone(),
+            },
+        ),
+        VisitorOp::Messages { after } => thread::get(site, call, after),
+        VisitorOp::Send => send::post(site, cfg, call).await,
+    }
+}

@@ -1,0 +1,198 @@
+//! A visitor's message (`POST visitor/messages`, and the socket's `send`
+//! frame): validated, rate limited, stored with its conversation (created
+//! on first use) and the busy auto-reply when due, then delivered.
+
+use super::thread;
+use crate::bindings;
+use crate::domain::message::{check_message, contact_for, ClientKey, BUSY_REPLY_CLIENT_ID};
+use crate::domain::visitor::VisitorCredential;
+use crate::error::ApiError;
+use crate::respond;
+use crate::site::call::Call;
+use crate::site::config::Config;
+use crate::site::conversation::deliver::{self, Origin};
+use crate::site::conversation::{view, Stored};
+use crate::site::presence::Change;
+use crate::site::state::Site;
+use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow};
+use presenza_protocol::body::VisitorMessageBody;
+use presenza_protocol::http::VISITOR_HEADER;
+use presenza_protocol::view::VisitorMessageSent;
+use presenza_protocol::{ConversationId, GroupId};
+use presenza_rules::{busy_auto_reply, needs_contact, MessageKind, RateLimit, Sender};
+use worker::Response;
+
+pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
+    call.widget_origin_allowed()?;
+    let cred = VisitorCredential::parse(call.header(VISITOR_HEADER).as_deref())?;
+    let input: VisitorMessageBody = call.body.json()?;
+    let stored = store(site, &cred, input, call.now).await?;
+    deliver::message(site, cfg, &stored, Origin::Http)?;
+    respond::json(
+        stored.status(),
+        &VisitorMessageSent {
+            conversation_id: stored.conversation.id.clone(),
+            message: view::message(&stored.message),
+        },
+    )
+}
+
+/// Stores a visitor message (not yet delivered).
+pub async fn store(
+    site: &Site,
+    cred: &VisitorCredential,
+    input: VisitorMessageBody,
+    now: i64,
+) -> Result<Stored, ApiError> {
+    // The only await: everything below runs without interruption.
+    let snap = site.settle(Change::Read, now).await?;
+    let cfg = site.config()?;
+    let text = check_message(&input.client_id, &input.text)?;
+    let visitor = thread::visitor(site, cred)?;
+    // A new message goes to the visitor's open conversation, or starts a
+    // new one; a retry is found in any of their conversations (one closed
+    // since included).
+    let conv = match &visitor {
+        Some(v) => site.store.open_conversation_of_visitor(&v.id)?,
+        None => None,
+    };
+    let key = ClientKey::Visitor(&input.client_id);
+    if let Some(v) = &visitor {
+        if let Some((cid, message)) = site.store.visitor_message_by_key(&v.id, &key)? {
+            let c = match &conv {
+                Some(c) if c.id == cid => c.clone(),
+                _ => site
+                    .store
+                    .conversation(&cid)?
+                    .ok_or_else(ApiError::conversation_not_found)?,
+            };
+            return Ok(Stored::retry(c, v.clone(), message));
+        }
+    }
+    // The group is fixed by the conversation's first message.
+    let group = match &conv {
+        Some(c) => c.grp.clone(),
+        None => new_conversation_group(&cfg, input.group.as_deref())?,
+    };
+    // A conversation of a deleted group is served as the whole site.
+    let status = snap
+        .eval
+        .audience(group.as_ref().map(GroupId::as_str))
+        .or_else(|_| snap.eval.audience(None))
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+    let (name, email) = contact_for(
+        needs_contact(status),
+        input.name.as_deref(),
+        input.email.as_deref(),
+        visitor.as_ref().and_then(|v| v.name.as_deref()),
+        visitor.as_ref().and_then(|v| v.email.as_deref()),
+    )?;
+    let window = visitor
+        .as_ref()
+        .map(VisitorRow::rate_window)
+        .unwrap_or_default()
+        .check(RateLimit::VISITOR.limit, RateLimit::VISITOR.window_ms, now)
+        .map_err(|retry| ApiError::from_rule(&retry.into()))?;
+    let auto_reply = busy_auto_reply(status, conv.as_ref().is_some_and(|c| c.busy_reply_sent));
+
+    Ok(bindings::transaction(&site.state, || {
+        let visitor = match &visitor {
+            Some(v) => {
+                site.store
+                    .update_visitor(&v.id, name.as_deref(), email.as_deref(), window)?;
+                VisitorRow {
+                    name: name.clone().or_else(|| v.name.clone()),
+                    email: email.clone().or_else(|| v.email.clone()),
+                    rate_window_start: window.window_start,
+                    rate_count: i64::from(window.count),
+                    ..v.clone()
+                }
+            }
+            None => {
+                let row = VisitorRow {
+                    id: cred.id.clone(),
+                    secret_hash: cred.secret_hash.clone(),
+                    name: name.clone(),
+                    email: email.clone(),
+                    created_at: now,
+                    rate_window_start: window.window_start,
+                    rate_count: i64::from(window.count),
+                };
+                site.store.insert_visitor(&row)?;
+                row
+            }
+        };
+        let mut conv = match &conv {
+            Some(c) => c.clone(),
+            None => {
+                let row = ConversationRow::new(
+                    ConversationId::from_random(&bindings::random_bytes()),
+                    visitor.id.clone(),
+                    group.clone(),
+                    now,
+                );
+                site.store.insert_conversation(&row)?;
+                row
+            }
+        };
+        conv.last_seq += 1;
+        conv.last_visitor_seq = conv.last_seq;
+        conv.updated_at = now;
+        let message = MessageRow {
+            seq: conv.last_seq,
+            client_id: input.client_id.clone(),
+            sender: Sender::Visitor,
+            agent_id: None,
+            agent_name: None,
+            text: text.clone(),
+            at: now,
+            kind: None,
+        };
+        site.store.insert_message(&conv.id, &key, &message)?;
+        let mut automatic = Vec::new();
+        if let Some(reply) = &auto_reply {
+            conv.last_seq += 1;
+            conv.busy_reply_sent = true;
+            let row = MessageRow {
+                seq: conv.last_seq,
+                client_id: BUSY_REPLY_CLIENT_ID.to_string(),
+                sender: Sender::System,
+                agent_id: None,
+                agent_name: None,
+                text: reply.clone(),
+                at: now,
+                kind: Some(MessageKind::AutoReply),
+            };
+            site.store
+                .insert_message(&conv.id, &ClientKey::BusyReply, &row)?;
+            automatic.push(row);
+        }
+        site.store.save_conversation(&conv)?;
+        Ok::<_, StoreError>(Stored {
+            conversation: conv,
+            visitor,
+            message,
+            created: true,
+            automatic,
+            reopened: false,
+        })
+    })?)
+}
+
+/// The group of a visitor's first message: none, or one the site has
+/// (400 `unknown_group` otherwise).
+fn new_conversation_group(cfg: &Config, given: Option<&str>) -> Result<Option<GroupId>, ApiError> {
+    match given.filter(|g| !g.is_empty()) {
+        None => Ok(None),
+        Some(g) => match GroupId::parse(g).filter(|id| cfg.groups.contains_key(id)) {
+            Some(id) => Ok(Some(id)),
+            None => {
+                let shown: String = g.chars().take(60).collect();
+                Err(ApiError::bad_request(
+                    "unknown_group",
+                    format!("no group `{shown}` on this site"),
+                ))
+            }
+        },
+    }
+}

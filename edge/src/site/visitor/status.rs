@@ -1,0 +1,47 @@
+//! `GET status?group=`: what an audience's visitors are told, with an ETag
+//! (304 on match) and one second of public caching. The Worker answers most
+//! lookups from its own cache (`worker::status_cache`) and asks the object
+//! through `internal/status`, which answers the same payload.
+
+use crate::auth;
+use crate::error::ApiError;
+use crate::respond;
+use crate::site::call::Call;
+use crate::site::config::Config;
+use crate::site::presence::{Change, Snapshot};
+use crate::site::state::Site;
+use presenza_protocol::frame;
+use presenza_protocol::GroupId;
+use worker::Response;
+
+pub async fn get(
+    site: &Site,
+    cfg: &Config,
+    call: &Call<'_>,
+    group: Option<&GroupId>,
+) -> Result<Response, ApiError> {
+    cfg.check_group(group)?;
+    let snap = site.settle(Change::Read, call.now).await?;
+    let (payload, _) = payload(&snap, group)?;
+    let etag = auth::etag(payload.as_bytes());
+    Ok(respond::status_response(
+        payload,
+        &etag,
+        &call.cors,
+        call.header("If-None-Match").as_deref(),
+    )?)
+}
+
+/// An audience's status as JSON, and when it may change by itself.
+pub fn payload(
+    snap: &Snapshot,
+    group: Option<&GroupId>,
+) -> Result<(String, Option<i64>), ApiError> {
+    let status = snap
+        .audience(group)
+        .ok_or_else(|| ApiError::unknown_group(group.map_or("", GroupId::as_str)))?;
+    Ok((
+        frame::to_text(status),
+        status.next_change.map(|t| t.millis()),
+    ))
+}

@@ -1,0 +1,51 @@
+//! What a visitor reads: their latest conversation (the open one, else the
+//! most recently closed one) and a page of its messages:
+//! `GET visitor/messages?after=` and the answer to the socket's `auth`.
+
+use crate::domain::visitor::VisitorCredential;
+use crate::error::ApiError;
+use crate::respond;
+use crate::site::call::Call;
+use crate::site::conversation::{self, view};
+use crate::site::state::Site;
+use crate::store::VisitorRow;
+use presenza_protocol::http::VISITOR_HEADER;
+use presenza_protocol::view::VisitorThread;
+use worker::Response;
+
+pub fn get(site: &Site, call: &Call<'_>, after: u64) -> Result<Response, ApiError> {
+    call.widget_origin_allowed()?;
+    let cred = VisitorCredential::parse(call.header(VISITOR_HEADER).as_deref())?;
+    respond::json(200, &thread(site, &cred, after)?)
+}
+
+/// The stored visitor for a credential: `Ok(None)` for an id never written
+/// with (nothing to read yet); 403 for a wrong secret.
+pub fn visitor(site: &Site, cred: &VisitorCredential) -> Result<Option<VisitorRow>, ApiError> {
+    match site.store.visitor(&cred.id)? {
+        Some(row) if cred.matches(&row.secret_hash) => Ok(Some(row)),
+        Some(_) => Err(ApiError::visitor_forbidden()),
+        None => Ok(None),
+    }
+}
+
+/// The visitor's latest conversation and its messages after `after`.
+pub fn thread(
+    site: &Site,
+    cred: &VisitorCredential,
+    after: u64,
+) -> Result<VisitorThread, ApiError> {
+    let Some(visitor) = visitor(site, cred)? else {
+        return Ok(VisitorThread::default());
+    };
+    let Some(conv) = site.store.latest_conversation_of_visitor(&visitor.id)? else {
+        return Ok(VisitorThread::default());
+    };
+    let (rows, more) = conversation::page(site, &conv.id, after)?;
+    Ok(VisitorThread {
+        conversation_id: Some(conv.id),
+        state: Some(conv.state),
+        messages: view::messages(&rows),
+        has_more: more,
+    })
+}

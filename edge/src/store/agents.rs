@@ -1,0 +1,131 @@
+//! Agents (`agents`): who they are, their groups, their token hash and
+//! their manual status.
+
+use super::{json_text, Store, StoreError, R};
+use crate::domain::manual::ManualInput;
+use crate::fanout::BroadcastKey;
+use presenza_protocol::{AgentId, GroupId};
+use presenza_rules::Status;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct AgentRow {
+    pub id: AgentId,
+    pub name: String,
+    #[serde(deserialize_with = "json_text")]
+    pub groups: Vec<GroupId>,
+    pub token_hash: String,
+    /// The manual status.
+    pub status: Status,
+    pub message: Option<String>,
+    pub back_at_ms: Option<i64>,
+    pub set_at_ms: i64,
+    pub created_ms: i64,
+}
+
+const AGENT_COLS: &str =
+    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms";
+
+fn groups_json(groups: &[GroupId]) -> R<String> {
+    serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
+}
+
+impl Store {
+    pub fn agents(&self) -> R<Vec<AgentRow>> {
+        self.rows(
+            &format!("SELECT {AGENT_COLS} FROM agents ORDER BY id"),
+            vec![],
+        )
+    }
+
+    pub fn agent(&self, id: &AgentId) -> R<Option<AgentRow>> {
+        self.first(
+            &format!("SELECT {AGENT_COLS} FROM agents WHERE id = ?"),
+            vec![id.as_str().into()],
+        )
+    }
+
+    pub fn agent_by_token_hash(&self, hash: &str) -> R<Option<AgentRow>> {
+        self.first(
+            &format!("SELECT {AGENT_COLS} FROM agents WHERE token_hash = ?"),
+            vec![hash.into()],
+        )
+    }
+
+    pub fn agent_count(&self) -> R<usize> {
+        self.count("SELECT COUNT(*) AS n FROM agents", vec![])
+    }
+
+    /// A new agent, online by choice (it counts once a session is alive).
+    pub fn insert_agent(
+        &self,
+        id: &AgentId,
+        name: &str,
+        groups: &[GroupId],
+        token_hash: &str,
+        now: i64,
+    ) -> R<()> {
+        self.run(
+            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms)
+             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+            vec![
+                id.as_str().into(),
+                name.into(),
+                groups_json(groups)?.into(),
+                token_hash.into(),
+                Status::Online.as_str().into(),
+                now.into(),
+                now.into(),
+            ],
+        )
+        .map(|_| ())
+    }
+
+    pub fn update_agent(&self, id: &AgentId, name: &str, groups: &[GroupId]) -> R<()> {
+        self.run(
+            "UPDATE agents SET name = ?, groups = ? WHERE id = ?",
+            vec![name.into(), groups_json(groups)?.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
+    pub fn set_agent_groups(&self, id: &AgentId, groups: &[GroupId]) -> R<()> {
+        self.run(
+            "UPDATE agents SET groups = ? WHERE id = ?",
+            vec![groups_json(groups)?.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
+    pub fn set_token_hash(&self, id: &AgentId, hash: &str) -> R<()> {
+        self.run(
+            "UPDATE agents SET token_hash = ? WHERE id = ?",
+            vec![hash.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
+    /// The agent's manual status, chosen at `now`.
+    pub fn set_manual(&self, id: &AgentId, input: &ManualInput, now: i64) -> R<()> {
+        self.run(
+            "UPDATE agents SET status = ?, message = ?, back_at_ms = ?, set_at_ms = ? WHERE id = ?",
+            vec![
+                input.status.as_str().into(),
+                input.message.as_deref().into(),
+                input.back_at.into(),
+                now.into(),
+                id.as_str().into(),
+            ],
+        )
+        .map(|_| ())
+    }
+
+    /// Deletes an agent with its sessions, read marks, rate window and what
+    /// its devices were last told (its replies stay).
+    pub fn delete_agent(&self, id: &AgentId) -> R<bool> {
+        self.delete_sessions_of(id)?;
+        self.forget_agent_conversations(id)?;
+        self.delete_broadcast(&BroadcastKey::Agent(id.clone()))?;
+        Ok(self.run("DELETE FROM agents WHERE id = ?", vec![id.as_str().into()])? > 0)
+    }
+}

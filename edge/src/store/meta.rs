@@ -1,0 +1,184 @@
+//! The `meta` table: the site's identity and settings, one row per key.
+
+use super::{Store, StoreError, R};
+use crate::domain::settings::SettingsChange;
+use presenza_protocol::view::Widget;
+use presenza_protocol::SiteId;
+use presenza_rules::GracePeriod;
+use serde::Deserialize;
+use std::collections::HashMap;
+
+/// A key of the `meta` table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MetaKey {
+    /// Written last when a site is created: the site exists once it is.
+    SiteId,
+    /// SHA-256 of the owner key.
+    OwnerKeyHash,
+    Name,
+    CreatedMs,
+    GracePeriodSecs,
+    /// JSON array of normalised origins.
+    AllowedOrigins,
+    /// The `Widget` JSON.
+    Widget,
+    SchemaVersion,
+    /// See `tally::VisitorGauge`.
+    VisitorSocketsBound,
+}
+
+impl MetaKey {
+    fn as_str(self) -> &'static str {
+        match self {
+            MetaKey::SiteId => "site_id",
+            MetaKey::OwnerKeyHash => "owner_key_hash",
+            MetaKey::Name => "name",
+            MetaKey::CreatedMs => "created_ms",
+            MetaKey::GracePeriodSecs => "grace_period_secs",
+            MetaKey::AllowedOrigins => "allowed_origins",
+            MetaKey::Widget => "widget",
+            MetaKey::SchemaVersion => "schema_version",
+            MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
+        }
+    }
+}
+
+/// The site as `meta` describes it.
+#[derive(Clone, Debug)]
+pub struct SiteMeta {
+    pub site_id: SiteId,
+    pub owner_hash: String,
+    pub name: Option<String>,
+    pub created_ms: i64,
+    pub grace: GracePeriod,
+    pub origins: Vec<String>,
+    pub widget: Widget,
+}
+
+fn bad(what: &'static str, detail: impl ToString) -> StoreError {
+    StoreError::BadValue {
+        what,
+        detail: detail.to_string(),
+    }
+}
+
+/// A stored value, parsed; a key that is absent (a site made before it
+/// existed) gives `None`, one that does not parse an error.
+fn parsed<T>(
+    values: &HashMap<String, String>,
+    key: MetaKey,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> R<Option<T>> {
+    match values.get(key.as_str()) {
+        None => Ok(None),
+        Some(v) => parse(v)
+            .map(Some)
+            .ok_or_else(|| bad(key.as_str(), format!("`{v}`"))),
+    }
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    serde_json::from_str(text).ok()
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> R<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Sql(e.to_string()))
+}
+
+impl Store {
+    /// The site this object holds; `None` if it holds none (yet).
+    pub fn site_meta(&self) -> R<Option<SiteMeta>> {
+        #[derive(Deserialize)]
+        struct KeyValue {
+            key: String,
+            value: String,
+        }
+        let rows: Vec<KeyValue> = self.rows("SELECT key, value FROM meta", vec![])?;
+        let values: HashMap<String, String> = rows.into_iter().map(|r| (r.key, r.value)).collect();
+        let Some(site_id) = parsed(&values, MetaKey::SiteId, SiteId::parse)? else {
+            return Ok(None);
+        };
+        let Some(owner_hash) = values.get(MetaKey::OwnerKeyHash.as_str()).cloned() else {
+            return Ok(None);
+        };
+        Ok(Some(SiteMeta {
+            site_id,
+            owner_hash,
+            name: values.get(MetaKey::Name.as_str()).cloned(),
+            created_ms: parsed(&values, MetaKey::CreatedMs, |s| s.parse().ok())?.unwrap_or(0),
+            grace: parsed(&values, MetaKey::GracePeriodSecs, |s| {
+                s.parse().ok().and_then(|secs| GracePeriod::new(secs).ok())
+            })?
+            .unwrap_or(GracePeriod::DEFAULT),
+            origins: parsed(&values, MetaKey::AllowedOrigins, from_json)?.unwrap_or_default(),
+            widget: parsed(&values, MetaKey::Widget, from_json)?.unwrap_or_default(),
+        }))
+    }
+
+    pub fn meta_set(&self, key: MetaKey, value: &str) -> R<()> {
+        self.run(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            vec![key.as_str().into(), value.into()],
+        )
+        .map(|_| ())
+    }
+
+    /// A new site's identity and settings; the site id last, so the site
+    /// exists only once everything else is stored.
+    pub fn init_site(
+        &self,
+        site_id: &SiteId,
+        owner_hash: &str,
+        name: Option<&str>,
+        grace: GracePeriod,
+        now: i64,
+    ) -> R<()> {
+        self.meta_set(MetaKey::OwnerKeyHash, owner_hash)?;
+        self.meta_set(MetaKey::CreatedMs, &now.to_string())?;
+        self.meta_set(MetaKey::GracePeriodSecs, &grace.secs().to_string())?;
+        self.meta_set(MetaKey::AllowedOrigins, "[]")?;
+        if let Some(name) = name {
+            self.meta_set(MetaKey::Name, name)?;
+        }
+        self.meta_set(MetaKey::SiteId, site_id.as_str())
+    }
+
+    /// Stores what a settings patch changes.
+    pub fn save_settings(&self, change: &SettingsChange) -> R<()> {
+        if let Some(n) = &change.name {
+            self.meta_set(MetaKey::Name, n)?;
+        }
+        if let Some(g) = change.grace {
+            self.meta_set(MetaKey::GracePeriodSecs, &g.secs().to_string())?;
+        }
+        if let Some(o) = &change.origins {
+            self.meta_set(MetaKey::AllowedOrigins, &to_json(o)?)?;
+        }
+        if let Some(w) = &change.widget {
+            self.meta_set(MetaKey::Widget, &to_json(w)?)?;
+        }
+        Ok(())
+    }
+
+    /// The stored visitor socket bound (`None`: never stored).
+    pub fn visitor_bound(&self) -> R<Option<usize>> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let row: Option<Row> = self.first(
+            "SELECT value FROM meta WHERE key = ?",
+            vec![MetaKey::VisitorSocketsBound.as_str().into()],
+        )?;
+        row.map(|r| {
+            r.value
+                .parse()
+                .map_err(|_| bad("visitor_sockets_bound", &r.value))
+        })
+        .transpose()
+    }
+
+    pub fn set_visitor_bound(&self, bound: usize) -> R<()> {
+        self.meta_set(MetaKey::VisitorSocketsBound, &bound.to_string())
+    }
+}

@@ -1,0 +1,176 @@
+//! The tables, and the migrations of stores made by earlier versions. Every
+//! statement is `CREATE … IF NOT EXISTS`, safe to run on every start.
+
+use super::{Store, R};
+use serde::Deserialize;
+
+/// 2: conversations (visitors, conversations, messages, reads, agent_rates).
+/// 3: conversations can be closed and reopened (state, closed_at,
+/// closed_by_*; a visitor may have several, at most one open): a schema-2
+/// table is rebuilt on start ([`MIGRATE_V2`]), nothing is lost; messages
+/// gain `kind` (schema 2's system messages become `auto_reply`).
+pub const SCHEMA_VERSION: i64 = 3;
+
+/// The columns of `conversations`, written once for the table and for the
+/// schema-2 rebuild ([`MIGRATE_V2`]).
+macro_rules! conversation_columns {
+    () => {
+        "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+        closed_by_name TEXT"
+    };
+}
+
+const SCHEMA: &[&str] = &[
+    // Site settings and identity: see `MetaKey`.
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL)",
+    // groups: JSON array of group ids; status: the manual `Status`.
+    "CREATE TABLE IF NOT EXISTS agents (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
+        back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+    // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON.
+    "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL)",
+    // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
+    "CREATE TABLE IF NOT EXISTS sessions (
+        agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
+        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        PRIMARY KEY (agent_id, session_id))",
+    // What each audience / agent was last told (`fanout::BroadcastKey` and
+    // its fingerprint), so a wake after hibernation never re-sends an
+    // unchanged status.
+    "CREATE TABLE IF NOT EXISTS last_broadcast (key TEXT PRIMARY KEY, payload TEXT NOT NULL)",
+    // Diagnostics (`tally::Counters`): stored alongside other writes, not per event.
+    "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    // Conversations. secret_hash: SHA-256 (hex) of the visitor's secret;
+    // name/email: the contact details given last; rate_*: the rules'
+    // RateWindow.
+    "CREATE TABLE IF NOT EXISTS visitors (
+        id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT, email TEXT,
+        created_at INTEGER NOT NULL,
+        rate_window_start INTEGER NOT NULL DEFAULT 0, rate_count INTEGER NOT NULL DEFAULT 0)",
+    // A visitor's conversations: at most one open (the partial unique index);
+    // closing one (state 'closed', closed_* set) lets the visitor's next
+    // message start another. grp fixed by its first message (NULL: the
+    // whole site). last_*_seq: 0 = none; system messages are neither.
+    concat!(
+        "CREATE TABLE IF NOT EXISTS conversations (",
+        conversation_columns!(),
+        ")"
+    ),
+    "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)",
+    "CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)",
+    "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
+    "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
+        WHERE state = 'open'",
+    // client_key: `domain::message::ClientKey` (the client id qualified by
+    // its sender), so each sender's retries are idempotent. kind: a system
+    // message's `MessageKind`; NULL for visitor and agent messages. A
+    // message is never lost once acknowledged: it is inserted (with its
+    // conversation's new counters) in one transaction before any answer or
+    // push, and UNIQUE(conversation_id, client_key) keeps a retried client
+    // id from ever becoming a second row.
+    "CREATE TABLE IF NOT EXISTS messages (
+        conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
+        client_key TEXT NOT NULL, client_id TEXT NOT NULL,
+        sender TEXT NOT NULL, agent_id TEXT, agent_name TEXT,
+        text TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT,
+        PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_key))",
+    "CREATE TABLE IF NOT EXISTS reads (
+        conversation_id TEXT NOT NULL, agent_id TEXT NOT NULL, read_seq INTEGER NOT NULL,
+        PRIMARY KEY (conversation_id, agent_id))",
+    "CREATE TABLE IF NOT EXISTS agent_rates (
+        agent_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+];
+
+/// Schema 2 → 3: schema 2 allowed one conversation per visitor
+/// (`visitor_id … UNIQUE`) and had no state. SQLite cannot drop a UNIQUE
+/// constraint, so the table is rebuilt: every row copied as an open
+/// conversation, within the same synchronous event (one implicit
+/// transaction). Messages, reads and visitors are separate tables and are
+/// not touched. Runs before [`SCHEMA`] (whose indexes need `state`).
+const MIGRATE_V2: &[&str] = &[
+    "DROP TABLE IF EXISTS conversations_v3",
+    concat!(
+        "CREATE TABLE conversations_v3 (",
+        conversation_columns!(),
+        ")"
+    ),
+    "INSERT INTO conversations_v3 (id, visitor_id, grp, created_at, updated_at, last_seq,
+        last_visitor_seq, last_agent_seq, busy_reply_sent, state)
+     SELECT id, visitor_id, grp, created_at, updated_at, last_seq, last_visitor_seq,
+        last_agent_seq, busy_reply_sent, 'open' FROM conversations",
+    "DROP TABLE conversations",
+    "ALTER TABLE conversations_v3 RENAME TO conversations",
+];
+
+/// Schema 2 → 3, messages: schema 2 had no `kind`; its only system
+/// messages were busy auto-replies (`sender = 'system'`). A store made by
+/// an early schema 3 may hold close notes too (client key `s:closed:…`).
+const MIGRATE_MESSAGES: &[&str] = &[
+    "ALTER TABLE messages ADD COLUMN kind TEXT",
+    "UPDATE messages SET kind = CASE WHEN client_key LIKE 's:closed:%' THEN 'closed'
+        ELSE 'auto_reply' END WHERE sender = 'system' AND kind IS NULL",
+];
+
+impl Store {
+    /// Whether this object holds a site (never creates anything).
+    pub fn has_schema(&self) -> R<bool> {
+        self.count(
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = 'meta'",
+            vec![],
+        )
+        .map(|n| n > 0)
+    }
+
+    /// Brings the store to [`SCHEMA_VERSION`]; safe on every start.
+    pub fn migrate(&self) -> R<()> {
+        self.migrate_conversations()?;
+        self.exec_all(SCHEMA)?;
+        self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
+    }
+
+    /// The `CREATE TABLE` statement of table `name`, if it exists.
+    fn table_sql(&self, name: &str) -> R<Option<String>> {
+        #[derive(Deserialize)]
+        struct Sql {
+            sql: Option<String>,
+        }
+        let row: Option<Sql> = self.first(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?",
+            vec![name.into()],
+        )?;
+        Ok(row.and_then(|r| r.sql))
+    }
+
+    /// Rebuilds a schema-2 conversations table (see [`MIGRATE_V2`]); no-op
+    /// for a new site or a migrated one.
+    fn migrate_conversations(&self) -> R<()> {
+        let Some(sql) = self.table_sql("conversations")? else {
+            return Ok(());
+        };
+        if !sql.contains("closed_at") {
+            self.exec_all(MIGRATE_V2)?;
+            self.wrote.set(true);
+        }
+        self.migrate_messages()
+    }
+
+    /// Adds `kind` to a messages table without it (see
+    /// [`MIGRATE_MESSAGES`]); no-op for a new site or a migrated one.
+    fn migrate_messages(&self) -> R<()> {
+        let Some(sql) = self.table_sql("messages")? else {
+            return Ok(());
+        };
+        if sql.contains(" kind ") {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_MESSAGES)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+}

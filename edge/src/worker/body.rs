@@ -1,0 +1,69 @@
+//! A request body in the Worker, always read to its end (kept only up to
+//! the limit): answering before the client finished sending breaks
+//! `wrangler dev`'s proxy for the following requests, and the object must
+//! never be handed an unread client stream.
+
+use crate::error::ApiError;
+use crate::request::header;
+use futures_util::StreamExt;
+use presenza_protocol::limits::MAX_BODY_BYTES;
+use worker::{Method, Request};
+
+pub struct Drained {
+    bytes: Vec<u8>,
+    too_large: bool,
+}
+
+impl Drained {
+    /// 413 when the body was over the limit.
+    pub fn check(&self) -> Result<(), ApiError> {
+        if self.too_large {
+            Err(ApiError::PayloadTooLarge)
+        } else {
+            Ok(())
+        }
+    }
+
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// Nothing but whitespace (and not over the limit).
+    pub fn is_blank(&self) -> bool {
+        !self.too_large && self.bytes.iter().all(u8::is_ascii_whitespace)
+    }
+}
+
+fn has_body(req: &Request) -> bool {
+    let method = req.method();
+    (method != Method::Get && method != Method::Head)
+        || header(req, "Content-Length").is_some_and(|l| l.trim() != "0")
+        || header(req, "Transfer-Encoding").is_some()
+}
+
+/// The body, if the request may have one.
+pub async fn read_if_any(req: &mut Request) -> Option<Drained> {
+    if !has_body(req) {
+        return None;
+    }
+    let mut out = Drained {
+        bytes: Vec::new(),
+        too_large: false,
+    };
+    let Ok(mut stream) = req.stream() else {
+        return Some(out);
+    };
+    while let Some(chunk) = stream.next().await {
+        let Ok(chunk) = chunk else { break };
+        if out.too_large {
+            continue;
+        }
+        if out.bytes.len() + chunk.len() > MAX_BODY_BYTES {
+            out.too_large = true;
+            out.bytes = Vec::new();
+        } else {
+            out.bytes.extend_from_slice(&chunk);
+        }
+    }
+    Some(out)
+}

@@ -1,0 +1,103 @@
+//! `POST /v1/sites` (platform admin, `ADMIN_TOKEN`): a new site id and its
+//! owner key, shown once. The site's object stores only the key's hash.
+
+use super::body::Drained;
+use super::stub;
+use crate::auth::{self, OWNER_PREFIX};
+use crate::bindings;
+use crate::domain::text::display_name;
+use crate::error::ApiError;
+use crate::json;
+use crate::request::header;
+use crate::respond;
+use crate::site::Init;
+use presenza_protocol::body::CreateSiteBody;
+use presenza_protocol::view::SiteCreatedView;
+use presenza_protocol::SiteId;
+use presenza_rules::GracePeriod;
+use wasm_bindgen::JsValue;
+use worker::{Env, Headers, Method, Request, RequestInit, Response};
+
+pub async fn post(req: &Request, env: &Env, body: Option<Drained>) -> Result<Response, ApiError> {
+    check_admin(req, env)?;
+    let body: CreateSiteBody = match body {
+        Some(b) if !b.is_blank() => {
+            b.check()?;
+            if !json::is_json_content_type(header(req, "Content-Type").as_deref()) {
+                return Err(ApiError::UnsupportedMediaType);
+            }
+            json::parse_body(b.bytes())?
+        }
+        _ => CreateSiteBody::default(),
+    };
+    let name = body
+        .name
+        .as_deref()
+        .map(|n| display_name("name", n))
+        .transpose()?;
+    let grace = env
+        .var("DEFAULT_GRACE_PERIOD_SECS")
+        .ok()
+        .and_then(|v| v.to_string().trim().parse::<u32>().ok())
+        .and_then(|s| GracePeriod::new(s).ok())
+        .unwrap_or(GracePeriod::DEFAULT);
+    let site_id = SiteId::from_random(&bindings::random_bytes());
+    let owner_key = auth::make_token(OWNER_PREFIX, &bindings::random_bytes());
+    let init = Init {
+        site_id: site_id.clone(),
+        owner_key_hash: auth::token_hash(&owner_key),
+        name: name.clone(),
+        grace_period_secs: grace.secs(),
+    };
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    let mut ri = RequestInit::new();
+    ri.with_method(Method::Post)
+        .with_headers(headers)
+        .with_body(Some(JsValue::from_str(
+            &serde_json::to_string(&init).map_err(|e| ApiError::internal(e.to_string()))?,
+        )));
+    let internal = Request::new_with_init("https://site/internal/init", &ri)?;
+    let resp = stub(env, &site_id)?.fetch_with_request(internal).await?;
+    if resp.status_code() != 201 {
+        return Err(ApiError::internal(format!(
+            "site init answered {}",
+            resp.status_code()
+        )));
+    }
+    respond::json(
+        201,
+        &SiteCreatedView {
+            site_id,
+            owner_key,
+            name,
+        },
+    )
+}
+
+/// The platform admin token, compared in constant time; 403 when site
+/// creation is not configured.
+fn check_admin(req: &Request, env: &Env) -> Result<(), ApiError> {
+    let presented = auth::bearer(header(req, "Authorization").as_deref()).map(str::to_string);
+    let expected = env
+        .var("ADMIN_TOKEN")
+        .map(|v| v.to_string())
+        .ok()
+        .filter(|t| !t.is_empty());
+    let Some(presented) = presented else {
+        return Err(ApiError::missing_token());
+    };
+    let Some(expected) = expected else {
+        return Err(ApiError::forbidden(
+            "forbidden",
+            "site creation is disabled: ADMIN_TOKEN is not configured",
+        ));
+    };
+    if !auth::secret_matches(&presented, &expected) {
+        return Err(ApiError::unauthorized(
+            "invalid_token",
+            "not the admin token",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,125 @@
+//! The Worker (Wasm): the stateless front of every request. It routes
+//! public `/v1` calls ([`crate::route`], parsed once), answers CORS
+//! pre-flights, health, ping, the OpenAPI document and site creation
+//! itself, serves visitor status lookups from a short per-isolate cache,
+//! and forwards everything else to the site's object with the parsed
+//! operation.
+
+mod body;
+mod cache;
+mod create_site;
+mod preflight;
+
+use crate::cors;
+use crate::error::ApiError;
+use crate::request::header;
+use crate::respond;
+use crate::route::{self, Forwarded, Route, SiteOp, VisitorOp, FORWARDED_HEADER};
+use body::Drained;
+use presenza_protocol::view::{HealthView, PongView};
+use presenza_protocol::SiteId;
+use worker::{event, Context, Env, Headers, Request, RequestInit, Response, Stub};
+
+/// The site's object (`SITES.idFromName(site_id)`).
+fn stub(env: &Env, site: &SiteId) -> Result<Stub, ApiError> {
+    Ok(env
+        .durable_object("SITES")?
+        .id_from_name(site.as_str())?
+        .get_stub()?)
+}
+
+#[event(fetch)]
+async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let url = req.url()?;
+    let own_origin = url.origin().ascii_serialization();
+    let origin = header(&req, "Origin");
+    let any = cors::decide(origin.as_deref(), &own_origin, None);
+    let method = req.method().to_string();
+    let body = body::read_if_any(&mut req).await;
+
+    if method == "OPTIONS" {
+        return match preflight::answer(&env, url.path(), origin.as_deref(), &own_origin).await {
+            Ok(resp) => Ok(resp),
+            Err(e) => respond::error(&e, &any.headers()),
+        };
+    }
+    let route = match route::parse(&method, url.path(), url.query()) {
+        Ok(route) => route,
+        Err(e) => return respond::error(&e, &any.headers()),
+    };
+    let result = match route {
+        Route::Health => respond::json(
+            200,
+            &HealthView {
+                status: "ok".into(),
+                service: "presenza-edge".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+        ),
+        Route::Ping => respond::json(200, &PongView { pong: true }),
+        Route::OpenApi => Ok(respond::json_text(
+            200,
+            crate::OPENAPI_JSON.to_string(),
+            &[("Cache-Control", "public, max-age=300".to_string())],
+        )?),
+        Route::CreateSite => create_site::post(&req, &env, body).await,
+        Route::Site {
+            site,
+            op: SiteOp::Visitor(VisitorOp::Status { group }),
+        } => {
+            cache::status(
+                &env,
+                &site,
+                group.as_ref(),
+                &req,
+                origin.as_deref(),
+                &own_origin,
+            )
+            .await
+        }
+        Route::Site { site, op } => {
+            let written = op.is_write().then(|| site.clone());
+            let resp = forward(&env, req, body, Forwarded { site, op }).await;
+            if let Some(site) = written {
+                cache::forget_site(&site);
+            }
+            resp
+        }
+    };
+    match result {
+        Ok(resp) => Ok(resp),
+        Err(e) => respond::error(&e, &any.headers()),
+    }
+}
+
+/// Hands a request to the site's object: the same method, headers and
+/// (already read) body, plus the parsed operation in
+/// [`FORWARDED_HEADER`], which always replaces a client's own.
+async fn forward(
+    env: &Env,
+    req: Request,
+    body: Option<Drained>,
+    forwarded: Forwarded,
+) -> Result<Response, ApiError> {
+    let stub = stub(env, &forwarded.site)?;
+    if let Some(b) = &body {
+        b.check()?;
+    }
+    let headers = Headers::new();
+    for (name, value) in req.headers().entries() {
+        if !name.eq_ignore_ascii_case("content-length")
+            && !name.eq_ignore_ascii_case("transfer-encoding")
+            && !name.eq_ignore_ascii_case(FORWARDED_HEADER)
+        {
+            headers.append(&name, &value)?;
+        }
+    }
+    headers.set(FORWARDED_HEADER, &forwarded.encode())?;
+    let mut init = RequestInit::new();
+    init.with_method(req.method()).with_headers(headers);
+    if let Some(bytes) = body.as_ref().map(Drained::bytes).filter(|b| !b.is_empty()) {
+        init.with_body(Some(js_sys::Uint8Array::from(bytes).into()));
+    }
+    let inner = Request::new_with_init(req.url()?.as_str(), &init)?;
+    Ok(stub.fetch_with_request(inner).await?)
+}
