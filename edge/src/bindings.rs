@@ -1,6 +1,5 @@
 //! Runtime APIs that workers-rs 0.8.7 does not bind (or binds less cheaply).
 
-use crate::sockets::Tag;
 use crate::store::StoreError;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -133,11 +132,13 @@ pub fn transaction<T, E: From<StoreError>>(
     }
 }
 
-/// Sends `text` to the sockets of `tag` and of the untagged visitors whose
-/// attachment names `visitor` with secret hash `key`, except socket `skip`.
+/// Sends `text` to the sockets of `tag` and of `untagged` (the visitor
+/// sockets opened without a visitor id) whose attachment names `visitor`
+/// with secret hash `key`, except socket `skip`.
 pub fn send_to_visitor(
     state: &worker::State,
     tag: &str,
+    untagged: &str,
     visitor: &str,
     key: &str,
     skip: Option<&str>,
@@ -146,7 +147,7 @@ pub fn send_to_visitor(
     send_to_visitor_js(
         state.as_raw().as_ref(),
         tag,
-        &Tag::UntaggedVisitor.name(),
+        untagged,
         visitor,
         key,
         skip.map(str::to_string),

@@ -82,7 +82,24 @@ pub use runtime::*;
 mod runtime {
     use super::*;
     use crate::bindings;
+    use crate::error::ApiError;
+    use presenza_protocol::frame::{error_text, ErrorFrame};
     use worker::{State, WebSocket};
+
+    /// Refuses something a socket sent: an error frame, naming the message
+    /// (client id) and conversation it refuses when known.
+    pub fn refuse(
+        ws: &WebSocket,
+        err: &ApiError,
+        client_id: Option<String>,
+        conversation_id: Option<String>,
+    ) {
+        let _ = ws.send_with_str(error_text(ErrorFrame {
+            error: err.error_object(),
+            client_id,
+            conversation_id,
+        }));
+    }
 
     /// The sockets of a tag.
     pub fn with_tag(state: &State, tag: Tag<'_>) -> Vec<WebSocket> {

@@ -206,6 +206,11 @@ mod json {
         pub conversation_id: Option<String>,
     }
 
+    /// The text of an error frame: the same on both sockets.
+    pub fn error_text(frame: ErrorFrame) -> String {
+        to_text(&DeviceEvent::Error(frame))
+    }
+
     /// A frame's text. Writing these types cannot fail (string map keys, no
     /// floats), so there is no error to handle.
     pub fn to_text<T: Serialize>(frame: &T) -> String {
@@ -302,6 +307,24 @@ mod json {
             assert_eq!(
                 to_text(&error),
                 r#"{"type":"error","error":{"code":"rate_limited","message":"slow down","retry_after_secs":3},"client_id":"r_2"}"#
+            );
+            // An error frame is the same on both sockets.
+            let ErrorFrame {
+                error,
+                client_id,
+                conversation_id,
+            } = match &error {
+                DeviceEvent::Error(f) => f.clone(),
+                _ => unreachable!(),
+            };
+            let frame = ErrorFrame {
+                error,
+                client_id,
+                conversation_id,
+            };
+            assert_eq!(
+                error_text(frame.clone()),
+                to_text(&VisitorFrame::Error(frame))
             );
             // A frame newer than the client is not an error.
             let later: DeviceEvent = serde_json::from_str(r#"{"type":"typing","x":1}"#).unwrap();

@@ -14,6 +14,7 @@
 //! - [`visitor`], [`agent`], [`inbox`], [`owner`]: the handlers, one file
 //!   per operation, by who may call them; [`conversation`]: what the
 //!   conversation handlers of both sides share;
+//! - [`socket`]: socket events, by the socket's kind;
 //! - [`internal`]: the Worker's own calls.
 //!
 //! Every event (HTTP call, socket message, alarm) ends by storing the
@@ -31,6 +32,7 @@ mod inbox;
 mod internal;
 mod owner;
 mod presence;
+mod socket;
 mod state;
 mod visitor;
 
@@ -42,11 +44,10 @@ use crate::error::ApiError;
 use crate::request::{self, Body};
 use crate::respond;
 use crate::route::{Forwarded, SiteOp, FORWARDED_HEADER};
-use crate::sockets::{self, Attachment};
 use crate::tally::Counter;
 use call::Call;
 use presence::Change;
-use presenza_protocol::frame::{self, close, DeviceEvent, ErrorFrame, PING, PONG};
+use presenza_protocol::frame::{close, PING, PONG};
 use state::Site;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, Url, WebSocket,
@@ -119,7 +120,7 @@ impl DurableObject for SiteObject {
     ) -> worker::Result<()> {
         // Counts wakes caused by socket messages (pings never get here).
         self.site.tallies.bump(Counter::SocketMessagesHandled);
-        self.socket_message(ws, message).await;
+        socket::message(&self.site, ws, message).await;
         self.site.save_tallies(false);
         Ok(())
     }
@@ -131,7 +132,7 @@ impl DurableObject for SiteObject {
         _reason: String,
         _was_clean: bool,
     ) -> worker::Result<()> {
-        self.socket_gone(&ws, false);
+        socket::gone(&self.site, &ws, false);
         self.site.save_tallies(false);
         // Completes the closing handshake (ignored if already closed).
         let _ = ws.close(Some(close::NORMAL), Some("closed"));
@@ -139,7 +140,7 @@ impl DurableObject for SiteObject {
     }
 
     async fn websocket_error(&self, ws: WebSocket, _error: worker::Error) -> worker::Result<()> {
-        self.socket_gone(&ws, true);
+        socket::gone(&self.site, &ws, true);
         self.site.save_tallies(false);
         Ok(())
     }
@@ -188,56 +189,6 @@ impl SiteObject {
                 let owner = caller::owner(&site.store, &cfg, &call)?;
                 owner::serve(site, &cfg, &call, owner, op).await
             }
-        }
-    }
-
-    /// A socket frame, by the socket's kind.
-    async fn socket_message(&self, ws: WebSocket, message: WebSocketIncomingMessage) {
-        let now = now_ms();
-        let WebSocketIncomingMessage::String(text) = message else {
-            // Either kind of socket: the error frame is the same on both.
-            let refused = ApiError::bad_request("invalid_message", "send text frames");
-            let frame = DeviceEvent::Error(ErrorFrame {
-                error: refused.error_object(),
-                client_id: None,
-                conversation_id: None,
-            });
-            let _ = ws.send_with_str(frame::to_text(&frame));
-            return;
-        };
-        match sockets::attachment(&ws) {
-            Some(Attachment::Agent { agent, session }) => {
-                agent::device::message(&self.site, &ws, &agent, &session, &text, now).await;
-            }
-            // Visitors authenticate and write conversation messages; nothing
-            // they send changes presence.
-            Some(attachment @ Attachment::Visitor { .. }) => {
-                visitor::socket::message(&self.site, &ws, attachment, &text, now).await;
-            }
-            None => {
-                if text.trim() == PING {
-                    let _ = ws.send_with_str(PONG);
-                }
-            }
-        }
-    }
-
-    /// A socket closed (`failed`: its error event). A visitor socket: no SQL
-    /// at all. A device socket: its session's grace period starts now.
-    fn socket_gone(&self, ws: &WebSocket, failed: bool) {
-        self.site.tallies.bump(Counter::SocketCloses);
-        match sockets::attachment(ws) {
-            Some(Attachment::Agent { agent, session }) => {
-                let closed =
-                    self.site
-                        .presence
-                        .socket_closed(&self.site.store, &agent, &session, now_ms());
-                if let Err(e) = closed {
-                    worker::console_error!("socket close: {e}");
-                }
-            }
-            Some(Attachment::Visitor { .. }) => self.site.tallies.visitor_gone(failed),
-            None => {}
         }
     }
 }

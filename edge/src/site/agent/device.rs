@@ -8,9 +8,10 @@ use crate::error::ApiError;
 use crate::site::inbox::reply;
 use crate::site::presence::{Change, SessionRef};
 use crate::site::state::Site;
+use crate::sockets;
 use crate::store::SessionKind;
 use presenza_protocol::body::{ReplyBody, StatusBody};
-use presenza_protocol::frame::{self, close, DeviceCommand, DeviceEvent, ErrorFrame, PING, PONG};
+use presenza_protocol::frame::{self, close, DeviceCommand, DeviceEvent, PING, PONG};
 use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
 use presenza_protocol::{AgentId, SessionId};
 use worker::WebSocket;
@@ -25,23 +26,8 @@ pub async fn message(
     now: i64,
 ) {
     if let Err(e) = command(site, ws, agent, session, text, now).await {
-        error(ws, &e, None, None);
+        sockets::refuse(ws, &e, None, None);
     }
-}
-
-/// An error frame to one device, naming the reply it refuses if any.
-pub fn error(
-    ws: &WebSocket,
-    err: &ApiError,
-    client_id: Option<&str>,
-    conversation_id: Option<&str>,
-) {
-    let frame = DeviceEvent::Error(ErrorFrame {
-        error: err.error_object(),
-        client_id: client_id.map(str::to_string),
-        conversation_id: conversation_id.map(str::to_string),
-    });
-    let _ = ws.send_with_str(frame::to_text(&frame));
 }
 
 async fn command(

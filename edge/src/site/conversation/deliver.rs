@@ -42,6 +42,7 @@ fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &Vis
     bindings::send_to_visitor(
         &site.state,
         &Tag::Visitor(&visitor.id).name(),
+        &Tag::UntaggedVisitor.name(),
         visitor.id.as_str(),
         &visitor.secret_hash,
         skip,

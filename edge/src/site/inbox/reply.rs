@@ -7,12 +7,12 @@ use crate::bindings;
 use crate::domain::message::{check_message, seq, ClientKey};
 use crate::error::ApiError;
 use crate::respond;
-use crate::site::agent::device;
 use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::conversation::deliver::{self, Origin, StateChange};
 use crate::site::conversation::{served, view, Stored};
 use crate::site::state::Site;
+use crate::sockets;
 use crate::store::{AgentRow, MessageRow, StoreError};
 use presenza_protocol::body::ReplyBody;
 use presenza_protocol::frame::{self, Ack, DeviceEvent};
@@ -80,7 +80,12 @@ pub fn from_device(
                 worker::console_error!("deliver: {e}");
             }
         }
-        Err(e) => device::error(ws, &e, Some(client_id), Some(conversation_id)),
+        Err(e) => sockets::refuse(
+            ws,
+            &e,
+            Some(client_id.clone()),
+            Some(conversation_id.to_string()),
+        ),
     }
 }
 

@@ -9,9 +9,9 @@ use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
 use crate::site::conversation::deliver::{self, Origin};
 use crate::site::state::Site;
-use crate::sockets::Attachment;
+use crate::sockets::{self, Attachment};
 use presenza_protocol::body::VisitorMessageBody;
-use presenza_protocol::frame::{self, Ack, ErrorFrame, VisitorCommand, VisitorFrame, PING, PONG};
+use presenza_protocol::frame::{self, Ack, VisitorCommand, VisitorFrame, PING, PONG};
 use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
 use worker::WebSocket;
 
@@ -23,12 +23,7 @@ pub async fn message(site: &Site, ws: &WebSocket, attachment: Attachment, text: 
         return;
     }
     if let Err(e) = command(site, ws, attachment, text, now).await {
-        let frame = VisitorFrame::Error(ErrorFrame {
-            error: e.error_object(),
-            client_id: frame_client_id(text),
-            conversation_id: None,
-        });
-        let _ = ws.send_with_str(frame::to_text(&frame));
+        sockets::refuse(ws, &e, frame_client_id(text), None);
     }
 }
 

@@ -1,0 +1,302 @@
+//! The route table, case by case.
+
+use super::*;
+
+const S: &str = "s_0123456789abcdef0123456789abcdef";
+
+fn site(method: &str, tail: &str, q: Option<&str>) -> Result<SiteOp, ApiError> {
+    match parse(method, &format!("/v1/sites/{S}/{tail}"), q)? {
+        Route::Site { site, op } => {
+            assert_eq!(site, S);
+            Ok(op)
+        }
+        other => panic!("not a site route: {other:?}"),
+    }
+}
+
+fn g(id: &str) -> GroupId {
+    GroupId::parse(id).unwrap()
+}
+
+fn a(id: &str) -> AgentId {
+    AgentId::parse(id).unwrap()
+}
+
+fn c(id: &str) -> ConversationId {
+    ConversationId::parse(id).unwrap()
+}
+
+#[test]
+fn top_level() {
+    assert_eq!(parse("GET", "/v1/health", None), Ok(Route::Health));
+    assert_eq!(parse("GET", "/v1/ping", None), Ok(Route::Ping));
+    assert_eq!(parse("GET", "/v1/openapi.json", None), Ok(Route::OpenApi));
+    assert_eq!(parse("POST", "/v1/sites", None), Ok(Route::CreateSite));
+    assert_eq!(parse("GET", "/v1/sites", None).unwrap_err().status(), 405);
+    assert_eq!(parse("GET", "/v2/x", None).unwrap_err().status(), 404);
+    assert_eq!(parse("GET", "/v1/", None).unwrap_err().status(), 404);
+    let e = parse("GET", "/v1/sites/nope/status", None).unwrap_err();
+    assert_eq!(e.code(), "site_not_found");
+    assert_eq!(
+        preflight_site(&format!("/v1/sites/{S}/status")).unwrap(),
+        SiteId::parse(S)
+    );
+    assert_eq!(preflight_site("/v1/health").unwrap(), None);
+    assert_eq!(preflight_site("/v1/sites/").unwrap(), None);
+    assert_eq!(
+        preflight_site("/v1/sites/nope/x").unwrap_err().code(),
+        "site_not_found"
+    );
+}
+
+#[test]
+fn visitor_routes() {
+    assert_eq!(
+        site("GET", "status", None),
+        Ok(SiteOp::Visitor(VisitorOp::Status { group: None }))
+    );
+    assert_eq!(
+        site("GET", "status", Some("group=sales&x=1")),
+        Ok(SiteOp::Visitor(VisitorOp::Status {
+            group: Some(g("sales"))
+        }))
+    );
+    assert_eq!(
+        site("GET", "live", Some("group=BAD")).unwrap_err().code(),
+        "unknown_group"
+    );
+    assert_eq!(site("POST", "status", None).unwrap_err().status(), 405);
+    assert_eq!(
+        site("GET", "widget-config", None),
+        Ok(SiteOp::Visitor(VisitorOp::WidgetConfig))
+    );
+}
+
+#[test]
+fn owner_and_agent_routes() {
+    assert_eq!(
+        site("PUT", "groups/sales", None),
+        Ok(SiteOp::Owner(OwnerOp::PutGroup(g("sales"))))
+    );
+    assert_eq!(
+        site("PUT", "groups/Sales", None).unwrap_err().code(),
+        "invalid_id"
+    );
+    assert_eq!(
+        site("DELETE", "groups/Sales", None).unwrap_err().status(),
+        404
+    );
+    assert_eq!(site("PUT", "agents/me", None).unwrap_err().status(), 405);
+    assert_eq!(
+        site("GET", "agents/me", None),
+        Ok(SiteOp::Agent(AgentOp::Me))
+    );
+    assert_eq!(
+        site("PUT", "agents/giulia", None),
+        Ok(SiteOp::Owner(OwnerOp::PutAgent(a("giulia"))))
+    );
+    assert_eq!(
+        site("POST", "agents/giulia/token", None),
+        Ok(SiteOp::Owner(OwnerOp::RotateToken(a("giulia"))))
+    );
+    assert_eq!(
+        site("PUT", "agents/me/status", None),
+        Ok(SiteOp::Agent(AgentOp::PutStatus))
+    );
+    assert_eq!(
+        site("POST", "agents/me/heartbeat", None),
+        Ok(SiteOp::Agent(AgentOp::Heartbeat))
+    );
+    assert_eq!(
+        site("POST", "agents/me/sign-out", None),
+        Ok(SiteOp::Agent(AgentOp::SignOut))
+    );
+    assert_eq!(
+        site("GET", "agents/me/session", None),
+        Ok(SiteOp::Agent(AgentOp::Session))
+    );
+    assert_eq!(
+        site("PUT", "groups/sales/working-hours", None),
+        Ok(SiteOp::Owner(OwnerOp::PutHours {
+            group: Some(g("sales"))
+        }))
+    );
+    assert_eq!(
+        site("DELETE", "working-hours", None),
+        Ok(SiteOp::Owner(OwnerOp::DeleteHours { group: None }))
+    );
+    let e = site("PATCH", "settings", None).unwrap_err();
+    assert_eq!(e.headers()[0].1, "GET, PUT");
+    assert_eq!(site("GET", "nope", None).unwrap_err().code(), "not_found");
+    assert_eq!(
+        site("GET", "status/", None).unwrap_err().code(),
+        "not_found"
+    );
+    // Who may call is the variant itself.
+    assert!(matches!(
+        site("GET", "stats", None),
+        Ok(SiteOp::Owner(OwnerOp::Stats))
+    ));
+    assert!(matches!(
+        site("GET", "live", None),
+        Ok(SiteOp::Visitor(VisitorOp::Live { .. }))
+    ));
+}
+
+#[test]
+fn conversation_routes() {
+    let v = "AAAAAAAAAAAAAAAAAAAAAA";
+    assert_eq!(
+        site("GET", "live", Some(&format!("group=sales&visitor={v}"))),
+        Ok(SiteOp::Visitor(VisitorOp::Live {
+            group: Some(g("sales")),
+            visitor: VisitorId::parse(v)
+        }))
+    );
+    assert_eq!(
+        site("GET", "live", Some("visitor=a.b")).unwrap_err().code(),
+        "invalid_visitor"
+    );
+    assert_eq!(
+        site("GET", "visitor/messages", Some("after=7")),
+        Ok(SiteOp::Visitor(VisitorOp::Messages { after: 7 }))
+    );
+    assert_eq!(
+        site("GET", "visitor/messages", None),
+        Ok(SiteOp::Visitor(VisitorOp::Messages { after: 0 }))
+    );
+    assert_eq!(
+        site("GET", "visitor/messages", Some("after=-1"))
+            .unwrap_err()
+            .code(),
+        "invalid_query"
+    );
+    assert_eq!(
+        site("POST", "visitor/messages", None),
+        Ok(SiteOp::Visitor(VisitorOp::Send))
+    );
+    assert_eq!(
+        site("PUT", "visitor/messages", None).unwrap_err().status(),
+        405
+    );
+    assert_eq!(
+        site("GET", "conversations", None),
+        Ok(SiteOp::Agent(AgentOp::ListConversations {
+            state: StateFilter::Open,
+            limit: 100,
+            cursor: None
+        }))
+    );
+    assert_eq!(
+        site(
+            "GET",
+            "conversations",
+            Some("state=all&limit=200&cursor=c.5.c_1")
+        ),
+        Ok(SiteOp::Agent(AgentOp::ListConversations {
+            state: StateFilter::All,
+            limit: 200,
+            cursor: Some(ListCursor {
+                closed: true,
+                waiting: false,
+                time: 5,
+                id: c("c_1")
+            })
+        }))
+    );
+    for bad in [
+        "state=shut",
+        "state=OPEN",
+        "limit=0",
+        "limit=201",
+        "limit=-1",
+        "limit=x",
+        "cursor=nope",
+        "cursor=o1.x.c_1",
+        "cursor=o2.1.c_1",
+        "cursor=c.1.a/b",
+    ] {
+        let e = site("GET", "conversations", Some(bad)).unwrap_err();
+        assert_eq!((e.status(), e.code()), (400, "invalid_query"), "{bad}");
+    }
+    assert_eq!(
+        site("POST", "conversations/c_1/close", None),
+        Ok(SiteOp::Agent(AgentOp::Close(c("c_1"))))
+    );
+    assert_eq!(
+        site("POST", "conversations/c_1/reopen", None),
+        Ok(SiteOp::Agent(AgentOp::Reopen(c("c_1"))))
+    );
+    assert_eq!(
+        site("GET", "conversations/c_1/close", None)
+            .unwrap_err()
+            .status(),
+        405
+    );
+    assert!(!SiteOp::Agent(AgentOp::Close(c("c"))).is_write());
+    assert_eq!(
+        site("GET", "conversations/c_1/messages", Some("after=3")),
+        Ok(SiteOp::Agent(AgentOp::ConversationMessages {
+            id: c("c_1"),
+            after: 3
+        }))
+    );
+    assert_eq!(
+        site("POST", "conversations/c_1/messages", None),
+        Ok(SiteOp::Agent(AgentOp::Reply(c("c_1"))))
+    );
+    assert_eq!(
+        site("POST", "conversations/c_1/read", None),
+        Ok(SiteOp::Agent(AgentOp::MarkRead(c("c_1"))))
+    );
+    assert_eq!(
+        site("GET", "conversations/c.1/messages", None)
+            .unwrap_err()
+            .code(),
+        "conversation_not_found"
+    );
+    assert!(SiteOp::Agent(AgentOp::Reply(c("c"))).has_body());
+    assert!(!SiteOp::Visitor(VisitorOp::Send).is_write());
+}
+
+#[test]
+fn writes_and_bodies() {
+    assert!(SiteOp::Agent(AgentOp::PutStatus).is_write());
+    assert!(SiteOp::Agent(AgentOp::Session).is_write());
+    assert!(!SiteOp::Agent(AgentOp::Me).is_write());
+    assert!(SiteOp::Owner(OwnerOp::DeleteGroup(g("sales"))).is_write());
+    assert!(!SiteOp::Owner(OwnerOp::GetHours { group: None }).is_write());
+    assert!(SiteOp::Owner(OwnerOp::PutHours { group: None }).has_body());
+    assert!(!SiteOp::Owner(OwnerOp::DeleteHours { group: None }).has_body());
+}
+
+#[test]
+fn the_object_gets_the_same_operation() {
+    for (method, tail, query) in [
+        ("GET", "conversations", Some("state=closed&cursor=o1.9.c_2")),
+        (
+            "GET",
+            "live",
+            Some("group=sales&visitor=AAAAAAAAAAAAAAAAAAAAAA"),
+        ),
+        ("PUT", "groups/sales/working-hours", None),
+        ("POST", "agents/giulia/token", None),
+    ] {
+        let forwarded = Forwarded {
+            site: SiteId::parse(S).unwrap(),
+            op: site(method, tail, query).unwrap(),
+        };
+        let header = forwarded.encode();
+        assert!(header.is_ascii(), "{header}");
+        assert_eq!(Forwarded::decode(Some(&header)), Some(forwarded));
+    }
+    assert_eq!(Forwarded::decode(None), None);
+    assert_eq!(Forwarded::decode(Some("{}")), None);
+}
+
+#[test]
+fn query_params() {
+    assert_eq!(query_param(Some("a=1&token=xyz"), "token"), Some("xyz"));
+    assert_eq!(query_param(Some("token"), "token"), Some(""));
+    assert_eq!(query_param(None, "token"), None);
+}

@@ -1,0 +1,57 @@
+//! Socket events, by the socket's kind (its attachment): a device's frames
+//! go to [`super::agent::device`], a widget's to [`super::visitor::socket`].
+//! Closes are counted in memory; a device socket closing starts its
+//! session's grace period.
+
+use super::agent;
+use super::state::Site;
+use super::visitor;
+use crate::bindings::now_ms;
+use crate::error::ApiError;
+use crate::sockets::{self, Attachment};
+use crate::tally::Counter;
+use presenza_protocol::frame::{PING, PONG};
+use worker::{WebSocket, WebSocketIncomingMessage};
+
+/// A socket frame, by the socket's kind.
+pub async fn message(site: &Site, ws: WebSocket, message: WebSocketIncomingMessage) {
+    let now = now_ms();
+    let WebSocketIncomingMessage::String(text) = message else {
+        let refused = ApiError::bad_request("invalid_message", "send text frames");
+        sockets::refuse(&ws, &refused, None, None);
+        return;
+    };
+    match sockets::attachment(&ws) {
+        Some(Attachment::Agent { agent, session }) => {
+            agent::device::message(site, &ws, &agent, &session, &text, now).await;
+        }
+        // Visitors authenticate and write conversation messages; nothing
+        // they send changes presence.
+        Some(attachment @ Attachment::Visitor { .. }) => {
+            visitor::socket::message(site, &ws, attachment, &text, now).await;
+        }
+        None => {
+            if text.trim() == PING {
+                let _ = ws.send_with_str(PONG);
+            }
+        }
+    }
+}
+
+/// A socket closed (`failed`: its error event). A visitor socket: no SQL
+/// at all. A device socket: its session's grace period starts now.
+pub fn gone(site: &Site, ws: &WebSocket, failed: bool) {
+    site.tallies.bump(Counter::SocketCloses);
+    match sockets::attachment(ws) {
+        Some(Attachment::Agent { agent, session }) => {
+            let closed = site
+                .presence
+                .socket_closed(&site.store, &agent, &session, now_ms());
+            if let Err(e) = closed {
+                worker::console_error!("socket close: {e}");
+            }
+        }
+        Some(Attachment::Visitor { .. }) => site.tallies.visitor_gone(failed),
+        None => {}
+    }
+}
