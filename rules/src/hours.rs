@@ -38,8 +38,8 @@ use crate::time::{
     MINUTE_MS,
 };
 
-pub use crate::schedule_spec::{ExceptionSpec, ScheduleSpec, WEEKDAYS};
 pub use crate::error::{MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY};
+pub use crate::schedule_spec::{ExceptionSpec, ScheduleSpec, WEEKDAYS};
 
 /// Any local wall-clock reading resolves to an instant within this distance
 /// of the same reading taken as UTC (offsets stay within ±26 h).

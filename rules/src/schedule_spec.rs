@@ -41,4 +41,3 @@ pub struct ExceptionSpec {
 
 /// The weekday keys of [`ScheduleSpec::weekly`], Monday first.
 pub const WEEKDAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-
