@@ -4,14 +4,11 @@
 
 use std::fmt;
 
+use presenza_protocol::http::SESSION_HEADER;
 use serde_json::Value;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
-
-/// Header naming the device session a call belongs to (heartbeat, status,
-/// sign-out), so it counts as a sign of life for that device only.
-pub const SESSION_HEADER: &str = "X-Presenza-Session";
 
 /// A failed call: the HTTP status (0 when the server could not be reached)
 /// and the `{"error": {"code", "message"}}` the edge answered with.

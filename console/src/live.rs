@@ -6,6 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use presenza_protocol::frame::{close, PING, PONG};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -145,7 +146,7 @@ impl Live {
         clear_retry(inner);
         stop_ping(inner);
         inner.open.set(false);
-        retire(inner, Some(1000));
+        retire(inner, Some(close::NORMAL));
     }
 }
 
@@ -184,7 +185,7 @@ fn connect(inner: &Rc<Inner>) {
         else {
             return;
         };
-        if text == "pong" {
+        if text == PONG {
             return;
         }
         // Malformed or unknown frames are ignored: the edge may be newer.
@@ -203,7 +204,7 @@ fn connect(inner: &Rc<Inner>) {
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    retire(inner, Some(1000));
+    retire(inner, Some(close::NORMAL));
     inner.socket.replace(Some(Socket {
         ws,
         _handlers: [on_open, on_message, on_close],
@@ -296,12 +297,12 @@ fn start_ping(inner: &Rc<Inner>) {
         // close frame (sleeping laptop, lost Wi-Fi). Drop it and retry now
         // instead of waiting for TCP to notice.
         if js_sys::Date::now() - inner.last_heard.get() > 2.5 * ping_ms {
-            retire(&inner, Some(4000));
+            retire(&inner, Some(close::SESSION_EXPIRED));
             closed(&inner, 1006, "no answer to pings".into());
             return;
         }
         if let Some(socket) = inner.socket.borrow().as_ref() {
-            let _ = socket.ws.send_with_str("ping");
+            let _ = socket.ws.send_with_str(PING);
         };
     });
     if let Some(window) = web_sys::window() {

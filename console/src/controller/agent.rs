@@ -2,6 +2,8 @@
 //! (set over HTTP so that errors come back inline), the HTTP heartbeat
 //! while the socket is down.
 
+use presenza_protocol::frame::close;
+use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_rules::Status;
 use serde_json::json;
 
@@ -15,9 +17,6 @@ use crate::wire::{self, AgentInfo, ServerMsg};
 use super::inbox::InboxMsg;
 use super::session::Ending;
 use super::Controller;
-
-/// Close code of the edge when the agent's token is revoked or rotated.
-const CLOSE_REVOKED: u16 = 4001;
 
 /// The agent's status, picture menu and device socket.
 #[derive(Debug)]
@@ -147,7 +146,10 @@ impl Controller {
         );
         // The edge's subprotocol convention: "presenza" is answered, the
         // second one carries the token.
-        let protocols = ["presenza".to_owned(), format!("presenza.token.{token}")];
+        let protocols = [
+            WS_PROTOCOL.to_owned(),
+            format!("{WS_TOKEN_PROTOCOL_PREFIX}{token}"),
+        ];
         let tx = self.tx.clone();
         self.live = Some(Live::start(
             url,
@@ -177,7 +179,7 @@ impl Controller {
                 reason,
                 retry_in_ms,
             } => {
-                if code == CLOSE_REVOKED {
+                if code == close::REVOKED {
                     return self.sign_out(
                         Ending::Local,
                         Some(
@@ -185,7 +187,7 @@ impl Controller {
                         ),
                     );
                 }
-                if code == 1000 && reason == "signed out" {
+                if code == close::NORMAL && reason == close::SIGNED_OUT_REASON {
                     return self.sign_out(Ending::Local, Some("This device was signed out."));
                 }
                 let Some(ms) = retry_in_ms else { return };

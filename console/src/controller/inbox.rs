@@ -14,6 +14,7 @@
 //! second message. A refused reply stays, marked, until retried or
 //! discarded.
 
+use presenza_protocol::limits::{DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS};
 use presenza_rules::RuleError;
 use serde_json::json;
 
@@ -109,8 +110,8 @@ pub enum InboxMsg {
 /// A page of conversation summaries and the cursor of the next one.
 pub type ListPage = (Vec<Conversation>, Option<String>);
 
-/// Conversations per page of the list.
-const PAGE_SIZE: u32 = 100;
+/// Conversations per page of the list (the edge's default page).
+const PAGE_SIZE: usize = DEFAULT_LISTED_CONVERSATIONS;
 
 /// Why closing or reopening failed, in words.
 fn state_failure(e: &ApiError, close: bool) -> String {
@@ -130,10 +131,9 @@ fn state_failure(e: &ApiError, close: bool) -> String {
 /// A reply the rules refuse before it is sent, in words.
 fn describe(e: &RuleError) -> String {
     match e {
-        RuleError::MessageTooLong(n) => format!(
-            "This reply is {n} characters long; the most is {}.",
-            presenza_rules::conversation::MAX_MESSAGE_CHARS
-        ),
+        RuleError::MessageTooLong(n) => {
+            format!("This reply is {n} characters long; the most is {MAX_MESSAGE_CHARS}.")
+        }
         RuleError::InvalidCharacter(_) => {
             "This reply contains a control character that cannot be sent.".into()
         }

@@ -1,6 +1,7 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
+use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use serde_json::{json, Value};
 
 use crate::api::{encode, ApiError, ApiResult};
@@ -550,7 +551,7 @@ fn slug(name: &str) -> String {
             out.push('-');
         }
     }
-    let out: String = out.chars().take(40).collect();
+    let out: String = out.chars().take(MAX_ENTITY_ID_LEN).collect();
     out.trim_end_matches('-').to_owned()
 }
 

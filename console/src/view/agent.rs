@@ -2,6 +2,7 @@
 //! the product we replace expect), the status menu it opens, what visitors
 //! see, and the connection state.
 
+use presenza_protocol::limits::MAX_STATUS_MESSAGE_CHARS;
 use presenza_rules::Status;
 
 use super::dom::{by_id, el, find, find_all, focus, replace};
@@ -97,7 +98,7 @@ fn menu() -> web_sys::Element {
                     el("label").text("Message").child(
                         el("input")
                             .attr("name", "busy-message")
-                            .attr("maxlength", "200")
+                            .maxlength(MAX_STATUS_MESSAGE_CHARS)
                             .attr("placeholder", "e.g. In a meeting"),
                     ),
                 )

@@ -12,6 +12,7 @@
 //! reply being typed (with focus and caret), the list's scroll position,
 //! and the messages' (which follow new messages when at the bottom).
 
+use presenza_protocol::limits::MAX_MESSAGE_CHARS;
 use presenza_rules::MessageKind;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
@@ -23,6 +24,12 @@ use crate::clock;
 use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing, State};
 use crate::store::Store;
 use crate::wire::Millis;
+
+/// The reply box's `maxlength`. The browser counts UTF-16 code units, and a
+/// reply of [`MAX_MESSAGE_CHARS`] characters takes up to twice as many; the
+/// limit itself (in characters) is checked before a reply is sent, with
+/// words, so a longer paste is explained rather than silently cut.
+const REPLY_MAXLENGTH: usize = 2 * MAX_MESSAGE_CHARS;
 
 /// Closer to the bottom than this (px) counts as "at the bottom".
 const BOTTOM_SLACK: i32 = 48;
@@ -605,7 +612,7 @@ fn conversation(c: &Conversation, inbox: &Inbox, now: Millis) -> El {
                     .attr("id", "reply-text")
                     .attr("name", "text")
                     .attr("rows", "2")
-                    .attr("maxlength", "4000")
+                    .maxlength(REPLY_MAXLENGTH)
                     .attr("aria-describedby", "reply-hint")
                     .attr("placeholder", &format!("Reply to {title}…"))
                     .value(&inbox.draft),
@@ -636,4 +643,19 @@ pub fn touch_keyboard() -> bool {
     web_sys::window()
         .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
         .is_some_and(|m| m.matches())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_box_takes_every_reply_the_edge_takes() {
+        // Characters outside the BMP take two UTF-16 code units each.
+        let longest = "😀".repeat(MAX_MESSAGE_CHARS);
+        assert!(presenza_rules::validate_text(&longest).is_ok());
+        assert_eq!(longest.encode_utf16().count(), REPLY_MAXLENGTH);
+        // One more character is refused by the console itself, in words.
+        assert!(presenza_rules::validate_text(&"x".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
+    }
 }

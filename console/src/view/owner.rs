@@ -1,6 +1,7 @@
 //! Owner mode: the page frame with its tabs, the agents page (add, rename,
 //! groups, rotate/revoke token, a new token shown once) and the groups page.
 
+use presenza_protocol::limits::{MAX_DISPLAY_NAME_CHARS, MAX_ENTITY_ID_LEN};
 use presenza_rules::Status;
 
 use super::dom::{by_id, el, find_all, replace, El};
@@ -9,9 +10,17 @@ use super::{dot, hours, keep, settings, status_label, Fresh};
 use crate::store::{Page, Store};
 use crate::wire::{AgentInfo, Group};
 
-/// Ids the edge accepts: lowercase letters, digits, _ and -.
-const ID_PATTERN: &str = "[a-z0-9][a-z0-9_\\-]{0,39}";
-const ID_TITLE: &str = "1 to 40 characters: a-z, 0-9, _ and -, starting with a letter or digit";
+/// Ids the edge accepts (agents and groups): lowercase letters, digits, _
+/// and -, starting with a letter or digit.
+fn id_pattern() -> String {
+    format!("[a-z0-9][a-z0-9_\\-]{{0,{}}}", MAX_ENTITY_ID_LEN - 1)
+}
+
+fn id_title() -> String {
+    format!(
+        "1 to {MAX_ENTITY_ID_LEN} characters: a-z, 0-9, _ and -, starting with a letter or digit"
+    )
+}
 
 pub fn shell(store: &Store) -> web_sys::Element {
     let tabs = Page::ALL.into_iter().map(|p| {
@@ -208,7 +217,7 @@ fn agents_page(store: &Store) -> Vec<El> {
                                 .attr("name", "name")
                                 .attr("required", "")
                                 .attr("placeholder", "Ann Lee")
-                                .attr("maxlength", "80"),
+                                .maxlength(MAX_DISPLAY_NAME_CHARS),
                         ),
                     )
                     .child(
@@ -220,9 +229,9 @@ fn agents_page(store: &Store) -> Vec<El> {
                                     .attr("name", "id")
                                     .attr("placeholder", "from the name: ann-lee")
                                     .attr("spellcheck", "false")
-                                    .attr("maxlength", "40")
-                                    .attr("pattern", ID_PATTERN)
-                                    .attr("title", ID_TITLE),
+                                    .maxlength(MAX_ENTITY_ID_LEN)
+                                    .attr("pattern", &id_pattern())
+                                    .attr("title", &id_title()),
                             ),
                     )
                     .child(
@@ -286,7 +295,7 @@ fn name_field(prefix: &str, id: &str, name: &str) -> El {
             el("input")
                 .attr("id", &input_id)
                 .attr("name", "name")
-                .attr("maxlength", "80")
+                .maxlength(MAX_DISPLAY_NAME_CHARS)
                 .value(name),
         )
         .child(el("code").class("muted").class("small").text(id))
@@ -364,13 +373,13 @@ fn groups_page(store: &Store) -> Vec<El> {
                     .child(
                         el("label")
                             .text("Name")
-                            .child(el("input").attr("name", "name").attr("required", "").attr("placeholder", "Sales").attr("maxlength", "80")),
+                            .child(el("input").attr("name", "name").attr("required", "").attr("placeholder", "Sales").maxlength(MAX_DISPLAY_NAME_CHARS)),
                     )
                     .child(
                         el("label")
                             .text("ID ")
                             .child(el("span").class("muted").text("(optional)"))
-                            .child(el("input").attr("name", "id").attr("placeholder", "from the name: sales").attr("spellcheck", "false").attr("maxlength", "40").attr("pattern", ID_PATTERN).attr("title", ID_TITLE)),
+                            .child(el("input").attr("name", "id").attr("placeholder", "from the name: sales").attr("spellcheck", "false").maxlength(MAX_ENTITY_ID_LEN).attr("pattern", &id_pattern()).attr("title", &id_title())),
                     )
                     .child(
                         el("div")

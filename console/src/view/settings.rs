@@ -3,6 +3,11 @@
 
 use std::collections::BTreeMap;
 
+use presenza_protocol::limits::{
+    MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
+};
+use presenza_rules::GracePeriod;
+
 use super::dom::{closest, el, field, find, find_all, value_of, El};
 use super::owner::{loading, note};
 use crate::store::Store;
@@ -118,7 +123,7 @@ fn text_row(key: &str, hint: Option<(&str, &str)>, value: &str) -> El {
             el("input")
                 .attr("id", &id)
                 .attr("name", "text-value")
-                .attr("maxlength", "200")
+                .maxlength(MAX_WIDGET_TEXT_CHARS)
                 .attr("placeholder", default.unwrap_or(""))
                 .value(value),
         )
@@ -133,13 +138,14 @@ fn custom_text_row() -> El {
                 .attr("name", "text-key")
                 .attr("placeholder", "key")
                 .attr("aria-label", "Text key")
-                .attr("spellcheck", "false"),
+                .attr("spellcheck", "false")
+                .maxlength(MAX_WIDGET_TEXT_KEY_LEN),
         )
         .child(
             el("input")
                 .attr("name", "text-value")
                 .attr("aria-label", "Text")
-                .attr("maxlength", "200"),
+                .maxlength(MAX_WIDGET_TEXT_CHARS),
         )
 }
 
@@ -181,12 +187,19 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                     .child(
                         el("label")
                             .text("Grace period (seconds)")
-                            .child(number("grace", i64::from(s.grace_period_secs), 10, 3600)),
+                            .child(number(
+                                "grace",
+                                i64::from(s.grace_period_secs),
+                                i64::from(GracePeriod::MIN_SECS),
+                                i64::from(GracePeriod::MAX_SECS),
+                            )),
                     )
-                    .child(el("p").class("muted").class("small").text(
+                    .child(el("p").class("muted").class("small").text(&format!(
                         "How long an agent still counts after their last device went quiet (closed lid, lost \
-                         network). Signing out ends it at once. 10 to 3600.",
-                    )),
+                         network). Signing out ends it at once. {} to {}.",
+                        GracePeriod::MIN_SECS,
+                        GracePeriod::MAX_SECS
+                    ))),
             )
             .child(
                 el("section")
@@ -235,8 +248,8 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                                 &[("right", "Bottom right"), ("left", "Bottom left")],
                             )))
                             .child(el("label").text("Language").child(language_select(&w.language)))
-                            .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, 200)))
-                            .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, 200))),
+                            .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, i64::from(MAX_WIDGET_OFFSET))))
+                            .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, i64::from(MAX_WIDGET_OFFSET)))),
                     )
                     .child(el("h3").text("Texts"))
                     .child(el("p").class("muted").class("small").text("Leave a text empty to use the widget's own, in the visitor's language."))
@@ -290,8 +303,12 @@ pub fn read(form: &web_sys::Element) -> Settings {
         widget: WidgetSettings {
             accent_color: field(form, "accent"),
             position: field(form, "position"),
-            offset_x: num("offset_x").unwrap_or(0).clamp(0, 200) as u32,
-            offset_y: num("offset_y").unwrap_or(0).clamp(0, 200) as u32,
+            offset_x: num("offset_x")
+                .unwrap_or(0)
+                .clamp(0, i64::from(MAX_WIDGET_OFFSET)) as u32,
+            offset_y: num("offset_y")
+                .unwrap_or(0)
+                .clamp(0, i64::from(MAX_WIDGET_OFFSET)) as u32,
             // "auto" (or nothing chosen): the visitor's browser language.
             language: match field(form, "language").trim() {
                 "" | "auto" => String::new(),
