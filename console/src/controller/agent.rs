@@ -120,7 +120,7 @@ impl Controller {
                 }
                 if let (false, Some(api)) = (socket_up, self.api()) {
                     self.spawn(async move {
-                        let result = api.post("/agents/me/heartbeat", None).await;
+                        let result = api.post_empty::<serde_json::Value>("/agents/me/heartbeat").await;
                         match result {
                             Err(e) if e.is_auth() => AgentMsg::AccessChecked(Err(e)),
                             _ => AgentMsg::Online,
@@ -198,9 +198,13 @@ impl Controller {
                 // whether the token still works before trying again.
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api.get("/agents/me").await.and_then(|v| {
-                            wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)
-                        });
+                        let result =
+                            api.get::<serde_json::Value>("/agents/me")
+                                .await
+                                .and_then(|v| {
+                                    wire::object::<AgentInfo>(v, "agent")
+                                        .map_err(ApiError::bad_answer)
+                                });
                         AgentMsg::AccessChecked(result)
                     });
                 }
@@ -346,15 +350,18 @@ impl Controller {
         self.store.status_error = None;
         self.view.status_pending(true);
         self.spawn(async move {
-            let result = api.put("/agents/me/status", &body).await.and_then(|v| {
-                if v.is_null() {
-                    Ok(None)
-                } else {
-                    wire::object::<AgentInfo>(v, "agent")
-                        .map(Some)
-                        .map_err(ApiError::bad_answer)
-                }
-            });
+            let result = api
+                .put::<serde_json::Value>("/agents/me/status", &body)
+                .await
+                .and_then(|v| {
+                    if v.is_null() {
+                        Ok(None)
+                    } else {
+                        wire::object::<AgentInfo>(v, "agent")
+                            .map(Some)
+                            .map_err(ApiError::bad_answer)
+                    }
+                });
             AgentMsg::StatusSaved(result, status, message_sent, back_at)
         });
     }

@@ -386,11 +386,14 @@ impl Controller {
                 encode(&id),
                 if close { "close" } else { "reopen" }
             );
-            let result = api.post(&path, None).await.and_then(|v| {
-                wire::object::<ConversationWire>(v, "conversation")
-                    .map(ConversationWire::into_store)
-                    .map_err(ApiError::bad_answer)
-            });
+            let result = api
+                .post_empty::<serde_json::Value>(&path)
+                .await
+                .and_then(|v| {
+                    wire::object::<ConversationWire>(v, "conversation")
+                        .map(ConversationWire::into_store)
+                        .map_err(ApiError::bad_answer)
+                });
             InboxMsg::StateSaved { id, close, result }
         });
         self.view.render_inbox(&self.store);
@@ -482,7 +485,7 @@ impl Controller {
         let id = id.to_owned();
         self.spawn(async move {
             let path = format!("/conversations/{}/messages?after={after}", encode(&id));
-            let result = api.get(&path).await.and_then(|v| {
+            let result = api.get::<serde_json::Value>(&path).await.and_then(|v| {
                 wire::page::<MessageWire>(v, "messages").map_err(ApiError::bad_answer)
             });
             InboxMsg::Page {
@@ -509,7 +512,9 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let path = format!("/conversations/{}/read", encode(&id));
-            let result = api.post(&path, Some(&json!({ "seq": seq }))).await;
+            let result = api
+                .post::<serde_json::Value>(&path, &json!({ "seq": seq }))
+                .await;
             InboxMsg::ReadSaved {
                 id,
                 result: result.map(|_| ()),
@@ -600,11 +605,13 @@ impl Controller {
                         let path =
                             format!("/conversations/{}/messages", encode(&reply.conversation));
                         let body = json!({ "client_id": reply.client_id, "text": reply.text });
-                        api.post(&path, Some(&body)).await.and_then(|v| {
-                            wire::object::<MessageWire>(v, "message")
-                                .map(MessageWire::into_store)
-                                .map_err(ApiError::bad_answer)
-                        })
+                        api.post::<serde_json::Value>(&path, &body)
+                            .await
+                            .and_then(|v| {
+                                wire::object::<MessageWire>(v, "message")
+                                    .map(MessageWire::into_store)
+                                    .map_err(ApiError::bad_answer)
+                            })
                     }
                 };
                 if let Err(e) = &result {
@@ -631,7 +638,7 @@ impl Controller {
 
 /// One page of `GET conversations`.
 async fn list_page(api: &crate::api::Api, path: &str) -> ApiResult<ListPage> {
-    let v = api.get(path).await?;
+    let v = api.get::<serde_json::Value>(path).await?;
     let (list, next) =
         wire::cursor_page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)?;
     Ok((

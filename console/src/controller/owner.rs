@@ -163,7 +163,7 @@ impl Controller {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
                         let path = format!("/agents/{}/token", encode(&agent));
-                        let result = api.post(&path, None).await.and_then(|v| {
+                        let result = api.post_empty::<Value>(&path).await.and_then(|v| {
                             token_of(&v)
                                 .ok_or_else(|| ApiError::bad_answer("no token in the answer"))
                         });
@@ -187,10 +187,7 @@ impl Controller {
                 self.store.owner.confirm = None;
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api
-                            .delete(&format!("/agents/{}", encode(&agent)))
-                            .await
-                            .map(drop);
+                        let result = api.delete(&format!("/agents/{}", encode(&agent))).await;
                         OwnerMsg::AgentRevoked { agent, result }
                     });
                 }
@@ -232,10 +229,7 @@ impl Controller {
                 self.store.owner.confirm = None;
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api
-                            .delete(&format!("/groups/{}", encode(&id)))
-                            .await
-                            .map(drop);
+                        let result = api.delete(&format!("/groups/{}", encode(&id))).await;
                         OwnerMsg::GroupDeleted { id, result }
                     });
                 }
@@ -272,7 +266,7 @@ impl Controller {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
                         let result = api
-                            .put(&hours_path(scope.as_deref()), &json!(spec))
+                            .put::<Value>(&hours_path(scope.as_deref()), &json!(spec))
                             .await
                             .map(|v| parse_hours(v).or(Some(spec)));
                         OwnerMsg::HoursSaved {
@@ -333,13 +327,16 @@ impl Controller {
             OwnerMsg::SaveSettings(settings) => {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api.put("/settings", &json!(settings)).await.and_then(|v| {
-                            if v.is_null() {
-                                Ok(settings)
-                            } else {
-                                wire::object(v, "settings").map_err(ApiError::bad_answer)
-                            }
-                        });
+                        let result = api
+                            .put::<Value>("/settings", &json!(settings))
+                            .await
+                            .and_then(|v| {
+                                if v.is_null() {
+                                    Ok(settings)
+                                } else {
+                                    wire::object(v, "settings").map_err(ApiError::bad_answer)
+                                }
+                            });
                         OwnerMsg::SettingsSaved(result)
                     });
                 }
@@ -420,7 +417,7 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api
-                .get("/agents")
+                .get::<Value>("/agents")
                 .await
                 .and_then(|v| wire::list(v, "agents").map_err(ApiError::bad_answer));
             OwnerMsg::AgentsLoaded(result)
@@ -431,7 +428,7 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api
-                .get("/groups")
+                .get::<Value>("/groups")
                 .await
                 .and_then(|v| wire::list(v, "groups").map_err(ApiError::bad_answer));
             OwnerMsg::GroupsLoaded(result)
@@ -442,7 +439,7 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api
-                .get("/settings")
+                .get::<Value>("/settings")
                 .await
                 .and_then(|v| wire::object(v, "settings").map_err(ApiError::bad_answer));
             OwnerMsg::SettingsLoaded(result)
@@ -454,7 +451,7 @@ impl Controller {
         self.store.owner.hours.loaded = false;
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = match api.get(&hours_path(scope.as_deref())).await {
+            let result = match api.get::<Value>(&hours_path(scope.as_deref())).await {
                 Ok(v) => Ok(parse_hours(v)),
                 // No hours stored for this scope.
                 Err(e) if e.code == "no_working_hours" => Ok(None),
@@ -491,7 +488,7 @@ impl Controller {
         self.spawn(async move {
             let body = json!({ "name": if name.is_empty() { id.clone() } else { name }, "groups": groups });
             let result = api
-                .put(&format!("/agents/{}", encode(&id)), &body)
+                .put::<Value>(&format!("/agents/{}", encode(&id)), &body)
                 .await
                 .and_then(|v| {
                     let token = token_of(&v);
@@ -522,7 +519,7 @@ impl Controller {
         self.spawn(async move {
             let body = json!({ "name": if name.is_empty() { id.clone() } else { name } });
             let result = api
-                .put(&format!("/groups/{}", encode(&id)), &body)
+                .put::<Value>(&format!("/groups/{}", encode(&id)), &body)
                 .await
                 .map(drop);
             OwnerMsg::GroupSaved { form, result }

@@ -182,14 +182,14 @@ async fn detect_mode(
 ) -> ApiResult<(Mode, Option<AgentInfo>)> {
     if token.starts_with("pzo_")
         && Api::new(origin, site, token, None)
-            .get("/settings")
+            .get::<serde_json::Value>("/settings")
             .await
             .is_ok()
     {
         return Ok((Mode::Owner, None));
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
-    let agent_error = match agent_api.get("/agents/me").await {
+    let agent_error = match agent_api.get::<serde_json::Value>("/agents/me").await {
         Ok(v) => {
             let me = wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)?;
             return Ok((Mode::Agent, Some(me)));
@@ -198,7 +198,7 @@ async fn detect_mode(
         Err(e) => e,
     };
     let owner_api = Api::new(origin, site, token, None);
-    match owner_api.get("/settings").await {
+    match owner_api.get::<serde_json::Value>("/settings").await {
         Ok(_) => Ok((Mode::Owner, None)),
         Err(e) if e.is_auth() => Err(ApiError {
             message: format!(
