@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use presenza_rules::{MessageKind, Status};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use crate::store::inbox;
@@ -264,95 +264,14 @@ impl MessageWire {
     }
 }
 
-/// A group of agents (a department visitors can pick).
+/// `{"id", "name"}` of an agent who wrote or closed something.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 pub struct Group {
     #[serde(default)]
     pub id: String,
     #[serde(default)]
     pub name: String,
-    #[serde(default)]
-    pub has_working_hours: bool,
 }
-
-/// The site's settings (`GET/PUT settings`). Unknown fields are left alone
-/// because a PUT is a partial update.
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-pub struct Settings {
-    #[serde(default)]
-    pub grace_period_secs: u32,
-    #[serde(default)]
-    pub allowed_origins: Vec<String>,
-    #[serde(default)]
-    pub widget: WidgetSettings,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-pub struct WidgetSettings {
-    #[serde(
-        default,
-        deserialize_with = "string_or_empty",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub accent_color: String,
-    #[serde(
-        default,
-        deserialize_with = "string_or_empty",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub position: String,
-    #[serde(default)]
-    pub offset_x: u32,
-    #[serde(default)]
-    pub offset_y: u32,
-    /// A language tag, or "" for automatic (the edge's `null`); sent as
-    /// "auto" then, since an absent field leaves the language as it was.
-    #[serde(
-        default,
-        deserialize_with = "string_or_empty",
-        serialize_with = "language_or_auto"
-    )]
-    pub language: String,
-    #[serde(default)]
-    pub texts: BTreeMap<String, String>,
-    #[serde(
-        default,
-        deserialize_with = "string_or_empty",
-        skip_serializing_if = "String::is_empty"
-    )]
-    pub theme: String,
-}
-
-/// Working hours as `PUT working-hours` takes them (the shape of
-/// `presenza_rules::hours::ScheduleSpec`, which needs the "hours" feature).
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-pub struct HoursSpec {
-    #[serde(default)]
-    pub timezone: String,
-    #[serde(default)]
-    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
-    #[serde(default)]
-    pub exceptions: Vec<ExceptionSpec>,
-}
-
-#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
-pub struct ExceptionSpec {
-    #[serde(default)]
-    pub date: String,
-    #[serde(default)]
-    pub hours: Vec<[String; 2]>,
-}
-
-/// The weekday keys of [`HoursSpec::weekly`], Monday first.
-pub const WEEKDAYS: [(&str, &str); 7] = [
-    ("mon", "Monday"),
-    ("tue", "Tuesday"),
-    ("wed", "Wednesday"),
-    ("thu", "Thursday"),
-    ("fri", "Friday"),
-    ("sat", "Saturday"),
-    ("sun", "Sunday"),
-];
 
 /// A list the edge may send bare (`[..]`) or wrapped (`{"agents": [..]}`).
 pub fn list<T: for<'de> Deserialize<'de>>(value: Value, key: &str) -> Result<Vec<T>, String> {
@@ -428,13 +347,6 @@ fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error
     Ok(status_opt(d)?.unwrap_or(Status::Offline))
 }
 
-fn language_or_auto<S: serde::Serializer>(language: &str, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(match language.trim() {
-        "" => "auto",
-        l => l,
-    })
-}
-
 fn string_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
@@ -452,6 +364,7 @@ fn time_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use presenza_protocol::view::GroupView;
     use serde_json::json;
 
     #[test]
@@ -605,9 +518,16 @@ mod tests {
 
     #[test]
     fn lists_bare_or_wrapped() {
-        let bare: Vec<Group> = list(json!([{"id": "a", "name": "A"}]), "groups").expect("bare");
-        let wrapped: Vec<Group> =
-            list(json!({"groups": [{"id": "a", "name": "A"}]}), "groups").expect("wrapped");
+        let bare: Vec<GroupView> = list(
+            json!([{"id": "a", "name": "A", "has_working_hours": false}]),
+            "groups",
+        )
+        .expect("bare");
+        let wrapped: Vec<GroupView> = list(
+            json!({"groups": [{"id": "a", "name": "A", "has_working_hours": false}]}),
+            "groups",
+        )
+        .expect("wrapped");
         assert_eq!(bare, wrapped);
         let agent: AgentInfo =
             object(json!({"agent": {"id": "x"}, "token": "t"}), "agent").expect("agent");
@@ -640,22 +560,5 @@ mod tests {
         )
         .expect("page");
         assert_eq!(next.as_deref(), Some("abc"));
-    }
-
-    #[test]
-    fn automatic_language_is_sent_as_auto() {
-        let mut s = Settings::default();
-        assert_eq!(
-            serde_json::to_value(&s).unwrap()["widget"]["language"],
-            "auto"
-        );
-        s.widget.language = "cs".into();
-        assert_eq!(
-            serde_json::to_value(&s).unwrap()["widget"]["language"],
-            "cs"
-        );
-        let back: Settings =
-            serde_json::from_value(json!({"widget": {"language": null}})).expect("settings");
-        assert_eq!(back.widget.language, "");
     }
 }

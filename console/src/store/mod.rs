@@ -6,7 +6,10 @@ pub mod persist;
 
 use std::collections::BTreeMap;
 
-use crate::wire::{AgentInfo, Audience, Group, HoursSpec, Settings};
+use presenza_protocol::body::ScheduleSpec;
+use presenza_protocol::view::{AgentView, GroupView, SettingsView};
+
+use crate::wire::{AgentInfo, Audience};
 use inbox::Inbox;
 
 /// What the signed-in token is for.
@@ -108,16 +111,16 @@ pub struct HoursEditor {
     /// Whether the scope has hours stored at the edge (else: always open,
     /// or the site's hours for a group).
     pub stored: bool,
-    pub draft: HoursSpec,
+    pub draft: ScheduleSpec,
 }
 
 /// The owner's data, loaded per page.
 #[derive(Debug)]
 pub struct Owner {
     pub page: Page,
-    pub agents: Option<Vec<AgentInfo>>,
-    pub groups: Option<Vec<Group>>,
-    pub settings: Option<Settings>,
+    pub agents: Option<Vec<AgentView>>,
+    pub groups: Option<Vec<GroupView>>,
+    pub settings: Option<SettingsView>,
     pub hours: HoursEditor,
     pub new_token: Option<NewToken>,
     /// A destructive action waiting for its second click ("revoke:ann").

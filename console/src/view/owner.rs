@@ -2,13 +2,13 @@
 //! groups, rotate/revoke token, a new token shown once) and the groups page.
 
 use presenza_protocol::limits::{MAX_DISPLAY_NAME_CHARS, MAX_ENTITY_ID_LEN};
-use presenza_rules::Status;
+use presenza_protocol::view::{AgentView, GroupView};
+use presenza_protocol::GroupId;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
 use super::{dot, hours, keep, settings, status_label, Fresh};
 use crate::store::{Page, Store};
-use crate::wire::{AgentInfo, Group};
 
 /// Ids the edge accepts (agents and groups): lowercase letters, digits, _
 /// and -, starting with a letter or digit.
@@ -132,7 +132,7 @@ pub fn confirm_button(
     }
 }
 
-fn group_boxes(groups: &[Group], chosen: &[String], prefix: &str) -> El {
+fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El {
     if groups.is_empty() {
         return el("p")
             .class("muted")
@@ -149,10 +149,14 @@ fn group_boxes(groups: &[Group], chosen: &[String], prefix: &str) -> El {
                     .attr("type", "checkbox")
                     .attr("id", &id)
                     .attr("name", "groups")
-                    .attr("value", &g.id)
+                    .attr("value", g.id.as_str())
                     .flag("checked", chosen.contains(&g.id)),
             )
-            .child(el("span").text(if g.name.is_empty() { &g.id } else { &g.name }))
+            .child(el("span").text(if g.name.is_empty() {
+                g.id.as_str()
+            } else {
+                &g.name
+            }))
     }))
 }
 
@@ -301,21 +305,24 @@ fn name_field(prefix: &str, id: &str, name: &str) -> El {
         .child(el("code").class("muted").class("small").text(id))
 }
 
-fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
-    let status = a.effective.or(a.manual).unwrap_or(Status::Offline);
-    let devices = a.sessions.unwrap_or(0);
+fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
+    let status = a.status;
+    let devices = a.sessions;
     let row_form = format!("agent-save:{}", a.id);
-    el("li").class("row").data("agent", &a.id).child(
+    el("li").class("row").data("agent", a.id.as_str()).child(
         el("form")
             .class("row-form")
             .action("agent-save")
-            .data("id", &a.id)
-            .child(name_field("name", &a.id, &a.name))
+            .data("id", a.id.as_str())
+            .child(name_field("name", a.id.as_str(), &a.name))
             .child(
                 el("span")
                     .class("row-status")
                     .attr("data-status", status.as_str())
-                    .attr("title", &format!("Chosen: {}", status_label(a.chosen())))
+                    .attr(
+                        "title",
+                        &format!("Chosen: {}", status_label(a.manual_status)),
+                    )
                     .child(dot(status))
                     .text(&status_label(status))
                     .child_if((devices > 0).then(|| {
@@ -340,7 +347,7 @@ fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
                         "New token",
                         "Confirm: old token stops",
                         "rotate",
-                        &a.id,
+                        a.id.as_str(),
                     ))
                     .child(confirm_button(
                         store,
@@ -348,7 +355,7 @@ fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
                         "Revoke",
                         "Confirm revoke",
                         "revoke",
-                        &a.id,
+                        a.id.as_str(),
                     )),
             )
             .child_if(note(store, &row_form).map(|n| n.class("wide"))),
@@ -399,13 +406,13 @@ fn groups_page(store: &Store) -> Vec<El> {
             .class("rows")
             .attr("role", "list")
             .children(groups.iter().map(|g| {
-                el("li").class("row").data("group", &g.id).child(
+                el("li").class("row").data("group", g.id.as_str()).child(
                     el("form")
                         .class("row-form")
                         .class("group-form")
                         .action("group-save")
-                        .data("id", &g.id)
-                        .child(name_field("group", &g.id, &g.name))
+                        .data("id", g.id.as_str())
+                        .child(name_field("group", g.id.as_str(), &g.name))
                         .child(
                             el("div")
                                 .class("row-actions")
@@ -416,7 +423,7 @@ fn groups_page(store: &Store) -> Vec<El> {
                                     "Delete",
                                     "Confirm delete",
                                     "delete-group",
-                                    &g.id,
+                                    g.id.as_str(),
                                 )),
                         )
                         .child_if(
