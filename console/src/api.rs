@@ -227,7 +227,8 @@ pub fn encode(segment: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use presenza_protocol::view::GroupList;
+    use presenza_protocol::view::{GroupList, MeView};
+    use serde_json::json;
 
     #[test]
     fn answers_decode_into_the_asked_type() {
@@ -239,6 +240,30 @@ mod tests {
         assert_eq!(groups.groups[0].id, "sales");
         let e = decode::<GroupList>("[]").unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (0, "bad_answer"));
+    }
+
+    #[test]
+    fn lists_bare_or_wrapped() {
+        // The edge wraps its lists (`{"groups": [..]}`); a bare list is not
+        // what the protocol says.
+        let wrapped: GroupList = decode(
+            &json!({"groups": [{"id": "a", "name": "A", "has_working_hours": false}]}).to_string(),
+        )
+        .expect("wrapped");
+        assert_eq!(wrapped.groups[0].id, "a");
+        assert_eq!(wrapped.groups[0].name, "A");
+        assert!(decode::<GroupList>(
+            &json!([{"id": "a", "name": "A", "has_working_hours": false}]).to_string()
+        )
+        .is_err());
+        let me: MeView = decode(
+            &json!({"agent": {"id": "x", "name": "X", "groups": [], "status": "online",
+                "manual_status": "online", "sessions": 1, "created_at": "2026-11-25T12:00:00Z"},
+                "grace_period_secs": 120})
+            .to_string(),
+        )
+        .expect("agent");
+        assert_eq!(me.agent.id, "x");
     }
 
     #[test]

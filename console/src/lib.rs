@@ -20,7 +20,6 @@
 //!   embed).
 //! - [`api`]: `fetch` for the `/v1` API, errors with the server's message.
 //! - [`live`]: the device WebSocket: ping, reconnect with backoff + jitter.
-//! - [`wire`]: the JSON shapes of the API and the socket.
 //! - [`clock`], [`timer`]: local time formatting and intervals.
 //!
 //! The presence rules are not here: the console shows what the edge says
@@ -35,7 +34,6 @@ mod live;
 mod store;
 mod timer;
 mod view;
-mod wire;
 
 use wasm_bindgen::prelude::*;
 

@@ -14,15 +14,16 @@
 //! second message. A refused reply stays, marked, until retried or
 //! discarded.
 
+use presenza_protocol::body::{ReadBody, ReplyBody};
+use presenza_protocol::frame::{self, DeviceCommand};
 use presenza_protocol::limits::{DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS};
-use presenza_rules::RuleError;
-use serde_json::json;
+use presenza_protocol::view::{ConversationEnvelope, ConversationPage, MessagePage, ReplySent};
+use presenza_rules::{ConversationState, RuleError};
 
 use crate::api::{encode, ApiError, ApiResult};
 use crate::clock;
-use crate::store::inbox::{Conversation, Message, Outgoing, State};
+use crate::store::inbox::{self, Conversation, Message, Outgoing};
 use crate::store::persist;
-use crate::wire::{self, ConversationWire, MessageWire};
 
 use super::agent::AgentMsg;
 use super::Controller;
@@ -35,16 +36,16 @@ pub enum InboxMsg {
     /// The first page of the edge's list of open or closed conversations
     /// (`GET conversations?state=…`), with the next page's cursor.
     Listed {
-        state: State,
+        state: ConversationState,
         result: ApiResult<ListPage>,
     },
     /// Show the open or the closed conversations.
-    ShowTab(State),
+    ShowTab(ConversationState),
     /// Load the shown tab's next page.
     LoadMore,
     /// A further page of the list.
     MoreListed {
-        state: State,
+        state: ConversationState,
         result: ApiResult<ListPage>,
     },
     /// Close (resolve) a conversation / reopen a closed one.
@@ -103,7 +104,7 @@ pub enum InboxMsg {
     ReadElsewhere {
         conversation: String,
         seq: u64,
-        unread: u32,
+        unread: u64,
     },
 }
 
@@ -387,13 +388,9 @@ impl Controller {
                 if close { "close" } else { "reopen" }
             );
             let result = api
-                .post_empty::<serde_json::Value>(&path)
+                .post_empty::<ConversationEnvelope>(&path)
                 .await
-                .and_then(|v| {
-                    wire::object::<ConversationWire>(v, "conversation")
-                        .map(ConversationWire::into_store)
-                        .map_err(ApiError::bad_answer)
-                });
+                .map(|e| Conversation::from(e.conversation));
             InboxMsg::StateSaved { id, close, result }
         });
         self.view.render_inbox(&self.store);
@@ -412,7 +409,7 @@ impl Controller {
         self.render_inbox();
     }
 
-    fn listed(&mut self, state: State, result: ApiResult<ListPage>) {
+    fn listed(&mut self, state: ConversationState, result: ApiResult<ListPage>) {
         let inbox = &mut self.store.inbox;
         inbox.list_loading = false;
         let mut again = std::mem::take(&mut inbox.list_again);
@@ -485,15 +482,13 @@ impl Controller {
         let id = id.to_owned();
         self.spawn(async move {
             let path = format!("/conversations/{}/messages?after={after}", encode(&id));
-            let result = api.get::<serde_json::Value>(&path).await.and_then(|v| {
-                wire::page::<MessageWire>(v, "messages").map_err(ApiError::bad_answer)
-            });
+            let result = api.get::<MessagePage>(&path).await;
             InboxMsg::Page {
                 id,
-                result: result.map(|(list, more)| {
+                result: result.map(|page| {
                     (
-                        list.into_iter().map(MessageWire::into_store).collect(),
-                        more,
+                        page.messages.into_iter().map(Message::from).collect(),
+                        page.has_more,
                     )
                 }),
             }
@@ -512,20 +507,15 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let path = format!("/conversations/{}/read", encode(&id));
-            let result = api
-                .post::<serde_json::Value>(&path, &json!({ "seq": seq }))
-                .await;
-            InboxMsg::ReadSaved {
-                id,
-                result: result.map(|_| ()),
-            }
+            let result = api.post::<()>(&path, &ReadBody { seq }).await;
+            InboxMsg::ReadSaved { id, result }
         });
     }
 
     fn received(&mut self, conversation: Conversation, message: Message) {
         let id = conversation.id.clone();
         let title = conversation.title();
-        let from_visitor = message.author == crate::store::inbox::Author::Visitor;
+        let from_visitor = message.author == inbox::Author::Visitor;
         let text = message.text.clone();
         let new = self.store.inbox.receive(conversation, message);
         self.save_outbox();
@@ -604,14 +594,13 @@ impl Controller {
                     None => {
                         let path =
                             format!("/conversations/{}/messages", encode(&reply.conversation));
-                        let body = json!({ "client_id": reply.client_id, "text": reply.text });
-                        api.post::<serde_json::Value>(&path, &body)
+                        let body = ReplyBody {
+                            client_id: reply.client_id.clone(),
+                            text: reply.text.clone(),
+                        };
+                        api.post::<ReplySent>(&path, &body)
                             .await
-                            .and_then(|v| {
-                                wire::object::<MessageWire>(v, "message")
-                                    .map(MessageWire::into_store)
-                                    .map_err(ApiError::bad_answer)
-                            })
+                            .map(|sent| Message::from(sent.message))
                     }
                 };
                 if let Err(e) = &result {
@@ -638,22 +627,16 @@ impl Controller {
 
 /// One page of `GET conversations`.
 async fn list_page(api: &crate::api::Api, path: &str) -> ApiResult<ListPage> {
-    let v = api.get::<serde_json::Value>(path).await?;
-    let (list, next) =
-        wire::cursor_page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)?;
-    Ok((
-        list.into_iter().map(ConversationWire::into_store).collect(),
-        next,
-    ))
+    api.get::<ConversationPage>(path)
+        .await
+        .map(inbox::list_page)
 }
 
 /// The device socket's reply frame.
 fn reply_frame(reply: &Outgoing) -> String {
-    json!({
-        "type": "reply",
-        "conversation_id": reply.conversation,
-        "client_id": reply.client_id,
-        "text": reply.text,
+    frame::to_text(&DeviceCommand::Reply {
+        conversation_id: reply.conversation.clone(),
+        client_id: reply.client_id.clone(),
+        text: reply.text.clone(),
     })
-    .to_string()
 }

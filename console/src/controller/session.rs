@@ -1,9 +1,11 @@
 //! Signing in with an agent token or the owner key, and out again.
 
+use presenza_protocol::frame::{self, DeviceCommand};
+use presenza_protocol::view::{AgentView, MeView, SettingsView};
+
 use crate::api::{encode, Api, ApiError, ApiResult};
 use crate::store::inbox::Inbox;
 use crate::store::{persist, Conn, Mode, Page};
-use crate::wire::{self, AgentInfo};
 
 use super::Controller;
 
@@ -15,7 +17,7 @@ pub enum SessionMsg {
     SignIn(String),
     SignedIn {
         token: String,
-        result: ApiResult<(Mode, Option<AgentInfo>)>,
+        result: ApiResult<(Mode, Option<AgentView>)>,
     },
     SignOut,
     /// Another tab of this browser signed this agent's device out.
@@ -53,7 +55,11 @@ impl Controller {
             SessionMsg::SignOut => self.sign_out(Ending::Device, None),
             SessionMsg::SignedOutElsewhere(agent) => {
                 let mine = self.store.mode == Some(Mode::Agent)
-                    && self.store.me.as_ref().is_some_and(|me| me.id == agent);
+                    && self
+                        .store
+                        .me
+                        .as_ref()
+                        .is_some_and(|me| me.id == agent.as_str());
                 if mine {
                     self.sign_out(Ending::Tab, Some("You signed out in another tab."));
                 }
@@ -94,7 +100,7 @@ impl Controller {
         });
     }
 
-    fn signed_in(&mut self, token: String, result: ApiResult<(Mode, Option<AgentInfo>)>) {
+    fn signed_in(&mut self, token: String, result: ApiResult<(Mode, Option<AgentView>)>) {
         self.store.signing_in = false;
         let site = self.store.site().to_owned();
         match result {
@@ -112,7 +118,7 @@ impl Controller {
                             Some(device.clone()),
                         ));
                         self.device = Some(device);
-                        let agent = me.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+                        let agent = me.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
                         self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
                         self.store.me = me;
                         self.store.conn = Conn::Connecting;
@@ -147,13 +153,13 @@ impl Controller {
             // status calls and heartbeats kept (X-Presenza-Session) ends
             // over HTTP, sent even if the page is closing.
             if let Some(live) = &self.live {
-                live.send(r#"{"type":"sign_out"}"#);
+                live.send(&frame::to_text(&DeviceCommand::SignOut {}));
             }
             if let Some(api) = &self.api {
                 api.send_beacon("POST", "/agents/me/sign-out");
             }
             if let (Ending::Device, Some(me)) = (ending, &self.store.me) {
-                persist::announce_sign_out(&site, &me.id);
+                persist::announce_sign_out(&site, me.id.as_str());
             }
         }
         if let Some(live) = self.live.take() {
@@ -179,26 +185,23 @@ async fn detect_mode(
     site: &str,
     token: &str,
     device: &str,
-) -> ApiResult<(Mode, Option<AgentInfo>)> {
+) -> ApiResult<(Mode, Option<AgentView>)> {
     if token.starts_with("pzo_")
         && Api::new(origin, site, token, None)
-            .get::<serde_json::Value>("/settings")
+            .get::<SettingsView>("/settings")
             .await
             .is_ok()
     {
         return Ok((Mode::Owner, None));
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
-    let agent_error = match agent_api.get::<serde_json::Value>("/agents/me").await {
-        Ok(v) => {
-            let me = wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)?;
-            return Ok((Mode::Agent, Some(me)));
-        }
+    let agent_error = match agent_api.get::<MeView>("/agents/me").await {
+        Ok(me) => return Ok((Mode::Agent, Some(me.agent))),
         Err(e) if e.status == 0 || e.status >= 500 => return Err(e),
         Err(e) => e,
     };
     let owner_api = Api::new(origin, site, token, None);
-    match owner_api.get::<serde_json::Value>("/settings").await {
+    match owner_api.get::<SettingsView>("/settings").await {
         Ok(_) => Ok((Mode::Owner, None)),
         Err(e) if e.is_auth() => Err(ApiError {
             message: format!(

@@ -7,9 +7,9 @@ pub mod persist;
 use std::collections::BTreeMap;
 
 use presenza_protocol::body::ScheduleSpec;
-use presenza_protocol::view::{AgentView, GroupView, SettingsView};
+use presenza_protocol::view::{AgentView, AudienceView, GroupView, SettingsView};
+use presenza_protocol::GroupId;
 
-use crate::wire::{AgentInfo, Audience};
 use inbox::Inbox;
 
 /// What the signed-in token is for.
@@ -160,12 +160,12 @@ pub struct Store {
     pub signin_notice: Option<String>,
 
     // Agent mode.
-    pub me: Option<AgentInfo>,
+    pub me: Option<AgentView>,
     pub conn: Conn,
     pub grace_secs: Option<u32>,
     pub ping_secs: u32,
-    pub site_audience: Option<Audience>,
-    pub group_audience: BTreeMap<String, Audience>,
+    pub site_audience: Option<AudienceView>,
+    pub group_audience: BTreeMap<GroupId, AudienceView>,
     pub menu_open: bool,
     pub status_error: Option<String>,
     pub inbox: Inbox,

@@ -4,7 +4,7 @@
 //! (copying to the clipboard, menu arrow keys, adding an empty text row)
 //! are done here without a message.
 
-use presenza_rules::Status;
+use presenza_rules::{ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
@@ -13,7 +13,6 @@ use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, settings};
 use crate::app::Sender;
 use crate::controller::{AgentMsg, InboxMsg, Msg, OwnerMsg, SessionMsg};
-use crate::store::inbox::State;
 use crate::store::{persist, Page};
 
 fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
@@ -152,9 +151,9 @@ fn on_click(tx: &Sender, e: &Event) {
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
         "reload-inbox" => InboxMsg::Reload.into(),
         "inbox-tab" => InboxMsg::ShowTab(if data(&el, "tab") == "closed" {
-            State::Closed
+            ConversationState::Closed
         } else {
-            State::Open
+            ConversationState::Open
         })
         .into(),
         "load-more" => InboxMsg::LoadMore.into(),
@@ -268,8 +267,8 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
     // tabs pattern: the tab is shown as it gets focus).
     if let Some(tab) = closest(&target, "[role=tab][data-action=inbox-tab]") {
         let next = match (key.as_str(), data(&tab, "tab").as_str()) {
-            ("ArrowRight" | "ArrowLeft", "open") | ("End", _) => State::Closed,
-            ("ArrowRight" | "ArrowLeft", _) | ("Home", _) => State::Open,
+            ("ArrowRight" | "ArrowLeft", "open") | ("End", _) => ConversationState::Closed,
+            ("ArrowRight" | "ArrowLeft", _) | ("Home", _) => ConversationState::Open,
             _ => return,
         };
         k.prevent_default();
