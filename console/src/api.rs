@@ -13,16 +13,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// A failed call: the HTTP status (0 when the server could not be reached
-/// or its answer was not what the protocol says) and the
-/// `{"error": {"code", "message"}}` the edge answered with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-}
+use crate::msg::{ApiError, ApiResult};
 
+/// How a call fails: cannot reach the server, an answer that is not what
+/// the protocol says, a refusal (the edge's error body).
 impl ApiError {
     fn network() -> Self {
         ApiError {
@@ -38,11 +32,6 @@ impl ApiError {
             code: "bad_answer".into(),
             message: format!("Unexpected answer from the server ({detail})."),
         }
-    }
-
-    /// The token is unknown, revoked or not allowed here.
-    pub fn is_auth(&self) -> bool {
-        matches!(self.status, 401 | 403)
     }
 
     /// A refused call: the edge's error body (protocol `ErrorBody`), else
@@ -71,14 +60,6 @@ impl ApiError {
         }
     }
 }
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
 
 /// A client for one site with one bearer token (agent token or owner key).
 #[derive(Clone, Debug)]

@@ -11,19 +11,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-/// What the socket tells the controller.
-#[derive(Debug)]
-pub enum LiveEvent {
-    Open,
-    Message(Box<DeviceEvent>),
-    /// The socket is gone; `retry_in_ms` is when the next attempt starts
-    /// (None once stopped).
-    Closed {
-        code: u16,
-        reason: String,
-        retry_in_ms: Option<u32>,
-    },
-}
+use crate::msg::LiveEvent;
 
 /// The event of a text frame from the edge. None for the runtime's answer
 /// to a ping and for text that is no frame; a frame newer than this

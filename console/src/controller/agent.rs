@@ -9,44 +9,15 @@ use presenza_protocol::time::Timestamp;
 use presenza_protocol::view::{AgentView, HeartbeatView, MeView, StatusSetView};
 use presenza_rules::Status;
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
 use crate::clock;
-use crate::live::{Live, LiveEvent};
+use crate::live::Live;
+use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent};
 use crate::store::Conn;
 use crate::timer::Interval;
 
-use super::inbox::InboxMsg;
 use super::session::Ending;
 use super::Controller;
-
-/// The agent's status, picture menu and device socket.
-#[derive(Debug)]
-pub enum AgentMsg {
-    /// The tab was hidden or shown again.
-    Visibility {
-        hidden: bool,
-    },
-    /// The browser is back online.
-    Online,
-    /// The picture was clicked (or arrowed into).
-    ToggleMenu,
-    CloseMenu {
-        focus_avatar: bool,
-    },
-    /// A status chosen in the menu; busy details as typed.
-    SetStatus {
-        status: Status,
-        message: String,
-        back_time: String,
-    },
-    /// The edge's answer to a status change.
-    StatusSaved(ApiResult<StatusSetView>),
-    Live(LiveEvent),
-    /// Whether the token still works, asked after the socket was refused.
-    AccessChecked(ApiResult<MeView>),
-    /// Time for an HTTP heartbeat (sent only while the socket is down).
-    Heartbeat,
-}
 
 impl Controller {
     /// Handles an agent-mode message.
@@ -220,12 +191,12 @@ impl Controller {
                 message,
             } => {
                 self.update(InboxMsg::Received {
-                    conversation: conversation.into(),
-                    message: message.into(),
+                    conversation,
+                    message,
                 });
             }
             DeviceEvent::Conversation { conversation } => {
-                self.update(InboxMsg::Changed(conversation.into()));
+                self.update(InboxMsg::Changed(conversation));
             }
             DeviceEvent::Ack(ack) => {
                 self.update(InboxMsg::Acked {
@@ -239,7 +210,7 @@ impl Controller {
                 unread,
             } => {
                 self.update(InboxMsg::ReadElsewhere {
-                    conversation: conversation_id.into(),
+                    conversation: conversation_id,
                     seq,
                     unread,
                 });

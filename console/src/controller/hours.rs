@@ -5,17 +5,7 @@ use presenza_protocol::body::{ExceptionSpec, ScheduleSpec};
 
 use crate::api::encode;
 use crate::clock;
-
-/// A structural change to the working-hours draft.
-#[derive(Clone, Debug, PartialEq)]
-pub enum HoursOp {
-    AddInterval(String),
-    RemoveInterval(String, usize),
-    AddException,
-    RemoveException(usize),
-    AddExceptionInterval(usize),
-    RemoveExceptionInterval(usize, usize),
-}
+use crate::msg::HoursOp;
 
 pub(super) fn hours_path(scope: Option<&str>) -> String {
     match scope {

@@ -20,96 +20,13 @@ use presenza_protocol::limits::{DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS}
 use presenza_protocol::view::{ConversationEnvelope, ConversationPage, MessagePage, ReplySent};
 use presenza_rules::{ConversationState, RuleError};
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
 use crate::clock;
+use crate::msg::{AgentMsg, ApiError, ApiResult, InboxMsg};
 use crate::store::inbox::{self, Conversation, Message, Outgoing};
 use crate::store::persist;
 
-use super::agent::AgentMsg;
 use super::Controller;
-
-/// The conversations of the inbox.
-#[derive(Debug)]
-pub enum InboxMsg {
-    /// Load the list again (after it failed).
-    Reload,
-    /// The first page of the edge's list of open or closed conversations
-    /// (`GET conversations?state=…`), with the next page's cursor.
-    Listed {
-        state: ConversationState,
-        result: ApiResult<ListPage>,
-    },
-    /// Show the open or the closed conversations.
-    ShowTab(ConversationState),
-    /// Load the shown tab's next page.
-    LoadMore,
-    /// A further page of the list.
-    MoreListed {
-        state: ConversationState,
-        result: ApiResult<ListPage>,
-    },
-    /// Close (resolve) a conversation / reopen a closed one.
-    Close(String),
-    Reopen(String),
-    /// The edge's answer to a close or reopen.
-    StateSaved {
-        id: String,
-        close: bool,
-        result: ApiResult<Conversation>,
-    },
-    /// A conversation was closed or reopened (device socket).
-    Changed(Conversation),
-    OpenConversation(String),
-    CloseConversation,
-    /// A page of a conversation's messages after `after`; true: more.
-    Page {
-        id: String,
-        result: ApiResult<(Vec<Message>, bool)>,
-    },
-    ReadSaved {
-        id: String,
-        result: ApiResult<()>,
-    },
-    Reply {
-        conversation: String,
-        text: String,
-    },
-    /// Send a refused reply again / drop it.
-    Retry(String),
-    Discard(String),
-    /// The edge's answer to a reply sent over HTTP.
-    Posted {
-        conversation: String,
-        client_id: String,
-        result: ApiResult<Message>,
-    },
-    EnableNotifications,
-    NotificationsAnswered,
-    /// A new message in a conversation (device socket).
-    Received {
-        conversation: Conversation,
-        message: Message,
-    },
-    /// The edge stored a reply sent over the socket.
-    Acked {
-        client_id: String,
-        seq: u64,
-    },
-    /// The edge refused a reply sent over the socket.
-    Refused {
-        client_id: String,
-        reason: String,
-    },
-    /// This agent's read mark moved (read on another device, or a reply).
-    ReadElsewhere {
-        conversation: String,
-        seq: u64,
-        unread: u64,
-    },
-}
-
-/// A page of conversation summaries and the cursor of the next one.
-pub type ListPage = (Vec<Conversation>, Option<String>);
 
 /// Conversations per page of the list (the edge's default page).
 const PAGE_SIZE: usize = DEFAULT_LISTED_CONVERSATIONS;
@@ -157,7 +74,9 @@ impl Controller {
                 self.refresh_inbox();
                 self.view.render_inbox(&self.store);
             }
-            InboxMsg::Listed { state, result } => self.listed(state, result),
+            InboxMsg::Listed { state, result } => {
+                self.listed(state, result.map(inbox::list_page));
+            }
             InboxMsg::ShowTab(tab) => {
                 if self.store.inbox.show_tab(tab) {
                     self.refresh_inbox();
@@ -171,7 +90,10 @@ impl Controller {
                     inbox.more_loading = false;
                 }
                 match result {
-                    Ok((list, next)) => inbox.add_list_page(state, list, next),
+                    Ok(page) => {
+                        let (list, next) = inbox::list_page(page);
+                        inbox.add_list_page(state, list, next);
+                    }
                     Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
                     Err(e) if state == inbox.tab => inbox.load_error = Some(e.message),
                     Err(_) => {}
@@ -188,7 +110,7 @@ impl Controller {
                 match result {
                     Ok(summary) => {
                         inbox.state_error = None;
-                        self.conversation_changed(summary);
+                        self.conversation_changed(summary.into());
                         return;
                     }
                     Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
@@ -200,7 +122,7 @@ impl Controller {
                 }
                 self.render_inbox();
             }
-            InboxMsg::Changed(summary) => self.conversation_changed(summary),
+            InboxMsg::Changed(summary) => self.conversation_changed(summary.into()),
             InboxMsg::OpenConversation(id) => {
                 if self.store.inbox.select(&id) {
                     self.catch_up(&id);
@@ -215,7 +137,10 @@ impl Controller {
             InboxMsg::Page { id, result } => {
                 self.store.inbox.set_loading(&id, false);
                 match result {
-                    Ok((messages, more)) => {
+                    Ok(page) => {
+                        let more = page.has_more;
+                        let messages: Vec<Message> =
+                            page.messages.into_iter().map(Message::from).collect();
                         let got = !messages.is_empty();
                         self.store.inbox.add_page(&id, messages);
                         self.save_outbox();
@@ -261,7 +186,7 @@ impl Controller {
             } => {
                 self.store.inbox.posting.remove(&client_id);
                 match result {
-                    Ok(message) => self.store.inbox.stored_reply(&conversation, message),
+                    Ok(message) => self.store.inbox.stored_reply(&conversation, message.into()),
                     Err(e) if transient(&e) => {}
                     Err(e) if e.is_auth() => {
                         return self.update(AgentMsg::AccessChecked(Err(e)));
@@ -285,7 +210,7 @@ impl Controller {
             InboxMsg::Received {
                 conversation,
                 message,
-            } => self.received(conversation, message),
+            } => self.received(conversation.into(), message.into()),
             InboxMsg::Acked { client_id, seq } => {
                 let name = self
                     .store
@@ -309,7 +234,9 @@ impl Controller {
                 seq,
                 unread,
             } => {
-                self.store.inbox.apply_read(&conversation, seq, unread);
+                self.store
+                    .inbox
+                    .apply_read(conversation.as_str(), seq, unread);
                 self.render_inbox();
             }
         }
@@ -338,7 +265,7 @@ impl Controller {
             let path = format!("/conversations?state={}&limit={PAGE_SIZE}", state.as_str());
             InboxMsg::Listed {
                 state,
-                result: list_page(&api, &path).await,
+                result: api.get::<ConversationPage>(&path).await,
             }
         });
     }
@@ -364,7 +291,7 @@ impl Controller {
             );
             InboxMsg::MoreListed {
                 state,
-                result: list_page(&api, &path).await,
+                result: api.get::<ConversationPage>(&path).await,
             }
         });
         self.view.render_inbox(&self.store);
@@ -390,7 +317,7 @@ impl Controller {
             let result = api
                 .post_empty::<ConversationEnvelope>(&path)
                 .await
-                .map(|e| Conversation::from(e.conversation));
+                .map(|e| e.conversation);
             InboxMsg::StateSaved { id, close, result }
         });
         self.view.render_inbox(&self.store);
@@ -409,7 +336,11 @@ impl Controller {
         self.render_inbox();
     }
 
-    fn listed(&mut self, state: ConversationState, result: ApiResult<ListPage>) {
+    fn listed(
+        &mut self,
+        state: ConversationState,
+        result: ApiResult<(Vec<Conversation>, Option<String>)>,
+    ) {
         let inbox = &mut self.store.inbox;
         inbox.list_loading = false;
         let mut again = std::mem::take(&mut inbox.list_again);
@@ -482,15 +413,9 @@ impl Controller {
         let id = id.to_owned();
         self.spawn(async move {
             let path = format!("/conversations/{}/messages?after={after}", encode(&id));
-            let result = api.get::<MessagePage>(&path).await;
             InboxMsg::Page {
                 id,
-                result: result.map(|page| {
-                    (
-                        page.messages.into_iter().map(Message::from).collect(),
-                        page.has_more,
-                    )
-                }),
+                result: api.get::<MessagePage>(&path).await,
             }
         });
     }
@@ -600,7 +525,7 @@ impl Controller {
                         };
                         api.post::<ReplySent>(&path, &body)
                             .await
-                            .map(|sent| Message::from(sent.message))
+                            .map(|sent| sent.message)
                     }
                 };
                 if let Err(e) = &result {
@@ -623,13 +548,6 @@ impl Controller {
             persist::save_outbox(self.store.site(), &inbox.me, &inbox.outbox);
         }
     }
-}
-
-/// One page of `GET conversations`.
-async fn list_page(api: &crate::api::Api, path: &str) -> ApiResult<ListPage> {
-    api.get::<ConversationPage>(path)
-        .await
-        .map(inbox::list_page)
 }
 
 /// The device socket's reply frame.

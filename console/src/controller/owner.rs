@@ -1,89 +1,24 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
-use presenza_protocol::body::{AgentBody, GroupBody, ScheduleSpec, SettingsBody};
+use presenza_protocol::body::{AgentBody, GroupBody, ScheduleSpec};
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::view::{AgentList, AgentView, GroupList, GroupView, SettingsView};
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
+use crate::msg::{ApiError, OwnerMsg};
 use crate::store::{Mode, NewToken, Page};
 
-use super::hours::{apply_hours_op, hours_path, template_hours, HoursOp};
+use super::hours::{apply_hours_op, hours_path, template_hours};
 use super::session::Ending;
 use super::Controller;
 use crate::view::Fresh;
-
-/// The owner's pages.
-#[derive(Debug)]
-pub enum OwnerMsg {
-    Route(Page),
-    AgentsLoaded(ApiResult<Vec<AgentView>>),
-    GroupsLoaded(ApiResult<Vec<GroupView>>),
-    SettingsLoaded(ApiResult<SettingsView>),
-    HoursLoaded {
-        scope: Option<String>,
-        result: ApiResult<Option<ScheduleSpec>>,
-    },
-    SaveAgent {
-        id: String,
-        name: String,
-        groups: Vec<String>,
-        create: bool,
-    },
-    /// The agent as saved; with its token when it was just created.
-    AgentSaved {
-        form: String,
-        result: ApiResult<AgentView>,
-    },
-    RotateToken(String),
-    TokenRotated {
-        agent: String,
-        result: ApiResult<String>,
-    },
-    RevokeAgent(String),
-    AgentRevoked {
-        agent: String,
-        result: ApiResult<()>,
-    },
-    /// First click of a destructive action: ask for a second one.
-    Confirm(String),
-    DismissToken,
-    SaveGroup {
-        id: String,
-        name: String,
-        create: bool,
-    },
-    GroupSaved {
-        form: String,
-        result: ApiResult<()>,
-    },
-    DeleteGroup(String),
-    GroupDeleted {
-        id: String,
-        result: ApiResult<()>,
-    },
-    HoursScope(Option<String>),
-    HoursEdit {
-        draft: ScheduleSpec,
-        op: HoursOp,
-    },
-    SaveHours(ScheduleSpec),
-    ClearHours,
-    HoursSaved {
-        scope: Option<String>,
-        cleared: bool,
-        result: ApiResult<Option<ScheduleSpec>>,
-    },
-    SaveSettings(SettingsBody),
-    SettingsSaved(ApiResult<SettingsView>),
-    EmbedGroup(Option<String>),
-}
 
 impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
-            OwnerMsg::Route(page) => self.route(page),
+            OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
             OwnerMsg::AgentsLoaded(result) => {
                 match result {
                     Ok(agents) => self.store.owner.agents = Some(agents),

@@ -1,28 +1,14 @@
 //! Signing in with an agent token or the owner key, and out again.
 
 use presenza_protocol::frame::{self, DeviceCommand};
-use presenza_protocol::view::{AgentView, MeView, SettingsView};
+use presenza_protocol::view::{MeView, SettingsView};
 
-use crate::api::{encode, Api, ApiError, ApiResult};
+use crate::api::{encode, Api};
+use crate::msg::{Access, ApiError, ApiResult, SessionMsg};
 use crate::store::inbox::Inbox;
 use crate::store::{persist, Conn, Mode, Page};
 
 use super::Controller;
-
-/// Signing in and out.
-#[derive(Debug)]
-pub enum SessionMsg {
-    Start,
-    ChooseSite(String),
-    SignIn(String),
-    SignedIn {
-        token: String,
-        result: ApiResult<(Mode, Option<AgentView>)>,
-    },
-    SignOut,
-    /// Another tab of this browser signed this agent's device out.
-    SignedOutElsewhere(String),
-}
 
 /// How far a sign-out reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,11 +86,15 @@ impl Controller {
         });
     }
 
-    fn signed_in(&mut self, token: String, result: ApiResult<(Mode, Option<AgentView>)>) {
+    fn signed_in(&mut self, token: String, result: ApiResult<Access>) {
         self.store.signing_in = false;
         let site = self.store.site().to_owned();
         match result {
-            Ok((mode, me)) => {
+            Ok(access) => {
+                let (mode, me) = match access {
+                    Access::Agent(me) => (Mode::Agent, Some(me.agent)),
+                    Access::Owner => (Mode::Owner, None),
+                };
                 persist::save_token(&site, &token);
                 self.store.token = Some(token.clone());
                 self.store.mode = Some(mode);
@@ -180,29 +170,24 @@ impl Controller {
 /// Agent token or owner key? Asks `agents/me` (an agent's only door), then
 /// `settings` (owner only). Owner keys start with "pzo_": asking for the
 /// settings first spares them a refused call.
-async fn detect_mode(
-    origin: &str,
-    site: &str,
-    token: &str,
-    device: &str,
-) -> ApiResult<(Mode, Option<AgentView>)> {
+async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> ApiResult<Access> {
     if token.starts_with("pzo_")
         && Api::new(origin, site, token, None)
             .get::<SettingsView>("/settings")
             .await
             .is_ok()
     {
-        return Ok((Mode::Owner, None));
+        return Ok(Access::Owner);
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
     let agent_error = match agent_api.get::<MeView>("/agents/me").await {
-        Ok(me) => return Ok((Mode::Agent, Some(me.agent))),
+        Ok(me) => return Ok(Access::Agent(me)),
         Err(e) if e.status == 0 || e.status >= 500 => return Err(e),
         Err(e) => e,
     };
     let owner_api = Api::new(origin, site, token, None);
     match owner_api.get::<SettingsView>("/settings").await {
-        Ok(_) => Ok((Mode::Owner, None)),
+        Ok(_) => Ok(Access::Owner),
         Err(e) if e.is_auth() => Err(ApiError {
             message: format!(
                 "This is neither an agent token nor the owner key of site “{site}” ({}).",

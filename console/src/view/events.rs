@@ -11,9 +11,8 @@ use web_sys::{Element, Event, EventTarget, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, settings};
-use crate::app::Sender;
-use crate::controller::{AgentMsg, InboxMsg, Msg, OwnerMsg, SessionMsg};
-use crate::store::{persist, Page};
+use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg};
+use crate::store::persist;
 
 fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
     let callback = Closure::<dyn FnMut(Event)>::new(f);
@@ -74,7 +73,7 @@ pub fn install(tx: Sender) {
         let hash = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
-        t.send(OwnerMsg::Route(Page::from_hash(&hash)));
+        t.send(OwnerMsg::Route(hash));
     });
     let t = tx.clone();
     listen(&window, "online", move |_| t.send(AgentMsg::Online));

@@ -9,7 +9,7 @@ use presenza_rules::schedule_spec::WEEKDAYS;
 use super::dom::{el, field, find_all, value_of, El};
 use super::owner::{confirm_button, loading, note};
 use crate::clock;
-use crate::controller::HoursOp;
+use crate::msg::HoursOp;
 use crate::store::Store;
 
 /// The names of the days of [`WEEKDAYS`] (a schedule's keys, Monday first).
