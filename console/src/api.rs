@@ -1,27 +1,22 @@
-//! The HTTP side of the `/v1` API: one `fetch` wrapper that turns every
-//! answer into JSON or an [`ApiError`] carrying the server's own message, so
-//! the views can show it inline as it is.
+//! The HTTP side of the `/v1` API: one `fetch` wrapper that decodes every
+//! answer into the presenza-protocol type the caller asks for, or into an
+//! [`ApiError`] carrying the server's own message, so the views can show it
+//! inline as it is. Request bodies are protocol types too.
 
 use std::fmt;
 
-use serde_json::Value;
+use presenza_protocol::error::ErrorBody;
+use presenza_protocol::http::SESSION_HEADER;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Request, RequestInit, Response};
 
-/// Header naming the device session a call belongs to (heartbeat, status,
-/// sign-out), so it counts as a sign of life for that device only.
-pub const SESSION_HEADER: &str = "X-Presenza-Session";
+use crate::msg::{ApiError, ApiResult};
 
-/// A failed call: the HTTP status (0 when the server could not be reached)
-/// and the `{"error": {"code", "message"}}` the edge answered with.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ApiError {
-    pub status: u16,
-    pub code: String,
-    pub message: String,
-}
-
+/// How a call fails: cannot reach the server, an answer that is not what
+/// the protocol says, a refusal (the edge's error body).
 impl ApiError {
     fn network() -> Self {
         ApiError {
@@ -39,18 +34,16 @@ impl ApiError {
         }
     }
 
-    /// The token is unknown, revoked or not allowed here.
-    pub fn is_auth(&self) -> bool {
-        matches!(self.status, 401 | 403)
-    }
-
-    fn from_answer(status: u16, status_text: &str, body: &Value) -> Self {
-        let error = body.get("error");
-        // Both `{"error": {"code", "message"}}` and `{"error": "text"}`.
+    /// A refused call: the edge's error body (protocol `ErrorBody`), else
+    /// words for the status (a proxy's page, an empty answer).
+    fn from_answer(status: u16, status_text: &str, body: &str) -> Self {
+        let error = serde_json::from_str::<ErrorBody>(body)
+            .ok()
+            .map(|b| b.error);
         let message = error
-            .and_then(|e| e.get("message").or(Some(e)))
-            .and_then(Value::as_str)
-            .or_else(|| body.get("message").and_then(Value::as_str))
+            .as_ref()
+            .map(|e| e.message.trim())
+            .filter(|m| !m.is_empty())
             .map(str::to_owned)
             .unwrap_or_else(|| match status {
                 401 => "This token is not valid for this site.".into(),
@@ -59,11 +52,7 @@ impl ApiError {
                 _ if status_text.is_empty() => format!("The server answered {status}."),
                 _ => format!("The server answered {status} {status_text}."),
             });
-        let code = error
-            .and_then(|e| e.get("code"))
-            .and_then(Value::as_str)
-            .unwrap_or("http")
-            .to_owned();
+        let code = error.map_or_else(|| "http".to_owned(), |e| e.code);
         ApiError {
             status,
             code,
@@ -71,14 +60,6 @@ impl ApiError {
         }
     }
 }
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-pub type ApiResult<T> = Result<T, ApiError>;
 
 /// A client for one site with one bearer token (agent token or owner key).
 #[derive(Clone, Debug)]
@@ -99,27 +80,49 @@ impl Api {
         }
     }
 
-    pub async fn get(&self, path: &str) -> ApiResult<Value> {
-        self.send("GET", path, None).await
+    /// `GET path`, its answer as `T`.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
+        self.call("GET", path, None).await
     }
 
-    pub async fn put(&self, path: &str, body: &Value) -> ApiResult<Value> {
-        self.send("PUT", path, Some(body)).await
+    /// `PUT path` with a JSON body, its answer as `T`.
+    pub async fn put<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> ApiResult<T> {
+        self.call("PUT", path, Some(json(body))).await
     }
 
-    pub async fn post(&self, path: &str, body: Option<&Value>) -> ApiResult<Value> {
-        self.send("POST", path, body).await
+    /// `POST path` with a JSON body, its answer as `T`.
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+    ) -> ApiResult<T> {
+        self.call("POST", path, Some(json(body))).await
     }
 
-    pub async fn delete(&self, path: &str) -> ApiResult<Value> {
-        self.send("DELETE", path, None).await
+    /// `POST path` without a body, its answer as `T`.
+    pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
+        self.call("POST", path, None).await
+    }
+
+    /// `DELETE path` (answered `204 No Content`).
+    pub async fn delete(&self, path: &str) -> ApiResult<()> {
+        self.call("DELETE", path, None).await
     }
 
     /// `path` is relative to the site (`/agents/me`); ids in it must already
     /// be encoded with [`encode`].
-    pub async fn send(&self, method: &str, path: &str, body: Option<&Value>) -> ApiResult<Value> {
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<String>,
+    ) -> ApiResult<T> {
         let request = self
-            .request(method, path, body, false)
+            .request(method, path, body.as_deref(), false)
             .map_err(|_| ApiError::network())?;
         let window = web_sys::window().ok_or_else(ApiError::network)?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -136,18 +139,13 @@ impl Api {
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
-        let body = if text.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
         if response.ok() {
-            Ok(body)
+            decode(&text)
         } else {
             Err(ApiError::from_answer(
                 status,
                 &response.status_text(),
-                &body,
+                &text,
             ))
         }
     }
@@ -166,7 +164,7 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<&Value>,
+        body: Option<&str>,
         keepalive: bool,
     ) -> Result<Request, JsValue> {
         let init = RequestInit::new();
@@ -182,14 +180,93 @@ impl Api {
         }
         if let Some(body) = body {
             headers.set("Content-Type", "application/json")?;
-            init.set_body(&JsValue::from_str(&body.to_string()));
+            init.set_body(&JsValue::from_str(body));
         }
         init.set_headers(&headers);
         Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
     }
 }
 
+/// A request body's JSON. The protocol's bodies cannot fail to serialize
+/// (string map keys, no floats).
+fn json(body: &impl Serialize) -> String {
+    serde_json::to_string(body).unwrap_or_default()
+}
+
+/// An answer's body as `T`; an empty body (`204 No Content`) reads as
+/// `null`, so `()` and `Option<T>` take it.
+fn decode<T: DeserializeOwned>(text: &str) -> ApiResult<T> {
+    let text = if text.trim().is_empty() { "null" } else { text };
+    serde_json::from_str(text).map_err(ApiError::bad_answer)
+}
+
 /// Percent-encodes one path segment or query value.
 pub fn encode(segment: &str) -> String {
     String::from(js_sys::encode_uri_component(segment))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use presenza_protocol::view::{GroupList, MeView};
+    use serde_json::json;
+
+    #[test]
+    fn answers_decode_into_the_asked_type() {
+        assert_eq!(decode::<()>(""), Ok(()));
+        assert_eq!(decode::<Option<GroupList>>(" "), Ok(None));
+        let groups: GroupList =
+            decode(r#"{"groups":[{"id":"sales","name":"Sales","has_working_hours":false}]}"#)
+                .unwrap();
+        assert_eq!(groups.groups[0].id, "sales");
+        let e = decode::<GroupList>("[]").unwrap_err();
+        assert_eq!((e.status, e.code.as_str()), (0, "bad_answer"));
+    }
+
+    #[test]
+    fn lists_bare_or_wrapped() {
+        // The edge wraps its lists (`{"groups": [..]}`); a bare list is not
+        // what the protocol says.
+        let wrapped: GroupList = decode(
+            &json!({"groups": [{"id": "a", "name": "A", "has_working_hours": false}]}).to_string(),
+        )
+        .expect("wrapped");
+        assert_eq!(wrapped.groups[0].id, "a");
+        assert_eq!(wrapped.groups[0].name, "A");
+        assert!(decode::<GroupList>(
+            &json!([{"id": "a", "name": "A", "has_working_hours": false}]).to_string()
+        )
+        .is_err());
+        let me: MeView = decode(
+            &json!({"agent": {"id": "x", "name": "X", "groups": [], "status": "online",
+                "manual_status": "online", "sessions": 1, "created_at": "2026-11-25T12:00:00Z"},
+                "grace_period_secs": 120})
+            .to_string(),
+        )
+        .expect("agent");
+        assert_eq!(me.agent.id, "x");
+    }
+
+    #[test]
+    fn errors_carry_the_edges_words() {
+        let e = ApiError::from_answer(
+            429,
+            "Too Many Requests",
+            r#"{"error":{"code":"rate_limited","message":"Slow down.","retry_after_secs":3}}"#,
+        );
+        assert_eq!(
+            (e.status, e.code.as_str(), e.message.as_str()),
+            (429, "rate_limited", "Slow down.")
+        );
+        let e = ApiError::from_answer(401, "Unauthorized", "");
+        assert!(e.is_auth());
+        assert_eq!(e.code, "http");
+        assert_eq!(e.message, "This token is not valid for this site.");
+        let e = ApiError::from_answer(502, "Bad Gateway", "<html>");
+        assert_eq!(e.message, "The server answered 502 Bad Gateway.");
+        assert_eq!(
+            ApiError::from_answer(500, "", "").message,
+            "The server answered 500."
+        );
+    }
 }

@@ -8,7 +8,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use crate::controller::{Controller, Msg, SessionMsg};
+use crate::controller::Controller;
+use crate::msg::{Msg, Sender, SessionMsg};
 
 struct App {
     controller: RefCell<Option<Controller>>,
@@ -16,17 +17,12 @@ struct App {
     scheduled: Cell<bool>,
 }
 
-/// Posts messages to the controller; cheap to clone into callbacks.
-#[derive(Clone)]
-pub struct Sender(Rc<App>);
-
-impl Sender {
-    pub fn send(&self, msg: impl Into<Msg>) {
-        self.0.queue.borrow_mut().push_back(msg.into());
-        if !self.0.scheduled.replace(true) {
-            let app = self.0.clone();
-            wasm_bindgen_futures::spawn_local(async move { drain(&app) });
-        }
+/// Queues `msg` and makes sure the queue is drained soon.
+fn post(app: &Rc<App>, msg: Msg) {
+    app.queue.borrow_mut().push_back(msg);
+    if !app.scheduled.replace(true) {
+        let app = app.clone();
+        wasm_bindgen_futures::spawn_local(async move { drain(&app) });
     }
 }
 
@@ -49,7 +45,10 @@ pub fn run() {
         queue: RefCell::new(VecDeque::new()),
         scheduled: Cell::new(false),
     });
-    let tx = Sender(app.clone());
+    let tx = {
+        let app = app.clone();
+        Sender::new(move |msg| post(&app, msg))
+    };
     app.controller.replace(Some(Controller::new(tx.clone())));
     tx.send(SessionMsg::Start);
 }

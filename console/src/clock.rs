@@ -5,29 +5,29 @@
 use js_sys::Date;
 use wasm_bindgen::JsValue;
 
-use crate::wire::Millis;
+use presenza_rules::UnixMillis;
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
-pub fn now() -> Millis {
-    Date::now() as Millis
+pub fn now() -> UnixMillis {
+    Date::now() as UnixMillis
 }
 
-fn date(ms: Millis) -> Date {
+fn date(ms: UnixMillis) -> Date {
     Date::new(&JsValue::from_f64(ms as f64))
 }
 
 /// "14:30" in the browser's time zone.
-pub fn hhmm(ms: Millis) -> String {
+pub fn hhmm(ms: UnixMillis) -> String {
     let d = date(ms);
     format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
 }
 
 /// Local midnight of the day holding `ms`.
-fn day_start(ms: Millis) -> f64 {
+fn day_start(ms: UnixMillis) -> f64 {
     let d = date(ms);
     d.set_hours(0);
     d.set_minutes(0);
@@ -39,7 +39,7 @@ fn day_start(ms: Millis) -> f64 {
 /// A short local description of an instant relative to now: "14:30",
 /// "tomorrow 09:00" / "yesterday 18:02", "Mon 09:00" within a week either
 /// way, else "25 Dec 09:00".
-pub fn when(ms: Millis, now: Millis) -> String {
+pub fn when(ms: UnixMillis, now: UnixMillis) -> String {
     let days = ((day_start(ms) - day_start(now)) / 86_400_000.0).round() as i64;
     let time = hhmm(ms);
     let d = date(ms);
@@ -58,7 +58,7 @@ pub fn when(ms: Millis, now: Millis) -> String {
 
 /// The next instant (after now) at which the local clock shows `hh:mm`:
 /// today if still ahead, else tomorrow. None if `text` is not "HH:MM".
-pub fn next_time_of_day(text: &str, now: Millis) -> Option<Millis> {
+pub fn next_time_of_day(text: &str, now: UnixMillis) -> Option<UnixMillis> {
     let (h, m) = text.trim().split_once(':')?;
     let (h, m): (u32, u32) = (h.parse().ok()?, m.get(..2)?.parse().ok()?);
     if h > 23 || m > 59 {
@@ -72,7 +72,7 @@ pub fn next_time_of_day(text: &str, now: Millis) -> Option<Millis> {
     if d.get_time() <= now as f64 {
         d.set_date(d.get_date() + 1);
     }
-    Some(d.get_time() as Millis)
+    Some(d.get_time() as UnixMillis)
 }
 
 /// The browser's IANA time zone ("Europe/Rome"), if it says.

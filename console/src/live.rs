@@ -6,24 +6,21 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
+use presenza_protocol::frame::{close, DeviceEvent, PING, PONG};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
 
-use crate::wire::ServerMsg;
+use crate::msg::LiveEvent;
 
-/// What the socket tells the controller.
-#[derive(Debug)]
-pub enum LiveEvent {
-    Open,
-    Message(Box<ServerMsg>),
-    /// The socket is gone; `retry_in_ms` is when the next attempt starts
-    /// (None once stopped).
-    Closed {
-        code: u16,
-        reason: String,
-        retry_in_ms: Option<u32>,
-    },
+/// The event of a text frame from the edge. None for the runtime's answer
+/// to a ping and for text that is no frame; a frame newer than this
+/// console is `DeviceEvent::Unknown` (the edge may be newer: ignored).
+pub fn decode(text: &str) -> Option<DeviceEvent> {
+    if text == PONG {
+        return None;
+    }
+    serde_json::from_str(text).ok()
 }
 
 /// The longest wait between two attempts.
@@ -145,7 +142,7 @@ impl Live {
         clear_retry(inner);
         stop_ping(inner);
         inner.open.set(false);
-        retire(inner, Some(1000));
+        retire(inner, Some(close::NORMAL));
     }
 }
 
@@ -184,12 +181,8 @@ fn connect(inner: &Rc<Inner>) {
         else {
             return;
         };
-        if text == "pong" {
-            return;
-        }
-        // Malformed or unknown frames are ignored: the edge may be newer.
-        if let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) {
-            (inner.on_event)(LiveEvent::Message(Box::new(msg)));
+        if let Some(event) = decode(&text) {
+            (inner.on_event)(LiveEvent::Message(Box::new(event)));
         }
     });
     let on_close = handler(&weak, |inner, event| {
@@ -203,7 +196,7 @@ fn connect(inner: &Rc<Inner>) {
     ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
-    retire(inner, Some(1000));
+    retire(inner, Some(close::NORMAL));
     inner.socket.replace(Some(Socket {
         ws,
         _handlers: [on_open, on_message, on_close],
@@ -296,12 +289,12 @@ fn start_ping(inner: &Rc<Inner>) {
         // close frame (sleeping laptop, lost Wi-Fi). Drop it and retry now
         // instead of waiting for TCP to notice.
         if js_sys::Date::now() - inner.last_heard.get() > 2.5 * ping_ms {
-            retire(&inner, Some(4000));
+            retire(&inner, Some(close::SESSION_EXPIRED));
             closed(&inner, 1006, "no answer to pings".into());
             return;
         }
         if let Some(socket) = inner.socket.borrow().as_ref() {
-            let _ = socket.ws.send_with_str("ping");
+            let _ = socket.ws.send_with_str(PING);
         };
     });
     if let Some(window) = web_sys::window() {
@@ -324,7 +317,84 @@ fn stop_ping(inner: &Inner) {
 
 #[cfg(test)]
 mod tests {
-    use super::backoff_ms;
+    use super::{backoff_ms, decode};
+    use presenza_protocol::frame::{Ack, DeviceEvent, ErrorFrame};
+    use presenza_rules::Status;
+    use serde_json::{json, Value};
+
+    fn frame(v: Value) -> DeviceEvent {
+        decode(&v.to_string()).expect("a frame")
+    }
+
+    #[test]
+    fn hello_decodes_and_tolerates_extras() {
+        let msg = frame(json!({
+            "type": "hello", "session": "ws_0123456789abcdef",
+            "agent": {"id": "ann", "name": "Ann", "groups": ["sales"], "status": "busy",
+                      "manual_status": "busy", "message": "Lunch",
+                      "back_at": "2026-11-25T13:00:00Z", "sessions": 1,
+                      "created_at": "2026-11-01T09:00:00Z", "extra": 1},
+            "grace_period_secs": 120, "ping_interval_secs": 30,
+            "site": {"status": "offline", "reason": "no_agents"},
+            "groups": {"sales": {"status": "busy", "reason": "all_busy", "message": "Lunch"}}
+        }));
+        let DeviceEvent::Hello(hello) = msg else {
+            panic!("not hello");
+        };
+        let agent = hello.agent;
+        assert_eq!(agent.manual_status, Status::Busy);
+        assert!(agent.back_at.is_some());
+        assert_eq!(hello.ping_interval_secs, 30);
+        assert_eq!(hello.groups["sales"].status, Status::Busy);
+    }
+
+    #[test]
+    fn unknown_messages_are_other() {
+        let msg = frame(json!({"type": "typing", "x": 1}));
+        assert!(matches!(msg, DeviceEvent::Unknown));
+        // The runtime's answer to a ping, and text that is no frame.
+        assert_eq!(decode("pong"), None);
+        assert_eq!(decode("{"), None);
+    }
+
+    #[test]
+    fn acks_errors_and_read_marks_decode() {
+        let ack = frame(json!({
+            "type": "ack", "client_id": "r_1", "seq": 4, "conversation_id": "c1"
+        }));
+        assert!(matches!(ack, DeviceEvent::Ack(Ack { seq: 4, .. })));
+        let err = frame(json!({
+            "type": "error", "client_id": "r_2", "conversation_id": "c1",
+            "error": {"code": "rate_limited", "message": "slow down", "retry_after_secs": 3}
+        }));
+        let DeviceEvent::Error(ErrorFrame {
+            client_id, error, ..
+        }) = err
+        else {
+            panic!("not an error");
+        };
+        assert_eq!(client_id.as_deref(), Some("r_2"));
+        assert_eq!(error.code, "rate_limited");
+        let bare = frame(json!({"type": "error", "error": {"code": "x", "message": "no"}}));
+        assert!(matches!(
+            bare,
+            DeviceEvent::Error(ErrorFrame {
+                client_id: None,
+                ..
+            })
+        ));
+        let read = frame(json!({
+            "type": "read", "conversation_id": "c1", "seq": 9, "unread": 0
+        }));
+        assert!(matches!(
+            read,
+            DeviceEvent::Read {
+                seq: 9,
+                unread: 0,
+                ..
+            }
+        ));
+    }
 
     #[test]
     fn backoff_grows_caps_and_jitters() {

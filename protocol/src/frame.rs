@@ -26,6 +26,21 @@ pub mod close {
     pub const REVOKED: u16 = 4001;
     /// The group the visitor socket watched was deleted.
     pub const GROUP_DELETED: u16 = 4004;
+
+    /// The reason sent with [`NORMAL`] when a device's session ended
+    /// because it signed out (by HTTP or its `sign_out` frame): the
+    /// console tells it from the closing handshake of a socket it closed.
+    pub const SIGNED_OUT_REASON: &str = "signed out";
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn reasons_fit_a_close_frame() {
+            // A close frame's reason is at most 123 bytes of UTF-8.
+            assert!(super::SIGNED_OUT_REASON.len() <= 123);
+            assert_eq!(super::SIGNED_OUT_REASON, "signed out");
+        }
+    }
 }
 
 #[cfg(feature = "serde")]

@@ -20,6 +20,8 @@ use crate::time::{self, Timestamp};
 /// of a visitor socket, and the device frames `hello` and `audience`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudienceView {
+    /// A status this client does not know reads as offline.
+    #[serde(deserialize_with = "status_or_offline")]
     pub status: Status,
     pub reason: Reason,
     /// The busy message.
@@ -448,6 +450,15 @@ mod tests {
             serde_json::to_string(&AudienceView::new(Some(&sales), &s)).unwrap(),
             r#"{"status":"busy","reason":"all_busy","message":"back soon","back_at":null,"next_change":"1970-01-01T00:00:00Z","group":"sales"}"#
         );
+        // A status from a newer edge reads as offline, as an agent's does.
+        let later: AudienceView =
+            serde_json::from_value(json!({"status": "away", "reason": "no_agents"})).unwrap();
+        assert_eq!((later.status, later.group), (Status::Offline, None));
+        let back: AudienceView = serde_json::from_str(
+            &serde_json::to_string(&AudienceView::new(Some(&sales), &s)).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(back.status, Status::Busy);
     }
 
     #[test]

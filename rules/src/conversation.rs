@@ -467,8 +467,9 @@ pub fn needs_contact(audience: &AudienceStatus) -> bool {
 // --- Closing and reopening -------------------------------------------------------
 
 /// Whether a conversation is in the open inbox or was closed (resolved) by
-/// an agent; the wire names are `"open"` and `"closed"`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// an agent; the wire names are `"open"` and `"closed"`. A conversation
+/// starts open (the default).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",
     derive(serde::Serialize, serde::Deserialize),
@@ -476,6 +477,7 @@ pub fn needs_contact(audience: &AudienceStatus) -> bool {
 )]
 pub enum ConversationState {
     /// In the inbox; the visitor's messages go to it.
+    #[default]
     Open,
     /// Dealt with: kept with its messages, out of the open inbox; the
     /// visitor's next message starts a new conversation.
@@ -678,6 +680,7 @@ mod close_tests {
             assert_eq!(ConversationState::parse(s.as_str()), Some(s));
         }
         assert_eq!(ConversationState::parse("Open"), None);
+        assert_eq!(ConversationState::default(), ConversationState::Open);
         assert_eq!(StateFilter::default(), StateFilter::Open);
         assert_eq!(StateFilter::parse("all"), Some(StateFilter::All));
         assert_eq!(StateFilter::parse(""), None);

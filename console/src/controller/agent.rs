@@ -2,56 +2,22 @@
 //! (set over HTTP so that errors come back inline), the HTTP heartbeat
 //! while the socket is down.
 
+use presenza_protocol::body::StatusBody;
+use presenza_protocol::frame::{close, DeviceEvent, ErrorFrame, Hello};
+use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
+use presenza_protocol::time::Timestamp;
+use presenza_protocol::view::{AgentView, HeartbeatView, MeView, StatusSetView};
 use presenza_rules::Status;
-use serde_json::json;
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
 use crate::clock;
-use crate::live::{Live, LiveEvent};
+use crate::live::Live;
+use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent};
 use crate::store::Conn;
 use crate::timer::Interval;
-use crate::wire::{self, AgentInfo, ServerMsg};
 
-use super::inbox::InboxMsg;
 use super::session::Ending;
 use super::Controller;
-
-/// Close code of the edge when the agent's token is revoked or rotated.
-const CLOSE_REVOKED: u16 = 4001;
-
-/// The agent's status, picture menu and device socket.
-#[derive(Debug)]
-pub enum AgentMsg {
-    /// The tab was hidden or shown again.
-    Visibility {
-        hidden: bool,
-    },
-    /// The browser is back online.
-    Online,
-    /// The picture was clicked (or arrowed into).
-    ToggleMenu,
-    CloseMenu {
-        focus_avatar: bool,
-    },
-    /// A status chosen in the menu; busy details as typed.
-    SetStatus {
-        status: Status,
-        message: String,
-        back_time: String,
-    },
-    /// The edge's answer, with what was asked (for an answer without body).
-    StatusSaved(
-        ApiResult<Option<AgentInfo>>,
-        Status,
-        Option<String>,
-        Option<wire::Millis>,
-    ),
-    Live(LiveEvent),
-    /// Whether the token still works, asked after the socket was refused.
-    AccessChecked(ApiResult<AgentInfo>),
-    /// Time for an HTTP heartbeat (sent only while the socket is down).
-    Heartbeat,
-}
 
 impl Controller {
     /// Handles an agent-mode message.
@@ -86,15 +52,9 @@ impl Controller {
                 message,
                 back_time,
             } => self.set_status(status, message, back_time),
-            AgentMsg::StatusSaved(result, status, message, back_at) => match result {
-                Ok(agent) => {
-                    let agent = agent.unwrap_or_else(|| AgentInfo {
-                        manual: Some(status),
-                        message,
-                        back_at,
-                        ..self.store.me.clone().unwrap_or_default()
-                    });
-                    self.merge_me(agent);
+            AgentMsg::StatusSaved(result) => match result {
+                Ok(saved) => {
+                    self.merge_me(saved.agent);
                     self.store.menu_open = false;
                     self.view.render_menu(&self.store, true);
                     self.view.render_me(&self.store);
@@ -107,8 +67,8 @@ impl Controller {
                     Ending::Local,
                     Some("Your token is no longer valid (revoked or rotated). Sign in with a new one."),
                 ),
-                Ok(agent) => {
-                    self.merge_me(agent);
+                Ok(me) => {
+                    self.merge_me(me.agent);
                     self.view.render_me(&self.store);
                 }
                 Err(_) => {}
@@ -121,7 +81,9 @@ impl Controller {
                 }
                 if let (false, Some(api)) = (socket_up, self.api()) {
                     self.spawn(async move {
-                        let result = api.post("/agents/me/heartbeat", None).await;
+                        let result = api
+                            .post_empty::<HeartbeatView>("/agents/me/heartbeat")
+                            .await;
                         match result {
                             Err(e) if e.is_auth() => AgentMsg::AccessChecked(Err(e)),
                             _ => AgentMsg::Online,
@@ -147,7 +109,10 @@ impl Controller {
         );
         // The edge's subprotocol convention: "presenza" is answered, the
         // second one carries the token.
-        let protocols = ["presenza".to_owned(), format!("presenza.token.{token}")];
+        let protocols = [
+            WS_PROTOCOL.to_owned(),
+            format!("{WS_TOKEN_PROTOCOL_PREFIX}{token}"),
+        ];
         let tx = self.tx.clone();
         self.live = Some(Live::start(
             url,
@@ -171,13 +136,13 @@ impl Controller {
                 self.store.conn = Conn::Live;
                 self.view.render_conn(&self.store);
             }
-            LiveEvent::Message(msg) => self.server_msg(*msg),
+            LiveEvent::Message(event) => self.device_event(*event),
             LiveEvent::Closed {
                 code,
                 reason,
                 retry_in_ms,
             } => {
-                if code == CLOSE_REVOKED {
+                if code == close::REVOKED {
                     return self.sign_out(
                         Ending::Local,
                         Some(
@@ -185,7 +150,7 @@ impl Controller {
                         ),
                     );
                 }
-                if code == 1000 && reason == "signed out" {
+                if code == close::NORMAL && reason == close::SIGNED_OUT_REASON {
                     return self.sign_out(Ending::Local, Some("This device was signed out."));
                 }
                 let Some(ms) = retry_in_ms else { return };
@@ -196,9 +161,7 @@ impl Controller {
                 // whether the token still works before trying again.
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api.get("/agents/me").await.and_then(|v| {
-                            wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)
-                        });
+                        let result = api.get::<MeView>("/agents/me").await;
                         AgentMsg::AccessChecked(result)
                     });
                 }
@@ -207,41 +170,14 @@ impl Controller {
     }
 
     /// A frame from the edge on the device socket.
-    fn server_msg(&mut self, msg: ServerMsg) {
-        match msg {
-            ServerMsg::Hello {
-                agent,
-                grace_period_secs,
-                ping_interval_secs,
-                site,
-                groups,
-            } => {
-                self.store.conn = Conn::Live;
-                self.merge_me(agent);
-                self.store.grace_secs = grace_period_secs;
-                self.store.site_audience = site;
-                self.store.group_audience = groups;
-                if let Some(live) = &self.live {
-                    live.reset_backoff();
-                    if let Some(p) = ping_interval_secs.filter(|p| *p > 0) {
-                        live.set_ping_interval(p);
-                        if p != self.store.ping_secs {
-                            self.store.ping_secs = p;
-                            self.restart_heartbeat();
-                        }
-                    }
-                }
-                self.view.render_me(&self.store);
-                self.view.render_audience(&self.store);
-                self.view.render_conn(&self.store);
-                // Whatever happened while the socket was down.
-                self.device_connected();
-            }
-            ServerMsg::AgentStatus { agent } => {
+    fn device_event(&mut self, event: DeviceEvent) {
+        match event {
+            DeviceEvent::Hello(hello) => self.hello(hello),
+            DeviceEvent::AgentStatus { agent } => {
                 self.merge_me(agent);
                 self.view.render_me(&self.store);
             }
-            ServerMsg::Audience { group, status } => {
+            DeviceEvent::Audience { group, status } => {
                 match group {
                     Some(g) => {
                         self.store.group_audience.insert(g, status);
@@ -250,22 +186,25 @@ impl Controller {
                 }
                 self.view.render_audience(&self.store);
             }
-            ServerMsg::Message {
+            DeviceEvent::Message {
                 conversation,
                 message,
             } => {
                 self.update(InboxMsg::Received {
-                    conversation: conversation.into_store(),
-                    message: message.into_store(),
+                    conversation,
+                    message,
                 });
             }
-            ServerMsg::Conversation { conversation } => {
-                self.update(InboxMsg::Changed(conversation.into_store()));
+            DeviceEvent::Conversation { conversation } => {
+                self.update(InboxMsg::Changed(conversation));
             }
-            ServerMsg::Ack { client_id, seq } => {
-                self.update(InboxMsg::Acked { client_id, seq });
+            DeviceEvent::Ack(ack) => {
+                self.update(InboxMsg::Acked {
+                    client_id: ack.client_id,
+                    seq: ack.seq,
+                });
             }
-            ServerMsg::Read {
+            DeviceEvent::Read {
                 conversation_id,
                 seq,
                 unread,
@@ -278,62 +217,69 @@ impl Controller {
             }
             // A refused reply; the device sends nothing else that can be
             // refused (status changes go over HTTP to get errors inline).
-            ServerMsg::Error {
-                client_id: Some(client_id),
+            DeviceEvent::Error(ErrorFrame {
                 error,
+                client_id: Some(client_id),
                 ..
-            } => {
-                let reason = match error {
-                    Some(e) if e.code == "conversation_not_found" => {
-                        "This conversation is no longer in your inbox.".to_owned()
-                    }
-                    Some(e) if !e.message.trim().is_empty() => e.message,
-                    _ => "The server refused this reply.".to_owned(),
+            }) => {
+                let reason = if error.code == "conversation_not_found" {
+                    "This conversation is no longer in your inbox.".to_owned()
+                } else if !error.message.trim().is_empty() {
+                    error.message
+                } else {
+                    "The server refused this reply.".to_owned()
                 };
                 self.update(InboxMsg::Refused { client_id, reason });
             }
-            ServerMsg::Error {
-                client_id: None, ..
-            }
-            | ServerMsg::SignedOut
-            | ServerMsg::Other => {}
+            DeviceEvent::Error(_) | DeviceEvent::SignedOut | DeviceEvent::Unknown => {}
         }
     }
 
-    /// Takes the edge's view of this agent, keeping the name if a partial
-    /// update left it out.
-    fn merge_me(&mut self, mut agent: AgentInfo) {
-        if let Some(me) = &self.store.me {
-            if agent.id.is_empty() {
-                agent.id = me.id.clone();
+    /// The first frame: this device's session is live.
+    fn hello(&mut self, hello: Hello) {
+        self.store.conn = Conn::Live;
+        self.merge_me(hello.agent);
+        self.store.grace_secs = Some(hello.grace_period_secs);
+        self.store.site_audience = Some(hello.site);
+        self.store.group_audience = hello.groups;
+        if let Some(live) = &self.live {
+            live.reset_backoff();
+            let p = hello.ping_interval_secs;
+            if p > 0 {
+                live.set_ping_interval(p);
+                if p != self.store.ping_secs {
+                    self.store.ping_secs = p;
+                    self.restart_heartbeat();
+                }
             }
-            if agent.id != me.id {
-                return;
-            }
-            if agent.name.is_empty() {
-                agent.name = me.name.clone();
-            }
+        }
+        self.view.render_me(&self.store);
+        self.view.render_audience(&self.store);
+        self.view.render_conn(&self.store);
+        // Whatever happened while the socket was down.
+        self.device_connected();
+    }
+
+    /// Takes the edge's view of this agent (of the signed-in agent only).
+    fn merge_me(&mut self, agent: AgentView) {
+        if self.store.me.as_ref().is_some_and(|me| me.id != agent.id) {
+            return;
         }
         self.store.me = Some(agent);
     }
 
     fn set_status(&mut self, status: Status, message: String, back_time: String) {
         let Some(api) = self.api() else { return };
-        let mut body = json!({ "status": status.as_str() });
         let mut message_sent = None;
         let mut back_at = None;
         if status == Status::Busy {
             let message = message.trim();
             if !message.is_empty() {
-                body["message"] = json!(message);
                 message_sent = Some(message.to_owned());
             }
             if !back_time.trim().is_empty() {
                 match clock::next_time_of_day(&back_time, clock::now()) {
-                    Some(at) => {
-                        body["back_at"] = json!(presenza_rules::time::to_rfc3339(at));
-                        back_at = Some(at);
-                    }
+                    Some(at) => back_at = Some(Timestamp(at)),
                     None => {
                         return self
                             .status_failed(ApiError::bad_answer("the return time is not HH:MM"));
@@ -341,19 +287,12 @@ impl Controller {
                 }
             }
         }
+        let body = StatusBody::new(status, message_sent, back_at);
         self.store.status_error = None;
         self.view.status_pending(true);
         self.spawn(async move {
-            let result = api.put("/agents/me/status", &body).await.and_then(|v| {
-                if v.is_null() {
-                    Ok(None)
-                } else {
-                    wire::object::<AgentInfo>(v, "agent")
-                        .map(Some)
-                        .map_err(ApiError::bad_answer)
-                }
-            });
-            AgentMsg::StatusSaved(result, status, message_sent, back_at)
+            let result = api.put::<StatusSetView>("/agents/me/status", &body).await;
+            AgentMsg::StatusSaved(result)
         });
     }
 

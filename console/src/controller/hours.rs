@@ -1,22 +1,11 @@
-//! The working-hours draft: its structural edits, a starting template and
-//! the API's paths and answers.
+//! The working-hours draft (protocol's `ScheduleSpec`): its structural
+//! edits, a starting template and the API's paths.
 
-use serde_json::Value;
+use presenza_protocol::body::{ExceptionSpec, ScheduleSpec};
 
 use crate::api::encode;
 use crate::clock;
-use crate::wire::{self, HoursSpec};
-
-/// A structural change to the working-hours draft.
-#[derive(Clone, Debug, PartialEq)]
-pub enum HoursOp {
-    AddInterval(String),
-    RemoveInterval(String, usize),
-    AddException,
-    RemoveException(usize),
-    AddExceptionInterval(usize),
-    RemoveExceptionInterval(usize, usize),
-}
+use crate::msg::HoursOp;
 
 pub(super) fn hours_path(scope: Option<&str>) -> String {
     match scope {
@@ -25,27 +14,12 @@ pub(super) fn hours_path(scope: Option<&str>) -> String {
     }
 }
 
-/// Hours from a GET/PUT answer, bare or wrapped; None when none are set.
-pub(super) fn parse_hours(v: Value) -> Option<HoursSpec> {
-    let v = match v {
-        Value::Object(mut map) if !map.contains_key("timezone") => map
-            .remove("working_hours")
-            .or_else(|| map.remove("hours"))
-            .unwrap_or(Value::Null),
-        other => other,
-    };
-    if v.is_null() {
-        return None;
-    }
-    serde_json::from_value(v).ok()
-}
-
 /// A starting point for a scope without hours: weekdays 9 to 17 in the
 /// browser's zone.
-pub(super) fn template_hours() -> HoursSpec {
-    let mut spec = HoursSpec {
+pub(super) fn template_hours() -> ScheduleSpec {
+    let mut spec = ScheduleSpec {
         timezone: clock::local_time_zone().unwrap_or_else(|| "UTC".into()),
-        ..HoursSpec::default()
+        ..ScheduleSpec::default()
     };
     for day in ["mon", "tue", "wed", "thu", "fri"] {
         spec.weekly
@@ -54,7 +28,7 @@ pub(super) fn template_hours() -> HoursSpec {
     spec
 }
 
-pub(super) fn apply_hours_op(mut spec: HoursSpec, op: HoursOp) -> HoursSpec {
+pub(super) fn apply_hours_op(mut spec: ScheduleSpec, op: HoursOp) -> ScheduleSpec {
     let new_interval = |list: &[[String; 2]]| -> [String; 2] {
         // Continue after the last interval when there is one.
         match list.last() {
@@ -80,7 +54,10 @@ pub(super) fn apply_hours_op(mut spec: HoursSpec, op: HoursOp) -> HoursSpec {
                 }
             }
         }
-        HoursOp::AddException => spec.exceptions.push(wire::ExceptionSpec::default()),
+        HoursOp::AddException => spec.exceptions.push(ExceptionSpec {
+            date: String::new(),
+            hours: Vec::new(),
+        }),
         HoursOp::RemoveException(i) => {
             if i < spec.exceptions.len() {
                 spec.exceptions.remove(i);
@@ -106,11 +83,11 @@ pub(super) fn apply_hours_op(mut spec: HoursSpec, op: HoursOp) -> HoursSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{json, Value};
 
     #[test]
     fn structural_edits() {
-        let spec = HoursSpec::default();
+        let spec = ScheduleSpec::default();
         let spec = apply_hours_op(spec, HoursOp::AddInterval("mon".into()));
         let spec = apply_hours_op(spec, HoursOp::AddInterval("mon".into()));
         assert_eq!(
@@ -128,9 +105,16 @@ mod tests {
 
     #[test]
     fn answers() {
-        assert_eq!(parse_hours(Value::Null), None);
-        assert_eq!(parse_hours(json!({"working_hours": null})), None);
-        let spec = parse_hours(json!({"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}}));
+        // `GET`/`PUT …/working-hours` answer the schedule itself.
+        let parse = |v: Value| {
+            serde_json::from_value::<Option<ScheduleSpec>>(v)
+                .ok()
+                .flatten()
+        };
+        assert_eq!(parse(Value::Null), None);
+        // Wrapped, it is not a schedule.
+        assert_eq!(parse(json!({"working_hours": null})), None);
+        let spec = parse(json!({"timezone": "UTC", "weekly": {"mon": [["09:00", "17:00"]]}}));
         assert_eq!(spec.map(|s| s.timezone), Some("UTC".into()));
     }
 }

@@ -14,103 +14,22 @@
 //! second message. A refused reply stays, marked, until retried or
 //! discarded.
 
-use presenza_rules::RuleError;
-use serde_json::json;
+use presenza_protocol::body::{ReadBody, ReplyBody};
+use presenza_protocol::frame::{self, DeviceCommand};
+use presenza_protocol::limits::{DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS};
+use presenza_protocol::view::{ConversationEnvelope, ConversationPage, MessagePage, ReplySent};
+use presenza_rules::{ConversationState, RuleError};
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
 use crate::clock;
-use crate::store::inbox::{Conversation, Message, Outgoing, State};
+use crate::msg::{AgentMsg, ApiError, ApiResult, InboxMsg};
+use crate::store::inbox::{self, Conversation, Message, Outgoing};
 use crate::store::persist;
-use crate::wire::{self, ConversationWire, MessageWire};
 
-use super::agent::AgentMsg;
 use super::Controller;
 
-/// The conversations of the inbox.
-#[derive(Debug)]
-pub enum InboxMsg {
-    /// Load the list again (after it failed).
-    Reload,
-    /// The first page of the edge's list of open or closed conversations
-    /// (`GET conversations?state=…`), with the next page's cursor.
-    Listed {
-        state: State,
-        result: ApiResult<ListPage>,
-    },
-    /// Show the open or the closed conversations.
-    ShowTab(State),
-    /// Load the shown tab's next page.
-    LoadMore,
-    /// A further page of the list.
-    MoreListed {
-        state: State,
-        result: ApiResult<ListPage>,
-    },
-    /// Close (resolve) a conversation / reopen a closed one.
-    Close(String),
-    Reopen(String),
-    /// The edge's answer to a close or reopen.
-    StateSaved {
-        id: String,
-        close: bool,
-        result: ApiResult<Conversation>,
-    },
-    /// A conversation was closed or reopened (device socket).
-    Changed(Conversation),
-    OpenConversation(String),
-    CloseConversation,
-    /// A page of a conversation's messages after `after`; true: more.
-    Page {
-        id: String,
-        result: ApiResult<(Vec<Message>, bool)>,
-    },
-    ReadSaved {
-        id: String,
-        result: ApiResult<()>,
-    },
-    Reply {
-        conversation: String,
-        text: String,
-    },
-    /// Send a refused reply again / drop it.
-    Retry(String),
-    Discard(String),
-    /// The edge's answer to a reply sent over HTTP.
-    Posted {
-        conversation: String,
-        client_id: String,
-        result: ApiResult<Message>,
-    },
-    EnableNotifications,
-    NotificationsAnswered,
-    /// A new message in a conversation (device socket).
-    Received {
-        conversation: Conversation,
-        message: Message,
-    },
-    /// The edge stored a reply sent over the socket.
-    Acked {
-        client_id: String,
-        seq: u64,
-    },
-    /// The edge refused a reply sent over the socket.
-    Refused {
-        client_id: String,
-        reason: String,
-    },
-    /// This agent's read mark moved (read on another device, or a reply).
-    ReadElsewhere {
-        conversation: String,
-        seq: u64,
-        unread: u32,
-    },
-}
-
-/// A page of conversation summaries and the cursor of the next one.
-pub type ListPage = (Vec<Conversation>, Option<String>);
-
-/// Conversations per page of the list.
-const PAGE_SIZE: u32 = 100;
+/// Conversations per page of the list (the edge's default page).
+const PAGE_SIZE: usize = DEFAULT_LISTED_CONVERSATIONS;
 
 /// Why closing or reopening failed, in words.
 fn state_failure(e: &ApiError, close: bool) -> String {
@@ -130,10 +49,9 @@ fn state_failure(e: &ApiError, close: bool) -> String {
 /// A reply the rules refuse before it is sent, in words.
 fn describe(e: &RuleError) -> String {
     match e {
-        RuleError::MessageTooLong(n) => format!(
-            "This reply is {n} characters long; the most is {}.",
-            presenza_rules::conversation::MAX_MESSAGE_CHARS
-        ),
+        RuleError::MessageTooLong(n) => {
+            format!("This reply is {n} characters long; the most is {MAX_MESSAGE_CHARS}.")
+        }
         RuleError::InvalidCharacter(_) => {
             "This reply contains a control character that cannot be sent.".into()
         }
@@ -156,7 +74,9 @@ impl Controller {
                 self.refresh_inbox();
                 self.view.render_inbox(&self.store);
             }
-            InboxMsg::Listed { state, result } => self.listed(state, result),
+            InboxMsg::Listed { state, result } => {
+                self.listed(state, result.map(inbox::list_page));
+            }
             InboxMsg::ShowTab(tab) => {
                 if self.store.inbox.show_tab(tab) {
                     self.refresh_inbox();
@@ -170,7 +90,10 @@ impl Controller {
                     inbox.more_loading = false;
                 }
                 match result {
-                    Ok((list, next)) => inbox.add_list_page(state, list, next),
+                    Ok(page) => {
+                        let (list, next) = inbox::list_page(page);
+                        inbox.add_list_page(state, list, next);
+                    }
                     Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
                     Err(e) if state == inbox.tab => inbox.load_error = Some(e.message),
                     Err(_) => {}
@@ -187,7 +110,7 @@ impl Controller {
                 match result {
                     Ok(summary) => {
                         inbox.state_error = None;
-                        self.conversation_changed(summary);
+                        self.conversation_changed(summary.into());
                         return;
                     }
                     Err(e) if e.is_auth() => return self.update(AgentMsg::AccessChecked(Err(e))),
@@ -199,7 +122,7 @@ impl Controller {
                 }
                 self.render_inbox();
             }
-            InboxMsg::Changed(summary) => self.conversation_changed(summary),
+            InboxMsg::Changed(summary) => self.conversation_changed(summary.into()),
             InboxMsg::OpenConversation(id) => {
                 if self.store.inbox.select(&id) {
                     self.catch_up(&id);
@@ -214,7 +137,10 @@ impl Controller {
             InboxMsg::Page { id, result } => {
                 self.store.inbox.set_loading(&id, false);
                 match result {
-                    Ok((messages, more)) => {
+                    Ok(page) => {
+                        let more = page.has_more;
+                        let messages: Vec<Message> =
+                            page.messages.into_iter().map(Message::from).collect();
                         let got = !messages.is_empty();
                         self.store.inbox.add_page(&id, messages);
                         self.save_outbox();
@@ -260,7 +186,7 @@ impl Controller {
             } => {
                 self.store.inbox.posting.remove(&client_id);
                 match result {
-                    Ok(message) => self.store.inbox.stored_reply(&conversation, message),
+                    Ok(message) => self.store.inbox.stored_reply(&conversation, message.into()),
                     Err(e) if transient(&e) => {}
                     Err(e) if e.is_auth() => {
                         return self.update(AgentMsg::AccessChecked(Err(e)));
@@ -284,7 +210,7 @@ impl Controller {
             InboxMsg::Received {
                 conversation,
                 message,
-            } => self.received(conversation, message),
+            } => self.received(conversation.into(), message.into()),
             InboxMsg::Acked { client_id, seq } => {
                 let name = self
                     .store
@@ -308,7 +234,9 @@ impl Controller {
                 seq,
                 unread,
             } => {
-                self.store.inbox.apply_read(&conversation, seq, unread);
+                self.store
+                    .inbox
+                    .apply_read(conversation.as_str(), seq, unread);
                 self.render_inbox();
             }
         }
@@ -337,7 +265,7 @@ impl Controller {
             let path = format!("/conversations?state={}&limit={PAGE_SIZE}", state.as_str());
             InboxMsg::Listed {
                 state,
-                result: list_page(&api, &path).await,
+                result: api.get::<ConversationPage>(&path).await,
             }
         });
     }
@@ -363,7 +291,7 @@ impl Controller {
             );
             InboxMsg::MoreListed {
                 state,
-                result: list_page(&api, &path).await,
+                result: api.get::<ConversationPage>(&path).await,
             }
         });
         self.view.render_inbox(&self.store);
@@ -386,11 +314,10 @@ impl Controller {
                 encode(&id),
                 if close { "close" } else { "reopen" }
             );
-            let result = api.post(&path, None).await.and_then(|v| {
-                wire::object::<ConversationWire>(v, "conversation")
-                    .map(ConversationWire::into_store)
-                    .map_err(ApiError::bad_answer)
-            });
+            let result = api
+                .post_empty::<ConversationEnvelope>(&path)
+                .await
+                .map(|e| e.conversation);
             InboxMsg::StateSaved { id, close, result }
         });
         self.view.render_inbox(&self.store);
@@ -409,7 +336,11 @@ impl Controller {
         self.render_inbox();
     }
 
-    fn listed(&mut self, state: State, result: ApiResult<ListPage>) {
+    fn listed(
+        &mut self,
+        state: ConversationState,
+        result: ApiResult<(Vec<Conversation>, Option<String>)>,
+    ) {
         let inbox = &mut self.store.inbox;
         inbox.list_loading = false;
         let mut again = std::mem::take(&mut inbox.list_again);
@@ -482,17 +413,9 @@ impl Controller {
         let id = id.to_owned();
         self.spawn(async move {
             let path = format!("/conversations/{}/messages?after={after}", encode(&id));
-            let result = api.get(&path).await.and_then(|v| {
-                wire::page::<MessageWire>(v, "messages").map_err(ApiError::bad_answer)
-            });
             InboxMsg::Page {
                 id,
-                result: result.map(|(list, more)| {
-                    (
-                        list.into_iter().map(MessageWire::into_store).collect(),
-                        more,
-                    )
-                }),
+                result: api.get::<MessagePage>(&path).await,
             }
         });
     }
@@ -509,18 +432,15 @@ impl Controller {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let path = format!("/conversations/{}/read", encode(&id));
-            let result = api.post(&path, Some(&json!({ "seq": seq }))).await;
-            InboxMsg::ReadSaved {
-                id,
-                result: result.map(|_| ()),
-            }
+            let result = api.post::<()>(&path, &ReadBody { seq }).await;
+            InboxMsg::ReadSaved { id, result }
         });
     }
 
     fn received(&mut self, conversation: Conversation, message: Message) {
         let id = conversation.id.clone();
         let title = conversation.title();
-        let from_visitor = message.author == crate::store::inbox::Author::Visitor;
+        let from_visitor = message.author == inbox::Author::Visitor;
         let text = message.text.clone();
         let new = self.store.inbox.receive(conversation, message);
         self.save_outbox();
@@ -599,12 +519,13 @@ impl Controller {
                     None => {
                         let path =
                             format!("/conversations/{}/messages", encode(&reply.conversation));
-                        let body = json!({ "client_id": reply.client_id, "text": reply.text });
-                        api.post(&path, Some(&body)).await.and_then(|v| {
-                            wire::object::<MessageWire>(v, "message")
-                                .map(MessageWire::into_store)
-                                .map_err(ApiError::bad_answer)
-                        })
+                        let body = ReplyBody {
+                            client_id: reply.client_id.clone(),
+                            text: reply.text.clone(),
+                        };
+                        api.post::<ReplySent>(&path, &body)
+                            .await
+                            .map(|sent| sent.message)
                     }
                 };
                 if let Err(e) = &result {
@@ -629,24 +550,11 @@ impl Controller {
     }
 }
 
-/// One page of `GET conversations`.
-async fn list_page(api: &crate::api::Api, path: &str) -> ApiResult<ListPage> {
-    let v = api.get(path).await?;
-    let (list, next) =
-        wire::cursor_page::<ConversationWire>(v, "conversations").map_err(ApiError::bad_answer)?;
-    Ok((
-        list.into_iter().map(ConversationWire::into_store).collect(),
-        next,
-    ))
-}
-
 /// The device socket's reply frame.
 fn reply_frame(reply: &Outgoing) -> String {
-    json!({
-        "type": "reply",
-        "conversation_id": reply.conversation,
-        "client_id": reply.client_id,
-        "text": reply.text,
+    frame::to_text(&DeviceCommand::Reply {
+        conversation_id: reply.conversation.clone(),
+        client_id: reply.client_id.clone(),
+        text: reply.text.clone(),
     })
-    .to_string()
 }

@@ -2,7 +2,8 @@
 //! network calls (their answers come back as messages) and tells the
 //! [`View`] what to redraw. It holds the only mutable state of the page.
 //!
-//! Messages come in four families, one module each:
+//! Messages (defined in `msg`) come in four families, handled by one
+//! module each:
 //! - [`session`]: signing in (agent token or owner key) and out;
 //! - [`agent`]: the agent's status, picture menu and device socket;
 //! - [`inbox`]: conversations, title and notifications;
@@ -14,53 +15,14 @@ mod inbox;
 mod owner;
 mod session;
 
-pub use agent::AgentMsg;
-pub use hours::HoursOp;
-pub use inbox::InboxMsg;
-pub use owner::OwnerMsg;
-pub use session::SessionMsg;
-
 use std::future::Future;
 
 use crate::api::Api;
-use crate::app::Sender;
 use crate::live::Live;
+use crate::msg::{Msg, Sender};
 use crate::store::Store;
 use crate::timer::Interval;
 use crate::view::View;
-
-/// Everything that can happen, by the part of the console it is about.
-#[derive(Debug)]
-pub enum Msg {
-    Session(SessionMsg),
-    Agent(AgentMsg),
-    Inbox(InboxMsg),
-    Owner(OwnerMsg),
-}
-
-impl From<SessionMsg> for Msg {
-    fn from(m: SessionMsg) -> Msg {
-        Msg::Session(m)
-    }
-}
-
-impl From<AgentMsg> for Msg {
-    fn from(m: AgentMsg) -> Msg {
-        Msg::Agent(m)
-    }
-}
-
-impl From<InboxMsg> for Msg {
-    fn from(m: InboxMsg) -> Msg {
-        Msg::Inbox(m)
-    }
-}
-
-impl From<OwnerMsg> for Msg {
-    fn from(m: OwnerMsg) -> Msg {
-        Msg::Owner(m)
-    }
-}
 
 pub struct Controller {
     store: Store,

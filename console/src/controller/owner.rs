@@ -1,87 +1,24 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
-use serde_json::{json, Value};
+use presenza_protocol::body::{AgentBody, GroupBody, ScheduleSpec};
+use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
+use presenza_protocol::view::{AgentList, AgentView, GroupList, GroupView, SettingsView};
 
-use crate::api::{encode, ApiError, ApiResult};
+use crate::api::encode;
+use crate::msg::{ApiError, OwnerMsg};
 use crate::store::{Mode, NewToken, Page};
-use crate::wire::{self, AgentInfo, Group, HoursSpec, Settings};
 
-use super::hours::{apply_hours_op, hours_path, parse_hours, template_hours, HoursOp};
+use super::hours::{apply_hours_op, hours_path, template_hours};
 use super::session::Ending;
 use super::Controller;
 use crate::view::Fresh;
-
-/// The owner's pages.
-#[derive(Debug)]
-pub enum OwnerMsg {
-    Route(Page),
-    AgentsLoaded(ApiResult<Vec<AgentInfo>>),
-    GroupsLoaded(ApiResult<Vec<Group>>),
-    SettingsLoaded(ApiResult<Settings>),
-    HoursLoaded {
-        scope: Option<String>,
-        result: ApiResult<Option<HoursSpec>>,
-    },
-    SaveAgent {
-        id: String,
-        name: String,
-        groups: Vec<String>,
-        create: bool,
-    },
-    AgentSaved {
-        form: String,
-        result: ApiResult<(AgentInfo, Option<String>)>,
-    },
-    RotateToken(String),
-    TokenRotated {
-        agent: String,
-        result: ApiResult<String>,
-    },
-    RevokeAgent(String),
-    AgentRevoked {
-        agent: String,
-        result: ApiResult<()>,
-    },
-    /// First click of a destructive action: ask for a second one.
-    Confirm(String),
-    DismissToken,
-    SaveGroup {
-        id: String,
-        name: String,
-        create: bool,
-    },
-    GroupSaved {
-        form: String,
-        result: ApiResult<()>,
-    },
-    DeleteGroup(String),
-    GroupDeleted {
-        id: String,
-        result: ApiResult<()>,
-    },
-    HoursScope(Option<String>),
-    HoursEdit {
-        draft: HoursSpec,
-        op: HoursOp,
-    },
-    SaveHours(HoursSpec),
-    ClearHours,
-    HoursSaved {
-        scope: Option<String>,
-        cleared: bool,
-        result: ApiResult<Option<HoursSpec>>,
-    },
-    SaveSettings(Settings),
-    SettingsSaved(ApiResult<Settings>),
-    EmbedGroup(Option<String>),
-}
 
 impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
-            OwnerMsg::Route(page) => self.route(page),
+            OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
             OwnerMsg::AgentsLoaded(result) => {
                 match result {
                     Ok(agents) => self.store.owner.agents = Some(agents),
@@ -126,8 +63,8 @@ impl Controller {
                 create,
             } => self.save_agent(id, name, groups, create),
             OwnerMsg::AgentSaved { form, result } => match result {
-                Ok((agent, token)) => {
-                    if let Some(token) = token {
+                Ok(mut agent) => {
+                    if let Some(token) = agent.token.take() {
                         self.store.owner.new_token = Some(NewToken {
                             agent: agent.display_name().to_owned(),
                             token,
@@ -138,16 +75,8 @@ impl Controller {
                     }
                     let agents = self.store.owner.agents.get_or_insert_with(Vec::new);
                     match agents.iter_mut().find(|a| a.id == agent.id) {
-                        Some(a) => {
-                            *a = AgentInfo {
-                                token: None,
-                                ..agent
-                            }
-                        }
-                        None => agents.push(AgentInfo {
-                            token: None,
-                            ..agent
-                        }),
+                        Some(a) => *a = agent,
+                        None => agents.push(agent),
                     }
                     self.render_page_if(Page::Agents, Fresh::Form(&form));
                     self.view.focus_new_token();
@@ -162,8 +91,8 @@ impl Controller {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
                         let path = format!("/agents/{}/token", encode(&agent));
-                        let result = api.post(&path, None).await.and_then(|v| {
-                            token_of(&v)
+                        let result = api.post_empty::<AgentView>(&path).await.and_then(|a| {
+                            a.token
                                 .ok_or_else(|| ApiError::bad_answer("no token in the answer"))
                         });
                         OwnerMsg::TokenRotated { agent, result }
@@ -186,10 +115,7 @@ impl Controller {
                 self.store.owner.confirm = None;
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api
-                            .delete(&format!("/agents/{}", encode(&agent)))
-                            .await
-                            .map(drop);
+                        let result = api.delete(&format!("/agents/{}", encode(&agent))).await;
                         OwnerMsg::AgentRevoked { agent, result }
                     });
                 }
@@ -198,7 +124,7 @@ impl Controller {
                 match result {
                     Ok(()) => {
                         if let Some(agents) = self.store.owner.agents.as_mut() {
-                            agents.retain(|a| a.id != agent);
+                            agents.retain(|a| a.id.as_str() != agent);
                         }
                         self.store
                             .note("agent-add", format!("Agent “{agent}” revoked."), false);
@@ -231,10 +157,7 @@ impl Controller {
                 self.store.owner.confirm = None;
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api
-                            .delete(&format!("/groups/{}", encode(&id)))
-                            .await
-                            .map(drop);
+                        let result = api.delete(&format!("/groups/{}", encode(&id))).await;
                         OwnerMsg::GroupDeleted { id, result }
                     });
                 }
@@ -243,7 +166,7 @@ impl Controller {
                 match result {
                     Ok(()) => {
                         if let Some(groups) = self.store.owner.groups.as_mut() {
-                            groups.retain(|g| g.id != id);
+                            groups.retain(|g| g.id.as_str() != id);
                         }
                         self.store
                             .note("group-add", format!("Group “{id}” deleted."), false);
@@ -271,9 +194,9 @@ impl Controller {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
                         let result = api
-                            .put(&hours_path(scope.as_deref()), &json!(spec))
+                            .put::<ScheduleSpec>(&hours_path(scope.as_deref()), &spec)
                             .await
-                            .map(|v| parse_hours(v).or(Some(spec)));
+                            .map(Some);
                         OwnerMsg::HoursSaved {
                             scope,
                             cleared: false,
@@ -329,16 +252,10 @@ impl Controller {
                     }
                 }
             }
-            OwnerMsg::SaveSettings(settings) => {
+            OwnerMsg::SaveSettings(body) => {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
-                        let result = api.put("/settings", &json!(settings)).await.and_then(|v| {
-                            if v.is_null() {
-                                Ok(settings)
-                            } else {
-                                wire::object(v, "settings").map_err(ApiError::bad_answer)
-                            }
-                        });
+                        let result = api.put::<SettingsView>("/settings", &body).await;
                         OwnerMsg::SettingsSaved(result)
                     });
                 }
@@ -411,17 +328,14 @@ impl Controller {
             .agents
             .iter()
             .flatten()
-            .find(|a| a.id == id)
+            .find(|a| a.id.as_str() == id)
             .map_or_else(|| id.to_owned(), |a| a.display_name().to_owned())
     }
 
     fn load_agents(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = api
-                .get("/agents")
-                .await
-                .and_then(|v| wire::list(v, "agents").map_err(ApiError::bad_answer));
+            let result = api.get::<AgentList>("/agents").await.map(|l| l.agents);
             OwnerMsg::AgentsLoaded(result)
         });
     }
@@ -429,10 +343,7 @@ impl Controller {
     fn load_groups(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = api
-                .get("/groups")
-                .await
-                .and_then(|v| wire::list(v, "groups").map_err(ApiError::bad_answer));
+            let result = api.get::<GroupList>("/groups").await.map(|l| l.groups);
             OwnerMsg::GroupsLoaded(result)
         });
     }
@@ -440,10 +351,7 @@ impl Controller {
     fn load_settings(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = api
-                .get("/settings")
-                .await
-                .and_then(|v| wire::object(v, "settings").map_err(ApiError::bad_answer));
+            let result = api.get::<SettingsView>("/settings").await;
             OwnerMsg::SettingsLoaded(result)
         });
     }
@@ -453,8 +361,8 @@ impl Controller {
         self.store.owner.hours.loaded = false;
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = match api.get(&hours_path(scope.as_deref())).await {
-                Ok(v) => Ok(parse_hours(v)),
+            let result = match api.get::<ScheduleSpec>(&hours_path(scope.as_deref())).await {
+                Ok(spec) => Ok(Some(spec)),
                 // No hours stored for this scope.
                 Err(e) if e.code == "no_working_hours" => Ok(None),
                 Err(e) => Err(e),
@@ -478,7 +386,8 @@ impl Controller {
             self.store.note(&form, "Give the agent a name.", true);
             return self.view.render_page(&self.store, Fresh::Keep);
         }
-        if create && self.store.owner.agents.iter().flatten().any(|a| a.id == id) {
+        let taken = |a: &AgentView| a.id.as_str() == id;
+        if create && self.store.owner.agents.iter().flatten().any(taken) {
             self.store.note(
                 &form,
                 format!("An agent with the id “{id}” already exists."),
@@ -488,15 +397,13 @@ impl Controller {
         }
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let body = json!({ "name": if name.is_empty() { id.clone() } else { name }, "groups": groups });
+            let body = AgentBody {
+                name: if name.is_empty() { id.clone() } else { name },
+                groups,
+            };
             let result = api
-                .put(&format!("/agents/{}", encode(&id)), &body)
-                .await
-                .and_then(|v| {
-                    let token = token_of(&v);
-                    let agent: AgentInfo = wire::object(v, "agent").map_err(ApiError::bad_answer)?;
-                    Ok((agent, token))
-                });
+                .put::<AgentView>(&format!("/agents/{}", encode(&id)), &body)
+                .await;
             OwnerMsg::AgentSaved { form, result }
         });
         self.store.owner.note = None;
@@ -519,22 +426,16 @@ impl Controller {
         }
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let body = json!({ "name": if name.is_empty() { id.clone() } else { name } });
+            let body = GroupBody {
+                name: if name.is_empty() { id.clone() } else { name },
+            };
             let result = api
-                .put(&format!("/groups/{}", encode(&id)), &body)
+                .put::<GroupView>(&format!("/groups/{}", encode(&id)), &body)
                 .await
                 .map(drop);
             OwnerMsg::GroupSaved { form, result }
         });
     }
-}
-
-/// The `token` of a created agent or a rotation, top-level or inside `agent`.
-fn token_of(v: &Value) -> Option<String> {
-    v.get("token")
-        .or_else(|| v.get("agent").and_then(|a| a.get("token")))
-        .and_then(Value::as_str)
-        .map(str::to_owned)
 }
 
 /// An id the edge accepts from a display name: "Zoë Müller" → "zoe-muller".
@@ -550,7 +451,7 @@ fn slug(name: &str) -> String {
             out.push('-');
         }
     }
-    let out: String = out.chars().take(40).collect();
+    let out: String = out.chars().take(MAX_ENTITY_ID_LEN).collect();
     out.trim_end_matches('-').to_owned()
 }
 
@@ -587,6 +488,7 @@ fn fold_latin(c: char) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn slugs() {
@@ -599,14 +501,23 @@ mod tests {
 
     #[test]
     fn tokens_in_answers() {
-        assert_eq!(
-            token_of(&json!({"agent": {"id": "a", "token": "t"}})),
-            Some("t".into())
+        // A created agent (`PUT agents/{id}`) and a rotation (`POST
+        // agents/{id}/token`) answer the agent itself, with its token.
+        let agent = |token: Option<&str>| {
+            let mut v = json!({"id": "a", "name": "A", "groups": [], "status": "offline",
+                "manual_status": "offline", "message": null, "back_at": null, "sessions": 0,
+                "created_at": "2026-11-25T12:00:00Z"});
+            if let Some(t) = token {
+                v["token"] = json!(t);
+            }
+            serde_json::from_value::<AgentView>(v)
+        };
+        assert_eq!(agent(Some("u")).unwrap().token, Some("u".into()));
+        assert_eq!(agent(None).unwrap().token, None);
+        // The agent wrapped in `{"agent": …}` is not such an answer.
+        assert!(
+            serde_json::from_value::<AgentView>(json!({"agent": {"id": "a", "token": "t"}}))
+                .is_err()
         );
-        assert_eq!(
-            token_of(&json!({"id": "a", "token": "u"})),
-            Some("u".into())
-        );
-        assert_eq!(token_of(&json!({"id": "a"})), None);
     }
 }

@@ -1,26 +1,14 @@
 //! Signing in with an agent token or the owner key, and out again.
 
-use crate::api::{encode, Api, ApiError, ApiResult};
+use presenza_protocol::frame::{self, DeviceCommand};
+use presenza_protocol::view::{MeView, SettingsView};
+
+use crate::api::{encode, Api};
+use crate::msg::{Access, ApiError, ApiResult, SessionMsg};
 use crate::store::inbox::Inbox;
 use crate::store::{persist, Conn, Mode, Page};
-use crate::wire::{self, AgentInfo};
 
 use super::Controller;
-
-/// Signing in and out.
-#[derive(Debug)]
-pub enum SessionMsg {
-    Start,
-    ChooseSite(String),
-    SignIn(String),
-    SignedIn {
-        token: String,
-        result: ApiResult<(Mode, Option<AgentInfo>)>,
-    },
-    SignOut,
-    /// Another tab of this browser signed this agent's device out.
-    SignedOutElsewhere(String),
-}
 
 /// How far a sign-out reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,7 +41,11 @@ impl Controller {
             SessionMsg::SignOut => self.sign_out(Ending::Device, None),
             SessionMsg::SignedOutElsewhere(agent) => {
                 let mine = self.store.mode == Some(Mode::Agent)
-                    && self.store.me.as_ref().is_some_and(|me| me.id == agent);
+                    && self
+                        .store
+                        .me
+                        .as_ref()
+                        .is_some_and(|me| me.id == agent.as_str());
                 if mine {
                     self.sign_out(Ending::Tab, Some("You signed out in another tab."));
                 }
@@ -94,11 +86,15 @@ impl Controller {
         });
     }
 
-    fn signed_in(&mut self, token: String, result: ApiResult<(Mode, Option<AgentInfo>)>) {
+    fn signed_in(&mut self, token: String, result: ApiResult<Access>) {
         self.store.signing_in = false;
         let site = self.store.site().to_owned();
         match result {
-            Ok((mode, me)) => {
+            Ok(access) => {
+                let (mode, me) = match access {
+                    Access::Agent(me) => (Mode::Agent, Some(me.agent)),
+                    Access::Owner => (Mode::Owner, None),
+                };
                 persist::save_token(&site, &token);
                 self.store.token = Some(token.clone());
                 self.store.mode = Some(mode);
@@ -112,7 +108,7 @@ impl Controller {
                             Some(device.clone()),
                         ));
                         self.device = Some(device);
-                        let agent = me.as_ref().map(|m| m.id.clone()).unwrap_or_default();
+                        let agent = me.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
                         self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
                         self.store.me = me;
                         self.store.conn = Conn::Connecting;
@@ -147,13 +143,13 @@ impl Controller {
             // status calls and heartbeats kept (X-Presenza-Session) ends
             // over HTTP, sent even if the page is closing.
             if let Some(live) = &self.live {
-                live.send(r#"{"type":"sign_out"}"#);
+                live.send(&frame::to_text(&DeviceCommand::SignOut {}));
             }
             if let Some(api) = &self.api {
                 api.send_beacon("POST", "/agents/me/sign-out");
             }
             if let (Ending::Device, Some(me)) = (ending, &self.store.me) {
-                persist::announce_sign_out(&site, &me.id);
+                persist::announce_sign_out(&site, me.id.as_str());
             }
         }
         if let Some(live) = self.live.take() {
@@ -174,32 +170,24 @@ impl Controller {
 /// Agent token or owner key? Asks `agents/me` (an agent's only door), then
 /// `settings` (owner only). Owner keys start with "pzo_": asking for the
 /// settings first spares them a refused call.
-async fn detect_mode(
-    origin: &str,
-    site: &str,
-    token: &str,
-    device: &str,
-) -> ApiResult<(Mode, Option<AgentInfo>)> {
+async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> ApiResult<Access> {
     if token.starts_with("pzo_")
         && Api::new(origin, site, token, None)
-            .get("/settings")
+            .get::<SettingsView>("/settings")
             .await
             .is_ok()
     {
-        return Ok((Mode::Owner, None));
+        return Ok(Access::Owner);
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
-    let agent_error = match agent_api.get("/agents/me").await {
-        Ok(v) => {
-            let me = wire::object::<AgentInfo>(v, "agent").map_err(ApiError::bad_answer)?;
-            return Ok((Mode::Agent, Some(me)));
-        }
+    let agent_error = match agent_api.get::<MeView>("/agents/me").await {
+        Ok(me) => return Ok(Access::Agent(me)),
         Err(e) if e.status == 0 || e.status >= 500 => return Err(e),
         Err(e) => e,
     };
     let owner_api = Api::new(origin, site, token, None);
-    match owner_api.get("/settings").await {
-        Ok(_) => Ok((Mode::Owner, None)),
+    match owner_api.get::<SettingsView>("/settings").await {
+        Ok(_) => Ok(Access::Owner),
         Err(e) if e.is_auth() => Err(ApiError {
             message: format!(
                 "This is neither an agent token nor the owner key of site “{site}” ({}).",

@@ -25,14 +25,17 @@
 //! Replies go through the [`Outgoing`] outbox until the edge acknowledges
 //! them with their seq; the outbox survives a reload (sessionStorage) and
 //! is sent again after a reconnect with the same client ids (idempotent).
+//!
+//! The edge's answers and frames carry presenza-protocol views
+//! (`ConversationView`, `MessageView`); the store keeps its own model of
+//! them ([`Conversation`], [`Message`]) and converts here (`From`).
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use presenza_rules::{InboxKey, MessageKind};
+use presenza_protocol::view::{ConversationPage, ConversationView, MessageView};
+use presenza_rules::{ConversationState, InboxKey, MessageKind, Sender, UnixMillis};
 use serde::{Deserialize, Serialize};
-
-use crate::wire::Millis;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Author {
@@ -52,25 +55,7 @@ pub struct Message {
     pub client_id: String,
     pub author: Author,
     pub text: String,
-    pub at: Millis,
-}
-
-/// Whether a conversation is in the open inbox or closed (dealt with).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum State {
-    #[default]
-    Open,
-    Closed,
-}
-
-impl State {
-    /// The `state` query value of `GET conversations`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Open => "open",
-            State::Closed => "closed",
-        }
-    }
+    pub at: UnixMillis,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -93,14 +78,15 @@ pub struct Conversation {
     /// The summary's version: the conversation's last seq when it was sent.
     pub last_seq: u64,
     /// Visitor messages after this agent's read mark.
-    pub unread: u32,
+    pub unread: u64,
     /// The visitor's last message has no agent reply yet (offline messages
     /// included): these come first.
     pub waiting: bool,
-    pub created_at: Millis,
-    pub updated_at: Millis,
-    pub state: State,
-    pub closed_at: Option<Millis>,
+    pub created_at: UnixMillis,
+    pub updated_at: UnixMillis,
+    /// Open (in the inbox) or closed (dealt with).
+    pub state: ConversationState,
+    pub closed_at: Option<UnixMillis>,
     /// The name of the agent who closed it.
     pub closed_by: Option<String>,
     /// The highest read mark this console sent or was told of.
@@ -143,7 +129,7 @@ impl Conversation {
         }
     }
 
-    pub fn last_at(&self) -> Millis {
+    pub fn last_at(&self) -> UnixMillis {
         self.latest()
             .map_or(self.updated_at, |m| m.at.max(self.updated_at))
     }
@@ -195,7 +181,7 @@ impl Conversation {
     }
 
     pub fn is_closed(&self) -> bool {
-        self.state == State::Closed
+        self.state == ConversationState::Closed
     }
 
     /// Takes the summary's state (open or closed, by whom, when).
@@ -244,13 +230,87 @@ impl Conversation {
     }
 }
 
+/// A message as the edge describes it.
+impl From<MessageView> for Message {
+    fn from(m: MessageView) -> Message {
+        let author = match (m.from, m.agent) {
+            (Sender::Visitor, _) => Author::Visitor,
+            (Sender::Agent, Some(a)) => Author::Agent {
+                id: a.id.into(),
+                name: a.name,
+            },
+            (Sender::Agent, None) => Author::Agent {
+                id: String::new(),
+                name: "Agent".into(),
+            },
+            (Sender::System, _) => Author::System(m.kind),
+        };
+        Message {
+            seq: m.seq,
+            client_id: m.client_id,
+            author,
+            text: m.text,
+            at: m.at.millis(),
+        }
+    }
+}
+
+/// A conversation's summary as the edge describes it (a list, a frame, the
+/// answer to a close or reopen), before any of its messages is loaded.
+impl From<ConversationView> for Conversation {
+    fn from(c: ConversationView) -> Conversation {
+        let last_message = c.last_message.map(Message::from);
+        Conversation {
+            id: c.id.into(),
+            group: c.group.map(Into::into),
+            visitor: Visitor {
+                id: c.visitor.id.into(),
+                name: c.visitor.name,
+                email: c.visitor.email,
+            },
+            messages: Vec::new(),
+            last_seq: c.last_seq.max(last_message.as_ref().map_or(0, |m| m.seq)),
+            last_message,
+            unread: c.unread,
+            waiting: c.waiting,
+            created_at: c.created_at.millis(),
+            updated_at: c.updated_at.millis(),
+            state: c.state,
+            closed_at: c.closed_at.map(|t| t.millis()),
+            closed_by: c.closed_by.map(|a| {
+                if a.name.trim().is_empty() {
+                    a.id.into()
+                } else {
+                    a.name
+                }
+            }),
+            read_sent: 0,
+            loading: false,
+            fresh: false,
+        }
+    }
+}
+
+/// A page of `GET conversations` as the store takes it: the summaries and
+/// the cursor of the next page (None on the last one).
+pub fn list_page(page: ConversationPage) -> (Vec<Conversation>, Option<String>) {
+    let next = page.next_cursor.filter(|c| !c.is_empty());
+    (
+        page.conversations
+            .into_iter()
+            .map(Conversation::from)
+            .collect(),
+        next,
+    )
+}
+
 /// A reply of this agent the edge has not acknowledged yet.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Outgoing {
     pub conversation: String,
     pub client_id: String,
     pub text: String,
-    pub at: Millis,
+    pub at: UnixMillis,
     /// Why the edge refused it (shown with Retry / Discard); None while
     /// it is on its way.
     #[serde(default)]
@@ -264,9 +324,9 @@ pub struct Inbox {
     /// The signed-in agent's id: its own messages acknowledge its outbox.
     pub me: String,
     /// The tab shown: open or closed conversations.
-    pub tab: State,
+    pub tab: ConversationState,
     /// The tab whose list arrived (None: none yet, or another tab's).
-    pub listed: Option<State>,
+    pub listed: Option<ConversationState>,
     /// The cursor of the shown tab's next page (None: no more).
     pub next_cursor: Option<String>,
     /// A further page is on its way.
@@ -309,8 +369,8 @@ impl Inbox {
             .filter(|c| c.state == self.tab)
             .collect();
         match self.tab {
-            State::Open => list.sort_by(|a, b| a.key().cmp(&b.key())),
-            State::Closed => list.sort_by(|a, b| {
+            ConversationState::Open => list.sort_by(|a, b| a.key().cmp(&b.key())),
+            ConversationState::Closed => list.sort_by(|a, b| {
                 b.closed_at
                     .unwrap_or(0)
                     .cmp(&a.closed_at.unwrap_or(0))
@@ -332,7 +392,7 @@ impl Inbox {
 
     /// Shows the open or the closed conversations; true when it changed
     /// (the list of that tab is the controller's to ask for).
-    pub fn show_tab(&mut self, tab: State) -> bool {
+    pub fn show_tab(&mut self, tab: ConversationState) -> bool {
         if self.tab == tab {
             return false;
         }
@@ -344,7 +404,7 @@ impl Inbox {
     }
 
     /// Unread visitor messages of open conversations.
-    pub fn unread(&self) -> u32 {
+    pub fn unread(&self) -> u64 {
         self.conversations
             .iter()
             .filter(|c| !c.is_closed())
@@ -409,7 +469,12 @@ impl Inbox {
     /// state are listed (except those frames brought after it was asked
     /// for); what is known of each is merged. Further
     /// pages are for "Load more". Conversations of the other state stay.
-    pub fn set_list(&mut self, state: State, summaries: Vec<Conversation>, next: Option<String>) {
+    pub fn set_list(
+        &mut self,
+        state: ConversationState,
+        summaries: Vec<Conversation>,
+        next: Option<String>,
+    ) {
         let mut old = std::mem::take(&mut self.conversations);
         for summary in summaries {
             let c = match old.iter().position(|c| c.id == summary.id) {
@@ -443,7 +508,7 @@ impl Inbox {
     /// what is listed.
     pub fn add_list_page(
         &mut self,
-        state: State,
+        state: ConversationState,
         summaries: Vec<Conversation>,
         next: Option<String>,
     ) {
@@ -517,7 +582,7 @@ impl Inbox {
     }
 
     /// Another device of this agent (or this one) moved the read mark.
-    pub fn apply_read(&mut self, id: &str, seq: u64, unread: u32) {
+    pub fn apply_read(&mut self, id: &str, seq: u64, unread: u64) {
         if let Some(c) = self.get_mut(id) {
             if seq >= c.read_sent {
                 c.read_sent = seq;
@@ -565,7 +630,7 @@ impl Inbox {
     }
 
     /// The edge stored a reply of this agent as `seq` (socket ack).
-    pub fn ack(&mut self, client_id: &str, seq: u64, name: &str, at: Millis) -> bool {
+    pub fn ack(&mut self, client_id: &str, seq: u64, name: &str, at: UnixMillis) -> bool {
         let Some(o) = self.outbox.iter().find(|o| o.client_id == client_id) else {
             return false;
         };
@@ -627,8 +692,10 @@ impl Inbox {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use presenza_protocol::frame::DeviceEvent;
+    use serde_json::{json, Value};
 
-    fn conv(id: &str, waiting: bool, unread: u32, last_seq: u64) -> Conversation {
+    fn conv(id: &str, waiting: bool, unread: u64, last_seq: u64) -> Conversation {
         Conversation {
             id: id.into(),
             visitor: Visitor {
@@ -642,7 +709,7 @@ mod tests {
         }
     }
 
-    fn msg(seq: u64, at: Millis) -> Message {
+    fn msg(seq: u64, at: UnixMillis) -> Message {
         Message {
             seq,
             client_id: format!("c{seq}"),
@@ -723,11 +790,15 @@ mod tests {
         // A list that left the edge before message 2.
         let mut stale = conv("a", true, 1, 1);
         stale.updated_at = 10;
-        inbox.set_list(State::Open, vec![stale, conv("b", false, 0, 4)], None);
+        inbox.set_list(
+            ConversationState::Open,
+            vec![stale, conv("b", false, 0, 4)],
+            None,
+        );
         let a = inbox.get("a").unwrap();
         assert_eq!((a.unread, a.last_seq, a.waiting), (2, 2, true));
         // Same version, fewer unread (read elsewhere meanwhile): fewer wins.
-        inbox.set_list(State::Open, vec![conv("a", true, 0, 2)], None);
+        inbox.set_list(ConversationState::Open, vec![conv("a", true, 0, 2)], None);
         assert_eq!(inbox.get("a").unwrap().unread, 0);
         assert!(inbox.get("b").is_none(), "the list decides what is listed");
         assert_eq!(inbox.get("a").unwrap().messages.len(), 1, "messages kept");
@@ -739,11 +810,11 @@ mod tests {
         inbox.receive(conv("a", false, 0, 1), msg(1, 10));
         inbox.list_requested();
         inbox.receive(conv("b", true, 1, 1), msg(1, 20));
-        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], None);
+        inbox.set_list(ConversationState::Open, vec![conv("a", false, 0, 1)], None);
         assert_eq!(ids(&inbox), ["b", "a"]);
         // Once a list asked for later still lacks it, it goes.
         inbox.list_requested();
-        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], None);
+        inbox.set_list(ConversationState::Open, vec![conv("a", false, 0, 1)], None);
         assert_eq!(ids(&inbox), ["a"]);
     }
 
@@ -806,9 +877,9 @@ mod tests {
         assert!(inbox.selected().is_none() && inbox.is_empty());
     }
 
-    fn closed(id: &str, last_seq: u64, at: Millis) -> Conversation {
+    fn closed(id: &str, last_seq: u64, at: UnixMillis) -> Conversation {
         Conversation {
-            state: State::Closed,
+            state: ConversationState::Closed,
             closed_at: Some(at),
             closed_by: Some("Ann".into()),
             ..conv(id, false, 0, last_seq)
@@ -819,7 +890,7 @@ mod tests {
     fn tabs_list_open_or_closed_and_a_close_moves_it() {
         let mut inbox = Inbox::new("ann", Vec::new());
         inbox.set_list(
-            State::Open,
+            ConversationState::Open,
             vec![conv("a", true, 1, 1), conv("b", false, 0, 2)],
             Some("next".into()),
         );
@@ -835,13 +906,13 @@ mod tests {
         assert_eq!(inbox.selected_id(), Some("a"));
         assert!(inbox.selected().unwrap().is_closed());
         // The closed tab: its list is not loaded yet, the frame's is shown.
-        assert!(inbox.show_tab(State::Closed));
-        assert!(!inbox.show_tab(State::Closed));
+        assert!(inbox.show_tab(ConversationState::Closed));
+        assert!(!inbox.show_tab(ConversationState::Closed));
         assert!(!inbox.loaded() && inbox.next_cursor.is_none());
         assert_eq!(ids(&inbox), ["a"]);
         inbox.list_requested();
         inbox.set_list(
-            State::Closed,
+            ConversationState::Closed,
             vec![closed("c", 3, 50), closed("a", 2, 100)],
             None,
         );
@@ -850,27 +921,35 @@ mod tests {
         inbox.changed(conv("a", true, 0, 2));
         assert!(inbox.get("a").unwrap().waiting);
         assert_eq!(ids(&inbox), ["c"]);
-        assert!(inbox.show_tab(State::Open));
+        assert!(inbox.show_tab(ConversationState::Open));
         assert_eq!(ids(&inbox), ["a", "b"]);
         // A list that left before the reopen does not close it again...
-        inbox.set_list(State::Closed, vec![closed("a", 2, 100)], None);
+        inbox.set_list(ConversationState::Closed, vec![closed("a", 2, 100)], None);
         assert!(!inbox.get("a").unwrap().is_closed());
         // ...but a list asked for after it is current.
         inbox.list_requested();
-        inbox.set_list(State::Closed, vec![closed("a", 2, 100)], None);
+        inbox.set_list(ConversationState::Closed, vec![closed("a", 2, 100)], None);
         assert!(inbox.get("a").unwrap().is_closed());
     }
 
     #[test]
     fn further_pages_add_to_the_list() {
         let mut inbox = Inbox::new("ann", Vec::new());
-        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], Some("p2".into()));
-        inbox.add_list_page(State::Open, vec![conv("b", false, 0, 1)], None);
+        inbox.set_list(
+            ConversationState::Open,
+            vec![conv("a", false, 0, 1)],
+            Some("p2".into()),
+        );
+        inbox.add_list_page(ConversationState::Open, vec![conv("b", false, 0, 1)], None);
         assert_eq!(inbox.ordered().len(), 2);
         assert!(inbox.next_cursor.is_none());
         // The other tab's page leaves the shown tab's cursor alone.
-        inbox.set_list(State::Open, vec![conv("a", false, 0, 1)], Some("p2".into()));
-        inbox.add_list_page(State::Closed, vec![closed("z", 1, 5)], None);
+        inbox.set_list(
+            ConversationState::Open,
+            vec![conv("a", false, 0, 1)],
+            Some("p2".into()),
+        );
+        inbox.add_list_page(ConversationState::Closed, vec![closed("z", 1, 5)], None);
         assert_eq!(inbox.next_cursor.as_deref(), Some("p2"));
         assert_eq!(ids(&inbox), ["a"]);
     }
@@ -887,5 +966,187 @@ mod tests {
         inbox.receive(closed("a", 2, 20), note);
         assert!(inbox.get("a").unwrap().is_closed());
         assert!(inbox.is_empty(), "not in the open tab");
+    }
+
+    // ------------------------------------------------------------ from the
+    // protocol's views (answers and device frames)
+
+    #[test]
+    fn system_messages_by_kind() {
+        let author = |kind: Value| {
+            let m: MessageView = serde_json::from_value(json!({
+                "seq": 2, "client_id": "s", "from": "system", "agent": null,
+                "text": "Conversation closed by Ann.", "at": "2026-11-25T12:00:00Z", "kind": kind
+            }))
+            .unwrap();
+            Message::from(m).author
+        };
+        assert_eq!(
+            author(json!("closed")),
+            Author::System(Some(MessageKind::Closed))
+        );
+        assert_eq!(
+            author(json!("auto_reply")),
+            Author::System(Some(MessageKind::AutoReply))
+        );
+        assert_eq!(author(json!(null)), Author::System(None));
+        assert_eq!(author(json!("later")), Author::System(None));
+    }
+
+    #[test]
+    fn conversation_messages_decode() {
+        let msg: DeviceEvent = serde_json::from_value(json!({
+            "type": "message",
+            "conversation": {"id": "c1", "group": null,
+                             "visitor": {"id": "v123AAAAAAAAAAAAAAAAAA", "name": "Eva", "email": null},
+                             "last_seq": 3, "unread": 2, "waiting": true,
+                             "created_at": "2026-11-25T11:59:00Z", "updated_at": "2026-11-25T12:00:00Z"},
+            "message": {"seq": 3, "client_id": "c_x", "from": "visitor", "agent": null, "text": "Hello?",
+                        "at": "2026-11-25T12:00:00Z"}
+        }))
+        .expect("message");
+        let DeviceEvent::Message {
+            conversation,
+            message,
+        } = msg
+        else {
+            panic!("not a message");
+        };
+        let c = Conversation::from(conversation);
+        let m = Message::from(message);
+        assert_eq!(
+            (c.title(), c.unread, c.waiting),
+            ("Eva".to_string(), 2, true)
+        );
+        assert_eq!(
+            (m.seq, m.author, m.text.as_str()),
+            (3, Author::Visitor, "Hello?")
+        );
+    }
+
+    #[test]
+    fn conversation_lists_page() {
+        let page: ConversationPage = serde_json::from_value(json!({"conversations": [{
+                "id": "c1", "group": "sales",
+                "visitor": {"id": "v1AAAAAAAAAAAAAAAAAAAA", "name": null, "email": "a@b.co"},
+                "last_message": {"seq": 2, "client_id": "k", "from": "agent", "agent": {"id": "ann", "name": "Ann"},
+                                 "text": "Hi", "at": "2026-11-25T12:00:00Z"},
+                "last_seq": 2, "unread": 0, "waiting": false,
+                "created_at": "2026-11-25T11:00:00Z", "updated_at": "2026-11-25T12:00:00Z"
+            }], "has_more": true}))
+        .expect("page");
+        let more = page.has_more;
+        let (list, _) = list_page(page);
+        assert!(more);
+        let c = list[0].clone();
+        assert_eq!(c.title(), "a@b.co");
+        assert_eq!(c.group.as_deref(), Some("sales"));
+        assert_eq!(c.latest().map(|m| m.text.as_str()), Some("Hi"));
+        assert!(c.created_at > 0 && c.updated_at > c.created_at);
+    }
+
+    /// A conversation as the edge describes it, with `extra` fields set.
+    fn summary(id: &str, extra: Value) -> Value {
+        let mut v = json!({"id": id, "group": null, "visitor": {"id": "v1AAAAAAAAAAAAAAAAAAAA"},
+            "last_seq": 4, "unread": 0, "waiting": false,
+            "created_at": "2026-11-25T11:00:00Z", "updated_at": "2026-11-25T12:00:00Z"});
+        if let (Some(v), Value::Object(extra)) = (v.as_object_mut(), extra) {
+            v.extend(extra);
+        }
+        v
+    }
+
+    #[test]
+    fn closed_conversations_and_cursors_decode() {
+        let msg: DeviceEvent = serde_json::from_value(json!({
+            "type": "conversation",
+            "conversation": summary("c1", json!({"state": "closed",
+                "closed_at": "2026-11-25T12:00:00Z", "closed_by": {"id": "ann", "name": "Ann"}}))
+        }))
+        .expect("conversation");
+        let DeviceEvent::Conversation { conversation } = msg else {
+            panic!("not a conversation frame");
+        };
+        let c = Conversation::from(conversation);
+        assert!(c.is_closed());
+        assert_eq!(c.closed_by.as_deref(), Some("Ann"));
+        assert!(c.closed_at.is_some());
+        // An older edge: no state (open), no cursor (no more pages).
+        let page: ConversationPage = serde_json::from_value(
+            json!({"conversations": [summary("c2", json!({}))], "has_more": false}),
+        )
+        .expect("page");
+        let (list, next) = list_page(page);
+        assert!(!list[0].clone().is_closed());
+        assert_eq!(next, None);
+        let page: ConversationPage = serde_json::from_value(
+            json!({"conversations": [], "next_cursor": "abc", "has_more": true}),
+        )
+        .expect("page");
+        let (_, next) = list_page(page);
+        assert_eq!(next.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn views_convert_into_the_store() {
+        let view: ConversationView = serde_json::from_value(summary(
+            "c9",
+            json!({"group": "sales", "unread": 2, "waiting": true, "last_seq": 1,
+                "visitor": {"id": "AAAAAAAAAAAAAAAAAAAAAA", "name": null, "email": null},
+                "last_message": {"seq": 3, "client_id": "k", "from": "agent", "agent": null,
+                    "text": "Hi", "at": "2026-11-25T12:30:00Z", "kind": null},
+                "state": "closed", "closed_at": "2026-11-25T13:00:00Z",
+                "closed_by": {"id": "bob", "name": " "}}),
+        ))
+        .expect("conversation");
+        let c = Conversation::from(view);
+        assert_eq!(c.id, "c9");
+        assert_eq!(c.group.as_deref(), Some("sales"));
+        assert_eq!(c.visitor.id, "AAAAAAAAAAAAAAAAAAAAAA");
+        assert_eq!(c.title(), "Visitor AAAA");
+        assert_eq!((c.unread, c.waiting), (2, true));
+        // The version is at least the last message's seq.
+        assert_eq!(c.last_seq, 3);
+        assert!(c.messages.is_empty());
+        let last = c.last_message.as_ref().expect("last message");
+        assert_eq!(
+            last.author,
+            Author::Agent {
+                id: String::new(),
+                name: "Agent".into()
+            }
+        );
+        assert_eq!(last.at, 1_795_609_800_000);
+        assert_eq!(c.created_at, 1_795_604_400_000);
+        assert_eq!(c.updated_at, 1_795_608_000_000);
+        assert_eq!(c.state, ConversationState::Closed);
+        assert_eq!(c.closed_at, Some(1_795_611_600_000));
+        // A closer without a name is named by their id.
+        assert_eq!(c.closed_by.as_deref(), Some("bob"));
+        assert_eq!((c.read_sent, c.loading, c.fresh), (0, false, false));
+
+        let m: MessageView = serde_json::from_value(json!({"seq": 5, "client_id": "r_1",
+            "from": "agent", "agent": {"id": "ann", "name": "Ann"}, "text": "Done",
+            "at": "2026-11-25T12:00:00Z", "kind": null}))
+        .expect("message");
+        let m = Message::from(m);
+        assert_eq!(
+            (m.seq, m.client_id.as_str(), m.text.as_str()),
+            (5, "r_1", "Done")
+        );
+        assert_eq!(
+            m.author,
+            Author::Agent {
+                id: "ann".into(),
+                name: "Ann".into()
+            }
+        );
+        // A list page's empty cursor means no more pages.
+        let page = ConversationPage {
+            conversations: vec![],
+            next_cursor: Some(String::new()),
+            has_more: false,
+        };
+        assert_eq!(list_page(page).1, None);
     }
 }

@@ -6,7 +6,10 @@ pub mod persist;
 
 use std::collections::BTreeMap;
 
-use crate::wire::{AgentInfo, Audience, Group, HoursSpec, Settings};
+use presenza_protocol::body::ScheduleSpec;
+use presenza_protocol::view::{AgentView, AudienceView, GroupView, SettingsView};
+use presenza_protocol::GroupId;
+
 use inbox::Inbox;
 
 /// What the signed-in token is for.
@@ -108,16 +111,16 @@ pub struct HoursEditor {
     /// Whether the scope has hours stored at the edge (else: always open,
     /// or the site's hours for a group).
     pub stored: bool,
-    pub draft: HoursSpec,
+    pub draft: ScheduleSpec,
 }
 
 /// The owner's data, loaded per page.
 #[derive(Debug)]
 pub struct Owner {
     pub page: Page,
-    pub agents: Option<Vec<AgentInfo>>,
-    pub groups: Option<Vec<Group>>,
-    pub settings: Option<Settings>,
+    pub agents: Option<Vec<AgentView>>,
+    pub groups: Option<Vec<GroupView>>,
+    pub settings: Option<SettingsView>,
     pub hours: HoursEditor,
     pub new_token: Option<NewToken>,
     /// A destructive action waiting for its second click ("revoke:ann").
@@ -157,12 +160,12 @@ pub struct Store {
     pub signin_notice: Option<String>,
 
     // Agent mode.
-    pub me: Option<AgentInfo>,
+    pub me: Option<AgentView>,
     pub conn: Conn,
     pub grace_secs: Option<u32>,
     pub ping_secs: u32,
-    pub site_audience: Option<Audience>,
-    pub group_audience: BTreeMap<String, Audience>,
+    pub site_audience: Option<AudienceView>,
+    pub group_audience: BTreeMap<GroupId, AudienceView>,
     pub menu_open: bool,
     pub status_error: Option<String>,
     pub inbox: Inbox,

@@ -2,13 +2,15 @@
 //! the product we replace expect), the status menu it opens, what visitors
 //! see, and the connection state.
 
-use presenza_rules::Status;
+use presenza_protocol::limits::MAX_STATUS_MESSAGE_CHARS;
+use presenza_protocol::time::Timestamp;
+use presenza_protocol::view::{AgentView, AudienceView};
+use presenza_rules::{Reason, Status};
 
 use super::dom::{by_id, el, find, find_all, focus, replace};
 use super::{dot, status_label};
 use crate::clock;
 use crate::store::{Conn, Store};
-use crate::wire::{AgentInfo, Audience};
 
 pub fn shell(_store: &Store) -> web_sys::Element {
     el("div")
@@ -97,7 +99,7 @@ fn menu() -> web_sys::Element {
                     el("label").text("Message").child(
                         el("input")
                             .attr("name", "busy-message")
-                            .attr("maxlength", "200")
+                            .maxlength(MAX_STATUS_MESSAGE_CHARS)
                             .attr("placeholder", "e.g. In a meeting"),
                     ),
                 )
@@ -129,15 +131,15 @@ fn menu() -> web_sys::Element {
 }
 
 /// "Busy · In a meeting · back 14:30".
-fn status_line(agent: &AgentInfo) -> String {
-    let status = agent.chosen();
+fn status_line(agent: &AgentView) -> String {
+    let status = agent.manual_status;
     let mut line = status_label(status);
     if status == Status::Busy {
         if let Some(m) = agent.message.as_deref().filter(|m| !m.trim().is_empty()) {
             line.push_str(" · ");
             line.push_str(m);
         }
-        if let Some(at) = agent.back_at {
+        if let Some(at) = agent.back_at.map(Timestamp::millis) {
             line.push_str(" · back ");
             line.push_str(&clock::when(at, clock::now()));
         }
@@ -173,7 +175,8 @@ pub fn avatar_colour(name: &str) -> String {
 
 pub fn render_me(store: &Store) {
     let Some(me) = &store.me else { return };
-    let status = me.chosen();
+    // The status the agent chose (what its menu shows).
+    let status = me.manual_status;
     let name = me.display_name();
     let line = status_line(me);
     if let Some(avatar) = by_id("avatar") {
@@ -218,7 +221,7 @@ pub fn render_menu(store: &Store, move_focus: bool) {
             // Start from the current busy details, so re-choosing Busy
             // keeps them.
             let me = store.me.as_ref();
-            let busy = me.is_some_and(|m| m.chosen() == Status::Busy);
+            let busy = me.is_some_and(|m| m.manual_status == Status::Busy);
             let message = me
                 .and_then(|m| m.message.clone())
                 .filter(|_| busy)
@@ -226,7 +229,7 @@ pub fn render_menu(store: &Store, move_focus: bool) {
             let back = me
                 .and_then(|m| m.back_at)
                 .filter(|_| busy)
-                .map(clock::hhmm)
+                .map(|at| clock::hhmm(at.millis()))
                 .unwrap_or_default();
             set_field(&menu, "busy-message", &message);
             set_field(&menu, "busy-back", &back);
@@ -270,22 +273,23 @@ pub fn status_pending(pending: bool) {
 
 /// What the audience is told, in words: "Busy · In a meeting · back 14:30",
 /// "Offline · outside working hours · opens Mon 09:00".
-pub fn audience_detail(a: &Audience) -> String {
+pub fn audience_detail(a: &AudienceView) -> String {
     let now = clock::now();
+    let back_at = a.back_at.map(Timestamp::millis);
     let mut parts = Vec::new();
-    match a.reason.as_deref() {
-        Some("outside_hours") => {
+    match a.reason {
+        Reason::OutsideHours => {
             parts.push("outside working hours".to_owned());
-            if let Some(at) = a.back_at {
+            if let Some(at) = back_at {
                 parts.push(format!("opens {}", clock::when(at, now)));
             }
         }
-        Some("no_agents") => parts.push("no agent available".to_owned()),
-        _ => {
+        Reason::NoAgents => parts.push("no agent available".to_owned()),
+        Reason::AgentsOnline | Reason::AllBusy => {
             if let Some(m) = a.message.as_deref().filter(|m| !m.trim().is_empty()) {
                 parts.push(m.to_owned());
             }
-            if let Some(at) = a.back_at {
+            if let Some(at) = back_at {
                 parts.push(format!("back {}", clock::when(at, now)));
             }
         }
@@ -293,7 +297,7 @@ pub fn audience_detail(a: &Audience) -> String {
     parts.join(" · ")
 }
 
-fn chip(key: &str, label: Option<&str>, a: &Audience) -> web_sys::Element {
+fn chip(key: &str, label: Option<&str>, a: &AudienceView) -> web_sys::Element {
     let detail = audience_detail(a);
     el("span")
         .class("chip")
@@ -323,7 +327,7 @@ pub fn render_audience(store: &Store) {
         bar = bar.child(chip("site", grouped.then_some("Site"), site));
     }
     for (group, a) in &store.group_audience {
-        bar = bar.child(chip(&format!("group:{group}"), Some(group), a));
+        bar = bar.child(chip(&format!("group:{group}"), Some(group.as_str()), a));
     }
     if store.site_audience.is_none() && !grouped {
         bar = bar.child(el("span").class("muted").text("…"));

@@ -42,6 +42,12 @@ impl El {
         self
     }
 
+    /// The most characters an input takes (`maxlength`): one of the
+    /// protocol's limits.
+    pub fn maxlength(self, chars: usize) -> Self {
+        self.attr("maxlength", &chars.to_string())
+    }
+
     /// Sets `name` when `on` (boolean attributes: hidden, disabled, checked…).
     pub fn flag(self, name: &str, on: bool) -> Self {
         if on {

@@ -4,17 +4,15 @@
 //! (copying to the clipboard, menu arrow keys, adding an empty text row)
 //! are done here without a message.
 
-use presenza_rules::Status;
+use presenza_rules::{ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, settings};
-use crate::app::Sender;
-use crate::controller::{AgentMsg, InboxMsg, Msg, OwnerMsg, SessionMsg};
-use crate::store::inbox::State;
-use crate::store::{persist, Page};
+use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg};
+use crate::store::persist;
 
 fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
     let callback = Closure::<dyn FnMut(Event)>::new(f);
@@ -75,7 +73,7 @@ pub fn install(tx: Sender) {
         let hash = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
-        t.send(OwnerMsg::Route(Page::from_hash(&hash)));
+        t.send(OwnerMsg::Route(hash));
     });
     let t = tx.clone();
     listen(&window, "online", move |_| t.send(AgentMsg::Online));
@@ -152,9 +150,9 @@ fn on_click(tx: &Sender, e: &Event) {
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
         "reload-inbox" => InboxMsg::Reload.into(),
         "inbox-tab" => InboxMsg::ShowTab(if data(&el, "tab") == "closed" {
-            State::Closed
+            ConversationState::Closed
         } else {
-            State::Open
+            ConversationState::Open
         })
         .into(),
         "load-more" => InboxMsg::LoadMore.into(),
@@ -268,8 +266,8 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
     // tabs pattern: the tab is shown as it gets focus).
     if let Some(tab) = closest(&target, "[role=tab][data-action=inbox-tab]") {
         let next = match (key.as_str(), data(&tab, "tab").as_str()) {
-            ("ArrowRight" | "ArrowLeft", "open") | ("End", _) => State::Closed,
-            ("ArrowRight" | "ArrowLeft", _) | ("Home", _) => State::Open,
+            ("ArrowRight" | "ArrowLeft", "open") | ("End", _) => ConversationState::Closed,
+            ("ArrowRight" | "ArrowLeft", _) | ("Home", _) => ConversationState::Open,
             _ => return,
         };
         k.prevent_default();

@@ -3,12 +3,30 @@
 //! only edits the JSON. Time inputs cannot show "24:00", so an end of
 //! midnight is shown as 00:00 and sent back as "24:00".
 
+use presenza_protocol::body::{ExceptionSpec, ScheduleSpec};
+use presenza_rules::schedule_spec::WEEKDAYS;
+
 use super::dom::{el, field, find_all, value_of, El};
 use super::owner::{confirm_button, loading, note};
 use crate::clock;
-use crate::controller::HoursOp;
+use crate::msg::HoursOp;
 use crate::store::Store;
-use crate::wire::{ExceptionSpec, HoursSpec, WEEKDAYS};
+
+/// The names of the days of [`WEEKDAYS`] (a schedule's keys, Monday first).
+const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// A schedule's weekday keys with their names, Monday first.
+fn weekdays() -> impl Iterator<Item = (&'static str, &'static str)> {
+    WEEKDAYS.into_iter().zip(DAY_NAMES)
+}
 
 pub fn page(store: &Store) -> Vec<El> {
     let hours = &store.owner.hours;
@@ -27,8 +45,12 @@ pub fn page(store: &Store) -> Vec<El> {
                     .text("The whole site (default)"),
             )
             .children(groups.iter().map(|g| {
-                let name = if g.name.is_empty() { &g.id } else { &g.name };
-                el("option").attr("value", &g.id).text(&format!(
+                let name = if g.name.is_empty() {
+                    g.id.as_str()
+                } else {
+                    &g.name
+                };
+                el("option").attr("value", g.id.as_str()).text(&format!(
                     "Group: {name}{}",
                     if g.has_working_hours {
                         " (own hours)"
@@ -114,8 +136,8 @@ fn editor(store: &Store) -> El {
             .value(&draft.timezone),
     );
 
-    let days = WEEKDAYS.iter().map(|(key, name)| {
-        let list = draft.weekly.get(*key).map(Vec::as_slice).unwrap_or(&[]);
+    let days = weekdays().map(|(key, name)| {
+        let list = draft.weekly.get(key).map(Vec::as_slice).unwrap_or(&[]);
         let intervals = el("div")
             .class("intervals")
             .children(list.iter().enumerate().map(|(i, [s, e])| {
@@ -253,18 +275,18 @@ fn editor(store: &Store) -> El {
 }
 
 /// The draft as the form shows it now (before a structural edit or a save).
-pub fn read(form: &web_sys::Element) -> HoursSpec {
+pub fn read(form: &web_sys::Element) -> ScheduleSpec {
     let pairs = |scope: &web_sys::Element| -> Vec<[String; 2]> {
         find_all(scope, ".interval")
             .iter()
             .map(|row| [field(row, "start"), field(row, "end")])
             .collect()
     };
-    let mut spec = HoursSpec {
+    let mut spec = ScheduleSpec {
         timezone: field(form, "timezone"),
-        ..HoursSpec::default()
+        ..ScheduleSpec::default()
     };
-    for (key, _) in WEEKDAYS {
+    for key in WEEKDAYS {
         if let Some(day) = find_all(form, &format!(".day[data-day=\"{key}\"]")).first() {
             let list = pairs(day);
             if !list.is_empty() {
@@ -286,7 +308,7 @@ pub fn read(form: &web_sys::Element) -> HoursSpec {
 }
 
 /// What is sent to the edge: midnight as an end becomes "24:00".
-pub fn to_wire(mut spec: HoursSpec) -> HoursSpec {
+pub fn to_wire(mut spec: ScheduleSpec) -> ScheduleSpec {
     let fix = |list: &mut Vec<[String; 2]>| {
         for [_, end] in list.iter_mut() {
             if end == "00:00" {

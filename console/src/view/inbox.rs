@@ -12,7 +12,8 @@
 //! reply being typed (with focus and caret), the list's scroll position,
 //! and the messages' (which follow new messages when at the bottom).
 
-use presenza_rules::MessageKind;
+use presenza_protocol::limits::MAX_MESSAGE_CHARS;
+use presenza_rules::{ConversationState, MessageKind, UnixMillis};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -20,9 +21,14 @@ use super::agent::{avatar_colour, initials};
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing, State};
+use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing};
 use crate::store::Store;
-use crate::wire::Millis;
+
+/// The reply box's `maxlength`. The browser counts UTF-16 code units, and a
+/// reply of [`MAX_MESSAGE_CHARS`] characters takes up to twice as many; the
+/// limit itself (in characters) is checked before a reply is sent, with
+/// words, so a longer paste is explained rather than silently cut.
+const REPLY_MAXLENGTH: usize = 2 * MAX_MESSAGE_CHARS;
 
 /// Closer to the bottom than this (px) counts as "at the bottom".
 const BOTTOM_SLACK: i32 = 48;
@@ -66,8 +72,8 @@ pub fn render(region: &Element, store: &Store) {
         .class("inbox-tabs")
         .attr("role", "tablist")
         .attr("aria-label", "Conversations")
-        .child(tab_button(State::Open, "Open", tab))
-        .child(tab_button(State::Closed, "Closed", tab));
+        .child(tab_button(ConversationState::Open, "Open", tab))
+        .child(tab_button(ConversationState::Closed, "Closed", tab));
 
     let list = if !inbox.is_empty() {
         let more = inbox.next_cursor.is_some().then(|| {
@@ -118,7 +124,7 @@ pub fn render(region: &Element, store: &Store) {
         el("div")
             .class("empty")
             .child(el("p").class("muted").text("Loading conversations…"))
-    } else if tab == State::Closed {
+    } else if tab == ConversationState::Closed {
         el("div")
             .class("empty")
             .child(el("div").class("empty-icon").attr("aria-hidden", "true"))
@@ -150,15 +156,13 @@ pub fn render(region: &Element, store: &Store) {
         Some(c) => conversation(c, inbox, now),
         None => el("div")
             .class("pane-empty")
-            .child(
-                el("p")
-                    .class("muted")
-                    .text(if inbox.is_empty() && tab == State::Open {
-                        "When a visitor writes, the conversation opens here."
-                    } else {
-                        "Choose a conversation."
-                    }),
-            ),
+            .child(el("p").class("muted").text(
+                if inbox.is_empty() && tab == ConversationState::Open {
+                    "When a visitor writes, the conversation opens here."
+                } else {
+                    "Choose a conversation."
+                },
+            )),
     };
 
     replace(
@@ -179,7 +183,7 @@ pub fn render(region: &Element, store: &Store) {
 
 /// One tab of the list (the WAI-ARIA tabs pattern: the selected tab is
 /// the one Tab reaches; arrow keys move between them).
-fn tab_button(state: State, label: &str, shown: State) -> El {
+fn tab_button(state: ConversationState, label: &str, shown: ConversationState) -> El {
     let on = state == shown;
     el("button")
         .attr("type", "button")
@@ -316,7 +320,7 @@ fn waiting_tag(long: bool) -> El {
         .child_if(long.then(|| el("span").class("tag-more").text(" for a reply")))
 }
 
-fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: Millis) -> El {
+fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMillis) -> El {
     let current = selected.is_some_and(|s| s.id == c.id);
     let last = c.last_at();
     let email = c.email();
@@ -367,7 +371,7 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: Millis
 }
 
 /// "14:30" today, else "Mon 14:30", "yesterday 14:30", "24 Nov 14:30".
-fn stamp(at: Millis, now: Millis) -> String {
+fn stamp(at: UnixMillis, now: UnixMillis) -> String {
     if at <= 0 {
         String::new()
     } else {
@@ -375,7 +379,7 @@ fn stamp(at: Millis, now: Millis) -> String {
     }
 }
 
-fn message(m: &Message, title: &str, me: &str, now: Millis) -> El {
+fn message(m: &Message, title: &str, me: &str, now: UnixMillis) -> El {
     let (who, class, mine) = match &m.author {
         Author::Visitor => (title.to_owned(), "from-visitor", false),
         Author::Agent { id, .. } if id == me => ("You".to_owned(), "from-agent", true),
@@ -402,7 +406,7 @@ fn message(m: &Message, title: &str, me: &str, now: Millis) -> El {
         .child(el("p").class("message-text").text(&m.text))
 }
 
-fn outgoing(o: &Outgoing, now: Millis) -> El {
+fn outgoing(o: &Outgoing, now: UnixMillis) -> El {
     let state = if o.failed.is_some() {
         "failed"
     } else {
@@ -482,7 +486,7 @@ fn state_button(c: &Conversation, pending: bool) -> El {
 
 /// In place of the reply box of a closed conversation: who closed it,
 /// when, and Reopen.
-fn closed_note(c: &Conversation, pending: bool, now: Millis) -> El {
+fn closed_note(c: &Conversation, pending: bool, now: UnixMillis) -> El {
     let by = c
         .closed_by
         .as_deref()
@@ -519,7 +523,7 @@ fn closed_note(c: &Conversation, pending: bool, now: Millis) -> El {
         )
 }
 
-fn conversation(c: &Conversation, inbox: &Inbox, now: Millis) -> El {
+fn conversation(c: &Conversation, inbox: &Inbox, now: UnixMillis) -> El {
     let me = inbox.me.as_str();
     let title = c.title();
     let closed = c.is_closed();
@@ -605,7 +609,7 @@ fn conversation(c: &Conversation, inbox: &Inbox, now: Millis) -> El {
                     .attr("id", "reply-text")
                     .attr("name", "text")
                     .attr("rows", "2")
-                    .attr("maxlength", "4000")
+                    .maxlength(REPLY_MAXLENGTH)
                     .attr("aria-describedby", "reply-hint")
                     .attr("placeholder", &format!("Reply to {title}…"))
                     .value(&inbox.draft),
@@ -636,4 +640,19 @@ pub fn touch_keyboard() -> bool {
     web_sys::window()
         .and_then(|w| w.match_media("(pointer: coarse)").ok().flatten())
         .is_some_and(|m| m.matches())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reply_box_takes_every_reply_the_edge_takes() {
+        // Characters outside the BMP take two UTF-16 code units each.
+        let longest = "😀".repeat(MAX_MESSAGE_CHARS);
+        assert!(presenza_rules::validate_text(&longest).is_ok());
+        assert_eq!(longest.encode_utf16().count(), REPLY_MAXLENGTH);
+        // One more character is refused by the console itself, in words.
+        assert!(presenza_rules::validate_text(&"x".repeat(MAX_MESSAGE_CHARS + 1)).is_err());
+    }
 }

@@ -18,7 +18,7 @@ mod signin;
 
 use wasm_bindgen::JsValue;
 
-use crate::app::Sender;
+use crate::msg::Sender;
 use crate::store::{Mode, Store};
 use dom::{by_id, document, el, replace};
 

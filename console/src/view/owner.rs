@@ -1,17 +1,26 @@
 //! Owner mode: the page frame with its tabs, the agents page (add, rename,
 //! groups, rotate/revoke token, a new token shown once) and the groups page.
 
-use presenza_rules::Status;
+use presenza_protocol::limits::{MAX_DISPLAY_NAME_CHARS, MAX_ENTITY_ID_LEN};
+use presenza_protocol::view::{AgentView, GroupView};
+use presenza_protocol::GroupId;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
 use super::{dot, hours, keep, settings, status_label, Fresh};
 use crate::store::{Page, Store};
-use crate::wire::{AgentInfo, Group};
 
-/// Ids the edge accepts: lowercase letters, digits, _ and -.
-const ID_PATTERN: &str = "[a-z0-9][a-z0-9_\\-]{0,39}";
-const ID_TITLE: &str = "1 to 40 characters: a-z, 0-9, _ and -, starting with a letter or digit";
+/// Ids the edge accepts (agents and groups): lowercase letters, digits, _
+/// and -, starting with a letter or digit.
+fn id_pattern() -> String {
+    format!("[a-z0-9][a-z0-9_\\-]{{0,{}}}", MAX_ENTITY_ID_LEN - 1)
+}
+
+fn id_title() -> String {
+    format!(
+        "1 to {MAX_ENTITY_ID_LEN} characters: a-z, 0-9, _ and -, starting with a letter or digit"
+    )
+}
 
 pub fn shell(store: &Store) -> web_sys::Element {
     let tabs = Page::ALL.into_iter().map(|p| {
@@ -123,7 +132,7 @@ pub fn confirm_button(
     }
 }
 
-fn group_boxes(groups: &[Group], chosen: &[String], prefix: &str) -> El {
+fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El {
     if groups.is_empty() {
         return el("p")
             .class("muted")
@@ -140,10 +149,14 @@ fn group_boxes(groups: &[Group], chosen: &[String], prefix: &str) -> El {
                     .attr("type", "checkbox")
                     .attr("id", &id)
                     .attr("name", "groups")
-                    .attr("value", &g.id)
+                    .attr("value", g.id.as_str())
                     .flag("checked", chosen.contains(&g.id)),
             )
-            .child(el("span").text(if g.name.is_empty() { &g.id } else { &g.name }))
+            .child(el("span").text(if g.name.is_empty() {
+                g.id.as_str()
+            } else {
+                &g.name
+            }))
     }))
 }
 
@@ -208,7 +221,7 @@ fn agents_page(store: &Store) -> Vec<El> {
                                 .attr("name", "name")
                                 .attr("required", "")
                                 .attr("placeholder", "Ann Lee")
-                                .attr("maxlength", "80"),
+                                .maxlength(MAX_DISPLAY_NAME_CHARS),
                         ),
                     )
                     .child(
@@ -220,9 +233,9 @@ fn agents_page(store: &Store) -> Vec<El> {
                                     .attr("name", "id")
                                     .attr("placeholder", "from the name: ann-lee")
                                     .attr("spellcheck", "false")
-                                    .attr("maxlength", "40")
-                                    .attr("pattern", ID_PATTERN)
-                                    .attr("title", ID_TITLE),
+                                    .maxlength(MAX_ENTITY_ID_LEN)
+                                    .attr("pattern", &id_pattern())
+                                    .attr("title", &id_title()),
                             ),
                     )
                     .child(
@@ -286,27 +299,30 @@ fn name_field(prefix: &str, id: &str, name: &str) -> El {
             el("input")
                 .attr("id", &input_id)
                 .attr("name", "name")
-                .attr("maxlength", "80")
+                .maxlength(MAX_DISPLAY_NAME_CHARS)
                 .value(name),
         )
         .child(el("code").class("muted").class("small").text(id))
 }
 
-fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
-    let status = a.effective.or(a.manual).unwrap_or(Status::Offline);
-    let devices = a.sessions.unwrap_or(0);
+fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
+    let status = a.status;
+    let devices = a.sessions;
     let row_form = format!("agent-save:{}", a.id);
-    el("li").class("row").data("agent", &a.id).child(
+    el("li").class("row").data("agent", a.id.as_str()).child(
         el("form")
             .class("row-form")
             .action("agent-save")
-            .data("id", &a.id)
-            .child(name_field("name", &a.id, &a.name))
+            .data("id", a.id.as_str())
+            .child(name_field("name", a.id.as_str(), &a.name))
             .child(
                 el("span")
                     .class("row-status")
                     .attr("data-status", status.as_str())
-                    .attr("title", &format!("Chosen: {}", status_label(a.chosen())))
+                    .attr(
+                        "title",
+                        &format!("Chosen: {}", status_label(a.manual_status)),
+                    )
                     .child(dot(status))
                     .text(&status_label(status))
                     .child_if((devices > 0).then(|| {
@@ -331,7 +347,7 @@ fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
                         "New token",
                         "Confirm: old token stops",
                         "rotate",
-                        &a.id,
+                        a.id.as_str(),
                     ))
                     .child(confirm_button(
                         store,
@@ -339,7 +355,7 @@ fn agent_row(store: &Store, a: &AgentInfo, groups: &[Group]) -> El {
                         "Revoke",
                         "Confirm revoke",
                         "revoke",
-                        &a.id,
+                        a.id.as_str(),
                     )),
             )
             .child_if(note(store, &row_form).map(|n| n.class("wide"))),
@@ -364,13 +380,13 @@ fn groups_page(store: &Store) -> Vec<El> {
                     .child(
                         el("label")
                             .text("Name")
-                            .child(el("input").attr("name", "name").attr("required", "").attr("placeholder", "Sales").attr("maxlength", "80")),
+                            .child(el("input").attr("name", "name").attr("required", "").attr("placeholder", "Sales").maxlength(MAX_DISPLAY_NAME_CHARS)),
                     )
                     .child(
                         el("label")
                             .text("ID ")
                             .child(el("span").class("muted").text("(optional)"))
-                            .child(el("input").attr("name", "id").attr("placeholder", "from the name: sales").attr("spellcheck", "false").attr("maxlength", "40").attr("pattern", ID_PATTERN).attr("title", ID_TITLE)),
+                            .child(el("input").attr("name", "id").attr("placeholder", "from the name: sales").attr("spellcheck", "false").maxlength(MAX_ENTITY_ID_LEN).attr("pattern", &id_pattern()).attr("title", &id_title())),
                     )
                     .child(
                         el("div")
@@ -390,13 +406,13 @@ fn groups_page(store: &Store) -> Vec<El> {
             .class("rows")
             .attr("role", "list")
             .children(groups.iter().map(|g| {
-                el("li").class("row").data("group", &g.id).child(
+                el("li").class("row").data("group", g.id.as_str()).child(
                     el("form")
                         .class("row-form")
                         .class("group-form")
                         .action("group-save")
-                        .data("id", &g.id)
-                        .child(name_field("group", &g.id, &g.name))
+                        .data("id", g.id.as_str())
+                        .child(name_field("group", g.id.as_str(), &g.name))
                         .child(
                             el("div")
                                 .class("row-actions")
@@ -407,7 +423,7 @@ fn groups_page(store: &Store) -> Vec<El> {
                                     "Delete",
                                     "Confirm delete",
                                     "delete-group",
-                                    &g.id,
+                                    g.id.as_str(),
                                 )),
                         )
                         .child_if(

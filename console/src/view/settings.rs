@@ -3,10 +3,15 @@
 
 use std::collections::BTreeMap;
 
+use presenza_protocol::body::{SettingsBody, WidgetPatch};
+use presenza_protocol::limits::{
+    MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
+};
+use presenza_rules::GracePeriod;
+
 use super::dom::{closest, el, field, find, find_all, value_of, El};
 use super::owner::{loading, note};
 use crate::store::Store;
-use crate::wire::{Settings, WidgetSettings};
 
 /// The texts the widget lets owners override (its `i18n::KEYS`), with what
 /// they are for and the widget's English default as the placeholder. Keys
@@ -79,11 +84,19 @@ const LANGUAGES: [(&str, &str); 9] = [
     ("hu", "Magyar"),
 ];
 
+/// The language choice of a stored language: "auto" (the visitor's
+/// browser decides) for none, else its tag.
+fn language_value(stored: Option<&str>) -> &str {
+    match stored.map(str::trim) {
+        None | Some("") => "auto",
+        Some(tag) => tag,
+    }
+}
+
 /// "Automatic" (the value "auto": the visitor's browser language), the
 /// widget's languages, and the stored tag when it is another one.
-fn language_select(current: &str) -> El {
-    let current = current.trim();
-    let value = if current.is_empty() { "auto" } else { current };
+fn language_select(stored: Option<&str>) -> El {
+    let value = language_value(stored);
     let other = (value != "auto" && !LANGUAGES.iter().any(|(tag, _)| *tag == value))
         .then(|| el("option").attr("value", value).text(value));
     el("select")
@@ -118,7 +131,7 @@ fn text_row(key: &str, hint: Option<(&str, &str)>, value: &str) -> El {
             el("input")
                 .attr("id", &id)
                 .attr("name", "text-value")
-                .attr("maxlength", "200")
+                .maxlength(MAX_WIDGET_TEXT_CHARS)
                 .attr("placeholder", default.unwrap_or(""))
                 .value(value),
         )
@@ -133,13 +146,14 @@ fn custom_text_row() -> El {
                 .attr("name", "text-key")
                 .attr("placeholder", "key")
                 .attr("aria-label", "Text key")
-                .attr("spellcheck", "false"),
+                .attr("spellcheck", "false")
+                .maxlength(MAX_WIDGET_TEXT_KEY_LEN),
         )
         .child(
             el("input")
                 .attr("name", "text-value")
                 .attr("aria-label", "Text")
-                .attr("maxlength", "200"),
+                .maxlength(MAX_WIDGET_TEXT_CHARS),
         )
 }
 
@@ -181,12 +195,19 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                     .child(
                         el("label")
                             .text("Grace period (seconds)")
-                            .child(number("grace", i64::from(s.grace_period_secs), 10, 3600)),
+                            .child(number(
+                                "grace",
+                                i64::from(s.grace_period_secs),
+                                i64::from(GracePeriod::MIN_SECS),
+                                i64::from(GracePeriod::MAX_SECS),
+                            )),
                     )
-                    .child(el("p").class("muted").class("small").text(
+                    .child(el("p").class("muted").class("small").text(&format!(
                         "How long an agent still counts after their last device went quiet (closed lid, lost \
-                         network). Signing out ends it at once. 10 to 3600.",
-                    )),
+                         network). Signing out ends it at once. {} to {}.",
+                        GracePeriod::MIN_SECS,
+                        GracePeriod::MAX_SECS
+                    ))),
             )
             .child(
                 el("section")
@@ -234,9 +255,9 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                                 if w.position.is_empty() { "right" } else { &w.position },
                                 &[("right", "Bottom right"), ("left", "Bottom left")],
                             )))
-                            .child(el("label").text("Language").child(language_select(&w.language)))
-                            .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, 200)))
-                            .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, 200))),
+                            .child(el("label").text("Language").child(language_select(w.language.as_deref())))
+                            .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, i64::from(MAX_WIDGET_OFFSET))))
+                            .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, i64::from(MAX_WIDGET_OFFSET)))),
                     )
                     .child(el("h3").text("Texts"))
                     .child(el("p").class("muted").class("small").text("Leave a text empty to use the widget's own, in the visitor's language."))
@@ -265,9 +286,8 @@ pub fn add_text_row() {
     }
 }
 
-/// The settings as the form shows them.
-pub fn read(form: &web_sys::Element) -> Settings {
-    let num = |name: &str| field(form, name).trim().parse::<i64>().ok();
+/// The settings as the form shows them, as the body of `PUT settings`.
+pub fn read(form: &web_sys::Element) -> SettingsBody {
     let mut texts = BTreeMap::new();
     for row in find_all(form, ".text-row") {
         let key = row
@@ -280,26 +300,45 @@ pub fn read(form: &web_sys::Element) -> Settings {
             texts.insert(key, value);
         }
     }
-    Settings {
-        grace_period_secs: num("grace").map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32),
-        allowed_origins: field(form, "origins")
-            .lines()
-            .map(|l| l.trim().trim_end_matches('/').to_owned())
-            .filter(|l| !l.is_empty())
-            .collect(),
-        widget: WidgetSettings {
-            accent_color: field(form, "accent"),
-            position: field(form, "position"),
-            offset_x: num("offset_x").unwrap_or(0).clamp(0, 200) as u32,
-            offset_y: num("offset_y").unwrap_or(0).clamp(0, 200) as u32,
-            // "auto" (or nothing chosen): the visitor's browser language.
-            language: match field(form, "language").trim() {
-                "" | "auto" => String::new(),
+    body(&|name| field(form, name), texts)
+}
+
+/// The body of `PUT settings` from the form's fields (`field` reads one by
+/// name) and its texts. It sets everything the form shows, and leaves the
+/// rest (the site's name, the widget's title) as it is.
+pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> SettingsBody {
+    let num = |name: &str| field(name).trim().parse::<i64>().ok();
+    let offset = |name: &str| {
+        num(name)
+            .unwrap_or(0)
+            .clamp(0, i64::from(MAX_WIDGET_OFFSET)) as u32
+    };
+    let chosen = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+    SettingsBody {
+        name: None,
+        grace_period_secs: Some(num("grace").map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32)),
+        allowed_origins: Some(
+            field("origins")
+                .lines()
+                .map(|l| l.trim().trim_end_matches('/').to_owned())
+                .filter(|l| !l.is_empty())
+                .collect(),
+        ),
+        widget: Some(WidgetPatch {
+            title: None,
+            accent_color: chosen("accent"),
+            position: chosen("position"),
+            offset_x: Some(offset("offset_x")),
+            offset_y: Some(offset("offset_y")),
+            // "auto" (or nothing chosen): the visitor's browser language,
+            // sent as "auto" since an absent field leaves it as it was.
+            language: Some(Some(match field("language").trim() {
+                "" => "auto".to_owned(),
                 tag => tag.to_owned(),
-            },
-            texts,
-            theme: field(form, "theme"),
-        },
+            })),
+            texts: Some(texts),
+            theme: chosen("theme"),
+        }),
     }
 }
 
@@ -348,9 +387,13 @@ pub fn embed_page(store: &Store) -> Vec<El> {
                         .action("embed-group")
                         .child(el("option").attr("value", "").text("the whole site"))
                         .children(groups.iter().map(|g| {
-                            el("option").attr("value", &g.id).text(&format!(
+                            el("option").attr("value", g.id.as_str()).text(&format!(
                                 "group {}",
-                                if g.name.is_empty() { &g.id } else { &g.name }
+                                if g.name.is_empty() {
+                                    g.id.as_str()
+                                } else {
+                                    &g.name
+                                }
                             ))
                         }))
                         .value(group.unwrap_or("")),
@@ -400,7 +443,63 @@ pub fn embed_page(store: &Store) -> Vec<El> {
 
 #[cfg(test)]
 mod tests {
-    use super::snippet;
+    use super::*;
+    use presenza_protocol::view::SettingsView;
+    use serde_json::json;
+
+    #[test]
+    fn automatic_language_is_sent_as_auto() {
+        let form = |language: &'static str| {
+            move |name: &str| {
+                if name == "language" {
+                    language.to_owned()
+                } else {
+                    String::new()
+                }
+            }
+        };
+        let s = body(&form(""), BTreeMap::new());
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["widget"]["language"],
+            "auto"
+        );
+        let s = body(&form("cs"), BTreeMap::new());
+        assert_eq!(
+            serde_json::to_value(&s).unwrap()["widget"]["language"],
+            "cs"
+        );
+        let back: SettingsView = serde_json::from_value(json!({
+            "site_id": "s_0123456789abcdef0123456789abcdef", "name": null,
+            "grace_period_secs": 120, "allowed_origins": [], "created_at": "2026-11-25T12:00:00Z",
+            "widget": {"language": null}
+        }))
+        .expect("settings");
+        assert_eq!(language_value(back.widget.language.as_deref()), "auto");
+    }
+
+    #[test]
+    fn the_form_sets_what_it_shows() {
+        let fields = |name: &str| {
+            match name {
+                "grace" => "90",
+                "origins" => " https://shop.example.com/ \n\nhttps://b.example",
+                "accent" => "#ff0000",
+                "offset_x" => "999",
+                "offset_y" => "x",
+                "language" => "auto",
+                _ => "",
+            }
+            .to_owned()
+        };
+        let texts = BTreeMap::from([("online".to_owned(), "Hi".to_owned())]);
+        assert_eq!(
+            serde_json::to_value(body(&fields, texts)).unwrap(),
+            json!({"grace_period_secs": 90,
+                "allowed_origins": ["https://shop.example.com", "https://b.example"],
+                "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
+                    "language": "auto", "texts": {"online": "Hi"}}})
+        );
+    }
 
     #[test]
     fn snippet_escapes() {
