@@ -74,7 +74,7 @@ async fn command(
         }
         DeviceCommand::SignOut {} => {
             let _ = ws.send_with_str(frame::to_text(&DeviceEvent::SignedOut));
-            let _ = ws.close(Some(close::NORMAL), Some("signed out"));
+            let _ = ws.close(Some(close::NORMAL), Some(close::SIGNED_OUT_REASON));
             site.settle(Change::SessionEnded { agent, session }, now)
                 .await?;
         }

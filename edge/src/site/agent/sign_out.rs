@@ -17,7 +17,7 @@ pub async fn post(site: &Site, call: &Call<'_>, me: &AgentRow) -> Result<Respons
         &site.state,
         Tag::Session(&me.id, &session),
         close::NORMAL,
-        "signed out",
+        close::SIGNED_OUT_REASON,
     );
     site.settle(
         Change::SessionEnded {
