@@ -171,6 +171,21 @@ impl<'a> Cover<'a> {
     }
 }
 
+/// The union of the switch schedules covering an agent in `groups` on
+/// `site` (see the module docs); `None` if no switch schedule covers it.
+pub fn cover<'a>(site: &'a Site, groups: &[String]) -> Option<Cover<'a>> {
+    let known: Vec<&str> = groups
+        .iter()
+        .map(String::as_str)
+        .filter(|g| site.groups.contains(*g))
+        .collect();
+    if known.is_empty() {
+        Cover::of(site.schedule_for(None))
+    } else {
+        Cover::of(known.iter().filter_map(|g| site.schedule_for(Some(g))))
+    }
+}
+
 /// The chosen status of an agent with this manual status and cover at
 /// `now` (its manual status when no switch schedule covers it).
 pub fn choose(cover: Option<&Cover<'_>>, manual: &ManualStatus, now: UnixMillis) -> Choice {
@@ -299,21 +314,7 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
     let mut next_change: Option<UnixMillis> = None;
     let mut members: Vec<Member<'_>> = Vec::with_capacity(agents.len());
     for (index, agent) in agents.iter().enumerate() {
-        let known: Vec<&str> = agent
-            .groups
-            .iter()
-            .map(String::as_str)
-            .filter(|g| group_ids.binary_search(g).is_ok())
-            .collect();
-        let schedules: Vec<&Schedule> = if known.is_empty() {
-            audience_schedule(None).into_iter().collect()
-        } else {
-            known
-                .iter()
-                .filter_map(|g| audience_schedule(Some(g)))
-                .collect()
-        };
-        let cover = Cover::of(schedules).map(|cover| {
+        let cover = cover(site, &agent.groups).map(|cover| {
             let mut key: Vec<*const Schedule> = cover
                 .schedules
                 .iter()
