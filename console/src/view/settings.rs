@@ -339,6 +339,8 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
             texts: Some(texts),
             theme: chosen("theme"),
         }),
+        // Set with the working hours (their page), not here.
+        working_hours_mode: None,
     }
 }
 

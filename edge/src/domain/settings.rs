@@ -2,6 +2,7 @@
 //! anything is stored: a rejected update changes nothing.
 
 use crate::cors;
+use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use presenza_protocol::body::{SettingsBody, WidgetPatch};
@@ -10,7 +11,7 @@ use presenza_protocol::limits::{
     MAX_WIDGET_TEXT_KEY_LEN,
 };
 use presenza_protocol::view::Widget;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 
 /// What to store; `None` keeps the stored value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -21,6 +22,8 @@ pub struct SettingsChange {
     pub origins: Option<Vec<String>>,
     /// The whole widget with the patch applied.
     pub widget: Option<Widget>,
+    /// The mode of the site's working hours.
+    pub hours_mode: Option<HoursMode>,
 }
 
 impl SettingsChange {
@@ -36,6 +39,11 @@ impl SettingsChange {
             .map(|secs| GracePeriod::new(secs).map_err(|e| ApiError::from_rule(&e)))
             .transpose()?;
         let origins = body.allowed_origins.map(allowed_origins).transpose()?;
+        let hours_mode = body
+            .working_hours_mode
+            .as_deref()
+            .map(|m| hours::mode("working_hours_mode", m))
+            .transpose()?;
         let widget = match body.widget {
             Some(patch) => {
                 let mut w = widget.clone();
@@ -49,6 +57,7 @@ impl SettingsChange {
             grace,
             origins,
             widget,
+            hours_mode,
         })
     }
 }
@@ -220,5 +229,16 @@ mod tests {
                 .code(),
             "invalid_origin"
         );
+    }
+
+    #[test]
+    fn the_working_hours_mode_is_switch_or_gate() {
+        let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
+        let change = SettingsChange::parse(body, &Widget::default()).unwrap();
+        assert_eq!(change.hours_mode, Some(HoursMode::Gate));
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
+        let error = SettingsChange::parse(body, &Widget::default()).unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

@@ -10,7 +10,7 @@ use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::visitor::status;
 use presenza_protocol::{GroupId, SiteId};
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Url};
 
@@ -25,6 +25,7 @@ pub struct Init {
     pub owner_key_hash: String,
     pub name: Option<String>,
     pub grace_period_secs: u32,
+    pub working_hours_mode: HoursMode,
 }
 
 pub async fn serve(
@@ -76,6 +77,7 @@ fn init(site: &Site, body: &Body, now: i64) -> Result<Response, ApiError> {
         &init.owner_key_hash,
         init.name.as_deref(),
         grace,
+        init.working_hours_mode,
         now,
     )?;
     site.created();

@@ -10,6 +10,7 @@ use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
 use crate::store::Store;
+use presenza_rules::ChosenBy;
 use std::rc::Rc;
 use worker::{Env, State};
 
@@ -77,6 +78,31 @@ impl Site {
             resident: self.resident(),
         };
         self.presence.settle(&rim, change, now).await
+    }
+
+    /// Before the working-hours configuration changes (a schedule or a
+    /// mode saved or removed, a group deleted, an agent's groups changed):
+    /// every status a switch schedule chose is stored as the agent's, set
+    /// by working hours, and boundaries up to `now` are done with
+    /// (`since`), so the change itself switches nobody
+    /// (docs/rules-api.md, switch mode). `cfg` is the configuration before
+    /// the change; the next read loads the new one.
+    pub fn keep_hours_choices(&self, cfg: &Config, now: i64) -> Result<(), ApiError> {
+        if presenza_rules::switch::acts(&cfg.rules) {
+            for row in self.store.agents()? {
+                let groups: Vec<String> = row.groups.iter().map(ToString::to_string).collect();
+                let cover = presenza_rules::switch::cover(&cfg.rules, &groups);
+                let choice = presenza_rules::switch::choose(cover.as_ref(), &row.manual(), now);
+                if choice.by == ChosenBy::WorkingHours {
+                    self.store
+                        .set_chosen_by_hours(&row.id, choice.status, choice.at)?;
+                }
+            }
+        }
+        self.store.set_hours_since(now)?;
+        self.config.forget();
+        self.presence.invalidate();
+        Ok(())
     }
 
     /// Whether this object keeps itself in memory (see [`residency`]).

@@ -4,7 +4,7 @@ use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use presenza_protocol::view::Widget;
 use presenza_protocol::SiteId;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -25,6 +25,13 @@ pub enum MetaKey {
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
+    /// The `HoursMode` of the site's working hours (and of a group's own
+    /// hours saved without one): `switch` for a site created since issue
+    /// 17, `gate` written by the migration for one created before.
+    WorkingHoursMode,
+    /// When the working-hours configuration last changed (ms): switch
+    /// schedules' boundaries up to it switch nobody (rules: `since`).
+    HoursSinceMs,
 }
 
 impl MetaKey {
@@ -39,6 +46,8 @@ impl MetaKey {
             MetaKey::Widget => "widget",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
+            MetaKey::WorkingHoursMode => "working_hours_mode",
+            MetaKey::HoursSinceMs => "hours_since_ms",
         }
     }
 }
@@ -53,6 +62,9 @@ pub struct SiteMeta {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    pub hours_mode: HoursMode,
+    /// `UnixMillis::MIN` until the hours configuration first changes.
+    pub hours_since: i64,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -112,7 +124,27 @@ impl Store {
             .unwrap_or(GracePeriod::DEFAULT),
             origins: parsed(&values, MetaKey::AllowedOrigins, from_json)?.unwrap_or_default(),
             widget: parsed(&values, MetaKey::Widget, from_json)?.unwrap_or_default(),
+            // Written for every site (at creation, or by the migration for
+            // one made before the modes); a store not migrated yet is from
+            // before them, when hours were a gate: never switch by default.
+            hours_mode: parsed(&values, MetaKey::WorkingHoursMode, HoursMode::parse)?
+                .unwrap_or(HoursMode::Gate),
+            hours_since: parsed(&values, MetaKey::HoursSinceMs, |s| s.parse().ok())?
+                .unwrap_or(i64::MIN),
         }))
+    }
+
+    /// One stored value as text; `None` if absent.
+    pub fn meta_get(&self, key: MetaKey) -> R<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let row: Option<Row> = self.first(
+            "SELECT value FROM meta WHERE key = ?",
+            vec![key.as_str().into()],
+        )?;
+        Ok(row.map(|r| r.value))
     }
 
     pub fn meta_set(&self, key: MetaKey, value: &str) -> R<()> {
@@ -131,12 +163,15 @@ impl Store {
         owner_hash: &str,
         name: Option<&str>,
         grace: GracePeriod,
+        hours_mode: HoursMode,
         now: i64,
     ) -> R<()> {
         self.meta_set(MetaKey::OwnerKeyHash, owner_hash)?;
         self.meta_set(MetaKey::CreatedMs, &now.to_string())?;
         self.meta_set(MetaKey::GracePeriodSecs, &grace.secs().to_string())?;
         self.meta_set(MetaKey::AllowedOrigins, "[]")?;
+        self.meta_set(MetaKey::WorkingHoursMode, hours_mode.as_str())?;
+        self.set_hours_since(now)?;
         if let Some(name) = name {
             self.meta_set(MetaKey::Name, name)?;
         }
@@ -157,25 +192,31 @@ impl Store {
         if let Some(w) = &change.widget {
             self.meta_set(MetaKey::Widget, &to_json(w)?)?;
         }
+        if let Some(mode) = change.hours_mode {
+            self.set_hours_mode(mode)?;
+        }
         Ok(())
+    }
+
+    /// The mode of the site's working hours.
+    pub fn set_hours_mode(&self, mode: HoursMode) -> R<()> {
+        self.meta_set(MetaKey::WorkingHoursMode, mode.as_str())
+    }
+
+    /// The working-hours configuration changed at `now`.
+    pub fn set_hours_since(&self, now: i64) -> R<()> {
+        self.meta_set(MetaKey::HoursSinceMs, &now.to_string())
     }
 
     /// The stored visitor socket bound (`None`: never stored).
     pub fn visitor_bound(&self) -> R<Option<usize>> {
-        #[derive(Deserialize)]
-        struct Row {
-            value: String,
-        }
-        let row: Option<Row> = self.first(
-            "SELECT value FROM meta WHERE key = ?",
-            vec![MetaKey::VisitorSocketsBound.as_str().into()],
-        )?;
-        row.map(|r| {
-            r.value
-                .parse()
-                .map_err(|_| bad("visitor_sockets_bound", &r.value))
-        })
-        .transpose()
+        self.meta_get(MetaKey::VisitorSocketsBound)?
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|_| bad("visitor_sockets_bound", &value))
+            })
+            .transpose()
     }
 
     pub fn set_visitor_bound(&self, bound: usize) -> R<()> {

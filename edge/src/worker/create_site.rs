@@ -5,6 +5,7 @@ use super::body::Drained;
 use super::stub;
 use crate::auth::{self, OWNER_PREFIX};
 use crate::bindings;
+use crate::domain::hours;
 use crate::domain::text::display_name;
 use crate::error::ApiError;
 use crate::json;
@@ -14,7 +15,7 @@ use crate::site::Init;
 use presenza_protocol::body::CreateSiteBody;
 use presenza_protocol::view::SiteCreatedView;
 use presenza_protocol::SiteId;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
@@ -35,6 +36,11 @@ pub async fn post(req: &Request, env: &Env, body: Option<Drained>) -> Result<Res
         .as_deref()
         .map(|n| display_name("name", n))
         .transpose()?;
+    // A new site's working hours switch statuses unless it asks for a gate.
+    let working_hours_mode = match body.working_hours_mode.as_deref() {
+        Some(m) => hours::mode("working_hours_mode", m)?,
+        None => HoursMode::Switch,
+    };
     let grace = env
         .var("DEFAULT_GRACE_PERIOD_SECS")
         .ok()
@@ -48,6 +54,7 @@ pub async fn post(req: &Request, env: &Env, body: Option<Drained>) -> Result<Res
         owner_key_hash: auth::token_hash(&owner_key),
         name: name.clone(),
         grace_period_secs: grace.secs(),
+        working_hours_mode,
     };
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;

@@ -66,6 +66,8 @@ pub async fn delete(
     if !cfg.groups.contains_key(id) {
         return Err(ApiError::unknown_group(id.as_str()));
     }
+    // Its agents and its hours go: what switch hours chose is kept first.
+    site.keep_hours_choices(cfg, call.now)?;
     site.store.delete_group(id)?;
     sockets::close_tag(
         &site.state,

@@ -1,5 +1,6 @@
-//! `GET` / `PUT settings`: the site's name, grace period, allowed origins
-//! and widget look. A PUT is a partial update, validated as a whole first.
+//! `GET` / `PUT settings`: the site's name, grace period, allowed origins,
+//! widget look and working hours' mode. A PUT is a partial update,
+//! validated as a whole first.
 
 use crate::domain::settings::SettingsChange;
 use crate::error::ApiError;
@@ -18,6 +19,10 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     let body: SettingsBody = call.body.json_with(&["widget"])?;
     let change = SettingsChange::parse(body, &cfg.widget)?;
+    if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
+        // What switch hours chose so far is kept; the new mode acts from now.
+        site.keep_hours_choices(cfg, call.now)?;
+    }
     site.store.save_settings(&change)?;
     site.settle(Change::ConfigChanged, call.now).await?;
     respond::json(200, &site.config()?.settings_view())
