@@ -90,9 +90,10 @@ pub struct Evaluation {
     pub groups: BTreeMap<String, AudienceStatus>,
     /// The effective status of each agent.
     pub agents: BTreeMap<String, Status>,
-    /// The chosen status of each agent: its manual one, or the one its
-    /// working hours set after it (switch mode), and the next automatic
-    /// change.
+    /// The chosen status of each agent that switch hours cover: its manual
+    /// one, or the one its working hours set after it, and the next
+    /// automatic change. An agent not listed chose by hand
+    /// ([`Evaluation::choice`]).
     pub choices: BTreeMap<String, Choice>,
     /// The alarm instant: the earliest of the audiences' `next_change`,
     /// every session expiry after `now` and every agent's next automatic
@@ -101,6 +102,15 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
+    /// An agent's chosen status: from [`Evaluation::choices`], else its
+    /// manual one.
+    pub fn choice(&self, agent: &Agent) -> Choice {
+        self.choices
+            .get(&agent.id)
+            .copied()
+            .unwrap_or_else(|| Choice::manual(&agent.manual))
+    }
+
     /// The answer for a widget pinned to `group`, or for the site as a
     /// whole with `None`; [`RuleError::UnknownGroup`] for a group the site
     /// does not have.
@@ -137,7 +147,6 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
     let group_ids: Vec<&str> = site.groups.iter().map(String::as_str).collect();
 
     let mut statuses = BTreeMap::new();
-    let mut choices = BTreeMap::new();
     let mut next_session_expiry: Option<UnixMillis> = None;
     // Agents who count somewhere: alive and online or busy. They are put in
     // buckets once (the agents in no group, and each known group's members)
@@ -148,7 +157,6 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
     let mut by_group: Vec<Vec<Counted<'_>>> = vec![Vec::new(); group_ids.len()];
 
     for (index, agent) in agents.iter().enumerate() {
-        choices.insert(agent.id.clone(), Choice::manual(&agent.manual));
         for session in &agent.sessions {
             let expiry = session.alive_until(grace);
             if expiry > now {
@@ -198,7 +206,8 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
         site: site_answer,
         groups,
         agents: statuses,
-        choices,
+        // No switch schedule: every agent chose by hand.
+        choices: BTreeMap::new(),
         next_change,
     }
 }

@@ -200,6 +200,12 @@ impl Schedule {
     /// far back `after` lies; gives up (`None`) past about 20 months
     /// without a boundary.
     pub fn last_boundary(&self, after: UnixMillis, now: UnixMillis) -> Option<UnixMillis> {
+        self.last_flip(after, now).map(|(boundary, _)| boundary)
+    }
+
+    /// [`Schedule::last_boundary`] and whether the schedule opens there
+    /// (`true`) or closes (`false`), in one pass.
+    pub fn last_flip(&self, after: UnixMillis, now: UnixMillis) -> Option<(UnixMillis, bool)> {
         if now <= after || !(-SUPPORTED_RANGE_MS..=SUPPORTED_RANGE_MS).contains(&now) {
             return None;
         }
@@ -212,13 +218,14 @@ impl Schedule {
                 return None;
             }
             let (exact_from, exact_until) = exact_range(first, last);
+            // A merged span opens at its start and closes at its end.
             let boundary = spans
                 .iter()
-                .flat_map(|&(start, end)| [start, end])
-                .filter(|&b| exact_from < b && b < exact_until && b <= now)
+                .flat_map(|&(start, end)| [(start, true), (end, false)])
+                .filter(|&(b, _)| exact_from < b && b < exact_until && b <= now)
                 .max();
-            if let Some(boundary) = boundary {
-                return (boundary > after).then_some(boundary);
+            if let Some(flip) = boundary {
+                return (flip.0 > after).then_some(flip);
             }
             if exact_from <= after {
                 return None;

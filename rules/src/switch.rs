@@ -100,8 +100,14 @@ impl<'a> Cover<'a> {
 
     /// The first instant after `after` at which the union opens or closes.
     pub fn next_boundary(&self, after: UnixMillis) -> Option<UnixMillis> {
+        self.next_flip(after).map(|(b, _)| b)
+    }
+
+    /// [`Cover::next_boundary`] and whether the union opens there.
+    pub fn next_flip(&self, after: UnixMillis) -> Option<(UnixMillis, bool)> {
         if let [only] = self.schedules.as_slice() {
-            return only.next_boundary(after);
+            let (open, next) = only.state(after);
+            return next.map(|b| (b, !open));
         }
         let mut t = after;
         for _ in 0..MAX_HIDDEN_BOUNDARIES {
@@ -111,7 +117,7 @@ impl<'a> Cover<'a> {
                 .filter_map(|s| s.next_boundary(t))
                 .min()?;
             if self.flips_at(candidate) {
-                return Some(candidate);
+                return Some((candidate, self.is_open(candidate)));
             }
             t = candidate;
         }
@@ -121,8 +127,13 @@ impl<'a> Cover<'a> {
     /// The last instant `b` with `after < b <= now` at which the union
     /// opens or closes.
     pub fn last_boundary(&self, after: UnixMillis, now: UnixMillis) -> Option<UnixMillis> {
+        self.last_flip(after, now).map(|(b, _)| b)
+    }
+
+    /// [`Cover::last_boundary`] and whether the union opens there.
+    pub fn last_flip(&self, after: UnixMillis, now: UnixMillis) -> Option<(UnixMillis, bool)> {
         if let [only] = self.schedules.as_slice() {
-            return only.last_boundary(after, now);
+            return only.last_flip(after, now);
         }
         let mut t = now;
         for _ in 0..MAX_HIDDEN_BOUNDARIES {
@@ -132,29 +143,19 @@ impl<'a> Cover<'a> {
                 .filter_map(|s| s.last_boundary(after, t))
                 .max()?;
             if self.flips_at(candidate) {
-                return Some(candidate);
+                return Some((candidate, self.is_open(candidate)));
             }
             t = candidate - 1;
         }
         None
     }
 
-    /// The status a boundary at `b` sets: online at an opening, offline at
-    /// a closing.
-    fn status_after(&self, b: UnixMillis) -> Status {
-        if self.is_open(b) {
-            Status::Online
-        } else {
-            Status::Offline
-        }
-    }
-
     /// The agent's chosen status at `now` given its manual status (see the
     /// module docs), and its next automatic change.
     pub fn choice(&self, manual: &ManualStatus, now: UnixMillis) -> Choice {
-        let mut choice = match self.last_boundary(self.since.max(manual.set_at), now) {
-            Some(b) => Choice {
-                status: self.status_after(b),
+        let mut choice = match self.last_flip(self.since.max(manual.set_at), now) {
+            Some((b, opens)) => Choice {
+                status: switched(opens),
                 by: ChosenBy::WorkingHours,
                 at: b,
                 next: None,
@@ -162,12 +163,21 @@ impl<'a> Cover<'a> {
             None => Choice::manual(manual),
         };
         choice.next = self
-            .next_boundary(now.max(self.since).max(manual.set_at))
-            .map(|at| Switch {
+            .next_flip(now.max(self.since).max(manual.set_at))
+            .map(|(at, opens)| Switch {
                 at,
-                status: self.status_after(at),
+                status: switched(opens),
             });
         choice
+    }
+}
+
+/// The status a boundary sets: online at an opening, offline at a closing.
+fn switched(opens: bool) -> Status {
+    if opens {
+        Status::Online
+    } else {
+        Status::Offline
     }
 }
 
@@ -211,9 +221,7 @@ struct Walked<'a> {
 
 impl<'a> Walked<'a> {
     fn new(cover: Cover<'a>, now: UnixMillis) -> Walked<'a> {
-        let last = cover
-            .last_boundary(cover.since, now)
-            .map(|b| (b, cover.is_open(b)));
+        let last = cover.last_flip(cover.since, now);
         let from = now.max(cover.since);
         Walked {
             cover,
@@ -226,16 +234,21 @@ impl<'a> Walked<'a> {
 
     /// The first boundary after `t` (`t >= now`).
     fn next_after(&mut self, t: UnixMillis) -> Option<UnixMillis> {
+        self.next_flip_after(t).map(|(b, _)| b)
+    }
+
+    /// The first boundary after `t` (`t >= now`) and whether it opens.
+    fn next_flip_after(&mut self, t: UnixMillis) -> Option<(UnixMillis, bool)> {
         loop {
-            if let Some(&(b, _)) = self.ahead.iter().find(|(b, _)| *b > t) {
-                return Some(b);
+            if let Some(&flip) = self.ahead.iter().find(|(b, _)| *b > t) {
+                return Some(flip);
             }
             if self.ended {
                 return None;
             }
             let from = self.ahead.last().map_or(self.from, |&(b, _)| b);
-            match self.cover.next_boundary(from) {
-                Some(b) => self.ahead.push((b, self.cover.is_open(b))),
+            match self.cover.next_flip(from) {
+                Some(flip) => self.ahead.push(flip),
                 None => self.ended = true,
             }
         }
@@ -268,19 +281,15 @@ impl<'a> Member<'a> {
     fn counted(&self, covers: &[Walked<'_>], t: UnixMillis) -> Option<Counted<'a>> {
         let until = self.until.filter(|&u| u > t)?;
         let manual = &self.agent.manual;
-        let switched = self
+        let by_hours = self
             .cover
             .and_then(|c| covers[c].latest_at(t))
             .filter(|&(b, _)| b > manual.set_at);
-        Some(match switched {
-            Some((b, open)) => Counted {
+        Some(match by_hours {
+            Some((b, opens)) => Counted {
                 index: self.index,
                 id: &self.agent.id,
-                status: if open {
-                    Status::Online
-                } else {
-                    Status::Offline
-                },
+                status: switched(opens),
                 message: &None,
                 back_at: None,
                 set_at: b,
@@ -341,20 +350,25 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
         });
     }
 
-    // Every agent's choice now, and its next automatic change.
+    // Every covered agent's choice now, and its next automatic change.
     for member in &members {
         let manual = &member.agent.manual;
         let choice = match member.cover {
-            None => Choice::manual(manual),
+            None => {
+                let alive = member.until.is_some_and(|u| now < u);
+                let status = if alive {
+                    manual.status
+                } else {
+                    Status::Offline
+                };
+                statuses.insert(member.agent.id.clone(), status);
+                continue;
+            }
             Some(c) => {
                 let walked = &mut covers[c];
                 let mut choice = match walked.last.filter(|&(b, _)| b > manual.set_at) {
-                    Some((b, open)) => Choice {
-                        status: if open {
-                            Status::Online
-                        } else {
-                            Status::Offline
-                        },
+                    Some((b, opens)) => Choice {
+                        status: switched(opens),
                         by: ChosenBy::WorkingHours,
                         at: b,
                         next: None,
@@ -364,13 +378,13 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
                 let next = if manual.set_at > now {
                     walked
                         .cover
-                        .next_boundary(manual.set_at.max(walked.cover.since))
+                        .next_flip(manual.set_at.max(walked.cover.since))
                 } else {
-                    walked.next_after(now)
+                    walked.next_flip_after(now)
                 };
-                choice.next = next.map(|at| Switch {
+                choice.next = next.map(|(at, opens)| Switch {
                     at,
-                    status: walked.cover.status_after(at),
+                    status: switched(opens),
                 });
                 choice
             }

@@ -415,9 +415,9 @@ proptest! {
         for &t in &story.probes {
             let agents = story.agents(|c| c.manual_at(t).clone(), t);
             let ev = evaluate(&site, &agents, t);
-            for c in &story.characters {
+            for (c, agent) in story.characters.iter().zip(&agents) {
                 let ((at, status, by), next) = model.choice(c, t);
-                let got = ev.choices[&c.id];
+                let got = ev.choice(agent);
                 prop_assert_eq!((got.status, got.by, got.at), (status, by, at), "{} at {}", c.id, t);
                 if let Some(next) = next {
                     prop_assert_eq!(got.next, Some(next), "{} next at {}", c.id, t);
@@ -467,8 +467,8 @@ proptest! {
                 Step::Manual(i, j) => rows[i] = (story.characters[i].changes[j].clone(), false),
                 Step::Touch => {
                     let ev = evaluate(&story.site(since), &agents, t);
-                    for (i, c) in story.characters.iter().enumerate() {
-                        let choice = ev.choices[&c.id];
+                    for (i, agent) in agents.iter().enumerate() {
+                        let choice = ev.choice(agent);
                         if choice.by == ChosenBy::WorkingHours {
                             rows[i] = (ManualStatus::new(choice.status, choice.at), true);
                         }
@@ -477,9 +477,9 @@ proptest! {
                 }
                 Step::Probe => {
                     let ev = evaluate(&story.site(since), &agents, t);
-                    for (i, c) in story.characters.iter().enumerate() {
+                    for (i, (c, agent)) in story.characters.iter().zip(&agents).enumerate() {
                         let ((at, status, by), _) = model.choice(c, t);
-                        let got = ev.choices[&c.id];
+                        let got = ev.choice(agent);
                         let got_by = if got.by == ChosenBy::Manual && rows[i].1 { ChosenBy::WorkingHours } else { got.by };
                         prop_assert_eq!((got.status, got_by, got.at), (status, by, at), "{} at {}", c.id, t);
                     }

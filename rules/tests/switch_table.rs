@@ -50,7 +50,7 @@ fn office_site() -> Site {
 }
 
 fn choice(site: &Site, agent: &Agent, now: i64) -> Choice {
-    evaluate(site, std::slice::from_ref(agent), now).choices[&agent.id]
+    evaluate(site, std::slice::from_ref(agent), now).choice(agent)
 }
 
 #[test]
@@ -340,7 +340,11 @@ fn gate_schedules_switch_no_one_and_still_gate_their_audience() {
         chose("bob", &["sales"], Status::Online, set, after_closing),
     ];
     let ev = evaluate(&site, &agents, after_closing);
-    assert_eq!(ev.choices["bob"], Choice::manual(&agents[1].manual));
+    assert!(
+        !ev.choices.contains_key("bob"),
+        "a gate covers bob: no choice listed"
+    );
+    assert_eq!(ev.choice(&agents[1]), Choice::manual(&agents[1].manual));
     assert_eq!(
         ev.site.status,
         Status::Online,

@@ -41,7 +41,7 @@ use presenza_protocol::frame::{self, close, DeviceEvent, VisitorEvent};
 use presenza_protocol::limits::MAX_HTTP_SESSIONS_PER_AGENT;
 use presenza_protocol::view::{AgentView, AudienceView};
 use presenza_protocol::{AgentId, GroupId, SessionId};
-use presenza_rules::{self as rules, Choice, ChosenBy, Evaluation, Status};
+use presenza_rules::{self as rules, ChosenBy, Evaluation, Status};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -359,11 +359,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
                     .get(row.id.as_str())
                     .copied()
                     .unwrap_or(Status::Offline);
-                let choice = eval
-                    .choices
-                    .get(row.id.as_str())
-                    .copied()
-                    .unwrap_or_else(|| Choice::manual(&agent.manual));
+                let choice = eval.choice(agent);
                 // Chosen by hand (the stored row) or by working hours: now
                 // (the rules) or kept before their configuration changed
                 // (the row says so).
