@@ -1,4 +1,4 @@
-// A site stored before working hours had a mode (schema 3: no
+// A site stored before working hours had a mode (the schema before: no
 // `working_hours_mode` in meta, no `schedules.mode`, no `agents.set_by`)
 // reads back as a gate under the current edge, written so in its storage,
 // and keeps behaving as one: an agent online by hand outside its hours
@@ -9,7 +9,8 @@
 // 1. The current edge makes a site (a new one: switch) with hours, a group
 //    with hours of its own and an agent.
 // 2. A small JS worker with the same Durable Object identity rewrites the
-//    store into its schema-3 shape (as the edge before issue 17 left it).
+//    store into its shape before (as the edge before issue 17 left it; its
+//    schema version one lower).
 // 3. The current edge on it: gate everywhere, and gate behaviour.
 // 4. The store itself now says gate.
 
@@ -31,18 +32,18 @@ async function must(what, promise) {
   return r.body;
 }
 
-// Schema 3, before issue 17.
-const TO_SCHEMA_3 = [
+// The schema before issue 17.
+const BEFORE_MODES = [
   "DELETE FROM meta WHERE key IN ('working_hours_mode', 'hours_since_ms')",
   'ALTER TABLE schedules DROP COLUMN mode',
   'ALTER TABLE agents DROP COLUMN set_by',
-  "UPDATE meta SET value = '3' WHERE key = 'schema_version'",
+  "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'schema_version'",
 ];
 
 /** A worker on the edge's store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `
 import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(TO_SCHEMA_3)};
+const STATEMENTS = ${JSON.stringify(BEFORE_MODES)};
 export class SiteObject extends DurableObject {
   async fetch(req) {
     const sql = this.ctx.storage.sql;
@@ -113,7 +114,7 @@ test('a site stored before working hours had a mode reads back as a gate', { tim
     assert.doesNotMatch(old.schedules, /\bmode\b/);
     assert.doesNotMatch(old.agents, /\bset_by\b/);
     assert.equal(old.meta.working_hours_mode, undefined);
-    assert.equal(old.meta.schema_version, '3');
+    const oldVersion = Number(old.meta.schema_version);
 
     // 3. The current edge on it: a gate, everywhere.
     edge = await startEdge({ adminToken: ADMIN, persistDir });
@@ -139,7 +140,7 @@ test('a site stored before working hours had a mode reads back as a gate', { tim
     // 4. Written in storage, not guessed on each read.
     const now = await onStore(persistDir, site, 'inspect');
     assert.equal(now.meta.working_hours_mode, 'gate');
-    assert.equal(now.meta.schema_version, '4');
+    assert.equal(Number(now.meta.schema_version), oldVersion + 1);
     assert.deepEqual(now.modes, [{ scope: 'g:sales', mode: 'gate' }, { scope: 'site', mode: null }]);
     assert.deepEqual(now.set_by, [{ id: 'giulia', set_by: 'manual' }]);
   } finally {
