@@ -10,6 +10,7 @@
 //! - [`json`]: request bodies as protocol types.
 //! - [`domain`]: what the edge accepts, parsed once into validated values.
 //! - [`auth`]: tokens, hashes, constant-time comparison, ETags.
+//! - [`budget`]: what one socket may send before it is closed.
 //! - [`cors`]: allowed origins and CORS headers.
 //! - [`fanout`]: what an evaluation tells whom (the diff against what was
 //!   last sent).
@@ -32,6 +33,7 @@
 //! `worker` on the internal call shapes `site` defines).
 
 pub mod auth;
+pub mod budget;
 pub mod cors;
 pub mod domain;
 pub mod error;

@@ -9,6 +9,7 @@
 //!   proves that visitor's secret);
 //! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`].
 
+use crate::budget::Limits;
 use presenza_protocol::{AgentId, GroupId, SessionId, VisitorId};
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +74,21 @@ pub enum Attachment {
         agent: AgentId,
         session: SessionId,
     },
+}
+
+impl Attachment {
+    /// The key of this socket's budget ([`crate::budget`]) and its limits.
+    pub fn budget(&self) -> (String, Limits) {
+        match self {
+            Attachment::Visitor { sid, .. } => (
+                format!("v:{}", sid.as_deref().unwrap_or("-")),
+                Limits::VISITOR,
+            ),
+            Attachment::Agent { agent, session } => {
+                (format!("d:{agent}:{session}"), Limits::DEVICE)
+            }
+        }
+    }
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -26,6 +26,9 @@ pub mod close {
     pub const REVOKED: u16 = 4001;
     /// The group the visitor socket watched was deleted.
     pub const GROUP_DELETED: u16 = 4004;
+    /// The socket sent more than its budget (frames, bytes or `auth`
+    /// attempts), or its page's origin is no longer allowed.
+    pub const POLICY: u16 = 1008;
 
     /// The reason sent with [`NORMAL`] when a device's session ended
     /// because it signed out (by HTTP or its `sign_out` frame): the

@@ -193,6 +193,8 @@ pub struct StatsView {
     pub socket_messages_handled: i64,
     pub socket_closes: i64,
     pub alarms: i64,
+    /// Sockets closed for sending past their budget.
+    pub sockets_over_budget: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,

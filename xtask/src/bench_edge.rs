@@ -7,6 +7,9 @@
 //!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
 //!   grace, for a dropped device socket and an HTTP-only agent;
+//! - `edge-flood.mjs`: an agent's latency while one anonymous client floods
+//!   a visitor socket with forged `auth` frames (target p99 ≤ 250 ms, every
+//!   flooding socket closed or refused);
 //! - `edge-fanout.mjs`: one status change to 1,000 and 10,000 visitor
 //!   sockets, change → receipt p50/p99 for the first change after the object
 //!   hibernated and in steady state (target p99 ≤ 250 ms at 10,000), next to
@@ -45,7 +48,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 4] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 5] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -61,6 +64,12 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 4] = [
     (
         "edge-offline.mjs",
         "offline detection after the grace period",
+        Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-flood.mjs",
+        "an agent's latency while one client floods a visitor socket",
         Edge::Shared,
         &[],
     ),

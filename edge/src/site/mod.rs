@@ -9,6 +9,7 @@
 //! - [`presence`]: the one presence pipeline (change → evaluation → diff →
 //!   sends → alarm);
 //! - [`counting`]: counters and the visitor socket count kept in memory;
+//!   [`budgets`]: what each live socket may still send;
 //! - [`call`], [`caller`]: one HTTP call, and who makes it (authenticated
 //!   once: handlers receive the agent's row or the owner's proof);
 //! - [`visitor`], [`agent`], [`inbox`], [`owner`]: the handlers, one file
@@ -23,6 +24,7 @@
 //! device socket closing one UPDATE (its session's last sign of life).
 
 mod agent;
+mod budgets;
 mod call;
 mod caller;
 mod config;

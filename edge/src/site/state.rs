@@ -4,14 +4,18 @@
 //! the presence pipeline, the counters. Memory only holds caches, all
 //! rebuilt from storage after hibernation or a restart.
 
+use crate::budget::Overrun;
 use crate::error::ApiError;
 use crate::residency;
+use crate::site::budgets::Budgets;
 use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
 use crate::store::Store;
+use crate::tally::Counter;
+use presenza_protocol::frame::close;
 use std::rc::Rc;
-use worker::{Env, State};
+use worker::{Env, State, WebSocket};
 
 pub struct Site {
     /// The runtime: hibernatable sockets, the alarm, storage.
@@ -22,6 +26,8 @@ pub struct Site {
     config: ConfigCache,
     pub presence: Presence,
     pub tallies: Tallies,
+    /// What each live socket may still send.
+    pub budgets: Budgets,
     /// When this instance was created (a wake after eviction makes a new
     /// one): `stats` shows it.
     pub started_at: i64,
@@ -37,6 +43,7 @@ impl Site {
             config: ConfigCache::default(),
             presence: Presence::default(),
             tallies: Tallies::default(),
+            budgets: Budgets::default(),
             started_at: now,
         }
     }
@@ -95,6 +102,17 @@ impl Site {
             .ok()
             .and_then(|v| v.to_string().trim().parse().ok())
             .unwrap_or(default)
+    }
+
+    /// Closes a socket that sent past its budget (1008), and counts it;
+    /// frames it still sends are dropped unread.
+    pub fn close_over_budget(&self, ws: &WebSocket, key: &str, overrun: Overrun) {
+        if overrun == Overrun::Closing {
+            return;
+        }
+        self.budgets.closing(key);
+        self.tallies.bump(Counter::SocketsOverBudget);
+        let _ = ws.close(Some(close::POLICY), Some(overrun.reason()));
     }
 
     /// End of an event: see [`Tallies::save`].

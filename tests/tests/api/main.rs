@@ -13,6 +13,11 @@
 
 mod helpers;
 
+/// Abuse resistance: what one client may cost a site.
+mod abuse {
+    mod socket_budgets;
+}
+
 /// Who may call what: the authorization matrix and agent tokens.
 mod authz {
     mod matrix;

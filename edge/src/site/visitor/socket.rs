@@ -4,6 +4,7 @@
 //! changes presence.
 
 use super::{send, thread};
+use crate::budget::Limits;
 use crate::domain::message::{frame_client_id, seq};
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
@@ -17,12 +18,19 @@ use worker::WebSocket;
 
 /// A text frame from a visitor socket; a refused frame gets an error frame
 /// naming its client id.
-pub async fn message(site: &Site, ws: &WebSocket, attachment: Attachment, text: &str, now: i64) {
+pub async fn message(
+    site: &Site,
+    ws: &WebSocket,
+    attachment: Attachment,
+    budget_key: &str,
+    text: &str,
+    now: i64,
+) {
     if text.trim() == PING {
         let _ = ws.send_with_str(PONG);
         return;
     }
-    if let Err(e) = command(site, ws, attachment, text, now).await {
+    if let Err(e) = command(site, ws, attachment, budget_key, text, now).await {
         sockets::refuse(ws, &e, frame_client_id(text), None);
     }
 }
@@ -31,6 +39,7 @@ async fn command(
     site: &Site,
     ws: &WebSocket,
     attachment: Attachment,
+    budget_key: &str,
     text: &str,
     now: i64,
 ) -> Result<(), ApiError> {
@@ -54,6 +63,10 @@ async fn command(
             visitor: credential,
             after,
         } => {
+            if let Err(overrun) = site.budgets.auth(budget_key, Limits::VISITOR, now) {
+                site.close_over_budget(ws, budget_key, overrun);
+                return Ok(());
+            }
             let cred = VisitorCredential::parse(Some(&credential))?;
             if tagged.as_ref().is_some_and(|t| *t != cred.id) {
                 return Err(ApiError::bad_request(
