@@ -69,6 +69,10 @@ pub enum Attachment {
         /// The visitor id given as `?visitor=` (the socket's `vis:` tag).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         tagged: Option<VisitorId>,
+        /// The page's origin (`Origin`), checked again when the site's
+        /// allowed origins narrow.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        origin: Option<String>,
     },
     Agent {
         agent: AgentId,
@@ -186,7 +190,8 @@ mod tests {
                 visitor: None,
                 key: None,
                 sid: None,
-                tagged: None
+                tagged: None,
+                origin: None,
             }
         );
     }

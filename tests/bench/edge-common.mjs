@@ -113,9 +113,9 @@ export function setStatus(args, site, agentToken, status, { message, session } =
  * Opens a socket; resolves {ws, first} once the first text frame arrives
  * (or once open if `waitFirst` is false). Rejects on error or after `timeoutMs`.
  */
-export function openSocket(url, { headers, waitFirst = true, timeoutMs = 20_000, onMessage } = {}) {
+export function openSocket(url, { headers, protocols, waitFirst = true, timeoutMs = 20_000, onMessage } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error(`socket ${url}: no ${waitFirst ? "first frame" : "open"} within ${timeoutMs} ms`));
@@ -180,6 +180,11 @@ export function waitFrame(ws, pred, timeoutMs = 10_000) {
     ws.on("message", onMsg);
     ws.on("close", onClose);
   });
+}
+
+/** The subprotocols of a device socket: the token travels in one (never in the URL). */
+export function deviceProtocols(token) {
+  return ["presenza", `presenza.token.${token}`];
 }
 
 /** The visitor status string of a /live frame. */

@@ -30,6 +30,7 @@ mod caller;
 mod config;
 mod conversation;
 mod counting;
+mod faults;
 mod inbox;
 mod internal;
 mod owner;
@@ -96,23 +97,36 @@ impl DurableObject for SiteObject {
         self.site.save_tallies(false);
         match result {
             Ok(resp) if resp.status_code() == 101 => Ok(resp),
-            Ok(resp) => Ok(respond::with_headers(resp, &decision.headers())),
-            Err(e) => respond::error(&e, &decision.headers()),
+            Ok(resp) => Ok(respond::with_headers(resp, &decision.site_headers())),
+            Err(e) => respond::error(&e, &decision.site_headers()),
         }
     }
 
+    /// The one alarm: a grace period ends, working hours open or close, or
+    /// a resident object's keep-alive tick. A run that fails is an error to
+    /// the runtime, which runs the alarm again (with backoff): a quiet site
+    /// must not stay "online" past its grace period because one run failed.
     async fn alarm(&self) -> worker::Result<Response> {
         // The alarm that fired is consumed; whatever comes next is set below.
         self.site.presence.alarm_fired();
-        if self.site.holds_site() {
-            self.site.tallies.bump(Counter::Alarms);
-            if let Err(e) = self.site.settle(Change::Read, now_ms()).await {
-                worker::console_error!("alarm: {e}");
-            }
-            // Alarms are rare: each stores the counters, writing or not.
-            self.site.save_tallies(true);
+        if !self.site.holds_site() {
+            return Response::ok("");
         }
-        Response::ok("")
+        self.site.tallies.bump(Counter::Alarms);
+        let result = if self.site.faults.fail_alarm() {
+            Err(ApiError::internal("alarm failure injected by TEST_FAULTS"))
+        } else {
+            self.site.settle(Change::Read, now_ms()).await.map(|_| ())
+        };
+        // Alarms are rare: each stores the counters, writing or not.
+        self.site.save_tallies(true);
+        match result {
+            Ok(()) => Response::ok(""),
+            Err(e) => {
+                worker::console_error!("alarm: {e}; the runtime retries it");
+                Err(worker::Error::RustError(e.to_string()))
+            }
+        }
     }
 
     async fn websocket_message(

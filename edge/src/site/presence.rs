@@ -169,15 +169,33 @@ impl Presence {
 
     /// A device socket closed: its session's grace period starts now (an
     /// UPDATE that matches nothing for a session already signed out,
-    /// expired or revoked). Nothing is evaluated (see the module doc).
+    /// expired or revoked). The agent's other device sessions whose socket
+    /// is gone end now: this one, seen last, carries the agent's grace
+    /// period alone, so reconnecting devices never pile up sessions (the
+    /// agent's presence is the same: it lasts until the latest sign of life
+    /// plus the grace period). Nothing is evaluated (see the module doc).
     pub fn socket_closed(
         &self,
+        state: &State,
         store: &Store,
         agent: &AgentId,
         session: &SessionId,
         now: i64,
     ) -> Result<(), StoreError> {
-        if store.bump_session(agent, session, now)? {
+        let mut changed = store.bump_session(agent, session, now)?;
+        let open: Vec<SessionId> = sockets::with_tag(state, Tag::Agent(agent))
+            .iter()
+            .filter_map(|ws| match sockets::attachment(ws) {
+                Some(Attachment::Agent { session, .. }) => Some(session),
+                _ => None,
+            })
+            .collect();
+        for row in store.sessions_of(agent, SessionKind::Device)? {
+            if row.session_id != *session && !open.contains(&row.session_id) {
+                changed |= store.delete_session(agent, &row.session_id)?;
+            }
+        }
+        if changed {
             self.invalidate();
         }
         Ok(())

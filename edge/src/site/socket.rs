@@ -60,9 +60,9 @@ pub fn gone(site: &Site, ws: &WebSocket, failed: bool) {
     }
     match attachment {
         Some(Attachment::Agent { agent, session }) => {
-            let closed = site
-                .presence
-                .socket_closed(&site.store, &agent, &session, now_ms());
+            let closed =
+                site.presence
+                    .socket_closed(&site.state, &site.store, &agent, &session, now_ms());
             if let Err(e) = closed {
                 worker::console_error!("socket close: {e}");
             }

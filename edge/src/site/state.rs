@@ -10,6 +10,7 @@ use crate::residency;
 use crate::site::budgets::Budgets;
 use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
+use crate::site::faults::Faults;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
 use crate::store::Store;
 use crate::tally::Counter;
@@ -28,6 +29,8 @@ pub struct Site {
     pub tallies: Tallies,
     /// What each live socket may still send.
     pub budgets: Budgets,
+    /// Faults a test switched on.
+    pub faults: Faults,
     /// When this instance was created (a wake after eviction makes a new
     /// one): `stats` shows it.
     pub started_at: i64,
@@ -36,6 +39,7 @@ pub struct Site {
 impl Site {
     pub fn new(state: State, env: Env, now: i64) -> Site {
         let store = Store::new(state.storage().sql());
+        let faults = Faults::from_env(&env);
         Site {
             state,
             env,
@@ -44,6 +48,7 @@ impl Site {
             presence: Presence::default(),
             tallies: Tallies::default(),
             budgets: Budgets::default(),
+            faults,
             started_at: now,
         }
     }

@@ -15,6 +15,9 @@ mod helpers;
 
 /// Abuse resistance: what one client may cost a site.
 mod abuse {
+    mod alarms;
+    mod groups;
+    mod sessions;
     mod socket_budgets;
 }
 

@@ -51,6 +51,7 @@ pub async fn open(
         key: None,
         sid: Some(hex(&bindings::random_bytes::<8>())),
         tagged: visitor,
+        origin: call.header("Origin").filter(|o| !o.is_empty()),
     })?;
     pair.server.send_with_str(&hello)?;
     Ok(Response::from_websocket(pair.client)?)

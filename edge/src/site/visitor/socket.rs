@@ -49,6 +49,7 @@ async fn command(
         key,
         sid,
         tagged,
+        origin,
     } = attachment
     else {
         return Ok(());
@@ -81,6 +82,7 @@ async fn command(
                 key: Some(cred.secret_hash),
                 sid,
                 tagged,
+                origin,
             })?;
             ws.send_with_str(frame::to_text(&VisitorFrame::Messages(thread)))?;
         }
