@@ -30,6 +30,8 @@ pub enum Tag<'a> {
     Visitor(&'a VisitorId),
     /// Visitor sockets opened without `?visitor=`.
     UntaggedVisitor,
+    /// Visitor sockets from one client address (its hashed key).
+    Address(&'a str),
 }
 
 impl Tag<'_> {
@@ -44,6 +46,7 @@ impl Tag<'_> {
             Tag::Session(a, s) => format!("session:{a}:{s}"),
             Tag::Visitor(v) => format!("vis:{v}"),
             Tag::UntaggedVisitor => "vis:-".to_string(),
+            Tag::Address(key) => format!("ip:{key}"),
         }
     }
 }
@@ -73,6 +76,10 @@ pub enum Attachment {
         /// allowed origins narrow.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         origin: Option<String>,
+        /// The client address's key (`ClientAddress::key`), for the limits
+        /// of what one address may start.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        address: Option<String>,
     },
     Agent {
         agent: AgentId,
@@ -192,6 +199,7 @@ mod tests {
                 sid: None,
                 tagged: None,
                 origin: None,
+                address: None,
             }
         );
     }

@@ -74,6 +74,21 @@ pub struct SettingsBody {
     pub allowed_origins: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget: Option<WidgetPatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsPatch>,
+}
+
+/// The limits part of `PUT settings` (`VisitorLimits`): absent fields stay
+/// unchanged; each 1 to `MAX_VISITOR_LIMIT`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets_per_address: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations_per_address: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations_per_minute: Option<u32>,
 }
 
 /// The widget part of `PUT settings`: absent fields stay unchanged.

@@ -155,6 +155,31 @@ impl Default for Widget {
     }
 }
 
+/// What one client address may open or start on a site, and the site's own
+/// ceiling on new conversations (`settings.limits`). A real visitor never
+/// comes near them; an office behind one address still can chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitorLimits {
+    /// Open widget sockets from one address.
+    pub sockets_per_address: u32,
+    /// New conversations one address may start in
+    /// [`CONVERSATION_WINDOW_SECS`](crate::limits::CONVERSATION_WINDOW_SECS).
+    pub conversations_per_address: u32,
+    /// New conversations the whole site takes in a minute.
+    pub conversations_per_minute: u32,
+}
+
+impl Default for VisitorLimits {
+    fn default() -> Self {
+        VisitorLimits {
+            sockets_per_address: 100,
+            conversations_per_address: 20,
+            conversations_per_minute: 120,
+        }
+    }
+}
+
 /// `GET widget-config` (public).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetConfigView {
@@ -169,6 +194,10 @@ pub struct SettingsView {
     pub grace_period_secs: u32,
     pub allowed_origins: Vec<String>,
     pub widget: Widget,
+    /// What one visitor address may open or start (an edge before these
+    /// limits existed sent none: the defaults).
+    #[serde(default)]
+    pub limits: VisitorLimits,
     pub created_at: Timestamp,
 }
 

@@ -83,13 +83,23 @@ export async function must(base, method, path, opts = {}) {
   return r.body;
 }
 
-/** A new site with `agents` agents (ids a0..), all ungrouped. */
-export async function createSite(args, { grace = 3600, agents = 1 } = {}) {
+/**
+ * A new site with `agents` agents (ids a0..), all ungrouped. Benchmarks
+ * load a site from one address (loopback), so its per-address visitor
+ * limits are raised to the most (`limits`: false keeps the defaults).
+ */
+export async function createSite(args, { grace = 3600, agents = 1, limits = true } = {}) {
   const created = await must(args.url, "POST", "/v1/sites", { token: args["admin-token"] });
   const site = { id: created.site_id, ownerKey: created.owner_key, agents: [] };
+  const most = 100_000;
   await must(args.url, "PUT", `/v1/sites/${site.id}/settings`, {
     token: site.ownerKey,
-    body: { grace_period_secs: grace },
+    body: {
+      grace_period_secs: grace,
+      ...(limits
+        ? { limits: { sockets_per_address: most, conversations_per_address: most, conversations_per_minute: most } }
+        : {}),
+    },
   });
   for (let i = 0; i < agents; i++) {
     const a = await must(args.url, "PUT", `/v1/sites/${site.id}/agents/a${i}`, {

@@ -17,7 +17,8 @@ const args = parseArgs({ seconds: "10", "target-p99": "250" });
 const seconds = Math.min(60, Math.max(2, Number(args.seconds)));
 const targetP99 = Number(args["target-p99"]);
 
-const site = await createSite(args, { grace: 3600, agents: 1 });
+// The site keeps its default per-address limits: the flood is one client.
+const site = await createSite(args, { grace: 3600, agents: 1, limits: false });
 const agent = site.agents[0];
 await setStatus(args, site, agent.token, "online", { session: "bench" });
 

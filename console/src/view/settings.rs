@@ -339,6 +339,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
             texts: Some(texts),
             theme: chosen("theme"),
         }),
+        limits: None,
     }
 }
 

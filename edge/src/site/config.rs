@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::store::{Scope, Store, StoreError};
-use presenza_protocol::view::{GroupView, SettingsView, Widget};
+use presenza_protocol::view::{GroupView, SettingsView, VisitorLimits, Widget};
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::hours::{Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
@@ -19,6 +19,7 @@ pub struct Config {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    pub limits: VisitorLimits,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The stored working hours by scope.
@@ -73,6 +74,7 @@ impl Config {
             grace: meta.grace,
             origins: meta.origins,
             widget: meta.widget,
+            limits: meta.limits,
             groups,
             hours,
             rules,
@@ -94,6 +96,7 @@ impl Config {
             grace_period_secs: self.grace.secs(),
             allowed_origins: self.origins.clone(),
             widget: self.widget.clone(),
+            limits: self.limits,
             created_at: self.created_ms.into(),
         }
     }

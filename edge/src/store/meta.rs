@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
-use presenza_protocol::view::Widget;
+use presenza_protocol::view::{VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::GracePeriod;
 use serde::Deserialize;
@@ -22,6 +22,8 @@ pub enum MetaKey {
     AllowedOrigins,
     /// The `Widget` JSON.
     Widget,
+    /// The `VisitorLimits` JSON.
+    VisitorLimits,
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
@@ -37,6 +39,7 @@ impl MetaKey {
             MetaKey::GracePeriodSecs => "grace_period_secs",
             MetaKey::AllowedOrigins => "allowed_origins",
             MetaKey::Widget => "widget",
+            MetaKey::VisitorLimits => "visitor_limits",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
         }
@@ -53,6 +56,7 @@ pub struct SiteMeta {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    pub limits: VisitorLimits,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -112,6 +116,7 @@ impl Store {
             .unwrap_or(GracePeriod::DEFAULT),
             origins: parsed(&values, MetaKey::AllowedOrigins, from_json)?.unwrap_or_default(),
             widget: parsed(&values, MetaKey::Widget, from_json)?.unwrap_or_default(),
+            limits: parsed(&values, MetaKey::VisitorLimits, from_json)?.unwrap_or_default(),
         }))
     }
 
@@ -156,6 +161,9 @@ impl Store {
         }
         if let Some(w) = &change.widget {
             self.meta_set(MetaKey::Widget, &to_json(w)?)?;
+        }
+        if let Some(l) = &change.limits {
+            self.meta_set(MetaKey::VisitorLimits, &to_json(l)?)?;
         }
         Ok(())
     }

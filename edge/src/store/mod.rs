@@ -19,6 +19,7 @@ mod reads;
 mod schema;
 mod sessions;
 mod visitors;
+mod windows;
 
 pub use agents::AgentRow;
 pub use conversations::{ConversationRow, InboxQuery};
@@ -27,6 +28,7 @@ pub use messages::MessageRow;
 pub use meta::MetaKey;
 pub use sessions::SessionKind;
 pub use visitors::VisitorRow;
+pub use windows::WindowKey;
 
 use crate::domain::message::{seq, seq_i64};
 

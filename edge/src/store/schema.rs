@@ -85,6 +85,11 @@ const SCHEMA: &[&str] = &[
         PRIMARY KEY (conversation_id, agent_id))",
     "CREATE TABLE IF NOT EXISTS agent_rates (
         agent_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    // What visitors have started lately, per client address (`key`: the
+    // address hashed with the site id, never the address itself) and for
+    // the whole site (`key` = 'site'): the rules' RateWindow.
+    "CREATE TABLE IF NOT EXISTS address_windows (
+        key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
 ];
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor

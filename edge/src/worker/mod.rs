@@ -9,6 +9,7 @@ mod body;
 mod cache;
 mod create_site;
 mod preflight;
+mod shield;
 
 use crate::cors;
 use crate::error::ApiError;
@@ -79,7 +80,10 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
         Route::Site { site, op } => {
             let written = op.is_write().then(|| site.clone());
-            let resp = forward(&env, req, body, Forwarded { site, op }).await;
+            let resp = match shield::admit(&env, &site, &op, &req).await {
+                Ok(()) => forward(&env, req, body, Forwarded { site, op }).await,
+                Err(e) => Err(e),
+            };
             if let Some(site) = written {
                 cache::forget_site(&site);
             }

@@ -15,6 +15,7 @@ mod helpers;
 
 /// Abuse resistance: what one client may cost a site.
 mod abuse {
+    mod address_limits;
     mod alarms;
     mod groups;
     mod sessions;

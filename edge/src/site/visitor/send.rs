@@ -14,19 +14,21 @@ use crate::site::conversation::deliver::{self, Origin};
 use crate::site::conversation::{view, Stored};
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow};
+use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
 use presenza_protocol::body::VisitorMessageBody;
 use presenza_protocol::http::VISITOR_HEADER;
+use presenza_protocol::limits::CONVERSATION_WINDOW_SECS;
 use presenza_protocol::view::VisitorMessageSent;
 use presenza_protocol::{ConversationId, GroupId};
-use presenza_rules::{busy_auto_reply, needs_contact, MessageKind, RateLimit, Sender};
+use presenza_rules::{busy_auto_reply, needs_contact, MessageKind, RateLimit, RateWindow, Sender};
 use worker::Response;
 
 pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     call.widget_origin_allowed()?;
     let cred = VisitorCredential::parse(call.header(VISITOR_HEADER).as_deref())?;
     let input: VisitorMessageBody = call.body.json()?;
-    let stored = store(site, &cred, input, call.now).await?;
+    let address = call.address_key(&cfg.site_id);
+    let stored = store(site, &cred, input, address.as_deref(), call.now).await?;
     deliver::message(site, cfg, &stored, Origin::Http)?;
     respond::json(
         stored.status(),
@@ -37,11 +39,14 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
     )
 }
 
-/// Stores a visitor message (not yet delivered).
+/// Stores a visitor message (not yet delivered). `address` is the client
+/// address's key: a new conversation counts against what one address, and
+/// the whole site, may start (`VisitorLimits`).
 pub async fn store(
     site: &Site,
     cred: &VisitorCredential,
     input: VisitorMessageBody,
+    address: Option<&str>,
     now: i64,
 ) -> Result<Stored, ApiError> {
     // The only await: everything below runs without interruption.
@@ -94,6 +99,10 @@ pub async fn store(
         .check(RateLimit::VISITOR.limit, RateLimit::VISITOR.window_ms, now)
         .map_err(|retry| ApiError::from_rule(&retry.into()))?;
     let auto_reply = busy_auto_reply(status, conv.as_ref().is_some_and(|c| c.busy_reply_sent));
+    let starts = match &conv {
+        Some(_) => Vec::new(),
+        None => new_conversation_windows(site, &cfg, address, now)?,
+    };
 
     Ok(bindings::transaction(&site.state, || {
         let visitor = match &visitor {
@@ -122,6 +131,9 @@ pub async fn store(
                 row
             }
         };
+        for (key, window) in &starts {
+            site.store.set_window(*key, *window)?;
+        }
         let mut conv = match &conv {
             Some(c) => c.clone(),
             None => {
@@ -177,6 +189,36 @@ pub async fn store(
             reopened: false,
         })
     })?)
+}
+
+/// The windows a new conversation counts in (its address's, the site's),
+/// or 429 `rate_limited` when one is full.
+fn new_conversation_windows<'a>(
+    site: &Site,
+    cfg: &Config,
+    address: Option<&'a str>,
+    now: i64,
+) -> Result<Vec<(WindowKey<'a>, RateWindow)>, ApiError> {
+    let limits = cfg.limits;
+    let mut windows = vec![(WindowKey::Site, limits.conversations_per_minute, 60_000)];
+    if let Some(key) = address {
+        windows.push((
+            WindowKey::Address(key),
+            limits.conversations_per_address,
+            i64::from(CONVERSATION_WINDOW_SECS) * 1000,
+        ));
+    }
+    windows
+        .into_iter()
+        .map(|(key, limit, window_ms)| {
+            let window = site
+                .store
+                .window(key)?
+                .check(limit, window_ms, now)
+                .map_err(|retry| ApiError::from_rule(&retry.into()))?;
+            Ok((key, window))
+        })
+        .collect()
 }
 
 /// The group of a visitor's first message: none, or one the site has

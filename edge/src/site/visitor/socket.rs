@@ -50,6 +50,7 @@ async fn command(
         sid,
         tagged,
         origin,
+        address,
     } = attachment
     else {
         return Ok(());
@@ -83,6 +84,7 @@ async fn command(
                 sid,
                 tagged,
                 origin,
+                address,
             })?;
             ws.send_with_str(frame::to_text(&VisitorFrame::Messages(thread)))?;
         }
@@ -107,7 +109,7 @@ async fn command(
                 name,
                 email,
             };
-            let stored = send::store(site, &cred, input, now).await?;
+            let stored = send::store(site, &cred, input, address.as_deref(), now).await?;
             let ack = VisitorFrame::Ack(Ack {
                 client_id: stored.message.client_id.clone(),
                 seq: seq(stored.message.seq),
