@@ -7,6 +7,9 @@
 //!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
 //!   grace, for a dropped device socket and an HTTP-only agent;
+//! - `edge-history.mjs`: a device's hello and an inbox page at 1,000 and
+//!   20,000 conversations (targets at 20,000: hello ≤ 30 ms, page ≤ 15 ms);
+//!   its own edge, like the fan-out;
 //! - `edge-flood.mjs`: an agent's latency while one anonymous client floods
 //!   a visitor socket with forged `auth` frames (target p99 ≤ 250 ms, every
 //!   flooding socket closed or refused);
@@ -48,7 +51,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 5] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 6] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -71,6 +74,13 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 5] = [
         "edge-flood.mjs",
         "an agent's latency while one client floods a visitor socket",
         Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-history.mjs",
+        "device hello and inbox page at 1,000 and 20,000 conversations \
+         (its own edge: edge/build in workerd via Miniflare)",
+        Edge::Own,
         &[],
     ),
     (

@@ -22,7 +22,7 @@ mod visitors;
 mod windows;
 
 pub use agents::AgentRow;
-pub use conversations::{ConversationRow, InboxQuery};
+pub use conversations::{ConversationRow, InboxQuery, Served};
 pub use groups::Scope;
 pub use messages::MessageRow;
 pub use meta::MetaKey;

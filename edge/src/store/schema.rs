@@ -9,18 +9,50 @@ use serde::Deserialize;
 /// closed_by_*; a visitor may have several, at most one open): a schema-2
 /// table is rebuilt on start ([`MIGRATE_V2`]), nothing is lost; messages
 /// gain `kind` (schema 2's system messages become `auto_reply`).
-pub const SCHEMA_VERSION: i64 = 3;
+/// 4: conversations carry their list key as generated columns (`k_*`), and
+/// lists, pages and counts read indexes on it: their cost no longer grows
+/// with the site's history ([`MIGRATE_LIST_KEY`]).
+pub const SCHEMA_VERSION: i64 = 4;
+
+/// The list key of a conversation: its place in the rules' list order
+/// (`ListKey`), as three ascending values: closed last, waiting first, most
+/// recent first (then by id). Virtual generated columns, computed by SQLite
+/// on read (no write can forget them) and indexed (`conversations_list*`).
+macro_rules! k_closed {
+    () => {
+        "k_closed INTEGER GENERATED ALWAYS AS (state = 'closed') VIRTUAL"
+    };
+}
+macro_rules! k_wait {
+    () => {
+        "k_wait INTEGER GENERATED ALWAYS AS
+          (-(state = 'open' AND last_visitor_seq > last_agent_seq)) VIRTUAL"
+    };
+}
+macro_rules! k_time {
+    () => {
+        "k_time INTEGER GENERATED ALWAYS AS
+          (-(CASE WHEN state = 'open' THEN updated_at ELSE COALESCE(closed_at, 0) END)) VIRTUAL"
+    };
+}
 
 /// The columns of `conversations`, written once for the table and for the
 /// schema-2 rebuild ([`MIGRATE_V2`]).
 macro_rules! conversation_columns {
     () => {
-        "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
-        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
-        closed_by_name TEXT"
+        concat!(
+            "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+            last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+            closed_by_name TEXT, ",
+            k_closed!(),
+            ", ",
+            k_wait!(),
+            ", ",
+            k_time!()
+        )
     };
 }
 
@@ -62,8 +94,13 @@ const SCHEMA: &[&str] = &[
         conversation_columns!(),
         ")"
     ),
-    "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)",
-    "CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)",
+    // The inbox in list order: the whole site's, and one group's.
+    "CREATE INDEX IF NOT EXISTS conversations_list ON conversations (k_closed, k_wait, k_time, id)",
+    "CREATE INDEX IF NOT EXISTS conversations_list_by_group
+        ON conversations (grp, k_closed, k_wait, k_time, id)",
+    // Superseded by the two above.
+    "DROP INDEX IF EXISTS conversations_by_update",
+    "DROP INDEX IF EXISTS conversations_by_group",
     "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
     "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
         WHERE state = 'open'",
@@ -122,6 +159,14 @@ const MIGRATE_MESSAGES: &[&str] = &[
         ELSE 'auto_reply' END WHERE sender = 'system' AND kind IS NULL",
 ];
 
+/// Schema 3 → 4: the list key columns, added to the table as it is
+/// (virtual generated columns need no rewrite of the rows).
+const MIGRATE_LIST_KEY: &[&str] = &[
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_closed!()),
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_wait!()),
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
+];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -160,6 +205,9 @@ impl Store {
         };
         if !sql.contains("closed_at") {
             self.exec_all(MIGRATE_V2)?;
+            self.wrote.set(true);
+        } else if !sql.contains("k_closed") {
+            self.exec_all(MIGRATE_LIST_KEY)?;
             self.wrote.set(true);
         }
         self.migrate_messages()
