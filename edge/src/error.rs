@@ -133,6 +133,9 @@ impl ApiError {
             "this visitor id belongs to someone else (wrong secret)",
         )
     }
+    pub fn visitor_not_found() -> Self {
+        Self::not_found("visitor_not_found", "no such visitor on this site")
+    }
     pub fn conversation_not_found() -> Self {
         Self::not_found("conversation_not_found", "no such conversation")
     }

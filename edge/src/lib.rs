@@ -15,6 +15,7 @@
 //! - [`fanout`]: what an evaluation tells whom (the diff against what was
 //!   last sent).
 //! - [`residency`]: when the one alarm fires.
+//! - [`retention`]: how long a site keeps closed conversations.
 //! - [`tally`]: what the object counts in memory instead of writing per
 //!   socket event.
 //! - [`sockets`]: socket tags and attachments (plus, on Wasm, sending).
@@ -40,6 +41,7 @@ pub mod error;
 pub mod fanout;
 pub mod json;
 pub mod residency;
+pub mod retention;
 pub mod route;
 pub mod sockets;
 pub mod tally;

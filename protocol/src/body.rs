@@ -76,6 +76,9 @@ pub struct SettingsBody {
     pub widget: Option<WidgetPatch>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsPatch>,
+    /// Days a closed conversation is kept, 1 to 3,650.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
 }
 
 /// The limits part of `PUT settings` (`VisitorLimits`): absent fields stay

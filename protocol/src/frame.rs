@@ -53,6 +53,7 @@ pub use json::*;
 mod json {
     use alloc::collections::BTreeMap;
     use alloc::string::String;
+    use alloc::vec::Vec;
 
     use presenza_rules::GracePeriod;
     use serde::{Deserialize, Serialize};
@@ -119,6 +120,11 @@ mod json {
         Ack(Ack),
         /// A conversation this agent serves was closed or reopened.
         Conversation { conversation: ConversationView },
+        /// Conversations were erased (the owner erased their visitor's data):
+        /// forget them.
+        Erased {
+            conversation_ids: Vec<ConversationId>,
+        },
         /// This agent's read mark of a conversation moved (on any device);
         /// `unread` is what is left after it.
         Read {

@@ -198,7 +198,17 @@ pub struct SettingsView {
     /// limits existed sent none: the defaults).
     #[serde(default)]
     pub limits: VisitorLimits,
+    /// Days a closed conversation is kept (then deleted with its messages).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
     pub created_at: Timestamp,
+}
+
+/// Retention when none is stored (an older edge, or a new site).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
 }
 
 /// A group (`GET`/`PUT groups/{id}`).
@@ -243,6 +253,12 @@ pub struct SiteCreatedView {
     pub site_id: SiteId,
     pub owner_key: String,
     pub name: Option<String>,
+}
+
+/// `POST owner-key`: the new owner key, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerKeyView {
+    pub owner_key: String,
 }
 
 /// `GET /v1/health`.

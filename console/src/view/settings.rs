@@ -340,6 +340,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
             theme: chosen("theme"),
         }),
         limits: None,
+        retention_days: None,
     }
 }
 

@@ -4,6 +4,7 @@
 use crate::cors;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
+use crate::retention::RETENTION_DAYS;
 use presenza_protocol::body::{LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
@@ -23,6 +24,7 @@ pub struct SettingsChange {
     pub widget: Option<Widget>,
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
+    pub retention_days: Option<u32>,
 }
 
 impl SettingsChange {
@@ -54,12 +56,30 @@ impl SettingsChange {
             .limits
             .map(|patch| apply_limits_patch(*limits, patch))
             .transpose()?;
+        let retention_days = body
+            .retention_days
+            .map(|days| {
+                if RETENTION_DAYS.contains(&days) {
+                    Ok(days)
+                } else {
+                    Err(invalid(
+                        "retention_days",
+                        format!(
+                            "must be {}..={} days",
+                            RETENTION_DAYS.start(),
+                            RETENTION_DAYS.end()
+                        ),
+                    ))
+                }
+            })
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
             origins,
             widget,
             limits,
+            retention_days,
         })
     }
 }

@@ -26,6 +26,8 @@ pub enum Route {
     OpenApi,
     /// Platform admin: POST /v1/sites.
     CreateSite,
+    /// Platform admin: DELETE /v1/sites/{site}, with everything in it.
+    DeleteSite(SiteId),
     /// Anything under /v1/sites/{site}/: served by that site's object.
     Site {
         site: SiteId,
@@ -141,6 +143,10 @@ pub enum OwnerOp {
     DeleteHours {
         group: Option<GroupId>,
     },
+    /// DELETE visitors/{id}: erases one visitor's data.
+    EraseVisitor(VisitorId),
+    /// POST owner-key: a new owner key; the old one stops at once.
+    RotateOwnerKey,
 }
 
 impl SiteOp {
@@ -304,6 +310,10 @@ pub fn parse(method: &str, path: &str, query: Option<&str>) -> Result<Route, Api
         ["ping"] => only(method, "GET").map(|_| Route::Ping),
         ["openapi.json"] => only(method, "GET").map(|_| Route::OpenApi),
         ["sites"] => only(method, "POST").map(|_| Route::CreateSite),
+        ["sites", site] => {
+            let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
+            only(method, "DELETE").map(|_| Route::DeleteSite(site))
+        }
         ["sites", site, tail @ ..] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
             let op = parse_site_op(method, tail, query)?;
@@ -438,6 +448,15 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 "PUT" => OwnerOp::PutAgent(a),
                 _ => OwnerOp::DeleteAgent(a),
             })
+        }
+        ["visitors", visitor] => {
+            only(method, "DELETE")?;
+            let v = VisitorId::parse(visitor).ok_or_else(ApiError::visitor_not_found)?;
+            Owner(OwnerOp::EraseVisitor(v))
+        }
+        ["owner-key"] => {
+            only(method, "POST")?;
+            Owner(OwnerOp::RotateOwnerKey)
         }
         ["agents", agent, "token"] => {
             only(method, "POST")?;

@@ -33,6 +33,16 @@ fn top_level() {
     assert_eq!(parse("GET", "/v1/openapi.json", None), Ok(Route::OpenApi));
     assert_eq!(parse("POST", "/v1/sites", None), Ok(Route::CreateSite));
     assert_eq!(parse("GET", "/v1/sites", None).unwrap_err().status(), 405);
+    assert_eq!(
+        parse("DELETE", &format!("/v1/sites/{S}"), None),
+        Ok(Route::DeleteSite(SiteId::parse(S).unwrap()))
+    );
+    assert_eq!(
+        parse("GET", &format!("/v1/sites/{S}"), None)
+            .unwrap_err()
+            .status(),
+        405
+    );
     assert_eq!(parse("GET", "/v2/x", None).unwrap_err().status(), 404);
     assert_eq!(parse("GET", "/v1/", None).unwrap_err().status(), 404);
     let e = parse("GET", "/v1/sites/nope/status", None).unwrap_err();
@@ -125,6 +135,21 @@ fn owner_and_agent_routes() {
         site("DELETE", "working-hours", None),
         Ok(SiteOp::Owner(OwnerOp::DeleteHours { group: None }))
     );
+    assert_eq!(
+        site("DELETE", "visitors/AAAAAAAAAAAAAAAAAAAAAA", None),
+        Ok(SiteOp::Owner(OwnerOp::EraseVisitor(
+            VisitorId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap()
+        )))
+    );
+    assert_eq!(
+        site("DELETE", "visitors/short", None).unwrap_err().code(),
+        "visitor_not_found"
+    );
+    assert_eq!(
+        site("POST", "owner-key", None),
+        Ok(SiteOp::Owner(OwnerOp::RotateOwnerKey))
+    );
+    assert!(SiteOp::Owner(OwnerOp::RotateOwnerKey).is_write());
     let e = site("PATCH", "settings", None).unwrap_err();
     assert_eq!(e.headers()[0].1, "GET, PUT");
     assert_eq!(site("GET", "nope", None).unwrap_err().code(), "not_found");

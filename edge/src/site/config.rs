@@ -20,6 +20,9 @@ pub struct Config {
     pub origins: Vec<String>,
     pub widget: Widget,
     pub limits: VisitorLimits,
+    pub retention_days: u32,
+    /// When the next retention sweep is due (`None`: never swept).
+    pub next_sweep_ms: Option<i64>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The stored working hours by scope.
@@ -75,6 +78,8 @@ impl Config {
             origins: meta.origins,
             widget: meta.widget,
             limits: meta.limits,
+            retention_days: meta.retention_days,
+            next_sweep_ms: meta.next_sweep_ms,
             groups,
             hours,
             rules,
@@ -97,6 +102,7 @@ impl Config {
             allowed_origins: self.origins.clone(),
             widget: self.widget.clone(),
             limits: self.limits,
+            retention_days: self.retention_days,
             created_at: self.created_ms.into(),
         }
     }
@@ -153,6 +159,12 @@ impl ConfigCache {
     /// The schema was just created (a new site).
     pub fn migrated(&self) {
         self.ready.set(true);
+    }
+
+    /// Storage was deleted: nothing is known, not even the schema.
+    pub fn reset(&self) {
+        self.ready.set(false);
+        self.forget();
     }
 
     /// Configuration changed: the next read loads it again.

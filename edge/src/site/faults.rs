@@ -1,14 +1,17 @@
 //! Faults a test can switch on (the `TEST_FAULTS` var, never set in
-//! wrangler.toml), so that recovery paths are tested against the real
-//! runtime: `alarm=N` makes an object's first N alarm runs fail.
+//! wrangler.toml), so that recovery paths and slow clocks are tested
+//! against the real runtime: `alarm=N` makes an object's first N alarm runs
+//! fail; `day_ms=N` makes a retention day last N ms.
 
+use crate::retention::DAY_MS;
 use std::cell::Cell;
 use worker::Env;
 
-#[derive(Default)]
 pub struct Faults {
     /// Alarm runs still to fail.
     alarms: Cell<u32>,
+    /// How long a retention day lasts.
+    day_ms: i64,
 }
 
 impl Faults {
@@ -17,14 +20,24 @@ impl Faults {
             .var("TEST_FAULTS")
             .map(|v| v.to_string())
             .unwrap_or_default();
-        let alarms = spec
-            .split(',')
-            .filter_map(|item| item.trim().strip_prefix("alarm="))
-            .find_map(|n| n.parse().ok())
-            .unwrap_or(0);
+        let value = |name: &str| {
+            spec.split(',')
+                .filter_map(|item| item.trim().strip_prefix(name)?.strip_prefix('='))
+                .find_map(|n| n.parse::<i64>().ok())
+        };
         Faults {
-            alarms: Cell::new(alarms),
+            alarms: Cell::new(
+                value("alarm")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
+            ),
+            day_ms: value("day_ms").filter(|ms| *ms > 0).unwrap_or(DAY_MS),
         }
+    }
+
+    /// How long a retention day lasts (a real day unless a test says).
+    pub fn day_ms(&self) -> i64 {
+        self.day_ms
     }
 
     /// Whether this alarm run must fail.

@@ -9,10 +9,14 @@ use crate::route;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::visitor::status;
+use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::GracePeriod;
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Url};
+
+/// The internal call that deletes the site (the platform admin's).
+pub const DELETE_SITE: &str = "delete";
 
 /// Headers of the `status` answer that the Worker's cache reads.
 pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
@@ -56,8 +60,23 @@ pub async fn serve(
             )?)
         }
         "origins" => respond::json(200, &site.config()?.origins),
+        DELETE_SITE => delete(site).await,
         _ => Err(ApiError::route_not_found()),
     }
+}
+
+/// Deletes the site: every socket closed, the alarm and all storage gone;
+/// the object then holds no site (404 to everything).
+async fn delete(site: &Site) -> Result<Response, ApiError> {
+    site.config()?;
+    for ws in site.state.get_websockets() {
+        let _ = ws.close(Some(close::NORMAL), Some("site deleted"));
+    }
+    let storage = site.state.storage();
+    storage.delete_alarm().await?;
+    storage.delete_all().await?;
+    site.deleted();
+    respond::no_content()
 }
 
 /// Creates the site: its tables and its identity.

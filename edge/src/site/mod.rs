@@ -16,6 +16,7 @@
 //!   per operation, by who may call them; [`conversation`]: what the
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
+//! - [`housekeeping`]: retention, run by the alarm;
 //! - [`internal`]: the Worker's own calls.
 //!
 //! Every event (HTTP call, socket message, alarm) ends by storing the
@@ -31,6 +32,7 @@ mod config;
 mod conversation;
 mod counting;
 mod faults;
+mod housekeeping;
 mod inbox;
 mod internal;
 mod owner;
@@ -39,7 +41,7 @@ mod socket;
 mod state;
 mod visitor;
 
-pub use internal::{Init, ORIGINS_HEADER, VALID_UNTIL_HEADER};
+pub use internal::{Init, DELETE_SITE, ORIGINS_HEADER, VALID_UNTIL_HEADER};
 
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};
@@ -116,7 +118,7 @@ impl DurableObject for SiteObject {
         let result = if self.site.faults.fail_alarm() {
             Err(ApiError::internal("alarm failure injected by TEST_FAULTS"))
         } else {
-            self.site.settle(Change::Read, now_ms()).await.map(|_| ())
+            self.housekeeping_then_settle(now_ms()).await
         };
         // Alarms are rare: each stores the counters, writing or not.
         self.site.save_tallies(true);
@@ -169,6 +171,17 @@ impl DurableObject for SiteObject {
 }
 
 impl SiteObject {
+    /// What an alarm does: retention when it is due, then presence.
+    async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
+        let cfg = self.site.config()?;
+        let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
+            Change::ConfigChanged
+        } else {
+            Change::Read
+        };
+        self.site.settle(change, now).await.map(|_| ())
+    }
+
     /// A public call the Worker forwarded, by who may make it.
     async fn serve(
         &self,

@@ -16,8 +16,8 @@
 //!    agent's devices; what was sent is stored, so a wake after hibernation
 //!    never sends an unchanged status again.
 //! 4. **Alarm** at the evaluation's next change (a grace period ending,
-//!    working hours opening or closing), or sooner for a resident object
-//!    ([`crate::residency`]).
+//!    working hours opening or closing) or the next housekeeping (retention,
+//!    daily), or sooner for a resident object ([`crate::residency`]).
 //!
 //! One change does not evaluate at once: a device socket closing
 //! ([`Presence::socket_closed`]). Its session stays alive through its grace
@@ -106,6 +106,8 @@ pub struct Rim<'a> {
     pub cfg: &'a Config,
     /// Whether the object keeps itself in memory ([`crate::residency`]).
     pub resident: bool,
+    /// When housekeeping (retention) is next due: the alarm fires then too.
+    pub housekeeping_at: Option<i64>,
 }
 
 /// What presence keeps in memory: caches, all rebuilt from storage after
@@ -144,7 +146,11 @@ impl Presence {
                 snap
             }
         };
-        self.ensure_alarm(rim, snap.eval.next_change, now).await?;
+        let wake = match (snap.eval.next_change, rim.housekeeping_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.ensure_alarm(rim, wake, now).await?;
         Ok(snap)
     }
 
@@ -204,6 +210,13 @@ impl Presence {
     /// The inputs changed: the next settle evaluates again.
     pub fn invalidate(&self) {
         *self.snapshot.borrow_mut() = None;
+    }
+
+    /// Storage was deleted: nothing was evaluated, sent or set.
+    pub fn reset(&self) {
+        self.invalidate();
+        *self.sent.borrow_mut() = None;
+        self.alarm_at.set(Some(None));
     }
 
     /// The alarm that fired is consumed; the next settle sets the next one.

@@ -75,6 +75,13 @@ impl Site {
         self.config.forget();
     }
 
+    /// The site was deleted: forget everything held in memory (the schema
+    /// too: the object holds no site now).
+    pub fn deleted(&self) {
+        self.config.reset();
+        self.presence.reset();
+    }
+
     /// Runs the presence pipeline for `change` (see [`Presence::settle`]);
     /// a configuration change is read again first.
     pub async fn settle(&self, change: Change<'_>, now: i64) -> Result<Rc<Snapshot>, ApiError> {
@@ -87,6 +94,7 @@ impl Site {
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
+            housekeeping_at: Some(cfg.next_sweep_ms.unwrap_or(now)),
         };
         self.presence.settle(&rim, change, now).await
     }

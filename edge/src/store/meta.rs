@@ -2,6 +2,7 @@
 
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
+use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::view::{VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::GracePeriod;
@@ -24,6 +25,10 @@ pub enum MetaKey {
     Widget,
     /// The `VisitorLimits` JSON.
     VisitorLimits,
+    /// Days closed conversations are kept (`retention`).
+    RetentionDays,
+    /// When the next retention sweep is due (ms).
+    NextSweepMs,
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
@@ -40,6 +45,8 @@ impl MetaKey {
             MetaKey::AllowedOrigins => "allowed_origins",
             MetaKey::Widget => "widget",
             MetaKey::VisitorLimits => "visitor_limits",
+            MetaKey::RetentionDays => "retention_days",
+            MetaKey::NextSweepMs => "next_sweep_ms",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
         }
@@ -57,6 +64,8 @@ pub struct SiteMeta {
     pub origins: Vec<String>,
     pub widget: Widget,
     pub limits: VisitorLimits,
+    pub retention_days: u32,
+    pub next_sweep_ms: Option<i64>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -117,6 +126,11 @@ impl Store {
             origins: parsed(&values, MetaKey::AllowedOrigins, from_json)?.unwrap_or_default(),
             widget: parsed(&values, MetaKey::Widget, from_json)?.unwrap_or_default(),
             limits: parsed(&values, MetaKey::VisitorLimits, from_json)?.unwrap_or_default(),
+            retention_days: parsed(&values, MetaKey::RetentionDays, |s| {
+                s.parse().ok().filter(|d| RETENTION_DAYS.contains(d))
+            })?
+            .unwrap_or(DEFAULT_RETENTION_DAYS),
+            next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
         }))
     }
 
@@ -164,6 +178,9 @@ impl Store {
         }
         if let Some(l) = &change.limits {
             self.meta_set(MetaKey::VisitorLimits, &to_json(l)?)?;
+        }
+        if let Some(days) = change.retention_days {
+            self.meta_set(MetaKey::RetentionDays, &days.to_string())?;
         }
         Ok(())
     }

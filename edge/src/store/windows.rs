@@ -52,4 +52,12 @@ impl Store {
         )
         .map(|_| ())
     }
+
+    /// Forgets windows that opened before `before` (they count nothing).
+    pub fn delete_windows_before(&self, before: i64) -> R<usize> {
+        self.run(
+            "DELETE FROM address_windows WHERE window_start < ?",
+            vec![before.into()],
+        )
+    }
 }

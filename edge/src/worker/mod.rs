@@ -5,9 +5,9 @@
 //! and forwards everything else to the site's object with the parsed
 //! operation.
 
+mod admin;
 mod body;
 mod cache;
-mod create_site;
 mod preflight;
 mod shield;
 
@@ -63,7 +63,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             crate::OPENAPI_JSON.to_string(),
             &[("Cache-Control", "public, max-age=300".to_string())],
         )?),
-        Route::CreateSite => create_site::post(&req, &env, body).await,
+        Route::CreateSite => admin::create_site(&req, &env, body).await,
+        Route::DeleteSite(site) => {
+            let resp = admin::delete_site(&req, &env, &site).await;
+            cache::forget_site(&site);
+            resp
+        }
         Route::Site {
             site,
             op: SiteOp::Visitor(VisitorOp::Status { group }),

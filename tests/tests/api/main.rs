@@ -57,6 +57,9 @@ mod conversations {
 
 mod cors_origins;
 
+/// Retention, erasure, key rotation and site deletion.
+mod data_lifecycle;
+
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
 /// busy messages, working hours, and "only changes are sent".
 mod presence {
