@@ -4,7 +4,7 @@
 
 use crate::auth;
 use crate::error::ApiError;
-use crate::route::{self, AgentOp};
+use crate::route::AgentOp;
 use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::store::{AgentRow, Store};
@@ -25,7 +25,6 @@ pub fn agent(
     call: &Call<'_>,
     op: &AgentOp,
 ) -> Result<AgentRow, ApiError> {
-    no_token_in_query(call)?;
     match authenticate(store, cfg, token(call, op).as_deref())? {
         Caller::Agent(row) => Ok(row),
         Caller::Owner => Err(ApiError::wrong_role("agent token")),
@@ -34,25 +33,11 @@ pub fn agent(
 
 /// The owner; 403 `wrong_role` for an agent token.
 pub fn owner(store: &Store, cfg: &Config, call: &Call<'_>) -> Result<Owner, ApiError> {
-    no_token_in_query(call)?;
     let token = auth::bearer(call.header("Authorization").as_deref()).map(str::to_string);
     match authenticate(store, cfg, token.as_deref())? {
         Caller::Owner => Ok(Owner(())),
         Caller::Agent(_) => Err(ApiError::wrong_role("owner key")),
     }
-}
-
-/// Tokens never travel in URLs: URLs end up in logs, browser history and
-/// referrers. 400 for a `?token=`, so a client that tries learns why.
-fn no_token_in_query(call: &Call<'_>) -> Result<(), ApiError> {
-    if route::query_param(call.url.query(), "token").is_some() {
-        return Err(ApiError::bad_request(
-            "token_in_query",
-            "tokens never go in URLs: send Authorization: Bearer <token>, or on a device socket \
-             the subprotocols [\"presenza\", \"presenza.token.<token>\"]",
-        ));
-    }
-    Ok(())
 }
 
 /// The credential: `Authorization: Bearer`, or for the device socket also

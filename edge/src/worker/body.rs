@@ -9,7 +9,7 @@ use crate::error::ApiError;
 use crate::request::header;
 use futures_util::StreamExt;
 use presenza_protocol::limits::MAX_BODY_BYTES;
-use worker::{Method, Request};
+use worker::Request;
 
 pub struct Drained {
     bytes: Vec<u8>,
@@ -43,16 +43,17 @@ impl Drained {
     }
 }
 
-fn has_body(req: &Request) -> bool {
-    let method = req.method();
-    (method != Method::Get && method != Method::Head)
+/// `method` as the runtime received it (any method but GET and HEAD may
+/// carry a body, QUERY included).
+fn has_body(req: &Request, method: &str) -> bool {
+    (method != "GET" && method != "HEAD")
         || header(req, "Content-Length").is_some_and(|l| l.trim() != "0")
         || header(req, "Transfer-Encoding").is_some()
 }
 
 /// The body, if the request may have one.
-pub async fn read_if_any(req: &mut Request) -> Option<Drained> {
-    if !has_body(req) {
+pub async fn read_if_any(req: &mut Request, method: &str) -> Option<Drained> {
+    if !has_body(req, method) {
         return None;
     }
     let declared: Option<usize> = header(req, "Content-Length").and_then(|l| l.trim().parse().ok());

@@ -35,8 +35,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let own_origin = url.origin().ascii_serialization();
     let origin = header(&req, "Origin");
     let any = cors::decide(origin.as_deref(), &own_origin, None);
-    let method = req.method().to_string();
-    let body = body::read_if_any(&mut req).await;
+    // The method exactly as the runtime received it: `worker::Method` maps
+    // every method it does not know (QUERY, PROPFIND...) to GET, which served
+    // them as GETs, and one with a body made `forward` build a GET with a
+    // body (a 500). Routing compares this string, so any method a route does
+    // not declare is a 405. (Methods the runtime itself does not know, such
+    // as `FOO` or `get`, never reach the Worker: workerd answers 501.)
+    let method = req.inner().method();
+    let body = body::read_if_any(&mut req, &method).await;
 
     if method == "OPTIONS" {
         return match preflight::answer(&env, url.path(), origin.as_deref(), &own_origin).await {
@@ -125,6 +131,8 @@ async fn forward(
     }
     headers.set(FORWARDED_HEADER, &forwarded.encode())?;
     let mut init = RequestInit::new();
+    // Routing admitted only a method the route declares (GET, PUT, POST,
+    // DELETE), which `worker::Method` carries exactly.
     init.with_method(req.method()).with_headers(headers);
     if let Some(bytes) = body.as_ref().map(Drained::bytes).filter(|b| !b.is_empty()) {
         init.with_body(Some(js_sys::Uint8Array::from(bytes).into()));

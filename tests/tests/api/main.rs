@@ -37,6 +37,7 @@ mod bad_input {
     mod queries;
     mod rules;
     mod sockets;
+    mod visitor_retries;
 }
 
 /// Conversations end to end (docs/conversations-api.md).

@@ -53,6 +53,17 @@ pub async fn store(
     let snap = site.settle(Change::Read, now).await?;
     let cfg = site.config()?;
     let text = check_message(&input.client_id, &input.text)?;
+    // Everything the body says is checked before a retry is answered: a
+    // malformed name, e-mail or group is refused even on a retry or a later
+    // message (where the group is not used), like any malformed request.
+    contact_for(
+        false,
+        input.name.as_deref(),
+        input.email.as_deref(),
+        None,
+        None,
+    )?;
+    let given_group = group_syntax(input.group.as_deref())?;
     let visitor = thread::visitor(site, cred)?;
     // A new message goes to the visitor's open conversation, or starts a
     // new one; a retry is found in any of their conversations (one closed
@@ -77,7 +88,7 @@ pub async fn store(
     // The group is fixed by the conversation's first message.
     let group = match &conv {
         Some(c) => c.grp.clone(),
-        None => new_conversation_group(&cfg, input.group.as_deref())?,
+        None => new_conversation_group(&cfg, given_group)?,
     };
     // A conversation of a deleted group is served as the whole site.
     let status = snap
@@ -221,20 +232,28 @@ fn new_conversation_windows<'a>(
         .collect()
 }
 
-/// The group of a visitor's first message: none, or one the site has
-/// (400 `unknown_group` otherwise).
-fn new_conversation_group(cfg: &Config, given: Option<&str>) -> Result<Option<GroupId>, ApiError> {
+/// The group a message names: none (absent or empty), or a group id (400
+/// `unknown_group` otherwise, as for a group the site does not have).
+fn group_syntax(given: Option<&str>) -> Result<Option<GroupId>, ApiError> {
     match given.filter(|g| !g.is_empty()) {
         None => Ok(None),
-        Some(g) => match GroupId::parse(g).filter(|id| cfg.groups.contains_key(id)) {
-            Some(id) => Ok(Some(id)),
-            None => {
-                let shown: String = g.chars().take(60).collect();
-                Err(ApiError::bad_request(
-                    "unknown_group",
-                    format!("no group `{shown}` on this site"),
-                ))
-            }
-        },
+        Some(g) => GroupId::parse(g).map(Some).ok_or_else(|| unknown_group(g)),
     }
+}
+
+/// The group of a visitor's first message: none, or one the site has
+/// (400 `unknown_group` otherwise).
+fn new_conversation_group(
+    cfg: &Config,
+    given: Option<GroupId>,
+) -> Result<Option<GroupId>, ApiError> {
+    match given {
+        Some(id) if !cfg.groups.contains_key(&id) => Err(unknown_group(id.as_str())),
+        group => Ok(group),
+    }
+}
+
+fn unknown_group(given: &str) -> ApiError {
+    let shown: String = given.chars().take(60).collect();
+    ApiError::bad_request("unknown_group", format!("no group `{shown}` on this site"))
 }
