@@ -58,3 +58,29 @@ fn deleting_an_agents_only_group_is_refused() {
         "marco (support) sees the support conversation"
     );
 }
+
+#[test]
+fn names_refuse_invisible_formatting_characters() {
+    let site = site();
+    // U+202E would make "Giulia" read "ailuiG" in everyone else's console.
+    for (path, body) in [
+        (
+            "/agents/giulia",
+            json!({ "name": "\u{202E}ailuiG", "groups": [] }),
+        ),
+        ("/groups/sales", json!({ "name": "Sa\u{200B}les" })),
+        ("/settings", json!({ "name": "Shop\u{2066}" })),
+    ] {
+        let r = site.owner("PUT", path, Some(&body));
+        assert_eq!(r.status, 400, "PUT {path} {body}: {}", r.describe());
+        assert_eq!(r.error_code(), Some("invalid_field"), "{}", r.describe());
+    }
+    // A visitor's name too.
+    let r = Visitor::new(&site).post(&json!({
+        "client_id": "c_1", "text": "hi", "name": "Ann\u{202E}", "email": "ann@example.com"
+    }));
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("invalid_name"), "{}", r.describe());
+    // Right-to-left names are fine.
+    site.owner_ok("PUT", "/groups/support", Some(&json!({ "name": "دعم" })));
+}
