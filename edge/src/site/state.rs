@@ -4,14 +4,15 @@
 //! the presence pipeline, the counters. Memory only holds caches, all
 //! rebuilt from storage after hibernation or a restart.
 
+use crate::budget::Budgets;
 use crate::budget::Overrun;
 use crate::error::ApiError;
 use crate::residency;
-use crate::site::budgets::Budgets;
 use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
 use crate::site::faults::Faults;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
+use crate::site::relays::Relays;
 use crate::store::Store;
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
@@ -26,6 +27,8 @@ pub struct Site {
     pub store: Store,
     config: ConfigCache,
     pub presence: Presence,
+    /// What goes to the site's relays (`relaying`).
+    pub relays: Relays,
     pub tallies: Tallies,
     /// What each live socket may still send.
     pub budgets: Budgets,
@@ -46,6 +49,7 @@ impl Site {
             store,
             config: ConfigCache::default(),
             presence: Presence::default(),
+            relays: Relays::default(),
             tallies: Tallies::default(),
             budgets: Budgets::default(),
             faults,
@@ -80,6 +84,7 @@ impl Site {
     pub fn deleted(&self) {
         self.config.reset();
         self.presence.reset();
+        self.relays.reset();
     }
 
     /// Runs the presence pipeline for `change` (see [`Presence::settle`]);
@@ -89,14 +94,22 @@ impl Site {
             self.config.forget();
         }
         let cfg = self.config()?;
+        let sweep = cfg.next_sweep_ms.unwrap_or(now);
         let rim = Rim {
             state: &self.state,
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
-            housekeeping_at: Some(cfg.next_sweep_ms.unwrap_or(now)),
+            housekeeping_at: Some(self.relays.retry_at().map_or(sweep, |t| t.min(sweep))),
         };
-        self.presence.settle(&rim, change, now).await
+        let snap = self.presence.settle(&rim, change, now).await?;
+        self.relays.observe(self, &cfg, &snap)?;
+        Ok(snap)
+    }
+
+    /// The bindings: the other objects.
+    pub fn env(&self) -> &Env {
+        &self.env
     }
 
     /// Whether this object keeps itself in memory (see [`residency`]).

@@ -29,6 +29,11 @@ pub enum MetaKey {
     RetentionDays,
     /// When the next retention sweep is due (ms).
     NextSweepMs,
+    /// The last snapshot version published to relays (`relaying`).
+    PublishVersion,
+    /// What that snapshot said, without the hints that move by themselves
+    /// (so an unchanged status is never published again).
+    PublishKey,
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
@@ -47,6 +52,8 @@ impl MetaKey {
             MetaKey::VisitorLimits => "visitor_limits",
             MetaKey::RetentionDays => "retention_days",
             MetaKey::NextSweepMs => "next_sweep_ms",
+            MetaKey::PublishVersion => "publish_version",
+            MetaKey::PublishKey => "publish_key",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
         }

@@ -16,6 +16,7 @@ mod groups;
 mod messages;
 mod meta;
 mod reads;
+mod relays;
 mod retention;
 mod schema;
 mod sessions;

@@ -127,6 +127,14 @@ const SCHEMA: &[&str] = &[
     // the whole site (`key` = 'site'): the rules' RateWindow.
     "CREATE TABLE IF NOT EXISTS address_windows (
         key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    // Relays holding this site's widget sockets (`relaying`): the snapshot
+    // version each acknowledged, and where visitors' conversation sockets
+    // on relays are.
+    "CREATE TABLE IF NOT EXISTS relays (
+        name TEXT PRIMARY KEY, acked INTEGER NOT NULL, registered_ms INTEGER NOT NULL,
+        sockets INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS visitor_routes (
+        visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
 ];
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor

@@ -3,7 +3,6 @@
 //! Narrowing the allowed origins closes the widgets already open on pages
 //! of origins no longer allowed (1008): a socket is not a way around them.
 
-use crate::cors;
 use crate::domain::settings::SettingsChange;
 use crate::error::ApiError;
 use crate::respond;
@@ -11,9 +10,8 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets::{self, Attachment, Tag};
+use crate::sockets;
 use presenza_protocol::body::SettingsBody;
-use presenza_protocol::frame::close;
 use worker::Response;
 
 pub fn get(cfg: &Config) -> Result<Response, ApiError> {
@@ -34,21 +32,7 @@ pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response,
 /// Closes the visitor sockets opened from an origin `origins` no longer
 /// allows. Settings change rarely, so every visitor socket is looked at.
 fn close_disallowed(site: &Site, origins: &[String], own_origin: &str) {
-    let mut closed = false;
-    for ws in sockets::with_tag(&site.state, Tag::Visitors) {
-        let Some(Attachment::Visitor {
-            origin: Some(origin),
-            ..
-        }) = sockets::attachment(&ws)
-        else {
-            continue;
-        };
-        if !cors::decide(Some(&origin), own_origin, Some(origins)).allowed() {
-            let _ = ws.close(Some(close::POLICY), Some("origin no longer allowed"));
-            closed = true;
-        }
-    }
-    if closed {
+    if sockets::close_disallowed_origins(&site.state, origins, own_origin) {
         site.tallies.visitors_closed_by_us();
     }
 }
