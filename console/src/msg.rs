@@ -201,6 +201,8 @@ pub enum InboxMsg {
     },
     /// A conversation was closed or reopened (device socket).
     Changed(ConversationView),
+    /// Conversations erased with their visitor's data: forget them.
+    Erased(Vec<String>),
     OpenConversation(String),
     CloseConversation,
     /// A page of a conversation's messages (after the last one without a

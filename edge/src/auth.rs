@@ -12,7 +12,6 @@
 
 use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::id::hex;
-use presenza_protocol::limits::MAX_TOKEN_LEN;
 use sha2::{Digest, Sha256};
 
 pub const OWNER_PREFIX: &str = "pzo_";
@@ -50,13 +49,13 @@ pub fn make_token(prefix: &str, random: &[u8; 32]) -> String {
     format!("{prefix}{}", hex(random))
 }
 
-/// Extracts a bearer token from an `Authorization` header value.
+/// Extracts a bearer token from an `Authorization` header value (a token
+/// too long to be ours is still a token: the caller refuses it as invalid).
 pub fn bearer(header: Option<&str>) -> Option<&str> {
     let value = header?.trim();
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= MAX_TOKEN_LEN)
-        .then_some(token)
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// Finds a token in a `Sec-WebSocket-Protocol` header value.
@@ -65,7 +64,7 @@ pub fn token_from_protocols(header: Option<&str>) -> Option<&str> {
         .split(',')
         .map(str::trim)
         .find_map(|p| p.strip_prefix(WS_TOKEN_PROTOCOL_PREFIX))
-        .filter(|t| !t.is_empty() && t.len() <= MAX_TOKEN_LEN)
+        .filter(|t| !t.is_empty())
 }
 
 /// The subprotocol to answer with, when the client offered some.
@@ -133,7 +132,7 @@ mod tests {
         assert_eq!(bearer(Some("Bearer ")), None);
         assert_eq!(bearer(None), None);
         let long = format!("Bearer {}", "a".repeat(300));
-        assert_eq!(bearer(Some(&long)), None);
+        assert_eq!(bearer(Some(&long)), Some("a".repeat(300).as_str()));
     }
 
     #[test]

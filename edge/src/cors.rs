@@ -47,6 +47,17 @@ impl Decision {
         }
     }
 
+    /// Headers of an answer that depends on a site's allowed origins: the
+    /// CORS headers and always `Vary: Origin`, so that no cache serves an
+    /// answer made for one origin (or none) to another.
+    pub fn site_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = self.headers();
+        if !headers.iter().any(|(name, _)| *name == "Vary") {
+            headers.push(("Vary", "Origin".to_string()));
+        }
+        headers
+    }
+
     /// Headers of a successful pre-flight answer.
     pub fn preflight_headers(&self) -> Vec<(&'static str, String)> {
         let mut headers = self.headers();
@@ -153,6 +164,19 @@ mod tests {
             .iter()
             .all(|(k, _)| *k != "Access-Control-Allow-Origin"));
         assert!(Decision::Denied.preflight_headers().len() == 1);
+        for d in [
+            Decision::NoOrigin,
+            Decision::Any,
+            Decision::Reflect("https://a.example".into()),
+            Decision::Denied,
+        ] {
+            let vary: Vec<_> = d
+                .site_headers()
+                .into_iter()
+                .filter(|(k, _)| *k == "Vary")
+                .collect();
+            assert_eq!(vary, vec![("Vary", "Origin".to_string())], "{d:?}");
+        }
         assert_eq!(Decision::Any.preflight_headers().len(), 5);
     }
 

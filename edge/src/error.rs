@@ -36,6 +36,8 @@ pub enum ApiError {
     RateLimited { retry_after_ms: i64 },
     /// 500: a genuine internal failure (logged).
     Internal(String),
+    /// 503: a part of the edge is out of room or out of reach for now.
+    Unavailable { code: &'static str, message: String },
 }
 
 impl ApiError {
@@ -133,6 +135,9 @@ impl ApiError {
             "this visitor id belongs to someone else (wrong secret)",
         )
     }
+    pub fn visitor_not_found() -> Self {
+        Self::not_found("visitor_not_found", "no such visitor on this site")
+    }
     pub fn conversation_not_found() -> Self {
         Self::not_found("conversation_not_found", "no such conversation")
     }
@@ -144,6 +149,13 @@ impl ApiError {
         )
     }
     /// Too many of something live (sockets, sessions).
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unavailable {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn too_many_connections(message: impl Into<String>) -> Self {
         Self::too_many("too_many_connections", message)
     }
@@ -161,6 +173,7 @@ impl ApiError {
             ApiError::UpgradeRequired => 426,
             ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => 429,
             ApiError::Internal(_) => 500,
+            ApiError::Unavailable { .. } => 503,
         }
     }
 
@@ -171,7 +184,8 @@ impl ApiError {
             | ApiError::Forbidden { code, .. }
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::TooManyRequests { code, .. } => code,
+            | ApiError::TooManyRequests { code, .. }
+            | ApiError::Unavailable { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -188,7 +202,8 @@ impl ApiError {
             | ApiError::Forbidden { message, .. }
             | ApiError::NotFound { message, .. }
             | ApiError::Conflict { message, .. }
-            | ApiError::TooManyRequests { message, .. } => message.clone(),
+            | ApiError::TooManyRequests { message, .. }
+            | ApiError::Unavailable { message, .. } => message.clone(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("method not allowed here; allowed: {allow}")
             }

@@ -72,7 +72,7 @@ pub fn status_response(
     decision: &crate::cors::Decision,
     if_none_match: Option<&str>,
 ) -> worker::Result<Response> {
-    let mut headers: Extra = decision.headers();
+    let mut headers: Extra = decision.site_headers();
     headers.push(("ETag", etag.to_string()));
     headers.push(("Cache-Control", "public, max-age=1".to_string()));
     if crate::auth::etag_matches(if_none_match, etag) {

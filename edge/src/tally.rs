@@ -33,13 +33,16 @@ pub enum Counter {
     SocketCloses,
     /// Alarm runs.
     Alarms,
+    /// Sockets closed for sending past their budget (`budget`).
+    SocketsOverBudget,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 3] = [
+    pub const ALL: [Counter; 4] = [
         Counter::SocketMessagesHandled,
         Counter::SocketCloses,
         Counter::Alarms,
+        Counter::SocketsOverBudget,
     ];
 
     /// Its row in the `counters` table and its field in `stats`.
@@ -48,6 +51,7 @@ impl Counter {
             Counter::SocketMessagesHandled => "socket_messages_handled",
             Counter::SocketCloses => "socket_closes",
             Counter::Alarms => "alarms",
+            Counter::SocketsOverBudget => "sockets_over_budget",
         }
     }
 }

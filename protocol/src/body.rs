@@ -82,6 +82,24 @@ pub struct SettingsBody {
     /// group's own hours saved without a mode.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub working_hours_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<LimitsPatch>,
+    /// Days a closed conversation is kept, 1 to 3,650.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention_days: Option<u32>,
+}
+
+/// The limits part of `PUT settings` (`VisitorLimits`): absent fields stay
+/// unchanged; each 1 to `MAX_VISITOR_LIMIT`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sockets_per_address: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations_per_address: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub conversations_per_minute: Option<u32>,
 }
 
 /// `PUT working-hours` and `PUT groups/{id}/working-hours`: a schedule

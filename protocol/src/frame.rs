@@ -26,6 +26,9 @@ pub mod close {
     pub const REVOKED: u16 = 4001;
     /// The group the visitor socket watched was deleted.
     pub const GROUP_DELETED: u16 = 4004;
+    /// The socket sent more than its budget (frames, bytes or `auth`
+    /// attempts), or its page's origin is no longer allowed.
+    pub const POLICY: u16 = 1008;
 
     /// The reason sent with [`NORMAL`] when a device's session ended
     /// because it signed out (by HTTP or its `sign_out` frame): the
@@ -50,6 +53,7 @@ pub use json::*;
 mod json {
     use alloc::collections::BTreeMap;
     use alloc::string::String;
+    use alloc::vec::Vec;
 
     use presenza_rules::GracePeriod;
     use serde::{Deserialize, Serialize};
@@ -116,6 +120,11 @@ mod json {
         Ack(Ack),
         /// A conversation this agent serves was closed or reopened.
         Conversation { conversation: ConversationView },
+        /// Conversations were erased (the owner erased their visitor's data):
+        /// forget them.
+        Erased {
+            conversation_ids: Vec<ConversationId>,
+        },
         /// This agent's read mark of a conversation moved (on any device);
         /// `unread` is what is left after it.
         Read {

@@ -55,6 +55,11 @@ pub const MAX_WIDGET_TEXT_CHARS: usize = 200;
 /// Largest widget offset from the page's corner, in pixels.
 pub const MAX_WIDGET_OFFSET: u32 = 200;
 
+/// The window of `VisitorLimits::conversations_per_address`.
+pub const CONVERSATION_WINDOW_SECS: u32 = 600;
+/// The most any of `VisitorLimits` may be set to.
+pub const MAX_VISITOR_LIMIT: u32 = 100_000;
+
 // ---------------------------------------------------------------- lists
 
 /// Most conversations one `GET /conversations` page lists (`?limit=`).

@@ -188,6 +188,31 @@ impl Default for Widget {
     }
 }
 
+/// What one client address may open or start on a site, and the site's own
+/// ceiling on new conversations (`settings.limits`). A real visitor never
+/// comes near them; an office behind one address still can chat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct VisitorLimits {
+    /// Open widget sockets from one address.
+    pub sockets_per_address: u32,
+    /// New conversations one address may start in
+    /// [`CONVERSATION_WINDOW_SECS`](crate::limits::CONVERSATION_WINDOW_SECS).
+    pub conversations_per_address: u32,
+    /// New conversations the whole site takes in a minute.
+    pub conversations_per_minute: u32,
+}
+
+impl Default for VisitorLimits {
+    fn default() -> Self {
+        VisitorLimits {
+            sockets_per_address: 100,
+            conversations_per_address: 20,
+            conversations_per_minute: 120,
+        }
+    }
+}
+
 /// `GET widget-config` (public).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetConfigView {
@@ -202,6 +227,13 @@ pub struct SettingsView {
     pub grace_period_secs: u32,
     pub allowed_origins: Vec<String>,
     pub widget: Widget,
+    /// What one visitor address may open or start (an edge before these
+    /// limits existed sent none: the defaults).
+    #[serde(default)]
+    pub limits: VisitorLimits,
+    /// Days a closed conversation is kept (then deleted with its messages).
+    #[serde(default = "default_retention_days")]
+    pub retention_days: u32,
     pub created_at: Timestamp,
     /// How the site's working hours act (`switch` or `gate`), and the mode
     /// a group's own hours get when saved without one. An edge older than
@@ -242,6 +274,13 @@ impl WorkingHoursView {
     }
 }
 
+/// Retention when none is stored (an older edge, or a new site).
+pub const DEFAULT_RETENTION_DAYS: u32 = 365;
+
+fn default_retention_days() -> u32 {
+    DEFAULT_RETENTION_DAYS
+}
+
 /// A group (`GET`/`PUT groups/{id}`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupView {
@@ -263,6 +302,8 @@ pub struct StatsView {
     pub socket_messages_handled: i64,
     pub socket_closes: i64,
     pub alarms: i64,
+    /// Sockets closed for sending past their budget.
+    pub sockets_over_budget: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,
@@ -282,6 +323,12 @@ pub struct SiteCreatedView {
     pub site_id: SiteId,
     pub owner_key: String,
     pub name: Option<String>,
+}
+
+/// `POST owner-key`: the new owner key, shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerKeyView {
+    pub owner_key: String,
 }
 
 /// `GET /v1/health`.

@@ -148,17 +148,38 @@ pub fn validate_client_id(s: &str) -> Result<(), RuleError> {
 }
 
 /// A visitor's name, trimmed: 1..=[`MAX_NAME_CHARS`] characters without
-/// control characters; else [`RuleError::InvalidName`].
+/// control or invisible format characters ([`is_invisible_format`]); else
+/// [`RuleError::InvalidName`].
 pub fn validate_name(name: &str) -> Result<&str, RuleError> {
     let name = name.trim();
     let valid = !name.is_empty()
         && name.chars().nth(MAX_NAME_CHARS).is_none()
-        && !name.chars().any(char::is_control);
+        && !name
+            .chars()
+            .any(|c| c.is_control() || is_invisible_format(c));
     if valid {
         Ok(name)
     } else {
         Err(RuleError::InvalidName(excerpt(name)))
     }
+}
+
+/// Whether `c` changes how text around it is shown without showing itself:
+/// bidirectional embeddings, overrides and isolates (U+202E can make a name
+/// read backwards in another person's screen), marks, and zero-width
+/// characters. Names never need them; message texts may (emoji sequences
+/// join with U+200D), so only names refuse them.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+    )
 }
 
 /// A visitor's e-mail address, trimmed, checked pragmatically (not RFC 5322):

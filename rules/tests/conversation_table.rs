@@ -844,3 +844,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn names_refuse_invisible_formatting() {
+    use presenza_rules::conversation::is_invisible_format;
+    for spoof in [
+        "Ann\u{202E}",
+        "A\u{200B}nn",
+        "\u{2066}Ann",
+        "Ann\u{FEFF}",
+        "A\u{200D}nn",
+    ] {
+        assert!(
+            presenza_rules::validate_name(spoof).is_err(),
+            "{spoof:?} must be refused"
+        );
+    }
+    assert_eq!(
+        presenza_rules::validate_name(" Zoë 日本 ").unwrap(),
+        "Zoë 日本"
+    );
+    // Message texts keep them (emoji sequences join with U+200D).
+    assert!(is_invisible_format('\u{200D}'));
+    assert!(presenza_rules::validate_text("👨\u{200D}👩\u{200D}👧").is_ok());
+}

@@ -83,13 +83,23 @@ export async function must(base, method, path, opts = {}) {
   return r.body;
 }
 
-/** A new site with `agents` agents (ids a0..), all ungrouped. */
-export async function createSite(args, { grace = 3600, agents = 1 } = {}) {
+/**
+ * A new site with `agents` agents (ids a0..), all ungrouped. Benchmarks
+ * load a site from one address (loopback), so its per-address visitor
+ * limits are raised to the most (`limits`: false keeps the defaults).
+ */
+export async function createSite(args, { grace = 3600, agents = 1, limits = true } = {}) {
   const created = await must(args.url, "POST", "/v1/sites", { token: args["admin-token"] });
   const site = { id: created.site_id, ownerKey: created.owner_key, agents: [] };
+  const most = 100_000;
   await must(args.url, "PUT", `/v1/sites/${site.id}/settings`, {
     token: site.ownerKey,
-    body: { grace_period_secs: grace },
+    body: {
+      grace_period_secs: grace,
+      ...(limits
+        ? { limits: { sockets_per_address: most, conversations_per_address: most, conversations_per_minute: most } }
+        : {}),
+    },
   });
   for (let i = 0; i < agents; i++) {
     const a = await must(args.url, "PUT", `/v1/sites/${site.id}/agents/a${i}`, {
@@ -113,9 +123,9 @@ export function setStatus(args, site, agentToken, status, { message, session } =
  * Opens a socket; resolves {ws, first} once the first text frame arrives
  * (or once open if `waitFirst` is false). Rejects on error or after `timeoutMs`.
  */
-export function openSocket(url, { headers, waitFirst = true, timeoutMs = 20_000, onMessage } = {}) {
+export function openSocket(url, { headers, protocols, waitFirst = true, timeoutMs = 20_000, onMessage } = {}) {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, { headers, perMessageDeflate: false });
+    const ws = new WebSocket(url, protocols, { headers, perMessageDeflate: false });
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error(`socket ${url}: no ${waitFirst ? "first frame" : "open"} within ${timeoutMs} ms`));
@@ -180,6 +190,11 @@ export function waitFrame(ws, pred, timeoutMs = 10_000) {
     ws.on("message", onMsg);
     ws.on("close", onClose);
   });
+}
+
+/** The subprotocols of a device socket: the token travels in one (never in the URL). */
+export function deviceProtocols(token) {
+  return ["presenza", `presenza.token.${token}`];
 }
 
 /** The visitor status string of a /live frame. */

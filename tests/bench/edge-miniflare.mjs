@@ -4,8 +4,8 @@
 // holds ~7 descriptors per WebSocket, which caps `wrangler dev` at ~2,800
 // sockets under a 20,000 `ulimit -n`; here workerd holds one per socket.
 //
-// Bindings mirror wrangler.toml: SITES = SiteObject (SQLite-backed Durable
-// Object), the [vars], ADMIN_TOKEN. Static assets are not served (the
+// Bindings mirror wrangler.toml: SITES = SiteObject and RELAYS = RelayObject
+// (SQLite-backed Durable Objects), the [vars], ADMIN_TOKEN. Static assets are not served (the
 // benchmarks only use /v1). Loopback only.
 //
 //   import { startEdge, startFloorEdge } from "./edge-miniflare.mjs";
@@ -128,7 +128,10 @@ export async function startEdge({ adminToken, buildDir = path.join(root, "edge/b
         { type: "CompiledWasm", path: wasm, contents: fs.readFileSync(wasm) },
       ],
       modulesRoot: buildDir,
-      durableObjects: { SITES: { className: "SiteObject", useSQLite: true } },
+      durableObjects: {
+        SITES: { className: "SiteObject", useSQLite: true },
+        RELAYS: { className: "RelayObject", useSQLite: true },
+      },
       bindings: { ...wranglerVars(), ...vars, ADMIN_TOKEN: adminToken },
     },
     opts,

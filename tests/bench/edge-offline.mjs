@@ -24,6 +24,7 @@ import {
   sleep,
   fmt,
   summary,
+  deviceProtocols,
 } from "./edge-common.mjs";
 
 const args = parseArgs({ reps: "3", grace: "10", "target-ms": "1000" });
@@ -47,7 +48,7 @@ async function deviceVariant() {
   const token = encodeURIComponent(site.agents[0].token);
   // Connecting may already make the agent online: listen first.
   const online = waitFrame(visitor, isStatus("online"), 5000);
-  const { ws: device, first } = await openSocket(`${args.wsUrl}/v1/sites/${site.id}/agents/me/session?token=${token}`);
+  const { ws: device, first } = await openSocket(`${args.wsUrl}/v1/sites/${site.id}/agents/me/session`, { protocols: deviceProtocols(token) });
   if (JSON.parse(first).type !== "hello") throw new Error(`expected hello, got ${first}`);
   device.send(JSON.stringify({ type: "status", status: "online" }));
   await online;

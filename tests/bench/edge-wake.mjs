@@ -7,7 +7,7 @@
 //   node tests/bench/edge-wake.mjs --url http://127.0.0.1:8787 \
 //     --admin-token test-admin-token [--pings 1000]
 
-import { parseArgs, createSite, must, openSocket, waitFrame, percentile, performance, fmt, summary } from "./edge-common.mjs";
+import { parseArgs, createSite, must, openSocket, waitFrame, percentile, performance, fmt, summary, deviceProtocols } from "./edge-common.mjs";
 
 const args = parseArgs({ pings: "1000" });
 const pings = Math.min(100_000, Math.max(1, parseInt(args.pings, 10)));
@@ -15,7 +15,7 @@ const pings = Math.min(100_000, Math.max(1, parseInt(args.pings, 10)));
 const site = await createSite(args, { grace: 3600, agents: 1 });
 const stats = () => must(args.url, "GET", `/v1/sites/${site.id}/stats`, { token: site.ownerKey });
 const token = encodeURIComponent(site.agents[0].token);
-const { ws: device, first } = await openSocket(`${args.wsUrl}/v1/sites/${site.id}/agents/me/session?token=${token}`);
+const { ws: device, first } = await openSocket(`${args.wsUrl}/v1/sites/${site.id}/agents/me/session`, { protocols: deviceProtocols(token) });
 if (JSON.parse(first).type !== "hello") throw new Error(`expected hello, got ${first}`);
 device.send(JSON.stringify({ type: "status", status: "online" }));
 

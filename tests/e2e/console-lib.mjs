@@ -27,6 +27,8 @@ export async function createSite() {
     },
     /** Creates or renames a group. */
     group: (id, name) => s.group(id, name),
+    /** Updates the site's settings. */
+    settings: (patch) => s.settings(patch),
     /** What visitors of the site (or `group`) are told right now. */
     status: (group) => s.status(group),
   };

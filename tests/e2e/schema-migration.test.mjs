@@ -119,7 +119,10 @@ test('a schema-2 store keeps its conversations and messages under the current ed
       {
         name: 'presenza',
         modules: [{ type: 'ESModule', path: 'downgrade.mjs', contents: DOWNGRADE_WORKER }],
-        durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
+        durableObjects: {
+          SITES: { className: 'SiteObject', useSQLite: true },
+          RELAYS: { className: 'RelayObject', useSQLite: true },
+        },
       },
       { persistDir },
     );

@@ -453,22 +453,36 @@ impl TestAgent {
     }
 
     pub fn session_path(&self) -> String {
-        self.path(&format!(
-            "/agents/me/session?token={}",
-            encode_query(&self.token)
-        ))
+        self.path("/agents/me/session")
+    }
+
+    /// Opens a device socket as a browser does: the token in the
+    /// `presenza.token.<token>` subprotocol (tokens never go in URLs).
+    pub fn connect_device(&self) -> Result<Ws, WsConnectError> {
+        let protocols = device_protocols(&self.token);
+        Ws::connect(
+            &self.api.base,
+            &self.session_path(),
+            &[("Sec-WebSocket-Protocol", &protocols)],
+        )
     }
 
     /// Opens a device socket; returns it with its `hello` frame.
     #[track_caller]
     pub fn device(&self) -> (Ws, Value) {
-        let mut ws = Ws::connect(&self.api.base, &self.session_path(), &[])
+        let mut ws = self
+            .connect_device()
             .unwrap_or_else(|e| panic!("open the device socket of {}: {e}", self.id));
         let hello = ws.expect(Duration::from_secs(10), "a hello frame", |v| {
             v["type"] == "hello"
         });
         (ws, hello)
     }
+}
+
+/// The subprotocols a device socket offers to carry `token`.
+pub fn device_protocols(token: &str) -> String {
+    format!("presenza, presenza.token.{token}")
 }
 
 /// A device socket message setting the agent's status.

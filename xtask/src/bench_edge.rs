@@ -7,6 +7,12 @@
 //!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
 //!   grace, for a dropped device socket and an HTTP-only agent;
+//! - `edge-history.mjs`: a device's hello and an inbox page at 1,000 and
+//!   20,000 conversations (targets at 20,000: hello ≤ 30 ms, page ≤ 15 ms);
+//!   its own edge, like the fan-out;
+//! - `edge-flood.mjs`: an agent's latency while one anonymous client floods
+//!   a visitor socket with forged `auth` frames (target p99 ≤ 250 ms, every
+//!   flooding socket closed or refused);
 //! - `edge-fanout.mjs`: one status change to 1,000 and 10,000 visitor
 //!   sockets, change → receipt p50/p99 for the first change after the object
 //!   hibernated and in steady state (target p99 ≤ 250 ms at 10,000), next to
@@ -45,7 +51,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 4] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 6] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -62,6 +68,19 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 4] = [
         "edge-offline.mjs",
         "offline detection after the grace period",
         Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-flood.mjs",
+        "an agent's latency while one client floods a visitor socket",
+        Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-history.mjs",
+        "device hello and inbox page at 1,000 and 20,000 conversations \
+         (its own edge: edge/build in workerd via Miniflare)",
+        Edge::Own,
         &[],
     ),
     (

@@ -9,22 +9,31 @@ pub fn build(ctx: &Ctx) -> Result {
     step("Building the edge worker (Rust → Wasm with worker-build --release)");
     let output = ctx.path("edge/build/index.js");
     let built = std::fs::metadata(&output).and_then(|m| m.modified()).ok();
-    let inputs = ["edge", "rules", "Cargo.lock", "Cargo.toml"]
-        .iter()
-        .filter_map(|p| {
-            let path = ctx.path(p);
-            if path.is_dir() {
-                // edge/build is the output itself.
-                newest_in(&path.join("src")).max(
-                    std::fs::metadata(path.join("Cargo.toml"))
-                        .and_then(|m| m.modified())
-                        .ok(),
-                )
-            } else {
-                std::fs::metadata(path).and_then(|m| m.modified()).ok()
-            }
-        })
-        .max();
+    // The crates the worker is built from, and the OpenAPI document it
+    // serves (`include_str!`).
+    let inputs = [
+        "edge",
+        "protocol",
+        "rules",
+        "edge/openapi.json",
+        "Cargo.lock",
+        "Cargo.toml",
+    ]
+    .iter()
+    .filter_map(|p| {
+        let path = ctx.path(p);
+        if path.is_dir() {
+            // edge/build is the output itself.
+            newest_in(&path.join("src")).max(
+                std::fs::metadata(path.join("Cargo.toml"))
+                    .and_then(|m| m.modified())
+                    .ok(),
+            )
+        } else {
+            std::fs::metadata(path).and_then(|m| m.modified()).ok()
+        }
+    })
+    .max();
     if built.is_some() && built >= inputs && ctx.path("edge/openapi.json").exists() {
         println!("    up to date");
         return Ok(());

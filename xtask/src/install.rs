@@ -2,7 +2,8 @@
 //! what is already there: the wasm32 target, wasm-bindgen-cli (exactly the
 //! `wasm-bindgen` version in Cargo.lock), worker-build, the npm packages in
 //! package-lock.json (wrangler + workerd, binaryen, esbuild, playwright-core,
-//! ws) and, for tests, Debian's chromium and chromedriver.
+//! ws) and, for tests, Debian's chromium and chromedriver and a Python venv
+//! (`.tools/venv`) with the pinned OpenAPI fuzzer ([`crate::fuzz`]).
 
 use crate::ctx::{output, run, step, Ctx, Failure, Result};
 use std::path::Path;
@@ -30,6 +31,7 @@ pub fn ensure(ctx: &Ctx, purpose: Purpose) -> Result {
     cargo_tool(ctx, "worker-build", "worker-build", WORKER_BUILD_VERSION)?;
     if purpose == Purpose::Test {
         chromium()?;
+        crate::fuzz::ensure_venv(ctx)?;
     }
     println!("    tools ready");
     Ok(())

@@ -7,7 +7,8 @@
 //! - [`install`]: pinned tool installs (skips what is there).
 //! - [`edge`], [`widget`], [`console`]: release builds of the three Wasm parts.
 //! - [`run`]: the whole system locally, with a provisioned demo site.
-//! - [`test`]: every check the project has (`.ci/run` calls it).
+//! - [`test`]: every check the project has (`.ci/run` calls it); [`fuzz`]:
+//!   its OpenAPI step (the document validated, then fuzzed against the edge).
 //! - [`bench`], [`bench_edge`]: benchmarks that print figures.
 
 mod bench;
@@ -15,6 +16,7 @@ mod bench_edge;
 mod console;
 mod ctx;
 mod edge;
+mod fuzz;
 mod install;
 mod run;
 mod test;
@@ -27,7 +29,10 @@ const USAGE: &str = "usage: cargo xtask <command>
 
   run                 build everything, start the edge in workerd on 127.0.0.1:$PORT (8787),
                       provision a demo site and print its URLs and tokens (env: PORT, ADMIN_TOKEN)
-  test                every check: fmt, clippy, native tests, wasm tests, integration, e2e
+  test                every check: fmt, clippy, native tests, wasm tests, integration,
+                      OpenAPI validity and fuzzing (schemathesis), e2e
+  fuzz                the OpenAPI step of `test` alone: validate edge/openapi.json, then fuzz
+                      a fresh edge from it (env: PRESENZA_FUZZ_SEED, PRESENZA_FUZZ_EXAMPLES)
   bench               benchmarks (rules, widget size and paint time, edge fan-out and lookups)
   build [edge|widget|console|all]
                       release builds
@@ -41,6 +46,10 @@ fn main() -> ExitCode {
         Some("run") => run::run(&ctx),
         Some("test") => test::test(&ctx),
         Some("bench") => bench::bench(&ctx),
+        Some("fuzz") => install::ensure(&ctx, install::Purpose::Run)
+            .and_then(|_| fuzz::ensure_venv(&ctx))
+            .and_then(|_| edge::build(&ctx))
+            .and_then(|_| fuzz::test(&ctx)),
         Some("install") => install::ensure(&ctx, install::Purpose::Test),
         Some("build") => match args.get(1).map(String::as_str) {
             Some("edge") => {

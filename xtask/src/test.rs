@@ -1,7 +1,8 @@
 //! `cargo xtask test`: everything, in the order that fails fastest: format,
 //! lints (native and wasm32), native unit and property tests, release builds
 //! and the size budget, wasm tests in headless Chromium, integration tests
-//! against the edge in workerd, and browser end-to-end tests.
+//! against the edge in workerd, the OpenAPI document validated and fuzzed
+//! against the edge ([`crate::fuzz`]), and browser end-to-end tests.
 
 use crate::ctx::{run, step, Ctx, Failure, Result};
 use crate::install::{self, Purpose};
@@ -94,6 +95,8 @@ pub fn test(ctx: &Ctx) -> Result {
         "integration tests",
         "see the failing test above; each edge's wrangler log is in target/test-edges/",
     )?;
+
+    crate::fuzz::test(ctx)?;
 
     step("Browser end-to-end tests (Debian chromium, playwright-core)");
     let edge = LocalEdge::start(EdgeOptions::for_test("e2e"))

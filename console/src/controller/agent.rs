@@ -198,6 +198,11 @@ impl Controller {
             DeviceEvent::Conversation { conversation } => {
                 self.update(InboxMsg::Changed(conversation));
             }
+            DeviceEvent::Erased { conversation_ids } => {
+                self.update(InboxMsg::Erased(
+                    conversation_ids.into_iter().map(String::from).collect(),
+                ));
+            }
             DeviceEvent::Ack(ack) => {
                 self.update(InboxMsg::Acked {
                     client_id: ack.client_id,

@@ -123,6 +123,10 @@ impl Controller {
                 self.render_inbox();
             }
             InboxMsg::Changed(summary) => self.conversation_changed(summary.into()),
+            InboxMsg::Erased(ids) => {
+                self.store.inbox.erase(&ids);
+                self.render_inbox();
+            }
             InboxMsg::OpenConversation(id) => {
                 if self.store.inbox.select(&id) {
                     self.catch_up(&id);

@@ -542,6 +542,15 @@ impl Inbox {
         }
     }
 
+    /// Conversations erased with their visitor's data: gone, and no longer
+    /// selected.
+    pub fn erase(&mut self, ids: &[String]) {
+        self.conversations.retain(|c| !ids.contains(&c.id));
+        if self.selected.as_ref().is_some_and(|s| ids.contains(s)) {
+            self.selected = None;
+        }
+    }
+
     /// A new message and its conversation's summary (device socket).
     /// Returns true when it is new (not seen before).
     pub fn receive(&mut self, summary: Conversation, message: Message) -> bool {

@@ -71,6 +71,13 @@ impl El {
         self
     }
 
+    /// Text someone typed (a name, a message): laid out in its own
+    /// direction (`dir="auto"`), so right-to-left text never reorders what
+    /// surrounds it.
+    pub fn user_text(self, t: &str) -> Self {
+        self.attr("dir", "auto").text(t)
+    }
+
     pub fn child(self, child: impl Into<Node>) -> Self {
         let _ = self.0.append_child(&child.into());
         self

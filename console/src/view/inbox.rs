@@ -343,7 +343,7 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMi
                     .child(
                         el("span")
                             .class("conv-top")
-                            .child(el("span").class("conv-name").text(&c.title()))
+                            .child(el("span").class("conv-name").user_text(&c.title()))
                             .child_if((last > 0).then(|| {
                                 el("time").class("conv-time").text(&clock::when(last, now))
                             })),
@@ -358,7 +358,7 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMi
                         el("span")
                             .class("conv-bottom")
                             .child_if((c.waiting && !c.is_closed()).then(|| waiting_tag(false)))
-                            .child(el("span").class("conv-preview").text(&preview(c, me)))
+                            .child(el("span").class("conv-preview").user_text(&preview(c, me)))
                             .child_if((c.unread > 0).then(|| {
                                 el("span")
                                     .class("badge")
@@ -403,7 +403,7 @@ fn message(m: &Message, title: &str, me: &str, now: UnixMillis) -> El {
                 .text(&format!("{who} · {}", stamp(m.at, now)))
                 .child_if(mine.then(|| el("span").class("msg-state").text(" · Sent"))),
         )
-        .child(el("p").class("message-text").text(&m.text))
+        .child(el("p").class("message-text").user_text(&m.text))
 }
 
 fn outgoing(o: &Outgoing, now: UnixMillis) -> El {
@@ -428,7 +428,7 @@ fn outgoing(o: &Outgoing, now: UnixMillis) -> El {
                     " · Sending…"
                 })),
         )
-        .child(el("p").class("message-text").text(&o.text))
+        .child(el("p").class("message-text").user_text(&o.text))
         .child_if(o.failed.as_deref().map(|reason| {
             el("div")
                 .class("message-failed")
@@ -554,7 +554,7 @@ fn conversation(c: &Conversation, inbox: &Inbox, now: UnixMillis) -> El {
                 .child(
                     el("div")
                         .class("pane-title")
-                        .child(el("h2").text(&title))
+                        .child(el("h2").user_text(&title))
                         .child_if(sub.then(|| {
                             el("span")
                                 .class("pane-sub")

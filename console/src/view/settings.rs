@@ -341,6 +341,8 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
         }),
         // Set with the working hours (their page), not here.
         working_hours_mode: None,
+        limits: None,
+        retention_days: None,
     }
 }
 

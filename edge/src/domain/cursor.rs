@@ -1,11 +1,16 @@
 //! Where the next page of `GET /conversations` starts: after the last
 //! listed conversation's list key (the rules' [`ListKey`]). On the wire an
 //! opaque string: `o1.`/`o0.` (open, waiting or not) + `updated_at` ms, or
-//! `c.` + `closed_at` ms; then `.` and the conversation id.
+//! `c.` + `closed_at` ms; then `.` and the conversation id. The time has at
+//! most 18 digits (any Unix ms time has 13 until the year 2286), so that the
+//! syntax alone, as the OpenAPI pattern says it, decides what is accepted.
 
 use presenza_protocol::ConversationId;
 use presenza_rules::ListKey;
 use serde::{Deserialize, Serialize};
+
+/// Every number of this many digits fits an `i64`.
+const MAX_TIME_DIGITS: usize = 18;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListCursor {
@@ -52,7 +57,10 @@ impl ListCursor {
             "o0" => (false, false),
             _ => return None,
         };
-        if time.is_empty() || !time.bytes().all(|b| b.is_ascii_digit()) {
+        if time.is_empty()
+            || time.len() > MAX_TIME_DIGITS
+            || !time.bytes().all(|b| b.is_ascii_digit())
+        {
             return None;
         }
         let time: i64 = time.parse().ok()?;
@@ -108,8 +116,10 @@ mod tests {
             "o1.1.",
             "o1.1.a.b",
             "c.99999999999999999999.c_1",
+            "c.1000000000000000000.c_1",
         ] {
             assert_eq!(ListCursor::parse(bad), None, "{bad}");
         }
+        assert!(ListCursor::parse("c.999999999999999999.c_1").is_some());
     }
 }

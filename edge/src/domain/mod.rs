@@ -3,6 +3,7 @@
 //! validated values with the API's own error codes, so handlers work with
 //! a `ManualInput` or a `VisitorCredential`, never with strings to check.
 //!
+//! - [`address`]: the client's network address, for per-address limits.
 //! - [`text`]: names and free text (length, control characters).
 //! - [`manual`]: an agent's manual status (`PUT agents/me/status`, the
 //!   device frame `status`).
@@ -15,6 +16,7 @@
 //!   stored idempotency keys.
 //! - [`cursor`]: the inbox's page cursor.
 
+pub mod address;
 pub mod agent;
 pub mod cursor;
 pub mod hours;

@@ -5,12 +5,13 @@ use crate::cors;
 use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
-use presenza_protocol::body::{SettingsBody, WidgetPatch};
+use crate::retention::RETENTION_DAYS;
+use presenza_protocol::body::{LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
-    MAX_ALLOWED_ORIGINS, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS, MAX_WIDGET_TEXT_CHARS,
-    MAX_WIDGET_TEXT_KEY_LEN,
+    MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
+    MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
 };
-use presenza_protocol::view::Widget;
+use presenza_protocol::view::{VisitorLimits, Widget};
 use presenza_rules::{GracePeriod, HoursMode};
 
 /// What to store; `None` keeps the stored value.
@@ -24,11 +25,18 @@ pub struct SettingsChange {
     pub widget: Option<Widget>,
     /// The mode of the site's working hours.
     pub hours_mode: Option<HoursMode>,
+    /// The visitor limits with the patch applied.
+    pub limits: Option<VisitorLimits>,
+    pub retention_days: Option<u32>,
 }
 
 impl SettingsChange {
-    /// Validates `body` against the stored widget settings.
-    pub fn parse(body: SettingsBody, widget: &Widget) -> Result<SettingsChange, ApiError> {
+    /// Validates `body` against the stored widget settings and limits.
+    pub fn parse(
+        body: SettingsBody,
+        widget: &Widget,
+        limits: &VisitorLimits,
+    ) -> Result<SettingsChange, ApiError> {
         let name = body
             .name
             .as_deref()
@@ -52,12 +60,35 @@ impl SettingsChange {
             }
             None => None,
         };
+        let limits = body
+            .limits
+            .map(|patch| apply_limits_patch(*limits, patch))
+            .transpose()?;
+        let retention_days = body
+            .retention_days
+            .map(|days| {
+                if RETENTION_DAYS.contains(&days) {
+                    Ok(days)
+                } else {
+                    Err(invalid(
+                        "retention_days",
+                        format!(
+                            "must be {}..={} days",
+                            RETENTION_DAYS.start(),
+                            RETENTION_DAYS.end()
+                        ),
+                    ))
+                }
+            })
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
             origins,
             widget,
             hours_mode,
+            limits,
+            retention_days,
         })
     }
 }
@@ -157,6 +188,38 @@ pub fn apply_widget_patch(w: &mut Widget, patch: WidgetPatch) -> Result<(), ApiE
     Ok(())
 }
 
+/// Applies a limits patch; each limit is 1 to [`MAX_VISITOR_LIMIT`].
+fn apply_limits_patch(
+    mut limits: VisitorLimits,
+    patch: LimitsPatch,
+) -> Result<VisitorLimits, ApiError> {
+    for (field, value, slot) in [
+        (
+            "limits.sockets_per_address",
+            patch.sockets_per_address,
+            &mut limits.sockets_per_address,
+        ),
+        (
+            "limits.conversations_per_address",
+            patch.conversations_per_address,
+            &mut limits.conversations_per_address,
+        ),
+        (
+            "limits.conversations_per_minute",
+            patch.conversations_per_minute,
+            &mut limits.conversations_per_minute,
+        ),
+    ] {
+        if let Some(v) = value {
+            if !(1..=MAX_VISITOR_LIMIT).contains(&v) {
+                return Err(invalid(field, format!("must be 1..={MAX_VISITOR_LIMIT}")));
+            }
+            *slot = v;
+        }
+    }
+    Ok(limits)
+}
+
 fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let first_ok = parts
@@ -207,7 +270,8 @@ mod tests {
             r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
         )
         .unwrap();
-        let change = SettingsChange::parse(body, &Widget::default()).unwrap();
+        let change =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
         assert_eq!(
             change.origins,
             Some(vec!["https://shop.example".to_string()])
@@ -216,7 +280,7 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default())
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
                 .unwrap_err()
                 .status(),
             400
@@ -224,21 +288,47 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default())
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
                 .unwrap_err()
                 .code(),
             "invalid_origin"
         );
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"limits":{"conversations_per_address":3}}"#).unwrap();
+        let change =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let limits = change.limits.unwrap();
+        assert_eq!(limits.conversations_per_address, 3);
+        assert_eq!(
+            limits.sockets_per_address,
+            VisitorLimits::default().sockets_per_address
+        );
+        for bad in [
+            r#"{"limits":{"sockets_per_address":0}}"#,
+            r#"{"limits":{"x":1}}"#,
+        ] {
+            let parsed = serde_json::from_str::<SettingsBody>(bad);
+            let refused = match parsed {
+                Ok(body) => {
+                    SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
+                        .is_err()
+                }
+                Err(_) => true,
+            };
+            assert!(refused, "{bad}");
+        }
     }
 
     #[test]
     fn the_working_hours_mode_is_switch_or_gate() {
         let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
-        let change = SettingsChange::parse(body, &Widget::default()).unwrap();
+        let change =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
         assert_eq!(change.hours_mode, Some(HoursMode::Gate));
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
-        let error = SettingsChange::parse(body, &Widget::default()).unwrap_err();
+        let error =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

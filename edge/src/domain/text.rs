@@ -2,6 +2,7 @@
 
 use crate::error::ApiError;
 use presenza_protocol::limits::MAX_DISPLAY_NAME_CHARS;
+use presenza_rules::conversation::is_invisible_format;
 
 /// 400 `invalid_field` naming the field.
 pub fn invalid(field: &str, why: impl std::fmt::Display) -> ApiError {
@@ -33,11 +34,18 @@ pub fn check_text(
 }
 
 /// A site, agent, group or widget title name: one line, not blank, at most
-/// [`MAX_DISPLAY_NAME_CHARS`]; trimmed.
+/// [`MAX_DISPLAY_NAME_CHARS`], without invisible format characters (bidi
+/// overrides, zero-width characters: see `is_invisible_format`); trimmed.
 pub fn display_name(field: &str, value: &str) -> Result<String, ApiError> {
     check_text(field, value, MAX_DISPLAY_NAME_CHARS, false)?;
     if value.contains('\n') {
         return Err(invalid(field, "must be a single line"));
+    }
+    if value.chars().any(is_invisible_format) {
+        return Err(invalid(
+            field,
+            "must not contain invisible formatting characters (bidirectional controls, zero-width characters)",
+        ));
     }
     Ok(value.trim().to_string())
 }
@@ -57,5 +65,21 @@ mod tests {
         );
         assert!(display_name("name", "a\u{0}b").is_err());
         assert!(display_name("name", "a\nb").is_err());
+        for spoof in [
+            "admin\u{202E}nimda",
+            "Gi\u{200B}ulia",
+            "\u{2067}x",
+            "a\u{FEFF}",
+        ] {
+            assert_eq!(
+                display_name("name", spoof).unwrap_err().code(),
+                "invalid_field",
+                "{spoof:?}"
+            );
+        }
+        assert_eq!(
+            display_name("name", "Zoë 日本 مرحبا").unwrap(),
+            "Zoë 日本 مرحبا"
+        );
     }
 }

@@ -9,14 +9,20 @@
 //!
 //! Ids are URL-safe, so paths are matched without percent-decoding:
 //! anything else is simply not an id.
+//!
+//! Every route declares its methods, compared exactly as sent (the Worker
+//! passes the runtime's method string, not a lossy enum): any other method is
+//! a 405 with `Allow`, whatever its name. Each route also declares the query
+//! parameters it reads, and [`Query`] refuses the rest (400 `invalid_query`).
+
+mod query;
 
 use crate::domain::cursor::ListCursor;
 use crate::error::ApiError;
-use presenza_protocol::limits::{
-    DEFAULT_LISTED_CONVERSATIONS, MAX_ENTITY_ID_LEN, MAX_LISTED_CONVERSATIONS, MAX_SEQ,
-};
+use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::{AgentId, ConversationId, GroupId, SiteId, VisitorId};
 use presenza_rules::StateFilter;
+pub use query::Query;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,6 +32,8 @@ pub enum Route {
     OpenApi,
     /// Platform admin: POST /v1/sites.
     CreateSite,
+    /// Platform admin: DELETE /v1/sites/{site}, with everything in it.
+    DeleteSite(SiteId),
     /// Anything under /v1/sites/{site}/: served by that site's object.
     Site {
         site: SiteId,
@@ -141,6 +149,10 @@ pub enum OwnerOp {
     DeleteHours {
         group: Option<GroupId>,
     },
+    /// DELETE visitors/{id}: erases one visitor's data.
+    EraseVisitor(VisitorId),
+    /// POST owner-key: a new owner key; the old one stops at once.
+    RotateOwnerKey,
 }
 
 impl SiteOp {
@@ -183,77 +195,13 @@ impl SiteOp {
     }
 }
 
-/// Value of a query parameter (first occurrence), not decoded: the values we
-/// read are ids and tokens made of URL-safe characters only.
+/// Value of a query parameter, not decoded: the values we read are ids and
+/// tokens made of URL-safe characters only. For the object, on a URL the
+/// Worker routed ([`parse`] refused repeated and unknown parameters).
 pub fn query_param<'a>(query: Option<&'a str>, name: &str) -> Option<&'a str> {
     query?.split('&').find_map(|pair| {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         (k == name).then_some(v)
-    })
-}
-
-fn group_query(query: Option<&str>) -> Result<Option<GroupId>, ApiError> {
-    match query_param(query, "group") {
-        None | Some("") => Ok(None),
-        // A group id that cannot exist is simply an unknown group.
-        Some(g) => GroupId::parse(g)
-            .map(Some)
-            .ok_or_else(|| ApiError::unknown_group(g)),
-    }
-}
-
-/// `?visitor=<id>` on `/live`: absent or empty → `None`.
-fn visitor_query(query: Option<&str>) -> Result<Option<VisitorId>, ApiError> {
-    match query_param(query, "visitor") {
-        None | Some("") => Ok(None),
-        Some(v) => VisitorId::parse(v)
-            .map(Some)
-            .ok_or_else(ApiError::invalid_visitor),
-    }
-}
-
-/// `?after=<seq>`: absent or empty → 0.
-fn after_query(query: Option<&str>) -> Result<u64, ApiError> {
-    match query_param(query, "after") {
-        None | Some("") => Ok(0),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n <= MAX_SEQ)
-            .ok_or_else(|| invalid_query("`after` must be a sequence number (an integer >= 0)")),
-    }
-}
-
-fn invalid_query(message: &'static str) -> ApiError {
-    ApiError::bad_request("invalid_query", message)
-}
-
-/// `?state=open|closed|all&limit=1..200&cursor=C` of `GET /conversations`;
-/// absent or empty → open, 100, first page.
-fn list_query(query: Option<&str>) -> Result<AgentOp, ApiError> {
-    let state = match query_param(query, "state") {
-        None | Some("") => StateFilter::Open,
-        Some(s) => StateFilter::parse(s)
-            .ok_or_else(|| invalid_query("`state` must be `open`, `closed` or `all`"))?,
-    };
-    let limit = match query_param(query, "limit") {
-        None | Some("") => DEFAULT_LISTED_CONVERSATIONS,
-        Some(v) => v
-            .parse::<usize>()
-            .ok()
-            .filter(|n| (1..=MAX_LISTED_CONVERSATIONS).contains(n))
-            .ok_or_else(|| invalid_query("`limit` must be an integer from 1 to 200"))?,
-    };
-    let cursor = match query_param(query, "cursor") {
-        None | Some("") => None,
-        Some(c) => Some(ListCursor::parse(c).ok_or_else(|| {
-            invalid_query("`cursor` must be the `next_cursor` of a previous page")
-        })?),
-    };
-    Ok(AgentOp::ListConversations {
-        state,
-        limit,
-        cursor,
     })
 }
 
@@ -284,12 +232,20 @@ fn agent_id(method: &str, id: &str) -> Result<AgentId, ApiError> {
     })
 }
 
-fn only(method: &str, allow: &'static str) -> Result<(), ApiError> {
-    if allow.split(", ").any(|m| m == method) {
-        Ok(())
-    } else {
-        Err(ApiError::MethodNotAllowed { allow })
+/// A method the route declares, then a query of the parameters it reads
+/// (`known`). Methods are compared exactly (they are case-sensitive): `get`,
+/// `QUERY` or `FOO` on a GET route is a 405 with `Allow`, like any other
+/// method the route does not declare.
+fn accept<'q>(
+    method: &str,
+    allow: &'static str,
+    query: Option<&'q str>,
+    known: &[&str],
+) -> Result<Query<'q>, ApiError> {
+    if !allow.split(", ").any(|m| m == method) {
+        return Err(ApiError::MethodNotAllowed { allow });
     }
+    Query::parse(query, known)
 }
 
 /// Parses a request line. `query` is the raw query string without `?`.
@@ -300,10 +256,14 @@ pub fn parse(method: &str, path: &str, query: Option<&str>) -> Result<Route, Api
         .ok_or_else(ApiError::route_not_found)?;
     let segs: Vec<&str> = rest.split('/').collect();
     match segs.as_slice() {
-        ["health"] => only(method, "GET").map(|_| Route::Health),
-        ["ping"] => only(method, "GET").map(|_| Route::Ping),
-        ["openapi.json"] => only(method, "GET").map(|_| Route::OpenApi),
-        ["sites"] => only(method, "POST").map(|_| Route::CreateSite),
+        ["health"] => accept(method, "GET", query, &[]).map(|_| Route::Health),
+        ["ping"] => accept(method, "GET", query, &[]).map(|_| Route::Ping),
+        ["openapi.json"] => accept(method, "GET", query, &[]).map(|_| Route::OpenApi),
+        ["sites"] => accept(method, "POST", query, &[]).map(|_| Route::CreateSite),
+        ["sites", site] => {
+            let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
+            accept(method, "DELETE", query, &[]).map(|_| Route::DeleteSite(site))
+        }
         ["sites", site, tail @ ..] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
             let op = parse_site_op(method, tail, query)?;
@@ -329,90 +289,105 @@ pub fn preflight_site(path: &str) -> Result<Option<SiteId>, ApiError> {
 
 fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<SiteOp, ApiError> {
     use SiteOp::{Agent, Owner, Visitor};
+    // The parameters a route reads; every other one is refused (see `query`).
+    let none = |allow| accept(method, allow, query, &[]);
     let op = match tail {
         ["status"] => {
-            only(method, "GET")?;
-            Visitor(VisitorOp::Status {
-                group: group_query(query)?,
-            })
+            let q = accept(method, "GET", query, &["group"])?;
+            Visitor(VisitorOp::Status { group: q.group()? })
         }
         ["live"] => {
-            only(method, "GET")?;
+            let q = accept(method, "GET", query, &["group", "visitor"])?;
             Visitor(VisitorOp::Live {
-                group: group_query(query)?,
-                visitor: visitor_query(query)?,
+                group: q.group()?,
+                visitor: q.visitor()?,
             })
         }
         ["visitor", "messages"] => match method {
             "GET" => Visitor(VisitorOp::Messages {
-                after: after_query(query)?,
+                after: Query::parse(query, &["after"])?.after()?,
             }),
-            "POST" => Visitor(VisitorOp::Send),
-            _ => return Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+            _ => {
+                none("GET, POST")?;
+                Visitor(VisitorOp::Send)
+            }
         },
         ["widget-config"] => {
-            only(method, "GET")?;
+            none("GET")?;
             Visitor(VisitorOp::WidgetConfig)
         }
         ["conversations"] => {
-            only(method, "GET")?;
-            Agent(list_query(query)?)
+            let q = accept(method, "GET", query, &["state", "limit", "cursor"])?;
+            Agent(AgentOp::ListConversations {
+                state: q.state()?,
+                limit: q.limit()?,
+                cursor: q.cursor()?,
+            })
         }
         ["conversations", id, "messages"] => match method {
-            "GET" => Agent(AgentOp::ConversationMessages {
-                id: conversation_id(id)?,
-                after: after_query(query)?,
-            }),
-            "POST" => Agent(AgentOp::Reply(conversation_id(id)?)),
-            _ => return Err(ApiError::MethodNotAllowed { allow: "GET, POST" }),
+            "GET" => {
+                let after = Query::parse(query, &["after"])?.after()?;
+                Agent(AgentOp::ConversationMessages {
+                    id: conversation_id(id)?,
+                    after,
+                })
+            }
+            _ => {
+                none("GET, POST")?;
+                Agent(AgentOp::Reply(conversation_id(id)?))
+            }
         },
         ["conversations", id, "read"] => {
-            only(method, "POST")?;
+            none("POST")?;
             Agent(AgentOp::MarkRead(conversation_id(id)?))
         }
         ["conversations", id, "close"] => {
-            only(method, "POST")?;
+            none("POST")?;
             Agent(AgentOp::Close(conversation_id(id)?))
         }
         ["conversations", id, "reopen"] => {
-            only(method, "POST")?;
+            none("POST")?;
             Agent(AgentOp::Reopen(conversation_id(id)?))
         }
         ["agents", "me"] => {
-            only(method, "GET")?;
+            none("GET")?;
             Agent(AgentOp::Me)
         }
         ["agents", "me", "status"] => {
-            only(method, "PUT")?;
+            none("PUT")?;
             Agent(AgentOp::PutStatus)
         }
         ["agents", "me", "heartbeat"] => {
-            only(method, "POST")?;
+            none("POST")?;
             Agent(AgentOp::Heartbeat)
         }
         ["agents", "me", "sign-out"] => {
-            only(method, "POST")?;
+            none("POST")?;
             Agent(AgentOp::SignOut)
         }
         ["agents", "me", "session"] => {
-            only(method, "GET")?;
+            // The device socket's credential travels in a subprotocol
+            // (`site::caller`), never in the URL.
+            none("GET")?;
             Agent(AgentOp::Session)
         }
-        ["settings"] => match method {
-            "GET" => Owner(OwnerOp::GetSettings),
-            "PUT" => Owner(OwnerOp::PutSettings),
-            _ => return Err(ApiError::MethodNotAllowed { allow: "GET, PUT" }),
-        },
+        ["settings"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetSettings,
+                _ => OwnerOp::PutSettings,
+            })
+        }
         ["stats"] => {
-            only(method, "GET")?;
+            none("GET")?;
             Owner(OwnerOp::Stats)
         }
         ["groups"] => {
-            only(method, "GET")?;
+            none("GET")?;
             Owner(OwnerOp::ListGroups)
         }
         ["groups", group] => {
-            only(method, "GET, PUT, DELETE")?;
+            none("GET, PUT, DELETE")?;
             let g = group_id(method, group)?;
             Owner(match method {
                 "GET" => OwnerOp::GetGroup(g),
@@ -420,18 +395,21 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 _ => OwnerOp::DeleteGroup(g),
             })
         }
-        ["working-hours"] => Owner(hours_op(method, None)?),
+        ["working-hours"] => {
+            none("GET, PUT, DELETE")?;
+            Owner(hours_op(method, None))
+        }
         ["groups", group, "working-hours"] => {
-            only(method, "GET, PUT, DELETE")?;
+            none("GET, PUT, DELETE")?;
             let g = GroupId::parse(group).ok_or_else(|| ApiError::unknown_group(group))?;
-            Owner(hours_op(method, Some(g))?)
+            Owner(hours_op(method, Some(g)))
         }
         ["agents"] => {
-            only(method, "GET")?;
+            none("GET")?;
             Owner(OwnerOp::ListAgents)
         }
         ["agents", agent] => {
-            only(method, "GET, PUT, DELETE")?;
+            none("GET, PUT, DELETE")?;
             let a = agent_id(method, agent)?;
             Owner(match method {
                 "GET" => OwnerOp::GetAgent(a),
@@ -439,8 +417,17 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 _ => OwnerOp::DeleteAgent(a),
             })
         }
+        ["visitors", visitor] => {
+            none("DELETE")?;
+            let v = VisitorId::parse(visitor).ok_or_else(ApiError::visitor_not_found)?;
+            Owner(OwnerOp::EraseVisitor(v))
+        }
+        ["owner-key"] => {
+            none("POST")?;
+            Owner(OwnerOp::RotateOwnerKey)
+        }
         ["agents", agent, "token"] => {
-            only(method, "POST")?;
+            none("POST")?;
             let a = AgentId::parse(agent).ok_or_else(|| ApiError::agent_not_found(agent))?;
             Owner(OwnerOp::RotateToken(a))
         }
@@ -449,17 +436,13 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
     Ok(op)
 }
 
-fn hours_op(method: &str, group: Option<GroupId>) -> Result<OwnerOp, ApiError> {
-    Ok(match method {
+/// The working-hours operation of an allowed method (GET, PUT or DELETE).
+fn hours_op(method: &str, group: Option<GroupId>) -> OwnerOp {
+    match method {
         "GET" => OwnerOp::GetHours { group },
         "PUT" => OwnerOp::PutHours { group },
-        "DELETE" => OwnerOp::DeleteHours { group },
-        _ => {
-            return Err(ApiError::MethodNotAllowed {
-                allow: "GET, PUT, DELETE",
-            })
-        }
-    })
+        _ => OwnerOp::DeleteHours { group },
+    }
 }
 
 fn invalid_id(kind: &str, id: &str) -> ApiError {

@@ -33,6 +33,16 @@ fn top_level() {
     assert_eq!(parse("GET", "/v1/openapi.json", None), Ok(Route::OpenApi));
     assert_eq!(parse("POST", "/v1/sites", None), Ok(Route::CreateSite));
     assert_eq!(parse("GET", "/v1/sites", None).unwrap_err().status(), 405);
+    assert_eq!(
+        parse("DELETE", &format!("/v1/sites/{S}"), None),
+        Ok(Route::DeleteSite(SiteId::parse(S).unwrap()))
+    );
+    assert_eq!(
+        parse("GET", &format!("/v1/sites/{S}"), None)
+            .unwrap_err()
+            .status(),
+        405
+    );
     assert_eq!(parse("GET", "/v2/x", None).unwrap_err().status(), 404);
     assert_eq!(parse("GET", "/v1/", None).unwrap_err().status(), 404);
     let e = parse("GET", "/v1/sites/nope/status", None).unwrap_err();
@@ -56,19 +66,149 @@ fn visitor_routes() {
         Ok(SiteOp::Visitor(VisitorOp::Status { group: None }))
     );
     assert_eq!(
-        site("GET", "status", Some("group=sales&x=1")),
+        site("GET", "status", Some("group=sales")),
         Ok(SiteOp::Visitor(VisitorOp::Status {
             group: Some(g("sales"))
         }))
     );
     assert_eq!(
+        site("GET", "status", Some("group=")),
+        Ok(SiteOp::Visitor(VisitorOp::Status { group: None }))
+    );
+    for bad in ["group=sales&x=1", "group=sales&group=sales", "group=BAD"] {
+        let e = site("GET", "status", Some(bad)).unwrap_err();
+        assert_eq!((e.status(), e.code()), (400, "invalid_query"), "{bad}");
+    }
+    assert_eq!(
         site("GET", "live", Some("group=BAD")).unwrap_err().code(),
-        "unknown_group"
+        "invalid_query"
     );
     assert_eq!(site("POST", "status", None).unwrap_err().status(), 405);
     assert_eq!(
         site("GET", "widget-config", None),
         Ok(SiteOp::Visitor(VisitorOp::WidgetConfig))
+    );
+}
+
+#[test]
+fn methods_are_compared_exactly() {
+    // Whatever the runtime passes: unknown, lowercase or extension methods
+    // are 405 with the route's own methods in `Allow`, never served as GET.
+    for method in [
+        "QUERY", "FOO", "get", "Get", "HEAD", "PATCH", "PROPFIND", "TRACE", "",
+    ] {
+        for (tail, allow) in [
+            ("status", "GET"),
+            ("settings", "GET, PUT"),
+            ("groups/sales", "GET, PUT, DELETE"),
+            ("agents/me/status", "PUT"),
+            ("conversations/c_1/messages", "GET, POST"),
+            ("visitor/messages", "GET, POST"),
+            ("working-hours", "GET, PUT, DELETE"),
+        ] {
+            let e = site(method, tail, None).unwrap_err();
+            assert_eq!(e.status(), 405, "{method} {tail}");
+            assert_eq!(
+                e.headers(),
+                vec![("Allow", allow.to_string())],
+                "{method} {tail}"
+            );
+        }
+        for path in ["/v1/health", "/v1/ping", "/v1/openapi.json", "/v1/sites"] {
+            assert_eq!(
+                parse(method, path, None).unwrap_err().status(),
+                405,
+                "{method} {path}"
+            );
+        }
+    }
+    // The method is checked before the query.
+    assert_eq!(
+        site("QUERY", "status", Some("x=1")).unwrap_err().status(),
+        405
+    );
+}
+
+#[test]
+fn queries_are_strict() {
+    // A parameter the route does not read, on every kind of route.
+    for (method, tail) in [
+        ("GET", "widget-config"),
+        ("GET", "settings"),
+        ("PUT", "settings"),
+        ("POST", "visitor/messages"),
+        ("GET", "agents/me"),
+        ("POST", "conversations/c_1/close"),
+        ("DELETE", "groups/sales"),
+        ("GET", "live"),
+        ("GET", "conversations"),
+    ] {
+        for q in ["a", "group%3Dsales", "after=1&after=1"] {
+            if tail == "live" && q.starts_with("group") {
+                continue;
+            }
+            let e = site(method, tail, Some(q)).unwrap_err();
+            assert_eq!(
+                (e.status(), e.code()),
+                (400, "invalid_query"),
+                "{method} {tail}?{q}"
+            );
+        }
+        // A token in a URL has its own code, wherever it is.
+        let e = site(method, tail, Some("token=x")).unwrap_err();
+        assert_eq!(
+            (e.status(), e.code()),
+            (400, "token_in_query"),
+            "{method} {tail}?token=x"
+        );
+    }
+    for path in ["/v1/health", "/v1/ping", "/v1/openapi.json"] {
+        let e = parse("GET", path, Some("v=1")).unwrap_err();
+        assert_eq!(e.code(), "invalid_query", "{path}");
+    }
+    assert_eq!(
+        parse("POST", "/v1/sites", Some("name=x"))
+            .unwrap_err()
+            .status(),
+        400
+    );
+    // Repeated, even with the same or an empty value.
+    for q in ["after=1&after=1", "after=1&after=", "after&after"] {
+        let e = site("GET", "visitor/messages", Some(q)).unwrap_err();
+        assert_eq!(e.code(), "invalid_query", "{q}");
+        let e = site("GET", "conversations/c_1/messages", Some(q)).unwrap_err();
+        assert_eq!(e.code(), "invalid_query", "{q}");
+    }
+    for q in [
+        "state=open&state=open",
+        "limit=5&cursor=&limit=5",
+        "cursor=&cursor=",
+    ] {
+        let e = site("GET", "conversations", Some(q)).unwrap_err();
+        assert_eq!(e.code(), "invalid_query", "{q}");
+    }
+    let e = site(
+        "GET",
+        "live",
+        Some("visitor=AAAAAAAAAAAAAAAAAAAAAA&visitor=AAAAAAAAAAAAAAAAAAAAAA"),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "invalid_query");
+    // The device socket takes its token in a subprotocol, never the URL;
+    // empty segments are nothing.
+    assert_eq!(
+        site("GET", "agents/me/session", Some("&")),
+        Ok(SiteOp::Agent(AgentOp::Session))
+    );
+    assert_eq!(
+        site("GET", "agents/me/session", Some("token=pza_x"))
+            .unwrap_err()
+            .code(),
+        "token_in_query"
+    );
+    assert_eq!(
+        site("GET", "settings", Some("&")),
+        Ok(SiteOp::Owner(OwnerOp::GetSettings))
     );
 }
 
@@ -125,6 +265,21 @@ fn owner_and_agent_routes() {
         site("DELETE", "working-hours", None),
         Ok(SiteOp::Owner(OwnerOp::DeleteHours { group: None }))
     );
+    assert_eq!(
+        site("DELETE", "visitors/AAAAAAAAAAAAAAAAAAAAAA", None),
+        Ok(SiteOp::Owner(OwnerOp::EraseVisitor(
+            VisitorId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap()
+        )))
+    );
+    assert_eq!(
+        site("DELETE", "visitors/short", None).unwrap_err().code(),
+        "visitor_not_found"
+    );
+    assert_eq!(
+        site("POST", "owner-key", None),
+        Ok(SiteOp::Owner(OwnerOp::RotateOwnerKey))
+    );
+    assert!(SiteOp::Owner(OwnerOp::RotateOwnerKey).is_write());
     let e = site("PATCH", "settings", None).unwrap_err();
     assert_eq!(e.headers()[0].1, "GET, PUT");
     assert_eq!(site("GET", "nope", None).unwrap_err().code(), "not_found");
@@ -211,6 +366,9 @@ fn conversation_routes() {
         "limit=201",
         "limit=-1",
         "limit=x",
+        "limit=+5",
+        "limit=5.0",
+        "limit=%35",
         "cursor=nope",
         "cursor=o1.x.c_1",
         "cursor=o2.1.c_1",

@@ -2,10 +2,11 @@
 //! the CORS decision for the site's allowed origins, and the time.
 
 use crate::cors::Decision;
+use crate::domain::address::ClientAddress;
 use crate::error::ApiError;
 use crate::request::{self, Body};
 use presenza_protocol::http::SESSION_HEADER;
-use presenza_protocol::SessionId;
+use presenza_protocol::{SessionId, SiteId};
 use worker::{Request, Url};
 
 pub struct Call<'a> {
@@ -37,6 +38,12 @@ impl Call<'_> {
         } else {
             Err(ApiError::UpgradeRequired)
         }
+    }
+
+    /// The client's address key on this site (see `ClientAddress`), when
+    /// the platform gives the address.
+    pub fn address_key(&self, site: &SiteId) -> Option<String> {
+        ClientAddress::parse(self.header("CF-Connecting-IP").as_deref()).map(|a| a.key(site))
     }
 
     /// The agent's HTTP session of this call (`X-Presenza-Session`, else

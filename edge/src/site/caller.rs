@@ -4,7 +4,7 @@
 
 use crate::auth;
 use crate::error::ApiError;
-use crate::route::{self, AgentOp};
+use crate::route::AgentOp;
 use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::store::{AgentRow, Store};
@@ -41,17 +41,14 @@ pub fn owner(store: &Store, cfg: &Config, call: &Call<'_>) -> Result<Owner, ApiE
 }
 
 /// The credential: `Authorization: Bearer`, or for the device socket also
-/// `?token=` or the `presenza.token.<token>` subprotocol (browsers cannot
-/// set headers on WebSockets).
+/// the `presenza.token.<token>` subprotocol (browsers cannot set headers on
+/// WebSockets).
 fn token(call: &Call<'_>, op: &AgentOp) -> Option<String> {
     if let Some(t) = auth::bearer(call.header("Authorization").as_deref()) {
         return Some(t.to_string());
     }
     if *op != AgentOp::Session {
         return None;
-    }
-    if let Some(t) = route::query_param(call.url.query(), "token").filter(|t| !t.is_empty()) {
-        return Some(t.chars().take(MAX_TOKEN_LEN + 1).collect());
     }
     auth::token_from_protocols(call.header("Sec-WebSocket-Protocol").as_deref()).map(str::to_string)
 }

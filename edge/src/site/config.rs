@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::store::{Scope, Store, StoreError};
-use presenza_protocol::view::{GroupView, SettingsView, Widget};
+use presenza_protocol::view::{GroupView, SettingsView, VisitorLimits, Widget};
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
@@ -19,6 +19,10 @@ pub struct Config {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    pub limits: VisitorLimits,
+    pub retention_days: u32,
+    /// When the next retention sweep is due (`None`: never swept).
+    pub next_sweep_ms: Option<i64>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The mode of the site's working hours, and of a group's own hours
@@ -87,6 +91,9 @@ impl Config {
             grace: meta.grace,
             origins: meta.origins,
             widget: meta.widget,
+            limits: meta.limits,
+            retention_days: meta.retention_days,
+            next_sweep_ms: meta.next_sweep_ms,
             groups,
             hours_mode: meta.hours_mode,
             hours,
@@ -109,6 +116,8 @@ impl Config {
             grace_period_secs: self.grace.secs(),
             allowed_origins: self.origins.clone(),
             widget: self.widget.clone(),
+            limits: self.limits,
+            retention_days: self.retention_days,
             created_at: self.created_ms.into(),
             working_hours_mode: self.hours_mode,
         }
@@ -166,6 +175,12 @@ impl ConfigCache {
     /// The schema was just created (a new site).
     pub fn migrated(&self) {
         self.ready.set(true);
+    }
+
+    /// Storage was deleted: nothing is known, not even the schema.
+    pub fn reset(&self) {
+        self.ready.set(false);
+        self.forget();
     }
 
     /// Configuration changed: the next read loads it again.

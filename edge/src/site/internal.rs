@@ -1,18 +1,26 @@
 //! Calls from the Worker only (`https://site/internal/…`; the Worker never
 //! forwards a public URL here): creating the site, the visitor status for
-//! its cache, and the allowed origins for pre-flights.
+//! its cache, and the allowed origins for pre-flights; and the calls of the
+//! site's relays (`relaying`): registering and syncing, leaving, and a
+//! widget's forwarded frame.
 
 use crate::error::ApiError;
+use crate::objects;
+use crate::relaying::{ForwardedFrame, Registration};
 use crate::request::Body;
 use crate::respond;
 use crate::route;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::site::visitor::status;
+use crate::site::visitor::{self, status};
+use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::{GracePeriod, HoursMode};
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Url};
+
+/// The internal call that deletes the site (the platform admin's).
+pub const DELETE_SITE: &str = "delete";
 
 /// Headers of the `status` answer that the Worker's cache reads.
 pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
@@ -57,8 +65,38 @@ pub async fn serve(
             )?)
         }
         "origins" => respond::json(200, &site.config()?.origins),
+        "relay-sync" => {
+            let reg: Registration = objects::read(req).await?;
+            respond::json(200, &site.relays.sync(site, reg).await?)
+        }
+        "relay-leave" => {
+            let reg: Registration = objects::read(req).await?;
+            site.relays.leave(site, &reg)?;
+            respond::json(200, &serde_json::json!({}))
+        }
+        "relay-frame" => {
+            let fwd: ForwardedFrame = objects::read(req).await?;
+            let now = crate::bindings::now_ms();
+            respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
+        }
+        DELETE_SITE => delete(site).await,
         _ => Err(ApiError::route_not_found()),
     }
+}
+
+/// Deletes the site: every socket closed, the alarm and all storage gone;
+/// the object then holds no site (404 to everything).
+async fn delete(site: &Site) -> Result<Response, ApiError> {
+    site.config()?;
+    site.relays.site_deleted(site).await?;
+    for ws in site.state.get_websockets() {
+        let _ = ws.close(Some(close::NORMAL), Some("site deleted"));
+    }
+    let storage = site.state.storage();
+    storage.delete_alarm().await?;
+    storage.delete_all().await?;
+    site.deleted();
+    respond::no_content()
 }
 
 /// Creates the site: its tables and its identity.

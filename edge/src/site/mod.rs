@@ -15,10 +15,14 @@
 //!   per operation, by who may call them; [`conversation`]: what the
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
+//! - [`housekeeping`]: retention, run by the alarm;
+//! - [`relays`]: what goes to the relays holding the site's widget sockets
+//!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
 //!
 //! Every event (HTTP call, socket message, alarm) ends by storing the
-//! pending counters if it wrote anyway ([`state::Site::save_tallies`]). A
+//! pending counters if it wrote anyway ([`state::Site::save_tallies`]) and
+//! by sending what it queued for relays. A
 //! visitor socket closing or sending a frame thus does no SQL at all, and a
 //! device socket closing one UPDATE (its session's last sign of life).
 
@@ -28,15 +32,18 @@ mod caller;
 mod config;
 mod conversation;
 mod counting;
+mod faults;
+mod housekeeping;
 mod inbox;
 mod internal;
 mod owner;
 mod presence;
+mod relays;
 mod socket;
 mod state;
 mod visitor;
 
-pub use internal::{Init, ORIGINS_HEADER, VALID_UNTIL_HEADER};
+pub use internal::{Init, DELETE_SITE, ORIGINS_HEADER, VALID_UNTIL_HEADER};
 
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};
@@ -49,6 +56,7 @@ use call::Call;
 use presence::Change;
 use presenza_protocol::frame::{close, PING, PONG};
 use state::Site;
+use std::rc::Rc;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, Url, WebSocket,
     WebSocketIncomingMessage, WebSocketRequestResponsePair,
@@ -56,7 +64,9 @@ use worker::{
 
 #[durable_object]
 pub struct SiteObject {
-    site: Site,
+    /// Shared with the flush of what goes to relays, which runs after the
+    /// event that queued it ([`SiteObject::end_of_event`]).
+    site: Rc<Site>,
 }
 
 impl DurableObject for SiteObject {
@@ -67,7 +77,7 @@ impl DurableObject for SiteObject {
             state.set_websocket_auto_response(&pair);
         }
         SiteObject {
-            site: Site::new(state, env, now_ms()),
+            site: Rc::new(Site::new(state, env, now_ms())),
         }
     }
 
@@ -76,7 +86,7 @@ impl DurableObject for SiteObject {
         if let Some(name) = url.path().strip_prefix("/internal/") {
             let name = name.to_string();
             let result = internal::serve(&self.site, &name, &mut req, &url).await;
-            self.site.save_tallies(false);
+            self.end_of_event();
             return result.or_else(|e| respond::error(&e, &[]));
         }
         let origin = request::header(&req, "Origin");
@@ -91,26 +101,44 @@ impl DurableObject for SiteObject {
                 &mut decision,
             )
             .await;
-        self.site.save_tallies(false);
+        self.end_of_event();
         match result {
             Ok(resp) if resp.status_code() == 101 => Ok(resp),
-            Ok(resp) => Ok(respond::with_headers(resp, &decision.headers())),
-            Err(e) => respond::error(&e, &decision.headers()),
+            Ok(resp) => Ok(respond::with_headers(resp, &decision.site_headers())),
+            Err(e) => respond::error(&e, &decision.site_headers()),
         }
     }
 
+    /// The one alarm: a grace period ends, working hours open or close, or
+    /// a resident object's keep-alive tick. A run that fails is an error to
+    /// the runtime, which runs the alarm again (with backoff): a quiet site
+    /// must not stay "online" past its grace period because one run failed.
     async fn alarm(&self) -> worker::Result<Response> {
         // The alarm that fired is consumed; whatever comes next is set below.
         self.site.presence.alarm_fired();
-        if self.site.holds_site() {
-            self.site.tallies.bump(Counter::Alarms);
-            if let Err(e) = self.site.settle(Change::Read, now_ms()).await {
-                worker::console_error!("alarm: {e}");
-            }
-            // Alarms are rare: each stores the counters, writing or not.
-            self.site.save_tallies(true);
+        if !self.site.holds_site() {
+            return Response::ok("");
         }
-        Response::ok("")
+        self.site.tallies.bump(Counter::Alarms);
+        let now = now_ms();
+        let result = if self.site.faults.fail_alarm() {
+            Err(ApiError::internal("alarm failure injected by TEST_FAULTS"))
+        } else {
+            self.site.relays.alarm(now);
+            self.housekeeping_then_settle(now).await
+        };
+        // Relays that lack a version get it now (a failure sets the next
+        // alarm for another try).
+        self.site.relays.flush(&self.site).await;
+        // Alarms are rare: each stores the counters, writing or not.
+        self.site.save_tallies(true);
+        match result {
+            Ok(()) => Response::ok(""),
+            Err(e) => {
+                worker::console_error!("alarm: {e}; the runtime retries it");
+                Err(worker::Error::RustError(e.to_string()))
+            }
+        }
     }
 
     async fn websocket_message(
@@ -121,7 +149,7 @@ impl DurableObject for SiteObject {
         // Counts wakes caused by socket messages (pings never get here).
         self.site.tallies.bump(Counter::SocketMessagesHandled);
         socket::message(&self.site, ws, message).await;
-        self.site.save_tallies(false);
+        self.end_of_event();
         Ok(())
     }
 
@@ -153,6 +181,30 @@ impl DurableObject for SiteObject {
 }
 
 impl SiteObject {
+    /// Every event ends here: pending counters stored if it wrote, and what
+    /// it queued for relays sent after it (the caller is not kept waiting).
+    fn end_of_event(&self) {
+        self.site.save_tallies(false);
+        if self.site.relays.pending() {
+            let site = self.site.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                site.relays.flush(&site).await;
+                site.save_tallies(false);
+            });
+        }
+    }
+
+    /// What an alarm does: retention when it is due, then presence.
+    async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
+        let cfg = self.site.config()?;
+        let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
+            Change::ConfigChanged
+        } else {
+            Change::Read
+        };
+        self.site.settle(change, now).await.map(|_| ())
+    }
+
     /// A public call the Worker forwarded, by who may make it.
     async fn serve(
         &self,

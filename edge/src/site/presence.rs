@@ -17,12 +17,12 @@
 //!    never sends an unchanged status again.
 //! 4. **Alarm** at the evaluation's next change (a grace period ending,
 //!    working hours opening or closing, including a boundary that switches
-//!    an agent in switch mode), or sooner for a resident object
-//!    ([`crate::residency`]). An alarm only evaluates: in switch mode an
-//!    agent's status at an instant is a pure function of its manual change
-//!    and the boundaries (docs/rules-api.md), so an alarm delivered twice,
-//!    or late after an eviction, gives the same answer and pushes nothing
-//!    twice (what was sent is stored).
+//!    an agent in switch mode) or the next housekeeping (retention, daily),
+//!    or sooner for a resident object ([`crate::residency`]). An alarm only
+//!    evaluates: in switch mode an agent's status at an instant is a pure
+//!    function of its manual change and the boundaries (docs/rules-api.md),
+//!    so an alarm delivered twice, or late after an eviction, gives the same
+//!    answer and pushes nothing twice (what was sent is stored).
 //!
 //! One change does not evaluate at once: a device socket closing
 //! ([`Presence::socket_closed`]). Its session stays alive through its grace
@@ -111,6 +111,8 @@ pub struct Rim<'a> {
     pub cfg: &'a Config,
     /// Whether the object keeps itself in memory ([`crate::residency`]).
     pub resident: bool,
+    /// When housekeeping (retention) is next due: the alarm fires then too.
+    pub housekeeping_at: Option<i64>,
 }
 
 /// What presence keeps in memory: caches, all rebuilt from storage after
@@ -149,7 +151,11 @@ impl Presence {
                 snap
             }
         };
-        self.ensure_alarm(rim, snap.eval.next_change, now).await?;
+        let wake = match (snap.eval.next_change, rim.housekeeping_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.ensure_alarm(rim, wake, now).await?;
         Ok(snap)
     }
 
@@ -174,15 +180,33 @@ impl Presence {
 
     /// A device socket closed: its session's grace period starts now (an
     /// UPDATE that matches nothing for a session already signed out,
-    /// expired or revoked). Nothing is evaluated (see the module doc).
+    /// expired or revoked). The agent's other device sessions whose socket
+    /// is gone end now: this one, seen last, carries the agent's grace
+    /// period alone, so reconnecting devices never pile up sessions (the
+    /// agent's presence is the same: it lasts until the latest sign of life
+    /// plus the grace period). Nothing is evaluated (see the module doc).
     pub fn socket_closed(
         &self,
+        state: &State,
         store: &Store,
         agent: &AgentId,
         session: &SessionId,
         now: i64,
     ) -> Result<(), StoreError> {
-        if store.bump_session(agent, session, now)? {
+        let mut changed = store.bump_session(agent, session, now)?;
+        let open: Vec<SessionId> = sockets::with_tag(state, Tag::Agent(agent))
+            .iter()
+            .filter_map(|ws| match sockets::attachment(ws) {
+                Some(Attachment::Agent { session, .. }) => Some(session),
+                _ => None,
+            })
+            .collect();
+        for row in store.sessions_of(agent, SessionKind::Device)? {
+            if row.session_id != *session && !open.contains(&row.session_id) {
+                changed |= store.delete_session(agent, &row.session_id)?;
+            }
+        }
+        if changed {
             self.invalidate();
         }
         Ok(())
@@ -191,6 +215,13 @@ impl Presence {
     /// The inputs changed: the next settle evaluates again.
     pub fn invalidate(&self) {
         *self.snapshot.borrow_mut() = None;
+    }
+
+    /// Storage was deleted: nothing was evaluated, sent or set.
+    pub fn reset(&self) {
+        self.invalidate();
+        *self.sent.borrow_mut() = None;
+        self.alarm_at.set(Some(None));
     }
 
     /// The alarm that fired is consumed; the next settle sets the next one.

@@ -4,15 +4,21 @@
 //! the presence pipeline, the counters. Memory only holds caches, all
 //! rebuilt from storage after hibernation or a restart.
 
+use crate::budget::Budgets;
+use crate::budget::Overrun;
 use crate::error::ApiError;
 use crate::residency;
 use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
+use crate::site::faults::Faults;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
+use crate::site::relays::Relays;
 use crate::store::Store;
+use crate::tally::Counter;
+use presenza_protocol::frame::close;
 use presenza_rules::ChosenBy;
 use std::rc::Rc;
-use worker::{Env, State};
+use worker::{Env, State, WebSocket};
 
 pub struct Site {
     /// The runtime: hibernatable sockets, the alarm, storage.
@@ -22,7 +28,13 @@ pub struct Site {
     pub store: Store,
     config: ConfigCache,
     pub presence: Presence,
+    /// What goes to the site's relays (`relaying`).
+    pub relays: Relays,
     pub tallies: Tallies,
+    /// What each live socket may still send.
+    pub budgets: Budgets,
+    /// Faults a test switched on.
+    pub faults: Faults,
     /// When this instance was created (a wake after eviction makes a new
     /// one): `stats` shows it.
     pub started_at: i64,
@@ -31,13 +43,17 @@ pub struct Site {
 impl Site {
     pub fn new(state: State, env: Env, now: i64) -> Site {
         let store = Store::new(state.storage().sql());
+        let faults = Faults::from_env(&env);
         Site {
             state,
             env,
             store,
             config: ConfigCache::default(),
             presence: Presence::default(),
+            relays: Relays::default(),
             tallies: Tallies::default(),
+            budgets: Budgets::default(),
+            faults,
             started_at: now,
         }
     }
@@ -64,6 +80,14 @@ impl Site {
         self.config.forget();
     }
 
+    /// The site was deleted: forget everything held in memory (the schema
+    /// too: the object holds no site now).
+    pub fn deleted(&self) {
+        self.config.reset();
+        self.presence.reset();
+        self.relays.reset();
+    }
+
     /// Runs the presence pipeline for `change` (see [`Presence::settle`]);
     /// a configuration change is read again first.
     pub async fn settle(&self, change: Change<'_>, now: i64) -> Result<Rc<Snapshot>, ApiError> {
@@ -71,13 +95,22 @@ impl Site {
             self.config.forget();
         }
         let cfg = self.config()?;
+        let sweep = cfg.next_sweep_ms.unwrap_or(now);
         let rim = Rim {
             state: &self.state,
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
+            housekeeping_at: Some(self.relays.retry_at().map_or(sweep, |t| t.min(sweep))),
         };
-        self.presence.settle(&rim, change, now).await
+        let snap = self.presence.settle(&rim, change, now).await?;
+        self.relays.observe(self, &cfg, &snap)?;
+        Ok(snap)
+    }
+
+    /// The bindings: the other objects.
+    pub fn env(&self) -> &Env {
+        &self.env
     }
 
     /// Before the working-hours configuration changes (a schedule or a
@@ -121,6 +154,17 @@ impl Site {
             .ok()
             .and_then(|v| v.to_string().trim().parse().ok())
             .unwrap_or(default)
+    }
+
+    /// Closes a socket that sent past its budget (1008), and counts it;
+    /// frames it still sends are dropped unread.
+    pub fn close_over_budget(&self, ws: &WebSocket, key: &str, overrun: Overrun) {
+        if overrun == Overrun::Closing {
+            return;
+        }
+        self.budgets.closing(key);
+        self.tallies.bump(Counter::SocketsOverBudget);
+        let _ = ws.close(Some(close::POLICY), Some(overrun.reason()));
     }
 
     /// End of an event: see [`Tallies::save`].

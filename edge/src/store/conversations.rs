@@ -87,6 +87,11 @@ pub struct InboxRow {
     pub closed_at: Option<i64>,
     pub closed_by_id: Option<AgentId>,
     pub closed_by_name: Option<String>,
+    /// The list key (see `schema`): the order of the merge of several
+    /// groups' pages.
+    pub k_closed: i64,
+    pub k_wait: i64,
+    pub k_time: i64,
     pub visitor_name: Option<String>,
     pub visitor_email: Option<String>,
     pub read_seq: i64,
@@ -123,6 +128,10 @@ impl InboxRow {
         }
     }
 
+    fn stored_key(&self) -> (i64, i64, i64, &str) {
+        (self.k_closed, self.k_wait, self.k_time, self.id.as_str())
+    }
+
     /// The rules' view of this conversation for the listing agent.
     pub fn counters(&self) -> ConversationSummary {
         self.conversation()
@@ -143,17 +152,24 @@ impl InboxRow {
     }
 }
 
-/// What [`Store::inbox`] lists: the served groups (plus conversations
-/// without a group when `none`), as seen by `agent`.
+/// Which conversations an agent serves: all of them (an agent in no
+/// group), or those of its groups.
+#[derive(Clone, Copy, Debug)]
+pub enum Served<'a> {
+    All,
+    Groups(&'a [GroupId]),
+}
+
+/// What [`Store::inbox`] lists: the served conversations in `filter`'s
+/// states, as seen by `agent`, after `after` (a page cursor), at most
+/// `limit`.
 #[derive(Clone, Copy)]
 pub struct InboxQuery<'a> {
     pub agent: &'a AgentId,
-    pub groups: &'a [GroupId],
-    pub none: bool,
+    pub served: Served<'a>,
     pub filter: StateFilter,
     pub after: Option<&'a ListCursor>,
-    pub limit: Option<usize>,
-    pub waiting_only: bool,
+    pub limit: usize,
 }
 
 const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, last_seq, \
@@ -259,93 +275,111 @@ impl Store {
         .map(|_| ())
     }
 
-    /// The distinct groups of all conversations (`None`: the whole site).
-    pub fn conversation_groups(&self) -> R<Vec<Option<GroupId>>> {
-        #[derive(Deserialize)]
-        struct Row {
-            grp: Option<GroupId>,
+    /// Open conversations whose visitor wrote last, served as `served`
+    /// says (an index count per group, whatever the history).
+    pub fn waiting_count(&self, served: Served<'_>) -> R<usize> {
+        const WAITING: &str =
+            "SELECT COUNT(*) AS n FROM conversations WHERE k_closed = 0 AND k_wait = -1";
+        match served {
+            Served::All => self.count(WAITING, vec![]),
+            Served::Groups(groups) => groups.iter().try_fold(0, |n, g| {
+                Ok(n + self.count(&format!("{WAITING} AND grp = ?"), vec![g.as_str().into()])?)
+            }),
         }
-        let rows: Vec<Row> = self.rows("SELECT DISTINCT grp FROM conversations", vec![])?;
-        Ok(rows.into_iter().map(|r| r.grp).collect())
     }
 
-    /// Conversations in `groups`, or without a group when `none`, as seen by
-    /// `agent`, in list order (the rules' `ListKey`, which the caller
-    /// applies again): open ones waiting first, then most recently updated
-    /// first, then by id; then closed ones most recently closed first, then
-    /// by id. `filter` picks the states; `after` starts after a key (a page
-    /// cursor); at most `limit`. `waiting_only` keeps the open
-    /// conversations whose visitor wrote last.
+    /// A page of the inbox in list order (the rules' `ListKey`, which the
+    /// caller applies again): open conversations waiting first, then most
+    /// recently updated first, then by id; then closed ones most recently
+    /// closed first, then by id. Each part (open, closed) is one index range
+    /// per served group (merged), starting at the cursor, so a page's cost
+    /// does not grow with the site's history.
     pub fn inbox(&self, q: &InboxQuery<'_>) -> R<Vec<InboxRow>> {
-        let InboxQuery {
-            agent,
-            groups,
-            none,
-            filter,
-            after,
-            limit,
-            waiting_only,
-        } = *q;
-        let groups_json =
-            serde_json::to_string(groups).map_err(|e| super::StoreError::Sql(e.to_string()))?;
-        let limit = limit.map_or(-1, |l| i64::try_from(l).unwrap_or(i64::MAX));
-        let (want_open, want_closed) = match filter {
-            StateFilter::Open => (1, 0),
-            StateFilter::Closed => (0, 1),
-            StateFilter::All => (1, 1),
+        let parts: &[i64] = match q.filter {
+            StateFilter::Open => &[0],
+            StateFilter::Closed => &[1],
+            StateFilter::All => &[0, 1],
         };
-        let (has_after, a_closed, a_waiting, a_time, a_id) = match after {
-            Some(a) => (
-                1,
-                i64::from(a.closed),
-                i64::from(a.waiting),
-                a.time,
-                a.id.as_str(),
-            ),
-            None => (0, 0, 0, 0, ""),
-        };
-        // k_*: the list key, ascending: closed, -waiting, -time, id.
+        let mut rows = Vec::new();
+        for &closed in parts {
+            let need = q.limit.saturating_sub(rows.len());
+            if need == 0 {
+                break;
+            }
+            // The cursor is in one part: the parts before it are done, the
+            // ones after it start at their beginning.
+            let after = match q.after {
+                Some(c) if i64::from(c.closed) > closed => continue,
+                Some(c) if i64::from(c.closed) == closed => {
+                    Some((-i64::from(c.waiting), -c.time, c.id.as_str()))
+                }
+                _ => None,
+            };
+            let mut part = match q.served {
+                Served::All => self.inbox_range(q.agent, None, closed, after, need)?,
+                Served::Groups(groups) => {
+                    let mut all = Vec::new();
+                    for g in groups {
+                        all.extend(self.inbox_range(q.agent, Some(g), closed, after, need)?);
+                    }
+                    all.sort_by(|a, b| a.stored_key().cmp(&b.stored_key()));
+                    all
+                }
+            };
+            part.truncate(need);
+            rows.extend(part);
+        }
+        Ok(rows)
+    }
+
+    /// One index range of [`Store::inbox`]: the open (`closed` = 0) or
+    /// closed conversations of the whole site or of one group, after a key
+    /// (`k_wait`, `k_time`, id) if given.
+    fn inbox_range(
+        &self,
+        agent: &AgentId,
+        grp: Option<&GroupId>,
+        closed: i64,
+        after: Option<(i64, i64, &str)>,
+        limit: usize,
+    ) -> R<Vec<InboxRow>> {
+        let mut bind: Vec<V> = Vec::new();
+        let mut filter = String::new();
+        if let Some(g) = grp {
+            filter.push_str("grp = ? AND ");
+            bind.push(g.as_str().into());
+        }
+        filter.push_str("k_closed = ?");
+        bind.push(V::from(closed));
+        if let Some((wait, time, id)) = after {
+            filter.push_str(" AND (k_wait, k_time, id) > (?, ?, ?)");
+            bind.extend([V::from(wait), V::from(time), id.into()]);
+        }
+        bind.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
+        bind.push(agent.as_str().into());
         self.rows(
-            "SELECT * FROM (
-               SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
-                    c.last_visitor_seq, c.last_agent_seq, c.state, c.closed_at, c.closed_by_id,
-                    c.closed_by_name,
-                    v.name AS visitor_name, v.email AS visitor_email,
-                    COALESCE(r.read_seq, 0) AS read_seq,
-                    (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id
-                       AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
-                    m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
-                    m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                    m.at AS m_at, m.kind AS m_kind,
-                    (c.state = 'closed') AS k_closed,
-                    (c.state = 'open' AND c.last_visitor_seq > c.last_agent_seq) AS k_waiting,
-                    (CASE WHEN c.state = 'open' THEN c.updated_at ELSE COALESCE(c.closed_at, 0) END)
-                      AS k_time
-               FROM conversations c
-               LEFT JOIN visitors v ON v.id = c.visitor_id
-               LEFT JOIN reads r ON r.conversation_id = c.id AND r.agent_id = ?
-               LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
-               WHERE (c.grp IN (SELECT value FROM json_each(?)) OR (? = 1 AND c.grp IS NULL))
-                 AND ((c.state = 'open' AND ? = 1) OR (c.state = 'closed' AND ? = 1))
-                 AND (? = 0 OR (c.state = 'open' AND c.last_visitor_seq > c.last_agent_seq))
-             )
-             WHERE ? = 0 OR (k_closed, -k_waiting, -k_time, id) > (?, ?, ?, ?)
-             ORDER BY k_closed ASC, k_waiting DESC, k_time DESC, id ASC
-             LIMIT ?",
-            vec![
-                agent.as_str().into(),
-                groups_json.into(),
-                i64::from(none).into(),
-                V::from(want_open),
-                V::from(want_closed),
-                i64::from(waiting_only).into(),
-                V::from(has_after),
-                V::from(a_closed),
-                V::from(-a_waiting),
-                V::from(-a_time),
-                a_id.into(),
-                limit.into(),
-            ],
+            &format!(
+                "WITH page AS (
+                   SELECT id, k_closed, k_wait, k_time FROM conversations WHERE {filter}
+                   ORDER BY k_wait, k_time, id LIMIT ?)
+                 SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
+                      c.last_visitor_seq, c.last_agent_seq, c.state, c.closed_at, c.closed_by_id,
+                      c.closed_by_name, page.k_closed, page.k_wait, page.k_time,
+                      v.name AS visitor_name, v.email AS visitor_email,
+                      COALESCE(r.read_seq, 0) AS read_seq,
+                      (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id
+                         AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
+                      m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
+                      m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
+                      m.at AS m_at, m.kind AS m_kind
+                 FROM page
+                 JOIN conversations c ON c.id = page.id
+                 LEFT JOIN visitors v ON v.id = c.visitor_id
+                 LEFT JOIN reads r ON r.conversation_id = c.id AND r.agent_id = ?
+                 LEFT JOIN messages m ON m.conversation_id = c.id AND m.seq = c.last_seq
+                 ORDER BY page.k_wait, page.k_time, page.id"
+            ),
+            bind,
         )
     }
 }

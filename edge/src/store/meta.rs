@@ -2,7 +2,8 @@
 
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
-use presenza_protocol::view::Widget;
+use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
+use presenza_protocol::view::{VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
@@ -22,6 +23,17 @@ pub enum MetaKey {
     AllowedOrigins,
     /// The `Widget` JSON.
     Widget,
+    /// The `VisitorLimits` JSON.
+    VisitorLimits,
+    /// Days closed conversations are kept (`retention`).
+    RetentionDays,
+    /// When the next retention sweep is due (ms).
+    NextSweepMs,
+    /// The last snapshot version published to relays (`relaying`).
+    PublishVersion,
+    /// What that snapshot said, without the hints that move by themselves
+    /// (so an unchanged status is never published again).
+    PublishKey,
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
@@ -44,6 +56,11 @@ impl MetaKey {
             MetaKey::GracePeriodSecs => "grace_period_secs",
             MetaKey::AllowedOrigins => "allowed_origins",
             MetaKey::Widget => "widget",
+            MetaKey::VisitorLimits => "visitor_limits",
+            MetaKey::RetentionDays => "retention_days",
+            MetaKey::NextSweepMs => "next_sweep_ms",
+            MetaKey::PublishVersion => "publish_version",
+            MetaKey::PublishKey => "publish_key",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
             MetaKey::WorkingHoursMode => "working_hours_mode",
@@ -65,6 +82,9 @@ pub struct SiteMeta {
     pub hours_mode: HoursMode,
     /// `UnixMillis::MIN` until the hours configuration first changes.
     pub hours_since: i64,
+    pub limits: VisitorLimits,
+    pub retention_days: u32,
+    pub next_sweep_ms: Option<i64>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -131,6 +151,12 @@ impl Store {
                 .unwrap_or(HoursMode::Gate),
             hours_since: parsed(&values, MetaKey::HoursSinceMs, |s| s.parse().ok())?
                 .unwrap_or(i64::MIN),
+            limits: parsed(&values, MetaKey::VisitorLimits, from_json)?.unwrap_or_default(),
+            retention_days: parsed(&values, MetaKey::RetentionDays, |s| {
+                s.parse().ok().filter(|d| RETENTION_DAYS.contains(d))
+            })?
+            .unwrap_or(DEFAULT_RETENTION_DAYS),
+            next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
         }))
     }
 
@@ -194,6 +220,12 @@ impl Store {
         }
         if let Some(mode) = change.hours_mode {
             self.set_hours_mode(mode)?;
+        }
+        if let Some(l) = &change.limits {
+            self.meta_set(MetaKey::VisitorLimits, &to_json(l)?)?;
+        }
+        if let Some(days) = change.retention_days {
+            self.meta_set(MetaKey::RetentionDays, &days.to_string())?;
         }
         Ok(())
     }

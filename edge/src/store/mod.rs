@@ -16,17 +16,21 @@ mod groups;
 mod messages;
 mod meta;
 mod reads;
+mod relays;
+mod retention;
 mod schema;
 mod sessions;
 mod visitors;
+mod windows;
 
 pub use agents::AgentRow;
-pub use conversations::{ConversationRow, InboxQuery};
+pub use conversations::{ConversationRow, InboxQuery, Served};
 pub use groups::Scope;
 pub use messages::MessageRow;
 pub use meta::MetaKey;
 pub use sessions::SessionKind;
 pub use visitors::VisitorRow;
+pub use windows::WindowKey;
 
 use crate::domain::message::{seq, seq_i64};
 

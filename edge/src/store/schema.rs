@@ -9,21 +9,53 @@ use serde::Deserialize;
 /// closed_by_*; a visitor may have several, at most one open): a schema-2
 /// table is rebuilt on start ([`MIGRATE_V2`]), nothing is lost; messages
 /// gain `kind` (schema 2's system messages become `auto_reply`).
-/// 4: working hours have a mode (issue 17): `meta.working_hours_mode`,
+/// 4: conversations carry their list key as generated columns (`k_*`), and
+/// lists, pages and counts read indexes on it: their cost no longer grows
+/// with the site's history ([`MIGRATE_LIST_KEY`]).
+/// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
 /// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
 /// stored before keeps acting as a gate, written so).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
+
+/// The list key of a conversation: its place in the rules' list order
+/// (`ListKey`), as three ascending values: closed last, waiting first, most
+/// recent first (then by id). Virtual generated columns, computed by SQLite
+/// on read (no write can forget them) and indexed (`conversations_list*`).
+macro_rules! k_closed {
+    () => {
+        "k_closed INTEGER GENERATED ALWAYS AS (state = 'closed') VIRTUAL"
+    };
+}
+macro_rules! k_wait {
+    () => {
+        "k_wait INTEGER GENERATED ALWAYS AS
+          (-(state = 'open' AND last_visitor_seq > last_agent_seq)) VIRTUAL"
+    };
+}
+macro_rules! k_time {
+    () => {
+        "k_time INTEGER GENERATED ALWAYS AS
+          (-(CASE WHEN state = 'open' THEN updated_at ELSE COALESCE(closed_at, 0) END)) VIRTUAL"
+    };
+}
 
 /// The columns of `conversations`, written once for the table and for the
 /// schema-2 rebuild ([`MIGRATE_V2`]).
 macro_rules! conversation_columns {
     () => {
-        "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
-        last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
-        last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
-        closed_by_name TEXT"
+        concat!(
+            "id TEXT PRIMARY KEY, visitor_id TEXT NOT NULL, grp TEXT,
+            created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+            last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
+            last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
+            state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
+            closed_by_name TEXT, ",
+            k_closed!(),
+            ", ",
+            k_wait!(),
+            ", ",
+            k_time!()
+        )
     };
 }
 
@@ -70,8 +102,13 @@ const SCHEMA: &[&str] = &[
         conversation_columns!(),
         ")"
     ),
-    "CREATE INDEX IF NOT EXISTS conversations_by_update ON conversations (updated_at DESC, id)",
-    "CREATE INDEX IF NOT EXISTS conversations_by_group ON conversations (grp)",
+    // The inbox in list order: the whole site's, and one group's.
+    "CREATE INDEX IF NOT EXISTS conversations_list ON conversations (k_closed, k_wait, k_time, id)",
+    "CREATE INDEX IF NOT EXISTS conversations_list_by_group
+        ON conversations (grp, k_closed, k_wait, k_time, id)",
+    // Superseded by the two above.
+    "DROP INDEX IF EXISTS conversations_by_update",
+    "DROP INDEX IF EXISTS conversations_by_group",
     "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
     "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
         WHERE state = 'open'",
@@ -93,6 +130,19 @@ const SCHEMA: &[&str] = &[
         PRIMARY KEY (conversation_id, agent_id))",
     "CREATE TABLE IF NOT EXISTS agent_rates (
         agent_id TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    // What visitors have started lately, per client address (`key`: the
+    // address hashed with the site id, never the address itself) and for
+    // the whole site (`key` = 'site'): the rules' RateWindow.
+    "CREATE TABLE IF NOT EXISTS address_windows (
+        key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    // Relays holding this site's widget sockets (`relaying`): the snapshot
+    // version each acknowledged, and where visitors' conversation sockets
+    // on relays are.
+    "CREATE TABLE IF NOT EXISTS relays (
+        name TEXT PRIMARY KEY, acked INTEGER NOT NULL, registered_ms INTEGER NOT NULL,
+        sockets INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS visitor_routes (
+        visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
 ];
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor
@@ -125,7 +175,15 @@ const MIGRATE_MESSAGES: &[&str] = &[
         ELSE 'auto_reply' END WHERE sender = 'system' AND kind IS NULL",
 ];
 
-/// Schema 3 → 4, working hours' modes (issue 17). Before them, hours were a
+/// Schema 3 → 4: the list key columns, added to the table as it is
+/// (virtual generated columns need no rewrite of the rows).
+const MIGRATE_LIST_KEY: &[&str] = &[
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_closed!()),
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_wait!()),
+    concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
+];
+
+/// Schema 4 → 5, working hours' modes (issue 17). Before them, hours were a
 /// gate and every status was chosen by hand: existing group schedules are
 /// written `gate`, every agent's status `manual`. (The site's own mode,
 /// `meta.working_hours_mode`, is written by [`Store::migrate_hours`].)
@@ -205,6 +263,9 @@ impl Store {
         };
         if !sql.contains("closed_at") {
             self.exec_all(MIGRATE_V2)?;
+            self.wrote.set(true);
+        } else if !sql.contains("k_closed") {
+            self.exec_all(MIGRATE_LIST_KEY)?;
             self.wrote.set(true);
         }
         self.migrate_messages()

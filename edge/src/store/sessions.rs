@@ -43,6 +43,14 @@ impl Store {
         )
     }
 
+    /// One agent's sessions of a kind.
+    pub fn sessions_of(&self, agent: &AgentId, kind: SessionKind) -> R<Vec<SessionRow>> {
+        self.rows(
+            "SELECT agent_id, session_id, kind, last_seen_ms FROM sessions WHERE agent_id = ? AND kind = ?",
+            vec![agent.as_str().into(), kind.as_str().into()],
+        )
+    }
+
     pub fn session_count(&self, agent: &AgentId, kind: SessionKind) -> R<usize> {
         self.count(
             "SELECT COUNT(*) AS n FROM sessions WHERE agent_id = ? AND kind = ?",

@@ -121,7 +121,7 @@ pub async fn status(
             if code != 200 {
                 // An error from the object (unknown site or group).
                 let any = cors::decide(origin, own_origin, None);
-                return Ok(respond::json_text(code, body, &any.headers())?);
+                return Ok(respond::json_text(code, body, &any.site_headers())?);
             }
             let origins: Vec<String> = origins_header
                 .and_then(|h| serde_json::from_str(&h).ok())

@@ -5,10 +5,12 @@
 //! and forwards everything else to the site's object with the parsed
 //! operation.
 
+mod admin;
 mod body;
 mod cache;
-mod create_site;
+mod live;
 mod preflight;
+mod shield;
 
 use crate::cors;
 use crate::error::ApiError;
@@ -20,12 +22,9 @@ use presenza_protocol::view::{HealthView, PongView};
 use presenza_protocol::SiteId;
 use worker::{event, Context, Env, Headers, Request, RequestInit, Response, Stub};
 
-/// The site's object (`SITES.idFromName(site_id)`).
+/// The site's object.
 fn stub(env: &Env, site: &SiteId) -> Result<Stub, ApiError> {
-    Ok(env
-        .durable_object("SITES")?
-        .id_from_name(site.as_str())?
-        .get_stub()?)
+    crate::objects::site(env, site)
 }
 
 #[event(fetch)]
@@ -34,8 +33,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     let own_origin = url.origin().ascii_serialization();
     let origin = header(&req, "Origin");
     let any = cors::decide(origin.as_deref(), &own_origin, None);
-    let method = req.method().to_string();
-    let body = body::read_if_any(&mut req).await;
+    // The method exactly as the runtime received it: `worker::Method` maps
+    // every method it does not know (QUERY, PROPFIND...) to GET, which served
+    // them as GETs, and one with a body made `forward` build a GET with a
+    // body (a 500). Routing compares this string, so any method a route does
+    // not declare is a 405. (Methods the runtime itself does not know, such
+    // as `FOO` or `get`, never reach the Worker: workerd answers 501.)
+    let method = req.inner().method();
+    let body = body::read_if_any(&mut req, &method).await;
 
     if method == "OPTIONS" {
         return match preflight::answer(&env, url.path(), origin.as_deref(), &own_origin).await {
@@ -62,7 +67,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             crate::OPENAPI_JSON.to_string(),
             &[("Cache-Control", "public, max-age=300".to_string())],
         )?),
-        Route::CreateSite => create_site::post(&req, &env, body).await,
+        Route::CreateSite => admin::create_site(&req, &env, body).await,
+        Route::DeleteSite(site) => {
+            let resp = admin::delete_site(&req, &env, &site).await;
+            cache::forget_site(&site);
+            resp
+        }
         Route::Site {
             site,
             op: SiteOp::Visitor(VisitorOp::Status { group }),
@@ -79,7 +89,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         }
         Route::Site { site, op } => {
             let written = op.is_write().then(|| site.clone());
-            let resp = forward(&env, req, body, Forwarded { site, op }).await;
+            let resp = match shield::admit(&env, &site, &op, &req).await {
+                Ok(()) => match op {
+                    SiteOp::Visitor(VisitorOp::Live { .. }) => {
+                        live::open(&env, req, Forwarded { site, op }).await
+                    }
+                    op => forward(&env, req, body, Forwarded { site, op }).await,
+                },
+                Err(e) => Err(e),
+            };
             if let Some(site) = written {
                 cache::forget_site(&site);
             }
@@ -116,6 +134,8 @@ async fn forward(
     }
     headers.set(FORWARDED_HEADER, &forwarded.encode())?;
     let mut init = RequestInit::new();
+    // Routing admitted only a method the route declares (GET, PUT, POST,
+    // DELETE), which `worker::Method` carries exactly.
     init.with_method(req.method()).with_headers(headers);
     if let Some(bytes) = body.as_ref().map(Drained::bytes).filter(|b| !b.is_empty()) {
         init.with_body(Some(js_sys::Uint8Array::from(bytes).into()));

@@ -4,9 +4,10 @@
 //! may post visitor messages.
 
 use crate::helpers::conversations::Visitor;
-use crate::helpers::{site, EVIL, SHOP};
+use crate::helpers::{site, EVIL, MESSAGE_WAIT, SHOP};
 use presenza_tests::api::{Reply, TestSite};
 use presenza_tests::edge::shared_edge;
+use presenza_tests::ws::{Frame, Ws};
 use serde_json::json;
 use std::time::Duration;
 
@@ -329,4 +330,75 @@ fn widget_pages_of_allowed_origins_may_write() {
         .unwrap_or_default();
     assert!(expose.contains("Retry-After"), "{:?}", r.headers);
     device.close();
+}
+
+#[test]
+fn every_site_answer_varies_on_origin() {
+    // A site that allows every origin, asked without any Origin: a shared
+    // cache must still not serve this answer to a browser page.
+    let site = site();
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    for (path, token) in [
+        (site.status_path(None), None),
+        (site.path("/widget-config"), None),
+        (site.path("/agents/me"), Some(giulia.token.as_str())),
+        (site.path("/groups/nope"), Some(site.owner_key.as_str())),
+    ] {
+        for origin in [None, Some(SHOP)] {
+            let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+            let auth = token.map(|t| format!("Bearer {t}"));
+            let mut all = headers.clone();
+            if let Some(a) = &auth {
+                all.push(("Authorization", a));
+            }
+            let r = site.api.send_raw("GET", &path, None, &all, None);
+            assert!(
+                r.header("Vary")
+                    .is_some_and(|v| v.to_ascii_lowercase().contains("origin")),
+                "GET {path} (origin {origin:?}) -> {} without Vary: Origin: {:?}",
+                r.status,
+                r.headers
+            );
+        }
+    }
+}
+
+#[test]
+fn narrowing_allowed_origins_closes_sockets_of_origins_no_longer_allowed() {
+    const OTHER: &str = "https://other.example";
+    let site = site_with_origins(&[SHOP, OTHER]);
+    let path = site.live_path(None);
+    let open = |origin: Option<&str>| {
+        let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+        let mut ws = Ws::connect(&site.api.base, &path, &headers)
+            .unwrap_or_else(|e| panic!("open from {origin:?}: {e}"));
+        ws.next_json(MESSAGE_WAIT)
+            .unwrap_or_else(|| panic!("a status frame from {origin:?}"));
+        ws
+    };
+    let mut from_shop = open(Some(SHOP));
+    let mut from_other = open(Some(OTHER));
+    let mut no_origin = open(None);
+
+    site.owner_ok(
+        "PUT",
+        "/settings",
+        Some(&json!({ "allowed_origins": [OTHER] })),
+    );
+
+    let deadline = std::time::Instant::now() + MESSAGE_WAIT;
+    let closed = loop {
+        match from_shop.next_frame(Duration::from_millis(200)) {
+            Frame::Closed(code) => break Some(code),
+            _ if std::time::Instant::now() > deadline => break None,
+            _ => {}
+        }
+    };
+    assert_eq!(
+        closed,
+        Some(Some(1008)),
+        "a socket from an origin no longer allowed is closed"
+    );
+    from_other.ping_pong(MESSAGE_WAIT);
+    no_origin.ping_pong(MESSAGE_WAIT);
 }

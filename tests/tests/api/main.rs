@@ -13,6 +13,15 @@
 
 mod helpers;
 
+/// Abuse resistance: what one client may cost a site.
+mod abuse {
+    mod address_limits;
+    mod alarms;
+    mod groups;
+    mod sessions;
+    mod socket_budgets;
+}
+
 /// Who may call what: the authorization matrix and agent tokens.
 mod authz {
     mod matrix;
@@ -28,6 +37,7 @@ mod bad_input {
     mod queries;
     mod rules;
     mod sockets;
+    mod visitor_retries;
 }
 
 /// Conversations end to end (docs/conversations-api.md).
@@ -47,6 +57,9 @@ mod conversations {
 }
 
 mod cors_origins;
+
+/// Retention, erasure, key rotation and site deletion.
+mod data_lifecycle;
 
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
 /// busy messages, working hours (as a gate, and switching statuses), and

@@ -37,8 +37,10 @@ pub enum StateChange {
     Reopened,
 }
 
-/// Sends a frame to the visitor's authenticated sockets, except `skip`.
+/// Sends a frame to the visitor's authenticated sockets, except `skip`:
+/// those on this object now, those on relays after the event.
 fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &VisitorFrame) {
+    let text = frame::to_text(frame);
     bindings::send_to_visitor(
         &site.state,
         &Tag::Visitor(&visitor.id).name(),
@@ -46,8 +48,14 @@ fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &Vis
         visitor.id.as_str(),
         &visitor.secret_hash,
         skip,
-        &frame::to_text(frame),
+        &text,
     );
+    let queued = site
+        .relays
+        .deliver(site, &visitor.id, &visitor.secret_hash, skip, &text);
+    if let Err(e) = queued {
+        worker::console_error!("deliver to relays: {e}");
+    }
 }
 
 /// Pushes a stored message (and the automatic ones after it) to the

@@ -5,9 +5,8 @@ use crate::error::ApiError;
 use crate::site::config::Config;
 use crate::site::state::Site;
 use crate::sockets::{self, Tag};
-use crate::store::{AgentRow, ConversationRow, InboxQuery};
+use crate::store::{AgentRow, ConversationRow, Served};
 use presenza_protocol::{ConversationId, GroupId};
-use presenza_rules::StateFilter;
 use worker::WebSocket;
 
 /// The conversation if this agent serves it; 404 otherwise (its existence
@@ -24,39 +23,31 @@ pub fn conversation(
     }
 }
 
-/// The stored groups this agent serves, and whether it serves
-/// conversations without a group.
-pub fn groups(site: &Site, cfg: &Config, me: &AgentRow) -> Result<(Vec<GroupId>, bool), ApiError> {
-    let mut served = Vec::new();
-    let mut none = false;
-    for grp in site.store.conversation_groups()? {
-        if cfg.serves(&me.groups, grp.as_ref()) {
-            match grp {
-                Some(g) => served.push(g),
-                None => none = true,
-            }
-        }
+/// The groups an agent serves, for the inbox: every conversation for an
+/// agent in no group of the site, else its groups' (the rules'
+/// `agent_serves`, read without scanning conversations).
+pub fn scope(cfg: &Config, me: &AgentRow) -> Vec<GroupId> {
+    me.groups
+        .iter()
+        .filter(|g| cfg.groups.contains_key(*g))
+        .cloned()
+        .collect()
+}
+
+/// [`scope`] as the store's query takes it.
+pub fn served(groups: &[GroupId]) -> Served<'_> {
+    if groups.is_empty() {
+        Served::All
+    } else {
+        Served::Groups(groups)
     }
-    Ok((served, none))
 }
 
 /// Conversations this agent serves that wait for a reply (the device
 /// hello's `conversations_waiting`).
 pub fn waiting(site: &Site, cfg: &Config, me: &AgentRow) -> Result<usize, ApiError> {
-    let (groups, none) = groups(site, cfg, me)?;
-    let rows = site.store.inbox(&InboxQuery {
-        agent: &me.id,
-        groups: &groups,
-        none,
-        filter: StateFilter::Open,
-        after: None,
-        limit: None,
-        waiting_only: true,
-    })?;
-    Ok(rows
-        .iter()
-        .filter(|r| presenza_rules::waits(r.state, &r.counters()))
-        .count())
+    let groups = scope(cfg, me);
+    Ok(site.store.waiting_count(served(&groups))?)
 }
 
 /// An agent who serves a conversation, with its connected devices.

@@ -23,15 +23,13 @@ pub fn get(
     cursor: Option<&ListCursor>,
 ) -> Result<Response, ApiError> {
     let limit = limit.clamp(1, MAX_LISTED_CONVERSATIONS);
-    let (groups, none) = served::groups(site, cfg, me)?;
+    let groups = served::scope(cfg, me);
     let rows = site.store.inbox(&InboxQuery {
         agent: &me.id,
-        groups: &groups,
-        none,
+        served: served::served(&groups),
         filter: state,
         after: cursor,
-        limit: Some(limit + 1),
-        waiting_only: false,
+        limit: limit + 1,
     })?;
     let more = rows.len() > limit;
     let mut items: Vec<(ConversationSummary, Closing, ConversationView)> = rows

@@ -1,6 +1,7 @@
 //! Groups (`groups`, `groups/{id}`): departments visitors can pick, each
-//! with its own status. Deleting a group takes it out of its agents and
-//! closes the sockets of visitors watching it (close code 4004).
+//! with its own status. Deleting a group takes it out of its agents (never
+//! leaving one in no group) and closes the sockets of visitors watching it
+//! (close code 4004).
 
 use crate::domain::text::display_name;
 use crate::error::ApiError;
@@ -57,6 +58,9 @@ pub async fn put(
     respond::json(if created { 201 } else { 200 }, &cfg.group_view(id, &name))
 }
 
+/// Deletes a group, unless that would leave an agent in no group: an agent
+/// in no group serves every group, so deleting its only group would widen
+/// its access (409 `group_in_use`, naming the agents to move first).
 pub async fn delete(
     site: &Site,
     cfg: &Config,
@@ -65,6 +69,23 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     if !cfg.groups.contains_key(id) {
         return Err(ApiError::unknown_group(id.as_str()));
+    }
+    let stranded: Vec<String> = site
+        .store
+        .agents()?
+        .into_iter()
+        .filter(|a| !a.groups.is_empty() && a.groups.iter().all(|g| g == id))
+        .map(|a| a.id.to_string())
+        .collect();
+    if !stranded.is_empty() {
+        return Err(ApiError::conflict(
+            "group_in_use",
+            format!(
+                "`{id}` is the only group of {}: give them another group first (an agent in no \
+                 group serves every group)",
+                stranded.join(", ")
+            ),
+        ));
     }
     // Its agents and its hours go: what switch hours chose is kept first.
     site.keep_hours_choices(cfg, call.now)?;

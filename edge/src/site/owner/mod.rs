@@ -1,12 +1,15 @@
 //! What the site's owner calls with the owner key: settings, statistics,
-//! groups, agents and working hours. Every handler receives the [`Owner`]
+//! groups, agents, working hours, erasing a visitor's data and rotating the
+//! owner key. Every handler receives the [`Owner`]
 //! proof.
 
 mod agents;
 mod groups;
 mod hours;
+mod keys;
 mod settings;
 mod stats;
+mod visitors;
 
 use crate::error::ApiError;
 use crate::route::OwnerOp;
@@ -39,5 +42,7 @@ pub async fn serve(
         OwnerOp::GetHours { group } => hours::get(cfg, group.as_ref()),
         OwnerOp::PutHours { group } => hours::put(site, cfg, call, group.as_ref()).await,
         OwnerOp::DeleteHours { group } => hours::delete(site, cfg, call, group.as_ref()).await,
+        OwnerOp::EraseVisitor(v) => visitors::erase(site, &v),
+        OwnerOp::RotateOwnerKey => keys::rotate(site, call).await,
     }
 }

@@ -1,6 +1,8 @@
 //! `GET` / `PUT settings`: the site's name, grace period, allowed origins,
-//! widget look and working hours' mode. A PUT is a partial update,
-//! validated as a whole first.
+//! widget look, visitor limits, retention and working hours' mode. A PUT is
+//! a partial update, validated as a whole first.
+//! Narrowing the allowed origins closes the widgets already open on pages
+//! of origins no longer allowed (1008): a socket is not a way around them.
 
 use crate::domain::settings::SettingsChange;
 use crate::error::ApiError;
@@ -9,6 +11,7 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
+use crate::sockets;
 use presenza_protocol::body::SettingsBody;
 use worker::Response;
 
@@ -17,13 +20,24 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 }
 
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
-    let body: SettingsBody = call.body.json_with(&["widget"])?;
-    let change = SettingsChange::parse(body, &cfg.widget)?;
+    let body: SettingsBody = call.body.json_with(&["widget", "limits"])?;
+    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits)?;
     if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
         // What switch hours chose so far is kept; the new mode acts from now.
         site.keep_hours_choices(cfg, call.now)?;
     }
     site.store.save_settings(&change)?;
     site.settle(Change::ConfigChanged, call.now).await?;
+    if let Some(origins) = &change.origins {
+        close_disallowed(site, origins, &call.url.origin().ascii_serialization());
+    }
     respond::json(200, &site.config()?.settings_view())
+}
+
+/// Closes the visitor sockets opened from an origin `origins` no longer
+/// allows. Settings change rarely, so every visitor socket is looked at.
+fn close_disallowed(site: &Site, origins: &[String], own_origin: &str) {
+    if sockets::close_disallowed_origins(&site.state, origins, own_origin) {
+        site.tallies.visitors_closed_by_us();
+    }
 }

@@ -27,6 +27,7 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             socket_messages_handled: counter(Counter::SocketMessagesHandled),
             socket_closes: counter(Counter::SocketCloses),
             alarms: counter(Counter::Alarms),
+            sockets_over_budget: counter(Counter::SocketsOverBudget),
             sockets: visitors + devices,
             visitor_sockets: visitors,
             agent_sockets: devices,

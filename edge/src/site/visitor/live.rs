@@ -10,7 +10,7 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets::{Attachment, Tag};
+use crate::sockets::{self, Attachment, Tag, VisitorSocket};
 use presenza_protocol::frame::{self, VisitorEvent};
 use presenza_protocol::id::hex;
 use presenza_protocol::{GroupId, VisitorId};
@@ -32,7 +32,8 @@ pub async fn open(
         .ok_or_else(|| ApiError::unknown_group(group.as_ref().map_or("", GroupId::as_str)))?;
     let hello = frame::to_text(&VisitorEvent::Status(status.clone()));
     let pair = WebSocketPair::new()?;
-    let tags = [
+    let address = call.address_key(&cfg.site_id);
+    let mut tags = vec![
         Tag::Visitors.name(),
         Tag::Audience(group.as_ref()).name(),
         visitor
@@ -40,18 +41,29 @@ pub async fn open(
             .map_or(Tag::UntaggedVisitor, Tag::Visitor)
             .name(),
     ];
-    // No await from here to the accept: the limit holds.
+    // No await from here to the accept: the limits hold.
+    if let Some(key) = &address {
+        let limit = cfg.limits.sockets_per_address;
+        if sockets::count(&site.state, Tag::Address(key)) >= limit as usize {
+            return Err(ApiError::too_many_connections(format!(
+                "at most {limit} open chat widgets per network address on this site"
+            )));
+        }
+        tags.push(Tag::Address(key).name());
+    }
     site.tallies.admit_visitor(&site.state, &site.store)?;
-    site.state
-        .accept_websocket_with_tags(&pair.server, &tags.each_ref().map(String::as_str));
+    let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
+    site.state.accept_websocket_with_tags(&pair.server, &tags);
     site.tallies.visitor_opened();
-    pair.server.serialize_attachment(Attachment::Visitor {
-        group,
-        visitor: None,
-        key: None,
-        sid: Some(hex(&bindings::random_bytes::<8>())),
-        tagged: visitor,
-    })?;
+    pair.server
+        .serialize_attachment(Attachment::Visitor(VisitorSocket {
+            group,
+            sid: Some(hex(&bindings::random_bytes::<8>())),
+            tagged: visitor,
+            origin: call.header("Origin").filter(|o| !o.is_empty()),
+            address,
+            ..VisitorSocket::default()
+        }))?;
     pair.server.send_with_str(&hello)?;
     Ok(Response::from_websocket(pair.client)?)
 }

@@ -14,19 +14,21 @@ use crate::site::conversation::deliver::{self, Origin};
 use crate::site::conversation::{view, Stored};
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow};
+use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
 use presenza_protocol::body::VisitorMessageBody;
 use presenza_protocol::http::VISITOR_HEADER;
+use presenza_protocol::limits::CONVERSATION_WINDOW_SECS;
 use presenza_protocol::view::VisitorMessageSent;
 use presenza_protocol::{ConversationId, GroupId};
-use presenza_rules::{busy_auto_reply, needs_contact, MessageKind, RateLimit, Sender};
+use presenza_rules::{busy_auto_reply, needs_contact, MessageKind, RateLimit, RateWindow, Sender};
 use worker::Response;
 
 pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     call.widget_origin_allowed()?;
     let cred = VisitorCredential::parse(call.header(VISITOR_HEADER).as_deref())?;
     let input: VisitorMessageBody = call.body.json()?;
-    let stored = store(site, &cred, input, call.now).await?;
+    let address = call.address_key(&cfg.site_id);
+    let stored = store(site, &cred, input, address.as_deref(), call.now).await?;
     deliver::message(site, cfg, &stored, Origin::Http)?;
     respond::json(
         stored.status(),
@@ -37,17 +39,31 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
     )
 }
 
-/// Stores a visitor message (not yet delivered).
+/// Stores a visitor message (not yet delivered). `address` is the client
+/// address's key: a new conversation counts against what one address, and
+/// the whole site, may start (`VisitorLimits`).
 pub async fn store(
     site: &Site,
     cred: &VisitorCredential,
     input: VisitorMessageBody,
+    address: Option<&str>,
     now: i64,
 ) -> Result<Stored, ApiError> {
     // The only await: everything below runs without interruption.
     let snap = site.settle(Change::Read, now).await?;
     let cfg = site.config()?;
     let text = check_message(&input.client_id, &input.text)?;
+    // Everything the body says is checked before a retry is answered: a
+    // malformed name, e-mail or group is refused even on a retry or a later
+    // message (where the group is not used), like any malformed request.
+    contact_for(
+        false,
+        input.name.as_deref(),
+        input.email.as_deref(),
+        None,
+        None,
+    )?;
+    let given_group = group_syntax(input.group.as_deref())?;
     let visitor = thread::visitor(site, cred)?;
     // A new message goes to the visitor's open conversation, or starts a
     // new one; a retry is found in any of their conversations (one closed
@@ -72,7 +88,7 @@ pub async fn store(
     // The group is fixed by the conversation's first message.
     let group = match &conv {
         Some(c) => c.grp.clone(),
-        None => new_conversation_group(&cfg, input.group.as_deref())?,
+        None => new_conversation_group(&cfg, given_group)?,
     };
     // A conversation of a deleted group is served as the whole site.
     let status = snap
@@ -94,6 +110,10 @@ pub async fn store(
         .check(RateLimit::VISITOR.limit, RateLimit::VISITOR.window_ms, now)
         .map_err(|retry| ApiError::from_rule(&retry.into()))?;
     let auto_reply = busy_auto_reply(status, conv.as_ref().is_some_and(|c| c.busy_reply_sent));
+    let starts = match &conv {
+        Some(_) => Vec::new(),
+        None => new_conversation_windows(site, &cfg, address, now)?,
+    };
 
     Ok(bindings::transaction(&site.state, || {
         let visitor = match &visitor {
@@ -122,6 +142,9 @@ pub async fn store(
                 row
             }
         };
+        for (key, window) in &starts {
+            site.store.set_window(*key, *window)?;
+        }
         let mut conv = match &conv {
             Some(c) => c.clone(),
             None => {
@@ -179,20 +202,58 @@ pub async fn store(
     })?)
 }
 
-/// The group of a visitor's first message: none, or one the site has
-/// (400 `unknown_group` otherwise).
-fn new_conversation_group(cfg: &Config, given: Option<&str>) -> Result<Option<GroupId>, ApiError> {
+/// The windows a new conversation counts in (its address's, the site's),
+/// or 429 `rate_limited` when one is full.
+fn new_conversation_windows<'a>(
+    site: &Site,
+    cfg: &Config,
+    address: Option<&'a str>,
+    now: i64,
+) -> Result<Vec<(WindowKey<'a>, RateWindow)>, ApiError> {
+    let limits = cfg.limits;
+    let mut windows = vec![(WindowKey::Site, limits.conversations_per_minute, 60_000)];
+    if let Some(key) = address {
+        windows.push((
+            WindowKey::Address(key),
+            limits.conversations_per_address,
+            i64::from(CONVERSATION_WINDOW_SECS) * 1000,
+        ));
+    }
+    windows
+        .into_iter()
+        .map(|(key, limit, window_ms)| {
+            let window = site
+                .store
+                .window(key)?
+                .check(limit, window_ms, now)
+                .map_err(|retry| ApiError::from_rule(&retry.into()))?;
+            Ok((key, window))
+        })
+        .collect()
+}
+
+/// The group a message names: none (absent or empty), or a group id (400
+/// `unknown_group` otherwise, as for a group the site does not have).
+fn group_syntax(given: Option<&str>) -> Result<Option<GroupId>, ApiError> {
     match given.filter(|g| !g.is_empty()) {
         None => Ok(None),
-        Some(g) => match GroupId::parse(g).filter(|id| cfg.groups.contains_key(id)) {
-            Some(id) => Ok(Some(id)),
-            None => {
-                let shown: String = g.chars().take(60).collect();
-                Err(ApiError::bad_request(
-                    "unknown_group",
-                    format!("no group `{shown}` on this site"),
-                ))
-            }
-        },
+        Some(g) => GroupId::parse(g).map(Some).ok_or_else(|| unknown_group(g)),
     }
+}
+
+/// The group of a visitor's first message: none, or one the site has
+/// (400 `unknown_group` otherwise).
+fn new_conversation_group(
+    cfg: &Config,
+    given: Option<GroupId>,
+) -> Result<Option<GroupId>, ApiError> {
+    match given {
+        Some(id) if !cfg.groups.contains_key(&id) => Err(unknown_group(id.as_str())),
+        group => Ok(group),
+    }
+}
+
+fn unknown_group(given: &str) -> ApiError {
+    let shown: String = given.chars().take(60).collect();
+    ApiError::bad_request("unknown_group", format!("no group `{shown}` on this site"))
 }

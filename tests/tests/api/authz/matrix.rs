@@ -13,9 +13,9 @@
 //! a site endpoint), either is accepted. Public endpoints ignore credentials.
 
 use crate::helpers::SHOP;
-use presenza_tests::api::{Api, Reply, TestSite, ADMIN_TOKEN};
+use presenza_tests::api::{device_protocols, Api, Reply, TestSite, ADMIN_TOKEN};
 use presenza_tests::edge::shared_edge;
-use presenza_tests::ws::{encode_query, Ws};
+use presenza_tests::ws::Ws;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -288,17 +288,16 @@ fn run_cell(fx: &Fixture, row: &Row, who: Who) -> (u16, String, bool) {
             (reply.status, short, reply.is_success() || has_code)
         }
         Kind::Ws => {
-            // The device socket takes its token in the query; other sockets
-            // get it as a header (and must ignore it).
-            let mut path = path;
+            // The device socket takes its token in a subprotocol, as a
+            // browser sends it; other sockets get it as a header (and must
+            // ignore it).
             let mut headers: Vec<(String, String)> = origin
                 .iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect();
             if let Some(t) = &token {
                 if row.class == Class::Agent {
-                    let sep = if path.contains('?') { '&' } else { '?' };
-                    path = format!("{path}{sep}token={}", encode_query(t));
+                    headers.push(("Sec-WebSocket-Protocol".to_string(), device_protocols(t)));
                 } else {
                     headers.push(("Authorization".to_string(), format!("Bearer {t}")));
                 }

@@ -4,7 +4,7 @@
 //! (not the owner key in a query string, not a non-Bearer scheme, not the
 //! owner key on the device socket).
 
-use presenza_tests::api::{unique, TestSite};
+use presenza_tests::api::{device_protocols, unique, TestSite};
 use presenza_tests::edge::shared_edge;
 use presenza_tests::ws::{encode_query, Ws};
 use serde_json::json;
@@ -58,7 +58,7 @@ fn revoked_and_rotated_tokens_are_refused() {
         "a deleted agent's token: {}",
         revoked.describe()
     );
-    let ws = Ws::connect(base, &fresh.session_path(), &[]);
+    let ws = fresh.connect_device();
     assert_eq!(
         ws.as_ref().err().map(|e| e.status()),
         Some(401),
@@ -71,7 +71,7 @@ fn tokens_are_not_accepted_in_other_places() {
     let base = shared_edge();
     let site = TestSite::create(base);
     let giulia = site.add_agent("giulia", "Giulia", &[]);
-    // The owner key in the query string of an owner endpoint is not a credential.
+    // A token in the query string is refused (URLs end up in logs).
     let r = site.api.get(
         &site.path(&format!(
             "/settings?token={}",
@@ -79,7 +79,8 @@ fn tokens_are_not_accepted_in_other_places() {
         )),
         None,
     );
-    assert_eq!(r.status, 401, "{}", r.describe());
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("token_in_query"), "{}", r.describe());
     // A non-Bearer scheme is not a credential.
     let r = site.api.send_raw(
         "GET",
@@ -89,18 +90,41 @@ fn tokens_are_not_accepted_in_other_places() {
         None,
     );
     assert_eq!(r.status, 401, "{}", r.describe());
-    // The owner key on the device socket.
+    // A token in the device socket's URL is refused too, even a valid one.
     let ws = Ws::connect(
         base,
         &site.path(&format!(
             "/agents/me/session?token={}",
-            encode_query(&site.owner_key)
+            encode_query(&giulia.token)
         )),
         &[],
+    );
+    assert_eq!(
+        ws.as_ref().err().map(|e| e.status()),
+        Some(400),
+        "agent token in the device socket's URL"
+    );
+    // The owner key on the device socket.
+    let protocols = device_protocols(&site.owner_key);
+    let ws = Ws::connect(
+        base,
+        &giulia.session_path(),
+        &[("Sec-WebSocket-Protocol", &protocols)],
     );
     assert_eq!(
         ws.as_ref().err().map(|e| e.status()),
         Some(403),
         "owner key on the device socket"
     );
+    // A bearer too long to be a token is an invalid token, not a missing one.
+    let long = format!("Bearer {}", "a".repeat(300));
+    let r = site.api.send_raw(
+        "GET",
+        &site.path("/agents/me"),
+        None,
+        &[("Authorization", &long)],
+        None,
+    );
+    assert_eq!(r.status, 401, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("invalid_token"), "{}", r.describe());
 }

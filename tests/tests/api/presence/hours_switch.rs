@@ -12,7 +12,7 @@
 
 use crate::helpers::{device_until, live_until, site, start_edge, FRAME_WAIT, HTTP_WAIT, SILENCE};
 use presenza_tests::api::{date_string, now_ms, parse_rfc3339, weekday_key, TestSite};
-use presenza_tests::edge::{shared_edge, EdgeOptions};
+use presenza_tests::edge::{shared_edge, EdgeOptions, LocalEdge};
 use presenza_tests::ws::{audience_status, frame_type, Ws};
 use serde_json::{json, Value};
 use std::thread::sleep;
@@ -399,10 +399,23 @@ fn gate_story(opening: i64, closing: i64) {
     visitor.close();
 }
 
+/// An edge where nothing but its alarm wakes an idle site's object: the
+/// widgets' relays, which sync with their site every 30 s by themselves
+/// (edge/src/relaying.rs), wait longer than these tests do. A boundary then
+/// reaches the widgets as a publish from the site, woken by its alarm.
+fn asleep_edge() -> LocalEdge {
+    let mut options = EdgeOptions::for_test("hours-asleep");
+    options
+        .vars
+        .push(("RELAY_SYNC_MS".into(), "3600000".into()));
+    start_edge(options)
+}
+
 /// A closing crossed while the site's object is evicted: the alarm wakes a
-/// new instance at the boundary, which tells everyone once.
-fn asleep_story(closing: i64) {
-    let site = switch_site(shared_edge());
+/// new instance at the boundary, which tells everyone once (the visitor on
+/// a relay, the agent's device on the site's object).
+fn asleep_story(base: &str, closing: i64) {
+    let site = switch_site(base);
     let giulia = site.add_agent("giulia", "Giulia", &[]);
     giulia.set_status(None, "online", None);
     let (mut device, _) = giulia.device();
@@ -454,12 +467,13 @@ fn asleep_story(closing: i64) {
 #[test]
 fn at_real_boundaries_switch_hours_change_statuses_a_gate_does_not_and_an_evicted_object_catches_up(
 ) {
+    let asleep = asleep_edge();
     let opening = minute_mark(Duration::from_secs(35), 2);
     let closing = opening + MINUTE;
     std::thread::scope(|s| {
         s.spawn(|| switch_story(opening, closing));
         s.spawn(|| gate_story(opening, closing));
-        s.spawn(|| asleep_story(opening));
+        s.spawn(|| asleep_story(&asleep.url, opening));
     });
 }
 
@@ -471,6 +485,10 @@ fn an_alarm_that_runs_again_after_a_boundary_switches_nobody_again() {
     options
         .vars
         .push(("KEEP_RESIDENT_FROM_VISITORS".into(), "2".into()));
+    // The site's object holds the widgets itself, so their number makes it
+    // resident (on relays, each relay applies the rule to its own sockets;
+    // tests/tests/api/residency.rs).
+    options.vars.push(("VISITOR_SOCKETS".into(), "site".into()));
     let edge = start_edge(options);
     let site = switch_site(&edge.url);
     let giulia = site.add_agent("giulia", "Giulia", &[]);

@@ -1,5 +1,6 @@
-//! `POST /v1/sites` (platform admin, `ADMIN_TOKEN`): a new site id and its
-//! owner key, shown once. The site's object stores only the key's hash.
+//! The platform admin's calls (`ADMIN_TOKEN`): `POST /v1/sites` makes a
+//! site (its id and owner key, shown once; the site's object stores only the
+//! key's hash), `DELETE /v1/sites/{site}` deletes one with everything in it.
 
 use super::body::Drained;
 use super::stub;
@@ -11,7 +12,7 @@ use crate::error::ApiError;
 use crate::json;
 use crate::request::header;
 use crate::respond;
-use crate::site::Init;
+use crate::site::{Init, DELETE_SITE};
 use presenza_protocol::body::CreateSiteBody;
 use presenza_protocol::view::SiteCreatedView;
 use presenza_protocol::SiteId;
@@ -19,7 +20,25 @@ use presenza_rules::{GracePeriod, HoursMode};
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
-pub async fn post(req: &Request, env: &Env, body: Option<Drained>) -> Result<Response, ApiError> {
+/// `DELETE /v1/sites/{site}`: the site's storage, sockets and alarm, gone.
+pub async fn delete_site(req: &Request, env: &Env, site: &SiteId) -> Result<Response, ApiError> {
+    check_admin(req, env)?;
+    let resp = stub(env, site)?
+        .fetch_with_str(&format!("https://site/internal/{DELETE_SITE}"))
+        .await?;
+    match resp.status_code() {
+        204 => respond::no_content(),
+        404 => Err(ApiError::site_not_found()),
+        code => Err(ApiError::internal(format!("site deletion answered {code}"))),
+    }
+}
+
+/// `POST /v1/sites`.
+pub async fn create_site(
+    req: &Request,
+    env: &Env,
+    body: Option<Drained>,
+) -> Result<Response, ApiError> {
     check_admin(req, env)?;
     let body: CreateSiteBody = match body {
         Some(b) if !b.is_blank() => {

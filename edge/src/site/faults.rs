@@ -1,0 +1,69 @@
+//! Faults a test can switch on (the `TEST_FAULTS` var, never set in
+//! wrangler.toml), so that recovery paths and slow clocks are tested
+//! against the real runtime: `alarm=N` makes an object's first N alarm runs
+//! fail; `day_ms=N` makes a retention day last N ms; `drop_publish=N`
+//! loses the next N snapshot versions on their way to relays (`relays`),
+//! as if delivered.
+
+use crate::retention::DAY_MS;
+use std::cell::Cell;
+use worker::Env;
+
+pub struct Faults {
+    /// Alarm runs still to fail.
+    alarms: Cell<u32>,
+    /// How long a retention day lasts.
+    day_ms: i64,
+    /// Snapshot publishes still to lose.
+    publishes: Cell<u32>,
+}
+
+impl Faults {
+    pub fn from_env(env: &Env) -> Faults {
+        let spec = env
+            .var("TEST_FAULTS")
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        let value = |name: &str| {
+            spec.split(',')
+                .filter_map(|item| item.trim().strip_prefix(name)?.strip_prefix('='))
+                .find_map(|n| n.parse::<i64>().ok())
+        };
+        Faults {
+            alarms: Cell::new(
+                value("alarm")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
+            ),
+            day_ms: value("day_ms").filter(|ms| *ms > 0).unwrap_or(DAY_MS),
+            publishes: Cell::new(
+                value("drop_publish")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
+            ),
+        }
+    }
+
+    /// How long a retention day lasts (a real day unless a test says).
+    pub fn day_ms(&self) -> i64 {
+        self.day_ms
+    }
+
+    /// Whether this publish to relays must be lost.
+    pub fn drop_publish(&self) -> bool {
+        let left = self.publishes.get();
+        if left > 0 {
+            self.publishes.set(left - 1);
+        }
+        left > 0
+    }
+
+    /// Whether this alarm run must fail.
+    pub fn fail_alarm(&self) -> bool {
+        let left = self.alarms.get();
+        if left > 0 {
+            self.alarms.set(left - 1);
+        }
+        left > 0
+    }
+}
