@@ -245,6 +245,21 @@ pub struct StatsView {
     /// When this instance of the object started (a wake after eviction
     /// starts a new one).
     pub instance_started_at: Timestamp,
+    /// The version of what visitors are told (grows with each change).
+    pub status_version: u64,
+    /// The relays holding the site's widgets.
+    pub relays: Vec<RelayStatsView>,
+}
+
+/// One relay in `stats`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStatsView {
+    /// `relay:<site>:<region>:<shard>`.
+    pub name: String,
+    /// Its widgets, as it last said (at its last sync or acknowledgement).
+    pub sockets: u64,
+    /// The status version it acknowledged last.
+    pub acked: u64,
 }
 
 /// `POST /v1/sites`: the owner key is shown this once.

@@ -74,5 +74,7 @@ mod presence {
     mod working_hours;
 }
 
+/// Visitor relays: widgets near visitors, one publish per relay.
+mod relays;
 mod residency;
 mod restart;
