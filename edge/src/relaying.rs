@@ -36,6 +36,9 @@ pub const MAX_SHARDS: u16 = 64;
 pub const SYNC_EVERY_MS: i64 = 30_000;
 /// How soon the site sends again to relays that did not acknowledge.
 pub const RETRY_MS: i64 = 2_000;
+/// A relay without widgets (so not sent publishes) answers a status lookup
+/// from a snapshot at most this old, else it asks the site first.
+pub const LOOKUP_FRESH_MS: i64 = 2_000;
 
 /// Where a relay is placed: a Cloudflare location hint, from the visitor's
 /// continent. `Local` when the platform gives none (a local run).
@@ -166,6 +169,9 @@ impl<'de> Deserialize<'de> for RelayName {
 pub struct Audience {
     /// The status frame, ready to send.
     pub frame: String,
+    /// The same status as `GET status` answers it.
+    #[serde(default)]
+    pub body: String,
     /// What a change must move to be sent (`fanout::fingerprint`: the
     /// frame's `next_change` is a hint that moves by itself).
     pub key: String,
@@ -195,9 +201,14 @@ impl Snapshot {
     /// The status frame of an audience; `None` for a group the site does
     /// not have.
     pub fn audience(&self, group: Option<&GroupId>) -> Option<&str> {
+        self.status(group).map(|a| a.frame.as_str())
+    }
+
+    /// An audience's status; `None` for a group the site does not have.
+    pub fn status(&self, group: Option<&GroupId>) -> Option<&Audience> {
         match group {
-            None => (self.version > 0).then_some(self.site.frame.as_str()),
-            Some(g) => self.groups.get(g).map(|a| a.frame.as_str()),
+            None => (self.version > 0).then_some(&self.site),
+            Some(g) => self.groups.get(g),
         }
     }
 }
@@ -320,6 +331,7 @@ mod tests {
     fn aud(status: &str, hint: u32) -> Audience {
         Audience {
             frame: format!("{status} next_change={hint}"),
+            body: String::new(),
             key: status.to_string(),
         }
     }

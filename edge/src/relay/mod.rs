@@ -6,10 +6,11 @@
 //! - [`state`]: the [`Relay`](state::Relay) handle (sockets, the snapshot
 //!   it holds, syncing with the site, its alarm);
 //! - [`socket`]: widget sockets opening and sending frames;
+//! - [`lookup`]: status lookups the Worker's cache missed in its region;
 //! - [`store`]: what survives its eviction.
 //!
-//! Calls it receives: `GET live` from the Worker (a widget socket), and
-//! from its site `internal/publish` (a new snapshot) and
+//! Calls it receives: `GET live` from the Worker (a widget socket) and
+//! `internal/status` (a lookup), and from its site `internal/publish` (a new snapshot) and
 //! `internal/deliver` (a visitor's conversation frames, an erasure).
 //!
 //! Why chat frames are forwarded, not kept on the site's object: a visitor
@@ -23,6 +24,7 @@
 //! where that visitor authenticated. Each frame reaches each socket once:
 //! the socket a message came from is skipped by its id, as on the site.
 
+mod lookup;
 mod socket;
 mod state;
 mod store;
@@ -73,6 +75,7 @@ impl DurableObject for RelayObject {
         let result = match url.path().strip_prefix("/internal/") {
             Some("publish") => self.publish(&mut req).await,
             Some("deliver") => self.deliver(&mut req).await,
+            Some("status") => lookup::status(&self.relay, &req, &url).await,
             Some(_) => Err(ApiError::route_not_found()),
             None => socket::open(&self.relay, &req).await,
         };

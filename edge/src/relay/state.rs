@@ -33,6 +33,8 @@ pub struct Relay {
     synced_at: Cell<Option<i64>>,
     /// Sockets closed over budget, not yet told to the site.
     over_budget: Cell<u32>,
+    /// A sync is on its way: lookups meanwhile use what is held.
+    syncing: Cell<bool>,
 }
 
 impl Relay {
@@ -48,6 +50,7 @@ impl Relay {
             budgets: Budgets::default(),
             synced_at: Cell::new(None),
             over_budget: Cell::new(0),
+            syncing: Cell::new(false),
         }
     }
 
@@ -170,6 +173,16 @@ impl Relay {
         let Some(name) = self.name(None)? else {
             return Ok(Ok(()));
         };
+        if self.syncing.get() && self.snapshot()?.version > 0 {
+            return Ok(Ok(()));
+        }
+        self.syncing.set(true);
+        let result = self.sync_with(name).await;
+        self.syncing.set(false);
+        result
+    }
+
+    async fn sync_with(&self, name: RelayName) -> Result<Result<(), Response>, ApiError> {
         let now = now_ms();
         let reg = Registration {
             relay: name.clone(),
@@ -205,6 +218,19 @@ impl Relay {
         self.store.set(Key::Snapshot, "{}")?;
         *self.snapshot.borrow_mut() = Some(Snapshot::default());
         Ok(())
+    }
+
+    /// Whether a status lookup must ask the site first: nothing held, a
+    /// wake not checked yet, or (without widgets, so without publishes) a
+    /// snapshot older than `fresh_ms`.
+    pub fn stale_for_lookup(&self, now: i64, fresh_ms: i64) -> Result<bool, ApiError> {
+        if self.snapshot()?.version == 0 {
+            return Ok(true);
+        }
+        Ok(match self.synced_at.get() {
+            None => true,
+            Some(t) => self.sockets() == 0 && now - t > fresh_ms,
+        })
     }
 
     /// Whether this instance has not checked its snapshot yet (a wake).

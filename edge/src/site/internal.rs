@@ -22,10 +22,6 @@ use worker::{Request, Response, Url};
 /// The internal call that deletes the site (the platform admin's).
 pub const DELETE_SITE: &str = "delete";
 
-/// Headers of the `status` answer that the Worker's cache reads.
-pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
-pub const VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
-
 /// `init`: what the Worker sends to create a site.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Init {
@@ -55,12 +51,11 @@ pub async fn serve(
             };
             let snap = site.settle(Change::Read, crate::bindings::now_ms()).await?;
             let (payload, next_change) = status::payload(&snap, group.as_ref())?;
-            let origins = serde_json::to_string(&cfg.origins).unwrap_or_else(|_| "[]".into());
-            let valid_until = next_change.map(|t| t.to_string()).unwrap_or_default();
+            let (version, _) = site.store.published()?;
             Ok(respond::json_text(
                 200,
                 payload,
-                &[(ORIGINS_HEADER, origins), (VALID_UNTIL_HEADER, valid_until)],
+                &objects::status_headers(version, &cfg.origins, next_change),
             )?)
         }
         "origins" => respond::json(200, &site.config()?.origins),

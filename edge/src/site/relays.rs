@@ -350,6 +350,7 @@ struct Published<'a> {
 fn build(cfg: &Config, snap: &presence::Snapshot, version: u64) -> Snapshot {
     let audience = |view: &AudienceView| Audience {
         frame: frame::to_text(&VisitorEvent::Status(view.clone())),
+        body: frame::to_text(view),
         key: fingerprint(Payload::Audience(view)),
     };
     Snapshot {

@@ -1,4 +1,5 @@
-//! `GET live`: a widget's socket goes to a relay of its site near the
+//! `GET live` (and the status lookups the cache misses): a widget's socket
+//! goes to a relay of its site near the
 //! visitor (see `relaying`), never to the site's object: the region from
 //! the visitor's continent (`request.cf`), the first shard of that region
 //! with room. Each isolate remembers the shard that last had room, so a
@@ -13,6 +14,7 @@ use crate::objects;
 use crate::relay::{RELAY_FULL_HEADER, RELAY_HEADER};
 use crate::relaying::{Region, RelayName};
 use crate::route::{Forwarded, FORWARDED_HEADER};
+use presenza_protocol::{GroupId, SiteId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{Env, Headers, Request, RequestInit, Response};
@@ -29,11 +31,44 @@ fn on_site(env: &Env) -> bool {
         .unwrap_or(false)
 }
 
+/// The visitor's region, from their continent (`Local` without one).
+fn region(req: &Request) -> Region {
+    Region::of_continent(req.cf().and_then(|cf| cf.continent()).as_deref())
+}
+
+/// A status lookup the cache missed: the region's first relay answers it
+/// from its snapshot (or the site's object, with `VISITOR_SOCKETS=site`).
+pub async fn status_origin(
+    env: &Env,
+    req: &Request,
+    site: &SiteId,
+    group: Option<&GroupId>,
+) -> Result<Response, ApiError> {
+    let query = group.map(|g| format!("?group={g}")).unwrap_or_default();
+    if on_site(env) {
+        let url = format!("https://site/internal/status{query}");
+        return Ok(objects::site(env, site)?.fetch_with_str(&url).await?);
+    }
+    let relay = RelayName {
+        site: site.clone(),
+        region: region(req),
+        shard: 0,
+    };
+    let headers = Headers::new();
+    headers.set(RELAY_HEADER, &relay.object_name())?;
+    let mut init = RequestInit::new();
+    init.with_headers(headers);
+    let lookup = Request::new_with_init(&format!("https://relay/internal/status{query}"), &init)?;
+    Ok(objects::relay(env, &relay)?
+        .fetch_with_request(lookup)
+        .await?)
+}
+
 pub async fn open(env: &Env, req: Request, forwarded: Forwarded) -> Result<Response, ApiError> {
     if on_site(env) {
         return forward(env, req, None, forwarded).await;
     }
-    let region = Region::of_continent(req.cf().and_then(|cf| cf.continent()).as_deref());
+    let region = region(&req);
     let site = forwarded.site.clone();
     let key = (site.to_string(), region);
     let first = OPEN_SHARD.with(|s| s.borrow().get(&key).copied().unwrap_or(0));
