@@ -76,3 +76,4 @@ mod presence {
 
 mod residency;
 mod restart;
+mod widget_config;
