@@ -305,6 +305,9 @@ pub enum Delivery {
     },
     /// The visitor's data was erased: close their widgets.
     Erase { visitor: VisitorId },
+    /// The owner changed the widget's settings: this frame (the visitor
+    /// frame `widget`) to every widget.
+    Widget { text: String },
     /// The site was deleted: close every widget, forget the snapshot.
     SiteDeleted,
 }

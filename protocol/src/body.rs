@@ -4,7 +4,6 @@
 //! `invalid_field`...) stay raw strings here and are parsed by the edge into
 //! its domain types; so a body decodes whenever its JSON is well formed.
 
-use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -12,6 +11,7 @@ use presenza_rules::Status;
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::time::Timestamp;
+use crate::view::WidgetTexts;
 
 /// `POST /v1/sites` (platform admin).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -122,8 +122,11 @@ pub struct WidgetPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub language: Option<Option<String>>,
+    /// Replaces every text override: `{lang: {key: text}}` (`"*"`: every
+    /// language); the flat `{key: text}` of earlier clients means every
+    /// language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub texts: Option<BTreeMap<String, String>>,
+    pub texts: Option<WidgetTexts>,
     /// `auto`, `light` or `dark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,

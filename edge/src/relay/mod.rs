@@ -143,7 +143,8 @@ impl RelayObject {
         )
     }
 
-    /// A visitor's conversation frames (or erasure), in order.
+    /// A visitor's conversation frames (or erasure), and the `widget`
+    /// frame of a settings change, in order.
     async fn deliver(&self, req: &mut Request) -> Result<Response, ApiError> {
         let deliveries: Vec<Delivery> = objects::read(req).await?;
         let state = &self.relay.state;
@@ -170,6 +171,9 @@ impl RelayObject {
                     }
                 }
                 Delivery::Erase { visitor } => sockets::close_visitor(state, &visitor),
+                Delivery::Widget { text } => {
+                    sockets::broadcast(state, Tag::Visitors, &text);
+                }
                 Delivery::SiteDeleted => self.relay.site_deleted()?,
             }
         }

@@ -145,6 +145,21 @@ impl Relays {
         Ok(())
     }
 
+    /// The widget's settings changed: every relay sends `text` (the
+    /// visitor frame `widget`) to all its widgets. Best effort, like a
+    /// conversation frame: a relay not reached leaves its widgets with the
+    /// settings they loaded until their next page.
+    pub fn widget(&self, site: &Site, text: &str) -> Result<(), ApiError> {
+        let relays = site.store.relays()?;
+        let mut queue = self.queue.borrow_mut();
+        for row in relays {
+            queue.entry(row.name).or_default().push(Delivery::Widget {
+                text: text.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// The site is being deleted: every relay closes its widgets now.
     pub async fn site_deleted(&self, site: &Site) -> Result<(), ApiError> {
         let relays = site.store.relays()?;

@@ -78,3 +78,4 @@ mod presence {
 mod relays;
 mod residency;
 mod restart;
+mod widget_config;
