@@ -298,6 +298,10 @@ pub struct StatsView {
     pub alarms: i64,
     /// Sockets closed for sending past their budget.
     pub sockets_over_budget: i64,
+    /// Relays' registrations and syncs.
+    pub relay_syncs: i64,
+    /// Widget frames relays forwarded.
+    pub relay_frames: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,

@@ -17,7 +17,10 @@
 //! output the widget ever makes.
 //!
 //! Network politeness: one WebSocket per page, a `ping` every 25 s,
-//! reconnection with capped exponential backoff and jitter (a socket that
+//! reconnection with capped exponential backoff and jitter, spread over
+//! seconds when a long-lived socket drops (a deploy drops every widget at
+//! once: they come back to their relays over seconds, not in one burst; a
+//! socket that
 //! never delivered anything reads the config again first, which names a
 //! site or group deleted meanwhile), and a page hidden for a minute closes
 //! its socket and resyncs when shown again (the edge sends the current
@@ -78,6 +81,12 @@ pub const HIDDEN_MS: u32 = 60_000;
 pub const DEADLINE_MS: u32 = 3_000;
 pub const BACKOFF_MIN_MS: f64 = 1_000.0;
 pub const BACKOFF_MAX_MS: f64 = 60_000.0;
+/// A socket that lived this long and dropped was most likely dropped with
+/// every other widget at once (a deploy, a restart): the first reconnect is
+/// spread over [`SPREAD_MS`], so a million widgets do not come back in the
+/// same second.
+pub const LONG_LIVED_MS: f64 = 10_000.0;
+pub const SPREAD_MS: f64 = 5_000.0;
 
 pub struct App {
     /// Where the widget's files are (`https://edge.example/widget/`).
@@ -117,6 +126,8 @@ pub struct App {
     pub view: Option<View>,
     pub ws: Option<JsValue>,
     pub fails: u32,
+    /// When the current socket was opened (ms).
+    connected_at: f64,
     pub suspended: bool,
     timers: [Option<JsValue>; TIMERS],
     pub listeners: Vec<(u8, JsValue)>,
@@ -196,6 +207,7 @@ impl App {
             view: None,
             ws: None,
             fails: 0,
+            connected_at: 0.0,
             suspended: false,
             timers: Default::default(),
             listeners: Vec::new(),
@@ -542,6 +554,7 @@ impl App {
         js::set(&ws, "onmessage", &self.hook(K_MSG));
         js::set(&ws, "onclose", &self.hook(K_CLOSE));
         self.ws = Some(ws);
+        self.connected_at = js::now();
         self.arm(T_PING, PING_MS);
         // The chat module follows the new socket.
         self.render(false);
@@ -581,7 +594,8 @@ impl App {
         }
         if !self.suspended {
             let random = js::call0(&js::g("Math"), "random").as_f64().unwrap_or(0.5);
-            self.arm(T_RECONNECT, backoff(self.fails, random));
+            let lived = js::now() - self.connected_at;
+            self.arm(T_RECONNECT, reconnect_delay(self.fails, lived, random));
         }
     }
 
@@ -934,6 +948,17 @@ impl App {
 /// Runs `f(arg)` in a microtask.
 pub fn later(f: &JsValue, arg: &JsValue) {
     js::call1(&js::G, "queueMicrotask", &js::call(f, "bind", &js::U, arg));
+}
+
+/// Reconnection delay after `fails` consecutive failures of a socket that
+/// had lived `lived` ms: the first retry after a long-lived socket dropped
+/// is a random point in [`SPREAD_MS`]; else [`backoff`].
+pub fn reconnect_delay(fails: u32, lived: f64, random: f64) -> u32 {
+    if fails == 1 && lived >= LONG_LIVED_MS {
+        (500.0 + random * (SPREAD_MS - 500.0)) as u32
+    } else {
+        backoff(fails, random)
+    }
 }
 
 /// Reconnection delay after `fails` consecutive failures: a random point in

@@ -22,7 +22,7 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, ShadowRoot};
 
-use crate::controller::{backoff, T_HIDDEN};
+use crate::controller::{backoff, reconnect_delay, T_HIDDEN};
 use crate::store::{hex, on_color};
 use crate::{boot, command, with, APP};
 
@@ -927,6 +927,12 @@ fn backoff_grows_with_jitter_and_is_capped() {
     assert_eq!(backoff(3, 1.0), 4_000);
     assert_eq!(backoff(30, 1.0), 60_000);
     assert_eq!(backoff(30, 0.0), 30_000);
+    // A socket that lived a while and dropped (a deploy drops them all):
+    // the first retry anywhere in 0.5–5 s; a short-lived one backs off.
+    assert_eq!(reconnect_delay(1, 60_000.0, 0.0), 500);
+    assert_eq!(reconnect_delay(1, 60_000.0, 1.0), 5_000);
+    assert_eq!(reconnect_delay(1, 2_000.0, 1.0), backoff(1, 1.0));
+    assert_eq!(reconnect_delay(2, 60_000.0, 1.0), backoff(2, 1.0));
 }
 
 #[wasm_bindgen_test]

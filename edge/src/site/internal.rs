@@ -13,6 +13,7 @@ use crate::route;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::visitor::{self, status};
+use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::GracePeriod;
@@ -61,6 +62,7 @@ pub async fn serve(
         "origins" => respond::json(200, &site.config()?.origins),
         "relay-sync" => {
             let reg: Registration = objects::read(req).await?;
+            site.tallies.bump(Counter::RelaySyncs);
             respond::json(200, &site.relays.sync(site, reg).await?)
         }
         "relay-leave" => {
@@ -70,6 +72,7 @@ pub async fn serve(
         }
         "relay-frame" => {
             let fwd: ForwardedFrame = objects::read(req).await?;
+            site.tallies.bump(Counter::RelayFrames);
             let now = crate::bindings::now_ms();
             respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
         }

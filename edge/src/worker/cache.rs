@@ -23,6 +23,8 @@ use worker::{Cache, Env, Request, Response};
 /// the status's own next change): the worst-case staleness of a lookup, on
 /// top of the relay's own (README, "How fresh is a status lookup").
 pub const EDGE_TTL_SECS: i64 = 3;
+/// Says whether a status answer came from this location's cache.
+const CACHE_STATE_HEADER: &str = "X-Presenza-Cache";
 /// How long the Worker reuses a site's allowed origins for pre-flights.
 const ORIGINS_TTL_MS: i64 = 5000;
 const CACHE_MAX_ENTRIES: usize = 10_000;
@@ -101,6 +103,7 @@ pub async fn status(
             None
         }
     };
+    let hit = cached.is_some();
     let lookup = match cached {
         Some(lookup) => lookup,
         None => {
@@ -125,12 +128,18 @@ pub async fn status(
         }
     };
     let decision: Decision = cors::decide(origin, own_origin, Some(&lookup.origins));
-    Ok(respond::status_response(
+    let resp = respond::status_response(
         lookup.body,
         &format!("\"{}\"", lookup.version),
         &decision,
         header(req, "If-None-Match").as_deref(),
-    )?)
+    )?;
+    // Whether this location's cache answered (benchmarks count hits).
+    let cache_state = if hit { "hit" } else { "miss" };
+    Ok(respond::with_headers(
+        resp,
+        &[(CACHE_STATE_HEADER, cache_state.to_string())],
+    ))
 }
 
 /// A write went through this location: its cached site-wide status is

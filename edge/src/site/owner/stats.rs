@@ -40,6 +40,8 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             socket_closes: counter(Counter::SocketCloses),
             alarms: counter(Counter::Alarms),
             sockets_over_budget: counter(Counter::SocketsOverBudget),
+            relay_syncs: counter(Counter::RelaySyncs),
+            relay_frames: counter(Counter::RelayFrames),
             sockets: visitors + devices,
             visitor_sockets: visitors,
             agent_sockets: devices,
