@@ -29,7 +29,6 @@ mod socket;
 mod state;
 mod store;
 
-use socket::RELAY_FULL;
 pub use socket::{RELAY_FULL_HEADER, RELAY_HEADER};
 
 use crate::bindings;
@@ -79,15 +78,7 @@ impl DurableObject for RelayObject {
             Some(_) => Err(ApiError::route_not_found()),
             None => socket::open(&self.relay, &req).await,
         };
-        result.or_else(|e| {
-            let full = e.code() == RELAY_FULL;
-            let extra = if full {
-                vec![(RELAY_FULL_HEADER, "1".to_string())]
-            } else {
-                vec![]
-            };
-            respond::error(&e, &extra)
-        })
+        result.or_else(|e| respond::error(&e, &[]))
     }
 
     /// Syncs with the site (or leaves it, with no socket left).

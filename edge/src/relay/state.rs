@@ -136,15 +136,16 @@ impl Relay {
     /// what changed, those of a deleted group and from an origin no longer
     /// allowed are closed. Returns the version it holds.
     pub fn apply(&self, new: &Snapshot) -> Result<u64, ApiError> {
-        let held = self.snapshot()?;
+        let mut held = self.snapshot()?;
         let Some(applied) = relaying::apply(&held, new) else {
+            if new.version == held.version && new.open_shards != held.open_shards {
+                // Where a full relay sends widgets moves without a version.
+                held.open_shards = new.open_shards.clone();
+                self.hold(&held)?;
+            }
             return Ok(held.version);
         };
-        self.store.set(
-            Key::Snapshot,
-            &serde_json::to_string(new).map_err(|e| ApiError::internal(e.to_string()))?,
-        )?;
-        *self.snapshot.borrow_mut() = Some(new.clone());
+        self.hold(new)?;
         for audience in &applied.changed {
             if let Some(text) = new.audience(audience.as_ref()) {
                 sockets::broadcast(&self.state, Tag::Audience(audience.as_ref()), text);
@@ -163,6 +164,14 @@ impl Relay {
             sockets::close_disallowed_origins(&self.state, &new.origins, &own);
         }
         Ok(new.version)
+    }
+
+    fn hold(&self, snapshot: &Snapshot) -> Result<(), ApiError> {
+        let json =
+            serde_json::to_string(snapshot).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.store.set(Key::Snapshot, &json)?;
+        *self.snapshot.borrow_mut() = Some(snapshot.clone());
+        Ok(())
     }
 
     /// Registers with the site (the first socket, a wake, every sync

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::fanout::{fingerprint, Payload};
 use crate::objects::{self, Answer};
 use crate::relaying::{
-    Ack, Audience, Delivered, Delivery, Registration, RelayName, Snapshot, RETRY_MS,
+    self, Ack, Audience, Delivered, Delivery, Registration, RelayName, Snapshot, RETRY_MS,
 };
 use crate::site::config::Config;
 use crate::site::presence;
@@ -98,7 +98,16 @@ impl Relays {
         let snap = site.settle(presence::Change::Read, now).await?;
         let cfg = site.config()?;
         let (version, _) = self.published(site)?;
-        Ok(build(&cfg, &snap, version))
+        let mut snapshot = build(&cfg, &snap, version);
+        let relays: Vec<(RelayName, u64)> = site
+            .store
+            .relays()?
+            .into_iter()
+            .map(|row| (row.name, row.sockets))
+            .collect();
+        let max = site.env_usize("RELAY_MAX_SOCKETS", relaying::DEFAULT_MAX_SOCKETS);
+        snapshot.open_shards = relaying::open_shards(&relays, max);
+        Ok(snapshot)
     }
 
     /// Storage was deleted: nothing was published.
@@ -385,6 +394,7 @@ fn build(cfg: &Config, snap: &presence::Snapshot, version: u64) -> Snapshot {
         origins: cfg.origins.clone(),
         next_change: snap.eval.next_change,
         sockets_per_address: cfg.limits.sockets_per_address,
+        open_shards: BTreeMap::new(),
     }
 }
 

@@ -2,8 +2,10 @@
 //! goes to a relay of its site near the
 //! visitor (see `relaying`), never to the site's object: the region from
 //! the visitor's continent (`request.cf`), the first shard of that region
-//! with room. Each isolate remembers the shard that last had room, so a
-//! full relay is asked once per isolate, not once per socket.
+//! with room: a full relay names the region's first shard with room (from
+//! the counts relays report to the site), so a socket makes two hops at
+//! most in the usual case. Each isolate remembers the shard that last had
+//! room, so a full relay is asked once per isolate, not once per socket.
 //!
 //! `VISITOR_SOCKETS = "site"` keeps them on the site's object instead (the
 //! single-object figures in `cargo xtask bench` are measured so).
@@ -12,12 +14,15 @@ use super::forward;
 use crate::error::ApiError;
 use crate::objects;
 use crate::relay::{RELAY_FULL_HEADER, RELAY_HEADER};
-use crate::relaying::{Region, RelayName};
+use crate::relaying::{Region, RelayName, MAX_SHARDS};
 use crate::route::{Forwarded, FORWARDED_HEADER};
 use presenza_protocol::{GroupId, SiteId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use worker::{Env, Headers, Request, RequestInit, Response};
+
+/// Relays one widget socket may be offered to before it is refused.
+const MAX_HOPS: usize = 16;
 
 thread_local! {
     /// (site, region) → the shard that last had room.
@@ -77,11 +82,12 @@ pub async fn open(env: &Env, req: Request, forwarded: Forwarded) -> Result<Respo
         region,
         shard: first,
     };
+    let mut tried = vec![first];
     loop {
         let resp = objects::relay(env, &relay)?
             .fetch_with_request(relay_request(&req, &forwarded, &relay)?)
             .await?;
-        if resp.status_code() != 503 || !is_full(&resp) {
+        let Some(next) = full_next(&resp) else {
             if relay.shard != first {
                 OPEN_SHARD.with(|s| {
                     let mut s = s.borrow_mut();
@@ -92,19 +98,30 @@ pub async fn open(env: &Env, req: Request, forwarded: Forwarded) -> Result<Respo
                 });
             }
             return Ok(resp);
-        }
-        relay = relay.next_shard().ok_or_else(|| {
-            ApiError::too_many_connections("this site has too many live visitors in this region")
-        })?;
+        };
+        // A full relay names the shard to try (lower than this one when
+        // widgets left since this isolate moved on); never one tried.
+        let shard = next
+            .filter(|s| !tried.contains(s))
+            .or_else(|| Some(relay.shard + 1).filter(|s| !tried.contains(s)))
+            .filter(|s| *s < MAX_SHARDS && tried.len() < MAX_HOPS);
+        let Some(shard) = shard else {
+            return Err(ApiError::too_many_connections(
+                "this site has too many live visitors in this region",
+            ));
+        };
+        tried.push(shard);
+        relay.shard = shard;
     }
 }
 
-fn is_full(resp: &Response) -> bool {
-    resp.headers()
-        .get(RELAY_FULL_HEADER)
-        .ok()
-        .flatten()
-        .is_some()
+/// A full relay's answer: the shard it says to try (`Some(None)`: none).
+fn full_next(resp: &Response) -> Option<Option<u16>> {
+    if resp.status_code() != 503 {
+        return None;
+    }
+    let next = resp.headers().get(RELAY_FULL_HEADER).ok().flatten()?;
+    Some(next.trim().parse().ok())
 }
 
 /// The widget's request for `relay`: its headers (Origin, the client's
