@@ -29,6 +29,33 @@ pub fn relay(env: &Env, relay: &RelayName) -> Result<Stub, ApiError> {
     })
 }
 
+/// An audience's status as an object answers it to the Worker's lookup
+/// cache (`internal/status?group=`): the `GET status` body, and in headers
+/// the status version (the ETag), the site's allowed origins (JSON) and
+/// when the answer may change by itself (Unix ms, empty: never).
+pub const STATUS_VERSION_HEADER: &str = "X-Presenza-Version";
+pub const STATUS_ORIGINS_HEADER: &str = "X-Presenza-Origins";
+pub const STATUS_VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
+
+/// The status answer's headers.
+pub fn status_headers(
+    version: u64,
+    origins: &[String],
+    valid_until: Option<i64>,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (STATUS_VERSION_HEADER, version.to_string()),
+        (
+            STATUS_ORIGINS_HEADER,
+            serde_json::to_string(origins).unwrap_or_else(|_| "[]".into()),
+        ),
+        (
+            STATUS_VALID_UNTIL_HEADER,
+            valid_until.map(|t| t.to_string()).unwrap_or_default(),
+        ),
+    ]
+}
+
 /// What an internal call answered.
 pub enum Answer<T> {
     Ok(T),

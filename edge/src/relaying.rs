@@ -29,13 +29,17 @@ use std::collections::BTreeMap;
 /// Sockets one relay holds unless `RELAY_MAX_SOCKETS` says otherwise (far
 /// below the runtime's 32,768, so one change reaches them in ~100 ms).
 pub const DEFAULT_MAX_SOCKETS: usize = 5_000;
-/// Shards one region may have; a relay that is full sends a new socket to
-/// the next shard.
-pub const MAX_SHARDS: u16 = 64;
+/// Shards one region may have (5,120,000 widgets at the default size); a
+/// relay that is full sends a new socket to the region's first shard with
+/// room, as its snapshot says ([`Snapshot::open_shards`]).
+pub const MAX_SHARDS: u16 = 1024;
 /// How often a relay with sockets checks that it has the newest snapshot.
 pub const SYNC_EVERY_MS: i64 = 30_000;
 /// How soon the site sends again to relays that did not acknowledge.
 pub const RETRY_MS: i64 = 2_000;
+/// A relay without widgets (so not sent publishes) answers a status lookup
+/// from a snapshot at most this old, else it asks the site first.
+pub const LOOKUP_FRESH_MS: i64 = 2_000;
 
 /// Where a relay is placed: a Cloudflare location hint, from the visitor's
 /// continent. `Local` when the platform gives none (a local run).
@@ -166,6 +170,9 @@ impl<'de> Deserialize<'de> for RelayName {
 pub struct Audience {
     /// The status frame, ready to send.
     pub frame: String,
+    /// The same status as `GET status` answers it.
+    #[serde(default)]
+    pub body: String,
     /// What a change must move to be sent (`fanout::fingerprint`: the
     /// frame's `next_change` is a hint that moves by itself).
     pub key: String,
@@ -189,15 +196,62 @@ pub struct Snapshot {
     /// one address's sockets land on the same relay).
     #[serde(default)]
     pub sockets_per_address: u32,
+    /// Each region's first shard with room, as the site last heard from its
+    /// relays: a full relay sends new widgets there (not a change: never
+    /// published by itself).
+    #[serde(default)]
+    pub open_shards: BTreeMap<Region, u16>,
+}
+
+/// Each region's first shard with room: the lowest shard that is not
+/// registered, or holds less than 90% of `max_sockets` (the counts are up
+/// to a sync period old).
+pub fn open_shards(relays: &[(RelayName, u64)], max_sockets: usize) -> BTreeMap<Region, u16> {
+    let nearly_full = (max_sockets as u64 * 9 / 10).max(1);
+    let mut full: BTreeMap<Region, Vec<u16>> = BTreeMap::new();
+    for (name, sockets) in relays {
+        let region = full.entry(name.region).or_default();
+        if *sockets >= nearly_full {
+            region.push(name.shard);
+        }
+    }
+    full.into_iter()
+        .map(|(region, mut shards)| {
+            shards.sort_unstable();
+            let mut open = 0;
+            for s in shards {
+                if s == open {
+                    open += 1;
+                } else if s > open {
+                    break;
+                }
+            }
+            (region, open.min(MAX_SHARDS - 1))
+        })
+        .collect()
+}
+
+/// Where a full relay sends the next widget: its region's first shard with
+/// room if that is further on, else the next shard (`None`: none left).
+pub fn next_shard(full: &RelayName, snapshot: &Snapshot) -> Option<u16> {
+    match snapshot.open_shards.get(&full.region) {
+        Some(open) if *open > full.shard => Some(*open),
+        _ => full.next_shard().map(|n| n.shard),
+    }
 }
 
 impl Snapshot {
     /// The status frame of an audience; `None` for a group the site does
     /// not have.
     pub fn audience(&self, group: Option<&GroupId>) -> Option<&str> {
+        self.status(group).map(|a| a.frame.as_str())
+    }
+
+    /// An audience's status; `None` for a group the site does not have.
+    pub fn status(&self, group: Option<&GroupId>) -> Option<&Audience> {
         match group {
-            None => (self.version > 0).then_some(self.site.frame.as_str()),
-            Some(g) => self.groups.get(g).map(|a| a.frame.as_str()),
+            None => (self.version > 0).then_some(&self.site),
+            Some(g) => self.groups.get(g),
         }
     }
 }
@@ -294,6 +348,9 @@ pub enum Delivery {
     },
     /// The visitor's data was erased: close their widgets.
     Erase { visitor: VisitorId },
+    /// The owner changed the widget's settings: this frame (the visitor
+    /// frame `widget`) to every widget.
+    Widget { text: String },
     /// The site was deleted: close every widget, forget the snapshot.
     SiteDeleted,
 }
@@ -320,6 +377,7 @@ mod tests {
     fn aud(status: &str, hint: u32) -> Audience {
         Audience {
             frame: format!("{status} next_change={hint}"),
+            body: String::new(),
             key: status.to_string(),
         }
     }
@@ -354,6 +412,42 @@ mod tests {
     }
 
     #[test]
+    fn full_relays_send_widgets_to_the_first_shard_with_room() {
+        let relay = |region, shard| RelayName {
+            site: site(),
+            region,
+            shard,
+        };
+        let relays = vec![
+            (relay(Region::Weur, 0), 100),
+            (relay(Region::Weur, 1), 95),
+            (relay(Region::Weur, 2), 10),
+            (relay(Region::Weur, 3), 100),
+            (relay(Region::Apac, 1), 100),
+            (relay(Region::Enam, 0), 89),
+        ];
+        let open = open_shards(&relays, 100);
+        assert_eq!(
+            open.get(&Region::Weur),
+            Some(&2),
+            "0 and 1 are (nearly) full"
+        );
+        assert_eq!(open.get(&Region::Apac), Some(&0), "shard 0 left");
+        assert_eq!(open.get(&Region::Enam), Some(&0), "89 of 100 has room");
+        let snapshot = Snapshot {
+            open_shards: open,
+            ..Snapshot::default()
+        };
+        assert_eq!(next_shard(&relay(Region::Weur, 0), &snapshot), Some(2));
+        assert_eq!(next_shard(&relay(Region::Weur, 2), &snapshot), Some(3));
+        assert_eq!(next_shard(&relay(Region::Sam, 5), &snapshot), Some(6));
+        assert_eq!(
+            next_shard(&relay(Region::Sam, MAX_SHARDS - 1), &snapshot),
+            None
+        );
+    }
+
+    #[test]
     fn regions() {
         assert_eq!(Region::of_continent(Some("EU")), Region::Weur);
         assert_eq!(Region::of_continent(Some("NA")).hint(), Some("enam"));
@@ -374,6 +468,7 @@ mod tests {
             origins: vec![],
             next_change: None,
             sockets_per_address: 100,
+            open_shards: BTreeMap::new(),
         };
         let first = apply(&Snapshot::default(), &v1).unwrap();
         assert_eq!(

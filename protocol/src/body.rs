@@ -12,6 +12,7 @@ use presenza_rules::{HoursMode, Status};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::time::Timestamp;
+use crate::view::WidgetTexts;
 
 /// `POST /v1/sites` (platform admin).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -170,8 +171,11 @@ pub struct WidgetPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub language: Option<Option<String>>,
+    /// Replaces every text override: `{lang: {key: text}}` (`"*"`: every
+    /// language); the flat `{key: text}` of earlier clients means every
+    /// language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub texts: Option<BTreeMap<String, String>>,
+    pub texts: Option<WidgetTexts>,
     /// `auto`, `light` or `dark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,

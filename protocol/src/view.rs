@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
 use crate::time::{self, Timestamp};
+use crate::widget::ALL_LANGUAGES;
 
 // ---------------------------------------------------------------- presence
 
@@ -167,8 +168,8 @@ pub struct Widget {
     pub offset_y: u32,
     /// A language tag; `null`: the visitor's browser decides.
     pub language: Option<String>,
-    /// Text overrides by key.
-    pub texts: BTreeMap<String, String>,
+    /// Text overrides by language, then key.
+    pub texts: WidgetTexts,
     /// `auto`, `light` or `dark`.
     pub theme: String,
 }
@@ -177,12 +178,12 @@ impl Default for Widget {
     fn default() -> Self {
         Widget {
             title: None,
-            accent_color: "#2563eb".into(),
+            accent_color: crate::widget::DEFAULT_ACCENT.into(),
             position: "right".into(),
             offset_x: 20,
             offset_y: 20,
             language: None,
-            texts: BTreeMap::new(),
+            texts: WidgetTexts::default(),
             theme: "auto".into(),
         }
     }
@@ -213,10 +214,73 @@ impl Default for VisitorLimits {
     }
 }
 
-/// `GET widget-config` (public).
+/// A site's text overrides, by language then key: `{"*": {key: text},
+/// "it": {key: text}, …}`. `"*"` ([`ALL_LANGUAGES`]) applies to every
+/// language; a language's own override wins over it. Languages are the
+/// widget's ([`LANGUAGES`](crate::widget::LANGUAGES)), keys its texts
+/// ([`is_text_key`](crate::widget::is_text_key)): the edge checks both when
+/// they are set.
+///
+/// Settings stored before texts had languages hold a flat `{key: text}`
+/// that applied to every language: it reads as `{"*": {key: text}}`, which
+/// shows the same, and is written in the new shape with the next change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct WidgetTexts(pub BTreeMap<String, BTreeMap<String, String>>);
+
+impl WidgetTexts {
+    /// The override of `key` for `lang` (a language's own, else every
+    /// language's).
+    pub fn get(&self, lang: &str, key: &str) -> Option<&str> {
+        [lang, ALL_LANGUAGES]
+            .iter()
+            .find_map(|l| self.0.get(*l)?.get(key))
+            .map(String::as_str)
+    }
+
+    /// How many overrides there are, in every language.
+    pub fn len(&self) -> usize {
+        self.0.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<'de> Deserialize<'de> for WidgetTexts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// A language's overrides, or (the flat shape of earlier settings)
+        /// one text for every language.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Entry {
+            Language(BTreeMap<String, String>),
+            Text(String),
+        }
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for (k, v) in BTreeMap::<String, Entry>::deserialize(d)? {
+            match v {
+                Entry::Language(texts) => out.entry(k).or_default().extend(texts),
+                Entry::Text(text) => {
+                    out.entry(ALL_LANGUAGES.into()).or_default().insert(k, text);
+                }
+            }
+        }
+        Ok(WidgetTexts(out))
+    }
+}
+
+/// `GET widget-config?group=` (public): the widget's look and texts, and
+/// the audience's status, so that a widget paints its launcher from this
+/// one answer and opens its live socket afterwards (off the paint's path).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetConfigView {
     pub widget: Widget,
+    /// What the audience (`?group=`, else the whole site) is told now;
+    /// absent from an edge older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AudienceView>,
 }
 
 /// `GET` / `PUT settings`.
@@ -304,6 +368,10 @@ pub struct StatsView {
     pub alarms: i64,
     /// Sockets closed for sending past their budget.
     pub sockets_over_budget: i64,
+    /// Relays' registrations and syncs.
+    pub relay_syncs: i64,
+    /// Widget frames relays forwarded.
+    pub relay_frames: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,
@@ -315,6 +383,21 @@ pub struct StatsView {
     /// When this instance of the object started (a wake after eviction
     /// starts a new one).
     pub instance_started_at: Timestamp,
+    /// The version of what visitors are told (grows with each change).
+    pub status_version: u64,
+    /// The relays holding the site's widgets.
+    pub relays: Vec<RelayStatsView>,
+}
+
+/// One relay in `stats`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStatsView {
+    /// `relay:<site>:<region>:<shard>`.
+    pub name: String,
+    /// Its widgets, as it last said (at its last sync or acknowledgement).
+    pub sockets: u64,
+    /// The status version it acknowledged last.
+    pub acked: u64,
 }
 
 /// `POST /v1/sites`: the owner key is shown this once.
@@ -795,5 +878,52 @@ mod tests {
         let w: Widget = serde_json::from_str("{}").unwrap();
         assert_eq!(w, Widget::default());
         assert_eq!(w.accent_color, "#2563eb");
+    }
+
+    #[test]
+    fn widget_texts_by_language_and_the_flat_shape_of_earlier_settings() {
+        let w: Widget = serde_json::from_value(json!({"texts": {
+            "*": {"online": "Hi"}, "it": {"online": "Ciao", "busy": "Un attimo"}}}))
+        .unwrap();
+        assert_eq!(w.texts.get("it", "online"), Some("Ciao"));
+        assert_eq!(w.texts.get("de", "online"), Some("Hi"));
+        assert_eq!(w.texts.get("de", "busy"), None);
+        assert_eq!(w.texts.len(), 3);
+        // Stored before languages: every language, as it applied then.
+        let old: Widget =
+            serde_json::from_value(json!({"texts": {"offline": "Napište nám", "online": "Ahoj"}}))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_value(&old.texts).unwrap(),
+            json!({"*": {"offline": "Napište nám", "online": "Ahoj"}})
+        );
+        assert_eq!(old.texts.get("cs", "offline"), Some("Napište nám"));
+        // Written back in the new shape, it reads the same.
+        let again: Widget = serde_json::from_value(serde_json::to_value(&old).unwrap()).unwrap();
+        assert_eq!(again, old);
+        assert!(serde_json::from_value::<Widget>(json!({"texts": {"it": 3}})).is_err());
+    }
+
+    #[test]
+    fn widget_config_carries_the_status() {
+        let config = WidgetConfigView {
+            widget: Widget::default(),
+            status: Some(AudienceView::new(
+                None,
+                &AudienceStatus {
+                    status: Status::Online,
+                    reason: Reason::AgentsOnline,
+                    message: None,
+                    back_at: None,
+                    next_change: None,
+                },
+            )),
+        };
+        let v = serde_json::to_value(&config).unwrap();
+        assert_eq!(v["status"]["status"], "online");
+        assert_eq!(v["widget"]["texts"], json!({}));
+        // An older edge's answer has no status.
+        let old: WidgetConfigView = serde_json::from_value(json!({"widget": {}})).unwrap();
+        assert_eq!(old.status, None);
     }
 }

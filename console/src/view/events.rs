@@ -168,7 +168,6 @@ fn on_click(tx: &Sender, e: &Event) {
         "dismiss-token" => OwnerMsg::DismissToken.into(),
         "hours-clear" => OwnerMsg::ClearHours.into(),
         "copy" => return copy(&el),
-        "add-text" => return settings::add_text_row(),
         a if a.starts_with("hours-") => {
             let (Some(form), Some(op)) = (closest(&el, "form"), hours::op(a, &el)) else {
                 return;
@@ -240,10 +239,11 @@ fn on_change(tx: &Sender, e: &Event) {
         return;
     };
     let value = value_of(&el);
-    let choice = (!value.is_empty()).then_some(value);
+    let choice = (!value.is_empty()).then(|| value.clone());
     match data(&el, "action").as_str() {
         "hours-scope" => tx.send(OwnerMsg::HoursScope(choice)),
         "embed-group" => tx.send(OwnerMsg::EmbedGroup(choice)),
+        "text-lang" => settings::show_text_language(&value),
         _ => {}
     }
 }

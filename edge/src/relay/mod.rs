@@ -6,10 +6,11 @@
 //! - [`state`]: the [`Relay`](state::Relay) handle (sockets, the snapshot
 //!   it holds, syncing with the site, its alarm);
 //! - [`socket`]: widget sockets opening and sending frames;
+//! - [`lookup`]: status lookups the Worker's cache missed in its region;
 //! - [`store`]: what survives its eviction.
 //!
-//! Calls it receives: `GET live` from the Worker (a widget socket), and
-//! from its site `internal/publish` (a new snapshot) and
+//! Calls it receives: `GET live` from the Worker (a widget socket) and
+//! `internal/status` (a lookup), and from its site `internal/publish` (a new snapshot) and
 //! `internal/deliver` (a visitor's conversation frames, an erasure).
 //!
 //! Why chat frames are forwarded, not kept on the site's object: a visitor
@@ -23,11 +24,11 @@
 //! where that visitor authenticated. Each frame reaches each socket once:
 //! the socket a message came from is skipped by its id, as on the site.
 
+mod lookup;
 mod socket;
 mod state;
 mod store;
 
-use socket::RELAY_FULL;
 pub use socket::{RELAY_FULL_HEADER, RELAY_HEADER};
 
 use crate::bindings;
@@ -73,18 +74,11 @@ impl DurableObject for RelayObject {
         let result = match url.path().strip_prefix("/internal/") {
             Some("publish") => self.publish(&mut req).await,
             Some("deliver") => self.deliver(&mut req).await,
+            Some("status") => lookup::status(&self.relay, &req, &url).await,
             Some(_) => Err(ApiError::route_not_found()),
             None => socket::open(&self.relay, &req).await,
         };
-        result.or_else(|e| {
-            let full = e.code() == RELAY_FULL;
-            let extra = if full {
-                vec![(RELAY_FULL_HEADER, "1".to_string())]
-            } else {
-                vec![]
-            };
-            respond::error(&e, &extra)
-        })
+        result.or_else(|e| respond::error(&e, &[]))
     }
 
     /// Syncs with the site (or leaves it, with no socket left).
@@ -140,7 +134,8 @@ impl RelayObject {
         )
     }
 
-    /// A visitor's conversation frames (or erasure), in order.
+    /// A visitor's conversation frames (or erasure), and the `widget`
+    /// frame of a settings change, in order.
     async fn deliver(&self, req: &mut Request) -> Result<Response, ApiError> {
         let deliveries: Vec<Delivery> = objects::read(req).await?;
         let state = &self.relay.state;
@@ -167,6 +162,9 @@ impl RelayObject {
                     }
                 }
                 Delivery::Erase { visitor } => sockets::close_visitor(state, &visitor),
+                Delivery::Widget { text } => {
+                    sockets::broadcast(state, Tag::Visitors, &text);
+                }
                 Delivery::SiteDeleted => self.relay.site_deleted()?,
             }
         }

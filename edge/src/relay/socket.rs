@@ -12,8 +12,9 @@ use crate::domain::address::ClientAddress;
 use crate::domain::message::frame_client_id;
 use crate::error::ApiError;
 use crate::objects::{self, Answer};
-use crate::relaying::{ForwardedFrame, FrameAnswer, RelayName};
+use crate::relaying::{self, ForwardedFrame, FrameAnswer, RelayName};
 use crate::request::{self, header};
+use crate::respond;
 use crate::route::{Forwarded, SiteOp, VisitorOp, FORWARDED_HEADER};
 use crate::sockets::{self, Attachment, Tag, VisitorSocket};
 use presenza_protocol::frame::{VisitorCommand, PING, PONG};
@@ -23,7 +24,7 @@ use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPa
 /// The header naming the relay a Worker sends a socket to.
 pub const RELAY_HEADER: &str = "X-Presenza-Relay";
 /// The error code of a relay that is full, and the header that says so to
-/// the Worker (which tries the next shard).
+/// the Worker with the shard to try (empty: none left).
 pub const RELAY_FULL: &str = "relay_full";
 pub const RELAY_FULL_HEADER: &str = "X-Presenza-Relay-Full";
 
@@ -66,10 +67,10 @@ pub async fn open(relay: &Relay, req: &Request) -> Result<Response, ApiError> {
     // No await from here to the accept: the limits hold.
     let open = relay.sockets();
     if open >= relay.max_sockets() {
-        return Err(ApiError::unavailable(
-            RELAY_FULL,
-            "this relay holds as many widgets as it may",
-        ));
+        let full = ApiError::unavailable(RELAY_FULL, "this relay holds as many widgets as it may");
+        // The Worker tries the shard this says.
+        let next = relaying::next_shard(&name, &snapshot).map_or(String::new(), |s| s.to_string());
+        return Ok(respond::error(&full, &[(RELAY_FULL_HEADER, next)])?);
     }
     let address =
         ClientAddress::parse(header(req, "CF-Connecting-IP").as_deref()).map(|a| a.key(&site));

@@ -33,6 +33,8 @@ pub struct Relay {
     synced_at: Cell<Option<i64>>,
     /// Sockets closed over budget, not yet told to the site.
     over_budget: Cell<u32>,
+    /// A sync is on its way: lookups meanwhile use what is held.
+    syncing: Cell<bool>,
 }
 
 impl Relay {
@@ -48,6 +50,7 @@ impl Relay {
             budgets: Budgets::default(),
             synced_at: Cell::new(None),
             over_budget: Cell::new(0),
+            syncing: Cell::new(false),
         }
     }
 
@@ -133,15 +136,16 @@ impl Relay {
     /// what changed, those of a deleted group and from an origin no longer
     /// allowed are closed. Returns the version it holds.
     pub fn apply(&self, new: &Snapshot) -> Result<u64, ApiError> {
-        let held = self.snapshot()?;
+        let mut held = self.snapshot()?;
         let Some(applied) = relaying::apply(&held, new) else {
+            if new.version == held.version && new.open_shards != held.open_shards {
+                // Where a full relay sends widgets moves without a version.
+                held.open_shards = new.open_shards.clone();
+                self.hold(&held)?;
+            }
             return Ok(held.version);
         };
-        self.store.set(
-            Key::Snapshot,
-            &serde_json::to_string(new).map_err(|e| ApiError::internal(e.to_string()))?,
-        )?;
-        *self.snapshot.borrow_mut() = Some(new.clone());
+        self.hold(new)?;
         for audience in &applied.changed {
             if let Some(text) = new.audience(audience.as_ref()) {
                 sockets::broadcast(&self.state, Tag::Audience(audience.as_ref()), text);
@@ -162,6 +166,14 @@ impl Relay {
         Ok(new.version)
     }
 
+    fn hold(&self, snapshot: &Snapshot) -> Result<(), ApiError> {
+        let json =
+            serde_json::to_string(snapshot).map_err(|e| ApiError::internal(e.to_string()))?;
+        self.store.set(Key::Snapshot, &json)?;
+        *self.snapshot.borrow_mut() = Some(snapshot.clone());
+        Ok(())
+    }
+
     /// Registers with the site (the first socket, a wake, every sync
     /// period) and takes its current snapshot. The site's refusal comes
     /// back as is (a site that does not exist: its 404), and closes every
@@ -170,6 +182,16 @@ impl Relay {
         let Some(name) = self.name(None)? else {
             return Ok(Ok(()));
         };
+        if self.syncing.get() && self.snapshot()?.version > 0 {
+            return Ok(Ok(()));
+        }
+        self.syncing.set(true);
+        let result = self.sync_with(name).await;
+        self.syncing.set(false);
+        result
+    }
+
+    async fn sync_with(&self, name: RelayName) -> Result<Result<(), Response>, ApiError> {
         let now = now_ms();
         let reg = Registration {
             relay: name.clone(),
@@ -205,6 +227,19 @@ impl Relay {
         self.store.set(Key::Snapshot, "{}")?;
         *self.snapshot.borrow_mut() = Some(Snapshot::default());
         Ok(())
+    }
+
+    /// Whether a status lookup must ask the site first: nothing held, a
+    /// wake not checked yet, or (without widgets, so without publishes) a
+    /// snapshot older than `fresh_ms`.
+    pub fn stale_for_lookup(&self, now: i64, fresh_ms: i64) -> Result<bool, ApiError> {
+        if self.snapshot()?.version == 0 {
+            return Ok(true);
+        }
+        Ok(match self.synced_at.get() {
+            None => true,
+            Some(t) => self.sockets() == 0 && now - t > fresh_ms,
+        })
     }
 
     /// Whether this instance has not checked its snapshot yet (a wake).

@@ -13,6 +13,7 @@ use crate::route;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::visitor::{self, status};
+use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::{GracePeriod, HoursMode};
@@ -21,10 +22,6 @@ use worker::{Request, Response, Url};
 
 /// The internal call that deletes the site (the platform admin's).
 pub const DELETE_SITE: &str = "delete";
-
-/// Headers of the `status` answer that the Worker's cache reads.
-pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
-pub const VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
 
 /// `init`: what the Worker sends to create a site.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -56,17 +53,17 @@ pub async fn serve(
             };
             let snap = site.settle(Change::Read, crate::bindings::now_ms()).await?;
             let (payload, next_change) = status::payload(&snap, group.as_ref())?;
-            let origins = serde_json::to_string(&cfg.origins).unwrap_or_else(|_| "[]".into());
-            let valid_until = next_change.map(|t| t.to_string()).unwrap_or_default();
+            let (version, _) = site.store.published()?;
             Ok(respond::json_text(
                 200,
                 payload,
-                &[(ORIGINS_HEADER, origins), (VALID_UNTIL_HEADER, valid_until)],
+                &objects::status_headers(version, &cfg.origins, next_change),
             )?)
         }
         "origins" => respond::json(200, &site.config()?.origins),
         "relay-sync" => {
             let reg: Registration = objects::read(req).await?;
+            site.tallies.bump(Counter::RelaySyncs);
             respond::json(200, &site.relays.sync(site, reg).await?)
         }
         "relay-leave" => {
@@ -76,6 +73,7 @@ pub async fn serve(
         }
         "relay-frame" => {
             let fwd: ForwardedFrame = objects::read(req).await?;
+            site.tallies.bump(Counter::RelayFrames);
             let now = crate::bindings::now_ms();
             respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
         }

@@ -43,7 +43,7 @@ mod socket;
 mod state;
 mod visitor;
 
-pub use internal::{Init, DELETE_SITE, ORIGINS_HEADER, VALID_UNTIL_HEADER};
+pub use internal::{Init, DELETE_SITE};
 
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};

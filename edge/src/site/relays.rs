@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::fanout::{fingerprint, Payload};
 use crate::objects::{self, Answer};
 use crate::relaying::{
-    Ack, Audience, Delivered, Delivery, Registration, RelayName, Snapshot, RETRY_MS,
+    self, Ack, Audience, Delivered, Delivery, Registration, RelayName, Snapshot, RETRY_MS,
 };
 use crate::site::config::Config;
 use crate::site::presence;
@@ -98,7 +98,16 @@ impl Relays {
         let snap = site.settle(presence::Change::Read, now).await?;
         let cfg = site.config()?;
         let (version, _) = self.published(site)?;
-        Ok(build(&cfg, &snap, version))
+        let mut snapshot = build(&cfg, &snap, version);
+        let relays: Vec<(RelayName, u64)> = site
+            .store
+            .relays()?
+            .into_iter()
+            .map(|row| (row.name, row.sockets))
+            .collect();
+        let max = site.env_usize("RELAY_MAX_SOCKETS", relaying::DEFAULT_MAX_SOCKETS);
+        snapshot.open_shards = relaying::open_shards(&relays, max);
+        Ok(snapshot)
     }
 
     /// Storage was deleted: nothing was published.
@@ -140,6 +149,21 @@ impl Relays {
         for row in relays {
             queue.entry(row.name).or_default().push(Delivery::Erase {
                 visitor: visitor.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The widget's settings changed: every relay sends `text` (the
+    /// visitor frame `widget`) to all its widgets. Best effort, like a
+    /// conversation frame: a relay not reached leaves its widgets with the
+    /// settings they loaded until their next page.
+    pub fn widget(&self, site: &Site, text: &str) -> Result<(), ApiError> {
+        let relays = site.store.relays()?;
+        let mut queue = self.queue.borrow_mut();
+        for row in relays {
+            queue.entry(row.name).or_default().push(Delivery::Widget {
+                text: text.to_string(),
             });
         }
         Ok(())
@@ -221,12 +245,13 @@ impl Relays {
         let mut snapshot = None;
         if self.publish.replace(false) {
             let current = self.snapshot(site, now).await?;
-            let lagging = site
+            let lagging: Vec<_> = site
                 .store
                 .relays()?
                 .into_iter()
-                .filter(|row| row.acked < current.version);
-            if site.faults.drop_publish() {
+                .filter(|row| row.acked < current.version)
+                .collect();
+            if !lagging.is_empty() && site.faults.drop_publish() {
                 // A test's fault: this version is lost on the way, yet
                 // believed delivered; relays must catch up by themselves.
                 for row in lagging {
@@ -349,6 +374,7 @@ struct Published<'a> {
 fn build(cfg: &Config, snap: &presence::Snapshot, version: u64) -> Snapshot {
     let audience = |view: &AudienceView| Audience {
         frame: frame::to_text(&VisitorEvent::Status(view.clone())),
+        body: frame::to_text(view),
         key: fingerprint(Payload::Audience(view)),
     };
     Snapshot {
@@ -368,6 +394,7 @@ fn build(cfg: &Config, snap: &presence::Snapshot, version: u64) -> Snapshot {
         origins: cfg.origins.clone(),
         next_change: snap.eval.next_change,
         sockets_per_address: cfg.limits.sockets_per_address,
+        open_shards: BTreeMap::new(),
     }
 }
 

@@ -100,6 +100,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             };
             if let Some(site) = written {
                 cache::forget_site(&site);
+                cache::forget_status(&own_origin, &site).await;
             }
             resp
         }

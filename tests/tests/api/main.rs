@@ -76,5 +76,8 @@ mod presence {
     mod working_hours;
 }
 
+/// Visitor relays: widgets near visitors, one publish per relay.
+mod relays;
 mod residency;
 mod restart;
+mod widget_config;

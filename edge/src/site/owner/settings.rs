@@ -3,6 +3,8 @@
 //! a partial update, validated as a whole first.
 //! Narrowing the allowed origins closes the widgets already open on pages
 //! of origins no longer allowed (1008): a socket is not a way around them.
+//! A change of the widget's settings is pushed to every open widget (the
+//! visitor frame `widget`).
 
 use crate::domain::settings::SettingsChange;
 use crate::error::ApiError;
@@ -11,8 +13,9 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets;
+use crate::sockets::{self, Tag};
 use presenza_protocol::body::SettingsBody;
+use presenza_protocol::frame::{self, VisitorFrame};
 use worker::Response;
 
 pub fn get(cfg: &Config) -> Result<Response, ApiError> {
@@ -31,7 +34,19 @@ pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response,
     if let Some(origins) = &change.origins {
         close_disallowed(site, origins, &call.url.origin().ascii_serialization());
     }
-    respond::json(200, &site.config()?.settings_view())
+    let now = site.config()?;
+    if change.widget.is_some() && now.widget != cfg.widget {
+        // Open widgets take the new look and texts at once (a change is
+        // rare; every widget would otherwise keep the old ones until the
+        // visitor's next page).
+        let frame = frame::to_text(&VisitorFrame::Widget {
+            widget: now.widget.clone(),
+        });
+        // The widgets this object holds, and those on relays.
+        sockets::broadcast(&site.state, Tag::Visitors, &frame);
+        site.relays.widget(site, &frame)?;
+    }
+    respond::json(200, &now.settings_view())
 }
 
 /// Closes the visitor sockets opened from an origin `origins` no longer
