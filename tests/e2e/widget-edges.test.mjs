@@ -164,6 +164,8 @@ test('3. a wrong site id hides the widget and says so once; an unknown group fal
     assert.deepEqual(mine, [
       `warning: Presenza: no group \`sale\` on this site (site ${site.id} at ${BASE}). Check the snippet; the widget shows the whole site.`,
     ]);
+    // The socket opens after the paint (off its path): wait for it.
+    await waitFor('the widget\'s socket', () => page.sockets.length > 0);
     assert.deepEqual(
       page.sockets.map((u) => new URL(u).search),
       [''],

@@ -83,13 +83,7 @@ impl DurableObject for RelayObject {
 
     /// Syncs with the site (or leaves it, with no socket left).
     async fn alarm(&self) -> worker::Result<Response> {
-        match self.relay.tick().await {
-            Ok(()) => Response::ok(""),
-            Err(e) => {
-                worker::console_error!("relay alarm: {e}; the runtime retries it");
-                Err(worker::Error::RustError(e.to_string()))
-            }
-        }
+        respond::alarm_outcome("relay", self.relay.tick().await)
     }
 
     async fn websocket_message(

@@ -19,6 +19,7 @@ use crate::route::{Forwarded, SiteOp, VisitorOp, FORWARDED_HEADER};
 use crate::sockets::{self, Attachment, Tag, VisitorSocket};
 use presenza_protocol::frame::{VisitorCommand, PING, PONG};
 use presenza_protocol::id::hex;
+use presenza_protocol::view::VisitorLimits;
 use worker::{Request, Response, WebSocket, WebSocketIncomingMessage, WebSocketPair};
 
 /// The header naming the relay a Worker sends a socket to.
@@ -83,7 +84,11 @@ pub async fn open(relay: &Relay, req: &Request) -> Result<Response, ApiError> {
             .name(),
     ];
     if let Some(key) = &address {
-        let limit = snapshot.sockets_per_address;
+        // 0: a snapshot from before the limit was carried.
+        let limit = match snapshot.sockets_per_address {
+            0 => VisitorLimits::default().sockets_per_address,
+            n => n,
+        };
         if sockets::count(&relay.state, Tag::Address(key)) >= limit as usize {
             return Err(ApiError::too_many_connections(format!(
                 "at most {limit} open chat widgets per network address on this site"

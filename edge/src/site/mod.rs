@@ -132,13 +132,7 @@ impl DurableObject for SiteObject {
         self.site.relays.flush(&self.site).await;
         // Alarms are rare: each stores the counters, writing or not.
         self.site.save_tallies(true);
-        match result {
-            Ok(()) => Response::ok(""),
-            Err(e) => {
-                worker::console_error!("alarm: {e}; the runtime retries it");
-                Err(worker::Error::RustError(e.to_string()))
-            }
-        }
+        respond::alarm_outcome("site", result)
     }
 
     async fn websocket_message(

@@ -274,10 +274,12 @@ impl Relays {
             }
         });
         let mut all_ok = true;
+        let mut published = Vec::new();
         for (relay, outcome) in join_all(calls).await {
             match outcome {
                 Ok((ack, delivered)) => {
                     if let Some(ack) = ack {
+                        published.push(relay.clone());
                         if ack.sockets == 0 {
                             // It holds nobody: it registers again with its
                             // next socket.
@@ -301,6 +303,11 @@ impl Relays {
             self.failures.set(0);
         } else {
             self.failed(now);
+        }
+        if let Some(current) = snapshot.filter(|_| !published.is_empty()) {
+            if site.faults.stale_publish() {
+                replay_older(env, &published, &current).await;
+            }
         }
         Ok(())
     }
@@ -328,6 +335,32 @@ impl Relays {
     pub fn leave(&self, site: &Site, reg: &Registration) -> Result<(), ApiError> {
         site.store.deregister_relay(&reg.relay)?;
         Ok(())
+    }
+}
+
+/// A test's fault (`TEST_FAULTS=stale_publish=N`): an older version than
+/// `current`, saying the site is offline, arrives late at `relays`, which
+/// must ignore it.
+async fn replay_older(env: &worker::Env, relays: &[RelayName], current: &Snapshot) {
+    let mut older = current.clone();
+    older.version = current.version.saturating_sub(1);
+    if let Some(view) = serde_json::from_str::<AudienceView>(&current.site.body)
+        .ok()
+        .map(|view| AudienceView {
+            status: presenza_rules::Status::Offline,
+            ..view
+        })
+    {
+        older.site = Audience {
+            frame: frame::to_text(&VisitorEvent::Status(view.clone())),
+            body: frame::to_text(&view),
+            key: "stale".into(),
+        };
+    }
+    for relay in relays {
+        if let Err(e) = send(env, relay, Some(&older), &[]).await {
+            worker::console_error!("relays: stale replay: {e}");
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! Visitor relays (edge/src/relaying.rs) against workerd: widgets live on
 //! relays, not on the site's object; a change is published once per relay
 //! with a growing version; a relay that missed a version catches up by
-//! itself; chat frames reach every tab of a visitor exactly once across
+//! itself, and one given an older version late ignores it; chat frames reach every tab of a visitor exactly once across
 //! relays; groups and origins hold on relays as on the site.
 //!
 //! The edge of these tests lets a relay hold 3 widgets (RELAY_MAX_SOCKETS),
@@ -145,6 +145,43 @@ fn a_relay_that_missed_a_version_catches_up_by_itself() {
     // Later publishes arrive as usual.
     giulia.set_status(None, "offline", None);
     live_until(&mut widget, "offline", FRAME_WAIT);
+}
+
+#[test]
+fn an_older_version_arriving_late_is_ignored() {
+    // This edge follows every site's first publish to relays with the
+    // version before it, saying offline, as a late duplicate would arrive.
+    let mut options = EdgeOptions::for_test("relays-stale-publish");
+    options
+        .vars
+        .push(("TEST_FAULTS".into(), "stale_publish=1".into()));
+    let edge = start_edge(options);
+    let site = TestSite::create(&edge.url);
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let (mut widget, first) = site.live(None);
+    assert_eq!(audience_status(&first), Some("offline"), "{first}");
+
+    giulia.set_status(None, "online", None);
+    live_until(&mut widget, "online", FRAME_WAIT);
+    let version = stats_until(&site, "the relay acked the change", |s| {
+        let v = s["status_version"].as_u64().unwrap_or(0);
+        relays(s).iter().all(|r| r.2 == v)
+    })["status_version"]
+        .as_u64()
+        .unwrap_or(0);
+    // The stale "offline" came after it and changed nothing.
+    let frames = widget.collect_for(SILENCE);
+    assert!(
+        frames.is_empty(),
+        "a stale version reached the widget: {frames:?}"
+    );
+    let (_second, first) = site.live(None);
+    assert_eq!(audience_status(&first), Some("online"), "{first}");
+    let stats = site.stats();
+    assert!(
+        relays(&stats).iter().all(|r| r.2 == version),
+        "the relay still holds the newer version: {stats}"
+    );
 }
 
 #[test]
