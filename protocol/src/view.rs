@@ -6,8 +6,8 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use presenza_rules::{
-    AudienceStatus, ConversationState, ConversationSummary, MessageKind, Reason, Sender, Status,
-    UnixMillis,
+    AudienceStatus, ChosenBy, ConversationState, ConversationSummary, ExceptionSpec, HoursMode,
+    MessageKind, Reason, ScheduleSpec, Sender, Status, Switch, UnixMillis,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -63,13 +63,28 @@ pub struct AgentView {
     /// Effective: the chosen status while a session is alive, else offline.
     #[serde(deserialize_with = "status_or_offline")]
     pub status: Status,
-    /// The status the agent chose.
+    /// The chosen status: what the agent chose by hand, or what its
+    /// working hours set after that (`set_by`).
     #[serde(deserialize_with = "status_or_offline")]
     pub manual_status: Status,
+    /// The busy message (only when chosen by hand).
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
     pub back_at: Option<Timestamp>,
+    /// Who chose `manual_status`: the agent (`manual`) or its working
+    /// hours in switch mode (`working_hours`); a value this client does
+    /// not know reads as manual.
+    #[serde(default = "by_hand", deserialize_with = "chosen_by_or_manual")]
+    pub set_by: ChosenBy,
+    /// When `manual_status` was chosen: the manual change, or the boundary.
+    #[serde(default)]
+    pub set_at: Option<Timestamp>,
+    /// The next automatic change (working hours in switch mode):
+    /// `manual_status` becomes `status` at `at`, unless the agent changes
+    /// it by hand first.
+    #[serde(default)]
+    pub next_switch: Option<SwitchView>,
     /// Live sessions (devices, and HTTP sessions inside the grace period).
     pub sessions: usize,
     pub created_at: Timestamp,
@@ -84,6 +99,24 @@ impl AgentView {
             self.id.as_str()
         } else {
             &self.name
+        }
+    }
+}
+
+/// An automatic status change to come: working hours (switch mode) set
+/// `status` at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchView {
+    pub at: Timestamp,
+    #[serde(deserialize_with = "status_or_offline")]
+    pub status: Status,
+}
+
+impl From<Switch> for SwitchView {
+    fn from(s: Switch) -> Self {
+        SwitchView {
+            at: Timestamp(s.at),
+            status: s.status,
         }
     }
 }
@@ -266,6 +299,43 @@ pub struct SettingsView {
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
     pub created_at: Timestamp,
+    /// How the site's working hours act (`switch` or `gate`), and the mode
+    /// a group's own hours get when saved without one. An edge older than
+    /// the modes sent none: gate.
+    #[serde(default = "gate")]
+    pub working_hours_mode: HoursMode,
+}
+
+/// `GET`/`PUT working-hours` and `groups/{id}/working-hours`: a schedule
+/// and how it acts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHoursView {
+    pub mode: HoursMode,
+    pub timezone: String,
+    #[serde(default)]
+    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+impl WorkingHoursView {
+    pub fn new(spec: &ScheduleSpec, mode: HoursMode) -> Self {
+        WorkingHoursView {
+            mode,
+            timezone: spec.timezone.clone(),
+            weekly: spec.weekly.clone(),
+            exceptions: spec.exceptions.clone(),
+        }
+    }
+
+    /// The schedule, without its mode.
+    pub fn spec(&self) -> ScheduleSpec {
+        ScheduleSpec {
+            timezone: self.timezone.clone(),
+            weekly: self.weekly.clone(),
+            exceptions: self.exceptions.clone(),
+        }
+    }
 }
 
 /// Retention when none is stored (an older edge, or a new site).
@@ -539,6 +609,23 @@ fn open() -> ConversationState {
     ConversationState::Open
 }
 
+fn gate() -> HoursMode {
+    HoursMode::Gate
+}
+
+fn by_hand() -> ChosenBy {
+    ChosenBy::Manual
+}
+
+/// Who chose a status; anything this client does not know reads as manual.
+fn chosen_by_or_manual<'de, D: Deserializer<'de>>(d: D) -> Result<ChosenBy, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(match name.as_deref() {
+        Some("working_hours") => ChosenBy::WorkingHours,
+        _ => ChosenBy::Manual,
+    })
+}
+
 /// A status name; anything this client does not know reads as offline.
 fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
     let name = Option::<String>::deserialize(d)?;
@@ -708,6 +795,9 @@ mod tests {
             manual_status: Status::Busy,
             message: None,
             back_at: None,
+            set_by: ChosenBy::Manual,
+            set_at: None,
+            next_switch: None,
             sessions: 0,
             created_at: Timestamp(0),
             token: None,
@@ -726,6 +816,61 @@ mod tests {
             Status::Offline,
             "an unknown status reads as offline"
         );
+    }
+
+    #[test]
+    fn agents_chosen_by_working_hours() {
+        let a = AgentView {
+            id: AgentId::parse("giulia").unwrap(),
+            name: "Giulia".into(),
+            groups: vec![],
+            status: Status::Offline,
+            manual_status: Status::Offline,
+            message: None,
+            back_at: None,
+            set_by: ChosenBy::WorkingHours,
+            set_at: Some(Timestamp(1_000)),
+            next_switch: Some(SwitchView::from(Switch {
+                at: 2_000,
+                status: Status::Online,
+            })),
+            sessions: 1,
+            created_at: Timestamp(0),
+            token: None,
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["set_by"], "working_hours");
+        assert_eq!(v["set_at"], "1970-01-01T00:00:01Z");
+        assert_eq!(
+            v["next_switch"],
+            json!({"at": "1970-01-01T00:00:02Z", "status": "online"})
+        );
+        assert_eq!(serde_json::from_value::<AgentView>(v.clone()).unwrap(), a);
+        // From an edge older than working hours' switch mode, or newer.
+        let mut older = v.clone();
+        for key in ["set_by", "set_at", "next_switch"] {
+            older.as_object_mut().unwrap().remove(key);
+        }
+        let back: AgentView = serde_json::from_value(older).unwrap();
+        assert_eq!((back.set_by, back.next_switch), (ChosenBy::Manual, None));
+        let mut newer = v;
+        newer["set_by"] = json!("schedule_v2");
+        let back: AgentView = serde_json::from_value(newer).unwrap();
+        assert_eq!(back.set_by, ChosenBy::Manual);
+    }
+
+    #[test]
+    fn working_hours_views() {
+        let spec = ScheduleSpec {
+            timezone: "UTC".into(),
+            ..ScheduleSpec::default()
+        };
+        let v = WorkingHoursView::new(&spec, HoursMode::Gate);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"mode":"gate","timezone":"UTC","weekly":{},"exceptions":[]}"#
+        );
+        assert_eq!(v.spec(), spec);
     }
 
     #[test]

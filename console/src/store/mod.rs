@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use presenza_protocol::body::ScheduleSpec;
 use presenza_protocol::view::{AgentView, AudienceView, GroupView, SettingsView};
 use presenza_protocol::GroupId;
+use presenza_rules::HoursMode;
 
 use inbox::Inbox;
 
@@ -112,6 +113,9 @@ pub struct HoursEditor {
     /// or the site's hours for a group).
     pub stored: bool,
     pub draft: ScheduleSpec,
+    /// How the hours act (switch or gate); `None` until known: saving
+    /// then keeps the edge's.
+    pub mode: Option<HoursMode>,
 }
 
 /// The owner's data, loaded per page.

@@ -4,6 +4,7 @@
 //! (copying to the clipboard, menu arrow keys, adding an empty text row)
 //! are done here without a message.
 
+use presenza_protocol::body::WorkingHoursBody;
 use presenza_rules::{ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -173,6 +174,7 @@ fn on_click(tx: &Sender, e: &Event) {
             };
             OwnerMsg::HoursEdit {
                 draft: hours::read(&form),
+                mode: hours::read_mode(&form),
                 op,
             }
             .into()
@@ -216,7 +218,11 @@ fn on_submit(tx: &Sender, e: &Event) {
             create: action == "group-add",
         }
         .into(),
-        "hours" => OwnerMsg::SaveHours(hours::to_wire(hours::read(&form))).into(),
+        "hours" => OwnerMsg::SaveHours(WorkingHoursBody::new(
+            hours::to_wire(hours::read(&form)),
+            hours::read_mode(&form),
+        ))
+        .into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
         "reply" => InboxMsg::Reply {
             conversation: data(&form, "id"),

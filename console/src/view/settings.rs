@@ -474,6 +474,8 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
             texts: Some(texts),
             theme: chosen("theme"),
         }),
+        // Set with the working hours (their page), not here.
+        working_hours_mode: None,
         limits: None,
         retention_days: None,
     }

@@ -2,6 +2,7 @@
 //! anything is stored: a rejected update changes nothing.
 
 use crate::cors;
+use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
@@ -12,7 +13,7 @@ use presenza_protocol::limits::{
 };
 use presenza_protocol::view::{VisitorLimits, Widget, WidgetTexts};
 use presenza_protocol::widget;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 
 /// What to store; `None` keeps the stored value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub struct SettingsChange {
     pub origins: Option<Vec<String>>,
     /// The whole widget with the patch applied.
     pub widget: Option<Widget>,
+    /// The mode of the site's working hours.
+    pub hours_mode: Option<HoursMode>,
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
@@ -45,6 +48,11 @@ impl SettingsChange {
             .map(|secs| GracePeriod::new(secs).map_err(|e| ApiError::from_rule(&e)))
             .transpose()?;
         let origins = body.allowed_origins.map(allowed_origins).transpose()?;
+        let hours_mode = body
+            .working_hours_mode
+            .as_deref()
+            .map(|m| hours::mode("working_hours_mode", m))
+            .transpose()?;
         let widget = match body.widget {
             Some(patch) => {
                 let mut w = widget.clone();
@@ -79,6 +87,7 @@ impl SettingsChange {
             grace,
             origins,
             widget,
+            hours_mode,
             limits,
             retention_days,
         })
@@ -360,5 +369,18 @@ mod tests {
             };
             assert!(refused, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_working_hours_mode_is_switch_or_gate() {
+        let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
+        let change =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        assert_eq!(change.hours_mode, Some(HoursMode::Gate));
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
+        let error =
+            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

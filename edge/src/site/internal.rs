@@ -16,7 +16,7 @@ use crate::site::visitor::{self, status};
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Url};
 
@@ -30,6 +30,7 @@ pub struct Init {
     pub owner_key_hash: String,
     pub name: Option<String>,
     pub grace_period_secs: u32,
+    pub working_hours_mode: HoursMode,
 }
 
 pub async fn serve(
@@ -112,6 +113,7 @@ fn init(site: &Site, body: &Body, now: i64) -> Result<Response, ApiError> {
         &init.owner_key_hash,
         init.name.as_deref(),
         grace,
+        init.working_hours_mode,
         now,
     )?;
     site.created();

@@ -16,6 +16,7 @@ use crate::site::relays::Relays;
 use crate::store::Store;
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
+use presenza_rules::ChosenBy;
 use std::rc::Rc;
 use worker::{Env, State, WebSocket};
 
@@ -110,6 +111,31 @@ impl Site {
     /// The bindings: the other objects.
     pub fn env(&self) -> &Env {
         &self.env
+    }
+
+    /// Before the working-hours configuration changes (a schedule or a
+    /// mode saved or removed, a group deleted, an agent's groups changed):
+    /// every status a switch schedule chose is stored as the agent's, set
+    /// by working hours, and boundaries up to `now` are done with
+    /// (`since`), so the change itself switches nobody
+    /// (docs/rules-api.md, switch mode). `cfg` is the configuration before
+    /// the change; the next read loads the new one.
+    pub fn keep_hours_choices(&self, cfg: &Config, now: i64) -> Result<(), ApiError> {
+        if presenza_rules::switch::acts(&cfg.rules) {
+            for row in self.store.agents()? {
+                let groups: Vec<String> = row.groups.iter().map(ToString::to_string).collect();
+                let cover = presenza_rules::switch::cover(&cfg.rules, &groups);
+                let choice = presenza_rules::switch::choose(cover.as_ref(), &row.manual(), now);
+                if choice.by == ChosenBy::WorkingHours {
+                    self.store
+                        .set_chosen_by_hours(&row.id, choice.status, choice.at)?;
+                }
+            }
+        }
+        self.store.set_hours_since(now)?;
+        self.config.forget();
+        self.presence.invalidate();
+        Ok(())
     }
 
     /// Whether this object keeps itself in memory (see [`residency`]).

@@ -12,7 +12,10 @@ use serde::Deserialize;
 /// 4: conversations carry their list key as generated columns (`k_*`), and
 /// lists, pages and counts read indexes on it: their cost no longer grows
 /// with the site's history ([`MIGRATE_LIST_KEY`]).
-pub const SCHEMA_VERSION: i64 = 4;
+/// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
+/// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
+/// stored before keeps acting as a gate, written so).
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -60,13 +63,18 @@ const SCHEMA: &[&str] = &[
     // Site settings and identity: see `MetaKey`.
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL)",
-    // groups: JSON array of group ids; status: the manual `Status`.
+    // groups: JSON array of group ids; status: the chosen `Status`, set_by
+    // who chose it (`ChosenBy`: 'manual', or 'working_hours' when a switch
+    // schedule's choice was kept before its configuration changed).
     "CREATE TABLE IF NOT EXISTS agents (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
-        back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
-    // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON.
-    "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL)",
+        back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        set_by TEXT NOT NULL)",
+    // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON;
+    // mode: a group's own hours' `HoursMode`; NULL for the site's, whose
+    // mode is `meta.working_hours_mode`.
+    "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL, mode TEXT)",
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
     "CREATE TABLE IF NOT EXISTS sessions (
         agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -175,6 +183,17 @@ const MIGRATE_LIST_KEY: &[&str] = &[
     concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
 ];
 
+/// Schema 4 → 5, working hours' modes (issue 17). Before them, hours were a
+/// gate and every status was chosen by hand: existing group schedules are
+/// written `gate`, every agent's status `manual`. (The site's own mode,
+/// `meta.working_hours_mode`, is written by [`Store::migrate_hours`].)
+const MIGRATE_HOURS_SCHEDULES: &[&str] = &[
+    "ALTER TABLE schedules ADD COLUMN mode TEXT",
+    "UPDATE schedules SET mode = 'gate' WHERE scope <> 'site' AND mode IS NULL",
+];
+const MIGRATE_HOURS_AGENTS: &[&str] =
+    &["ALTER TABLE agents ADD COLUMN set_by TEXT NOT NULL DEFAULT 'manual'"];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -189,7 +208,38 @@ impl Store {
     pub fn migrate(&self) -> R<()> {
         self.migrate_conversations()?;
         self.exec_all(SCHEMA)?;
+        self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
+    }
+
+    /// Working hours' modes for a store made before them (see
+    /// [`MIGRATE_HOURS_SCHEDULES`]); no-op for a new site or a migrated
+    /// one. A site stored before them keeps acting as it did: its mode is
+    /// written `gate`, never left to a default. (A new site is created
+    /// after this runs, with no site id yet, and gets its mode from
+    /// `init_site`.)
+    fn migrate_hours(&self) -> R<()> {
+        if let Some(sql) = self.table_sql("schedules")? {
+            if !sql.contains(" mode ") {
+                self.exec_all(MIGRATE_HOURS_SCHEDULES)?;
+                self.wrote.set(true);
+            }
+        }
+        if let Some(sql) = self.table_sql("agents")? {
+            if !sql.contains("set_by") {
+                self.exec_all(MIGRATE_HOURS_AGENTS)?;
+                self.wrote.set(true);
+            }
+        }
+        if self.meta_get(super::MetaKey::SiteId)?.is_some()
+            && self.meta_get(super::MetaKey::WorkingHoursMode)?.is_none()
+        {
+            self.meta_set(
+                super::MetaKey::WorkingHoursMode,
+                presenza_rules::HoursMode::Gate.as_str(),
+            )?;
+        }
+        Ok(())
     }
 
     /// The `CREATE TABLE` statement of table `name`, if it exists.

@@ -62,12 +62,14 @@ mod cors_origins;
 mod data_lifecycle;
 
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
-/// busy messages, working hours, and "only changes are sent".
+/// busy messages, working hours (as a gate, and switching statuses), and
+/// "only changes are sent".
 mod presence {
     mod busy;
     mod devices;
     mod grace_period;
     mod groups;
+    mod hours_switch;
     mod only_changes;
     mod sign_out;
     mod status_cache;

@@ -1,5 +1,6 @@
-//! `GET` / `PUT settings`: the site's name, grace period, allowed origins
-//! and widget look. A PUT is a partial update, validated as a whole first.
+//! `GET` / `PUT settings`: the site's name, grace period, allowed origins,
+//! widget look, visitor limits, retention and working hours' mode. A PUT is
+//! a partial update, validated as a whole first.
 //! Narrowing the allowed origins closes the widgets already open on pages
 //! of origins no longer allowed (1008): a socket is not a way around them.
 //! A change of the widget's settings is pushed to every open widget (the
@@ -24,6 +25,10 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     let body: SettingsBody = call.body.json_with(&["widget", "limits"])?;
     let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits)?;
+    if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
+        // What switch hours chose so far is kept; the new mode acts from now.
+        site.keep_hours_choices(cfg, call.now)?;
+    }
     site.store.save_settings(&change)?;
     site.settle(Change::ConfigChanged, call.now).await?;
     if let Some(origins) = &change.origins {
