@@ -2,7 +2,9 @@
 //! `ws` package from node_modules) run against a local edge on 127.0.0.1:
 //!
 //! - `edge-lookup.mjs`: GET status vs GET /v1/ping, req/s and p99 with
-//!   fixed keep-alive connections (target ratio ≥ 0.5);
+//!   fixed keep-alive connections (target ratio ≥ 0.5); and status from
+//!   this location's cache (hit ratio from `X-Presenza-Cache`) vs from the
+//!   origin (every lookup a miss, answered by the region's relay);
 //! - `edge-wake.mjs`: pings over a device socket that woke the object
 //!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
@@ -17,10 +19,22 @@
 //!   sockets, change → receipt p50/p99 for the first change after the object
 //!   hibernated and in steady state (target p99 ≤ 250 ms at 10,000), next to
 //!   the floors of the same fan-out (a trivial JS Durable Object in the same
-//!   workerd, and a bare node WebSocket server).
+//!   workerd, and a bare node WebSocket server);
+//! - `edge-relays.mjs` (issue 12): the site object's own cost per change at
+//!   0, 1,000 and 10,000 widgets on relays (flat within ±20%: target), and
+//!   change → receipt p50/p99 with relays beside the single object
+//!   (`VISITOR_SOCKETS=site`), two edges in the same run;
+//! - `edge-relays-shards.mjs`: 16,000 widgets over relays of at most 1,500
+//!   (every widget must receive every change), beside a single object; the
+//!   calls reaching the site's object when 10,000 widgets reconnect after a
+//!   restart (must not exceed relays + agents) and on a new site's cold start;
+//! - `edge-relays-faults.mjs`: a publish lost (`TEST_FAULTS=drop_publish`)
+//!   with relays in memory and after a restart evicted them: every widget
+//!   right again within `RELAY_SYNC_MS` (2 s) + 1 s.
 //!
 //! The first three use the `wrangler dev` edge given by the caller. The
-//! fan-out starts its own edge: the same build (edge/build) in workerd via
+//! fan-out, history and relay benchmarks start their own edges (with the
+//! vars they need): the same build (edge/build) in workerd via
 //! Miniflare, without `wrangler dev`'s proxy, a second workerd that holds ~7
 //! descriptors per WebSocket and cannot hold 10,000 sockets under this
 //! machine's 20,000 `ulimit -n` hard limit (see tests/bench/edge-miniflare.mjs).
@@ -51,7 +65,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 6] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 9] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -89,6 +103,27 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 6] = [
          (its own edge: edge/build in workerd via Miniflare, no wrangler dev proxy)",
         Edge::Own,
         &["--floor"],
+    ),
+    (
+        "edge-relays.mjs",
+        "visitor relays vs the single object: the site's cost per change at 0, 1,000 \
+         and 10,000 widgets, fan-out to 10,000 (two edges in workerd via Miniflare)",
+        Edge::Own,
+        &[],
+    ),
+    (
+        "edge-relays-shards.mjs",
+        "16,000 widgets over relays of 1,500, and a deploy's reconnect storm of 10,000 \
+         (its own edges in workerd via Miniflare)",
+        Edge::Own,
+        &[],
+    ),
+    (
+        "edge-relays-faults.mjs",
+        "relays recovering a lost publish, in memory and after a restart evicted them \
+         (its own edge in workerd via Miniflare)",
+        Edge::Own,
+        &[],
     ),
 ];
 
@@ -158,7 +193,7 @@ pub fn bench(ctx: &Ctx, base_url: &str, admin_token: &str) -> Result {
         Err(Failure::new(
             format!("edge benchmarks: {}", failures.join("; ")),
             "see the script output above (node >= 20, `cargo xtask install` for ws and miniflare, edge/build built; \
-             10,000 sockets need `ulimit -Hn` >= ~12,000)",
+             10,000 sockets need `ulimit -Hn` >= ~12,000, edge-relays-shards.mjs's 16,000 ~18,000)",
         ))
     }
 }
