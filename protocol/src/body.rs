@@ -62,6 +62,16 @@ impl StatusBody {
     }
 }
 
+/// `POST agents/me/devices`: signs this device in (with the agent token);
+/// the answer carries the device's own credential, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceBody {
+    /// How the agent recognises the device in its list ("Firefox on
+    /// Android"): a display name (1 to `MAX_DISPLAY_NAME_CHARS`, one line).
+    pub name: String,
+}
+
 /// `PUT settings`: a partial update; absent fields stay unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

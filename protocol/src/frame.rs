@@ -153,6 +153,29 @@ mod json {
         /// Open conversations this agent serves whose visitor wrote last.
         #[serde(default)]
         pub conversations_waiting: usize,
+        /// Every group's name, for showing audiences by name.
+        #[serde(default)]
+        pub group_names: BTreeMap<GroupId, String>,
+        /// The site's name, when the owner gave one.
+        #[serde(default)]
+        pub site_name: Option<String>,
+    }
+
+    // ------------------------------------------------------------ owner
+
+    /// What the edge sends the owner's team socket (`GET team`): the whole
+    /// team when it opens and again whenever an agent's view changes
+    /// (status, devices, name, groups; an agent added or removed). Nothing
+    /// is read from the socket but `ping`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum OwnerEvent {
+        Team {
+            agents: Vec<AgentView>,
+        },
+        /// A frame newer than this client (decoding only).
+        #[serde(other)]
+        Unknown,
     }
 
     // ------------------------------------------------------------ visitor
@@ -270,6 +293,8 @@ mod json {
                 message: None,
                 back_at: None,
                 sessions: 1,
+                devices: 1,
+                since: None,
                 created_at: Timestamp(0),
                 token: None,
             }
@@ -289,6 +314,8 @@ mod json {
                 site: audience(None),
                 groups: [(GroupId::parse("sales").unwrap(), audience(Some("sales")))].into(),
                 conversations_waiting: 2,
+                group_names: BTreeMap::new(),
+                site_name: None,
             });
             let text = to_text(&hello);
             assert!(
@@ -296,7 +323,9 @@ mod json {
                 "{text}"
             );
             assert!(
-                text.ends_with(r#""group":"sales"}},"conversations_waiting":2}"#),
+                text.ends_with(
+                    r#""group":"sales"}},"conversations_waiting":2,"group_names":{},"site_name":null}"#
+                ),
                 "{text}"
             );
             assert_eq!(serde_json::from_str::<DeviceEvent>(&text).unwrap(), hello);

@@ -40,4 +40,4 @@ pub mod time;
 #[cfg(feature = "serde")]
 pub mod view;
 
-pub use id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
+pub use id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};

@@ -15,6 +15,8 @@ pub use presenza_rules::error::{MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY};
 
 /// Hex digits after `s_` in a site id.
 pub const SITE_ID_HEX_DIGITS: usize = 32;
+/// Hex digits after `d_` in a device id.
+pub const DEVICE_ID_HEX_DIGITS: usize = 16;
 /// Longest agent or group id.
 pub const MAX_ENTITY_ID_LEN: usize = 40;
 /// Longest session id (`X-Presenza-Session`, device sessions).
@@ -84,7 +86,16 @@ pub const MAX_VISITOR_SOCKETS: usize = 30_000;
 /// Connected devices per site: with the visitors' share this stays under
 /// the runtime's 32,768 hibernatable sockets per object.
 pub const MAX_DEVICE_SOCKETS: usize = 2_700;
+/// The owner's open team sockets per site (owner tabs are few; this bounds
+/// a leaked key's share of the object's sockets).
+pub const MAX_TEAM_SOCKETS: usize = 50;
 /// Connected devices per agent.
 pub const MAX_DEVICES_PER_AGENT: usize = 20;
+/// Device credentials one agent holds: signing in on one more device
+/// revokes the one used longest ago.
+pub const MAX_DEVICE_CREDENTIALS_PER_AGENT: usize = 20;
+/// A device credential's last use is written at most this often (a device
+/// with a live socket is seen through its session instead).
+pub const DEVICE_LAST_USE_STEP_MS: i64 = 60_000;
 /// HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
 pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;

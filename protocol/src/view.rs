@@ -11,7 +11,7 @@ use presenza_rules::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
+use crate::id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};
 use crate::time::{self, Timestamp};
 
 // ---------------------------------------------------------------- presence
@@ -71,6 +71,16 @@ pub struct AgentView {
     pub back_at: Option<Timestamp>,
     /// Live sessions (devices, and HTTP sessions inside the grace period).
     pub sessions: usize,
+    /// Devices with a live session: a signed-in device's socket and its
+    /// HTTP calls are one device; a session without a device credential
+    /// counts as one of its own.
+    #[serde(default)]
+    pub devices: usize,
+    /// Since when the effective `status` holds, when the edge knows it (the
+    /// status was chosen, the agent came online, or its last session
+    /// ended).
+    #[serde(default)]
+    pub since: Option<Timestamp>,
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -85,6 +95,37 @@ impl AgentView {
             &self.name
         }
     }
+}
+
+/// A signed-in device of an agent (never its credential, except once in
+/// [`DeviceCreated`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: DeviceId,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// Its last call or sign of life (its sessions included).
+    pub last_used_at: Timestamp,
+    /// Whether it has a live session now.
+    pub live: bool,
+    /// The device making this call.
+    #[serde(default)]
+    pub current: bool,
+}
+
+/// `GET agents/me/devices`, `GET agents/{id}/devices`: most recently used
+/// first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceView>,
+}
+
+/// `POST agents/me/devices`: the device and its credential, shown this
+/// once (it replaces the agent token on that device).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCreated {
+    pub device: DeviceView,
+    pub credential: String,
 }
 
 /// `GET agents`.
@@ -626,6 +667,8 @@ mod tests {
             message: None,
             back_at: None,
             sessions: 0,
+            devices: 0,
+            since: None,
             created_at: Timestamp(0),
             token: None,
         };
