@@ -133,6 +133,17 @@ impl ApiError {
             "this visitor id belongs to someone else (wrong secret)",
         )
     }
+    pub fn device_not_found() -> Self {
+        Self::not_found("device_not_found", "no such signed-in device of this agent")
+    }
+    /// Signing a device in takes the agent token itself: a device's
+    /// credential cannot make more devices (revoking one must end it).
+    pub fn agent_token_required() -> Self {
+        Self::forbidden(
+            "agent_token_required",
+            "sign a device in with the agent token, not with another device's credential",
+        )
+    }
     pub fn visitor_not_found() -> Self {
         Self::not_found("visitor_not_found", "no such visitor on this site")
     }

@@ -172,6 +172,8 @@ mod tests {
             message: None,
             back_at: None,
             sessions: 1,
+            devices: 1,
+            since: None,
             created_at: Timestamp(0),
             token: None,
         }

@@ -7,7 +7,8 @@
 //!   `?visitor=<id>`, else [`Tag::UntaggedVisitor`] (a visitor's
 //!   conversation messages go to sockets of these two tags whose attachment
 //!   proves that visitor's secret);
-//! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`].
+//! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`];
+//! - the owner's team sockets: [`Tag::Owners`].
 
 use crate::budget::Limits;
 use presenza_protocol::{AgentId, GroupId, SessionId, VisitorId};
@@ -32,6 +33,8 @@ pub enum Tag<'a> {
     UntaggedVisitor,
     /// Visitor sockets from one client address (its hashed key).
     Address(&'a str),
+    /// The owner's team sockets.
+    Owners,
 }
 
 impl Tag<'_> {
@@ -47,6 +50,7 @@ impl Tag<'_> {
             Tag::Visitor(v) => format!("vis:{v}"),
             Tag::UntaggedVisitor => "vis:-".to_string(),
             Tag::Address(key) => format!("ip:{key}"),
+            Tag::Owners => "owners".to_string(),
         }
     }
 }
@@ -85,6 +89,11 @@ pub enum Attachment {
         agent: AgentId,
         session: SessionId,
     },
+    /// The owner's team socket (reads nothing but `ping`).
+    Owner {
+        /// Its own id (its budget's key).
+        sid: String,
+    },
 }
 
 impl Attachment {
@@ -98,6 +107,7 @@ impl Attachment {
             Attachment::Agent { agent, session } => {
                 (format!("d:{agent}:{session}"), Limits::DEVICE)
             }
+            Attachment::Owner { sid } => (format!("o:{sid}"), Limits::DEVICE),
         }
     }
 }
@@ -174,6 +184,7 @@ mod tests {
         assert_eq!(Tag::UntaggedVisitor.name(), "vis:-");
         assert_eq!(Tag::Visitors.name(), "visitor");
         assert_eq!(Tag::Devices.name(), "agents");
+        assert_eq!(Tag::Owners.name(), "owners");
     }
 
     #[test]

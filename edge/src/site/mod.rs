@@ -215,7 +215,7 @@ impl SiteObject {
                 agent::serve(site, &cfg, &call, me, op).await
             }
             SiteOp::Owner(op) => {
-                let owner = caller::owner(&site.store, &cfg, &call)?;
+                let owner = caller::owner(&site.store, &cfg, &call, &op)?;
                 owner::serve(site, &cfg, &call, owner, op).await
             }
         }

@@ -42,7 +42,9 @@ pub async fn message(site: &Site, ws: WebSocket, message: WebSocketIncomingMessa
             let (key, _) = attachment.budget();
             visitor::socket::message(site, &ws, attachment, &key, &text, now).await;
         }
-        None => {
+        // The team socket only listens; a `ping` the runtime did not
+        // answer is answered here.
+        Some(Attachment::Owner { .. }) | None => {
             if text.trim() == PING {
                 let _ = ws.send_with_str(PONG);
             }
@@ -68,6 +70,6 @@ pub fn gone(site: &Site, ws: &WebSocket, failed: bool) {
             }
         }
         Some(Attachment::Visitor { .. }) => site.tallies.visitor_gone(failed),
-        None => {}
+        Some(Attachment::Owner { .. }) | None => {}
     }
 }

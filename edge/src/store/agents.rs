@@ -21,10 +21,13 @@ pub struct AgentRow {
     pub back_at_ms: Option<i64>,
     pub set_at_ms: i64,
     pub created_ms: i64,
+    /// When its last session ended (expired or signed out), if it has.
+    #[serde(default)]
+    pub left_ms: Option<i64>,
 }
 
 const AGENT_COLS: &str =
-    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms";
+    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, left_ms";
 
 fn groups_json(groups: &[GroupId]) -> R<String> {
     serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
@@ -120,10 +123,21 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Records that one of the agent's sessions ended at `at` (the team
+    /// view's "offline since" once it was the last).
+    pub fn set_left(&self, id: &AgentId, at: i64) -> R<()> {
+        self.run(
+            "UPDATE agents SET left_ms = MAX(COALESCE(left_ms, 0), ?) WHERE id = ?",
+            vec![at.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
     /// Deletes an agent with its sessions, read marks, rate window and what
     /// its devices were last told (its replies stay).
     pub fn delete_agent(&self, id: &AgentId) -> R<bool> {
         self.delete_sessions_of(id)?;
+        self.delete_devices_of(id)?;
         self.forget_agent_conversations(id)?;
         self.delete_broadcast(&BroadcastKey::Agent(id.clone()))?;
         Ok(self.run("DELETE FROM agents WHERE id = ?", vec![id.as_str().into()])? > 0)

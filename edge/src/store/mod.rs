@@ -12,6 +12,7 @@ mod agents;
 mod broadcasts;
 mod conversations;
 mod counters;
+mod devices;
 mod groups;
 mod messages;
 mod meta;
@@ -24,10 +25,11 @@ mod windows;
 
 pub use agents::AgentRow;
 pub use conversations::{ConversationRow, InboxQuery, Served};
+pub use devices::DeviceRow;
 pub use groups::Scope;
 pub use messages::MessageRow;
 pub use meta::MetaKey;
-pub use sessions::SessionKind;
+pub use sessions::{SessionKind, SessionRow};
 pub use visitors::VisitorRow;
 pub use windows::WindowKey;
 

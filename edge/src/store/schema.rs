@@ -12,7 +12,7 @@ use serde::Deserialize;
 /// 4: conversations carry their list key as generated columns (`k_*`), and
 /// lists, pages and counts read indexes on it: their cost no longer grows
 /// with the site's history ([`MIGRATE_LIST_KEY`]).
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -64,14 +64,20 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS agents (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
-        back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL)",
+        back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        left_ms INTEGER)",
     // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON.
     "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL)",
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
     "CREATE TABLE IF NOT EXISTS sessions (
         agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
-        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, device_id TEXT,
         PRIMARY KEY (agent_id, session_id))",
+    "CREATE TABLE IF NOT EXISTS devices (
+        id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+        last_used_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS devices_by_agent ON devices (agent_id, last_used_ms)",
     // What each audience / agent was last told (`fanout::BroadcastKey` and
     // its fingerprint), so a wake after hibernation never re-sends an
     // unchanged status.
@@ -167,6 +173,13 @@ const MIGRATE_LIST_KEY: &[&str] = &[
     concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
 ];
 
+/// Schema 4 → 5: the device of a session (signed-in devices) and when an
+/// agent's last session ended (the team view's "offline since").
+const MIGRATE_DEVICES: &[&str] = &[
+    "ALTER TABLE sessions ADD COLUMN device_id TEXT",
+    "ALTER TABLE agents ADD COLUMN left_ms INTEGER",
+];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -180,6 +193,7 @@ impl Store {
     /// Brings the store to [`SCHEMA_VERSION`]; safe on every start.
     pub fn migrate(&self) -> R<()> {
         self.migrate_conversations()?;
+        self.migrate_sessions()?;
         self.exec_all(SCHEMA)?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
     }
@@ -211,6 +225,20 @@ impl Store {
             self.wrote.set(true);
         }
         self.migrate_messages()
+    }
+
+    /// Adds the schema-5 columns to a store made before them (see
+    /// [`MIGRATE_DEVICES`]); no-op for a new site or a migrated one.
+    fn migrate_sessions(&self) -> R<()> {
+        let Some(sql) = self.table_sql("sessions")? else {
+            return Ok(());
+        };
+        if sql.contains("device_id") {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_DEVICES)?;
+        self.wrote.set(true);
+        Ok(())
     }
 
     /// Adds `kind` to a messages table without it (see

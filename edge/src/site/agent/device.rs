@@ -58,6 +58,8 @@ async fn command(
         agent,
         id: session,
         kind: SessionKind::Device,
+        // Recorded when the socket opened (the session keeps it).
+        device: None,
     };
     match command {
         DeviceCommand::Status {
