@@ -24,6 +24,7 @@ mod abuse {
 
 /// Who may call what: the authorization matrix and agent tokens.
 mod authz {
+    mod devices;
     mod matrix;
     mod tokens;
 }
@@ -71,6 +72,7 @@ mod presence {
     mod only_changes;
     mod sign_out;
     mod status_cache;
+    mod team;
     mod working_hours;
 }
 
