@@ -15,8 +15,8 @@ use std::rc::Rc;
 use presenza_protocol::body::{ScheduleSpec, SettingsBody};
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
-    AgentView, ConversationPage, ConversationView, GroupView, MeView, MessagePage, MessageView,
-    SettingsView, StatusSetView,
+    AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
+    MessagePage, MessageView, SettingsView, StatusSetView,
 };
 use presenza_protocol::ConversationId;
 use presenza_rules::{ConversationState, Status};
@@ -116,8 +116,10 @@ pub enum SessionMsg {
 /// What a token opens.
 #[derive(Debug)]
 pub enum Access {
-    /// An agent's token: the agent (`GET agents/me`).
-    Agent(MeView),
+    /// An agent's token or a device credential: the agent (`GET
+    /// agents/me`), and the device just signed in with the agent token
+    /// (its credential replaces the token from then on).
+    Agent(MeView, Option<DeviceCreated>),
     /// The site owner's key.
     Owner,
 }
@@ -151,6 +153,12 @@ pub enum AgentMsg {
     AccessChecked(ApiResult<MeView>),
     /// Time for an HTTP heartbeat (sent only while the socket is down).
     Heartbeat,
+    /// Show or hide this agent's signed-in devices.
+    ToggleDevices,
+    DevicesLoaded(ApiResult<Vec<DeviceView>>),
+    /// Sign another of this agent's devices out for good.
+    RevokeDevice(String),
+    DeviceRevoked(ApiResult<()>),
 }
 
 /// What the device socket tells the controller.
@@ -159,6 +167,8 @@ pub enum LiveEvent {
     Open,
     /// A frame from the edge.
     Message(Box<DeviceEvent>),
+    /// The whole team (the owner's team socket).
+    Team(Vec<AgentView>),
     /// The socket is gone; `retry_in_ms` is when the next attempt starts
     /// (None once stopped).
     Closed {
@@ -320,6 +330,28 @@ pub enum OwnerMsg {
     SaveSettings(SettingsBody),
     SettingsSaved(ApiResult<SettingsView>),
     EmbedGroup(Option<String>),
+    /// The team socket (live agents page).
+    Live(LiveEvent),
+    /// Set a forgetful agent offline.
+    SetOffline(String),
+    OfflineSet {
+        agent: String,
+        result: ApiResult<AgentView>,
+    },
+    /// Show or hide an agent's signed-in devices.
+    ToggleDevices(String),
+    DevicesLoaded {
+        agent: String,
+        result: ApiResult<Vec<DeviceView>>,
+    },
+    RevokeDevice {
+        agent: String,
+        device: String,
+    },
+    DeviceRevoked {
+        agent: String,
+        result: ApiResult<()>,
+    },
 }
 
 /// A structural change to the working-hours draft.

@@ -32,6 +32,8 @@ pub struct Controller {
     api: Option<Api>,
     /// The device socket (agent mode).
     live: Option<Live>,
+    /// The team socket (owner mode): the agents page is live.
+    team: Option<Live>,
     /// HTTP heartbeat while the socket is down (proxies that block
     /// WebSockets must not make the agent look away).
     heartbeat: Option<Interval>,
@@ -59,6 +61,7 @@ impl Controller {
             tx,
             api: None,
             live: None,
+            team: None,
             heartbeat: None,
             device: None,
         }

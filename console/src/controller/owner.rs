@@ -2,23 +2,99 @@
 //! embed), each loaded when opened and saved form by form.
 
 use presenza_protocol::body::{AgentBody, GroupBody, ScheduleSpec};
+use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
-use presenza_protocol::view::{AgentList, AgentView, GroupList, GroupView, SettingsView};
+use presenza_protocol::view::{
+    AgentList, AgentView, DeviceList, GroupList, GroupView, SettingsView,
+};
 
 use crate::api::encode;
-use crate::msg::{ApiError, OwnerMsg};
-use crate::store::{Mode, NewToken, Page};
+use crate::live::Live;
+use crate::msg::{ApiError, LiveEvent, OwnerMsg};
+use crate::store::{DevicesPanel, Mode, NewToken, Page};
 
 use super::hours::{apply_hours_op, hours_path, template_hours};
 use super::session::Ending;
 use super::Controller;
 use crate::view::Fresh;
 
+/// How often the team socket says it is there (answered by the runtime).
+const TEAM_PING_SECS: u32 = 25;
+
 impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
             OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
+            OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::SetOffline(agent) => {
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let path = format!("/agents/{}/offline", encode(&agent));
+                        let result = api.post_empty::<AgentView>(&path).await;
+                        OwnerMsg::OfflineSet { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::OfflineSet { agent, result } => {
+                match result {
+                    Ok(view) => {
+                        if let Some(a) = self
+                            .store
+                            .owner
+                            .agents
+                            .iter_mut()
+                            .flatten()
+                            .find(|a| a.id == view.id)
+                        {
+                            *a = view;
+                        }
+                    }
+                    Err(e) => self.owner_error(&format!("agent-save:{agent}"), e),
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::ToggleDevices(agent) => {
+                let shown = self.store.owner.devices.take();
+                if shown.as_ref().is_none_or(|(a, _)| *a != agent) {
+                    self.store.owner.devices = Some((agent.clone(), DevicesPanel::default()));
+                    self.load_agent_devices(agent);
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::DevicesLoaded { agent, result } => {
+                if let Some((shown, panel)) = self.store.owner.devices.as_mut() {
+                    if *shown == agent {
+                        match result {
+                            Ok(list) => {
+                                *panel = DevicesPanel {
+                                    list: Some(list),
+                                    error: None,
+                                }
+                            }
+                            Err(e) => panel.error = Some(e.message),
+                        }
+                        self.render_page_if(Page::Agents, Fresh::Keep);
+                    }
+                }
+            }
+            OwnerMsg::RevokeDevice { agent, device } => {
+                self.store.owner.confirm = None;
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let path =
+                            format!("/agents/{}/devices/{}", encode(&agent), encode(&device));
+                        let result = api.delete(&path).await;
+                        OwnerMsg::DeviceRevoked { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::DeviceRevoked { agent, result } => {
+                if let Err(e) = result {
+                    self.owner_error(&format!("agent-save:{agent}"), e);
+                }
+                self.load_agent_devices(agent);
+            }
             OwnerMsg::AgentsLoaded(result) => {
                 match result {
                     Ok(agents) => self.store.owner.agents = Some(agents),
@@ -276,6 +352,52 @@ impl Controller {
                 self.view.render_page(&self.store, Fresh::Keep);
             }
         }
+    }
+
+    /// Opens the team socket: the agents page follows every change.
+    pub(super) fn connect_team(&mut self) {
+        let Some(token) = self.store.token.clone() else {
+            return;
+        };
+        let ws_origin = self
+            .store
+            .origin
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1);
+        let url = format!("{ws_origin}/v1/sites/{}/team", encode(self.store.site()));
+        let protocols = [
+            WS_PROTOCOL.to_owned(),
+            format!("{WS_TOKEN_PROTOCOL_PREFIX}{token}"),
+        ];
+        let tx = self.tx.clone();
+        self.team = Some(Live::start(url, &protocols, TEAM_PING_SECS, move |e| {
+            tx.send(OwnerMsg::Live(e))
+        }));
+    }
+
+    fn team_event(&mut self, event: LiveEvent) {
+        match event {
+            LiveEvent::Team(agents) => {
+                self.store.owner.agents = Some(agents);
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            LiveEvent::Closed { code, .. } if code == presenza_protocol::frame::close::REVOKED => {
+                self.sign_out(
+                    Ending::Local,
+                    Some("The owner key was replaced. Sign in with the new one."),
+                );
+            }
+            LiveEvent::Open | LiveEvent::Closed { .. } | LiveEvent::Message(_) => {}
+        }
+    }
+
+    fn load_agent_devices(&self, agent: String) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let path = format!("/agents/{}/devices", encode(&agent));
+            let result = api.get::<DeviceList>(&path).await.map(|l| l.devices);
+            OwnerMsg::DevicesLoaded { agent, result }
+        });
     }
 
     pub(super) fn route(&mut self, page: Page) {

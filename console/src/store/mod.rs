@@ -7,7 +7,7 @@ pub mod persist;
 use std::collections::BTreeMap;
 
 use presenza_protocol::body::ScheduleSpec;
-use presenza_protocol::view::{AgentView, AudienceView, GroupView, SettingsView};
+use presenza_protocol::view::{AgentView, AudienceView, DeviceView, GroupView, SettingsView};
 use presenza_protocol::GroupId;
 
 use inbox::Inbox;
@@ -114,6 +114,15 @@ pub struct HoursEditor {
     pub draft: ScheduleSpec,
 }
 
+/// A list of signed-in devices being shown (an agent's own, or one agent's
+/// on the owner's page).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DevicesPanel {
+    /// None while loading.
+    pub list: Option<Vec<DeviceView>>,
+    pub error: Option<String>,
+}
+
 /// The owner's data, loaded per page.
 #[derive(Debug)]
 pub struct Owner {
@@ -122,6 +131,8 @@ pub struct Owner {
     pub groups: Option<Vec<GroupView>>,
     pub settings: Option<SettingsView>,
     pub hours: HoursEditor,
+    /// The agent whose devices are shown on the agents page, with them.
+    pub devices: Option<(String, DevicesPanel)>,
     pub new_token: Option<NewToken>,
     /// A destructive action waiting for its second click ("revoke:ann").
     pub confirm: Option<String>,
@@ -138,6 +149,7 @@ impl Default for Owner {
             groups: None,
             settings: None,
             hours: HoursEditor::default(),
+            devices: None,
             new_token: None,
             confirm: None,
             note: None,
@@ -169,6 +181,12 @@ pub struct Store {
     pub menu_open: bool,
     pub status_error: Option<String>,
     pub inbox: Inbox,
+    /// Group names by id (from the device socket's hello).
+    pub group_names: BTreeMap<GroupId, String>,
+    /// The site's name, when it has one.
+    pub site_name: Option<String>,
+    /// This agent's signed-in devices, while the list is shown.
+    pub devices: Option<DevicesPanel>,
 
     // Owner mode.
     pub owner: Owner,
@@ -193,6 +211,9 @@ impl Store {
             menu_open: false,
             status_error: None,
             inbox: Inbox::default(),
+            group_names: BTreeMap::new(),
+            site_name: None,
+            devices: None,
             owner: Owner::default(),
         }
     }

@@ -59,6 +59,13 @@ pub fn shell(_store: &Store) -> web_sys::Element {
             el("main")
                 .attr("id", "main")
                 .class("main")
+                .child(
+                    el("section")
+                        .attr("id", "devices")
+                        .class("devices-panel")
+                        .attr("aria-label", "Your signed-in devices")
+                        .flag("hidden", true),
+                )
                 .child(el("section").attr("id", "inbox").class("inbox")),
         )
         .build()
@@ -111,6 +118,15 @@ fn menu() -> web_sys::Element {
         )
         .child(menu_item(Status::Offline))
         .child(el("div").class("separator").attr("role", "separator"))
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("menuitem")
+                .attr("role", "menuitem")
+                .attr("tabindex", "-1")
+                .action("devices")
+                .text("Your devices"),
+        )
         .child(
             el("button")
                 .attr("type", "button")
@@ -333,6 +349,41 @@ pub fn render_audience(store: &Store) {
         bar = bar.child(el("span").class("muted").text("…"));
     }
     replace(&region, bar);
+}
+
+/// The agent's devices panel: hidden unless opened from the menu.
+pub fn render_devices(store: &Store) {
+    let Some(region) = by_id("devices") else {
+        return;
+    };
+    let Some(panel) = &store.devices else {
+        let _ = region.set_attribute("hidden", "");
+        replace(&region, el("div"));
+        return;
+    };
+    let _ = region.remove_attribute("hidden");
+    replace(
+        &region,
+        el("div")
+            .class("card")
+            .child(
+                el("div")
+                    .class("panel-head")
+                    .child(el("h2").text("Your signed-in devices"))
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("link")
+                            .action("devices")
+                            .text("Close"),
+                    ),
+            )
+            .child(el("p").class("muted").class("small").text(
+                "Each browser you signed in with your token stays signed in. Sign out one you no \
+                 longer use; this browser signs out from your picture's menu.",
+            ))
+            .child(super::devices::list(panel, &super::devices::Revoker::Agent)),
+    );
 }
 
 pub fn render_conn(store: &Store) {

@@ -145,6 +145,15 @@ fn on_click(tx: &Sender, e: &Event) {
             .into()
         }
         "sign-out" => SessionMsg::SignOut.into(),
+        "devices" => AgentMsg::ToggleDevices.into(),
+        "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
+        "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
+        "agent-devices" => OwnerMsg::ToggleDevices(data(&el, "id")).into(),
+        "revoke-agent-device" => OwnerMsg::RevokeDevice {
+            agent: data(&el, "agent"),
+            device: data(&el, "id"),
+        }
+        .into(),
         "open-conversation" => InboxMsg::OpenConversation(data(&el, "id")).into(),
         "close-conversation" => InboxMsg::CloseConversation.into(),
         "enable-notifications" => InboxMsg::EnableNotifications.into(),

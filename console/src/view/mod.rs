@@ -7,6 +7,7 @@
 //! the inbox and an owner page are each redrawn whole.
 
 mod agent;
+mod devices;
 pub mod dom;
 mod events;
 mod hours;
@@ -95,6 +96,11 @@ impl View {
 
     pub fn render_conn(&self, store: &Store) {
         agent::render_conn(store);
+    }
+
+    /// The agent's own signed-in devices (shown from the status menu).
+    pub fn render_devices(&self, store: &Store) {
+        agent::render_devices(store);
     }
 
     pub fn render_inbox(&self, store: &Store) {

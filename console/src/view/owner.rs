@@ -7,8 +7,10 @@ use presenza_protocol::GroupId;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
-use super::{dot, hours, keep, settings, status_label, Fresh};
+use super::{devices, dot, hours, keep, settings, status_label, Fresh};
+use crate::clock;
 use crate::store::{Page, Store};
+use presenza_rules::Status;
 
 /// Ids the edge accepts (agents and groups): lowercase letters, digits, _
 /// and -, starting with a letter or digit.
@@ -307,8 +309,18 @@ fn name_field(prefix: &str, id: &str, name: &str) -> El {
 
 fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
     let status = a.status;
-    let devices = a.sessions;
+    let devices = a.devices;
+    let since = a
+        .since
+        .map(|t| format!(" since {}", clock::when(t.millis(), clock::now())))
+        .unwrap_or_default();
     let row_form = format!("agent-save:{}", a.id);
+    let shown_devices = store
+        .owner
+        .devices
+        .as_ref()
+        .filter(|(agent, _)| agent == a.id.as_str())
+        .map(|(_, panel)| panel);
     el("li").class("row").data("agent", a.id.as_str()).child(
         el("form")
             .class("row-form")
@@ -325,6 +337,7 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                     )
                     .child(dot(status))
                     .text(&status_label(status))
+                    .text(&since)
                     .child_if((devices > 0).then(|| {
                         el("span").class("muted").class("small").text(&format!(
                             " · {devices} device{}",
@@ -341,6 +354,29 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                 el("div")
                     .class("row-actions")
                     .child(el("button").attr("type", "submit").text("Save"))
+                    .child_if((a.manual_status != Status::Offline).then(|| {
+                        el("button")
+                            .attr("type", "button")
+                            .action("set-offline")
+                            .data("id", a.id.as_str())
+                            .attr("aria-label", &format!("Set {} offline", a.display_name()))
+                            .text("Set offline")
+                    }))
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .action("agent-devices")
+                            .data("id", a.id.as_str())
+                            .attr(
+                                "aria-expanded",
+                                if shown_devices.is_some() {
+                                    "true"
+                                } else {
+                                    "false"
+                                },
+                            )
+                            .text("Devices"),
+                    )
                     .child(confirm_button(
                         store,
                         &format!("rotate:{}", a.id),
@@ -358,7 +394,18 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                         a.id.as_str(),
                     )),
             )
-            .child_if(note(store, &row_form).map(|n| n.class("wide"))),
+            .child_if(note(store, &row_form).map(|n| n.class("wide")))
+            .child_if(shown_devices.map(|panel| {
+                el("div")
+                    .class("wide")
+                    .class("row-devices")
+                    .child(devices::list(
+                        panel,
+                        &devices::Revoker::Owner {
+                            agent: a.id.as_str(),
+                        },
+                    ))
+            })),
     )
 }
 
