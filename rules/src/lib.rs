@@ -40,6 +40,7 @@ pub mod schedule_spec;
 pub mod site;
 pub mod status;
 pub mod time;
+pub mod wording;
 
 pub use conversation::{
     advance_read_mark, busy_auto_reply, close_outcome, closed_message, inbox_order, needs_contact,
