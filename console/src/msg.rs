@@ -153,6 +153,9 @@ pub enum AgentMsg {
     AccessChecked(ApiResult<MeView>),
     /// Time for an HTTP heartbeat (sent only while the socket is down).
     Heartbeat,
+    /// Time to word "back at" instants again ("back in 9 minutes", and a
+    /// passed one says nothing).
+    Tick,
     /// Show or hide this agent's signed-in devices.
     ToggleDevices,
     DevicesLoaded(ApiResult<Vec<DeviceView>>),

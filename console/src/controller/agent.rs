@@ -19,6 +19,9 @@ use crate::timer::Interval;
 use super::session::{Ending, DEVICE_SIGNED_OUT};
 use super::Controller;
 
+/// How often "back at" instants are worded again.
+const TICK_MS: u32 = 5_000;
+
 impl Controller {
     /// Handles an agent-mode message.
     pub(super) fn agent(&mut self, msg: AgentMsg) {
@@ -70,6 +73,14 @@ impl Controller {
                 }
                 Err(_) => {}
             },
+            AgentMsg::Tick => {
+                let worded = self.view.worded(&self.store);
+                if worded != self.worded {
+                    self.worded = worded;
+                    self.view.render_me(&self.store);
+                    self.view.render_audience(&self.store);
+                }
+            }
             AgentMsg::ToggleDevices => {
                 self.store.menu_open = false;
                 self.view.render_menu(&self.store, false);
@@ -136,6 +147,14 @@ impl Controller {
             let result = api.get::<DeviceList>("/agents/me/devices").await;
             AgentMsg::DevicesLoaded(result.map(|l| l.devices))
         });
+    }
+
+    /// Rewords "back at" instants every few seconds: a passed one goes at
+    /// once, "back in N minutes" counts down. Local only: nothing is asked
+    /// of the edge.
+    pub(super) fn start_tick(&mut self) {
+        let tx = self.tx.clone();
+        self.tick = Interval::new(TICK_MS, move || tx.send(AgentMsg::Tick));
     }
 
     pub(super) fn connect(&mut self) {
@@ -305,6 +324,7 @@ impl Controller {
         self.view.render_audience(&self.store);
         self.view.render_conn(&self.store);
         self.view.render_title(&self.store);
+        self.view.render_site_name(&self.store);
         // Whatever happened while the socket was down.
         self.device_connected();
     }

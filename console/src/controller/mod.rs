@@ -37,6 +37,10 @@ pub struct Controller {
     /// HTTP heartbeat while the socket is down (proxies that block
     /// WebSockets must not make the agent look away).
     heartbeat: Option<Interval>,
+    /// Rewords "back at" instants while signed in as an agent.
+    tick: Option<Interval>,
+    /// The clock's words as last drawn (see `View::worded`).
+    worded: String,
     /// This browser's device session id for the site (agent mode).
     device: Option<String>,
 }
@@ -62,6 +66,8 @@ impl Controller {
             api: None,
             live: None,
             team: None,
+            tick: None,
+            worded: String::new(),
             heartbeat: None,
             device: None,
         }

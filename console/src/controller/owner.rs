@@ -114,6 +114,7 @@ impl Controller {
                     Ok(settings) => self.store.owner.settings = Some(settings),
                     Err(e) => self.owner_error("page", e),
                 }
+                self.view.render_site_name(&self.store);
                 self.view.render_page(&self.store, Fresh::Keep);
             }
             OwnerMsg::HoursLoaded { scope, result } => {
@@ -340,6 +341,7 @@ impl Controller {
                 Ok(settings) => {
                     self.store.owner.settings = Some(settings);
                     self.store.note("settings", "Settings saved.", false);
+                    self.view.render_site_name(&self.store);
                     self.view.render_page(&self.store, Fresh::Form("settings"));
                 }
                 Err(e) => {
@@ -470,7 +472,7 @@ impl Controller {
         });
     }
 
-    fn load_settings(&self) {
+    pub(super) fn load_settings(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api.get::<SettingsView>("/settings").await;

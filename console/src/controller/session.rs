@@ -140,6 +140,7 @@ impl Controller {
                         self.store.conn = Conn::Connecting;
                         self.view.render(&self.store);
                         self.connect();
+                        self.start_tick();
                         self.refresh_inbox();
                     }
                     Mode::Owner => {
@@ -148,6 +149,8 @@ impl Controller {
                         self.view.render(&self.store);
                         self.route(page);
                         self.connect_team();
+                        // The site's name for the top bar.
+                        self.load_settings();
                     }
                 }
             }
@@ -200,6 +203,7 @@ impl Controller {
             team.stop();
         }
         self.heartbeat = None;
+        self.tick = None;
         self.api = None;
         self.device = None;
         persist::forget_token(&site);

@@ -98,6 +98,24 @@ impl View {
         agent::render_conn(store);
     }
 
+    /// The site's name in the top bar (once the edge told it).
+    pub fn render_site_name(&self, store: &Store) {
+        if let Some(region) = by_id("site-name") {
+            let label = site_label(store);
+            let text = match store.mode {
+                Some(Mode::Owner) => format!("{label} · owner"),
+                _ => label,
+            };
+            region.set_text_content(Some(&text));
+            let _ = region.set_attribute("dir", "auto");
+        }
+    }
+
+    /// What the clock changes on the agent's screen (see `agent::worded`).
+    pub fn worded(&self, store: &Store) -> String {
+        agent::worded(store)
+    }
+
     /// The agent's own signed-in devices (shown from the status menu).
     pub fn render_devices(&self, store: &Store) {
         agent::render_devices(store);
@@ -190,6 +208,22 @@ pub fn notification_permission() -> Option<String> {
     js_sys::Reflect::get(&ctor, &"permission".into())
         .ok()?
         .as_string()
+}
+
+/// The site as people call it: its name, else a short form of its id
+/// ("site s_a435…") until the edge says the name.
+pub fn site_label(store: &Store) -> String {
+    let name = match store.mode {
+        Some(Mode::Owner) => store.owner.settings.as_ref().and_then(|s| s.name.clone()),
+        _ => store.site_name.clone(),
+    };
+    match name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => name,
+        None => {
+            let id: String = store.site().chars().take(8).collect();
+            format!("site {id}…")
+        }
+    }
 }
 
 /// A status dot (green online, amber busy, grey offline).

@@ -45,9 +45,11 @@ pub fn shell(store: &Store) -> web_sys::Element {
                             .child(el("strong").text("Presenza"))
                             .child(
                                 el("span")
+                                    .attr("id", "site-name")
                                     .class("muted")
+                                    .class("site-name")
                                     .attr("title", store.site())
-                                    .text(&format!("{} · owner", store.site())),
+                                    .user_text(&format!("{} · owner", super::site_label(store))),
                             ),
                     ),
                 )

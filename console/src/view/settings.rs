@@ -351,21 +351,33 @@ pub fn colour_changed(input: &web_sys::Element) {
     }
 }
 
-/// The loader snippet for this site (and group).
+/// The embed snippet for this site (and group): README's "Embedding the
+/// widget" block, with this edge and site filled in (a test holds the two
+/// together). A chosen group replaces the optional calls' comment with the
+/// call that picks it.
 pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
-    let group = group
-        .map(|g| format!(" data-group=\"{}\"", attr_escape(g)))
-        .unwrap_or_default();
+    let calls = match group {
+        Some(g) => format!("  presenza('group', '{}');\n", js_escape(g)),
+        None => "  // Optional, any time; calls made before the widget loads are kept and run in order:\n  \
+                 // presenza('group', 'sales'); presenza('language', 'cs'); presenza('on', 'status', fn);\n"
+            .to_owned(),
+    };
     format!(
-        "<script src=\"{origin}/widget/loader.js\" data-site=\"{}\"{group} async></script>",
-        attr_escape(site)
+        "<script>\n  (function (w, d, s) {{\n    w.presenza = w.presenza || function () {{ \
+         (w.presenza.q = w.presenza.q || []).push(arguments); }};\n    \
+         s = d.createElement('script'); s.async = true;\n    \
+         s.src = '{}/widget/loader.js'; s.dataset.site = '{}';\n    \
+         d.head.appendChild(s);\n  }})(window, document);\n{calls}</script>",
+        js_escape(origin),
+        js_escape(site)
     )
 }
 
-fn attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
+/// Text safe inside a single-quoted JS string in an inline script.
+fn js_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\'', "\\'")
+        .replace('<', "\\x3c")
 }
 
 pub fn embed_page(store: &Store) -> Vec<El> {
@@ -504,11 +516,27 @@ mod tests {
     }
 
     #[test]
-    fn snippet_escapes() {
-        assert_eq!(
-            snippet("https://p.example", "s1", None),
-            "<script src=\"https://p.example/widget/loader.js\" data-site=\"s1\" async></script>"
+    fn the_snippet_is_the_readmes() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Embedding the widget")
+            .nth(1)
+            .expect("README has the embedding section");
+        let block = section
+            .split("```html\n")
+            .nth(1)
+            .and_then(|b| b.split("\n```").next())
+            .expect("an html block");
+        assert_eq!(snippet("https://EDGE", "SITE_ID", None), block);
+        let grouped = snippet("http://127.0.0.1:8787", "s_1", Some("sales"));
+        assert!(grouped
+            .contains("s.src = 'http://127.0.0.1:8787/widget/loader.js'; s.dataset.site = 's_1';"));
+        assert!(
+            grouped.contains("\n  presenza('group', 'sales');\n</script>"),
+            "{grouped}"
         );
-        assert!(snippet("o", "a\"b", Some("g")).contains("data-site=\"a&quot;b\" data-group=\"g\""));
+        assert!(
+            snippet("o", "a'b</script>", None).contains("s.dataset.site = 'a\\'b\\x3c/script>'")
+        );
     }
 }
