@@ -353,6 +353,7 @@ mod json {
                     code: "rate_limited".into(),
                     message: "slow down".into(),
                     retry_after_secs: Some(3),
+                    at: None,
                 },
                 client_id: Some("r_2".into()),
                 conversation_id: None,
