@@ -17,6 +17,61 @@ const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The names of a schedule's weekday keys (`presenza_rules`' `WEEKDAYS`,
+/// Monday first).
+pub const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The name of a schedule's weekday key (`mon` → "Monday").
+pub fn day_name(key: &str) -> Option<&'static str> {
+    presenza_rules::schedule_spec::WEEKDAYS
+        .iter()
+        .position(|k| *k == key)
+        .map(|i| DAY_NAMES[i])
+}
+
+/// "HH:MM" as this browser's time inputs show it ("5:00 PM" or "17:00").
+pub fn time_of_day(hhmm: &str) -> String {
+    let Some((h, m)) = hhmm.split_once(':') else {
+        return hhmm.to_owned();
+    };
+    let (Ok(h), Ok(m)) = (h.parse::<u32>(), m.parse::<u32>()) else {
+        return hhmm.to_owned();
+    };
+    let d = Date::new_with_year_month_day_hr_min(2000, 0, 1, h as i32, m as i32);
+    let options = js_sys::JSON::parse(r#"{"hour":"numeric","minute":"2-digit"}"#)
+        .unwrap_or(JsValue::UNDEFINED);
+    d.to_locale_time_string_with_options(&browser_language(), &options)
+        .into()
+}
+
+/// "25 December 2026" for a schedule's `YYYY-MM-DD` (as given if not one).
+pub fn date_name(ymd: &str) -> String {
+    let parts: Vec<u32> = ymd.split('-').filter_map(|p| p.parse().ok()).collect();
+    let [y, mo, d] = parts[..] else {
+        return ymd.to_owned();
+    };
+    let date = Date::new_with_year_month_day(y, mo as i32 - 1, d as i32);
+    let options = js_sys::JSON::parse(r#"{"day":"numeric","month":"long","year":"numeric"}"#)
+        .unwrap_or(JsValue::UNDEFINED);
+    date.to_locale_date_string(&browser_language(), &options)
+        .into()
+}
+
+/// The browser's language, which its time inputs follow.
+fn browser_language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".to_owned())
+}
+
 pub fn now() -> UnixMillis {
     Date::now() as UnixMillis
 }

@@ -13,6 +13,7 @@ use std::fmt;
 use std::rc::Rc;
 
 use presenza_protocol::body::{ScheduleSpec, SettingsBody};
+use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
@@ -79,6 +80,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Where a working-hours error is (the edge's `at`).
+    pub at: Option<ErrorAt>,
 }
 
 impl ApiError {
@@ -389,6 +392,7 @@ mod tests {
             status,
             code: "x".into(),
             message: "No.".into(),
+            at: None,
         };
         assert!(e(401).is_auth() && e(403).is_auth());
         assert!(!e(404).is_auth() && !e(0).is_auth());

@@ -13,9 +13,10 @@ use crate::live::Live;
 use crate::msg::{ApiError, LiveEvent, OwnerMsg};
 use crate::store::{DevicesPanel, Mode, NewToken, Page};
 
-use super::hours::{apply_hours_op, hours_path, template_hours};
+use super::hours::{apply_hours_op, hours_path, hours_problem, template_hours};
 use super::session::Ending;
 use super::Controller;
+use crate::clock;
 use crate::view::Fresh;
 
 /// How often the team socket says it is there (answered by the runtime).
@@ -254,6 +255,7 @@ impl Controller {
             }
             OwnerMsg::HoursScope(scope) => {
                 self.store.owner.hours.scope = scope;
+                self.store.owner.hours.problem = None;
                 self.store.owner.note = None;
                 self.store.owner.confirm = None;
                 self.load_hours();
@@ -305,6 +307,7 @@ impl Controller {
                 result,
             } => {
                 if scope == self.store.owner.hours.scope {
+                    self.store.owner.hours.problem = None;
                     match result {
                         Ok(spec) => {
                             let hours = &mut self.store.owner.hours;
@@ -323,7 +326,11 @@ impl Controller {
                             self.render_page_if(Page::Hours, Fresh::Form("hours"));
                         }
                         Err(e) => {
-                            self.owner_error("hours", e);
+                            let problem = hours_problem(&e, &clock::time_of_day, &clock::date_name);
+                            match problem {
+                                Some(p) => self.store.owner.hours.problem = Some(p),
+                                None => self.owner_error("hours", e),
+                            }
                             self.render_page_if(Page::Hours, Fresh::Keep);
                         }
                     }

@@ -112,6 +112,28 @@ pub struct HoursEditor {
     /// or the site's hours for a group).
     pub stored: bool,
     pub draft: ScheduleSpec,
+    /// The edge refused the draft here, in the owner's words.
+    pub problem: Option<HoursProblem>,
+}
+
+/// Where a working-hours error is shown: next to its field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HoursPlace {
+    /// A weekday row (`mon`).
+    Day(String),
+    /// An exception's row, by its date.
+    Exception(String),
+    /// The time zone.
+    Zone,
+    /// The form as a whole.
+    Form,
+}
+
+/// A working-hours error in the owner's words, and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursProblem {
+    pub place: HoursPlace,
+    pub text: String,
 }
 
 /// A list of signed-in devices being shown (an agent's own, or one agent's
