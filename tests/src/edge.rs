@@ -148,7 +148,8 @@ impl LocalEdge {
         Ok(edge)
     }
 
-    fn log_path(&self) -> PathBuf {
+    /// Where wrangler's output goes (unless it is inherited).
+    pub fn log_path(&self) -> PathBuf {
         self.options.persist_dir.join("wrangler.log")
     }
 
@@ -183,6 +184,10 @@ impl LocalEdge {
         }
         cmd.current_dir(&root)
             .env("WRANGLER_SEND_METRICS", "false")
+            // No fetch of the `Request.cf` placeholder from the network: it
+            // fails offline with two stack traces at every start (the
+            // runtime then uses its built-in placeholder anyway).
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("PRESENZA_SKIP_BUILD", "1")
             // wrangler must not wait for a keypress or open a browser.
             .env("CI", "true")

@@ -76,5 +76,8 @@ mod presence {
     mod working_hours;
 }
 
+/// Quiet output when all is well.
+mod quiet;
+
 mod residency;
 mod restart;
