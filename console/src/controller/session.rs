@@ -59,12 +59,14 @@ impl Controller {
             self.view.render(&self.store);
             return;
         };
-        // This browser signed in as a device of an agent, else an owner
-        // key kept by this tab.
-        match persist::credential(&site)
-            .map(|c| c.credential)
-            .or_else(|| persist::token(&site))
-        {
+        // The owner key this tab signed in with, else this browser's sign-in
+        // as a device of an agent. `#signin` asks for a token whatever is
+        // kept (an owner who is also an agent, on one browser).
+        if self.view.hash() == SIGN_IN_HASH {
+            self.view.render(&self.store);
+            return;
+        }
+        match persist::token(&site).or_else(|| persist::credential(&site).map(|c| c.credential)) {
             Some(token) => self.sign_in(token),
             None => self.view.render(&self.store),
         }
@@ -217,6 +219,10 @@ impl Controller {
         self.view.render_title(&self.store);
     }
 }
+
+/// The URL hash that shows the sign-in screen even when this browser is
+/// signed in as an agent.
+pub const SIGN_IN_HASH: &str = "#signin";
 
 /// The start of a device credential (`POST agents/me/devices`).
 const DEVICE_PREFIX: &str = "pzd_";

@@ -133,6 +133,15 @@ fn menu() -> web_sys::Element {
                 .text("Your devices"),
         )
         .child(
+            el("a")
+                .class("menuitem")
+                .attr("role", "menuitem")
+                .attr("tabindex", "-1")
+                .attr("href", "#signin")
+                .attr("target", "_blank")
+                .text("Sign in as the site owner…"),
+        )
+        .child(
             el("button")
                 .attr("type", "button")
                 .class("menuitem")
