@@ -338,14 +338,16 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                         &format!("Chosen: {}", status_label(a.manual_status)),
                     )
                     .child(dot(status))
-                    .text(&status_label(status))
-                    .text(&since)
-                    .child_if((devices > 0).then(|| {
-                        el("span").class("muted").class("small").text(&format!(
-                            " · {devices} device{}",
-                            if devices == 1 { "" } else { "s" }
-                        ))
-                    })),
+                    .child(
+                        el("span")
+                            .text(&format!("{}{since}", status_label(status)))
+                            .child_if((devices > 0).then(|| {
+                                el("span").class("muted").class("small").text(&format!(
+                                    " · {devices} device{}",
+                                    if devices == 1 { "" } else { "s" }
+                                ))
+                            })),
+                    ),
             )
             .child(el("div").class("row-groups").child(group_boxes(
                 groups,
@@ -356,7 +358,7 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                 el("div")
                     .class("row-actions")
                     .child(el("button").attr("type", "submit").text("Save"))
-                    .child_if((a.manual_status != Status::Offline).then(|| {
+                    .child_if((a.status != Status::Offline).then(|| {
                         el("button")
                             .attr("type", "button")
                             .action("set-offline")
