@@ -2,8 +2,9 @@
 //! what is already there: the wasm32 target, wasm-bindgen-cli (exactly the
 //! `wasm-bindgen` version in Cargo.lock), worker-build, the npm packages in
 //! package-lock.json (wrangler + workerd, binaryen, esbuild, playwright-core,
-//! ws, axe-core for the accessibility audit) and, for tests, Debian's chromium and chromedriver and a Python venv
-//! (`.tools/venv`) with the pinned OpenAPI fuzzer ([`crate::fuzz`]).
+//! ws, axe-core for the accessibility audit) and, for tests, Debian's
+//! chromium and chromedriver and a Python venv (`.tools/venv`) with the
+//! pinned OpenAPI fuzzer ([`crate::fuzz`]).
 
 use crate::ctx::{output, run, step, Ctx, Failure, Result};
 use std::path::Path;
