@@ -332,6 +332,32 @@ impl From<worker::Error> for ApiError {
     }
 }
 
+/// Where a schedule's error is (see `ErrorAt`); `None` for other errors.
+fn rule_at(err: &RuleError) -> Option<ErrorAt> {
+    let value = |v: &String| ErrorAt {
+        value: Some(v.clone()),
+        ..ErrorAt::default()
+    };
+    match err {
+        RuleError::EmptyInterval { day, interval } => Some(ErrorAt {
+            day: Some(day.clone()),
+            intervals: vec![interval.clone()],
+            value: None,
+        }),
+        RuleError::OverlappingIntervals { day, first, second } => Some(ErrorAt {
+            day: Some(day.clone()),
+            intervals: vec![first.clone(), second.clone()],
+            value: None,
+        }),
+        RuleError::InvalidTime(v)
+        | RuleError::InvalidDate(v)
+        | RuleError::UnknownWeekday(v)
+        | RuleError::DuplicateException(v)
+        | RuleError::UnknownTimeZone(v) => Some(value(v)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,31 +403,5 @@ mod tests {
         assert_eq!(v["error"]["retry_after_secs"], 2);
         let e = ApiError::from_rule(&RuleError::ContactRequired);
         assert_eq!((e.status(), e.code()), (400, "contact_required"));
-    }
-}
-
-/// Where a schedule's error is (see `ErrorAt`); `None` for other errors.
-fn rule_at(err: &RuleError) -> Option<ErrorAt> {
-    let value = |v: &String| ErrorAt {
-        value: Some(v.clone()),
-        ..ErrorAt::default()
-    };
-    match err {
-        RuleError::EmptyInterval { day, interval } => Some(ErrorAt {
-            day: Some(day.clone()),
-            intervals: vec![interval.clone()],
-            value: None,
-        }),
-        RuleError::OverlappingIntervals { day, first, second } => Some(ErrorAt {
-            day: Some(day.clone()),
-            intervals: vec![first.clone(), second.clone()],
-            value: None,
-        }),
-        RuleError::InvalidTime(v)
-        | RuleError::InvalidDate(v)
-        | RuleError::UnknownWeekday(v)
-        | RuleError::DuplicateException(v)
-        | RuleError::UnknownTimeZone(v) => Some(value(v)),
-        _ => None,
     }
 }
