@@ -292,6 +292,7 @@ mod json {
                 manual_status: Status::Online,
                 message: None,
                 back_at: None,
+                email: None,
                 sessions: 1,
                 devices: 1,
                 since: None,

@@ -62,6 +62,16 @@ pub const CONVERSATION_WINDOW_SECS: u32 = 600;
 /// The most any of `VisitorLimits` may be set to.
 pub const MAX_VISITOR_LIMIT: u32 = 100_000;
 
+// ---------------------------------------------------------------- e-mail
+
+/// An agent's replies to a visitor who has left wait this long, so that one
+/// e-mail carries them all (never one e-mail per message).
+pub const MAIL_REPLY_BATCH_SECS: u32 = 120;
+/// Most messages one e-mail quotes (a transcript's latest ones).
+pub const MAX_MAILED_MESSAGES: usize = 200;
+/// Most e-mails the alarm sends in one run (the rest in the next run).
+pub const MAX_MAILS_PER_RUN: usize = 50;
+
 // ---------------------------------------------------------------- lists
 
 /// Most conversations one `GET /conversations` page lists (`?limit=`).

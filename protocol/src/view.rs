@@ -69,6 +69,9 @@ pub struct AgentView {
     pub message: Option<String>,
     #[serde(default)]
     pub back_at: Option<Timestamp>,
+    /// Where messages left while nobody was online reach the agent.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Live sessions (devices, and HTTP sessions inside the grace period).
     pub sessions: usize,
     /// Devices with a live session: a signed-in device's socket and its
@@ -242,7 +245,38 @@ pub struct SettingsView {
     /// Days a closed conversation is kept (then deleted with its messages).
     #[serde(default = "default_retention_days")]
     pub retention_days: u32,
+    /// What the site sends by e-mail.
+    #[serde(default)]
+    pub email: EmailSettings,
     pub created_at: Timestamp,
+}
+
+/// A site's e-mail (`settings.email`): off until the owner turns it on.
+/// On, a message left while nobody was online reaches the agents who serve
+/// it (those with an e-mail address) and `notify_address`; an agent's
+/// reply reaches a visitor who has left and gave an address (batched); a
+/// visitor may ask for a transcript.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailSettings {
+    pub enabled: bool,
+    /// The owner's chosen address for messages left while nobody was
+    /// online.
+    pub notify_address: Option<String>,
+}
+
+/// `POST visitor/transcript` (202): where the transcript is being sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptQueued {
+    pub email: String,
+}
+
+/// `GET email/unsubscribe/{code}`: the address no longer receives this
+/// site's e-mail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsubscribed {
+    pub email: String,
+    pub unsubscribed: bool,
 }
 
 /// Retention when none is stored (an older edge, or a new site).
@@ -666,6 +700,7 @@ mod tests {
             manual_status: Status::Busy,
             message: None,
             back_at: None,
+            email: None,
             sessions: 0,
             devices: 0,
             since: None,
