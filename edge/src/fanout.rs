@@ -171,6 +171,7 @@ mod tests {
             manual_status: status,
             message: None,
             back_at: None,
+            email: None,
             sessions: 1,
             devices: 1,
             since: None,

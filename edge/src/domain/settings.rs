@@ -5,12 +5,12 @@ use crate::cors;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
-use presenza_protocol::body::{LimitsPatch, SettingsBody, WidgetPatch};
+use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
     MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
 };
-use presenza_protocol::view::{VisitorLimits, Widget};
+use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget};
 use presenza_rules::GracePeriod;
 
 /// What to store; `None` keeps the stored value.
@@ -25,6 +25,8 @@ pub struct SettingsChange {
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
+    /// The e-mail settings with the patch applied.
+    pub email: Option<EmailSettings>,
 }
 
 impl SettingsChange {
@@ -33,6 +35,7 @@ impl SettingsChange {
         body: SettingsBody,
         widget: &Widget,
         limits: &VisitorLimits,
+        email: &EmailSettings,
     ) -> Result<SettingsChange, ApiError> {
         let name = body
             .name
@@ -73,6 +76,10 @@ impl SettingsChange {
                 }
             })
             .transpose()?;
+        let email = body
+            .email
+            .map(|patch| apply_email_patch(email.clone(), patch))
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
@@ -80,8 +87,26 @@ impl SettingsChange {
             widget,
             limits,
             retention_days,
+            email,
         })
     }
+}
+
+/// Applies an e-mail patch; the notification address must look like one.
+fn apply_email_patch(
+    mut email: EmailSettings,
+    patch: EmailPatch,
+) -> Result<EmailSettings, ApiError> {
+    if let Some(on) = patch.enabled {
+        email.enabled = on;
+    }
+    if let Some(address) = patch.notify_address {
+        email.notify_address = address
+            .as_deref()
+            .map(crate::domain::agent::email_address)
+            .transpose()?;
+    }
+    Ok(email)
 }
 
 fn allowed_origins(list: Vec<String>) -> Result<Vec<String>, ApiError> {
@@ -261,8 +286,13 @@ mod tests {
             r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
         )
         .unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         assert_eq!(
             change.origins,
             Some(vec!["https://shop.example".to_string()])
@@ -271,23 +301,38 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .status(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .status(),
             400
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .code(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .code(),
             "invalid_origin"
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"limits":{"conversations_per_address":3}}"#).unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         let limits = change.limits.unwrap();
         assert_eq!(limits.conversations_per_address, 3);
         assert_eq!(
@@ -300,10 +345,13 @@ mod tests {
         ] {
             let parsed = serde_json::from_str::<SettingsBody>(bad);
             let refused = match parsed {
-                Ok(body) => {
-                    SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                        .is_err()
-                }
+                Ok(body) => SettingsChange::parse(
+                    body,
+                    &Widget::default(),
+                    &VisitorLimits::default(),
+                    &EmailSettings::default(),
+                )
+                .is_err(),
                 Err(_) => true,
             };
             assert!(refused, "{bad}");

@@ -91,6 +91,10 @@ pub enum VisitorOp {
     Messages { after: u64 },
     /// POST visitor/messages
     Send,
+    /// POST visitor/transcript: the conversation by e-mail.
+    Transcript,
+    /// GET email/unsubscribe/{code}: the link in every e-mail.
+    Unsubscribe(String),
 }
 
 /// Needs an agent token; the handler receives the authenticated agent.
@@ -174,7 +178,7 @@ impl SiteOp {
     pub fn has_body(&self) -> bool {
         matches!(
             self,
-            SiteOp::Visitor(VisitorOp::Send)
+            SiteOp::Visitor(VisitorOp::Send | VisitorOp::Transcript)
                 | SiteOp::Agent(
                     AgentOp::PutStatus
                         | AgentOp::Reply(_)
@@ -342,6 +346,20 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 Visitor(VisitorOp::Send)
             }
         },
+        ["visitor", "transcript"] => {
+            none("POST")?;
+            Visitor(VisitorOp::Transcript)
+        }
+        ["email", "unsubscribe", code] => {
+            none("GET")?;
+            if code.is_empty() || code.len() > 1100 {
+                return Err(ApiError::not_found(
+                    "invalid_unsubscribe_link",
+                    "this unsubscribe link was not made by this site",
+                ));
+            }
+            Visitor(VisitorOp::Unsubscribe((*code).to_string()))
+        }
         ["widget-config"] => {
             none("GET")?;
             Visitor(VisitorOp::WidgetConfig)

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::store::{Scope, Store, StoreError};
-use presenza_protocol::view::{GroupView, SettingsView, VisitorLimits, Widget};
+use presenza_protocol::view::{EmailSettings, GroupView, SettingsView, VisitorLimits, Widget};
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::hours::{Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
@@ -23,6 +23,12 @@ pub struct Config {
     pub retention_days: u32,
     /// When the next retention sweep is due (`None`: never swept).
     pub next_sweep_ms: Option<i64>,
+    /// What the site sends by e-mail.
+    pub email: EmailSettings,
+    /// The secret of unsubscribe links (made on first use).
+    pub mail_key: Option<String>,
+    /// The edge's public origin (e-mail links).
+    pub public_origin: Option<String>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The stored working hours by scope.
@@ -80,6 +86,9 @@ impl Config {
             limits: meta.limits,
             retention_days: meta.retention_days,
             next_sweep_ms: meta.next_sweep_ms,
+            email: meta.email,
+            mail_key: meta.mail_key,
+            public_origin: meta.public_origin,
             groups,
             hours,
             rules,
@@ -103,6 +112,7 @@ impl Config {
             widget: self.widget.clone(),
             limits: self.limits,
             retention_days: self.retention_days,
+            email: self.email.clone(),
             created_at: self.created_ms.into(),
         }
     }

@@ -433,6 +433,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
                     manual_status: row.status,
                     message: row.message.clone(),
                     back_at: row.back_at_ms.map(Into::into),
+                    email: row.email.clone(),
                     sessions: agent.sessions.len(),
                     devices: live.get(&row.id).map_or(0, |l| l.devices.len()),
                     since: since(row, status, live.get(&row.id)).map(Into::into),

@@ -2,6 +2,7 @@
 //! their manual status.
 
 use super::{json_text, Store, StoreError, R};
+use crate::domain::agent::AgentInput;
 use crate::domain::manual::ManualInput;
 use crate::fanout::BroadcastKey;
 use presenza_protocol::{AgentId, GroupId};
@@ -24,10 +25,13 @@ pub struct AgentRow {
     /// When its last session ended (expired or signed out), if it has.
     #[serde(default)]
     pub left_ms: Option<i64>,
+    /// Where messages left while nobody was online reach it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 const AGENT_COLS: &str =
-    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, left_ms";
+    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, left_ms, email";
 
 fn groups_json(groups: &[GroupId]) -> R<String> {
     serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
@@ -63,31 +67,36 @@ impl Store {
     pub fn insert_agent(
         &self,
         id: &AgentId,
-        name: &str,
-        groups: &[GroupId],
+        input: &AgentInput,
         token_hash: &str,
         now: i64,
     ) -> R<()> {
         self.run(
-            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms)
-             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?)",
+            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, email)
+             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
             vec![
                 id.as_str().into(),
-                name.into(),
-                groups_json(groups)?.into(),
+                input.name.as_str().into(),
+                groups_json(&input.groups)?.into(),
                 token_hash.into(),
                 Status::Online.as_str().into(),
                 now.into(),
                 now.into(),
+                input.email.as_deref().into(),
             ],
         )
         .map(|_| ())
     }
 
-    pub fn update_agent(&self, id: &AgentId, name: &str, groups: &[GroupId]) -> R<()> {
+    pub fn update_agent(&self, id: &AgentId, input: &AgentInput) -> R<()> {
         self.run(
-            "UPDATE agents SET name = ?, groups = ? WHERE id = ?",
-            vec![name.into(), groups_json(groups)?.into(), id.as_str().into()],
+            "UPDATE agents SET name = ?, groups = ?, email = ? WHERE id = ?",
+            vec![
+                input.name.as_str().into(),
+                groups_json(&input.groups)?.into(),
+                input.email.as_deref().into(),
+                id.as_str().into(),
+            ],
         )
         .map(|_| ())
     }

@@ -3,7 +3,7 @@
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
-use presenza_protocol::view::{VisitorLimits, Widget};
+use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::GracePeriod;
 use serde::Deserialize;
@@ -32,6 +32,12 @@ pub enum MetaKey {
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
+    /// The `EmailSettings` JSON.
+    Email,
+    /// The secret that signs unsubscribe links (hex; made on first use).
+    MailKey,
+    /// The edge's public origin as its calls arrive (for e-mail links).
+    PublicOrigin,
 }
 
 impl MetaKey {
@@ -49,6 +55,9 @@ impl MetaKey {
             MetaKey::NextSweepMs => "next_sweep_ms",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
+            MetaKey::Email => "email",
+            MetaKey::MailKey => "mail_key",
+            MetaKey::PublicOrigin => "public_origin",
         }
     }
 }
@@ -66,6 +75,9 @@ pub struct SiteMeta {
     pub limits: VisitorLimits,
     pub retention_days: u32,
     pub next_sweep_ms: Option<i64>,
+    pub email: EmailSettings,
+    pub mail_key: Option<String>,
+    pub public_origin: Option<String>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -131,6 +143,9 @@ impl Store {
             })?
             .unwrap_or(DEFAULT_RETENTION_DAYS),
             next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
+            email: parsed(&values, MetaKey::Email, from_json)?.unwrap_or_default(),
+            mail_key: values.get(MetaKey::MailKey.as_str()).cloned(),
+            public_origin: values.get(MetaKey::PublicOrigin.as_str()).cloned(),
         }))
     }
 
@@ -181,6 +196,9 @@ impl Store {
         }
         if let Some(days) = change.retention_days {
             self.meta_set(MetaKey::RetentionDays, &days.to_string())?;
+        }
+        if let Some(email) = &change.email {
+            self.meta_set(MetaKey::Email, &to_json(email)?)?;
         }
         Ok(())
     }

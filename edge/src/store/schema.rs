@@ -65,7 +65,7 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
         back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
-        left_ms INTEGER)",
+        left_ms INTEGER, email TEXT)",
     // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON.
     "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL)",
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
@@ -78,6 +78,12 @@ const SCHEMA: &[&str] = &[
         token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
         last_used_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS devices_by_agent ON devices (agent_id, last_used_ms)",
+    "CREATE TABLE IF NOT EXISTS mail_queue (
+        kind TEXT NOT NULL, conversation_id TEXT NOT NULL, due_at INTEGER NOT NULL,
+        after_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, conversation_id))",
+    "CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (due_at)",
+    "CREATE TABLE IF NOT EXISTS mail_optout (address TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     // What each audience / agent was last told (`fanout::BroadcastKey` and
     // its fingerprint), so a wake after hibernation never re-sends an
     // unchanged status.
@@ -173,11 +179,13 @@ const MIGRATE_LIST_KEY: &[&str] = &[
     concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
 ];
 
-/// Schema 4 → 5: the device of a session (signed-in devices) and when an
-/// agent's last session ended (the team view's "offline since").
+/// Schema 4 → 5: the device of a session (signed-in devices), when an
+/// agent's last session ended (the team view's "offline since") and the
+/// agent's e-mail address.
 const MIGRATE_DEVICES: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN device_id TEXT",
     "ALTER TABLE agents ADD COLUMN left_ms INTEGER",
+    "ALTER TABLE agents ADD COLUMN email TEXT",
 ];
 
 impl Store {

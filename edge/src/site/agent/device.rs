@@ -87,7 +87,7 @@ async fn command(
             text,
         } => {
             let reply = ReplyBody { client_id, text };
-            reply::from_device(site, ws, agent, session, &conversation_id, &reply, now);
+            reply::from_device(site, ws, agent, session, &conversation_id, &reply, now).await;
         }
     }
     Ok(())

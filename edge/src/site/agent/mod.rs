@@ -46,7 +46,7 @@ pub async fn serve(
         AgentOp::ConversationMessages { id, after } => {
             inbox::messages::get(site, cfg, &me, &id, after)
         }
-        AgentOp::Reply(id) => inbox::reply::post(site, cfg, call, &me, &id),
+        AgentOp::Reply(id) => inbox::reply::post(site, cfg, call, &me, &id).await,
         AgentOp::MarkRead(id) => inbox::read::post(site, cfg, call, &me, &id),
         AgentOp::Close(id) => inbox::close::close(site, cfg, call, &me, &id),
         AgentOp::Reopen(id) => inbox::close::reopen(site, cfg, &me, &id),

@@ -37,8 +37,14 @@ pub enum StateChange {
     Reopened,
 }
 
-/// Sends a frame to the visitor's authenticated sockets, except `skip`.
-fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &VisitorFrame) {
+/// Sends a frame to the visitor's authenticated sockets, except `skip`;
+/// how many got it.
+fn to_visitor(
+    site: &Site,
+    visitor: &VisitorRow,
+    skip: Option<&str>,
+    frame: &VisitorFrame,
+) -> usize {
     bindings::send_to_visitor(
         &site.state,
         &Tag::Visitor(&visitor.id).name(),
@@ -47,22 +53,24 @@ fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &Vis
         &visitor.secret_hash,
         skip,
         &frame::to_text(frame),
-    );
+    )
 }
 
 /// Pushes a stored message (and the automatic ones after it) to the
 /// visitor's authenticated sockets and to the devices of every agent
 /// serving the conversation; the socket it came from gets an ack instead.
-/// Nothing is pushed for an idempotent retry.
+/// Nothing is pushed for an idempotent retry. Answers how many of the
+/// visitor's widgets got the message (none: the visitor has left).
 pub fn message(
     site: &Site,
     cfg: &Config,
     stored: &Stored,
     origin: Origin<'_>,
-) -> Result<(), ApiError> {
+) -> Result<usize, ApiError> {
     if !stored.created {
-        return Ok(());
+        return Ok(0);
     }
+    let mut reached = 0;
     let conv = &stored.conversation;
     let mut messages: Vec<(&MessageRow, bool)> = vec![(&stored.message, true)];
     messages.extend(stored.automatic.iter().map(|m| (m, false)));
@@ -77,13 +85,16 @@ pub fn message(
             conversation_id: conv.id.clone(),
             message: view::message(row),
         };
-        to_visitor(site, &stored.visitor, skip, &frame);
+        let n = to_visitor(site, &stored.visitor, skip, &frame);
+        if *is_origin {
+            reached = n;
+        }
     }
 
     // The agents who serve it (those with a device connected).
     let serving = served::devices(site, cfg, conv)?;
     if serving.is_empty() {
-        return Ok(());
+        return Ok(reached);
     }
     let reads = site.store.reads_of(&conv.id)?;
     let mut after_read: HashMap<u64, u64> = HashMap::new();
@@ -134,7 +145,7 @@ pub fn message(
             }
         }
     }
-    Ok(())
+    Ok(reached)
 }
 
 /// After a close or reopen: the `conversation` frame to every device of

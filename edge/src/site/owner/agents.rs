@@ -48,7 +48,7 @@ pub async fn put(
         .check_agent_groups(&names)
         .map_err(|e| ApiError::from_rule(&e))?;
     let token = if site.store.agent(id)?.is_some() {
-        site.store.update_agent(id, &input.name, &input.groups)?;
+        site.store.update_agent(id, &input)?;
         None
     } else {
         let max = site.env_usize("MAX_AGENTS_PER_SITE", DEFAULT_MAX_AGENTS_PER_SITE);
@@ -59,13 +59,8 @@ pub async fn put(
             ));
         }
         let token = new_token();
-        site.store.insert_agent(
-            id,
-            &input.name,
-            &input.groups,
-            &auth::token_hash(&token),
-            call.now,
-        )?;
+        site.store
+            .insert_agent(id, &input, &auth::token_hash(&token), call.now)?;
         Some(token)
     };
     let snap = site.settle(Change::AgentsChanged, call.now).await?;

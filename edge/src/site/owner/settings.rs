@@ -21,8 +21,8 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 }
 
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
-    let body: SettingsBody = call.body.json_with(&["widget", "limits"])?;
-    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits)?;
+    let body: SettingsBody = call.body.json_with(&["widget", "limits", "email"])?;
+    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits, &cfg.email)?;
     site.store.save_settings(&change)?;
     site.settle(Change::ConfigChanged, call.now).await?;
     if let Some(origins) = &change.origins {

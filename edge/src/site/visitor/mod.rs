@@ -7,6 +7,7 @@ mod send;
 pub mod socket;
 pub mod status;
 mod thread;
+mod transcript;
 
 use crate::error::ApiError;
 use crate::respond;
@@ -34,5 +35,16 @@ pub async fn serve(
         ),
         VisitorOp::Messages { after } => thread::get(site, call, after),
         VisitorOp::Send => send::post(site, cfg, call).await,
+        VisitorOp::Transcript => transcript::post(site, cfg, call).await,
+        VisitorOp::Unsubscribe(code) => {
+            let email = crate::site::mail::unsubscribe_address(site, cfg, &code, call.now)?;
+            respond::json(
+                200,
+                &presenza_protocol::view::Unsubscribed {
+                    email,
+                    unsubscribed: true,
+                },
+            )
+        }
     }
 }
