@@ -76,6 +76,9 @@ mod presence {
     mod working_hours;
 }
 
+/// E-mail, as the local run records it.
+mod mail;
+
 /// Quiet output when all is well.
 mod quiet;
 
