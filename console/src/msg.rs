@@ -286,6 +286,8 @@ pub enum OwnerMsg {
     SaveAgent {
         id: String,
         name: String,
+        /// Where left messages reach the agent (blank: none).
+        email: String,
         groups: Vec<String>,
         create: bool,
     },

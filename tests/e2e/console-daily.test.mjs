@@ -205,3 +205,27 @@ test('every console page passes an accessibility audit (axe-core, WCAG 2.2 AA), 
       }
     }
   }));
+
+test('the owner turns e-mail on and gives agents their addresses', { timeout: 60_000 }, () =>
+  scenario('email-settings', async ({ pages, open }) => {
+    const s = await createSite();
+    await s.agent('ann', 'Ann Lee');
+    const page = await signIn(await open(DESKTOP), s.site, s.owner);
+    pages.push(page);
+    const row = 'li.row[data-agent=ann]';
+    await page.waitForSelector(`${row} input[name=email]`);
+    await page.fill(`${row} input[name=email]`, 'ann@bottega.example');
+    await page.click(`${row} button[type=submit]`);
+    await waitFor('agent e-mail saved', async () =>
+      (await api('GET', `/v1/sites/${s.site}/agents/ann`, s.owner)).body.email === 'ann@bottega.example', 5000);
+
+    await page.click('nav.tabs .tab[data-page=settings]');
+    await page.waitForSelector('#settings-form [name=email-enabled]');
+    assert.equal(await page.isChecked('#settings-form [name=email-enabled]'), false, 'off by default');
+    await page.check('#settings-form [name=email-enabled]');
+    await page.fill('#settings-form [name=notify]', 'owner@bottega.example');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    const settings = await api('GET', `/v1/sites/${s.site}/settings`, s.owner);
+    assert.deepEqual(settings.body.email, { enabled: true, notify_address: 'owner@bottega.example' });
+  }));

@@ -137,9 +137,10 @@ impl Controller {
             OwnerMsg::SaveAgent {
                 id,
                 name,
+                email,
                 groups,
                 create,
-            } => self.save_agent(id, name, groups, create),
+            } => self.save_agent(id, name, email, groups, create),
             OwnerMsg::AgentSaved { form, result } => match result {
                 Ok(mut agent) => {
                     if let Some(token) = agent.token.take() {
@@ -502,8 +503,16 @@ impl Controller {
         });
     }
 
-    fn save_agent(&mut self, id: String, name: String, groups: Vec<String>, create: bool) {
+    fn save_agent(
+        &mut self,
+        id: String,
+        name: String,
+        email: String,
+        groups: Vec<String>,
+        create: bool,
+    ) {
         let name = name.trim().to_owned();
+        let email = Some(email.trim().to_owned()).filter(|e| !e.is_empty());
         let id = match id.trim() {
             "" => slug(&name),
             id => id.to_owned(),
@@ -531,6 +540,7 @@ impl Controller {
             let body = AgentBody {
                 name: if name.is_empty() { id.clone() } else { name },
                 groups,
+                email,
             };
             let result = api
                 .put::<AgentView>(&format!("/agents/{}", encode(&id)), &body)

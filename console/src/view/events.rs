@@ -212,6 +212,7 @@ fn on_submit(tx: &Sender, e: &Event) {
                 data(&form, "id")
             },
             name: field(&form, "name"),
+            email: field(&form, "email"),
             groups: super::dom::checked_values(&form, "groups"),
             create: action == "agent-add",
         }

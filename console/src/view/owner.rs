@@ -243,6 +243,22 @@ fn agents_page(store: &Store) -> Vec<El> {
                             ),
                     )
                     .child(
+                        el("label")
+                            .text("E-mail ")
+                            .child(
+                                el("span")
+                                    .class("muted")
+                                    .text("(optional: messages left while nobody is online)"),
+                            )
+                            .child(
+                                el("input")
+                                    .attr("name", "email")
+                                    .attr("type", "email")
+                                    .attr("autocomplete", "off")
+                                    .attr("placeholder", "ann@example.com"),
+                            ),
+                    )
+                    .child(
                         el("fieldset")
                             .class("wide")
                             .child(el("legend").text("Groups"))
@@ -328,7 +344,17 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
             .class("row-form")
             .action("agent-save")
             .data("id", a.id.as_str())
-            .child(name_field("name", a.id.as_str(), &a.name))
+            .child(
+                name_field("name", a.id.as_str(), &a.name).child(
+                    el("input")
+                        .attr("name", "email")
+                        .attr("type", "email")
+                        .attr("autocomplete", "off")
+                        .attr("placeholder", "E-mail (optional)")
+                        .attr("aria-label", &format!("E-mail of {}", a.display_name()))
+                        .value(a.email.as_deref().unwrap_or("")),
+                ),
+            )
             .child(
                 el("span")
                     .class("row-status")

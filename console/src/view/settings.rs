@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use presenza_protocol::body::{SettingsBody, WidgetPatch};
+use presenza_protocol::body::{EmailPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
 };
@@ -191,6 +191,38 @@ pub fn settings_page(store: &Store) -> Vec<El> {
             .child(
                 el("section")
                     .class("card")
+                    .child(el("h2").text("E-mail"))
+                    .child(el("p").class("muted").class("small").text(
+                        "Messages left while nobody is online reach the agents who serve them (those \
+                         with an e-mail address) and the address below; replies reach visitors who \
+                         have left; visitors may ask for a transcript. Every e-mail has an \
+                         unsubscribe link.",
+                    ))
+                    .child(
+                        el("label")
+                            .class("check")
+                            .child(
+                                el("input")
+                                    .attr("type", "checkbox")
+                                    .attr("name", "email-enabled")
+                                    .flag("checked", s.email.enabled),
+                            )
+                            .child(el("span").text("Send e-mail")),
+                    )
+                    .child(
+                        el("label").text("Also notify (optional)").child(
+                            el("input")
+                                .attr("type", "email")
+                                .attr("name", "notify")
+                                .attr("autocomplete", "off")
+                                .attr("placeholder", "owner@example.com")
+                                .value(s.email.notify_address.as_deref().unwrap_or("")),
+                        ),
+                    ),
+            )
+            .child(
+                el("section")
+                    .class("card")
                     .child(el("h2").text("Presence"))
                     .child(
                         el("label")
@@ -300,7 +332,16 @@ pub fn read(form: &web_sys::Element) -> SettingsBody {
             texts.insert(key, value);
         }
     }
-    body(&|name| field(form, name), texts)
+    let email_on = find_all(form, "input[name=\"email-enabled\"]")
+        .first()
+        .is_some_and(super::dom::checked);
+    body(
+        &|name| match name {
+            "email-enabled" => if email_on { "on" } else { "" }.to_owned(),
+            _ => field(form, name),
+        },
+        texts,
+    )
 }
 
 /// The body of `PUT settings` from the form's fields (`field` reads one by
@@ -341,6 +382,10 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
         }),
         limits: None,
         retention_days: None,
+        email: Some(EmailPatch {
+            enabled: Some(field("email-enabled") == "on"),
+            notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),
+        }),
     }
 }
 
@@ -501,6 +546,8 @@ mod tests {
                 "offset_x" => "999",
                 "offset_y" => "x",
                 "language" => "auto",
+                "email-enabled" => "on",
+                "notify" => " owner@shop.example ",
                 _ => "",
             }
             .to_owned()
@@ -511,7 +558,8 @@ mod tests {
             json!({"grace_period_secs": 90,
                 "allowed_origins": ["https://shop.example.com", "https://b.example"],
                 "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
-                    "language": "auto", "texts": {"online": "Hi"}}})
+                    "language": "auto", "texts": {"online": "Hi"}},
+                "email": {"enabled": true, "notify_address": "owner@shop.example"}})
         );
     }
 
