@@ -246,6 +246,8 @@ pub enum InboxMsg {
     },
     EnableNotifications,
     NotificationsAnswered,
+    /// A sound for each new visitor message, on or off (kept per browser).
+    ToggleSound,
     /// A new message in a conversation (device socket).
     Received {
         conversation: ConversationView,

@@ -12,7 +12,7 @@ use presenza_rules::Status;
 use crate::api::encode;
 use crate::clock;
 use crate::live::Live;
-use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent};
+use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent, SessionMsg};
 use crate::store::{Conn, DevicesPanel};
 use crate::timer::Interval;
 
@@ -37,6 +37,9 @@ impl Controller {
             AgentMsg::Online => {
                 if let Some(live) = &self.live {
                     live.reconnect_now();
+                }
+                if let Some(token) = self.retry_sign_in.take() {
+                    self.update(SessionMsg::SignIn(token));
                 }
             }
             AgentMsg::ToggleMenu => {

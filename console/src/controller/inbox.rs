@@ -211,6 +211,11 @@ impl Controller {
                 }
             }
             InboxMsg::NotificationsAnswered => self.view.render_inbox(&self.store),
+            InboxMsg::ToggleSound => {
+                self.store.sound = !self.store.sound;
+                persist::save_sound(self.store.sound);
+                self.view.render_inbox(&self.store);
+            }
             InboxMsg::Received {
                 conversation,
                 message,
@@ -450,6 +455,9 @@ impl Controller {
         self.save_outbox();
         if self.store.inbox.selected_id() == Some(id.as_str()) {
             self.catch_up(&id);
+        }
+        if new && from_visitor && self.store.sound {
+            self.view.chime();
         }
         if new && from_visitor && self.view.page_hidden() {
             let body: String = text.chars().take(200).collect();

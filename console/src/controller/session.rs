@@ -125,6 +125,7 @@ impl Controller {
                     }
                 };
                 self.store.token = Some(token.clone());
+                persist::save_last_site(&site);
                 self.store.mode = Some(mode);
                 match mode {
                     Mode::Agent => {
@@ -165,6 +166,19 @@ impl Controller {
                         self.view.render(&self.store);
                         return;
                     }
+                }
+                // Kept credential, no network (an installed console opened
+                // offline): sign in again as soon as the browser is back
+                // online.
+                if e.status == 0
+                    && persist::credential(&site).is_some_and(|c| c.credential == token)
+                {
+                    self.retry_sign_in = Some(token);
+                    self.store.signin_notice = Some(
+                        "Offline: you will be signed in again when the network is back.".into(),
+                    );
+                    self.view.render(&self.store);
+                    return;
                 }
                 self.store.signin_error = Some(e.message);
                 self.view.render(&self.store);

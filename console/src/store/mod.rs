@@ -209,6 +209,8 @@ pub struct Store {
     pub site_name: Option<String>,
     /// This agent's signed-in devices, while the list is shown.
     pub devices: Option<DevicesPanel>,
+    /// A sound for each new visitor message (kept per browser).
+    pub sound: bool,
 
     // Owner mode.
     pub owner: Owner,
@@ -236,6 +238,7 @@ impl Store {
             group_names: BTreeMap::new(),
             site_name: None,
             devices: None,
+            sound: false,
             owner: Owner::default(),
         }
     }
@@ -248,7 +251,9 @@ impl Store {
     pub fn sign_out(&mut self) {
         let site = self.site.take();
         let origin = std::mem::take(&mut self.origin);
+        let sound = self.sound;
         *self = Store::new(site, origin);
+        self.sound = sound;
     }
 
     pub fn note(&mut self, form: &str, text: impl Into<String>, error: bool) {

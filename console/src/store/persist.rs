@@ -92,6 +92,38 @@ pub fn forget_credential(site: &str) {
     }
 }
 
+const SOUND_KEY: &str = "presenza.console.sound";
+const LAST_SITE_KEY: &str = "presenza.console.last-site";
+
+/// Whether new visitor messages make a sound in this browser.
+pub fn sound() -> bool {
+    local_storage()
+        .and_then(|s| s.get_item(SOUND_KEY).ok().flatten())
+        .is_some_and(|v| v == "on")
+}
+
+pub fn save_sound(on: bool) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(SOUND_KEY, if on { "on" } else { "off" });
+    }
+}
+
+/// The site this browser last signed in to: the installed console opens
+/// it (its start URL names no site).
+pub fn last_site() -> Option<String> {
+    local_storage()?
+        .get_item(LAST_SITE_KEY)
+        .ok()
+        .flatten()
+        .filter(|s| !s.is_empty())
+}
+
+pub fn save_last_site(site: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(LAST_SITE_KEY, site);
+    }
+}
+
 /// The outbox as stored: whose replies they are, oldest first.
 #[derive(Serialize, Deserialize)]
 struct StoredOutbox {

@@ -157,6 +157,7 @@ fn on_click(tx: &Sender, e: &Event) {
         "open-conversation" => InboxMsg::OpenConversation(data(&el, "id")).into(),
         "close-conversation" => InboxMsg::CloseConversation.into(),
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
+        "toggle-sound" => InboxMsg::ToggleSound.into(),
         "reload-inbox" => InboxMsg::Reload.into(),
         "inbox-tab" => InboxMsg::ShowTab(if data(&el, "tab") == "closed" {
             ConversationState::Closed

@@ -57,6 +57,15 @@ pub fn render(region: &Element, store: &Store) {
                 .attr("aria-label", &format!("{unread} unread"))
                 .text(&unread.to_string())
         }));
+    head = head.child(
+        el("button")
+            .attr("type", "button")
+            .class("link")
+            .class("sound-toggle")
+            .action("toggle-sound")
+            .attr("aria-pressed", if store.sound { "true" } else { "false" })
+            .text(if store.sound { "Sound on" } else { "Sound off" }),
+    );
     if notification_permission().as_deref() == Some("default") {
         head = head.child(
             el("button")

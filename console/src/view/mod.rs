@@ -17,7 +17,7 @@ mod owner;
 mod settings;
 mod signin;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::msg::Sender;
 use crate::store::{Mode, Store};
@@ -181,6 +181,53 @@ impl View {
 
     pub fn page_hidden(&self) -> bool {
         document().hidden()
+    }
+
+    /// A short, quiet tone (the agent turned the sound on): Web Audio,
+    /// reached through `Reflect` (it needs no more web-sys bindings). One
+    /// audio context for the page; nothing when the browser has none.
+    pub fn chime(&self) {
+        thread_local! {
+            static AUDIO: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let get =
+            |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let call = |o: &JsValue, k: &str, args: &[JsValue]| {
+            let f: js_sys::Function = get(o, k).unchecked_into();
+            f.apply(o, &args.iter().collect::<js_sys::Array>())
+                .unwrap_or(JsValue::UNDEFINED)
+        };
+        let ctx = AUDIO.with(|a| {
+            a.borrow_mut()
+                .get_or_insert_with(|| {
+                    let ctor = get(&window, "AudioContext");
+                    if !ctor.is_function() {
+                        return JsValue::NULL;
+                    }
+                    let ctor: js_sys::Function = ctor.unchecked_into();
+                    js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
+                        .unwrap_or(JsValue::NULL)
+                })
+                .clone()
+        });
+        if ctx.is_null() {
+            return;
+        }
+        let osc = call(&ctx, "createOscillator", &[]);
+        let gain = call(&ctx, "createGain", &[]);
+        if osc.is_undefined() || gain.is_undefined() {
+            return;
+        }
+        let _ = js_sys::Reflect::set(&get(&osc, "frequency"), &"value".into(), &880.into());
+        let _ = js_sys::Reflect::set(&get(&gain, "gain"), &"value".into(), &0.08.into());
+        call(&osc, "connect", std::slice::from_ref(&gain));
+        call(&gain, "connect", &[get(&ctx, "destination")]);
+        let now = get(&ctx, "currentTime").as_f64().unwrap_or(0.0);
+        call(&osc, "start", &[now.into()]);
+        call(&osc, "stop", &[(now + 0.15).into()]);
     }
 
     /// A system notification, when the agent allowed them.
