@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, waitFor,
+  BASE, DESKTOP, PHONE, api, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, visitor, waitFor,
 } from './console-lib.mjs';
 
 const shared = sharedBrowser('console-daily');
@@ -228,4 +228,71 @@ test('the owner turns e-mail on and gives agents their addresses', { timeout: 60
     await page.waitForSelector('#settings-form .ok');
     const settings = await api('GET', `/v1/sites/${s.site}/settings`, s.owner);
     assert.deepEqual(settings.body.email, { enabled: true, notify_address: 'owner@bottega.example' });
+  }));
+
+test('a sound for new visitor messages, with a setting kept by the browser', { timeout: 60_000 }, () =>
+  scenario('sound', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const ctx = await open(DESKTOP);
+    // Count the tones the page plays (a spy on the browser's Web Audio).
+    await ctx.addInitScript(() => {
+      window.__tones = 0;
+      const create = AudioContext.prototype.createOscillator;
+      AudioContext.prototype.createOscillator = function () {
+        window.__tones += 1;
+        return create.call(this);
+      };
+    });
+    const page = await signIn(ctx, s.site, token);
+    pages.push(page);
+    await page.waitForSelector('#conn[data-state=live]');
+    const toggle = '.inbox-head [data-action=toggle-sound]';
+    await page.waitForSelector(toggle);
+    assert.equal(await page.getAttribute(toggle, 'aria-pressed'), 'false');
+    const v = visitor(s.site);
+    await v.say('first');
+    await page.waitForSelector('.conversation');
+    assert.equal(await page.evaluate(() => window.__tones), 0, 'off: silent');
+
+    await page.click(toggle);
+    await page.waitForSelector(`${toggle}[aria-pressed=true]`);
+    await v.say('second');
+    await waitFor('a tone', async () => (await page.evaluate(() => window.__tones)) === 1, 5000);
+    // Kept by the browser: a new tab has it on.
+    const again = await ctx.newPage();
+    pages.push(again);
+    await again.goto(`${BASE}/console/?site=${s.site}`);
+    await again.waitForSelector(`${toggle}[aria-pressed=true]`);
+  }));
+
+test('the console is installable and its shell opens offline', { timeout: 60_000 }, () =>
+  scenario('install', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const ctx = await open(PHONE);
+    const page = await signIn(ctx, s.site, token);
+    pages.push(page);
+    await page.waitForSelector('#conn[data-state=live]');
+    const manifest = await page.evaluate(async () => {
+      const link = document.querySelector('link[rel=manifest]');
+      return link && (await fetch(link.href)).json();
+    });
+    assert.equal(manifest.display, 'standalone');
+    assert.equal(manifest.start_url, '/console/');
+    assert.ok(manifest.icons.length > 0);
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.reload();
+    await page.waitForSelector('#conn[data-state=live]');
+    // Offline: the shell still opens (from the service worker's cache),
+    // and the console says it is reconnecting.
+    await ctx.setOffline(true);
+    await page.reload();
+    await page.waitForSelector('.agent-shell, form[data-action=signin]');
+    await ctx.setOffline(false);
+    await page.waitForSelector('#conn[data-state=live]', { timeout: 15_000 });
+    // The installed console starts at /console/ and opens this site.
+    await page.goto(`${BASE}/console/`);
+    await page.waitForURL(/\?site=/);
+    await page.waitForSelector('#conn[data-state=live]');
   }));
