@@ -113,6 +113,21 @@ pub struct EmailPatch {
     pub notify_address: Option<Option<String>>,
 }
 
+/// `PUT saved-replies`: the whole list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedRepliesBody {
+    pub replies: Vec<SavedReplyBody>,
+}
+
+/// One saved reply as the owner sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedReplyBody {
+    pub shortcut: String,
+    pub text: String,
+}
+
 /// `POST visitor/transcript`: the visitor's latest conversation by e-mail,
 /// to the address given (kept as theirs) or the one they gave before.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

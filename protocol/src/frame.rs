@@ -60,7 +60,10 @@ mod json {
 
     use crate::error::ErrorObject;
     use crate::id::{ConversationId, GroupId, SessionId};
-    use crate::view::{AgentView, AudienceView, ConversationView, MessageView, VisitorThread};
+    use crate::view::{
+        AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
+        VisitorThread,
+    };
 
     /// How often a device should send [`PING`](super::PING): a quarter of
     /// the grace period, between 2 and 25 seconds.
@@ -134,6 +137,8 @@ mod json {
         },
         /// Something this device sent was refused.
         Error(ErrorFrame),
+        /// The owner changed the saved replies.
+        SavedReplies(SavedReplies),
         /// A frame newer than this client (decoding only).
         #[serde(other)]
         Unknown,
@@ -159,6 +164,9 @@ mod json {
         /// The site's name, when the owner gave one.
         #[serde(default)]
         pub site_name: Option<String>,
+        /// The owner's saved replies.
+        #[serde(default)]
+        pub saved_replies: Vec<SavedReply>,
     }
 
     // ------------------------------------------------------------ owner
@@ -317,6 +325,7 @@ mod json {
                 conversations_waiting: 2,
                 group_names: BTreeMap::new(),
                 site_name: None,
+                saved_replies: Vec::new(),
             });
             let text = to_text(&hello);
             assert!(
@@ -325,7 +334,7 @@ mod json {
             );
             assert!(
                 text.ends_with(
-                    r#""group":"sales"}},"conversations_waiting":2,"group_names":{},"site_name":null}"#
+                    r#""conversations_waiting":2,"group_names":{},"site_name":null,"saved_replies":[]}"#
                 ),
                 "{text}"
             );

@@ -62,6 +62,13 @@ pub const CONVERSATION_WINDOW_SECS: u32 = 600;
 /// The most any of `VisitorLimits` may be set to.
 pub const MAX_VISITOR_LIMIT: u32 = 100_000;
 
+// ---------------------------------------------------------------- saved replies
+
+/// Most saved replies of a site.
+pub const MAX_SAVED_REPLIES: usize = 100;
+/// Longest saved reply shortcut (`[a-z0-9_-]`).
+pub const MAX_SHORTCUT_LEN: usize = 30;
+
 // ---------------------------------------------------------------- e-mail
 
 /// An agent's replies to a visitor who has left wait this long, so that one

@@ -265,6 +265,22 @@ pub struct EmailSettings {
     pub notify_address: Option<String>,
 }
 
+/// A reply the owner saved for agents: `/shortcut` in the composer puts
+/// its text in the reply box.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReply {
+    /// `[a-z0-9_-]`, 1 to `MAX_SHORTCUT_LEN` characters.
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// `GET` / `PUT saved-replies` (the PUT body too), and the device frame
+/// `saved_replies`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReplies {
+    pub replies: Vec<SavedReply>,
+}
+
 /// `POST visitor/transcript` (202): where the transcript is being sent.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TranscriptQueued {
