@@ -171,6 +171,10 @@ pub enum OwnerOp {
     SetOffline(AgentId),
     /// GET team: the owner's team socket (every agent's view, live).
     Team,
+    /// GET saved-replies
+    GetSavedReplies,
+    /// PUT saved-replies: the whole list (agents' devices are told).
+    PutSavedReplies,
 }
 
 impl SiteOp {
@@ -190,6 +194,7 @@ impl SiteOp {
                         | OwnerOp::PutGroup(_)
                         | OwnerOp::PutAgent(_)
                         | OwnerOp::PutHours { .. }
+                        | OwnerOp::PutSavedReplies
                 )
         )
     }
@@ -219,6 +224,8 @@ impl SiteOp {
                     | OwnerOp::GetHours { .. }
                     | OwnerOp::AgentDevices(_)
                     | OwnerOp::Team
+                    | OwnerOp::GetSavedReplies
+                    | OwnerOp::PutSavedReplies
             ),
         }
     }
@@ -488,6 +495,13 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
         ["agents", agent, "offline"] => {
             none("POST")?;
             Owner(OwnerOp::SetOffline(agent_id(method, agent)?))
+        }
+        ["saved-replies"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetSavedReplies,
+                _ => OwnerOp::PutSavedReplies,
+            })
         }
         ["team"] => {
             // The owner key travels in a subprotocol (`site::caller`).

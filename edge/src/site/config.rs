@@ -3,7 +3,9 @@
 
 use crate::error::ApiError;
 use crate::store::{Scope, Store, StoreError};
-use presenza_protocol::view::{EmailSettings, GroupView, SettingsView, VisitorLimits, Widget};
+use presenza_protocol::view::{
+    EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
+};
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::hours::{Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
@@ -29,6 +31,8 @@ pub struct Config {
     pub mail_key: Option<String>,
     /// The edge's public origin (e-mail links).
     pub public_origin: Option<String>,
+    /// The owner's saved replies.
+    pub saved_replies: Vec<SavedReply>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The stored working hours by scope.
@@ -89,6 +93,7 @@ impl Config {
             email: meta.email,
             mail_key: meta.mail_key,
             public_origin: meta.public_origin,
+            saved_replies: meta.saved_replies,
             groups,
             hours,
             rules,

@@ -3,7 +3,7 @@
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
-use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget};
+use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::GracePeriod;
 use serde::Deserialize;
@@ -38,6 +38,8 @@ pub enum MetaKey {
     MailKey,
     /// The edge's public origin as its calls arrive (for e-mail links).
     PublicOrigin,
+    /// The `SavedReplies` JSON.
+    SavedReplies,
 }
 
 impl MetaKey {
@@ -58,6 +60,7 @@ impl MetaKey {
             MetaKey::Email => "email",
             MetaKey::MailKey => "mail_key",
             MetaKey::PublicOrigin => "public_origin",
+            MetaKey::SavedReplies => "saved_replies",
         }
     }
 }
@@ -78,6 +81,7 @@ pub struct SiteMeta {
     pub email: EmailSettings,
     pub mail_key: Option<String>,
     pub public_origin: Option<String>,
+    pub saved_replies: Vec<SavedReply>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -146,6 +150,9 @@ impl Store {
             email: parsed(&values, MetaKey::Email, from_json)?.unwrap_or_default(),
             mail_key: values.get(MetaKey::MailKey.as_str()).cloned(),
             public_origin: values.get(MetaKey::PublicOrigin.as_str()).cloned(),
+            saved_replies: parsed(&values, MetaKey::SavedReplies, from_json::<SavedReplies>)?
+                .unwrap_or_default()
+                .replies,
         }))
     }
 
@@ -201,6 +208,13 @@ impl Store {
             self.meta_set(MetaKey::Email, &to_json(email)?)?;
         }
         Ok(())
+    }
+
+    pub fn save_saved_replies(&self, replies: &[SavedReply]) -> R<()> {
+        let all = SavedReplies {
+            replies: replies.to_vec(),
+        };
+        self.meta_set(MetaKey::SavedReplies, &to_json(&all)?)
     }
 
     /// The stored visitor socket bound (`None`: never stored).

@@ -64,6 +64,7 @@ pub async fn open(
         conversations_waiting: served::waiting(site, cfg, me)?,
         group_names: cfg.groups.clone(),
         site_name: cfg.name.clone(),
+        saved_replies: cfg.saved_replies.clone(),
     });
     let pair = WebSocketPair::new()?;
     let tags = [

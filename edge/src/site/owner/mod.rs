@@ -7,6 +7,7 @@ mod agents;
 mod groups;
 mod hours;
 mod keys;
+mod replies;
 mod settings;
 mod stats;
 mod team;
@@ -56,5 +57,7 @@ pub async fn serve(
         }
         OwnerOp::SetOffline(a) => agents::set_offline(site, call, &a).await,
         OwnerOp::Team => team::open(site, call).await,
+        OwnerOp::GetSavedReplies => replies::get(cfg),
+        OwnerOp::PutSavedReplies => replies::put(site, call),
     }
 }
