@@ -54,6 +54,7 @@ mod conversations {
     mod rate_limit;
     mod read_marks;
     mod restart;
+    mod saved_replies;
     mod visitor_secret;
 }
 
