@@ -12,12 +12,12 @@
 use std::fmt;
 use std::rc::Rc;
 
-use presenza_protocol::body::{ScheduleSpec, SettingsBody};
+use presenza_protocol::body::{SavedReplyBody, ScheduleSpec, SettingsBody};
 use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
-    MessagePage, MessageView, SettingsView, StatusSetView,
+    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView,
 };
 use presenza_protocol::ConversationId;
 use presenza_rules::{ConversationState, Status};
@@ -342,6 +342,15 @@ pub enum OwnerMsg {
     EmbedGroup(Option<String>),
     /// The team socket (live agents page).
     Live(LiveEvent),
+    /// The saved replies (`GET saved-replies`).
+    RepliesLoaded(ApiResult<Vec<SavedReply>>),
+    /// A row added to or removed from the saved replies as typed.
+    RepliesEdit {
+        draft: Vec<SavedReplyBody>,
+        remove: Option<usize>,
+    },
+    SaveReplies(Vec<SavedReplyBody>),
+    RepliesSaved(ApiResult<Vec<SavedReply>>),
     /// Set a forgetful agent offline.
     SetOffline(String),
     OfflineSet {

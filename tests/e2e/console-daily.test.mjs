@@ -188,7 +188,7 @@ test('every console page passes an accessibility audit (axe-core, WCAG 2.2 AA), 
 
       const owner = await signIn(await open({ ...DESKTOP, colorScheme }), s.site, s.owner);
       pages.push(owner);
-      for (const tab of ['agents', 'groups', 'hours', 'settings', 'embed']) {
+      for (const tab of ['agents', 'groups', 'hours', 'settings', 'replies', 'embed']) {
         await owner.click(`nav.tabs .tab[data-page=${tab}]`);
         await owner.waitForSelector('.page-inner h1');
         await owner.waitForSelector('.loading', { state: 'detached' }).catch(() => {});
@@ -295,4 +295,37 @@ test('the console is installable and its shell opens offline', { timeout: 60_000
     await page.goto(`${BASE}/console/`);
     await page.waitForURL(/\?site=/);
     await page.waitForSelector('#conn[data-state=live]');
+  }));
+
+test('saved replies: the owner saves them, the agent sends one with its shortcut', { timeout: 60_000 }, () =>
+  scenario('saved-replies', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('ann', 'Ann Lee');
+    const agent = await signIn(await open(DESKTOP), s.site, token);
+    pages.push(agent);
+    await agent.waitForSelector('#conn[data-state=live]');
+    const v = visitor(s.site);
+    const { conversation_id: cid } = await v.say('Are you open on Sunday?');
+    await agent.click(`.conversation[data-id="${cid}"]`);
+    await agent.waitForSelector('#reply-text');
+
+    const owner = await signIn(await open(DESKTOP), s.site, s.owner);
+    pages.push(owner);
+    await owner.click('nav.tabs .tab[data-page=replies]');
+    await owner.waitForSelector('#replies-form');
+    await owner.click('#replies-form [data-action=replies-add]');
+    await owner.waitForSelector('#replies-form .saved-reply');
+    await owner.fill('#replies-form .saved-reply [name=shortcut]', 'sunday');
+    await owner.fill('#replies-form .saved-reply [name=text]', 'We are open on Sundays from 10 to 16.');
+    await owner.click('#replies-form button[type=submit]');
+    await owner.waitForSelector('#replies-form .ok');
+
+    // Live: the agent's composer knows the shortcut without a reload.
+    await waitFor('hint', async () => /\/sunday/.test(await agent.textContent('#reply-hint')), 5000);
+    await agent.fill('#reply-text', '/sunday');
+    await agent.press('#reply-text', 'Enter');
+    await waitFor('expanded', async () => (await agent.inputValue('#reply-text')) === 'We are open on Sundays from 10 to 16.', 3000);
+    await agent.press('#reply-text', 'Enter');
+    await waitFor('the visitor has it', async () =>
+      (await v.messages(0)).some((m) => m.text === 'We are open on Sundays from 10 to 16.'), 5000);
   }));

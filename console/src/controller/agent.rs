@@ -299,6 +299,10 @@ impl Controller {
                 };
                 self.update(InboxMsg::Refused { client_id, reason });
             }
+            DeviceEvent::SavedReplies(all) => {
+                self.store.saved_replies = all.replies;
+                self.view.render_inbox(&self.store);
+            }
             DeviceEvent::Error(_) | DeviceEvent::SignedOut | DeviceEvent::Unknown => {}
         }
     }
@@ -311,6 +315,7 @@ impl Controller {
         self.store.site_audience = Some(hello.site);
         self.store.group_audience = hello.groups;
         self.store.group_names = hello.group_names;
+        self.store.saved_replies = hello.saved_replies;
         self.store.site_name = hello.site_name;
         if let Some(live) = &self.live {
             live.reset_backoff();

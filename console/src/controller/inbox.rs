@@ -472,6 +472,17 @@ impl Controller {
             return;
         }
         let text = text.replace("\r\n", "\n");
+        // "/shortcut": the saved reply goes into the box, to read and send.
+        if let Some(saved) = text
+            .trim()
+            .strip_prefix('/')
+            .and_then(|s| self.store.saved_replies.iter().find(|r| r.shortcut == s))
+        {
+            self.store.inbox.draft = saved.text.clone();
+            self.store.inbox.reply_error = None;
+            self.view.set_reply(&saved.text);
+            return;
+        }
         let text = match presenza_rules::validate_text(&text) {
             Ok(t) => t.to_owned(),
             Err(RuleError::EmptyMessage) => return,

@@ -1,11 +1,13 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
-use presenza_protocol::body::{AgentBody, GroupBody, ScheduleSpec};
+use presenza_protocol::body::{
+    AgentBody, GroupBody, SavedRepliesBody, SavedReplyBody, ScheduleSpec,
+};
 use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::view::{
-    AgentList, AgentView, DeviceList, GroupList, GroupView, SettingsView,
+    AgentList, AgentView, DeviceList, GroupList, GroupView, SavedReplies, SavedReply, SettingsView,
 };
 
 use crate::api::encode;
@@ -19,6 +21,16 @@ use super::Controller;
 use crate::clock;
 use crate::view::Fresh;
 
+/// Saved replies as the editor holds them.
+fn bodies(list: Vec<SavedReply>) -> Vec<SavedReplyBody> {
+    list.into_iter()
+        .map(|r| SavedReplyBody {
+            shortcut: r.shortcut,
+            text: r.text,
+        })
+        .collect()
+}
+
 /// How often the team socket says it is there (answered by the runtime).
 const TEAM_PING_SECS: u32 = 25;
 
@@ -28,6 +40,51 @@ impl Controller {
         match msg {
             OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
             OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::RepliesLoaded(result) => {
+                match result {
+                    Ok(list) => self.store.owner.replies = Some(bodies(list)),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.render_page_if(Page::Replies, Fresh::Form("replies"));
+            }
+            OwnerMsg::RepliesEdit { mut draft, remove } => {
+                match remove {
+                    Some(i) if i < draft.len() => {
+                        draft.remove(i);
+                    }
+                    Some(_) => {}
+                    None => draft.push(SavedReplyBody {
+                        shortcut: String::new(),
+                        text: String::new(),
+                    }),
+                }
+                self.store.owner.replies = Some(draft);
+                self.render_page_if(Page::Replies, Fresh::Form("replies"));
+            }
+            OwnerMsg::SaveReplies(draft) => {
+                self.store.owner.replies = Some(draft.clone());
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let body = SavedRepliesBody { replies: draft };
+                        let result = api
+                            .put::<SavedReplies>("/saved-replies", &body)
+                            .await
+                            .map(|r| r.replies);
+                        OwnerMsg::RepliesSaved(result)
+                    });
+                }
+            }
+            OwnerMsg::RepliesSaved(result) => match result {
+                Ok(list) => {
+                    self.store.owner.replies = Some(bodies(list));
+                    self.store.note("replies", "Saved replies saved.", false);
+                    self.render_page_if(Page::Replies, Fresh::Form("replies"));
+                }
+                Err(e) => {
+                    self.owner_error("replies", e);
+                    self.render_page_if(Page::Replies, Fresh::Keep);
+                }
+            },
             OwnerMsg::SetOffline(agent) => {
                 if let Some(api) = self.api() {
                     self.spawn(async move {
@@ -431,6 +488,16 @@ impl Controller {
                 self.load_hours();
             }
             Page::Settings => self.load_settings(),
+            Page::Replies => {
+                let Some(api) = self.api() else { return };
+                self.spawn(async move {
+                    let result = api
+                        .get::<SavedReplies>("/saved-replies")
+                        .await
+                        .map(|r| r.replies);
+                    OwnerMsg::RepliesLoaded(result)
+                });
+            }
             Page::Embed => {
                 self.load_groups();
                 self.load_settings();

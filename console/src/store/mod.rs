@@ -6,8 +6,10 @@ pub mod persist;
 
 use std::collections::BTreeMap;
 
-use presenza_protocol::body::ScheduleSpec;
-use presenza_protocol::view::{AgentView, AudienceView, DeviceView, GroupView, SettingsView};
+use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
+use presenza_protocol::view::{
+    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
+};
 use presenza_protocol::GroupId;
 
 use inbox::Inbox;
@@ -37,15 +39,17 @@ pub enum Page {
     Groups,
     Hours,
     Settings,
+    Replies,
     Embed,
 }
 
 impl Page {
-    pub const ALL: [Page; 5] = [
+    pub const ALL: [Page; 6] = [
         Page::Agents,
         Page::Groups,
         Page::Hours,
         Page::Settings,
+        Page::Replies,
         Page::Embed,
     ];
 
@@ -55,6 +59,7 @@ impl Page {
             Page::Groups => "groups",
             Page::Hours => "hours",
             Page::Settings => "settings",
+            Page::Replies => "replies",
             Page::Embed => "embed",
         }
     }
@@ -63,6 +68,7 @@ impl Page {
     pub fn tab(self) -> &'static str {
         match self {
             Page::Hours => "Hours",
+            Page::Replies => "Replies",
             other => other.title(),
         }
     }
@@ -73,6 +79,7 @@ impl Page {
             Page::Groups => "Groups",
             Page::Hours => "Working hours",
             Page::Settings => "Settings",
+            Page::Replies => "Saved replies",
             Page::Embed => "Embed",
         }
     }
@@ -155,6 +162,8 @@ pub struct Owner {
     pub hours: HoursEditor,
     /// The agent whose devices are shown on the agents page, with them.
     pub devices: Option<(String, DevicesPanel)>,
+    /// The saved replies as edited (None: not loaded yet).
+    pub replies: Option<Vec<SavedReplyBody>>,
     pub new_token: Option<NewToken>,
     /// A destructive action waiting for its second click ("revoke:ann").
     pub confirm: Option<String>,
@@ -172,6 +181,7 @@ impl Default for Owner {
             settings: None,
             hours: HoursEditor::default(),
             devices: None,
+            replies: None,
             new_token: None,
             confirm: None,
             note: None,
@@ -211,6 +221,8 @@ pub struct Store {
     pub devices: Option<DevicesPanel>,
     /// A sound for each new visitor message (kept per browser).
     pub sound: bool,
+    /// The owner's saved replies (from the device socket).
+    pub saved_replies: Vec<SavedReply>,
 
     // Owner mode.
     pub owner: Owner,
@@ -239,6 +251,7 @@ impl Store {
             site_name: None,
             devices: None,
             sound: false,
+            saved_replies: Vec::new(),
             owner: Owner::default(),
         }
     }

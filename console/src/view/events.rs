@@ -10,7 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
-use super::{hours, settings};
+use super::{hours, replies, settings};
 use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg};
 use crate::store::persist;
 
@@ -148,6 +148,18 @@ fn on_click(tx: &Sender, e: &Event) {
         "devices" => AgentMsg::ToggleDevices.into(),
         "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
         "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
+        "replies-add" | "replies-remove" => {
+            let Some(form) = by_id("replies-form") else {
+                return;
+            };
+            OwnerMsg::RepliesEdit {
+                draft: replies::read(&form),
+                remove: (action == "replies-remove")
+                    .then(|| data(&el, "index").parse().ok())
+                    .flatten(),
+            }
+            .into()
+        }
         "agent-devices" => OwnerMsg::ToggleDevices(data(&el, "id")).into(),
         "revoke-agent-device" => OwnerMsg::RevokeDevice {
             agent: data(&el, "agent"),
@@ -230,6 +242,7 @@ fn on_submit(tx: &Sender, e: &Event) {
         .into(),
         "hours" => OwnerMsg::SaveHours(hours::to_wire(hours::read(&form))).into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
+        "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
         "reply" => InboxMsg::Reply {
             conversation: data(&form, "id"),
             text: field(&form, "text"),

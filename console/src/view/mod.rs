@@ -14,6 +14,7 @@ mod hours;
 mod inbox;
 mod keep;
 mod owner;
+mod replies;
 mod settings;
 mod signin;
 
@@ -150,6 +151,14 @@ impl View {
     pub fn clear_reply(&self) {
         if let Some(area) = by_id("reply-text") {
             let _ = js_sys::Reflect::set(&area, &"value".into(), &"".into());
+        }
+    }
+
+    /// Puts `text` in the reply box (a saved reply), caret at its end.
+    pub fn set_reply(&self, text: &str) {
+        if let Some(area) = by_id("reply-text") {
+            let _ = js_sys::Reflect::set(&area, &"value".into(), &text.into());
+            dom::focus(&area);
         }
     }
 

@@ -7,7 +7,7 @@ use presenza_protocol::GroupId;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
-use super::{devices, dot, hours, keep, settings, status_label, Fresh};
+use super::{devices, dot, hours, keep, replies, settings, status_label, Fresh};
 use crate::clock;
 use crate::store::{Page, Store};
 use presenza_rules::Status;
@@ -86,6 +86,7 @@ pub fn render_page(store: &Store, fresh: Fresh) {
         Page::Groups => groups_page(store),
         Page::Hours => hours::page(store),
         Page::Settings => settings::settings_page(store),
+        Page::Replies => replies::page(store),
         Page::Embed => settings::embed_page(store),
     };
     let typed = keep::snapshot(&region, fresh);
