@@ -4,16 +4,17 @@
 // script, wrapped in try/catch.
 //
 // The page's snippet defines `presenza` as a queue stub and inserts this
-// script with `async` (and usually `data-site`). Here: feature-detect Wasm,
-// instantiate it, let the widget run the queued commands in order (boot),
-// then replace the stub with the live function. When Wasm is missing or
-// forbidden (a CSP without 'wasm-unsafe-eval'), or anything fails, show a
-// plain link to the hosted chat page instead. Nothing here throws into the
-// page and no global but `presenza` is created.
+// script with `async` (and usually `data-site`). Here: check that the page
+// allows Wasm (a CSP without 'wasm-unsafe-eval' forbids it: then nothing is
+// fetched and no socket opened, just a plain link to the hosted chat page
+// is shown), start the widget-config fetch and the Wasm, let the widget run
+// the queued commands in order (boot), then replace the stub with the live
+// function. Nothing here throws into the page and no global but `presenza`
+// is created.
 //
-// The conversation is a second module (chat.js + chat.wasm, an ES module),
-// imported by the widget only when the panel opens or the visitor has a
-// conversation.
+// The panel and the conversation are a second module (chat.js +
+// chat.wasm, an ES module), imported by the widget only when the visitor
+// shows an intent to open it, opens it, or has a conversation.
 
 import init, { boot, command, on } from './pkg/presenza.js';
 
@@ -25,17 +26,27 @@ const stub = w.presenza || function () {
   (stub.q = stub.q || []).push(arguments);
 };
 w.presenza = stub;
+// The site and group: the script tag's, or what the page queued already
+// (`init`, `group`), so that the config fetched early is the one needed.
+let site = s.dataset.site;
+let group = s.dataset.group;
+for (const c of stub.q || []) {
+  if (c[0] == 'group') group = c[1];
+  if (c[0] == 'init' && c[1]) {
+    site = site || c[1].site;
+    if (c[1].group !== undefined) group = c[1].group;
+  }
+}
 
 function fallback() {
   try {
-    let site = s.dataset.site;
-    for (const c of stub.q || []) if (c[0] == 'init' && c[1] && c[1].site) site = c[1].site;
     const host = d.createElement('presenza-widget');
     const root = host.attachShadow({ mode: 'open' });
     const css = new CSSStyleSheet();
+    // #2563eb: the launcher's default accent (protocol::widget::DEFAULT_ACCENT).
     css.replaceSync(
       ':host{all:initial!important}a{position:fixed;z-index:2147483000;right:20px;bottom:20px;padding:13px 20px;' +
-        'border-radius:24px;background:#1d4ed8;color:#fff;font:600 15px system-ui,sans-serif;text-decoration:none}' +
+        'border-radius:24px;background:#2563eb;color:#fff;font:600 15px system-ui,sans-serif;text-decoration:none}' +
         'a:focus-visible{outline:3px solid #000;outline-offset:2px}',
     );
     root.adoptedStyleSheets = [css];
@@ -52,32 +63,31 @@ function fallback() {
 // `stub.l`: a second copy of the snippet does nothing.
 if (!stub.l) {
   stub.l = 1;
-  if (typeof WebAssembly != 'object') fallback();
+  let wasm;
+  try {
+    // The smallest module, compiled at once: throws where Wasm is missing
+    // or forbidden, before anything is fetched or opened.
+    wasm = new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)) && fetch(base + 'presenza.wasm');
+  } catch (e) {}
+  if (!wasm) fallback();
   else {
-    // Start the site's settings and live socket while the Wasm loads; the
-    // widget adopts them if they are what it needs (same site and group),
-    // keeping the socket's early messages. `pre.i` imports the chat module;
-    // `pre.v` is the visitor's id when they wrote before (kept by the chat
-    // module in the site's localStorage), which also tags the socket.
-    const site = s.dataset.site;
-    const group = s.dataset.group;
+    // While the Wasm loads: the site's settings and its status (what the
+    // first paint needs; the widget uses the answer if it asks the same:
+    // `pre.u`). `pre.i` imports the chat module; `pre.v` is the visitor's
+    // id when they wrote before (kept by the chat module in the site's
+    // localStorage), which tags the live socket.
     const pre = { i: (b) => import(b + 'chat.js') };
     if (site) {
+      pre.u = new URL('/v1/sites/' + encodeURIComponent(site) + '/widget-config' + (group ? '?group=' + encodeURIComponent(group) : ''), base).href;
+      pre.c = fetch(pre.u).then((r) => r.json()).catch(() => {});
       try {
         const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
         if (/^[\w-]{22}$/.test(v)) pre.v = v;
       } catch (e) {}
-      const q = group ? '?group=' + encodeURIComponent(group) : '';
-      const api = new URL('/v1/sites/' + encodeURIComponent(site), base).href;
-      const ws = new WebSocket(api.replace(/^http/, 'ws') + '/live' + q + (pre.v ? (q ? '&' : '?') + 'visitor=' + pre.v : ''));
-      pre.c = fetch(api + '/widget-config').then((r) => r.json()).catch(() => {});
-      pre.w = ws;
-      pre.m = [];
-      ws.onmessage = (e) => pre.m.push(e.data);
     }
-    init(fetch(base + 'presenza.wasm'))
+    init(wasm)
       .then(() => {
-        boot(base, site, group, (k) => (v) => on(k, v), pre);
+        boot(base, s.dataset.site, s.dataset.group, (k) => (v) => on(k, v), pre);
         const live = function () {
           try {
             command.apply(null, arguments);
@@ -86,9 +96,6 @@ if (!stub.l) {
         live.l = 1;
         w.presenza = live;
       })
-      .catch(() => {
-        if (pre.w) pre.w.close();
-        fallback();
-      });
+      .catch(fallback);
   }
 }

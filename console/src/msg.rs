@@ -12,15 +12,15 @@
 use std::fmt;
 use std::rc::Rc;
 
-use presenza_protocol::body::{SavedReplyBody, ScheduleSpec, SettingsBody};
+use presenza_protocol::body::{SavedReplyBody, ScheduleSpec, SettingsBody, WorkingHoursBody};
 use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
-    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView,
+    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, WorkingHoursView,
 };
 use presenza_protocol::ConversationId;
-use presenza_rules::{ConversationState, Status};
+use presenza_rules::{ConversationState, HoursMode, Status};
 
 /// Posts messages to the app's loop; cheap to clone into callbacks.
 #[derive(Clone)]
@@ -283,7 +283,7 @@ pub enum OwnerMsg {
     SettingsLoaded(ApiResult<SettingsView>),
     HoursLoaded {
         scope: Option<String>,
-        result: ApiResult<Option<ScheduleSpec>>,
+        result: ApiResult<LoadedHours>,
     },
     SaveAgent {
         id: String,
@@ -328,14 +328,16 @@ pub enum OwnerMsg {
     HoursScope(Option<String>),
     HoursEdit {
         draft: ScheduleSpec,
+        /// The mode as the form shows it (`None`: not known).
+        mode: Option<HoursMode>,
         op: HoursOp,
     },
-    SaveHours(ScheduleSpec),
+    SaveHours(WorkingHoursBody),
     ClearHours,
     HoursSaved {
         scope: Option<String>,
         cleared: bool,
-        result: ApiResult<Option<ScheduleSpec>>,
+        result: ApiResult<Option<WorkingHoursView>>,
     },
     SaveSettings(SettingsBody),
     SettingsSaved(ApiResult<SettingsView>),
@@ -371,6 +373,15 @@ pub enum OwnerMsg {
         agent: String,
         result: ApiResult<()>,
     },
+}
+
+/// One scope's working hours as loaded: its schedule (`None`: none
+/// stored) and the mode it acts in, or would act in once saved (the
+/// site's mode for a scope without hours; `None` if not known).
+#[derive(Clone, Debug, PartialEq)]
+pub struct LoadedHours {
+    pub spec: Option<ScheduleSpec>,
+    pub mode: Option<HoursMode>,
 }
 
 /// A structural change to the working-hours draft.

@@ -39,6 +39,8 @@ pub enum ApiError {
     Rule(RuleError),
     /// 500: a genuine internal failure (logged).
     Internal(String),
+    /// 503: a part of the edge is out of room or out of reach for now.
+    Unavailable { code: &'static str, message: String },
 }
 
 impl ApiError {
@@ -161,6 +163,13 @@ impl ApiError {
         )
     }
     /// Too many of something live (sockets, sessions).
+    pub fn unavailable(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Unavailable {
+            code,
+            message: message.into(),
+        }
+    }
+
     pub fn too_many_connections(message: impl Into<String>) -> Self {
         Self::too_many("too_many_connections", message)
     }
@@ -178,6 +187,7 @@ impl ApiError {
             ApiError::UpgradeRequired => 426,
             ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => 429,
             ApiError::Internal(_) => 500,
+            ApiError::Unavailable { .. } => 503,
         }
     }
 
@@ -188,7 +198,8 @@ impl ApiError {
             | ApiError::Forbidden { code, .. }
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. }
-            | ApiError::TooManyRequests { code, .. } => code,
+            | ApiError::TooManyRequests { code, .. }
+            | ApiError::Unavailable { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
@@ -206,7 +217,8 @@ impl ApiError {
             | ApiError::Forbidden { message, .. }
             | ApiError::NotFound { message, .. }
             | ApiError::Conflict { message, .. }
-            | ApiError::TooManyRequests { message, .. } => message.clone(),
+            | ApiError::TooManyRequests { message, .. }
+            | ApiError::Unavailable { message, .. } => message.clone(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("method not allowed here; allowed: {allow}")
             }

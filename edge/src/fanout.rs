@@ -6,10 +6,12 @@
 //! An audience's visitors are told when its status, reason, back-at time or
 //! message change; `next_change` alone moves with every heartbeat and is
 //! only a hint, so it never causes a push. An agent's devices are told when
-//! its effective or chosen status, back-at time or message change.
+//! its effective or chosen status, back-at time or message change, or who
+//! chose it (by hand, working hours) and its next automatic change.
 
 use presenza_protocol::view::{AgentView, AudienceView};
 use presenza_protocol::{AgentId, GroupId};
+use presenza_rules::ChosenBy;
 use std::collections::{BTreeMap, HashMap};
 
 /// Who a push goes to; also the key of its row in `last_broadcast`.
@@ -91,13 +93,24 @@ pub fn fingerprint(payload: Payload<'_>) -> String {
             a.back_at.map(|b| b.0.to_string()).unwrap_or_default(),
             a.message.as_deref().unwrap_or_default()
         ),
-        Payload::Agent(a) => format!(
-            "{}|{}|{}|{}",
-            a.status.as_str(),
-            a.manual_status.as_str(),
-            a.back_at.map(|b| b.to_string()).unwrap_or_default(),
-            a.message.as_deref().unwrap_or_default()
-        ),
+        Payload::Agent(a) => {
+            let mut text = format!(
+                "{}|{}|{}|{}",
+                a.status.as_str(),
+                a.manual_status.as_str(),
+                a.back_at.map(|b| b.to_string()).unwrap_or_default(),
+                a.message.as_deref().unwrap_or_default()
+            );
+            // Working hours in switch mode only: a status chosen by hand
+            // with no automatic change ahead keeps the earlier fingerprint.
+            if a.set_by != ChosenBy::Manual || a.next_switch.is_some() {
+                text.push_str(&format!("|{}", a.set_by.as_str()));
+                if let Some(s) = a.next_switch {
+                    text.push_str(&format!("|{}>{}", s.at, s.status.as_str()));
+                }
+            }
+            text
+        }
     }
 }
 
@@ -172,6 +185,9 @@ mod tests {
             message: None,
             back_at: None,
             email: None,
+            set_by: ChosenBy::Manual,
+            set_at: None,
+            next_switch: None,
             sessions: 1,
             devices: 1,
             since: None,
@@ -298,6 +314,28 @@ mod tests {
         assert_eq!(
             fingerprint(Payload::Agent(&g)),
             "offline|busy|1970-01-01T00:00:00Z|"
+        );
+    }
+
+    #[test]
+    fn who_chose_and_the_next_automatic_change_are_pushed() {
+        let by_hand = agent("ann", Status::Online);
+        let mut by_hours = by_hand.clone();
+        by_hours.set_by = ChosenBy::WorkingHours;
+        let mut ahead = by_hand.clone();
+        ahead.next_switch = Some(presenza_protocol::view::SwitchView {
+            at: Timestamp(60_000),
+            status: Status::Offline,
+        });
+        let prints: Vec<String> = [&by_hand, &by_hours, &ahead]
+            .iter()
+            .map(|a| fingerprint(Payload::Agent(a)))
+            .collect();
+        assert_eq!(prints[0], "online|online||");
+        assert_eq!(prints[1], "online|online|||working_hours");
+        assert_eq!(
+            prints[2],
+            "online|online|||manual|1970-01-01T00:01:00Z>offline"
         );
     }
 }

@@ -14,6 +14,7 @@
 //! - [`cors`]: allowed origins and CORS headers.
 //! - [`fanout`]: what an evaluation tells whom (the diff against what was
 //!   last sent).
+//! - [`relaying`]: visitor relays: names, placement, snapshots.
 //! - [`residency`]: when the one alarm fires.
 //! - [`retention`]: how long a site keeps closed conversations.
 //! - [`tally`]: what the object counts in memory instead of writing per
@@ -26,6 +27,9 @@
 //!   cache, site creation, forwarding to the object).
 //! - `site`: the `SiteObject` Durable Object: its state handle, the presence
 //!   pipeline and one file per operation.
+//! - `relay`: the `RelayObject` Durable Object: widget sockets near
+//!   visitors, one snapshot of the site's status, chat frames forwarded.
+//! - `objects`: how the Worker and the objects reach each other.
 //! - `store`: SQLite schema and typed queries, one file per table family.
 //! - `request`, `respond`: reading requests, building responses.
 //! - `bindings`: runtime APIs workers-rs lacks.
@@ -42,6 +46,7 @@ pub mod error;
 pub mod fanout;
 pub mod json;
 pub mod mail;
+pub mod relaying;
 pub mod residency;
 pub mod retention;
 pub mod route;
@@ -50,6 +55,10 @@ pub mod tally;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(target_arch = "wasm32")]
+mod objects;
+#[cfg(target_arch = "wasm32")]
+pub mod relay;
 #[cfg(target_arch = "wasm32")]
 mod request;
 #[cfg(target_arch = "wasm32")]

@@ -80,3 +80,15 @@ pub fn status_response(
     }
     json_text(200, payload, &headers)
 }
+
+/// An alarm's outcome for the runtime: a failed run is an error, so the
+/// runtime runs the alarm again (with backoff).
+pub fn alarm_outcome(object: &str, result: Result<(), ApiError>) -> worker::Result<Response> {
+    match result {
+        Ok(()) => Response::ok(""),
+        Err(e) => {
+            worker::console_error!("{object} alarm: {e}; the runtime retries it");
+            Err(worker::Error::RustError(e.to_string()))
+        }
+    }
+}

@@ -11,6 +11,9 @@
 //! - the owner's team sockets: [`Tag::Owners`].
 
 use crate::budget::Limits;
+use crate::error::ApiError;
+use presenza_protocol::frame::VisitorCommand;
+use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
 use presenza_protocol::{AgentId, GroupId, SessionId, VisitorId};
 use serde::{Deserialize, Serialize};
 
@@ -60,31 +63,7 @@ impl Tag<'_> {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attachment {
-    Visitor {
-        group: Option<GroupId>,
-        /// The visitor authenticated by an `auth` frame.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        visitor: Option<VisitorId>,
-        /// SHA-256 (hex) of that visitor's secret: a push needs it to match
-        /// the stored one (a socket that claimed an id before the visitor
-        /// first wrote, with another secret, never receives anything).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        key: Option<String>,
-        /// This socket's id (skipped when its own message is pushed).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        sid: Option<String>,
-        /// The visitor id given as `?visitor=` (the socket's `vis:` tag).
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        tagged: Option<VisitorId>,
-        /// The page's origin (`Origin`), checked again when the site's
-        /// allowed origins narrow.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        origin: Option<String>,
-        /// The client address's key (`ClientAddress::key`), for the limits
-        /// of what one address may start.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        address: Option<String>,
-    },
+    Visitor(VisitorSocket),
     Agent {
         agent: AgentId,
         session: SessionId,
@@ -96,14 +75,57 @@ pub enum Attachment {
     },
 }
 
+/// A widget's socket, on the site's object or on a relay (`relaying`): the
+/// same attachment and tags in both, so a visitor's frames are handled and
+/// pushed the same way wherever the socket lives.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorSocket {
+    pub group: Option<GroupId>,
+    /// The visitor authenticated by an `auth` frame.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<VisitorId>,
+    /// SHA-256 (hex) of that visitor's secret: a push needs it to match
+    /// the stored one (a socket that claimed an id before the visitor
+    /// first wrote, with another secret, never receives anything).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// This socket's id (skipped when its own message is pushed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// The visitor id given as `?visitor=` (the socket's `vis:` tag).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tagged: Option<VisitorId>,
+    /// The page's origin (`Origin`), checked again when the site's
+    /// allowed origins narrow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// The client address's key (`ClientAddress::key`), for the limits
+    /// of what one address may start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+}
+
+impl VisitorSocket {
+    /// The key of this socket's budget.
+    pub fn budget_key(&self) -> String {
+        format!("v:{}", self.sid.as_deref().unwrap_or("-"))
+    }
+}
+
+/// Parses a widget's frame (a relay refuses a frame that does not parse
+/// without calling the site).
+pub fn visitor_command(text: &str) -> Result<VisitorCommand, ApiError> {
+    if text.len() > MAX_SOCKET_FRAME_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    serde_json::from_str(text).map_err(|e| ApiError::from_json(&e))
+}
+
 impl Attachment {
     /// The key of this socket's budget ([`crate::budget`]) and its limits.
     pub fn budget(&self) -> (String, Limits) {
         match self {
-            Attachment::Visitor { sid, .. } => (
-                format!("v:{}", sid.as_deref().unwrap_or("-")),
-                Limits::VISITOR,
-            ),
+            Attachment::Visitor(v) => (v.budget_key(), Limits::VISITOR),
             Attachment::Agent { agent, session } => {
                 (format!("d:{agent}:{session}"), Limits::DEVICE)
             }
@@ -119,8 +141,8 @@ pub use runtime::*;
 mod runtime {
     use super::*;
     use crate::bindings;
-    use crate::error::ApiError;
-    use presenza_protocol::frame::{error_text, ErrorFrame};
+    use crate::cors;
+    use presenza_protocol::frame::{close, error_text, ErrorFrame};
     use worker::{State, WebSocket};
 
     /// Refuses something a socket sent: an error frame, naming the message
@@ -164,6 +186,50 @@ mod runtime {
     pub fn attachment(ws: &WebSocket) -> Option<Attachment> {
         ws.deserialize_attachment::<Attachment>().ok().flatten()
     }
+
+    /// A visitor socket's attachment.
+    pub fn visitor(ws: &WebSocket) -> Option<VisitorSocket> {
+        match attachment(ws)? {
+            Attachment::Visitor(v) => Some(v),
+            Attachment::Agent { .. } | Attachment::Owner { .. } => None,
+        }
+    }
+
+    /// One visitor's widgets here: opened for them (`?visitor=`), or
+    /// authenticated as them.
+    pub fn of_visitor(state: &State, id: &VisitorId) -> Vec<WebSocket> {
+        let mut theirs = with_tag(state, Tag::Visitor(id));
+        theirs.extend(
+            with_tag(state, Tag::UntaggedVisitor)
+                .into_iter()
+                .filter(|ws| visitor(ws).is_some_and(|v| v.visitor.as_ref() == Some(id))),
+        );
+        theirs
+    }
+
+    /// Closes one visitor's widgets (their data was erased).
+    pub fn close_visitor(state: &State, id: &VisitorId) {
+        for ws in of_visitor(state, id) {
+            let _ = ws.close(Some(close::NORMAL), Some("visitor data erased"));
+        }
+    }
+
+    /// Closes the visitor sockets opened from an origin `origins` no longer
+    /// allows (`own_origin`, the edge's, always is); whether any closed.
+    /// Origins change rarely, so every visitor socket is looked at.
+    pub fn close_disallowed_origins(state: &State, origins: &[String], own_origin: &str) -> bool {
+        let mut closed = false;
+        for ws in with_tag(state, Tag::Visitors) {
+            let Some(origin) = visitor(&ws).and_then(|v| v.origin) else {
+                continue;
+            };
+            if !cors::decide(Some(&origin), own_origin, Some(origins)).allowed() {
+                let _ = ws.close(Some(close::POLICY), Some("origin no longer allowed"));
+                closed = true;
+            }
+        }
+        closed
+    }
 }
 
 #[cfg(test)]
@@ -201,17 +267,6 @@ mod tests {
         assert_eq!(serde_json::from_str::<Attachment>(&json).unwrap(), a);
         // Sockets accepted before conversations existed still read back.
         let old: Attachment = serde_json::from_str(r#"{"kind":"visitor","group":null}"#).unwrap();
-        assert_eq!(
-            old,
-            Attachment::Visitor {
-                group: None,
-                visitor: None,
-                key: None,
-                sid: None,
-                tagged: None,
-                origin: None,
-                address: None,
-            }
-        );
+        assert_eq!(old, Attachment::Visitor(VisitorSocket::default()));
     }
 }

@@ -35,14 +35,20 @@ pub enum Counter {
     Alarms,
     /// Sockets closed for sending past their budget (`budget`).
     SocketsOverBudget,
+    /// Relays' calls: registrations and syncs (`relaying`).
+    RelaySyncs,
+    /// Widget frames relays forwarded (`auth`, `send`).
+    RelayFrames,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 4] = [
+    pub const ALL: [Counter; 6] = [
         Counter::SocketMessagesHandled,
         Counter::SocketCloses,
         Counter::Alarms,
         Counter::SocketsOverBudget,
+        Counter::RelaySyncs,
+        Counter::RelayFrames,
     ];
 
     /// Its row in the `counters` table and its field in `stats`.
@@ -52,6 +58,8 @@ impl Counter {
             Counter::SocketCloses => "socket_closes",
             Counter::Alarms => "alarms",
             Counter::SocketsOverBudget => "sockets_over_budget",
+            Counter::RelaySyncs => "relay_syncs",
+            Counter::RelayFrames => "relay_frames",
         }
     }
 }

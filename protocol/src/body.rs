@@ -8,10 +8,11 @@ use alloc::collections::BTreeMap;
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use presenza_rules::Status;
+use presenza_rules::{HoursMode, Status};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::time::Timestamp;
+use crate::view::WidgetTexts;
 
 /// `POST /v1/sites` (platform admin).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -19,6 +20,10 @@ use crate::time::Timestamp;
 pub struct CreateSiteBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// `switch` (what a new site gets when absent) or `gate`: how the
+    /// site's working hours act (see `WorkingHoursBody::mode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours_mode: Option<String>,
 }
 
 /// `PUT groups/{id}`.
@@ -88,6 +93,10 @@ pub struct SettingsBody {
     pub allowed_origins: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub widget: Option<WidgetPatch>,
+    /// `switch` or `gate`: the mode of the site's working hours, and of a
+    /// group's own hours saved without a mode.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours_mode: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limits: Option<LimitsPatch>,
     /// Days a closed conversation is kept, 1 to 3,650.
@@ -150,6 +159,46 @@ pub struct LimitsPatch {
     pub conversations_per_minute: Option<u32>,
 }
 
+/// `PUT working-hours` and `PUT groups/{id}/working-hours`: a schedule
+/// (the fields of [`ScheduleSpec`]) and how it acts.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkingHoursBody {
+    /// `switch`: each opening and closing changes the status of the agents
+    /// the schedule covers, and a manual change after one wins until the
+    /// next; `gate`: outside hours the audience is offline whatever the
+    /// agents do. Absent: the schedule keeps its mode (a new one takes the
+    /// site's `working_hours_mode`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    pub timezone: String,
+    #[serde(default)]
+    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+impl WorkingHoursBody {
+    /// A schedule and, optionally, its mode.
+    pub fn new(spec: ScheduleSpec, mode: Option<HoursMode>) -> Self {
+        WorkingHoursBody {
+            mode: mode.map(|m| m.as_str().into()),
+            timezone: spec.timezone,
+            weekly: spec.weekly,
+            exceptions: spec.exceptions,
+        }
+    }
+
+    /// The schedule, without its mode.
+    pub fn spec(&self) -> ScheduleSpec {
+        ScheduleSpec {
+            timezone: self.timezone.clone(),
+            weekly: self.weekly.clone(),
+            exceptions: self.exceptions.clone(),
+        }
+    }
+}
+
 /// The widget part of `PUT settings`: absent fields stay unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -178,8 +227,11 @@ pub struct WidgetPatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub language: Option<Option<String>>,
+    /// Replaces every text override: `{lang: {key: text}}` (`"*"`: every
+    /// language); the flat `{key: text}` of earlier clients means every
+    /// language.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub texts: Option<BTreeMap<String, String>>,
+    pub texts: Option<WidgetTexts>,
     /// `auto`, `light` or `dark`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
@@ -249,6 +301,25 @@ mod tests {
         let back: SettingsBody = serde_json::from_str(r#"{"widget":{"title":null}}"#).unwrap();
         assert_eq!(back.widget.unwrap().title, Some(None));
         assert!(serde_json::from_str::<SettingsBody>(r#"{"nope":1}"#).is_err());
+    }
+
+    #[test]
+    fn working_hours_bodies() {
+        let spec = ScheduleSpec {
+            timezone: "Europe/Rome".into(),
+            ..ScheduleSpec::default()
+        };
+        let body = WorkingHoursBody::new(spec.clone(), Some(HoursMode::Switch));
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"mode":"switch","timezone":"Europe/Rome","weekly":{},"exceptions":[]}"#
+        );
+        assert_eq!(body.spec(), spec);
+        let back: WorkingHoursBody = serde_json::from_str(r#"{"timezone":"UTC"}"#).unwrap();
+        assert_eq!(back.mode, None);
+        assert!(
+            serde_json::from_str::<WorkingHoursBody>(r#"{"timezone":"UTC","nope":1}"#).is_err()
+        );
     }
 
     #[test]

@@ -62,7 +62,7 @@ mod json {
     use crate::id::{ConversationId, GroupId, SessionId};
     use crate::view::{
         AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
-        VisitorThread,
+        VisitorThread, Widget,
     };
 
     /// How often a device should send [`PING`](super::PING): a quarter of
@@ -241,6 +241,9 @@ mod json {
         Reopened { conversation_id: ConversationId },
         /// Something this socket sent was refused.
         Error(ErrorFrame),
+        /// The owner changed the widget's settings (look, language,
+        /// texts): open widgets show them without a reload.
+        Widget { widget: Widget },
     }
 
     /// A message a socket sent is stored.
@@ -301,6 +304,9 @@ mod json {
                 message: None,
                 back_at: None,
                 email: None,
+                set_by: presenza_rules::ChosenBy::Manual,
+                set_at: None,
+                next_switch: None,
                 sessions: 1,
                 devices: 1,
                 since: None,
@@ -439,6 +445,12 @@ mod json {
                 to_text(&ack),
                 r#"{"type":"ack","client_id":"c_9","seq":1,"conversation_id":"c_1"}"#
             );
+            let widget = VisitorEvent::Frame(VisitorFrame::Widget {
+                widget: Widget::default(),
+            });
+            let text = to_text(&widget);
+            assert!(text.starts_with(r#"{"type":"widget","widget":{"title":null,"#));
+            assert_eq!(serde_json::from_str::<VisitorEvent>(&text).unwrap(), widget);
             let closed = VisitorFrame::Closed {
                 conversation_id: conversation_id(),
             };

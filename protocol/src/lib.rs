@@ -7,6 +7,7 @@
 //!   `String`).
 //! - [`limits`]: every size and count limit, with one name each.
 //! - [`http`]: header names and WebSocket subprotocols.
+//! - [`widget`]: the widget's languages, text keys and default accent.
 //! - [`time`] (serde): instants on the wire (RFC 3339 text).
 //! - [`body`] (serde): request bodies, as clients send them. The edge turns
 //!   them into validated domain values; they keep raw strings where the
@@ -19,8 +20,9 @@
 //!   payload.
 //!
 //! Without the `serde` feature the crate is `no_std` and holds only ids,
-//! limits, header names and close codes: the widget reads its few frames by
-//! hand to stay small, but takes its names and limits from here.
+//! limits, header names, close codes and the widget's names: the widget
+//! reads its few frames by hand to stay small, but takes its names and
+//! limits from here.
 
 #![cfg_attr(not(any(feature = "serde", test)), no_std)]
 
@@ -39,5 +41,6 @@ pub mod frame;
 pub mod time;
 #[cfg(feature = "serde")]
 pub mod view;
+pub mod widget;
 
 pub use id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};

@@ -48,7 +48,8 @@ pub const MAX_GROUPS_PER_AGENT: usize = 100;
 pub const MAX_ALLOWED_ORIGINS: usize = 50;
 /// Longest allowed origin, in bytes.
 pub const MAX_ORIGIN_LEN: usize = 200;
-/// Most widget text overrides.
+/// Most widget text overrides of one language (or of every language:
+/// `texts["*"]`); more than the widget has texts.
 pub const MAX_WIDGET_TEXTS: usize = 50;
 /// Longest widget text override key.
 pub const MAX_WIDGET_TEXT_KEY_LEN: usize = 40;

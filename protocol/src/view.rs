@@ -6,13 +6,14 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use presenza_rules::{
-    AudienceStatus, ConversationState, ConversationSummary, MessageKind, Reason, Sender, Status,
-    UnixMillis,
+    AudienceStatus, ChosenBy, ConversationState, ConversationSummary, ExceptionSpec, HoursMode,
+    MessageKind, Reason, ScheduleSpec, Sender, Status, Switch, UnixMillis,
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};
 use crate::time::{self, Timestamp};
+use crate::widget::ALL_LANGUAGES;
 
 // ---------------------------------------------------------------- presence
 
@@ -62,9 +63,11 @@ pub struct AgentView {
     /// Effective: the chosen status while a session is alive, else offline.
     #[serde(deserialize_with = "status_or_offline")]
     pub status: Status,
-    /// The status the agent chose.
+    /// The chosen status: what the agent chose by hand, or what its
+    /// working hours set after that (`set_by`).
     #[serde(deserialize_with = "status_or_offline")]
     pub manual_status: Status,
+    /// The busy message (only when chosen by hand).
     #[serde(default)]
     pub message: Option<String>,
     #[serde(default)]
@@ -72,6 +75,19 @@ pub struct AgentView {
     /// Where messages left while nobody was online reach the agent.
     #[serde(default)]
     pub email: Option<String>,
+    /// Who chose `manual_status`: the agent (`manual`) or its working
+    /// hours in switch mode (`working_hours`); a value this client does
+    /// not know reads as manual.
+    #[serde(default = "by_hand", deserialize_with = "chosen_by_or_manual")]
+    pub set_by: ChosenBy,
+    /// When `manual_status` was chosen: the manual change, or the boundary.
+    #[serde(default)]
+    pub set_at: Option<Timestamp>,
+    /// The next automatic change (working hours in switch mode):
+    /// `manual_status` becomes `status` at `at`, unless the agent changes
+    /// it by hand first.
+    #[serde(default)]
+    pub next_switch: Option<SwitchView>,
     /// Live sessions (devices, and HTTP sessions inside the grace period).
     pub sessions: usize,
     /// Devices with a live session: a signed-in device's socket and its
@@ -131,6 +147,24 @@ pub struct DeviceCreated {
     pub credential: String,
 }
 
+/// An automatic status change to come: working hours (switch mode) set
+/// `status` at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SwitchView {
+    pub at: Timestamp,
+    #[serde(deserialize_with = "status_or_offline")]
+    pub status: Status,
+}
+
+impl From<Switch> for SwitchView {
+    fn from(s: Switch) -> Self {
+        SwitchView {
+            at: Timestamp(s.at),
+            status: s.status,
+        }
+    }
+}
+
 /// `GET agents`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentList {
@@ -178,8 +212,8 @@ pub struct Widget {
     pub offset_y: u32,
     /// A language tag; `null`: the visitor's browser decides.
     pub language: Option<String>,
-    /// Text overrides by key.
-    pub texts: BTreeMap<String, String>,
+    /// Text overrides by language, then key.
+    pub texts: WidgetTexts,
     /// `auto`, `light` or `dark`.
     pub theme: String,
 }
@@ -188,12 +222,12 @@ impl Default for Widget {
     fn default() -> Self {
         Widget {
             title: None,
-            accent_color: "#2563eb".into(),
+            accent_color: crate::widget::DEFAULT_ACCENT.into(),
             position: "right".into(),
             offset_x: 20,
             offset_y: 20,
             language: None,
-            texts: BTreeMap::new(),
+            texts: WidgetTexts::default(),
             theme: "auto".into(),
         }
     }
@@ -224,10 +258,73 @@ impl Default for VisitorLimits {
     }
 }
 
-/// `GET widget-config` (public).
+/// A site's text overrides, by language then key: `{"*": {key: text},
+/// "it": {key: text}, …}`. `"*"` ([`ALL_LANGUAGES`]) applies to every
+/// language; a language's own override wins over it. Languages are the
+/// widget's ([`LANGUAGES`](crate::widget::LANGUAGES)), keys its texts
+/// ([`is_text_key`](crate::widget::is_text_key)): the edge checks both when
+/// they are set.
+///
+/// Settings stored before texts had languages hold a flat `{key: text}`
+/// that applied to every language: it reads as `{"*": {key: text}}`, which
+/// shows the same, and is written in the new shape with the next change.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct WidgetTexts(pub BTreeMap<String, BTreeMap<String, String>>);
+
+impl WidgetTexts {
+    /// The override of `key` for `lang` (a language's own, else every
+    /// language's).
+    pub fn get(&self, lang: &str, key: &str) -> Option<&str> {
+        [lang, ALL_LANGUAGES]
+            .iter()
+            .find_map(|l| self.0.get(*l)?.get(key))
+            .map(String::as_str)
+    }
+
+    /// How many overrides there are, in every language.
+    pub fn len(&self) -> usize {
+        self.0.values().map(BTreeMap::len).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<'de> Deserialize<'de> for WidgetTexts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// A language's overrides, or (the flat shape of earlier settings)
+        /// one text for every language.
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Entry {
+            Language(BTreeMap<String, String>),
+            Text(String),
+        }
+        let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+        for (k, v) in BTreeMap::<String, Entry>::deserialize(d)? {
+            match v {
+                Entry::Language(texts) => out.entry(k).or_default().extend(texts),
+                Entry::Text(text) => {
+                    out.entry(ALL_LANGUAGES.into()).or_default().insert(k, text);
+                }
+            }
+        }
+        Ok(WidgetTexts(out))
+    }
+}
+
+/// `GET widget-config?group=` (public): the widget's look and texts, and
+/// the audience's status, so that a widget paints its launcher from this
+/// one answer and opens its live socket afterwards (off the paint's path).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WidgetConfigView {
     pub widget: Widget,
+    /// What the audience (`?group=`, else the whole site) is told now;
+    /// absent from an edge older than this field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AudienceView>,
 }
 
 /// `GET` / `PUT settings`.
@@ -249,6 +346,43 @@ pub struct SettingsView {
     #[serde(default)]
     pub email: EmailSettings,
     pub created_at: Timestamp,
+    /// How the site's working hours act (`switch` or `gate`), and the mode
+    /// a group's own hours get when saved without one. An edge older than
+    /// the modes sent none: gate.
+    #[serde(default = "gate")]
+    pub working_hours_mode: HoursMode,
+}
+
+/// `GET`/`PUT working-hours` and `groups/{id}/working-hours`: a schedule
+/// and how it acts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkingHoursView {
+    pub mode: HoursMode,
+    pub timezone: String,
+    #[serde(default)]
+    pub weekly: BTreeMap<String, Vec<[String; 2]>>,
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+impl WorkingHoursView {
+    pub fn new(spec: &ScheduleSpec, mode: HoursMode) -> Self {
+        WorkingHoursView {
+            mode,
+            timezone: spec.timezone.clone(),
+            weekly: spec.weekly.clone(),
+            exceptions: spec.exceptions.clone(),
+        }
+    }
+
+    /// The schedule, without its mode.
+    pub fn spec(&self) -> ScheduleSpec {
+        ScheduleSpec {
+            timezone: self.timezone.clone(),
+            weekly: self.weekly.clone(),
+            exceptions: self.exceptions.clone(),
+        }
+    }
 }
 
 /// A site's e-mail (`settings.email`): off until the owner turns it on.
@@ -325,6 +459,10 @@ pub struct StatsView {
     pub alarms: i64,
     /// Sockets closed for sending past their budget.
     pub sockets_over_budget: i64,
+    /// Relays' registrations and syncs.
+    pub relay_syncs: i64,
+    /// Widget frames relays forwarded.
+    pub relay_frames: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,
@@ -336,6 +474,21 @@ pub struct StatsView {
     /// When this instance of the object started (a wake after eviction
     /// starts a new one).
     pub instance_started_at: Timestamp,
+    /// The version of what visitors are told (grows with each change).
+    pub status_version: u64,
+    /// The relays holding the site's widgets.
+    pub relays: Vec<RelayStatsView>,
+}
+
+/// One relay in `stats`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayStatsView {
+    /// `relay:<site>:<region>:<shard>`.
+    pub name: String,
+    /// Its widgets, as it last said (at its last sync or acknowledgement).
+    pub sockets: u64,
+    /// The status version it acknowledged last.
+    pub acked: u64,
 }
 
 /// `POST /v1/sites`: the owner key is shown this once.
@@ -547,6 +700,23 @@ fn open() -> ConversationState {
     ConversationState::Open
 }
 
+fn gate() -> HoursMode {
+    HoursMode::Gate
+}
+
+fn by_hand() -> ChosenBy {
+    ChosenBy::Manual
+}
+
+/// Who chose a status; anything this client does not know reads as manual.
+fn chosen_by_or_manual<'de, D: Deserializer<'de>>(d: D) -> Result<ChosenBy, D::Error> {
+    let name = Option::<String>::deserialize(d)?;
+    Ok(match name.as_deref() {
+        Some("working_hours") => ChosenBy::WorkingHours,
+        _ => ChosenBy::Manual,
+    })
+}
+
 /// A status name; anything this client does not know reads as offline.
 fn status_or_offline<'de, D: Deserializer<'de>>(d: D) -> Result<Status, D::Error> {
     let name = Option::<String>::deserialize(d)?;
@@ -717,6 +887,9 @@ mod tests {
             message: None,
             back_at: None,
             email: None,
+            set_by: ChosenBy::Manual,
+            set_at: None,
+            next_switch: None,
             sessions: 0,
             devices: 0,
             since: None,
@@ -740,9 +913,114 @@ mod tests {
     }
 
     #[test]
+    fn agents_chosen_by_working_hours() {
+        let a = AgentView {
+            id: AgentId::parse("giulia").unwrap(),
+            name: "Giulia".into(),
+            groups: vec![],
+            status: Status::Offline,
+            manual_status: Status::Offline,
+            message: None,
+            back_at: None,
+            email: None,
+            set_by: ChosenBy::WorkingHours,
+            set_at: Some(Timestamp(1_000)),
+            next_switch: Some(SwitchView::from(Switch {
+                at: 2_000,
+                status: Status::Online,
+            })),
+            sessions: 1,
+            devices: 1,
+            since: None,
+            created_at: Timestamp(0),
+            token: None,
+        };
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["set_by"], "working_hours");
+        assert_eq!(v["set_at"], "1970-01-01T00:00:01Z");
+        assert_eq!(
+            v["next_switch"],
+            json!({"at": "1970-01-01T00:00:02Z", "status": "online"})
+        );
+        assert_eq!(serde_json::from_value::<AgentView>(v.clone()).unwrap(), a);
+        // From an edge older than working hours' switch mode, or newer.
+        let mut older = v.clone();
+        for key in ["set_by", "set_at", "next_switch"] {
+            older.as_object_mut().unwrap().remove(key);
+        }
+        let back: AgentView = serde_json::from_value(older).unwrap();
+        assert_eq!((back.set_by, back.next_switch), (ChosenBy::Manual, None));
+        let mut newer = v;
+        newer["set_by"] = json!("schedule_v2");
+        let back: AgentView = serde_json::from_value(newer).unwrap();
+        assert_eq!(back.set_by, ChosenBy::Manual);
+    }
+
+    #[test]
+    fn working_hours_views() {
+        let spec = ScheduleSpec {
+            timezone: "UTC".into(),
+            ..ScheduleSpec::default()
+        };
+        let v = WorkingHoursView::new(&spec, HoursMode::Gate);
+        assert_eq!(
+            serde_json::to_string(&v).unwrap(),
+            r#"{"mode":"gate","timezone":"UTC","weekly":{},"exceptions":[]}"#
+        );
+        assert_eq!(v.spec(), spec);
+    }
+
+    #[test]
     fn widget_defaults() {
         let w: Widget = serde_json::from_str("{}").unwrap();
         assert_eq!(w, Widget::default());
         assert_eq!(w.accent_color, "#2563eb");
+    }
+
+    #[test]
+    fn widget_texts_by_language_and_the_flat_shape_of_earlier_settings() {
+        let w: Widget = serde_json::from_value(json!({"texts": {
+            "*": {"online": "Hi"}, "it": {"online": "Ciao", "busy": "Un attimo"}}}))
+        .unwrap();
+        assert_eq!(w.texts.get("it", "online"), Some("Ciao"));
+        assert_eq!(w.texts.get("de", "online"), Some("Hi"));
+        assert_eq!(w.texts.get("de", "busy"), None);
+        assert_eq!(w.texts.len(), 3);
+        // Stored before languages: every language, as it applied then.
+        let old: Widget =
+            serde_json::from_value(json!({"texts": {"offline": "Napište nám", "online": "Ahoj"}}))
+                .unwrap();
+        assert_eq!(
+            serde_json::to_value(&old.texts).unwrap(),
+            json!({"*": {"offline": "Napište nám", "online": "Ahoj"}})
+        );
+        assert_eq!(old.texts.get("cs", "offline"), Some("Napište nám"));
+        // Written back in the new shape, it reads the same.
+        let again: Widget = serde_json::from_value(serde_json::to_value(&old).unwrap()).unwrap();
+        assert_eq!(again, old);
+        assert!(serde_json::from_value::<Widget>(json!({"texts": {"it": 3}})).is_err());
+    }
+
+    #[test]
+    fn widget_config_carries_the_status() {
+        let config = WidgetConfigView {
+            widget: Widget::default(),
+            status: Some(AudienceView::new(
+                None,
+                &AudienceStatus {
+                    status: Status::Online,
+                    reason: Reason::AgentsOnline,
+                    message: None,
+                    back_at: None,
+                    next_change: None,
+                },
+            )),
+        };
+        let v = serde_json::to_value(&config).unwrap();
+        assert_eq!(v["status"]["status"], "online");
+        assert_eq!(v["widget"]["texts"], json!({}));
+        // An older edge's answer has no status.
+        let old: WidgetConfigView = serde_json::from_value(json!({"widget": {}})).unwrap();
+        assert_eq!(old.status, None);
     }
 }

@@ -2,12 +2,15 @@
 //! every group with its own working hours (several time zones, lunch
 //! breaks, a night shift across midnight, exceptions) plus a site default.
 //!
+//! The same site with every schedule in switch mode (issue 17: boundaries
+//! switch the agents they cover; saved three days earlier) is measured too.
+//!
 //! Run with `cargo bench -p presenza-rules`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use divan::{black_box, Bencher};
-use presenza_rules::hours::{ExceptionSpec, Schedule, ScheduleSpec};
+use presenza_rules::hours::{ExceptionSpec, HoursMode, Schedule, ScheduleSpec};
 use presenza_rules::time::parse_rfc3339;
 use presenza_rules::{evaluate, Agent, GracePeriod, ManualStatus, Session, Site, Status};
 
@@ -119,6 +122,34 @@ fn evaluate_1000_agents_50_groups(bencher: Bencher) {
 #[divan::bench]
 fn evaluate_1000_agents_50_groups_at_night(bencher: Bencher) {
     let (site, agents, now) = fixture();
+    let night = now + 12 * 3_600_000;
+    bencher.bench(|| evaluate(black_box(&site), black_box(&agents), black_box(night)));
+}
+
+/// The fixture with every schedule switching statuses since three days
+/// before `now`.
+fn switching() -> (Site, Vec<Agent>, i64) {
+    let (mut site, agents, now) = fixture();
+    let since = now - 3 * 86_400_000;
+    site.hours = site
+        .hours
+        .take()
+        .map(|s| s.in_mode(HoursMode::Switch, since));
+    for schedule in site.group_hours.values_mut() {
+        *schedule = schedule.clone().in_mode(HoursMode::Switch, since);
+    }
+    (site, agents, now)
+}
+
+#[divan::bench]
+fn evaluate_1000_agents_50_groups_switch_mode(bencher: Bencher) {
+    let (site, agents, now) = switching();
+    bencher.bench(|| evaluate(black_box(&site), black_box(&agents), black_box(now)));
+}
+
+#[divan::bench]
+fn evaluate_1000_agents_50_groups_switch_mode_at_night(bencher: Bencher) {
+    let (site, agents, now) = switching();
     let night = now + 12 * 3_600_000;
     bencher.bench(|| evaluate(black_box(&site), black_box(&agents), black_box(night)));
 }

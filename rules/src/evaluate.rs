@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use crate::error::RuleError;
 use crate::presence::Agent;
 use crate::site::Site;
-use crate::status::Status;
+use crate::status::{Choice, Status};
 use crate::time::UnixMillis;
 
 /// Why an audience has its status.
@@ -27,7 +27,9 @@ pub enum Reason {
     AllBusy,
     /// No agent who counts is online or busy.
     NoAgents,
-    /// Outside working hours, whatever the agents do.
+    /// Outside working hours: in gate mode whatever the agents do; in
+    /// switch mode when no agent who counts is online or busy (`back_at`
+    /// is the next opening in both).
     OutsideHours,
 }
 
@@ -65,7 +67,8 @@ impl core::fmt::Display for Reason {
 /// is told.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AudienceStatus {
-    /// The best status among the agents who count, or offline outside hours.
+    /// The best status among the agents who count, or offline outside
+    /// hours in gate mode.
     pub status: Status,
     /// Why.
     pub reason: Reason,
@@ -87,12 +90,27 @@ pub struct Evaluation {
     pub groups: BTreeMap<String, AudienceStatus>,
     /// The effective status of each agent.
     pub agents: BTreeMap<String, Status>,
-    /// The alarm instant: the earliest of the audiences' `next_change` and
-    /// every session expiry after `now`.
+    /// The chosen status of each agent that switch hours cover: its manual
+    /// one, or the one its working hours set after it, and the next
+    /// automatic change. An agent not listed chose by hand
+    /// ([`Evaluation::choice`]).
+    pub choices: BTreeMap<String, Choice>,
+    /// The alarm instant: the earliest of the audiences' `next_change`,
+    /// every session expiry after `now` and every agent's next automatic
+    /// change.
     pub next_change: Option<UnixMillis>,
 }
 
 impl Evaluation {
+    /// An agent's chosen status: from [`Evaluation::choices`], else its
+    /// manual one.
+    pub fn choice(&self, agent: &Agent) -> Choice {
+        self.choices
+            .get(&agent.id)
+            .copied()
+            .unwrap_or_else(|| Choice::manual(&agent.manual))
+    }
+
     /// The answer for a widget pinned to `group`, or for the site as a
     /// whole with `None`; [`RuleError::UnknownGroup`] for a group the site
     /// does not have.
@@ -116,7 +134,15 @@ impl Evaluation {
 /// agent in no group (deleting a group does not hide its agents). In a site
 /// without groups every agent counts for the site. If the same agent id
 /// appears twice, `agents` keeps the last one's status.
+///
+/// A site whose schedules are all gates (or that has none) is evaluated
+/// here; one with a schedule in switch mode by [`crate::switch`], where
+/// agents count with their chosen status.
 pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
+    #[cfg(feature = "hours")]
+    if crate::switch::acts(site) {
+        return crate::switch::evaluate(site, agents, now);
+    }
     let grace = site.grace;
     let group_ids: Vec<&str> = site.groups.iter().map(String::as_str).collect();
 
@@ -130,7 +156,7 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
     let mut ungrouped: Vec<Counted<'_>> = Vec::new();
     let mut by_group: Vec<Vec<Counted<'_>>> = vec![Vec::new(); group_ids.len()];
 
-    for agent in agents {
+    for (index, agent) in agents.iter().enumerate() {
         for session in &agent.sessions {
             let expiry = session.alive_until(grace);
             if expiry > now {
@@ -145,22 +171,8 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
         else {
             continue;
         };
-        let counted = Counted { agent, until };
-        let mut in_a_known_group = false;
-        for group in &agent.groups {
-            if let Ok(index) = group_ids.binary_search(&group.as_str()) {
-                // The same group listed twice counts once.
-                if by_group[index]
-                    .last()
-                    .is_some_and(|c| core::ptr::eq(c.agent, agent))
-                {
-                    continue;
-                }
-                by_group[index].push(counted);
-                in_a_known_group = true;
-            }
-        }
-        if !in_a_known_group {
+        let counted = Counted::manual(index, agent, until);
+        if !bucket(&group_ids, &agent.groups, counted, &mut by_group) {
             ungrouped.push(counted);
         }
     }
@@ -194,20 +206,73 @@ pub fn evaluate(site: &Site, agents: &[Agent], now: UnixMillis) -> Evaluation {
         site: site_answer,
         groups,
         agents: statuses,
+        // No switch schedule: every agent chose by hand.
+        choices: BTreeMap::new(),
         next_change,
     }
 }
 
-/// An agent who counts for some audience, with the first instant at which
-/// they stop counting.
+/// An agent who counts for some audience: what it chose (by hand, or its
+/// working hours for it), with the first instant at which it stops
+/// counting.
 #[derive(Clone, Copy)]
-struct Counted<'a> {
-    agent: &'a Agent,
-    until: UnixMillis,
+pub(crate) struct Counted<'a> {
+    /// Its position among the evaluated agents (the same agent twice in a
+    /// bucket counts once).
+    pub index: usize,
+    pub id: &'a str,
+    pub status: Status,
+    /// The busy message and return time (`None` unless chosen by hand).
+    pub message: &'a Option<String>,
+    pub back_at: Option<UnixMillis>,
+    /// When the status was chosen: the most recent busy choice speaks.
+    pub set_at: UnixMillis,
+    pub until: UnixMillis,
+}
+
+impl<'a> Counted<'a> {
+    /// An agent counting with its manual status.
+    pub fn manual(index: usize, agent: &'a Agent, until: UnixMillis) -> Counted<'a> {
+        Counted {
+            index,
+            id: &agent.id,
+            status: agent.manual.status,
+            message: &agent.manual.message,
+            back_at: agent.manual.back_at,
+            set_at: agent.manual.set_at,
+            until,
+        }
+    }
+}
+
+/// Puts `counted` in the bucket of each of its known groups (`group_ids`
+/// sorted, `by_group` parallel to it); `false` if it is in none (it then
+/// counts as an agent in no group).
+fn bucket<'a>(
+    group_ids: &[&str],
+    groups: &[String],
+    counted: Counted<'a>,
+    by_group: &mut [Vec<Counted<'a>>],
+) -> bool {
+    let mut in_a_known_group = false;
+    for group in groups {
+        if let Ok(index) = group_ids.binary_search(&group.as_str()) {
+            // The same group listed twice counts once.
+            if by_group[index]
+                .last()
+                .is_some_and(|c| c.index == counted.index)
+            {
+                continue;
+            }
+            by_group[index].push(counted);
+            in_a_known_group = true;
+        }
+    }
+    in_a_known_group
 }
 
 /// The earlier of two optional instants (`None` = never).
-fn earliest(a: Option<UnixMillis>, b: Option<UnixMillis>) -> Option<UnixMillis> {
+pub(crate) fn earliest(a: Option<UnixMillis>, b: Option<UnixMillis>) -> Option<UnixMillis> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, None) => a,
@@ -218,7 +283,7 @@ fn earliest(a: Option<UnixMillis>, b: Option<UnixMillis>) -> Option<UnixMillis> 
 /// The answer for an audience counting `members` and `also` (the agents in
 /// no group), given its working hours as `(open now, next boundary)`
 /// (`None` = always open).
-fn audience_status(
+pub(crate) fn audience_status(
     members: &[Counted<'_>],
     also: &[Counted<'_>],
     hours: Option<(bool, Option<UnixMillis>)>,
@@ -243,7 +308,7 @@ fn audience_status(
     // Online while any online agent lives; at the last expiry the answer
     // drops to busy or offline, which always differs.
     let online_until = counted()
-        .filter(|c| c.agent.manual.status == Status::Online)
+        .filter(|c| c.status == Status::Online)
         .map(|c| c.until)
         .max();
     if let Some(until) = online_until {
@@ -257,16 +322,8 @@ fn audience_status(
     }
 
     // Busy: the most recent busy choice speaks (ties: smallest id).
-    let mut busy: Vec<&Counted<'_>> = counted()
-        .filter(|c| c.agent.manual.status == Status::Busy)
-        .collect();
-    busy.sort_by(|a, b| {
-        b.agent
-            .manual
-            .set_at
-            .cmp(&a.agent.manual.set_at)
-            .then_with(|| a.agent.id.cmp(&b.agent.id))
-    });
+    let mut busy: Vec<&Counted<'_>> = counted().filter(|c| c.status == Status::Busy).collect();
+    busy.sort_by(|a, b| b.set_at.cmp(&a.set_at).then_with(|| a.id.cmp(b.id)));
     let Some(speaker) = busy.first() else {
         return AudienceStatus {
             status: Status::Offline,
@@ -276,8 +333,8 @@ fn audience_status(
             next_change: next_boundary,
         };
     };
-    let message = &speaker.agent.manual.message;
-    let back_at = speaker.agent.manual.back_at;
+    let message = speaker.message;
+    let back_at = speaker.back_at;
 
     // When the speaker expires the next one alive in preference order takes
     // over; the answer changes only if they say something else (or nobody
@@ -288,8 +345,7 @@ fn audience_status(
         if next_speaker.until <= expires_at {
             continue;
         }
-        let manual = &next_speaker.agent.manual;
-        if manual.message != *message || manual.back_at != back_at {
+        if next_speaker.message != message || next_speaker.back_at != back_at {
             next_change = Some(expires_at);
             break;
         }

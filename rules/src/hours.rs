@@ -19,6 +19,11 @@
 //!   intervals, so adjacent intervals (also across midnight) never produce
 //!   a spurious boundary.
 //!
+//! A schedule acts in one of two [`HoursMode`]s: a *gate* (what
+//! [`Schedule::parse`] gives: outside hours the audience is offline) or a
+//! *switch* ([`Schedule::in_mode`]: each boundary after `since` is an
+//! automatic status change, see [`crate::switch`]).
+//!
 //! Evaluation works on a window of days around `now`. Any local time
 //! resolves to an instant within 27 hours of the same wall-clock
 //! reading taken as UTC (UTC offsets never exceed 26 h), so a window of days
@@ -39,7 +44,7 @@ use crate::time::{
 };
 
 pub use crate::error::{MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY};
-pub use crate::schedule_spec::{ExceptionSpec, ScheduleSpec, WEEKDAYS};
+pub use crate::schedule_spec::{ExceptionSpec, HoursMode, ScheduleSpec, WEEKDAYS};
 
 /// Any local wall-clock reading resolves to an instant within this distance
 /// of the same reading taken as UTC (offsets stay within ±26 h).
@@ -85,13 +90,17 @@ pub struct Schedule {
     /// Sorted by day number (days since 1970-01-01).
     exceptions: Vec<(i64, Vec<Span>)>,
     shape: WeeklyShape,
+    mode: HoursMode,
+    /// Switch mode: only boundaries after this instant change statuses.
+    since: UnixMillis,
 }
 
 impl Schedule {
     /// Validates `spec` and resolves its time zone. Rejects unknown time
     /// zones and weekdays, malformed times and dates, empty and overlapping
     /// intervals (spill-overs included), duplicate exception dates and more
-    /// than [`MAX_INTERVALS_PER_DAY`] / [`MAX_EXCEPTIONS`].
+    /// than [`MAX_INTERVALS_PER_DAY`] / [`MAX_EXCEPTIONS`]. The schedule is
+    /// a [`HoursMode::Gate`] until [`Schedule::in_mode`] says otherwise.
     pub fn parse(spec: &ScheduleSpec) -> Result<Schedule, RuleError> {
         let tz = TimeZone::get(&spec.timezone)
             .map_err(|_| RuleError::UnknownTimeZone(spec.timezone.clone()))?;
@@ -137,6 +146,8 @@ impl Schedule {
             shape: weekly_shape(&weekly),
             weekly,
             exceptions,
+            mode: HoursMode::Gate,
+            since: UnixMillis::MIN,
         };
         // Spill-overs into and out of every exception date.
         let labels_of = |day: i64| -> &Vec<String> {
@@ -160,6 +171,78 @@ impl Schedule {
     /// The spec this schedule was parsed from.
     pub fn spec(&self) -> &ScheduleSpec {
         &self.spec
+    }
+
+    /// The same schedule acting in `mode`. In switch mode only its
+    /// boundaries after `since` change statuses: `since` is when the
+    /// schedule (or anything else deciding whom it covers) was last saved,
+    /// so saving is not itself a status change. Ignored in gate mode.
+    pub fn in_mode(mut self, mode: HoursMode, since: UnixMillis) -> Schedule {
+        self.mode = mode;
+        self.since = since;
+        self
+    }
+
+    /// How this schedule acts.
+    pub fn mode(&self) -> HoursMode {
+        self.mode
+    }
+
+    /// Switch mode: boundaries after this instant change statuses
+    /// (`UnixMillis::MIN` for a schedule straight from [`Schedule::parse`]).
+    pub fn since(&self) -> UnixMillis {
+        self.since
+    }
+
+    /// The last instant `b` with `after < b <= now` at which `is_open`
+    /// flips (`is_open(b) != is_open(b - 1)`); `None` if there is none.
+    /// Scans back from `now`, so a recent boundary is found fast however
+    /// far back `after` lies; gives up (`None`) past about 20 months
+    /// without a boundary.
+    pub fn last_boundary(&self, after: UnixMillis, now: UnixMillis) -> Option<UnixMillis> {
+        self.last_flip(after, now).map(|(boundary, _)| boundary)
+    }
+
+    /// [`Schedule::last_boundary`] and whether the schedule opens there
+    /// (`true`) or closes (`false`), in one pass.
+    pub fn last_flip(&self, after: UnixMillis, now: UnixMillis) -> Option<(UnixMillis, bool)> {
+        if now <= after || !(-SUPPORTED_RANGE_MS..=SUPPORTED_RANGE_MS).contains(&now) {
+            return None;
+        }
+        // Days after `last` cannot reach `now` (see `exact_range`).
+        let mut last = now.div_euclid(DAY_MS) + 3;
+        let mut spans = Vec::new();
+        for _ in 0..MAX_WINDOWS {
+            let first = last - WINDOW_DAYS + 1;
+            if !self.open_spans(first, last, &mut spans) {
+                return None;
+            }
+            let (exact_from, exact_until) = exact_range(first, last);
+            // A merged span opens at its start and closes at its end.
+            let boundary = spans
+                .iter()
+                .flat_map(|&(start, end)| [(start, true), (end, false)])
+                .filter(|&(b, _)| exact_from < b && b < exact_until && b <= now)
+                .max();
+            if let Some(flip) = boundary {
+                return (flip.0 > after).then_some(flip);
+            }
+            if exact_from <= after {
+                return None;
+            }
+            // Slide back, overlapping enough for the exact ranges to touch.
+            let mut next_last = first + 3;
+            if self.shape != WeeklyShape::Varies {
+                // Between exceptions nothing changes: jump to the previous one.
+                let pos = self.exceptions.partition_point(|(d, _)| *d <= next_last);
+                match pos.checked_sub(1).map(|i| self.exceptions[i].0) {
+                    Some(exception_day) => next_last = next_last.min(exception_day + 4),
+                    None => return None,
+                }
+            }
+            last = next_last;
+        }
+        None
     }
 
     /// Whether `now` is inside working hours.

@@ -2,14 +2,19 @@
 //! and the console. Pure: no I/O and no clock; every function takes `now`.
 //!
 //! Layout:
-//! - [`status`]: the three statuses (online > busy > offline) and an agent's
-//!   manual choice.
+//! - [`status`]: the three statuses (online > busy > offline), an agent's
+//!   manual choice and its chosen status (manual, or set by working hours).
 //! - [`presence`]: agents, their sessions (devices), the grace period that
 //!   decides whether a session still counts, and which audiences an agent
 //!   serves ([`agent_serves`]).
-//! - [`schedule_spec`]: the JSON shape of working hours (plain data).
+//! - [`schedule_spec`]: the JSON shape of working hours (plain data) and
+//!   their two modes (switch, gate).
 //! - `hours`: weekly working hours in an IANA time zone with date
 //!   exceptions (feature `hours`).
+//! - `switch`: working hours in switch mode (feature `hours`): each
+//!   boundary is an automatic status change and the latest of an agent's
+//!   manual change and the last boundary wins; how several groups'
+//!   schedules combine for one agent.
 //! - [`site`]: a site's configuration (groups, grace period, schedules) and
 //!   its validation.
 //! - [`evaluate`](mod@evaluate): the evaluation: the status of the site and
@@ -39,6 +44,8 @@ pub mod presence;
 pub mod schedule_spec;
 pub mod site;
 pub mod status;
+#[cfg(feature = "hours")]
+pub mod switch;
 pub mod time;
 pub mod wording;
 
@@ -54,7 +61,7 @@ pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};
 #[cfg(feature = "hours")]
 pub use hours::Schedule;
 pub use presence::{agent_serves, Agent, GracePeriod, Session};
-pub use schedule_spec::{ExceptionSpec, ScheduleSpec};
+pub use schedule_spec::{ExceptionSpec, HoursMode, ScheduleSpec};
 pub use site::Site;
-pub use status::{ManualStatus, Status};
+pub use status::{Choice, ChosenBy, ManualStatus, Status, Switch};
 pub use time::UnixMillis;

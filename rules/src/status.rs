@@ -77,3 +77,66 @@ impl ManualStatus {
         }
     }
 }
+
+/// Who set an agent's chosen status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum ChosenBy {
+    /// The agent, by hand.
+    Manual,
+    /// A boundary of its working hours in switch mode, after the agent's
+    /// last manual change.
+    WorkingHours,
+}
+
+impl ChosenBy {
+    /// The wire name: `"manual"` or `"working_hours"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChosenBy::Manual => "manual",
+            ChosenBy::WorkingHours => "working_hours",
+        }
+    }
+}
+
+/// An automatic status change to come: working hours (switch mode) set
+/// `status` at `at`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Switch {
+    /// The boundary.
+    pub at: UnixMillis,
+    /// Online at an opening, offline at a closing.
+    pub status: Status,
+}
+
+/// An agent's chosen status at one instant: its manual status, or the one
+/// the last boundary of its working hours set after it (switch mode).
+/// While a session is alive the chosen status is the effective one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Choice {
+    /// The chosen status.
+    pub status: Status,
+    /// Who chose it.
+    pub by: ChosenBy,
+    /// When: the manual change's `set_at`, or the boundary.
+    pub at: UnixMillis,
+    /// The next boundary of its working hours (switch mode), at which this
+    /// choice is replaced unless the agent changes it by hand first.
+    pub next: Option<Switch>,
+}
+
+impl Choice {
+    /// The agent's own choice, with no working hours acting on it.
+    pub fn manual(manual: &ManualStatus) -> Choice {
+        Choice {
+            status: manual.status,
+            by: ChosenBy::Manual,
+            at: manual.set_at,
+            next: None,
+        }
+    }
+}

@@ -84,11 +84,12 @@ export async function must(base, method, path, opts = {}) {
 }
 
 /**
- * A new site with `agents` agents (ids a0..), all ungrouped. Benchmarks
+ * A new site with `agents` agents (ids a0..), ungrouped unless `agentGroups[i]`
+ * lists agent i's groups (the site's `groups` are created first). Benchmarks
  * load a site from one address (loopback), so its per-address visitor
  * limits are raised to the most (`limits`: false keeps the defaults).
  */
-export async function createSite(args, { grace = 3600, agents = 1, limits = true } = {}) {
+export async function createSite(args, { grace = 3600, agents = 1, limits = true, groups = [], agentGroups = [] } = {}) {
   const created = await must(args.url, "POST", "/v1/sites", { token: args["admin-token"] });
   const site = { id: created.site_id, ownerKey: created.owner_key, agents: [] };
   const most = 100_000;
@@ -101,15 +102,24 @@ export async function createSite(args, { grace = 3600, agents = 1, limits = true
         : {}),
     },
   });
+  for (const g of groups) {
+    await must(args.url, "PUT", `/v1/sites/${site.id}/groups/${g}`, { token: site.ownerKey, body: { name: g } });
+  }
   for (let i = 0; i < agents; i++) {
     const a = await must(args.url, "PUT", `/v1/sites/${site.id}/agents/a${i}`, {
       token: site.ownerKey,
-      body: { name: `Agent ${i}`, groups: [] },
+      body: { name: `Agent ${i}`, groups: agentGroups[i] ?? [] },
     });
     site.agents.push({ id: `a${i}`, token: a.token });
   }
   return site;
 }
+
+/** The owner's GET stats of a site (sockets, counters, relays), on connections of its own. */
+export function siteStats(args, site) {
+  return must(args.url, "GET", `/v1/sites/${site.id}/stats`, { token: site.ownerKey, httpAgent: statsAgent });
+}
+const statsAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 /** PUT /agents/me/status as the agent (an HTTP session heartbeat). */
 export function setStatus(args, site, agentToken, status, { message, session } = {}) {
@@ -215,6 +225,11 @@ export function percentile(values, p) {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 export const fmt = (ms) => (Number.isFinite(ms) ? `${ms.toFixed(1)} ms` : "n/a");
+
+/** A summary line without a target: a figure to compare with. */
+export function reference(name, text) {
+  console.log(`SUMMARY ${name}: ${text} [reference]`);
+}
 
 /** Prints the one-line summary `cargo xtask bench` collects. */
 export function summary(name, text, ok) {

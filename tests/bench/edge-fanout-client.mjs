@@ -13,6 +13,7 @@
 //
 // Messages from the parent (IPC, advanced serialization):
 //   {type: "open", url, count, concurrency, timeoutMs, impl} -> {type: "opened", count, ms}
+//        (count more sockets; the reply's count is all it holds)
 //   {type: "arm", flip, target, timeoutMs}                   -> {type: "armed", flip}
 //        ... later                                           -> {type: "done", flip, stamps, cpuMs, closed}
 //   {type: "close"}                                          -> exits
@@ -180,14 +181,16 @@ function openWs(url, index, timeoutMs) {
   });
 }
 
+/** Opens `count` more sockets, after those already held. */
 async function open({ url, count, concurrency, timeoutMs, impl }) {
   const openOne = impl === "ws" ? openWs : openRaw;
   const t0 = now();
+  const held = sockets.length;
   let next = 0;
   let failure = null;
   const lane = async () => {
     while (next < count && !failure) {
-      const index = next++;
+      const index = held + next++;
       try {
         sockets[index] = await openOne(url, index, timeoutMs);
       } catch (e) {
@@ -201,7 +204,7 @@ async function open({ url, count, concurrency, timeoutMs, impl }) {
     if (/EMFILE|ENFILE/.test(failure.message)) {
       throw new Error(`out of file descriptors at ${opened} sockets: raise \`ulimit -n\` (${failure.message})`);
     }
-    throw new Error(`opening socket ${opened + 1} of ${count} failed: ${failure.message}`);
+    throw new Error(`opening socket ${opened + 1} of ${held + count} failed: ${failure.message}`);
   }
   return now() - t0;
 }

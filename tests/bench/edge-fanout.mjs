@@ -3,6 +3,11 @@
 // the new status; p50/p99/max per N, for the first change after the site's
 // object went idle (hibernated) and for the steady state.
 //
+// The widgets go where the edge puts them: on relays since issue 12 (at most
+// RELAY_MAX_SOCKETS each, 5,000: 10,000 widgets on two relays), or all on the
+// site's object with --var VISITOR_SOCKETS=site (the single-object path).
+// edge-relays.mjs measures the two side by side in one run.
+//
 //   node tests/bench/edge-fanout.mjs --miniflare [--sizes 1000,10000] \
 //     [--changes 6] [--idle 15] [--wakes 1] [--clients 4] [--concurrency 256] \
 //     [--client rust|raw|ws] [--client-bin PATH] [--floor] [--via-entry]
@@ -44,8 +49,7 @@
 // steady-state changes 400 ms apart.
 // Target: p99 <= 250 ms at 10,000.
 
-import { execSync, fork, spawn } from "node:child_process";
-import fs from "node:fs";
+import { fork } from "node:child_process";
 import http from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -61,6 +65,16 @@ import {
   summary,
 } from "./edge-common.mjs";
 import { startEdge, startFloorEdge, cpuMs } from "./edge-miniflare.mjs";
+import {
+  now,
+  clientBinPath,
+  requireClient,
+  nofile,
+  machineBusyMs,
+  maxOf,
+  startClient as spawnClient,
+  drained,
+} from "./edge-sockets.mjs";
 
 const args = parseArgs({
   sizes: "1000,10000",
@@ -90,41 +104,13 @@ const vars = Object.fromEntries(
 );
 const withFloor = args.floor !== undefined;
 const impl = ["ws", "raw"].includes(args.client) ? args.client : "rust";
-const clientBin =
-  args["client-bin"] ??
-  path.join(process.env.CARGO_TARGET_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), "../../target"), "release/fanout-client");
-if (impl === "rust" && !fs.existsSync(clientBin)) {
-  console.log(`  ${clientBin} is missing: run \`cargo build --release -p presenza-tests --bin fanout-client\` (or pass --client raw)`);
-  process.exit(1);
-}
+const clientBin = clientBinPath(args);
+requireClient(impl, clientBin);
 // Through Miniflare's entry worker (as `wrangler dev` does) instead of a direct socket.
 const direct = args["via-entry"] === undefined;
 const via = direct ? "direct socket to the worker" : "through Miniflare's entry worker";
 const fdsPerSocket = Number(args["fds-per-socket"] ?? 7);
 const here = path.dirname(fileURLToPath(import.meta.url));
-const clientScript = path.join(here, "edge-fanout-client.mjs");
-const now = () => Number(process.hrtime.bigint()) / 1e6;
-
-/** CPU time (ms) all cores spent busy since boot, from /proc/stat. */
-function machineBusyMs() {
-  try {
-    const f = fs.readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system idle iowait irq softirq steal
-    return ((f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
-/** The soft descriptor limit of this process (children and workerd inherit it). */
-function nofile() {
-  try {
-    const out = execSync("ulimit -n", { shell: "/bin/sh" }).toString().trim();
-    return out === "unlimited" ? Infinity : parseInt(out, 10);
-  } catch {
-    return NaN;
-  }
-}
 const limit = nofile();
 
 // ------------------------------------------------------------ the servers measured
@@ -197,75 +183,9 @@ function startNodeFloor() {
   });
 }
 
-/** The largest value (NaN if none), without spreading 100,000s of arguments. */
-function maxOf(values) {
-  return values.reduce((a, b) => Math.max(a, b), values.length ? -Infinity : NaN);
-}
-
 // ------------------------------------------------------------ clients
 
-function startClient() {
-  if (impl === "rust") return startRustClient();
-  const child = fork(clientScript, [], { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  return clientOf(child, (msg) => child.send(msg), () => child.connected);
-}
-
-/** The native client (tests/src/bin/fanout-client.rs): JSON lines over stdio. */
-function startRustClient() {
-  const child = spawn(clientBin, [], { stdio: ["pipe", "pipe", "inherit"] });
-  let pending = "";
-  child.stdout.setEncoding("utf8");
-  child.stdout.on("data", (chunk) => {
-    pending += chunk;
-    let end;
-    while ((end = pending.indexOf("\n")) >= 0) {
-      const line = pending.slice(0, end);
-      pending = pending.slice(end + 1);
-      if (!line.trim()) continue;
-      const m = JSON.parse(line);
-      if (m.type === "done") m.stamps = m.stamps.map((s) => (s === null ? NaN : s));
-      child.emit("message", m);
-    }
-  });
-  child.stdin.on("error", () => {});
-  return clientOf(child, (msg) => child.stdin.write(`${JSON.stringify(msg)}\n`), () => child.exitCode === null);
-}
-
-function clientOf(child, send, alive) {
-  const waiters = [];
-  let failure = null;
-  child.on("message", (m) => {
-    if (m.type === "error") failure = new Error(m.message);
-    const i = waiters.findIndex((w) => w.type === m.type || m.type === "error");
-    if (i >= 0) {
-      const [w] = waiters.splice(i, 1);
-      if (m.type === "error") w.reject(new Error(m.message));
-      else w.resolve(m);
-    }
-  });
-  child.on("exit", (code) => {
-    failure ??= new Error(`client process exited (${code})`);
-    for (const w of waiters.splice(0)) w.reject(failure);
-  });
-  return {
-    child,
-    /** Sends `msg` and resolves with the next reply of type `type`. */
-    call(msg, type) {
-      if (failure) return Promise.reject(failure);
-      return new Promise((resolve, reject) => {
-        waiters.push({ type, resolve, reject });
-        send(msg);
-      });
-    },
-    expect(type) {
-      if (failure) return Promise.reject(failure);
-      return new Promise((resolve, reject) => waiters.push({ type, resolve, reject }));
-    },
-    close() {
-      if (alive()) send({ type: "close" });
-    },
-  };
-}
+const startClient = () => spawnClient({ impl, clientBin });
 
 // ------------------------------------------------------------ one size
 
@@ -407,21 +327,6 @@ async function runSize(n, driver, workerdPid) {
     );
     freshConnections();
   }
-}
-
-/** Polls `url` on new connections until it answers within 50 ms (at most 60 s). */
-async function drained(url) {
-  const t0 = now();
-  const httpAgent = new http.Agent({ keepAlive: false });
-  while (now() - t0 < 60_000) {
-    try {
-      const u = new URL(url);
-      const r = await request(u.origin, "GET", u.pathname, { httpAgent });
-      if (r.ms < 50) return { ms: now() - t0, ok: true };
-    } catch {}
-    await sleep(50);
-  }
-  return { ms: now() - t0, ok: false };
 }
 
 // ------------------------------------------------------------ main

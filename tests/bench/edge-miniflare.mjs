@@ -4,12 +4,19 @@
 // holds ~7 descriptors per WebSocket, which caps `wrangler dev` at ~2,800
 // sockets under a 20,000 `ulimit -n`; here workerd holds one per socket.
 //
-// Bindings mirror wrangler.toml: SITES = SiteObject (SQLite-backed Durable
-// Object), the [vars], ADMIN_TOKEN. Static assets are not served (the
+// Bindings mirror wrangler.toml: SITES = SiteObject and RELAYS = RelayObject
+// (SQLite-backed Durable Objects), the [vars], ADMIN_TOKEN. Static assets are not served (the
 // benchmarks only use /v1). Loopback only.
 //
 //   import { startEdge, startFloorEdge } from "./edge-miniflare.mjs";
-//   const edge = await startEdge({ adminToken: "t" }); // {url, workerdPid, dispose()}
+//   const edge = await startEdge({ adminToken: "t" }); // {url, workerdPid, restart(), dispose()}
+//   const relays = await startEdge({ adminToken: "t", vars: { RELAY_MAX_SOCKETS: "1500" } });
+//
+// `vars` override wrangler.toml's [vars] (RELAY_MAX_SOCKETS, RELAY_SYNC_MS,
+// VISITOR_SOCKETS=site, TEST_FAULTS, KEEP_RESIDENT_FROM_VISITORS, ...);
+// `buildDir` runs another build of the edge; `restart()` stops workerd and
+// starts it again on the same storage (a deploy: sockets drop, objects are
+// evicted).
 //
 // Also used by tests/e2e/schema-migration.test.mjs, which runs several
 // runtimes in turn on one store (`persistDir`).
@@ -78,7 +85,7 @@ export async function start(workerOptions, { persist = true, persistDir: shared,
   const { Miniflare, Log, LogLevel } = await loadMiniflare();
   const persistDir = shared ?? (persist ? fs.mkdtempSync(path.join(os.tmpdir(), "presenza-bench-edge-")) : null);
   const owned = persistDir !== null && !shared;
-  const mf = new Miniflare({
+  const options = {
     host: "127.0.0.1",
     port: 0,
     log: new Log(LogLevel.WARN),
@@ -92,25 +99,45 @@ export async function start(workerOptions, { persist = true, persistDir: shared,
     // through Miniflare's own entry worker, which production does not have
     // (and every WebSocket frame then crosses one more in-process pipe).
     ...(direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {}),
-  });
-  let url;
+  };
+  const launch = async () => {
+    const mf = new Miniflare(options);
+    try {
+      await mf.ready;
+      const url = (direct ? await mf.unsafeGetDirectURL() : await mf.ready).toString().replace(/\/+$/, "");
+      return { mf, url, workerdPid: workerdChild() };
+    } catch (e) {
+      await mf.dispose().catch(() => {});
+      throw e;
+    }
+  };
+  let running;
   try {
-    await mf.ready;
-    url = (direct ? await mf.unsafeGetDirectURL() : await mf.ready).toString().replace(/\/+$/, "");
+    running = await launch();
   } catch (e) {
-    await mf.dispose().catch(() => {});
     if (owned) fs.rmSync(persistDir, { recursive: true, force: true });
     throw e;
   }
-  return {
-    url,
-    workerdPid: workerdChild(),
-    mf,
+  const edge = {
+    ...running,
+    persistDir,
+    /**
+     * Stops workerd and starts it again on the same storage (as a deploy
+     * does): every socket drops, every object starts anew. The edge gets a
+     * new URL and workerd pid. Needs persistent storage.
+     */
+    async restart() {
+      if (!persistDir) throw new Error("restart needs persistent storage");
+      await edge.mf.dispose().catch(() => {});
+      Object.assign(edge, await launch());
+      return edge;
+    },
     async dispose() {
-      await mf.dispose().catch(() => {});
+      await edge.mf.dispose().catch(() => {});
       if (owned) fs.rmSync(persistDir, { recursive: true, force: true });
     },
   };
+  return edge;
 }
 
 /** The Presenza edge from edge/build. */
@@ -128,7 +155,10 @@ export async function startEdge({ adminToken, buildDir = path.join(root, "edge/b
         { type: "CompiledWasm", path: wasm, contents: fs.readFileSync(wasm) },
       ],
       modulesRoot: buildDir,
-      durableObjects: { SITES: { className: "SiteObject", useSQLite: true } },
+      durableObjects: {
+        SITES: { className: "SiteObject", useSQLite: true },
+        RELAYS: { className: "RelayObject", useSQLite: true },
+      },
       bindings: { ...wranglerVars(), ...vars, ADMIN_TOKEN: adminToken },
     },
     opts,

@@ -321,3 +321,59 @@ test('the owner sets the widget language and back to automatic (the visitor\'s b
     assert.equal(await read(), 'pt-BR');
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
   }));
+
+test('the owner changes any text, for one language or all, and open widgets follow at once', { timeout: 60_000 }, () =>
+  scenario('texts', async ({ pages, open }) => {
+    const s = await createSite();
+    const { site, owner } = s;
+    const giulia = await s.agent('giulia', 'Giulia');
+    await api('PUT', `/v1/sites/${site}/agents/me/status`, giulia, { status: 'online' });
+    // An Italian visitor's page is open, with the panel.
+    const visitor = await (await open({ ...DESKTOP, locale: 'it-IT' })).newPage();
+    pages.push(visitor);
+    await visitor.goto(`${BASE}/?site=${site}`);
+    const shadow = (id, attr) =>
+      visitor.evaluate(
+        ([id, attr]) => {
+          const el = document.querySelector('presenza-widget')?.shadowRoot?.getElementById(id);
+          return el ? (attr ? el.getAttribute(attr) : el.textContent) : null;
+        },
+        [id, attr],
+      );
+    await waitFor('the Italian launcher', async () => (await shadow('t1')) === 'Chatta con noi');
+    await visitor.evaluate(() => presenza('chat:open'));
+    await waitFor('the composer', async () => (await shadow('f', 'placeholder')) === 'Scrivi un messaggio…');
+
+    const page = await signIn(await open(DESKTOP), site, owner);
+    pages.push(page);
+    await page.waitForSelector('nav.tabs');
+    await page.click('nav.tabs .tab[data-page=settings]');
+    await page.waitForSelector('#settings-form');
+    // Every text of the widget, for every language at once by default.
+    const keys = await page.$$eval('#texts .text-row:not([hidden])', (rows) => rows.map((r) => r.dataset.key));
+    assert.ok(keys.includes('msg_placeholder') && keys.includes('sent') && keys.includes('busy_reply'), keys.join());
+    assert.equal(keys.length, 41);
+    assert.equal(await page.getAttribute('#text-all-online', 'placeholder'), 'Chat with us');
+    await page.fill('#text-all-status_online', 'Live');
+    // Italian: the widget's own Italian texts as placeholders.
+    await page.selectOption('#settings-form [name=text-lang]', 'it');
+    assert.equal(await page.isVisible('#text-all-online'), false);
+    assert.equal(await page.getAttribute('#text-it-msg_placeholder', 'placeholder'), 'Scrivi un messaggio…');
+    await page.fill('#text-it-msg_placeholder', 'La tua domanda…');
+    await page.fill('#text-it-online', 'Scrivici, siamo qui');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    const saved = await api('GET', `/v1/sites/${site}/settings`, owner);
+    assert.deepEqual(saved.body.widget.texts, {
+      '*': { status_online: 'Live' },
+      it: { msg_placeholder: 'La tua domanda…', online: 'Scrivici, siamo qui' },
+    });
+    // The open widget follows, without a reload.
+    await waitFor('the new placeholder', async () => (await shadow('f', 'placeholder')) === 'La tua domanda…', 2000);
+    await waitFor('the new status line', async () => (await shadow('s')) === 'Live', 2000);
+    // Shown as saved after a reload of the console.
+    await page.reload();
+    await page.waitForSelector('#settings-form');
+    assert.equal(await page.inputValue('#text-it-online'), 'Scrivici, siamo qui');
+    assert.equal(await page.inputValue('#text-all-status_online'), 'Live');
+  }));

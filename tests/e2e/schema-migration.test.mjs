@@ -12,7 +12,8 @@
 //    tables into their schema-2 shape (DDL as of commit 51f1193), keeping the
 //    rows: the store is then what the schema-2 edge left.
 // 3. The current edge again, on that store: its start-up migration must bring
-//    back the same conversation, messages and kinds.
+//    back the same conversation, messages and kinds, and the widget's texts
+//    of before languages (a flat map) read as texts of every language.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -59,6 +60,9 @@ const TO_SCHEMA_2 = [
      agent_name, text, at FROM messages_now`,
   'DROP TABLE messages_now',
   "UPDATE meta SET value = '2' WHERE key = 'schema_version'",
+  // Widget texts before they had languages: one flat map for every language.
+  `INSERT OR REPLACE INTO meta (key, value) VALUES ('widget',
+     '{"title":null,"accent_color":"#aa3300","position":"right","offset_x":20,"offset_y":20,"language":null,"texts":{"offline":"Napište nám","online":"Ahoj"},"theme":"auto"}')`,
 ];
 
 const DOWNGRADE_WORKER = `
@@ -119,7 +123,10 @@ test('a schema-2 store keeps its conversations and messages under the current ed
       {
         name: 'presenza',
         modules: [{ type: 'ESModule', path: 'downgrade.mjs', contents: DOWNGRADE_WORKER }],
-        durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
+        durableObjects: {
+          SITES: { className: 'SiteObject', useSQLite: true },
+          RELAYS: { className: 'RelayObject', useSQLite: true },
+        },
       },
       { persistDir },
     );
@@ -136,6 +143,10 @@ test('a schema-2 store keeps its conversations and messages under the current ed
     // 3. The current edge on it.
     edge = await startEdge({ adminToken: ADMIN, persistDir });
     try {
+      const config = await must('widget-config', call(edge.url, 'GET', `/v1/sites/${site}/widget-config`));
+      assert.equal(config.widget.accent_color, '#aa3300');
+      assert.deepEqual(config.widget.texts, { '*': { offline: 'Napište nám', online: 'Ahoj' } });
+      assert.equal(config.status.status, 'busy', 'the config carries the status');
       const list = await must('list', call(edge.url, 'GET', `/v1/sites/${site}/conversations?state=all`, { token: agent }));
       assert.deepEqual(list.conversations.map((c) => [c.id, c.state]), [[conversationId, 'open']]);
       const { messages } = await must('messages', call(edge.url, 'GET', `/v1/sites/${site}/conversations/${conversationId}/messages`, { token: agent }));

@@ -122,9 +122,6 @@ test('keyboard only: reach the launcher, open, move around, Escape closes and re
   await (await site.agent('giulia')).status('online');
   await withPage('keyboard', demoUrl(site.id), async (page) => {
     await waitForStatus(page, 'online');
-    await waitFor('the panel to load', () =>
-      page.evaluate(() => !!document.querySelector('presenza-widget').shadowRoot.getElementById('p')),
-    );
     // Tab through the page until the launcher has focus.
     let found = false;
     for (let i = 0; i < 40 && !found; i++) {
@@ -132,6 +129,10 @@ test('keyboard only: reach the launcher, open, move around, Escape closes and re
       found = (await widgetState(page)).active === 'l';
     }
     assert.ok(found, 'the launcher is reachable with Tab');
+    // The focus on the launcher is an intent: the panel loads now.
+    await waitFor('the panel to load', () =>
+      page.evaluate(() => !!document.querySelector('presenza-widget').shadowRoot.getElementById('p')),
+    );
     // Visible focus: an outline at least 2 px wide.
     const outline = await page.evaluate(() => {
       const l = document.querySelector('presenza-widget').shadowRoot.getElementById('l');
@@ -245,6 +246,8 @@ test('dark mode, light mode, theme override and reduced motion; contrast at leas
     demoUrl(site.id),
     async (page) => {
       await waitForStatus(page, 'online');
+      // The pointer over the launcher brings the panel.
+      await page.hover('presenza-widget #l');
       await waitFor('the panel to load', () =>
         page.evaluate(() => !!document.querySelector('presenza-widget').shadowRoot.getElementById('p')),
       );

@@ -199,10 +199,20 @@ pub struct TestAgent {
 }
 
 impl TestSite {
-    /// `POST /v1/sites` (no body) with the admin token; panics unless 201.
+    /// A site whose working hours are a gate, the mode every test written
+    /// before working hours could switch statuses (issue 17) describes: a
+    /// new site's default is `switch`, so these sites ask for `gate`. See
+    /// [`TestSite::create_in`].
     pub fn create(base: &str) -> TestSite {
+        Self::create_in(base, Some("gate"))
+    }
+
+    /// `POST /v1/sites` with the admin token and `working_hours_mode`
+    /// (`None`: no body, the edge's default); panics unless 201.
+    pub fn create_in(base: &str, working_hours_mode: Option<&str>) -> TestSite {
         let api = Api::new(base);
-        let reply = api.post("/v1/sites", Some(ADMIN_TOKEN), None);
+        let body = working_hours_mode.map(|mode| json!({ "working_hours_mode": mode }));
+        let reply = api.post("/v1/sites", Some(ADMIN_TOKEN), body.as_ref());
         assert_eq!(reply.status, 201, "POST /v1/sites: {}", reply.describe());
         let id = reply.body["site_id"]
             .as_str()

@@ -308,13 +308,22 @@ impl Drop for LocalEdge {
 pub fn shared_edge() -> &'static str {
     static URL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     URL.get_or_init(|| {
+        let name = std::env::current_exe()
+            .ok()
+            .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "shared".to_string());
+        process_edge(EdgeOptions::for_test(&name))
+    })
+}
+
+/// Starts an edge that lives as long as the test process (see
+/// [`shared_edge`]), for the tests of one feature that need their own vars;
+/// returns its URL, or panics if it does not start.
+pub fn process_edge(options: EdgeOptions) -> String {
+    {
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let name = std::env::current_exe()
-                .ok()
-                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
-                .unwrap_or_else(|| "shared".to_string());
-            match LocalEdge::start(EdgeOptions::for_test(&name)) {
+            match LocalEdge::start(options) {
                 Ok(edge) => {
                     let _ = tx.send(Ok(edge.url.clone()));
                     // Keep the edge (and this thread) alive until the process exits.
@@ -333,5 +342,5 @@ pub fn shared_edge() -> &'static str {
             Ok(Err(e)) => panic!("could not start the local edge: {e}"),
             Err(_) => panic!("the edge starter thread died"),
         }
-    })
+    }
 }

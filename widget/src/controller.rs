@@ -1,5 +1,5 @@
 //! The controller: one [`App`] that takes commands from the page, answers
-//! from the edge (WebSocket, widget-config, language files), timers and UI
+//! from the edge (widget-config, WebSocket, language files), timers and UI
 //! events, keeps the model and updates the view.
 //!
 //! Everything JS calls back goes through the exported [`crate::on`] with a
@@ -7,21 +7,39 @@
 //! binder: no wasm-bindgen closure glue at all. The page's listeners run
 //! in microtasks, never inside the app (so they may call `presenza` again).
 //!
-//! Network politeness: one WebSocket per page, a `ping` every 25 s,
-//! reconnection with capped exponential backoff and jitter, and a page
-//! hidden for a minute closes its socket and resyncs when shown again (the
-//! edge sends the current status at once). While the edge can't be reached
-//! the widget shows offline and keeps retrying quietly.
+//! The first paint needs one answer: `widget-config?group=`, which carries
+//! the site's look and texts and the audience's status (the loader fetches
+//! it while the Wasm loads). The live WebSocket opens after it, off the
+//! paint's path, and only once the edge said the site and the group exist:
+//! a set-up mistake never opens a socket. A site that does not exist hides
+//! the widget; a group that does not exist falls back to the whole site;
+//! both say so once on the console (`console.warn`), the only console
+//! output the widget ever makes.
 //!
-//! The conversation lives in a second Wasm module, [`crate::chat`]
-//! (`chat.js` + `chat.wasm`), imported when the panel first opens, or right
-//! after the first paint for a visitor who already wrote (their id is in
-//! the site's localStorage): the launcher's first paint never waits for it.
-//! The launcher hands it one object (`cx`, see [`App::render`]) on every
-//! render and socket change; the chat module listens to the socket itself.
+//! Network politeness: one WebSocket per page, a `ping` every 25 s,
+//! reconnection with capped exponential backoff and jitter, spread over
+//! seconds when a long-lived socket drops (a deploy drops every widget at
+//! once: they come back to their relays over seconds, not in one burst; a
+//! socket that
+//! never delivered anything reads the config again first, which names a
+//! site or group deleted meanwhile), and a page hidden for a minute closes
+//! its socket and resyncs when shown again (the edge sends the current
+//! status at once). While the edge can't be reached the widget shows
+//! offline and keeps retrying quietly.
+//!
+//! The panel and the conversation live in a second Wasm module,
+//! [`crate::chat`] (`chat.js` + `chat.wasm`), imported when the visitor
+//! shows an intent (pointer over or focus on the launcher), opens the
+//! panel, or right after the first paint for a visitor who already wrote
+//! (their id is in the site's localStorage): nothing but the launcher is
+//! fetched before it is idle. The launcher hands the chat module one object
+//! (`cx`, see [`App::render`]) on every render and socket change; the chat
+//! module listens to the socket itself.
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use presenza_protocol::frame::{close::GROUP_DELETED, PING};
+use presenza_protocol::widget::{ALL_LANGUAGES, DEFAULT_ACCENT};
 use wasm_bindgen::JsValue;
 
 use crate::i18n::{self, Lang, Texts};
@@ -33,6 +51,7 @@ use crate::view::{self, View};
 pub const EV_STATUS: u8 = 0;
 pub const EV_OPEN: u8 = 1;
 pub const EV_CLOSE: u8 = 2;
+pub const EV_MESSAGE: u8 = 3;
 
 // Callback kinds; timers are `K_TIMER + T_*`.
 const K_MSG: u32 = 0;
@@ -42,12 +61,12 @@ const K_CFG_RESP: u32 = 3;
 const K_CFG: u32 = 4;
 const K_LANG_RESP: u32 = 5;
 const K_LANG: u32 = 6;
-const K_PANEL_RESP: u32 = 7;
-const K_PANEL: u32 = 8;
-const K_UI: u32 = 9;
-const K_CMD: u32 = 10;
-const K_CHAT: u32 = 11;
-const K_TIMER: u32 = 12;
+const K_UI: u32 = 7;
+const K_CMD: u32 = 8;
+const K_CHAT: u32 = 9;
+/// The chat module tells of a message (`presenza('on', 'message')`).
+const K_EMIT: u32 = 10;
+const K_TIMER: u32 = 11;
 pub const T_RECONNECT: u32 = 0;
 pub const T_PING: u32 = 1;
 pub const T_HIDDEN: u32 = 2;
@@ -62,6 +81,12 @@ pub const HIDDEN_MS: u32 = 60_000;
 pub const DEADLINE_MS: u32 = 3_000;
 pub const BACKOFF_MIN_MS: f64 = 1_000.0;
 pub const BACKOFF_MAX_MS: f64 = 60_000.0;
+/// A socket that lived this long and dropped was most likely dropped with
+/// every other widget at once (a deploy, a restart): the first reconnect is
+/// spread over [`SPREAD_MS`], so a million widgets do not come back in the
+/// same second.
+pub const LONG_LIVED_MS: f64 = 10_000.0;
+pub const SPREAD_MS: f64 = 5_000.0;
 
 pub struct App {
     /// Where the widget's files are (`https://edge.example/widget/`).
@@ -73,12 +98,13 @@ pub struct App {
     lang_cmd: Option<String>,
     lang_cfg: Option<String>,
     pub lang: Lang,
-    /// Language files fetched so far: index, `{key: text}` (undefined when
-    /// the fetch failed: English then).
+    /// Language files fetched so far: index, `{key: text}` (not an object
+    /// when the fetch failed: English then).
     langs: Vec<(usize, JsValue)>,
     /// The language being fetched.
     lang_loading: Option<usize>,
-    /// `{key: text}` overrides: [from the page, from the site's settings].
+    /// Text overrides: [the page's `{key: text}`, the site's `{lang: {key:
+    /// text}}` (`*`: every language)].
     texts: [JsValue; 2],
     /// `{theme, accent_color, position, offset_x, offset_y}`: [from the
     /// page, from the site's settings]; the page's win key by key.
@@ -92,28 +118,43 @@ pub struct App {
     deadline: bool,
     pub painted: bool,
     marked: bool,
-    panel_loading: bool,
-    /// The visitor opened the panel before it was in: focus it on arrival.
-    focus_panel: bool,
+    /// A set-up mistake (no such site): the widget stays hidden, for good.
+    pub stopped: bool,
+    /// The current socket delivered a frame (else the next reconnect reads
+    /// the config first).
+    got: bool,
     pub view: Option<View>,
     pub ws: Option<JsValue>,
     pub fails: u32,
+    /// When the current socket was opened (ms).
+    connected_at: f64,
     pub suspended: bool,
     timers: [Option<JsValue>; TIMERS],
     pub listeners: Vec<(u8, JsValue)>,
     /// The JS function for every callback kind.
     hooks: Vec<JsValue>,
-    /// Started by the loader for the loader's site/group: `{c, w, m}` (see
-    /// [`crate::boot`]); taken when used.
+    /// Started by the loader for the loader's site/group: `{u: the
+    /// widget-config URL, c: its JSON (a promise)}` (see [`crate::boot`]);
+    /// taken when used.
     pre: JsValue,
     /// The loader's `base => import(base + 'chat.js')` (`pre.i`).
     load: JsValue,
     /// The chat module's entry (`cx => …`) once imported; null while it
     /// loads, undefined before it is needed and after a failed import (the
-    /// next open retries).
+    /// next intent retries).
     chat: JsValue,
     /// What the chat module is told (see [`App::render`]).
     cx: JsValue,
+}
+
+/// `o[k]` when `o` is an object, else undefined (`js::get` of a missing
+/// object would read a global).
+fn sub(o: &JsValue, k: &str) -> JsValue {
+    if o.is_object() {
+        js::get(o, k)
+    } else {
+        js::U
+    }
 }
 
 impl App {
@@ -161,11 +202,12 @@ impl App {
             deadline: false,
             painted: false,
             marked: false,
-            panel_loading: false,
-            focus_panel: false,
+            stopped: false,
+            got: false,
             view: None,
             ws: None,
             fails: 0,
+            connected_at: 0.0,
             suspended: false,
             timers: Default::default(),
             listeners: Vec::new(),
@@ -188,18 +230,19 @@ impl App {
 
     /// Every callback from JS.
     pub fn on(&mut self, kind: u32, v: JsValue) {
+        if self.stopped {
+            return;
+        }
         match kind {
             K_MSG => self.on_message(js::get(&v, "data")),
-            K_CLOSE => self.on_close(),
+            K_CLOSE => self.on_close(&v),
             K_VIS => self.on_visibility(),
-            K_CFG_RESP | K_LANG_RESP | K_PANEL_RESP => {
-                // A fetch answered: its JSON goes to the next kind.
+            K_CFG_RESP | K_LANG_RESP => {
+                // A fetch answered: its JSON (an error's too: `{"error":
+                // {"code", "message"}}`) goes to the next kind; a body that
+                // is no JSON, as a failed fetch, goes there as an error.
                 let next = self.hook(kind + 1);
-                if js::get(&v, "ok").is_truthy() {
-                    js::call(&js::call0(&v, "json"), "then", &next, &next);
-                } else {
-                    self.on(kind + 1, js::U);
-                }
+                js::call(&js::call0(&v, "json"), "then", &next, &next);
             }
             K_CFG => self.on_config(v),
             K_LANG => {
@@ -207,17 +250,6 @@ impl App {
                     self.langs.push((i, v));
                 }
                 self.load_lang();
-            }
-            K_PANEL => {
-                self.panel_loading = false;
-                if let Some(view) = &mut self.view {
-                    view.add_panel(&v);
-                }
-                self.render(false);
-                if self.focus_panel {
-                    self.focus_panel = false;
-                    self.focus(view::PANEL);
-                }
             }
             K_UI => self.on_ui(v),
             K_CHAT => {
@@ -230,6 +262,7 @@ impl App {
                 let name = arg("0").as_string().unwrap_or_default();
                 self.command(&name, arg("1"), arg("2"));
             }
+            K_EMIT => self.emit(EV_MESSAGE, &v),
             _ => self.on_timer(kind - K_TIMER),
         }
     }
@@ -241,15 +274,13 @@ impl App {
                 if self.site.is_none() {
                     self.site = js::get_str(&a, "site").filter(|s| !s.is_empty());
                 }
-                let group = js::get(&a, "group");
-                if !group.is_undefined() {
-                    self.set_group(group.as_string());
+                // The other keys are the commands of the same name.
+                for k in ["group", "language", "texts", "theme", "visitor", "sound"] {
+                    let arg = js::get(&a, k);
+                    if !arg.is_undefined() {
+                        self.command(k, arg, js::U);
+                    }
                 }
-                if let Some(l) = js::get_str(&a, "language") {
-                    self.lang_cmd = Some(l);
-                }
-                self.assign(0, &js::get(&a, "texts"));
-                self.set_look(&js::get(&a, "theme"));
                 self.start();
             }
             "group" => self.set_group(a.as_string()),
@@ -269,6 +300,7 @@ impl App {
                     Some("status") => EV_STATUS,
                     Some("open") => EV_OPEN,
                     Some("close") => EV_CLOSE,
+                    Some("message") => EV_MESSAGE,
                     _ => return,
                 };
                 if !b.is_function() {
@@ -283,18 +315,24 @@ impl App {
                 }
             }
             "texts" => {
-                self.assign(0, &a);
+                self.assign(&a);
                 self.render(false);
             }
             "theme" => self.set_look(&a),
+            // The page's signed-in visitor (`{name, email}`) and whether a
+            // reply may make a sound: the chat module's business.
+            "visitor" | "sound" => {
+                js::set(&self.cx, if name == "sound" { "n" } else { "u" }, &a);
+                self.render(false);
+            }
             _ => {}
         }
     }
 
-    /// `Object.assign(self.texts[i], obj)` when `obj` is an object.
-    fn assign(&self, i: usize, obj: &JsValue) {
+    /// `Object.assign(self.texts[0], obj)` when `obj` is an object.
+    fn assign(&self, obj: &JsValue) {
         if obj.is_object() {
-            js::call(&js::g("Object"), "assign", &self.texts[i], obj);
+            js::call(&js::g("Object"), "assign", &self.texts[0], obj);
         }
     }
 
@@ -313,9 +351,10 @@ impl App {
         if group != self.group {
             self.group = group;
             if self.started {
-                // Resubscribe: the edge sends the group's status at once.
+                // Resubscribe: the config names the group's status (or
+                // says it does not exist), then the socket follows it.
                 self.disconnect();
-                self.connect();
+                self.read_config();
             }
             self.render(false);
         }
@@ -362,22 +401,11 @@ impl App {
 
     /// Starts talking to the edge once the site is known.
     pub fn start(&mut self) {
-        let Some(site) = &self.site else { return };
-        if self.started {
+        if self.site.is_none() || self.started {
             return;
         }
         self.started = true;
-        let url = js::cat(&[&self.origin, "/v1/sites/", &js::enc(site), "/widget-config"]);
-        // The loader's prefetch is for the loader's site, which only an
-        // `init` before any data-site could change (then there is none).
-        let early = js::get(&self.pre, "c");
-        self.connect();
-        if early.is_object() {
-            // Already parsed (a failure too ends in defaults).
-            js::call(&early, "then", &self.hook(K_CFG), &self.hook(K_CFG));
-        } else {
-            self.fetch(&url, K_CFG_RESP);
-        }
+        self.read_config();
         self.relang();
         js::call(
             &js::g("document"),
@@ -388,8 +416,64 @@ impl App {
         self.arm(T_DEADLINE, DEADLINE_MS);
     }
 
-    /// The site's widget settings (or a failure: defaults then).
+    /// `{origin}/v1/sites/{site}/{path}[?group=]`.
+    fn site_url(&self, path: &str) -> String {
+        let site = js::enc(self.site.as_deref().unwrap_or(""));
+        let group = self.group.as_deref().map(js::enc);
+        js::cat(&[
+            &self.origin,
+            "/v1/sites/",
+            &site,
+            path,
+            if group.is_some() { "?group=" } else { "" },
+            group.as_deref().unwrap_or(""),
+        ])
+    }
+
+    /// Asks for the widget's settings and the audience's status: the
+    /// loader's answer when it asked the same (the first time), else a new
+    /// fetch. The socket opens once it is in ([`App::on_config`]).
+    fn read_config(&mut self) {
+        let url = self.site_url("/widget-config");
+        let pre = core::mem::replace(&mut self.pre, js::U);
+        if js::get_str(&pre, "u").as_deref() == Some(url.as_str()) {
+            // Already parsed (a failure too ends in defaults).
+            js::call(
+                &js::get(&pre, "c"),
+                "then",
+                &self.hook(K_CFG),
+                &self.hook(K_CFG),
+            );
+        } else {
+            self.fetch(&url, K_CFG_RESP);
+        }
+    }
+
+    /// The answer of `widget-config` (or a failure: defaults then), and the
+    /// `widget` frame of a settings change (the same `widget` key).
     fn on_config(&mut self, c: JsValue) {
+        let err = js::get(&c, "error");
+        match js::get_str(&err, "code").as_deref() {
+            Some("site_not_found") => {
+                // A site id that names no site: nothing to show, ever.
+                self.warn(&err, "stays hidden.");
+                self.stopped = true;
+                self.disconnect();
+                for t in 0..TIMERS as u32 {
+                    self.disarm(t);
+                }
+                if let Some(v) = &self.view {
+                    js::call0(&v.host, "remove");
+                }
+                return;
+            }
+            Some("unknown_group") if self.group.is_some() => {
+                // A group the site does not have: the whole site's agents.
+                self.warn(&err, "shows the whole site.");
+                return self.set_group(None);
+            }
+            _ => {}
+        }
         let w = js::get(&c, "widget");
         if w.is_object() {
             self.lang_cfg = js::get_str(&w, "language");
@@ -397,7 +481,35 @@ impl App {
             self.looks[1] = w;
         }
         self.config_done = true;
+        if let Some(live) = Live::parse(js::get(&c, "status")) {
+            self.set_live(live);
+        }
+        self.connect();
         self.relang();
+    }
+
+    /// One console warning about a set-up mistake: the edge's words, the
+    /// site, and what the widget does about it.
+    fn warn(&self, err: &JsValue, outcome: &str) {
+        let text = js::cat(&[
+            "Presenza: ",
+            &js::get_str(err, "message").unwrap_or_default(),
+            " (site ",
+            self.site.as_deref().unwrap_or(""),
+            " at ",
+            &self.origin,
+            "). Check the snippet; the widget ",
+            outcome,
+        ]);
+        // `warn.call(console, text)`: the helpers pass two arguments, and
+        // a second `undefined` would be printed.
+        let console = js::g("console");
+        js::call(
+            &js::get(&console, "warn"),
+            "call",
+            &console,
+            &JsValue::from_str(&text),
+        );
     }
 
     /// The visitor's id, for a visitor who wrote before: the loader read it
@@ -411,67 +523,41 @@ impl App {
     /// `/live`, with the group and, for a visitor who wrote before,
     /// `visitor=` (the edge then pushes their messages to this socket
     /// cheaply; the chat module's `auth` frame proves the secret).
-    pub fn live_url(&self) -> Option<String> {
-        let site = js::enc(self.site.as_ref()?);
-        let host = self.origin.strip_prefix("http").unwrap_or(&self.origin);
-        let group = self.group.as_deref().map(js::enc);
+    pub fn live_url(&self) -> String {
+        let url = self.site_url("/live");
         let visitor = self.visitor();
-        Some(js::cat(&[
+        js::cat(&[
             "ws",
-            host,
-            "/v1/sites/",
-            &site,
-            "/live",
-            if group.is_some() { "?group=" } else { "" },
-            group.as_deref().unwrap_or(""),
-            match (&visitor, &group) {
+            url.strip_prefix("http").unwrap_or(&url),
+            match (&visitor, &self.group) {
                 (None, _) => "",
                 (Some(_), None) => "?visitor=",
                 (Some(_), Some(_)) => "&visitor=",
             },
             visitor.as_deref().unwrap_or(""),
-        ]))
+        ])
     }
 
+    /// Opens the live socket, once the config is in (the edge said the
+    /// site and the group exist, or could not be asked).
     fn connect(&mut self) {
-        if self.ws.is_some() || self.suspended {
+        if self.ws.is_some() || self.suspended || !self.config_done {
             return;
         }
-        let Some(url) = self.live_url() else { return };
+        let url = self.live_url();
         self.disarm(T_RECONNECT);
-        // The loader's socket, if it is for this audience and still alive
-        // (readyState 0 or 1); else a new one.
-        let pre = core::mem::replace(&mut self.pre, js::U);
-        let early = js::get(&pre, "w");
-        let alive = js::get(&early, "readyState")
-            .as_f64()
-            .is_some_and(|s| s < 2.0);
-        let adopt = alive && js::get(&early, "url").as_string().as_deref() == Some(url.as_str());
-        if early.is_object() && !adopt {
-            js::call0(&early, "close");
-        }
-        let ws = if adopt {
-            early
-        } else {
-            js::make(&js::G, "WebSocket", &JsValue::from_str(&url))
-        };
+        self.got = false;
+        let ws = js::make(&js::G, "WebSocket", &JsValue::from_str(&url));
         if ws.is_undefined() {
-            return self.on_close();
+            return self.on_close(&js::U);
         }
         js::set(&ws, "onmessage", &self.hook(K_MSG));
         js::set(&ws, "onclose", &self.hook(K_CLOSE));
         self.ws = Some(ws);
+        self.connected_at = js::now();
         self.arm(T_PING, PING_MS);
         // The chat module follows the new socket.
         self.render(false);
-        if adopt {
-            // What arrived before the widget was ready.
-            let early = js::get(&pre, "m");
-            let n = js::get(&early, "length").as_f64().unwrap_or(0.0) as u32;
-            for i in 0..n {
-                self.on_message(js::get_v(&early, &JsValue::from(i)));
-            }
-        }
     }
 
     fn disconnect(&mut self) {
@@ -485,13 +571,22 @@ impl App {
 
     fn on_message(&mut self, data: JsValue) {
         let Some(text) = data.as_string() else { return };
-        if let Some(live) = Live::parse(js::json(&text)) {
+        self.got = true;
+        let f = js::json(&text);
+        if js::get(&f, "widget").is_object() {
+            // The owner changed the settings.
+            self.on_config(f);
+        } else if let Some(live) = Live::parse(f) {
             self.fails = 0;
             self.set_live(live);
         }
     }
 
-    fn on_close(&mut self) {
+    fn on_close(&mut self, e: &JsValue) {
+        if js::get(e, "code").as_f64() == Some(f64::from(GROUP_DELETED)) {
+            // The group was deleted: the config says so, then the whole site.
+            self.got = false;
+        }
         self.disconnect();
         self.fails += 1;
         if self.live.is_none() || self.fails > 1 {
@@ -499,7 +594,8 @@ impl App {
         }
         if !self.suspended {
             let random = js::call0(&js::g("Math"), "random").as_f64().unwrap_or(0.5);
-            self.arm(T_RECONNECT, backoff(self.fails, random));
+            let lived = js::now() - self.connected_at;
+            self.arm(T_RECONNECT, reconnect_delay(self.fails, lived, random));
         }
     }
 
@@ -522,10 +618,13 @@ impl App {
             *slot = None;
         }
         match t {
+            // A socket that never delivered anything: is the site (or the
+            // group) still there? The config answers, then connects.
+            T_RECONNECT if !self.got => self.read_config(),
             T_RECONNECT => self.connect(),
             T_PING => {
                 if let Some(ws) = &self.ws {
-                    js::call_s(ws, "send", "ping", "");
+                    js::call_s(ws, "send", PING, "");
                     self.arm(T_PING, PING_MS);
                 }
             }
@@ -586,10 +685,20 @@ impl App {
     /// and texts are in (or late).
     fn maybe_paint(&mut self) {
         let ready = self.config_done && self.lang_ready();
-        if self.painted || self.live.is_none() || !(ready || self.deadline) {
+        if self.painted || self.stopped || self.live.is_none() || !(ready || self.deadline) {
             return;
         }
-        self.view = Some(View::new(&self.hook(K_UI)));
+        let view = View::new(&self.hook(K_UI));
+        // What the chat module is told once: r the shadow root, i the site,
+        // e the hook for `presenza('on', 'message')` (see `render`).
+        js::set(&self.cx, "r", &view.root);
+        js::set(
+            &self.cx,
+            "i",
+            &JsValue::from_str(self.site.as_deref().unwrap_or("")),
+        );
+        js::set(&self.cx, "e", &self.hook(K_EMIT));
+        self.view = Some(view);
         self.painted = true;
         self.disarm(T_DEADLINE);
         self.render(false);
@@ -597,34 +706,20 @@ impl App {
             v.attach();
         }
         self.mark();
-        self.load_panel();
-        if js::get(&self.cx, "v").is_truthy() {
-            // A conversation to follow (replies while the panel is closed).
+        if self.open || self.visitor().is_some() {
+            // Opened by the page already, or a conversation to follow
+            // (replies while the panel is closed: the unread badge).
             self.load_chat();
         }
     }
 
-    /// Imports the chat module (once; again after a failure).
+    /// Imports the chat module, which brings the panel (once; again after
+    /// a failure).
     fn load_chat(&mut self) {
-        if self.chat.is_undefined() {
+        if self.chat.is_undefined() && self.painted {
             self.chat = JsValue::NULL;
             let module = js::call(&self.load, "call", &js::U, &JsValue::from_str(&self.base));
             js::call(&module, "then", &self.hook(K_CHAT), &self.hook(K_CHAT));
-        }
-    }
-
-    /// Fetches the panel's markup and CSS (after the first paint, or again
-    /// when the visitor opens the panel after a failed fetch).
-    fn load_panel(&mut self) {
-        if !self.panel_loading && self.view.as_ref().is_some_and(|v| !v.panel) {
-            self.panel_loading = true;
-            self.fetch(&js::cat(&[&self.base, "panel.json"]), K_PANEL_RESP);
-        }
-    }
-
-    fn focus(&self, slot: usize) {
-        if let Some(v) = &self.view {
-            v.focus(slot);
         }
     }
 
@@ -643,18 +738,17 @@ impl App {
             return;
         }
         self.open = open;
+        // The chat module moves the focus into the panel when the visitor
+        // opened it (once the panel is in).
+        js::set(&self.cx, "f", &JsValue::from_bool(open && by_user));
         self.render(false);
         self.emit(if open { EV_OPEN } else { EV_CLOSE }, &js::U);
-        let ready = self.view.as_ref().is_some_and(|v| v.panel);
         if open {
             self.load_chat();
-            if !ready {
-                self.load_panel();
+        } else if by_user {
+            if let Some(v) = &self.view {
+                v.focus(view::LAUNCHER);
             }
-        }
-        if by_user {
-            self.focus_panel = open && !ready;
-            self.focus(if open { view::PANEL } else { view::LAUNCHER });
         }
     }
 
@@ -667,10 +761,16 @@ impl App {
             return;
         }
         let el = js::call_s(&js::get(&e, "target"), "closest", "[data-a]", "");
-        match js::call_s(&el, "getAttribute", "data-a", "")
-            .as_string()
-            .as_deref()
-        {
+        let action = js::call_s(&el, "getAttribute", "data-a", "").as_string();
+        if js::get_str(&e, "type").as_deref() != Some("click") {
+            // Pointer over or focus on the launcher: the visitor may open
+            // it, so the panel and the chat start loading now.
+            if action.is_some() {
+                self.load_chat();
+            }
+            return;
+        }
+        match action.as_deref() {
             Some("l") => self.set_open(!self.open, true),
             Some("x") => self.set_open(false, true),
             _ => {}
@@ -681,7 +781,7 @@ impl App {
     fn look(&self, key: &str) -> JsValue {
         let v = js::get(&self.looks[0], key);
         if v.is_undefined() || v.is_null() {
-            js::get(&self.looks[1], key)
+            sub(&self.looks[1], key)
         } else {
             v
         }
@@ -698,8 +798,16 @@ impl App {
             .iter()
             .find(|(i, _)| *i == self.lang.idx)
             .map_or(js::U, |(_, t)| t.clone());
+        let code = i18n::code(if lang.is_object() { self.lang.idx } else { 0 });
+        let site = &self.texts[1];
         let tx = Texts {
-            layers: [&self.texts[0], &self.texts[1], &lang, &self.en],
+            layers: [
+                &self.texts[0],
+                &sub(site, code),
+                &sub(site, ALL_LANGUAGES),
+                &lang,
+                &self.en,
+            ],
             tag: &self.lang.tag,
         };
         let s = live.status as usize;
@@ -724,13 +832,14 @@ impl App {
             }
         };
         let label = concat(&js::call(&st, "concat", &": ".into(), &t1), ", ", &t2);
-        let sub = concat(&st, " · ", &t2);
+        let sub_line = concat(&st, " · ", &t2);
+        let close = tx.js("close");
 
         let accent = self
             .look("accent_color")
             .as_string()
             .and_then(|c| hex(&c))
-            .unwrap_or_else(|| "#1d4ed8".into());
+            .unwrap_or_else(|| DEFAULT_ACCENT.into());
         let offset = |k| {
             js::call0(&JsValue::from(px(&self.look(k)).unwrap_or(20)), "toString")
                 .as_string()
@@ -748,6 +857,7 @@ impl App {
             &y,
             "px",
         ]);
+        let open = self.open;
         let class = js::cat(&[
             "w s-",
             state,
@@ -762,32 +872,21 @@ impl App {
                 _ => "",
             },
             if self.hidden { " hid" } else { "" },
+            if open { " o" } else { "" },
         ]);
-        let code = i18n::code(if lang.is_object() { self.lang.idx } else { 0 });
-        let open = self.open;
         let jstr = |v: &str| JsValue::from_str(v);
         let fields = [
             (view::F_STYLE, jstr(&vars)),
             (view::F_CLASS, jstr(&class)),
             (view::F_LANG, jstr(code)),
-            (view::F_LABEL, label.clone()),
+            // Open, the launcher closes the panel (and says so).
+            (
+                view::F_LABEL,
+                if open { close.clone() } else { label.clone() },
+            ),
             (view::F_EXPANDED, jstr(if open { "true" } else { "false" })),
             (view::F_T1, t1.clone()),
             (view::F_T2, t2),
-            // The site's panel title, if any, else the state.
-            (
-                view::F_TITLE,
-                Some(self.look("title"))
-                    .filter(JsValue::is_truthy)
-                    .unwrap_or(t1),
-            ),
-            (view::F_SUB, sub),
-            (
-                view::F_INTRO,
-                tx.js(["intro_offline", "intro_busy", "intro_online"][s]),
-            ),
-            (view::F_CLOSE, tx.js("close")),
-            (view::F_HIDDEN, if open { js::U } else { jstr("") }),
         ];
         let Some(view) = &self.view else { return };
         for (field, value) in &fields {
@@ -797,20 +896,28 @@ impl App {
             view.put(view::F_ANNOUNCE, &label);
         }
         if self.chat.is_function() {
-            // The chat module's view of the launcher, by key: r the shadow
-            // root (the panel's `hidden` says whether it is open), w the
-            // socket, s the status payload, p and q the page's and the
-            // site's text overrides, t the language tag, g the group, i the
-            // site, v the visitor (both ways).
+            // The chat module's view of the launcher, by key (besides r, i
+            // and e, set at the first paint): o whether the panel is open,
+            // w the socket, s the status payload, h and b the panel's title
+            // and status line, x the close button's name, p and q the
+            // page's and the site's text overrides, t the language tag, g
+            // the group; set by commands: u the page's visitor, n the sound
+            // setting, f focus wanted; v the visitor (both ways).
             let cx = &self.cx;
-            js::set(cx, "r", &view.root);
+            js::set(cx, "o", &JsValue::from_bool(open));
             js::set(cx, "w", self.ws.as_ref().unwrap_or(&JsValue::NULL));
             js::set(cx, "s", &live.raw);
+            // The site's panel title, if any, else the state.
+            let title = Some(self.look("title"))
+                .filter(JsValue::is_truthy)
+                .unwrap_or(t1);
+            js::set(cx, "h", &title);
+            js::set(cx, "b", &sub_line);
+            js::set(cx, "x", &close);
             js::set(cx, "p", &self.texts[0]);
-            js::set(cx, "q", &self.texts[1]);
+            js::set(cx, "q", site);
             js::set(cx, "t", &jstr(&self.lang.tag));
             js::set(cx, "g", &self.group.as_deref().map_or(JsValue::NULL, jstr));
-            js::set(cx, "i", &jstr(self.site.as_deref().unwrap_or("")));
             js::call(&self.chat, "call", &js::U, cx);
         }
         if refresh {
@@ -841,6 +948,17 @@ impl App {
 /// Runs `f(arg)` in a microtask.
 pub fn later(f: &JsValue, arg: &JsValue) {
     js::call1(&js::G, "queueMicrotask", &js::call(f, "bind", &js::U, arg));
+}
+
+/// Reconnection delay after `fails` consecutive failures of a socket that
+/// had lived `lived` ms: the first retry after a long-lived socket dropped
+/// is a random point in [`SPREAD_MS`]; else [`backoff`].
+pub fn reconnect_delay(fails: u32, lived: f64, random: f64) -> u32 {
+    if fails == 1 && lived >= LONG_LIVED_MS {
+        (500.0 + random * (SPREAD_MS - 500.0)) as u32
+    } else {
+        backoff(fails, random)
+    }
 }
 
 /// Reconnection delay after `fails` consecutive failures: a random point in

@@ -7,7 +7,8 @@
 //! 300 bytes, instead of 1.5 KB gzip for all of them in the Wasm).
 //!
 //! Lookup order for every key: the page's `presenza('texts', {...})`, the
-//! site's `texts` setting, the language's file, English. `back_in` holds
+//! site's `texts` for the visitor's language, the site's `texts` for every
+//! language (`"*"`), the language's file, English. `back_in` holds
 //! the plural forms `one|few|many|other` (an empty form falls back to
 //! `other`); `{n}` is a number of minutes, `{t}` a local time and `{d}` a
 //! weekday or a date.
@@ -18,7 +19,8 @@ use wasm_bindgen::JsValue;
 
 use crate::js;
 
-/// Supported languages (primary subtags), two letters each.
+/// Supported languages (primary subtags), two letters each: the
+/// protocol's `widget::LANGUAGES`, packed (a test checks they agree).
 pub const LANGS: &str = "enitcsskdeesfrplhu";
 
 /// English, built in (the fallback for every key).
@@ -85,7 +87,7 @@ impl Lang {
 
 /// Layers of `{key: text}` objects, searched in order.
 pub struct Texts<'a> {
-    pub layers: [&'a JsValue; 4],
+    pub layers: [&'a JsValue; 5],
     pub tag: &'a str,
 }
 

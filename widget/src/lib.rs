@@ -19,16 +19,18 @@
 //!   times through `Intl`.
 //! - [`js`]: the bridge to JS (a dozen generic, non-throwing imports) and
 //!   byte-level string helpers.
-//! - [`chat`]: the conversation (log, composer, offline form, outbox,
-//!   visitor identity). A second Wasm module built from this crate with
-//!   `--features chat` (`chat.js` + `chat.wasm`), imported by the launcher
-//!   when the panel first opens or when the visitor has a conversation.
-//!   `widget/chat.js` is its entry.
+//! - [`chat`]: the panel and the conversation (header, log, composer,
+//!   offline form, outbox, visitor identity, notifications). A second Wasm
+//!   module built from this crate with `--features chat` (`chat.js` +
+//!   `chat.wasm`), imported by the launcher on the visitor's first intent
+//!   (pointer over or focus on the launcher), when the panel opens, or
+//!   when the visitor has a conversation. `widget/chat.js` is its entry.
 //!
 //! # Size
 //!
-//! Budget: loader + glue + Wasm ≤ 15 KB gzip to paint the launcher, 45 KB
-//! for everything (with the chat module). So: no
+//! Budget: loader + glue + Wasm + widget-config ≤ 15 KB gzip fetched
+//! before the launcher is idle, 45 KB for everything (with the chat
+//! module). So: no
 //! serde, no `core::fmt`, generic reflection calls instead of one web-sys
 //! binding per DOM method, one closure for every callback, a 1 KB
 //! allocator, and a `no_std` release build (`--no-default-features`; the
@@ -39,11 +41,12 @@
 //!
 //! # Public API (through the `presenza` function only)
 //!
-//! `init {site, group, language, texts, theme}`, `group`, `language`,
-//! `chat:open`, `chat:close`, `chat:toggle`, `widget:hide`, `widget:show`,
-//! `on`/`off` (`status`, `open`, `close`), `texts {key: text}`, `theme`
-//! (`'auto'|'light'|'dark'` or `{theme, accent_color, position, offset_x,
-//! offset_y}`). Anything else is ignored.
+//! `init {site, group, language, texts, theme, visitor, sound}`, `group`,
+//! `language`, `chat:open`, `chat:close`, `chat:toggle`, `widget:hide`,
+//! `widget:show`, `on`/`off` (`status`, `open`, `close`, `message`), `texts
+//! {key: text}`, `theme` (`'auto'|'light'|'dark'` or `{theme, accent_color,
+//! position, offset_x, offset_y}`), `visitor {name, email}`, `sound
+//! true|false`. Anything else is ignored.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 
@@ -118,12 +121,12 @@ pub(crate) fn with(f: &mut dyn FnMut(&mut App)) {
 /// loader's `data-site`/`data-group`, and `bind(kind)` returns a JS
 /// function that calls [`on`]`(kind, arg)` (the loader's `k => v => on(k,
 /// v)`: JS callbacks made that way cost no closure glue). `pre` is what the
-/// loader started while the Wasm loaded, for `site`/`group`: `{c: the
-/// widget-config (a promise of its JSON), w: the live WebSocket, m: its
-/// messages so far, i: `base => import(base + 'chat.js')` (the chat
-/// module), v: the visitor's id if they wrote before}`.
+/// loader started while the Wasm loaded, for `site`/`group`: `{u: the
+/// widget-config URL, c: its answer (a promise of its JSON), i: `base =>
+/// import(base + 'chat.js')` (the chat module), v: the visitor's id if
+/// they wrote before}`.
 /// Runs the commands queued in `window.presenza.q`, in order, then
-/// connects (adopting `pre` when it matches).
+/// starts (using the loader's answer when it asked for the same).
 #[cfg(launcher)]
 #[wasm_bindgen]
 pub fn boot(base: JsValue, site: JsValue, group: JsValue, bind: JsValue, pre: JsValue) {

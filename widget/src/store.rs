@@ -11,17 +11,18 @@ use wasm_bindgen::JsValue;
 
 use crate::js;
 
-/// An audience's status and why, from the rules crate (`no_std` without
-/// its features): `Status` orders `Offline < Busy < Online`, and its
+/// An audience's status, from the rules crate (`no_std` without its
+/// features): `Status` orders `Offline < Busy < Online`, and its
 /// discriminants (0, 1, 2) index the widget's per-status text keys.
-pub use presenza_rules::{Reason, Status};
+pub use presenza_rules::Status;
 
 /// One status answer: `{"status","reason","message","back_at","next_change"}`.
 #[derive(Clone, Debug)]
 pub struct Live {
     pub status: Status,
-    /// `None` for a reason this build does not know.
-    pub reason: Option<Reason>,
+    /// Why (the rules' `Reason`, as sent): only compared, so kept as text
+    /// (parsing it would add every reason's name to the launcher).
+    pub reason: Option<String>,
     pub message: Option<String>,
     /// `back_at` in Unix milliseconds.
     pub back_at: Option<f64>,
@@ -39,9 +40,7 @@ impl Live {
             .filter(|t| !t.is_nan());
         Some(Live {
             status,
-            reason: js::get_str(&raw, "reason")
-                .as_deref()
-                .and_then(Reason::parse),
+            reason: js::get_str(&raw, "reason"),
             message: js::get_str(&raw, "message").filter(|m| !m.trim_ascii().is_empty()),
             back_at,
             raw,

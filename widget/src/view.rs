@@ -8,22 +8,17 @@
 //! and offsets are CSS variables set through CSSOM (`style.cssText`).
 //!
 //! Split for size: the launcher (its markup and CSS below) is all the first
-//! paint needs. The panel's markup and CSS (`widget/panel.html`,
-//! `widget/panel.css`, served together as `panel.json`) are fetched right
-//! after the first paint and inserted on arrival. The conversation (log,
-//! composer, the offline form) is the chat module's ([`crate::chat`]),
-//! imported when the panel first opens: it fills `#g` and `#c`.
+//! paint needs. The panel (its markup and CSS, `widget/panel.html` and
+//! `widget/panel.css`) comes with the conversation in the chat module
+//! ([`crate::chat`]), which inserts it at the start of `#w`.
 //!
 //! Structure (ids are local to the shadow root):
 //! ```text
-//! div#w.w            classes: s-online|s-busy|s-offline, l (left), light|dark, hid
+//! div#w.w            classes: s-online|s-busy|s-offline, l (left), light|dark, hid, o (open)
 //!   div#r[role=status]        screen-reader announcements of changes
-//!   section#p[role=dialog]    the panel (panel.html), non-modal, labelled by h2#h
-//!     header   span.dot  h2#h  p#s (status · back at)  button#x (close)
-//!     div.body p#i (intro)  div#g[role=log] (the conversation: chat module)
-//!     div#c.cmp               the composer region (chat module); its `#f` is
-//!                             what gets focus when the visitor opens the panel
-//!   button#l.ln[aria-expanded][aria-controls=p]   the launcher
+//!   section#p[role=dialog]    the panel (chat module)
+//!   button#l.ln[aria-expanded][aria-controls=p]   the launcher (a close
+//!                             button while the panel is open)
 //! ```
 
 use js_sys::Array;
@@ -43,16 +38,15 @@ pub const CSS: &str = concat!(
     ":host{all:initial!important}",
     "*{box-sizing:border-box}",
     ".w{position:fixed;z-index:2147483000;right:var(--x);bottom:var(--y);display:flex;flex-direction:column;align-items:flex-end;gap:12px;",
-    "font:15px/1.4 system-ui,sans-serif;color-scheme:light dark;color:light-dark(#1b1b1f,#f1f1f4);",
-    "--bg:light-dark(#fff,#1d1d22);--bd:light-dark(#dedee3,#3b3b44);--bub:light-dark(#f1f1f4,#2b2b32)}",
+    "font:15px/1.4 system-ui,sans-serif;color-scheme:light dark;color:light-dark(#1b1b1f,#f1f1f4)}",
     ".l{left:var(--x);right:auto;align-items:flex-start}",
     ".light{color-scheme:light}.dark{color-scheme:dark}.hid{display:none}",
-    "button,a{font:inherit;color:inherit}",
+    "button{font:inherit;color:inherit}",
     ".ln{display:flex;align-items:center;gap:10px;min-height:48px;max-width:min(340px,calc(100vw - 2*var(--x)));padding:10px 20px 10px 16px;",
     "border:0;border-radius:24px;background:var(--a);color:var(--on);cursor:pointer;text-align:start;box-shadow:0 4px 16px rgba(0,0,0,.22);transition:transform .15s}",
     ".ln:hover{transform:translateY(-2px)}",
     ".tx{display:flex;flex-direction:column;min-width:0}",
-    ".t1,.t2{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}.t1{font-weight:600}.t2{font-size:13px}.t2:empty{display:none}",
+    ".t1{font-weight:600;overflow-wrap:anywhere}.t2{font-size:13px;white-space:nowrap}.t2:empty{display:none}",
     ".dot{flex:none;width:10px;height:10px;border-radius:50%;background:#9ca3af;box-shadow:0 0 0 2px var(--on)}",
     ".s-online .dot{background:#22c55e;animation:pz 1.6s 3}.s-busy .dot{background:#f59e0b}",
     "@keyframes pz{50%{box-shadow:0 0 0 2px var(--on),0 0 0 6px rgba(34,197,94,.45)}}",
@@ -65,21 +59,14 @@ pub const CSS: &str = concat!(
 // Element slots, in `IDS` order.
 pub const ROOT: usize = 0;
 pub const SR: usize = 1;
-pub const PANEL: usize = 2;
-pub const TITLE: usize = 3;
-pub const SUB: usize = 4;
-pub const CLOSE: usize = 5;
-pub const INTRO: usize = 6;
-/// The chat module's focus target (its composer or first form field).
-pub const FOCUS: usize = 7;
-pub const LAUNCHER: usize = 8;
-pub const T1: usize = 9;
-pub const T2: usize = 10;
-const IDS: [&str; 11] = ["w", "r", "p", "h", "s", "x", "i", "f", "l", "t1", "t2"];
+pub const LAUNCHER: usize = 2;
+pub const T1: usize = 3;
+pub const T2: usize = 4;
+const IDS: [&str; 5] = ["w", "r", "l", "t1", "t2"];
 
 /// What [`View::put`] can set: an element slot and an attribute, `""` for
 /// the text, `"style"` for the CSS variables.
-pub const FIELDS: [(usize, &str); 13] = [
+pub const FIELDS: [(usize, &str); 8] = [
     (ROOT, "style"),
     (ROOT, "class"),
     (ROOT, "lang"),
@@ -87,11 +74,6 @@ pub const FIELDS: [(usize, &str); 13] = [
     (LAUNCHER, "aria-expanded"),
     (T1, ""),
     (T2, ""),
-    (TITLE, ""),
-    (SUB, ""),
-    (INTRO, ""),
-    (CLOSE, "aria-label"),
-    (PANEL, "hidden"),
     (SR, ""),
 ];
 pub const F_STYLE: usize = 0;
@@ -101,24 +83,18 @@ pub const F_LABEL: usize = 3;
 pub const F_EXPANDED: usize = 4;
 pub const F_T1: usize = 5;
 pub const F_T2: usize = 6;
-pub const F_TITLE: usize = 7;
-pub const F_SUB: usize = 8;
-pub const F_INTRO: usize = 9;
-pub const F_CLOSE: usize = 10;
-pub const F_HIDDEN: usize = 11;
-pub const F_ANNOUNCE: usize = 12;
+pub const F_ANNOUNCE: usize = 7;
 
 pub struct View {
     pub host: JsValue,
     pub root: JsValue,
-    sheet: JsValue,
-    /// Whether the panel's markup and CSS are in.
-    pub panel: bool,
 }
 
 impl View {
     /// Builds the host, its shadow tree and the launcher; `on_ui` gets every
-    /// click and keydown inside. Not in the document yet: see [`View::attach`].
+    /// click and keydown inside, and the pointer or the focus coming to the
+    /// launcher (an intent to open it). Not in the document yet: see
+    /// [`View::attach`].
     pub fn new(on_ui: &JsValue) -> View {
         let host = js::call_s(&js::g("document"), "createElement", "presenza-widget", "");
         let root = js::call1(&host, "attachShadow", &js::json(r#"{"mode":"open"}"#));
@@ -126,29 +102,10 @@ impl View {
         js::call_s(&sheet, "replaceSync", CSS, "");
         js::set(&root, "adoptedStyleSheets", &Array::of1(&sheet));
         js::set(&root, "innerHTML", &JsValue::from_str(TEMPLATE));
-        for ev in ["click", "keydown"] {
+        for ev in ["click", "keydown", "pointerover", "focusin"] {
             js::call(&root, "addEventListener", &JsValue::from_str(ev), on_ui);
         }
-        View {
-            host,
-            root,
-            sheet,
-            panel: false,
-        }
-    }
-
-    /// Inserts the panel (`{css, html}` from panel.json).
-    pub fn add_panel(&mut self, assets: &JsValue) {
-        let (Some(css), Some(html)) = (js::get_str(assets, "css"), js::get_str(assets, "html"))
-        else {
-            return;
-        };
-        let sheet = js::make(&js::G, "CSSStyleSheet", &js::U);
-        js::call_s(&sheet, "replaceSync", &css, "");
-        let sheets = js::call(&js::g("Array"), "of", &self.sheet, &sheet);
-        js::set(&self.root, "adoptedStyleSheets", &sheets);
-        js::call_s(&self.el(ROOT), "insertAdjacentHTML", "afterbegin", &html);
-        self.panel = true;
+        View { host, root }
     }
 
     /// Appends the host to `<body>` (or `<html>` before there is a body).
@@ -161,7 +118,7 @@ impl View {
         js::call1(&parent, "appendChild", &self.host);
     }
 
-    /// An element of the shadow tree (null until the panel is in, for its).
+    /// An element of the shadow tree.
     pub fn el(&self, slot: usize) -> JsValue {
         js::call_s(
             &self.root,
@@ -191,15 +148,8 @@ impl View {
         }
     }
 
-    /// Focuses an element; for the panel, the chat module's `#f` when
-    /// there is one.
+    /// Focuses an element.
     pub fn focus(&self, slot: usize) {
-        let target = self.el(FOCUS);
-        let el = if slot == PANEL && target.is_object() {
-            target
-        } else {
-            self.el(slot)
-        };
-        js::call0(&el, "focus");
+        js::call0(&self.el(slot), "focus");
     }
 }

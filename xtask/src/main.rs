@@ -15,6 +15,7 @@ mod bench;
 mod bench_edge;
 mod console;
 mod ctx;
+mod deploy_check;
 mod edge;
 mod fuzz;
 mod install;

@@ -84,6 +84,7 @@ pub fn test(ctx: &Ctx) -> Result {
 
     crate::build_all(ctx)?;
     widget::check_size(ctx)?;
+    crate::deploy_check::check(ctx)?;
 
     step("Wasm tests in headless Chromium (wasm-bindgen-test)");
     widget::test_wasm(ctx)?;

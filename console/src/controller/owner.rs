@@ -1,18 +1,17 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
-use presenza_protocol::body::{
-    AgentBody, GroupBody, SavedRepliesBody, SavedReplyBody, ScheduleSpec,
-};
+use presenza_protocol::body::{AgentBody, GroupBody, SavedRepliesBody, SavedReplyBody};
 use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::view::{
     AgentList, AgentView, DeviceList, GroupList, GroupView, SavedReplies, SavedReply, SettingsView,
+    WorkingHoursView,
 };
 
 use crate::api::encode;
 use crate::live::Live;
-use crate::msg::{ApiError, LiveEvent, OwnerMsg};
+use crate::msg::{ApiError, LiveEvent, LoadedHours, OwnerMsg};
 use crate::store::{DevicesPanel, Mode, NewToken, Page};
 
 use super::hours::{apply_hours_op, hours_path, hours_problem, template_hours};
@@ -181,10 +180,11 @@ impl Controller {
                 }
                 let hours = &mut self.store.owner.hours;
                 match result {
-                    Ok(spec) => {
+                    Ok(LoadedHours { spec, mode }) => {
                         hours.loaded = true;
                         hours.stored = spec.is_some();
                         hours.draft = spec.unwrap_or_else(template_hours);
+                        hours.mode = mode;
                     }
                     Err(e) => self.owner_error("hours", e),
                 }
@@ -319,19 +319,20 @@ impl Controller {
                 self.load_hours();
                 self.render_page_if(Page::Hours, Fresh::Form("hours"));
             }
-            OwnerMsg::HoursEdit { draft, op } => {
+            OwnerMsg::HoursEdit { draft, mode, op } => {
                 // The draft holds what was typed; rows moved, so the form
                 // is drawn from it alone.
                 self.store.owner.hours.draft = apply_hours_op(draft, op);
+                self.store.owner.hours.mode = mode.or(self.store.owner.hours.mode);
                 self.render_page_if(Page::Hours, Fresh::Form("hours"));
             }
-            OwnerMsg::SaveHours(spec) => {
-                self.store.owner.hours.draft = spec.clone();
+            OwnerMsg::SaveHours(body) => {
+                self.store.owner.hours.draft = body.spec();
                 let scope = self.store.owner.hours.scope.clone();
                 if let Some(api) = self.api() {
                     self.spawn(async move {
                         let result = api
-                            .put::<ScheduleSpec>(&hours_path(scope.as_deref()), &spec)
+                            .put::<WorkingHoursView>(&hours_path(scope.as_deref()), &body)
                             .await
                             .map(Some);
                         OwnerMsg::HoursSaved {
@@ -367,11 +368,12 @@ impl Controller {
                 if scope == self.store.owner.hours.scope {
                     self.store.owner.hours.problem = None;
                     match result {
-                        Ok(spec) => {
+                        Ok(saved) => {
                             let hours = &mut self.store.owner.hours;
                             hours.stored = !cleared;
-                            if let Some(spec) = spec {
-                                hours.draft = spec;
+                            if let Some(saved) = saved {
+                                hours.draft = saved.spec();
+                                hours.mode = Some(saved.mode);
                             }
                             let text = if cleared {
                                 "Working hours removed."
@@ -560,10 +562,24 @@ impl Controller {
         self.store.owner.hours.loaded = false;
         let Some(api) = self.api() else { return };
         self.spawn(async move {
-            let result = match api.get::<ScheduleSpec>(&hours_path(scope.as_deref())).await {
-                Ok(spec) => Ok(Some(spec)),
-                // No hours stored for this scope.
-                Err(e) if e.code == "no_working_hours" => Ok(None),
+            let result = match api
+                .get::<WorkingHoursView>(&hours_path(scope.as_deref()))
+                .await
+            {
+                Ok(hours) => Ok(LoadedHours {
+                    spec: Some(hours.spec()),
+                    mode: Some(hours.mode),
+                }),
+                // No hours stored for this scope: saved, they would act in
+                // the site's mode.
+                Err(e) if e.code == "no_working_hours" => Ok(LoadedHours {
+                    spec: None,
+                    mode: api
+                        .get::<SettingsView>("/settings")
+                        .await
+                        .ok()
+                        .map(|s| s.working_hours_mode),
+                }),
                 Err(e) => Err(e),
             };
             OwnerMsg::HoursLoaded { scope, result }

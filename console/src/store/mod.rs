@@ -11,6 +11,7 @@ use presenza_protocol::view::{
     AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
 };
 use presenza_protocol::GroupId;
+use presenza_rules::HoursMode;
 
 use inbox::Inbox;
 
@@ -121,6 +122,9 @@ pub struct HoursEditor {
     pub draft: ScheduleSpec,
     /// The edge refused the draft here, in the owner's words.
     pub problem: Option<HoursProblem>,
+    /// How the hours act (switch or gate); `None` until known: saving
+    /// then keeps the edge's.
+    pub mode: Option<HoursMode>,
 }
 
 /// Where a working-hours error is shown: next to its field.

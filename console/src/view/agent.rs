@@ -5,7 +5,7 @@
 use presenza_protocol::limits::MAX_STATUS_MESSAGE_CHARS;
 use presenza_protocol::time::Timestamp;
 use presenza_protocol::view::{AgentView, AudienceView};
-use presenza_rules::{Reason, Status};
+use presenza_rules::{ChosenBy, Reason, Status};
 
 use super::dom::{by_id, el, find, find_all, focus, replace};
 use super::{dot, status_label};
@@ -38,7 +38,8 @@ pub fn shell(_store: &Store) -> web_sys::Element {
                             el("div")
                                 .class("me-text")
                                 .child(el("span").attr("id", "me-name").class("me-name"))
-                                .child(el("span").attr("id", "me-status").class("me-status")),
+                                .child(el("span").attr("id", "me-status").class("me-status"))
+                                .child(el("span").attr("id", "me-hours").class("me-hours")),
                         )
                         .child(menu()),
                 )
@@ -181,6 +182,49 @@ fn status_line(agent: &AgentView) -> String {
     line
 }
 
+/// What working hours (switch mode) do to the agent's status: "Set
+/// offline by working hours at 17:30 · online tomorrow 09:00", or, after a
+/// manual change, "Your choice until 17:30, then offline by working
+/// hours". Empty when no working hours act on it.
+pub fn hours_line(agent: &AgentView, now: i64) -> String {
+    let next = agent.next_switch;
+    match (agent.set_by, agent.set_at) {
+        (ChosenBy::WorkingHours, Some(at)) => {
+            let mut line = format!(
+                "Set {} by working hours {}",
+                agent.manual_status.as_str(),
+                at_time(at.millis(), now)
+            );
+            if let Some(next) = next {
+                line.push_str(&format!(
+                    " · {} {}",
+                    next.status.as_str(),
+                    clock::when(next.at.millis(), now)
+                ));
+            }
+            line
+        }
+        _ => match next {
+            Some(next) => format!(
+                "Your choice until {}, then {} by working hours",
+                clock::when(next.at.millis(), now),
+                next.status.as_str()
+            ),
+            None => String::new(),
+        },
+    }
+}
+
+/// "at 17:30", "yesterday 17:30", "Fri 17:30".
+fn at_time(ms: i64, now: i64) -> String {
+    let when = clock::when(ms, now);
+    if when.contains(' ') {
+        when
+    } else {
+        format!("at {when}")
+    }
+}
+
 pub(super) fn initials(name: &str) -> String {
     let words: Vec<&str> = name.split_whitespace().collect();
     let first = |w: &str| {
@@ -221,7 +265,13 @@ pub fn render_me(store: &Store) {
             let _ = d.set_attribute("data-status", status.as_str());
         }
         let _ = avatar.set_attribute("style", &format!("background:{}", avatar_colour(name)));
-        let _ = avatar.set_attribute("aria-label", &format!("{name}: {line}. Change status"));
+        let hours = hours_line(me, clock::now());
+        let label = if hours.is_empty() {
+            format!("{name}: {line}. Change status")
+        } else {
+            format!("{name}: {line} ({hours}). Change status")
+        };
+        let _ = avatar.set_attribute("aria-label", &label);
         let _ = avatar.set_attribute("data-status", status.as_str());
     }
     if let Some(n) = by_id("me-name") {
@@ -230,6 +280,16 @@ pub fn render_me(store: &Store) {
     if let Some(s) = by_id("me-status") {
         s.set_text_content(Some(&line));
         let _ = s.set_attribute("data-status", status.as_str());
+    }
+    if let Some(h) = by_id("me-hours") {
+        let hours = hours_line(me, clock::now());
+        h.set_text_content(Some(&hours));
+        let _ = h.set_attribute("data-set-by", me.set_by.as_str());
+        if hours.is_empty() {
+            let _ = h.set_attribute("hidden", "");
+        } else {
+            let _ = h.remove_attribute("hidden");
+        }
     }
     if let Some(menu) = by_id("status-menu") {
         for item in find_all(&menu, "[role=menuitemradio]") {

@@ -4,6 +4,7 @@
 //! (copying to the clipboard, menu arrow keys, adding an empty text row)
 //! are done here without a message.
 
+use presenza_protocol::body::WorkingHoursBody;
 use presenza_rules::{ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -189,13 +190,13 @@ fn on_click(tx: &Sender, e: &Event) {
         "dismiss-token" => OwnerMsg::DismissToken.into(),
         "hours-clear" => OwnerMsg::ClearHours.into(),
         "copy" => return copy(&el),
-        "add-text" => return settings::add_text_row(),
         a if a.starts_with("hours-") => {
             let (Some(form), Some(op)) = (closest(&el, "form"), hours::op(a, &el)) else {
                 return;
             };
             OwnerMsg::HoursEdit {
                 draft: hours::read(&form),
+                mode: hours::read_mode(&form),
                 op,
             }
             .into()
@@ -240,7 +241,11 @@ fn on_submit(tx: &Sender, e: &Event) {
             create: action == "group-add",
         }
         .into(),
-        "hours" => OwnerMsg::SaveHours(hours::to_wire(hours::read(&form))).into(),
+        "hours" => OwnerMsg::SaveHours(WorkingHoursBody::new(
+            hours::to_wire(hours::read(&form)),
+            hours::read_mode(&form),
+        ))
+        .into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
         "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
         "reply" => InboxMsg::Reply {
@@ -258,10 +263,11 @@ fn on_change(tx: &Sender, e: &Event) {
         return;
     };
     let value = value_of(&el);
-    let choice = (!value.is_empty()).then_some(value);
+    let choice = (!value.is_empty()).then(|| value.clone());
     match data(&el, "action").as_str() {
         "hours-scope" => tx.send(OwnerMsg::HoursScope(choice)),
         "embed-group" => tx.send(OwnerMsg::EmbedGroup(choice)),
+        "text-lang" => settings::show_text_language(&value),
         _ => {}
     }
 }

@@ -1,10 +1,12 @@
-//! The working-hours editor: a scope (the site or one group), a time zone,
-//! intervals per weekday and date exceptions. The edge validates; this page
-//! only edits the JSON. Time inputs cannot show "24:00", so an end of
-//! midnight is shown as 00:00 and sent back as "24:00".
+//! The working-hours editor: a scope (the site or one group), how its hours
+//! act (switch or gate), a time zone, intervals per weekday and date
+//! exceptions. The edge validates; this page only edits the JSON. Time
+//! inputs cannot show "24:00", so an end of midnight is shown as 00:00 and
+//! sent back as "24:00".
 
 use presenza_protocol::body::{ExceptionSpec, ScheduleSpec};
 use presenza_rules::schedule_spec::WEEKDAYS;
+use presenza_rules::HoursMode;
 
 use super::dom::{el, field, find_all, value_of, El};
 use super::owner::{confirm_button, loading, note};
@@ -52,7 +54,7 @@ pub fn page(store: &Store) -> Vec<El> {
     );
     let state = match (hours.loaded, hours.stored, &hours.scope) {
         (false, _, _) => "",
-        (true, true, None) => "Visitors see the site offline outside these hours.",
+        (true, true, None) => "The site's working hours.",
         (true, true, Some(_)) => "This group has its own hours.",
         (true, false, None) => {
             "No working hours set: the site is open whenever agents are. Save to set these."
@@ -249,6 +251,7 @@ fn editor(store: &Store) -> El {
         .attr("id", "hours-form")
         .class("hours")
         .action("hours")
+        .child(mode_field(hours.mode))
         .child(zone)
         .child(
             el("fieldset")
@@ -286,6 +289,66 @@ fn editor(store: &Store) -> El {
                 .child_if(note(store, "hours"))
                 .child_if(problem_at(store, &HoursPlace::Form)),
         )
+}
+
+/// What a mode does, in words.
+pub fn mode_help(mode: HoursMode) -> &'static str {
+    match mode {
+        HoursMode::Switch => {
+            "At each opening the agents these hours cover go online, at each closing offline. \
+             An agent who changes status by hand keeps it until the next opening or closing: \
+             someone staying late can still be reached."
+        }
+        HoursMode::Gate => {
+            "Outside these hours visitors see the chat offline, whatever the agents do."
+        }
+    }
+}
+
+/// The mode choice; with no known mode an empty choice keeps the edge's.
+fn mode_field(mode: Option<HoursMode>) -> El {
+    let value = mode.map_or("", HoursMode::as_str);
+    let unknown = mode.is_none().then(|| {
+        el("option")
+            .attr("value", "")
+            .text("(keep the current mode)")
+    });
+    el("div")
+        .class("mode")
+        .child(
+            el("label").text("These hours ").child(
+                el("select")
+                    .attr("name", "mode")
+                    .child_if(unknown)
+                    .child(
+                        el("option")
+                            .attr("value", "switch")
+                            .text("switch agents online and offline"),
+                    )
+                    .child(
+                        el("option")
+                            .attr("value", "gate")
+                            .text("close the chat outside them"),
+                    )
+                    .value(value),
+            ),
+        )
+        .child(
+            el("p")
+                .class("muted")
+                .class("small")
+                .attr("id", "hours-mode-help")
+                .text(&format!(
+                    "Switch: {} Gate: {}",
+                    mode_help(HoursMode::Switch),
+                    mode_help(HoursMode::Gate)
+                )),
+        )
+}
+
+/// The mode the form shows; `None` when none is chosen.
+pub fn read_mode(form: &web_sys::Element) -> Option<HoursMode> {
+    HoursMode::parse(field(form, "mode").trim())
 }
 
 /// The draft as the form shows it now (before a structural edit or a save).

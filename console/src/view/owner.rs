@@ -4,6 +4,7 @@
 use presenza_protocol::limits::{MAX_DISPLAY_NAME_CHARS, MAX_ENTITY_ID_LEN};
 use presenza_protocol::view::{AgentView, GroupView};
 use presenza_protocol::GroupId;
+use presenza_rules::ChosenBy;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
@@ -362,7 +363,15 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                     .attr("data-status", status.as_str())
                     .attr(
                         "title",
-                        &format!("Chosen: {}", status_label(a.manual_status)),
+                        &format!(
+                            "Chosen: {}{}",
+                            status_label(a.manual_status),
+                            if a.set_by == ChosenBy::WorkingHours {
+                                " (by working hours)"
+                            } else {
+                                ""
+                            }
+                        ),
                     )
                     .child(dot(status))
                     .child(

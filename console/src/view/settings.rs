@@ -4,50 +4,142 @@
 use std::collections::BTreeMap;
 
 use presenza_protocol::body::{EmailPatch, SettingsBody, WidgetPatch};
-use presenza_protocol::limits::{
-    MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
-};
+use presenza_protocol::limits::{MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS};
+use presenza_protocol::view::WidgetTexts;
+use presenza_protocol::widget;
 use presenza_rules::GracePeriod;
 
 use super::dom::{closest, el, field, find, find_all, value_of, El};
 use super::owner::{loading, note};
 use crate::store::Store;
 
-/// The texts the widget lets owners override (its `i18n::KEYS`), with what
-/// they are for and the widget's English default as the placeholder. Keys
-/// the settings already hold are listed too, and any key can be added.
-const KNOWN_TEXTS: [(&str, &str, &str); 14] = [
-    ("online", "Button, agents online", "Chat with us"),
-    ("busy", "Button, all busy", "We're busy"),
-    ("offline", "Button, nobody there", "Leave us a message"),
-    ("status_online", "Status word", "Online"),
-    ("status_busy", "Status word", "Busy"),
-    ("status_offline", "Status word", "Offline"),
-    ("back_at", "{t} = time", "back at {t}"),
-    ("back_day", "{d} = day, {t} = time", "back {d} {t}"),
+/// What each of the widget's texts is for (every key of
+/// `presenza_protocol::widget`, in its order): the texts an owner may
+/// change, for every language or for one.
+const TEXT_HINTS: [(&str, &str); 41] = [
+    ("online", "Button, agents online"),
+    ("busy", "Button, all busy (when they left no message)"),
+    ("offline", "Button, nobody there"),
+    ("status_online", "Status word, online"),
+    ("status_busy", "Status word, busy"),
+    ("status_offline", "Status word, offline"),
+    ("back_at", "Return time today; {t} = time"),
+    ("back_day", "Return on another day; {d} = day, {t} = time"),
     (
         "back_in",
-        "Plural forms one|few|many|other",
-        "back in {n} minute|||back in {n} minutes",
+        "Return within the hour; plural forms one|few|many|other, {n} = minutes",
     ),
-    ("close", "Close button", "Close chat"),
+    ("close", "Close button"),
+    ("intro_online", "Greeting, online"),
+    ("intro_busy", "Greeting, busy"),
+    ("intro_offline", "Greeting, offline"),
+    ("log_label", "Name of the conversation (screen readers)"),
+    ("msg_label", "Name of the message box (screen readers)"),
+    ("msg_placeholder", "Message box placeholder"),
+    ("send", "Send button (screen readers)"),
+    ("you", "The visitor's messages (screen readers)"),
+    ("agent", "An agent without a name"),
+    ("auto_reply", "Label of the automatic reply"),
     (
-        "intro_online",
-        "Greeting, online",
-        "Hi! Ask us anything, we're here to help.",
+        "busy_reply",
+        "Automatic reply while busy, when the agents left no message",
+    ),
+    ("new_messages", "Marker above the first unread message"),
+    ("sending", "A message on its way"),
+    ("chars_left", "Characters left; plural forms, {n}"),
+    ("chars_over", "Characters too many; plural forms, {n}"),
+    ("unread", "Unread count (screen readers); plural forms, {n}"),
+    (
+        "new_reply",
+        "Announcement and tab title of a reply; {name} = agent",
+    ),
+    ("name", "Offline form: name"),
+    ("email", "Offline form: e-mail"),
+    ("message", "Offline form: message"),
+    ("send_form", "Offline form: send button"),
+    ("sent", "Offline form: thanks; {name}, {email}"),
+    ("closed", "Note of a closed conversation"),
+    ("err_empty_message", "Error: empty message"),
+    (
+        "err_message_too_long",
+        "Error: message too long; {n} = limit",
     ),
     (
-        "intro_busy",
-        "Greeting, busy",
-        "We're a little busy right now, but we'll get to you soon.",
+        "err_invalid_character",
+        "Error: a character that cannot be sent",
+    ),
+    ("err_invalid_name", "Error: name"),
+    ("err_invalid_email", "Error: e-mail"),
+    (
+        "err_contact_required",
+        "Error: offline, name and e-mail needed",
     ),
     (
-        "intro_offline",
-        "Greeting, offline",
-        "Nobody's here right now. Leave us a message and we'll get back to you.",
+        "err_rate_limited",
+        "Error: too fast; plural forms, {n} = seconds",
     ),
-    ("write", "Message box", "Write us a message"),
+    ("err_send", "Error: not sent yet"),
 ];
+
+/// The widget's own texts of a language (`widget/i18n/{code}.json` and
+/// `widget/i18n/chat/{code}.json`, built in): the placeholders of the
+/// texts form, so an owner sees what they replace.
+fn widget_texts(lang: &str) -> BTreeMap<String, String> {
+    let files: &[(&str, &str, &str)] = &[
+        (
+            "en",
+            include_str!("../../../widget/i18n/en.json"),
+            include_str!("../../../widget/i18n/chat/en.json"),
+        ),
+        (
+            "it",
+            include_str!("../../../widget/i18n/it.json"),
+            include_str!("../../../widget/i18n/chat/it.json"),
+        ),
+        (
+            "cs",
+            include_str!("../../../widget/i18n/cs.json"),
+            include_str!("../../../widget/i18n/chat/cs.json"),
+        ),
+        (
+            "sk",
+            include_str!("../../../widget/i18n/sk.json"),
+            include_str!("../../../widget/i18n/chat/sk.json"),
+        ),
+        (
+            "de",
+            include_str!("../../../widget/i18n/de.json"),
+            include_str!("../../../widget/i18n/chat/de.json"),
+        ),
+        (
+            "es",
+            include_str!("../../../widget/i18n/es.json"),
+            include_str!("../../../widget/i18n/chat/es.json"),
+        ),
+        (
+            "fr",
+            include_str!("../../../widget/i18n/fr.json"),
+            include_str!("../../../widget/i18n/chat/fr.json"),
+        ),
+        (
+            "pl",
+            include_str!("../../../widget/i18n/pl.json"),
+            include_str!("../../../widget/i18n/chat/pl.json"),
+        ),
+        (
+            "hu",
+            include_str!("../../../widget/i18n/hu.json"),
+            include_str!("../../../widget/i18n/chat/hu.json"),
+        ),
+    ];
+    let (_, launcher, chat) = files
+        .iter()
+        .find(|(code, ..)| *code == lang)
+        .unwrap_or(&files[0]);
+    let mut texts: BTreeMap<String, String> = serde_json::from_str(launcher).unwrap_or_default();
+    texts.extend(serde_json::from_str::<BTreeMap<String, String>>(chat).unwrap_or_default());
+    texts
+}
 
 fn number(name: &str, value: i64, min: i64, max: i64) -> El {
     el("input")
@@ -115,46 +207,108 @@ fn language_select(stored: Option<&str>) -> El {
         .value(value)
 }
 
-fn text_row(key: &str, hint: Option<(&str, &str)>, value: &str) -> El {
-    let id = format!("text-{key}");
-    let (hint, default) = hint.unzip();
+/// The texts form's language choice: every language, or one.
+fn text_languages() -> Vec<(&'static str, String)> {
+    let mut out = vec![(widget::ALL_LANGUAGES, "Every language".to_owned())];
+    out.extend(
+        LANGUAGES
+            .iter()
+            .map(|(tag, name)| (*tag, format!("{name} ({tag})"))),
+    );
+    out
+}
+
+/// One text of one language: its key, what it is for, and an input whose
+/// placeholder is the widget's own text (English for every language).
+fn text_row(lang: &str, key: &str, hint: &str, default: &str, value: &str) -> El {
+    let id = format!(
+        "text-{}-{key}",
+        if lang == widget::ALL_LANGUAGES {
+            "all"
+        } else {
+            lang
+        }
+    );
     el("div")
         .class("text-row")
+        .data("lang", lang)
         .data("key", key)
+        .flag("hidden", lang != widget::ALL_LANGUAGES)
         .child(
             el("label")
                 .attr("for", &id)
                 .child(el("code").text(key))
-                .child_if(hint.map(|h| el("span").class("muted").class("small").text(h))),
+                .child(el("span").class("muted").class("small").text(hint)),
         )
         .child(
             el("input")
                 .attr("id", &id)
                 .attr("name", "text-value")
                 .maxlength(MAX_WIDGET_TEXT_CHARS)
-                .attr("placeholder", default.unwrap_or(""))
+                .attr("placeholder", default)
                 .value(value),
         )
 }
 
-fn custom_text_row() -> El {
-    el("div")
-        .class("text-row")
-        .class("custom")
-        .child(
-            el("input")
-                .attr("name", "text-key")
-                .attr("placeholder", "key")
-                .attr("aria-label", "Text key")
-                .attr("spellcheck", "false")
-                .maxlength(MAX_WIDGET_TEXT_KEY_LEN),
-        )
-        .child(
-            el("input")
-                .attr("name", "text-value")
-                .attr("aria-label", "Text")
-                .maxlength(MAX_WIDGET_TEXT_CHARS),
-        )
+/// Every text of every language (one language shown at a time: the form
+/// is the draft, so switching keeps what was typed), and the overrides the
+/// settings hold that are no text of the widget (they change nothing and
+/// are dropped when the form is saved).
+fn texts_section(texts: &WidgetTexts) -> Vec<El> {
+    let mut rows = Vec::new();
+    for (lang, _) in text_languages() {
+        let defaults = widget_texts(if lang == widget::ALL_LANGUAGES {
+            "en"
+        } else {
+            lang
+        });
+        for (key, hint) in TEXT_HINTS {
+            let value = texts
+                .0
+                .get(lang)
+                .and_then(|t| t.get(key))
+                .map_or("", String::as_str);
+            let default = defaults.get(key).map_or("", String::as_str);
+            rows.push(text_row(lang, key, hint, default, value));
+        }
+    }
+    let unknown: Vec<String> = texts
+        .0
+        .iter()
+        .flat_map(|(lang, t)| {
+            t.keys()
+                .filter(move |k| !widget::is_text_language(lang) || !widget::is_text_key(k))
+                .map(move |k| format!("{lang}: {k}"))
+        })
+        .collect();
+    vec![
+        el("h3").text("Texts"),
+        el("p").class("muted").class("small").text(
+            "Change any text of the widget, for every language at once or for one language (a \
+             language's own text wins). Leave a text empty to use the widget's own, in the visitor's \
+             language. Open widgets show a change at once.",
+        ),
+        el("label").class("scope").text("Texts for ").child(
+            el("select")
+                .attr("name", "text-lang")
+                .action("text-lang")
+                .children(
+                    text_languages()
+                        .into_iter()
+                        .map(|(tag, name)| el("option").attr("value", tag).text(&name)),
+                )
+                .value(widget::ALL_LANGUAGES),
+        ),
+        el("div").attr("id", "texts").class("texts").children(rows),
+    ]
+    .into_iter()
+    .chain((!unknown.is_empty()).then(|| {
+        el("p").class("muted").class("small").text(&format!(
+            "Not texts of the widget (they change nothing and go when you save): {}",
+            unknown.join(", ")
+        ))
+    }))
+    .collect()
 }
 
 pub fn settings_page(store: &Store) -> Vec<El> {
@@ -165,21 +319,8 @@ pub fn settings_page(store: &Store) -> Vec<El> {
         return parts;
     };
     let w = &s.widget;
-    // Known keys in the widget's order, then any others the settings hold.
-    let mut keys: Vec<(&str, Option<(&str, &str)>)> = KNOWN_TEXTS
-        .iter()
-        .map(|(k, h, d)| (*k, Some((*h, *d))))
-        .collect();
-    for k in w.texts.keys() {
-        if !keys.iter().any(|(known, _)| known == k) {
-            keys.push((k.as_str(), None));
-        }
-    }
-    let texts = keys
-        .iter()
-        .map(|(k, hint)| text_row(k, *hint, w.texts.get(*k).map(String::as_str).unwrap_or("")));
     let accent = if w.accent_color.is_empty() {
-        "#2563eb"
+        widget::DEFAULT_ACCENT
     } else {
         &w.accent_color
     };
@@ -291,10 +432,7 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                             .child(el("label").text("Horizontal offset (px)").child(number("offset_x", i64::from(w.offset_x), 0, i64::from(MAX_WIDGET_OFFSET))))
                             .child(el("label").text("Vertical offset (px)").child(number("offset_y", i64::from(w.offset_y), 0, i64::from(MAX_WIDGET_OFFSET)))),
                     )
-                    .child(el("h3").text("Texts"))
-                    .child(el("p").class("muted").class("small").text("Leave a text empty to use the widget's own, in the visitor's language."))
-                    .child(el("div").attr("id", "texts").class("texts").children(texts))
-                    .child(el("button").attr("type", "button").class("link").action("add-text").text("+ Add a text")),
+                    .children(texts_section(&w.texts)),
             )
             .child(
                 el("div")
@@ -307,29 +445,26 @@ pub fn settings_page(store: &Store) -> Vec<El> {
     parts
 }
 
-/// A new empty key/text row (no state: the form is the draft).
-pub fn add_text_row() {
+/// Shows the texts of one language (`*`: every language) and hides the
+/// others'.
+pub fn show_text_language(lang: &str) {
     if let Some(texts) = super::dom::by_id("texts") {
-        let row = custom_text_row().build();
-        let _ = texts.append_child(&row);
-        if let Some(input) = find(&row, "input") {
-            super::dom::focus(&input);
+        for row in find_all(&texts, ".text-row") {
+            let shown = row.get_attribute("data-lang").as_deref() == Some(lang);
+            let _ = row.toggle_attribute_with_force("hidden", !shown);
         }
     }
 }
 
 /// The settings as the form shows them, as the body of `PUT settings`.
 pub fn read(form: &web_sys::Element) -> SettingsBody {
-    let mut texts = BTreeMap::new();
+    let mut texts = WidgetTexts::default();
     for row in find_all(form, ".text-row") {
-        let key = row
-            .get_attribute("data-key")
-            .unwrap_or_else(|| field(&row, "text-key"))
-            .trim()
-            .to_owned();
+        let lang = row.get_attribute("data-lang").unwrap_or_default();
+        let key = row.get_attribute("data-key").unwrap_or_default();
         let value = field(&row, "text-value").trim().to_owned();
-        if !key.is_empty() && !value.is_empty() {
-            texts.insert(key, value);
+        if !value.is_empty() {
+            texts.0.entry(lang).or_default().insert(key, value);
         }
     }
     let email_on = find_all(form, "input[name=\"email-enabled\"]")
@@ -347,7 +482,7 @@ pub fn read(form: &web_sys::Element) -> SettingsBody {
 /// The body of `PUT settings` from the form's fields (`field` reads one by
 /// name) and its texts. It sets everything the form shows, and leaves the
 /// rest (the site's name, the widget's title) as it is.
-pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> SettingsBody {
+pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody {
     let num = |name: &str| field(name).trim().parse::<i64>().ok();
     let offset = |name: &str| {
         num(name)
@@ -380,6 +515,8 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: BTreeMap<String, String>) -> 
             texts: Some(texts),
             theme: chosen("theme"),
         }),
+        // Set with the working hours (their page), not here.
+        working_hours_mode: None,
         limits: None,
         retention_days: None,
         email: Some(EmailPatch {
@@ -517,12 +654,12 @@ mod tests {
                 }
             }
         };
-        let s = body(&form(""), BTreeMap::new());
+        let s = body(&form(""), WidgetTexts::default());
         assert_eq!(
             serde_json::to_value(&s).unwrap()["widget"]["language"],
             "auto"
         );
-        let s = body(&form("cs"), BTreeMap::new());
+        let s = body(&form("cs"), WidgetTexts::default());
         assert_eq!(
             serde_json::to_value(&s).unwrap()["widget"]["language"],
             "cs"
@@ -552,14 +689,42 @@ mod tests {
             }
             .to_owned()
         };
-        let texts = BTreeMap::from([("online".to_owned(), "Hi".to_owned())]);
+        let texts = WidgetTexts(BTreeMap::from([(
+            "it".to_owned(),
+            BTreeMap::from([("online".to_owned(), "Ciao".to_owned())]),
+        )]));
         assert_eq!(
             serde_json::to_value(body(&fields, texts)).unwrap(),
             json!({"grace_period_secs": 90,
                 "allowed_origins": ["https://shop.example.com", "https://b.example"],
                 "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
-                    "language": "auto", "texts": {"online": "Hi"}},
+                    "language": "auto", "texts": {"it": {"online": "Ciao"}}},
                 "email": {"enabled": true, "notify_address": "owner@shop.example"}})
+        );
+    }
+
+    #[test]
+    fn every_text_of_the_widget_has_a_hint_and_defaults_in_every_language() {
+        let keys: Vec<&str> = widget::LAUNCHER_TEXT_KEYS
+            .iter()
+            .chain(widget::CHAT_TEXT_KEYS.iter())
+            .copied()
+            .collect();
+        assert_eq!(
+            TEXT_HINTS.iter().map(|(k, _)| *k).collect::<Vec<_>>(),
+            keys,
+            "one hint per text, in the widget's order"
+        );
+        for lang in widget::LANGUAGES {
+            let texts = widget_texts(lang);
+            for k in &keys {
+                assert!(texts.get(*k).is_some_and(|t| !t.is_empty()), "{lang}: {k}");
+            }
+            assert_eq!(texts.len(), keys.len(), "{lang}: no other keys");
+        }
+        assert_eq!(
+            widget::LANGUAGES.to_vec(),
+            LANGUAGES.iter().map(|(tag, _)| *tag).collect::<Vec<_>>()
         );
     }
 

@@ -8,7 +8,9 @@
 //! - [`manual`]: an agent's manual status (`PUT agents/me/status`, the
 //!   device frame `status`).
 //! - [`agent`]: an agent as the owner defines it (name, groups).
-//! - [`settings`]: the owner's settings patch (origins, grace, widget).
+//! - [`settings`]: the owner's settings patch (origins, grace, widget,
+//!   working hours' mode).
+//! - [`hours`]: working hours and their mode (switch or gate).
 //! - [`visitor`]: a visitor's credential.
 //! - [`message`]: a message's text and client id, contact details, and the
 //!   stored idempotency keys.
@@ -18,6 +20,7 @@
 pub mod address;
 pub mod agent;
 pub mod cursor;
+pub mod hours;
 pub mod manual;
 pub mod message;
 pub mod replies;

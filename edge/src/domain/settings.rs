@@ -2,16 +2,18 @@
 //! anything is stored: a rejected update changes nothing.
 
 use crate::cors;
+use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
 use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
-    MAX_WIDGET_TEXT_CHARS, MAX_WIDGET_TEXT_KEY_LEN,
+    MAX_WIDGET_TEXT_CHARS,
 };
-use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget};
-use presenza_rules::GracePeriod;
+use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget, WidgetTexts};
+use presenza_protocol::widget;
+use presenza_rules::{GracePeriod, HoursMode};
 
 /// What to store; `None` keeps the stored value.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -22,6 +24,8 @@ pub struct SettingsChange {
     pub origins: Option<Vec<String>>,
     /// The whole widget with the patch applied.
     pub widget: Option<Widget>,
+    /// The mode of the site's working hours.
+    pub hours_mode: Option<HoursMode>,
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
@@ -47,6 +51,11 @@ impl SettingsChange {
             .map(|secs| GracePeriod::new(secs).map_err(|e| ApiError::from_rule(&e)))
             .transpose()?;
         let origins = body.allowed_origins.map(allowed_origins).transpose()?;
+        let hours_mode = body
+            .working_hours_mode
+            .as_deref()
+            .map(|m| hours::mode("working_hours_mode", m))
+            .transpose()?;
         let widget = match body.widget {
             Some(patch) => {
                 let mut w = widget.clone();
@@ -85,6 +94,7 @@ impl SettingsChange {
             grace,
             origins,
             widget,
+            hours_mode,
             limits,
             retention_days,
             email,
@@ -170,26 +180,10 @@ pub fn apply_widget_patch(w: &mut Widget, patch: WidgetPatch) -> Result<(), ApiE
         }
         w.language = lang;
     }
-    if let Some(texts) = patch.texts {
-        if texts.len() > MAX_WIDGET_TEXTS {
-            return Err(invalid(
-                "widget.texts",
-                format!("at most {MAX_WIDGET_TEXTS} entries"),
-            ));
-        }
-        for (k, v) in &texts {
-            let key_ok = !k.is_empty()
-                && k.len() <= MAX_WIDGET_TEXT_KEY_LEN
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b));
-            if !key_ok {
-                return Err(invalid(
-                    "widget.texts",
-                    format!("keys are 1 to {MAX_WIDGET_TEXT_KEY_LEN} characters a-z 0-9 _ . -"),
-                ));
-            }
-            check_text(&format!("widget.texts.{k}"), v, MAX_WIDGET_TEXT_CHARS, true)?;
-        }
+    if let Some(mut texts) = patch.texts {
+        check_texts(&texts)?;
+        // A language without overrides is no language at all.
+        texts.0.retain(|_, t| !t.is_empty());
         w.texts = texts;
     }
     if let Some(t) = patch.theme {
@@ -236,6 +230,54 @@ fn apply_limits_patch(
     Ok(limits)
 }
 
+/// Text overrides: per language of the widget (or `*`, every language),
+/// each key one of the widget's texts, each text one line or more of at
+/// most [`MAX_WIDGET_TEXT_CHARS`]. A key the widget does not have would
+/// change nothing on any page: it is refused, naming the keys there are.
+fn check_texts(texts: &WidgetTexts) -> Result<(), ApiError> {
+    for (lang, map) in &texts.0 {
+        if !widget::is_text_language(lang) {
+            return Err(invalid(
+                "widget.texts",
+                format!(
+                    "`{}` is not a language of the widget: use \"{}\" (every language) or one of {}",
+                    shorten(lang),
+                    widget::ALL_LANGUAGES,
+                    widget::LANGUAGES.join(", ")
+                ),
+            ));
+        }
+        let field = format!("widget.texts.{lang}");
+        if map.len() > MAX_WIDGET_TEXTS {
+            return Err(invalid(&field, format!("at most {MAX_WIDGET_TEXTS} texts")));
+        }
+        for (key, text) in map {
+            if !widget::is_text_key(key) {
+                let keys: Vec<&str> = widget::LAUNCHER_TEXT_KEYS
+                    .iter()
+                    .chain(widget::CHAT_TEXT_KEYS.iter())
+                    .copied()
+                    .collect();
+                return Err(invalid(
+                    &field,
+                    format!(
+                        "`{}` is not a text of the widget; its texts are {}",
+                        shorten(key),
+                        keys.join(", ")
+                    ),
+                ));
+            }
+            check_text(&format!("{field}.{key}"), text, MAX_WIDGET_TEXT_CHARS, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// At most 40 characters of what a client sent, for an error message.
+fn shorten(s: &str) -> String {
+    s.chars().take(40).collect()
+}
+
 fn is_language_tag(s: &str) -> bool {
     let mut parts = s.split('-');
     let first_ok = parts
@@ -254,10 +296,26 @@ mod tests {
     fn widget_patch() {
         let mut w = Widget::default();
         let patch: WidgetPatch = serde_json::from_str(
-            r##"{"title":"Chat with us","accent_color":"#FF0000","position":"left","offset_x":0,"language":"it-IT","texts":{"online":"Siamo qui"},"theme":"dark"}"##,
+            r##"{"title":"Chat with us","accent_color":"#FF0000","position":"left","offset_x":0,"language":"it-IT","texts":{"it":{"online":"Siamo qui"},"*":{"busy":"Busy"},"de":{}},"theme":"dark"}"##,
         )
         .unwrap();
         apply_widget_patch(&mut w, patch).unwrap();
+        assert_eq!(w.texts.get("it", "online"), Some("Siamo qui"));
+        assert_eq!(w.texts.get("hu", "busy"), Some("Busy"));
+        assert!(
+            !w.texts.0.contains_key("de"),
+            "an empty language is dropped"
+        );
+        // The flat shape of earlier clients: every language.
+        let flat: WidgetPatch =
+            serde_json::from_str(r#"{"texts":{"offline":"Napište nám"}}"#).unwrap();
+        apply_widget_patch(&mut w, flat).unwrap();
+        assert_eq!(w.texts.get("cs", "offline"), Some("Napište nám"));
+        assert_eq!(
+            w.texts.get("it", "online"),
+            None,
+            "texts are replaced as a whole"
+        );
         assert_eq!(w.accent_color, "#ff0000");
         assert_eq!(w.offset_x, 0);
         assert_eq!(w.offset_y, 20);
@@ -271,6 +329,9 @@ mod tests {
             r#"{"language":"english!"}"#,
             r#"{"theme":"pink"}"#,
             r#"{"texts":{"":"x"}}"#,
+            r#"{"texts":{"write":"Message box"}}"#,
+            r#"{"texts":{"xx":{"online":"x"}}}"#,
+            r#"{"texts":{"it":{"online":"a\u0000b"}}}"#,
         ] {
             let patch: WidgetPatch = serde_json::from_str(bad).unwrap();
             assert!(
@@ -356,5 +417,28 @@ mod tests {
             };
             assert!(refused, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_working_hours_mode_is_switch_or_gate() {
+        let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
+        assert_eq!(change.hours_mode, Some(HoursMode::Gate));
+        let body: SettingsBody =
+            serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
+        let error = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap_err();
+        assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

@@ -85,8 +85,9 @@ pub enum VisitorOp {
         group: Option<GroupId>,
         visitor: Option<VisitorId>,
     },
-    /// GET widget-config
-    WidgetConfig,
+    /// GET widget-config?group=: the widget's settings and the
+    /// audience's status.
+    WidgetConfig { group: Option<GroupId> },
     /// GET visitor/messages?after= (the visitor header authenticates).
     Messages { after: u64 },
     /// POST visitor/messages
@@ -368,8 +369,8 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             Visitor(VisitorOp::Unsubscribe((*code).to_string()))
         }
         ["widget-config"] => {
-            none("GET")?;
-            Visitor(VisitorOp::WidgetConfig)
+            let q = accept(method, "GET", query, &["group"])?;
+            Visitor(VisitorOp::WidgetConfig { group: q.group()? })
         }
         ["conversations"] => {
             let q = accept(method, "GET", query, &["state", "limit", "cursor"])?;

@@ -86,7 +86,13 @@ fn visitor_routes() {
     assert_eq!(site("POST", "status", None).unwrap_err().status(), 405);
     assert_eq!(
         site("GET", "widget-config", None),
-        Ok(SiteOp::Visitor(VisitorOp::WidgetConfig))
+        Ok(SiteOp::Visitor(VisitorOp::WidgetConfig { group: None }))
+    );
+    assert_eq!(
+        site("GET", "widget-config", Some("group=sales")),
+        Ok(SiteOp::Visitor(VisitorOp::WidgetConfig {
+            group: Some(g("sales"))
+        }))
     );
 }
 

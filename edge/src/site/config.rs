@@ -7,7 +7,7 @@ use presenza_protocol::view::{
     EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
 };
 use presenza_protocol::{GroupId, SiteId};
-use presenza_rules::hours::{Schedule, ScheduleSpec};
+use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -35,10 +35,21 @@ pub struct Config {
     pub saved_replies: Vec<SavedReply>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
-    /// The stored working hours by scope.
-    pub hours: BTreeMap<Scope, ScheduleSpec>,
-    /// What the rules need.
+    /// The mode of the site's working hours, and of a group's own hours
+    /// saved without one.
+    pub hours_mode: HoursMode,
+    /// The stored working hours by scope, with the mode each acts in.
+    pub hours: BTreeMap<Scope, Hours>,
+    /// What the rules need (switch schedules' `since` is when the hours
+    /// configuration last changed).
     pub rules: presenza_rules::Site,
+}
+
+/// One scope's working hours.
+#[derive(Clone, Debug)]
+pub struct Hours {
+    pub spec: ScheduleSpec,
+    pub mode: HoursMode,
 }
 
 impl Config {
@@ -58,8 +69,10 @@ impl Config {
             ..presenza_rules::Site::default()
         };
         let mut hours = BTreeMap::new();
-        for (scope, spec_json) in store.schedules()? {
-            let parsed = serde_json::from_str::<ScheduleSpec>(&spec_json)
+        for stored in store.schedules()? {
+            let scope = stored.scope;
+            let mode = stored.mode.unwrap_or(meta.hours_mode);
+            let parsed = serde_json::from_str::<ScheduleSpec>(&stored.spec)
                 .ok()
                 .and_then(|spec| Schedule::parse(&spec).ok().map(|s| (spec, s)));
             // Stored hours were valid when saved; if a time zone leaves the
@@ -71,13 +84,14 @@ impl Config {
                 );
                 continue;
             };
+            let schedule = schedule.in_mode(mode, meta.hours_since);
             match &scope {
                 Scope::Site => rules.hours = Some(schedule),
                 Scope::Group(g) => {
                     rules.group_hours.insert(g.to_string(), schedule);
                 }
             }
-            hours.insert(scope, spec);
+            hours.insert(scope, Hours { spec, mode });
         }
         Ok(Some(Config {
             site_id: meta.site_id,
@@ -95,6 +109,7 @@ impl Config {
             public_origin: meta.public_origin,
             saved_replies: meta.saved_replies,
             groups,
+            hours_mode: meta.hours_mode,
             hours,
             rules,
         }))
@@ -119,6 +134,7 @@ impl Config {
             retention_days: self.retention_days,
             email: self.email.clone(),
             created_at: self.created_ms.into(),
+            working_hours_mode: self.hours_mode,
         }
     }
 

@@ -1,7 +1,10 @@
 //! Faults a test can switch on (the `TEST_FAULTS` var, never set in
 //! wrangler.toml), so that recovery paths and slow clocks are tested
 //! against the real runtime: `alarm=N` makes an object's first N alarm runs
-//! fail; `day_ms=N` makes a retention day last N ms.
+//! fail; `day_ms=N` makes a retention day last N ms; `drop_publish=N`
+//! loses the next N snapshot versions on their way to relays (`relays`),
+//! as if delivered; `stale_publish=N` follows the next N publishes with an
+//! older version (saying offline) arriving late.
 
 use crate::retention::DAY_MS;
 use std::cell::Cell;
@@ -12,6 +15,10 @@ pub struct Faults {
     alarms: Cell<u32>,
     /// How long a retention day lasts.
     day_ms: i64,
+    /// Snapshot publishes still to lose.
+    publishes: Cell<u32>,
+    /// Publishes still to follow with an older version.
+    stale: Cell<u32>,
 }
 
 impl Faults {
@@ -32,6 +39,16 @@ impl Faults {
                     .unwrap_or(0),
             ),
             day_ms: value("day_ms").filter(|ms| *ms > 0).unwrap_or(DAY_MS),
+            publishes: Cell::new(
+                value("drop_publish")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
+            ),
+            stale: Cell::new(
+                value("stale_publish")
+                    .and_then(|n| u32::try_from(n).ok())
+                    .unwrap_or(0),
+            ),
         }
     }
 
@@ -40,12 +57,27 @@ impl Faults {
         self.day_ms
     }
 
+    /// Whether this publish to relays must be lost.
+    pub fn drop_publish(&self) -> bool {
+        take(&self.publishes)
+    }
+
+    /// Whether this publish must be followed by an older version.
+    pub fn stale_publish(&self) -> bool {
+        take(&self.stale)
+    }
+
     /// Whether this alarm run must fail.
     pub fn fail_alarm(&self) -> bool {
-        let left = self.alarms.get();
-        if left > 0 {
-            self.alarms.set(left - 1);
-        }
-        left > 0
+        take(&self.alarms)
     }
+}
+
+/// Counts one use of a fault; whether it was still on.
+fn take(left: &Cell<u32>) -> bool {
+    let n = left.get();
+    if n > 0 {
+        left.set(n - 1);
+    }
+    n > 0
 }

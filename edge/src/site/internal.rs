@@ -1,26 +1,27 @@
 //! Calls from the Worker only (`https://site/internal/…`; the Worker never
 //! forwards a public URL here): creating the site, the visitor status for
-//! its cache, and the allowed origins for pre-flights.
+//! its cache, and the allowed origins for pre-flights; and the calls of the
+//! site's relays (`relaying`): registering and syncing, leaving, and a
+//! widget's forwarded frame.
 
 use crate::error::ApiError;
+use crate::objects;
+use crate::relaying::{ForwardedFrame, Registration};
 use crate::request::Body;
 use crate::respond;
 use crate::route;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::site::visitor::status;
+use crate::site::visitor::{self, status};
+use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_protocol::{GroupId, SiteId};
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use serde::{Deserialize, Serialize};
 use worker::{Request, Response, Url};
 
 /// The internal call that deletes the site (the platform admin's).
 pub const DELETE_SITE: &str = "delete";
-
-/// Headers of the `status` answer that the Worker's cache reads.
-pub const ORIGINS_HEADER: &str = "X-Presenza-Origins";
-pub const VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
 
 /// `init`: what the Worker sends to create a site.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -29,6 +30,7 @@ pub struct Init {
     pub owner_key_hash: String,
     pub name: Option<String>,
     pub grace_period_secs: u32,
+    pub working_hours_mode: HoursMode,
 }
 
 pub async fn serve(
@@ -51,15 +53,30 @@ pub async fn serve(
             };
             let snap = site.settle(Change::Read, crate::bindings::now_ms()).await?;
             let (payload, next_change) = status::payload(&snap, group.as_ref())?;
-            let origins = serde_json::to_string(&cfg.origins).unwrap_or_else(|_| "[]".into());
-            let valid_until = next_change.map(|t| t.to_string()).unwrap_or_default();
+            let (version, _) = site.store.published()?;
             Ok(respond::json_text(
                 200,
                 payload,
-                &[(ORIGINS_HEADER, origins), (VALID_UNTIL_HEADER, valid_until)],
+                &objects::status_headers(version, &cfg.origins, next_change),
             )?)
         }
         "origins" => respond::json(200, &site.config()?.origins),
+        "relay-sync" => {
+            let reg: Registration = objects::read(req).await?;
+            site.tallies.bump(Counter::RelaySyncs);
+            respond::json(200, &site.relays.sync(site, reg).await?)
+        }
+        "relay-leave" => {
+            let reg: Registration = objects::read(req).await?;
+            site.relays.leave(site, &reg)?;
+            respond::json(200, &serde_json::json!({}))
+        }
+        "relay-frame" => {
+            let fwd: ForwardedFrame = objects::read(req).await?;
+            site.tallies.bump(Counter::RelayFrames);
+            let now = crate::bindings::now_ms();
+            respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
+        }
         DELETE_SITE => delete(site).await,
         _ => Err(ApiError::route_not_found()),
     }
@@ -69,6 +86,7 @@ pub async fn serve(
 /// the object then holds no site (404 to everything).
 async fn delete(site: &Site) -> Result<Response, ApiError> {
     site.config()?;
+    site.relays.site_deleted(site).await?;
     for ws in site.state.get_websockets() {
         let _ = ws.close(Some(close::NORMAL), Some("site deleted"));
     }
@@ -95,6 +113,7 @@ fn init(site: &Site, body: &Body, now: i64) -> Result<Response, ApiError> {
         &init.owner_key_hash,
         init.name.as_deref(),
         grace,
+        init.working_hours_mode,
         now,
     )?;
     site.created();

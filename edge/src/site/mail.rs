@@ -4,7 +4,34 @@
 //! `send_email` binding, and the unsubscribe link. What the e-mails say and
 //! how links are signed is the pure [`crate::mail`] (its doc says what is
 //! sent when).
-
+//!
+//! **Has the visitor left?** A visitor's widget sockets live on relays
+//! (`relaying`; on this object only with `VISITOR_SOCKETS=site`), and a
+//! relay does not tell the site when one closes. What the site knows is
+//! `visitor_routes`: the relays where the visitor authenticated a widget.
+//! A reply is pushed to those relays after the event (`site::relays`), and
+//! each relay answers which visitors it holds no socket of (`Delivered {
+//! gone }`): their routes are deleted then. So the decision is made in two
+//! steps, each on what is certain at that moment:
+//!
+//! 1. At the reply ([`reply`]): a widget on this object that got it means
+//!    the visitor is here, nothing is queued. Otherwise the reply e-mail is
+//!    queued for [`MAIL_REPLY_BATCH_SECS`] later, even if the visitor has
+//!    routes: whether a relay still holds their widget is only known once
+//!    the relays have answered, after the event.
+//! 2. When it is due (the alarm, [`send_due`]): by then the reply's own
+//!    delivery has cleared the route of every relay that held no socket of
+//!    the visitor's. A route still there means a relay had their widget
+//!    when the reply arrived (or they opened one and authenticated since),
+//!    and so does a widget on this object: the visitor saw the replies, the
+//!    row is dropped without an e-mail. No route and no widget here: the
+//!    visitor has left, the e-mail goes.
+//!
+//! A relay that could not be reached keeps its routes (deliveries are best
+//! effort); such a visitor counts as present and gets no e-mail for that
+//! batch, the safe side of a doubt (never an e-mail for what a widget
+//! showed). The batch wait (two minutes) is far longer than a delivery
+//! round.
 use crate::bindings;
 use crate::bindings::now_ms;
 use crate::error::ApiError;
@@ -13,7 +40,6 @@ use crate::mail::unsubscribe;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets::Tag;
 use crate::store::{ConversationRow, MailKind, MailRow, MetaKey, VisitorRow};
 use presenza_protocol::id::hex;
 use presenza_protocol::limits::{MAIL_REPLY_BATCH_SECS, MAX_MAILED_MESSAGES, MAX_MAILS_PER_RUN};
@@ -63,19 +89,20 @@ pub async fn left(
     Ok(())
 }
 
-/// An agent replied and no widget of the visitor's got it (`reached` is
-/// how many did): a visitor with an address hears by e-mail, every reply
-/// of the next [`MAIL_REPLY_BATCH_SECS`] in one e-mail.
+/// An agent replied (`here`: how many of the visitor's widgets on this
+/// object got it): unless one did, a visitor with an address may hear by
+/// e-mail, every reply of the next [`MAIL_REPLY_BATCH_SECS`] in one
+/// e-mail, if they have no widget open then (see the module doc).
 pub async fn reply(
     site: &Site,
     cfg: &Config,
     visitor: &VisitorRow,
     conversation: &ConversationId,
     after_seq: u64,
-    reached: usize,
+    here: usize,
     now: i64,
 ) -> Result<(), ApiError> {
-    if reached > 0 || visitor.email.is_none() || !on(site, cfg) {
+    if here > 0 || visitor.email.is_none() || !on(site, cfg) {
         return Ok(());
     }
     // Tests shorten the wait (a var); the platform keeps the default.
@@ -170,8 +197,8 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
             }
         }
         MailKind::Reply => {
-            // Back meanwhile: the widget showed the replies.
-            if visitor_connected(site, &visitor) {
+            // On the page, or back meanwhile: a widget showed the replies.
+            if visitor_present(site, &visitor)? {
                 return Ok(());
             }
             let names: Vec<String> = messages.iter().map(agent_label).collect();
@@ -271,9 +298,14 @@ fn visitor_address(site: &Site, visitor: &VisitorRow) -> Result<Option<String>, 
     }
 }
 
-/// Whether a widget of the visitor's is open (tagged with its id).
-fn visitor_connected(site: &Site, visitor: &VisitorRow) -> bool {
-    crate::sockets::count(&site.state, Tag::Visitor(&visitor.id)) > 0
+/// Whether the visitor has a widget open: one on this object (opened for
+/// them or authenticated as them), or a relay that held one at the last
+/// delivery (a route; see the module doc).
+fn visitor_present(site: &Site, visitor: &VisitorRow) -> Result<bool, ApiError> {
+    if !crate::sockets::of_visitor(&site.state, &visitor.id).is_empty() {
+        return Ok(true);
+    }
+    Ok(!site.store.visitor_routes(&visitor.id)?.is_empty())
 }
 
 /// The site's unsubscribe secret, made and stored on first use.

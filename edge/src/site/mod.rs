@@ -9,7 +9,6 @@
 //! - [`presence`]: the one presence pipeline (change → evaluation → diff →
 //!   sends → alarm);
 //! - [`counting`]: counters and the visitor socket count kept in memory;
-//!   [`budgets`]: what each live socket may still send;
 //! - [`call`], [`caller`]: one HTTP call, and who makes it (authenticated
 //!   once: handlers receive the agent's row or the owner's proof);
 //! - [`visitor`], [`agent`], [`inbox`], [`owner`]: the handlers, one file
@@ -18,15 +17,17 @@
 //! - [`socket`]: socket events, by the socket's kind;
 //! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
 //!   queued by the handlers and sent by the alarm;
+//! - [`relays`]: what goes to the relays holding the site's widget sockets
+//!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
 //!
 //! Every event (HTTP call, socket message, alarm) ends by storing the
-//! pending counters if it wrote anyway ([`state::Site::save_tallies`]). A
+//! pending counters if it wrote anyway ([`state::Site::save_tallies`]) and
+//! by sending what it queued for relays. A
 //! visitor socket closing or sending a frame thus does no SQL at all, and a
 //! device socket closing one UPDATE (its session's last sign of life).
 
 mod agent;
-mod budgets;
 mod call;
 mod caller;
 mod config;
@@ -39,11 +40,12 @@ mod internal;
 pub mod mail;
 mod owner;
 mod presence;
+mod relays;
 mod socket;
 mod state;
 mod visitor;
 
-pub use internal::{Init, DELETE_SITE, ORIGINS_HEADER, VALID_UNTIL_HEADER};
+pub use internal::{Init, DELETE_SITE};
 
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};
@@ -57,6 +59,7 @@ use call::Call;
 use presence::Change;
 use presenza_protocol::frame::{close, PING, PONG};
 use state::Site;
+use std::rc::Rc;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, Url, WebSocket,
     WebSocketIncomingMessage, WebSocketRequestResponsePair,
@@ -64,7 +67,9 @@ use worker::{
 
 #[durable_object]
 pub struct SiteObject {
-    site: Site,
+    /// Shared with the flush of what goes to relays, which runs after the
+    /// event that queued it ([`SiteObject::end_of_event`]).
+    site: Rc<Site>,
 }
 
 impl DurableObject for SiteObject {
@@ -75,7 +80,7 @@ impl DurableObject for SiteObject {
             state.set_websocket_auto_response(&pair);
         }
         SiteObject {
-            site: Site::new(state, env, now_ms()),
+            site: Rc::new(Site::new(state, env, now_ms())),
         }
     }
 
@@ -84,7 +89,7 @@ impl DurableObject for SiteObject {
         if let Some(name) = url.path().strip_prefix("/internal/") {
             let name = name.to_string();
             let result = internal::serve(&self.site, &name, &mut req, &url).await;
-            self.site.save_tallies(false);
+            self.end_of_event();
             return result.or_else(|e| respond::error(&e, &[]));
         }
         let origin = request::header(&req, "Origin");
@@ -99,7 +104,7 @@ impl DurableObject for SiteObject {
                 &mut decision,
             )
             .await;
-        self.site.save_tallies(false);
+        self.end_of_event();
         match result {
             Ok(resp) if resp.status_code() == 101 => Ok(resp),
             Ok(resp) => Ok(respond::with_headers(resp, &decision.site_headers())),
@@ -118,20 +123,19 @@ impl DurableObject for SiteObject {
             return Response::ok("");
         }
         self.site.tallies.bump(Counter::Alarms);
+        let now = now_ms();
         let result = if self.site.faults.fail_alarm() {
             Err(ApiError::internal("alarm failure injected by TEST_FAULTS"))
         } else {
-            self.housekeeping_then_settle(now_ms()).await
+            self.site.relays.alarm(now);
+            self.housekeeping_then_settle(now).await
         };
+        // Relays that lack a version get it now (a failure sets the next
+        // alarm for another try).
+        self.site.relays.flush(&self.site).await;
         // Alarms are rare: each stores the counters, writing or not.
         self.site.save_tallies(true);
-        match result {
-            Ok(()) => Response::ok(""),
-            Err(e) => {
-                worker::console_error!("alarm: {e}; the runtime retries it");
-                Err(worker::Error::RustError(e.to_string()))
-            }
-        }
+        respond::alarm_outcome("site", result)
     }
 
     async fn websocket_message(
@@ -142,7 +146,7 @@ impl DurableObject for SiteObject {
         // Counts wakes caused by socket messages (pings never get here).
         self.site.tallies.bump(Counter::SocketMessagesHandled);
         socket::message(&self.site, ws, message).await;
-        self.site.save_tallies(false);
+        self.end_of_event();
         Ok(())
     }
 
@@ -174,6 +178,19 @@ impl DurableObject for SiteObject {
 }
 
 impl SiteObject {
+    /// Every event ends here: pending counters stored if it wrote, and what
+    /// it queued for relays sent after it (the caller is not kept waiting).
+    fn end_of_event(&self) {
+        self.site.save_tallies(false);
+        if self.site.relays.pending() {
+            let site = self.site.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                site.relays.flush(&site).await;
+                site.save_tallies(false);
+            });
+        }
+    }
+
     /// What an alarm does: retention when it is due, the e-mail that is
     /// due, then presence.
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {

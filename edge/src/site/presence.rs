@@ -16,8 +16,13 @@
 //!    agent's devices; what was sent is stored, so a wake after hibernation
 //!    never sends an unchanged status again.
 //! 4. **Alarm** at the evaluation's next change (a grace period ending,
-//!    working hours opening or closing) or the next housekeeping (retention,
-//!    daily), or sooner for a resident object ([`crate::residency`]).
+//!    working hours opening or closing, including a boundary that switches
+//!    an agent in switch mode) or the next housekeeping (retention, daily),
+//!    or sooner for a resident object ([`crate::residency`]). An alarm only
+//!    evaluates: in switch mode an agent's status at an instant is a pure
+//!    function of its manual change and the boundaries (docs/rules-api.md),
+//!    so an alarm delivered twice, or late after an eviction, gives the same
+//!    answer and pushes nothing twice (what was sent is stored).
 //!
 //! One change does not evaluate at once: a device socket closing
 //! ([`Presence::socket_closed`]). Its session stays alive through its grace
@@ -36,7 +41,7 @@ use presenza_protocol::frame::{self, close, DeviceEvent, OwnerEvent, VisitorEven
 use presenza_protocol::limits::MAX_HTTP_SESSIONS_PER_AGENT;
 use presenza_protocol::view::{AgentView, AudienceView};
 use presenza_protocol::{AgentId, DeviceId, GroupId, SessionId};
-use presenza_rules::{self as rules, Evaluation, ManualStatus, Status};
+use presenza_rules::{self as rules, Choice, ChosenBy, Evaluation, Status};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -395,12 +400,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
         .map(|row| rules::Agent {
             id: row.id.to_string(),
             groups: row.groups.iter().map(GroupId::to_string).collect(),
-            manual: ManualStatus {
-                status: row.status,
-                message: row.message.clone(),
-                back_at: row.back_at_ms,
-                set_at: row.set_at_ms,
-            },
+            manual: row.manual(),
             sessions: by_agent.remove(&row.id).unwrap_or_default(),
         })
         .collect();
@@ -425,18 +425,26 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
                     .get(row.id.as_str())
                     .copied()
                     .unwrap_or(Status::Offline);
+                let choice = eval.choice(agent);
+                // Chosen by hand (the stored row) or by working hours: now
+                // (the rules) or kept before their configuration changed
+                // (the row says so).
+                let by_hand = choice.by == ChosenBy::Manual;
                 let view = AgentView {
                     id: row.id.clone(),
                     name: row.name.clone(),
                     groups: row.groups.clone(),
                     status,
-                    manual_status: row.status,
-                    message: row.message.clone(),
-                    back_at: row.back_at_ms.map(Into::into),
+                    manual_status: choice.status,
+                    message: row.message.clone().filter(|_| by_hand),
+                    back_at: row.back_at_ms.filter(|_| by_hand).map(Into::into),
                     email: row.email.clone(),
+                    set_by: if by_hand { row.set_by } else { choice.by },
+                    set_at: Some(choice.at.into()),
+                    next_switch: choice.next.map(Into::into),
                     sessions: agent.sessions.len(),
                     devices: live.get(&row.id).map_or(0, |l| l.devices.len()),
-                    since: since(row, status, live.get(&row.id)).map(Into::into),
+                    since: since(&choice, row.left_ms, status, live.get(&row.id)).map(Into::into),
                     created_at: row.created_ms.into(),
                     token: None,
                 };
@@ -470,14 +478,20 @@ impl LiveSessions {
     }
 }
 
-/// Since when an agent's effective status holds: chosen by hand (and, for
-/// online or busy, since a session came up), or since its last session
-/// ended; `None` when the edge does not know.
-fn since(row: &crate::store::AgentRow, status: Status, live: Option<&LiveSessions>) -> Option<i64> {
+/// Since when an agent's effective status holds: chosen (by hand, or by
+/// working hours at a boundary; for online or busy, since a session came
+/// up), or since its last session ended (`left_ms`); `None` when the edge
+/// does not know.
+fn since(
+    chosen: &Choice,
+    left_ms: Option<i64>,
+    status: Status,
+    live: Option<&LiveSessions>,
+) -> Option<i64> {
     match (status, live.and_then(|l| l.first_ms)) {
-        (Status::Offline, _) if row.status == Status::Offline => Some(row.set_at_ms),
-        (Status::Offline, _) => row.left_ms,
-        (_, Some(first)) => Some(row.set_at_ms.max(first)),
-        (_, None) => Some(row.set_at_ms),
+        (Status::Offline, _) if chosen.status == Status::Offline => Some(chosen.at),
+        (Status::Offline, _) => left_ms,
+        (_, Some(first)) => Some(chosen.at.max(first)),
+        (_, None) => Some(chosen.at),
     }
 }

@@ -38,9 +38,8 @@ pub async fn message(site: &Site, ws: WebSocket, message: WebSocketIncomingMessa
         }
         // Visitors authenticate and write conversation messages; nothing
         // they send changes presence.
-        Some(attachment @ Attachment::Visitor { .. }) => {
-            let (key, _) = attachment.budget();
-            visitor::socket::message(site, &ws, attachment, &key, &text, now).await;
+        Some(Attachment::Visitor(socket)) => {
+            visitor::socket::message(site, &ws, socket, &text, now).await;
         }
         // The team socket only listens; a `ping` the runtime did not
         // answer is answered here.
@@ -69,7 +68,7 @@ pub fn gone(site: &Site, ws: &WebSocket, failed: bool) {
                 worker::console_error!("socket close: {e}");
             }
         }
-        Some(Attachment::Visitor { .. }) => site.tallies.visitor_gone(failed),
+        Some(Attachment::Visitor(_)) => site.tallies.visitor_gone(failed),
         Some(Attachment::Owner { .. }) | None => {}
     }
 }

@@ -4,17 +4,19 @@
 //! the presence pipeline, the counters. Memory only holds caches, all
 //! rebuilt from storage after hibernation or a restart.
 
+use crate::budget::Budgets;
 use crate::budget::Overrun;
 use crate::error::ApiError;
 use crate::residency;
-use crate::site::budgets::Budgets;
 use crate::site::config::{Config, ConfigCache};
 use crate::site::counting::Tallies;
 use crate::site::faults::Faults;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
+use crate::site::relays::Relays;
 use crate::store::Store;
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
+use presenza_rules::ChosenBy;
 use std::cell::Cell;
 use std::rc::Rc;
 use worker::{Env, State, WebSocket};
@@ -27,6 +29,8 @@ pub struct Site {
     pub store: Store,
     config: ConfigCache,
     pub presence: Presence,
+    /// What goes to the site's relays (`relaying`).
+    pub relays: Relays,
     pub tallies: Tallies,
     /// What each live socket may still send.
     pub budgets: Budgets,
@@ -49,6 +53,7 @@ impl Site {
             store,
             config: ConfigCache::default(),
             presence: Presence::default(),
+            relays: Relays::default(),
             tallies: Tallies::default(),
             budgets: Budgets::default(),
             faults,
@@ -84,6 +89,7 @@ impl Site {
     pub fn deleted(&self) {
         self.config.reset();
         self.presence.reset();
+        self.relays.reset();
     }
 
     /// Runs the presence pipeline for `change` (see [`Presence::settle`]);
@@ -99,10 +105,48 @@ impl Site {
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
-            // Retention, and the next queued e-mail: both run in the alarm.
-            housekeeping_at: Some(self.next_mail_due()?.map_or(sweep, |m| m.min(sweep))),
+            // Retention, a retry of relays and the next queued e-mail: all
+            // run in the alarm.
+            housekeeping_at: Some(
+                [self.relays.retry_at(), self.next_mail_due()?]
+                    .into_iter()
+                    .flatten()
+                    .fold(sweep, i64::min),
+            ),
         };
-        self.presence.settle(&rim, change, now).await
+        let snap = self.presence.settle(&rim, change, now).await?;
+        self.relays.observe(self, &cfg, &snap)?;
+        Ok(snap)
+    }
+
+    /// The bindings: the other objects.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// Before the working-hours configuration changes (a schedule or a
+    /// mode saved or removed, a group deleted, an agent's groups changed):
+    /// every status a switch schedule chose is stored as the agent's, set
+    /// by working hours, and boundaries up to `now` are done with
+    /// (`since`), so the change itself switches nobody
+    /// (docs/rules-api.md, switch mode). `cfg` is the configuration before
+    /// the change; the next read loads the new one.
+    pub fn keep_hours_choices(&self, cfg: &Config, now: i64) -> Result<(), ApiError> {
+        if presenza_rules::switch::acts(&cfg.rules) {
+            for row in self.store.agents()? {
+                let groups: Vec<String> = row.groups.iter().map(ToString::to_string).collect();
+                let cover = presenza_rules::switch::cover(&cfg.rules, &groups);
+                let choice = presenza_rules::switch::choose(cover.as_ref(), &row.manual(), now);
+                if choice.by == ChosenBy::WorkingHours {
+                    self.store
+                        .set_chosen_by_hours(&row.id, choice.status, choice.at)?;
+                }
+            }
+        }
+        self.store.set_hours_since(now)?;
+        self.config.forget();
+        self.presence.invalidate();
+        Ok(())
     }
 
     /// Stored settings changed outside the presence pipeline: read them

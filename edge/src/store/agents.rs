@@ -6,7 +6,7 @@ use crate::domain::agent::AgentInput;
 use crate::domain::manual::ManualInput;
 use crate::fanout::BroadcastKey;
 use presenza_protocol::{AgentId, GroupId};
-use presenza_rules::Status;
+use presenza_rules::{ChosenBy, ManualStatus, Status};
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -22,6 +22,9 @@ pub struct AgentRow {
     pub back_at_ms: Option<i64>,
     pub set_at_ms: i64,
     pub created_ms: i64,
+    /// Who chose `status`: the agent, or working hours (a switch
+    /// schedule's choice kept before its configuration changed).
+    pub set_by: ChosenBy,
     /// When its last session ended (expired or signed out), if it has.
     #[serde(default)]
     pub left_ms: Option<i64>,
@@ -30,8 +33,19 @@ pub struct AgentRow {
     pub email: Option<String>,
 }
 
-const AGENT_COLS: &str =
-    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, left_ms, email";
+impl AgentRow {
+    /// The stored status as the rules read it.
+    pub fn manual(&self) -> ManualStatus {
+        ManualStatus {
+            status: self.status,
+            message: self.message.clone(),
+            back_at: self.back_at_ms,
+            set_at: self.set_at_ms,
+        }
+    }
+}
+
+const AGENT_COLS: &str = "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, left_ms, email";
 
 fn groups_json(groups: &[GroupId]) -> R<String> {
     serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
@@ -72,8 +86,8 @@ impl Store {
         now: i64,
     ) -> R<()> {
         self.run(
-            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, email)
-             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, ?)",
+            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, email)
+             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, 'manual', ?)",
             vec![
                 id.as_str().into(),
                 input.name.as_str().into(),
@@ -120,7 +134,7 @@ impl Store {
     /// The agent's manual status, chosen at `now`.
     pub fn set_manual(&self, id: &AgentId, input: &ManualInput, now: i64) -> R<()> {
         self.run(
-            "UPDATE agents SET status = ?, message = ?, back_at_ms = ?, set_at_ms = ? WHERE id = ?",
+            "UPDATE agents SET status = ?, message = ?, back_at_ms = ?, set_at_ms = ?, set_by = 'manual' WHERE id = ?",
             vec![
                 input.status.as_str().into(),
                 input.message.as_deref().into(),
@@ -138,6 +152,16 @@ impl Store {
         self.run(
             "UPDATE agents SET left_ms = MAX(COALESCE(left_ms, 0), ?) WHERE id = ?",
             vec![at.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
+    /// Keeps the status working hours chose for an agent at boundary `at`
+    /// (switch mode), before the hours configuration changes.
+    pub fn set_chosen_by_hours(&self, id: &AgentId, status: Status, at: i64) -> R<()> {
+        self.run(
+            "UPDATE agents SET status = ?, message = NULL, back_at_ms = NULL, set_at_ms = ?, set_by = 'working_hours' WHERE id = ?",
+            vec![status.as_str().into(), at.into(), id.as_str().into()],
         )
         .map(|_| ())
     }

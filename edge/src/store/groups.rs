@@ -2,12 +2,23 @@
 
 use super::{Store, StoreError, R};
 use presenza_protocol::GroupId;
+use presenza_rules::HoursMode;
 use serde::Deserialize;
 
 #[derive(Clone, Debug, Deserialize)]
 pub struct GroupRow {
     pub id: GroupId,
     pub name: String,
+}
+
+/// A stored schedule.
+#[derive(Clone, Debug)]
+pub struct StoredSchedule {
+    pub scope: Scope,
+    /// The `ScheduleSpec` JSON.
+    pub spec: String,
+    /// A group's own hours' mode; `None` for the site's.
+    pub mode: Option<HoursMode>,
 }
 
 /// Whose working hours: the site's, or a group's.
@@ -70,29 +81,59 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Every stored schedule: its scope and its `ScheduleSpec` JSON.
-    pub fn schedules(&self) -> R<Vec<(Scope, String)>> {
+    /// Every stored schedule: its scope, its `ScheduleSpec` JSON and, for a
+    /// group's own hours, its mode (the site's hours have the site's mode).
+    pub fn schedules(&self) -> R<Vec<StoredSchedule>> {
         #[derive(Deserialize)]
         struct Row {
             scope: String,
             spec: String,
+            mode: Option<String>,
         }
-        let rows: Vec<Row> = self.rows("SELECT scope, spec FROM schedules", vec![])?;
+        let rows: Vec<Row> = self.rows("SELECT scope, spec, mode FROM schedules", vec![])?;
         rows.into_iter()
-            .map(|r| match Scope::parse(&r.scope) {
-                Some(scope) => Ok((scope, r.spec)),
-                None => Err(StoreError::BadValue {
+            .map(|r| {
+                let scope = Scope::parse(&r.scope).ok_or_else(|| StoreError::BadValue {
                     what: "schedule scope",
-                    detail: r.scope,
-                }),
+                    detail: r.scope.clone(),
+                })?;
+                let mode = match (&scope, r.mode.as_deref()) {
+                    (Scope::Site, _) => None,
+                    (Scope::Group(_), Some(m)) => {
+                        Some(HoursMode::parse(m).ok_or_else(|| StoreError::BadValue {
+                            what: "schedule mode",
+                            detail: m.to_string(),
+                        })?)
+                    }
+                    // Written with every group schedule (and by the
+                    // migration for older ones): never guessed.
+                    (Scope::Group(_), None) => {
+                        return Err(StoreError::BadValue {
+                            what: "schedule mode",
+                            detail: format!("missing for {}", r.scope),
+                        })
+                    }
+                };
+                Ok(StoredSchedule {
+                    scope,
+                    spec: r.spec,
+                    mode,
+                })
             })
             .collect()
     }
 
-    pub fn put_schedule(&self, scope: &Scope, spec: &str) -> R<()> {
+    /// Stores a schedule; `mode` for a group's own hours (`None` for the
+    /// site's, whose mode is the site's setting).
+    pub fn put_schedule(&self, scope: &Scope, spec: &str, mode: Option<HoursMode>) -> R<()> {
         self.run(
-            "INSERT INTO schedules (scope, spec) VALUES (?, ?) ON CONFLICT(scope) DO UPDATE SET spec = excluded.spec",
-            vec![scope.stored().into(), spec.into()],
+            "INSERT INTO schedules (scope, spec, mode) VALUES (?, ?, ?)
+             ON CONFLICT(scope) DO UPDATE SET spec = excluded.spec, mode = excluded.mode",
+            vec![
+                scope.stored().into(),
+                spec.into(),
+                mode.map(HoursMode::as_str).into(),
+            ],
         )
         .map(|_| ())
     }

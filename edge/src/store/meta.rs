@@ -5,7 +5,7 @@ use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
 use presenza_protocol::SiteId;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -29,6 +29,11 @@ pub enum MetaKey {
     RetentionDays,
     /// When the next retention sweep is due (ms).
     NextSweepMs,
+    /// The last snapshot version published to relays (`relaying`).
+    PublishVersion,
+    /// What that snapshot said, without the hints that move by themselves
+    /// (so an unchanged status is never published again).
+    PublishKey,
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
@@ -40,6 +45,13 @@ pub enum MetaKey {
     PublicOrigin,
     /// The `SavedReplies` JSON.
     SavedReplies,
+    /// The `HoursMode` of the site's working hours (and of a group's own
+    /// hours saved without one): `switch` for a site created since issue
+    /// 17, `gate` written by the migration for one created before.
+    WorkingHoursMode,
+    /// When the working-hours configuration last changed (ms): switch
+    /// schedules' boundaries up to it switch nobody (rules: `since`).
+    HoursSinceMs,
 }
 
 impl MetaKey {
@@ -55,12 +67,16 @@ impl MetaKey {
             MetaKey::VisitorLimits => "visitor_limits",
             MetaKey::RetentionDays => "retention_days",
             MetaKey::NextSweepMs => "next_sweep_ms",
+            MetaKey::PublishVersion => "publish_version",
+            MetaKey::PublishKey => "publish_key",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
             MetaKey::Email => "email",
             MetaKey::MailKey => "mail_key",
             MetaKey::PublicOrigin => "public_origin",
             MetaKey::SavedReplies => "saved_replies",
+            MetaKey::WorkingHoursMode => "working_hours_mode",
+            MetaKey::HoursSinceMs => "hours_since_ms",
         }
     }
 }
@@ -75,6 +91,9 @@ pub struct SiteMeta {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    pub hours_mode: HoursMode,
+    /// `UnixMillis::MIN` until the hours configuration first changes.
+    pub hours_since: i64,
     pub limits: VisitorLimits,
     pub retention_days: u32,
     pub next_sweep_ms: Option<i64>,
@@ -141,6 +160,13 @@ impl Store {
             .unwrap_or(GracePeriod::DEFAULT),
             origins: parsed(&values, MetaKey::AllowedOrigins, from_json)?.unwrap_or_default(),
             widget: parsed(&values, MetaKey::Widget, from_json)?.unwrap_or_default(),
+            // Written for every site (at creation, or by the migration for
+            // one made before the modes); a store not migrated yet is from
+            // before them, when hours were a gate: never switch by default.
+            hours_mode: parsed(&values, MetaKey::WorkingHoursMode, HoursMode::parse)?
+                .unwrap_or(HoursMode::Gate),
+            hours_since: parsed(&values, MetaKey::HoursSinceMs, |s| s.parse().ok())?
+                .unwrap_or(i64::MIN),
             limits: parsed(&values, MetaKey::VisitorLimits, from_json)?.unwrap_or_default(),
             retention_days: parsed(&values, MetaKey::RetentionDays, |s| {
                 s.parse().ok().filter(|d| RETENTION_DAYS.contains(d))
@@ -154,6 +180,19 @@ impl Store {
                 .unwrap_or_default()
                 .replies,
         }))
+    }
+
+    /// One stored value as text; `None` if absent.
+    pub fn meta_get(&self, key: MetaKey) -> R<Option<String>> {
+        #[derive(Deserialize)]
+        struct Row {
+            value: String,
+        }
+        let row: Option<Row> = self.first(
+            "SELECT value FROM meta WHERE key = ?",
+            vec![key.as_str().into()],
+        )?;
+        Ok(row.map(|r| r.value))
     }
 
     pub fn meta_set(&self, key: MetaKey, value: &str) -> R<()> {
@@ -172,12 +211,15 @@ impl Store {
         owner_hash: &str,
         name: Option<&str>,
         grace: GracePeriod,
+        hours_mode: HoursMode,
         now: i64,
     ) -> R<()> {
         self.meta_set(MetaKey::OwnerKeyHash, owner_hash)?;
         self.meta_set(MetaKey::CreatedMs, &now.to_string())?;
         self.meta_set(MetaKey::GracePeriodSecs, &grace.secs().to_string())?;
         self.meta_set(MetaKey::AllowedOrigins, "[]")?;
+        self.meta_set(MetaKey::WorkingHoursMode, hours_mode.as_str())?;
+        self.set_hours_since(now)?;
         if let Some(name) = name {
             self.meta_set(MetaKey::Name, name)?;
         }
@@ -198,6 +240,9 @@ impl Store {
         if let Some(w) = &change.widget {
             self.meta_set(MetaKey::Widget, &to_json(w)?)?;
         }
+        if let Some(mode) = change.hours_mode {
+            self.set_hours_mode(mode)?;
+        }
         if let Some(l) = &change.limits {
             self.meta_set(MetaKey::VisitorLimits, &to_json(l)?)?;
         }
@@ -217,22 +262,25 @@ impl Store {
         self.meta_set(MetaKey::SavedReplies, &to_json(&all)?)
     }
 
+    /// The mode of the site's working hours.
+    pub fn set_hours_mode(&self, mode: HoursMode) -> R<()> {
+        self.meta_set(MetaKey::WorkingHoursMode, mode.as_str())
+    }
+
+    /// The working-hours configuration changed at `now`.
+    pub fn set_hours_since(&self, now: i64) -> R<()> {
+        self.meta_set(MetaKey::HoursSinceMs, &now.to_string())
+    }
+
     /// The stored visitor socket bound (`None`: never stored).
     pub fn visitor_bound(&self) -> R<Option<usize>> {
-        #[derive(Deserialize)]
-        struct Row {
-            value: String,
-        }
-        let row: Option<Row> = self.first(
-            "SELECT value FROM meta WHERE key = ?",
-            vec![MetaKey::VisitorSocketsBound.as_str().into()],
-        )?;
-        row.map(|r| {
-            r.value
-                .parse()
-                .map_err(|_| bad("visitor_sockets_bound", &r.value))
-        })
-        .transpose()
+        self.meta_get(MetaKey::VisitorSocketsBound)?
+            .map(|value| {
+                value
+                    .parse()
+                    .map_err(|_| bad("visitor_sockets_bound", &value))
+            })
+            .transpose()
     }
 
     pub fn set_visitor_bound(&self, bound: usize) -> R<()> {

@@ -18,6 +18,7 @@ mod mail;
 mod messages;
 mod meta;
 mod reads;
+mod relays;
 mod retention;
 mod schema;
 mod sessions;

@@ -12,7 +12,12 @@ use serde::Deserialize;
 /// 4: conversations carry their list key as generated columns (`k_*`), and
 /// lists, pages and counts read indexes on it: their cost no longer grows
 /// with the site's history ([`MIGRATE_LIST_KEY`]).
-pub const SCHEMA_VERSION: i64 = 5;
+/// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
+/// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
+/// stored before keeps acting as a gate, written so).
+/// 6: signed-in devices: a session's device, when an agent's last session
+/// ended and the agent's e-mail address ([`MIGRATE_DEVICES`]).
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -60,14 +65,18 @@ const SCHEMA: &[&str] = &[
     // Site settings and identity: see `MetaKey`.
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS groups (id TEXT PRIMARY KEY, name TEXT NOT NULL, created_ms INTEGER NOT NULL)",
-    // groups: JSON array of group ids; status: the manual `Status`.
+    // groups: JSON array of group ids; status: the chosen `Status`, set_by
+    // who chose it (`ChosenBy`: 'manual', or 'working_hours' when a switch
+    // schedule's choice was kept before its configuration changed).
     "CREATE TABLE IF NOT EXISTS agents (
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
         back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
-        left_ms INTEGER, email TEXT)",
-    // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON.
-    "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL)",
+        set_by TEXT NOT NULL, left_ms INTEGER, email TEXT)",
+    // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON;
+    // mode: a group's own hours' `HoursMode`; NULL for the site's, whose
+    // mode is `meta.working_hours_mode`.
+    "CREATE TABLE IF NOT EXISTS schedules (scope TEXT PRIMARY KEY, spec TEXT NOT NULL, mode TEXT)",
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
     "CREATE TABLE IF NOT EXISTS sessions (
         agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
@@ -139,6 +148,14 @@ const SCHEMA: &[&str] = &[
     // the whole site (`key` = 'site'): the rules' RateWindow.
     "CREATE TABLE IF NOT EXISTS address_windows (
         key TEXT PRIMARY KEY, window_start INTEGER NOT NULL, count INTEGER NOT NULL)",
+    // Relays holding this site's widget sockets (`relaying`): the snapshot
+    // version each acknowledged, and where visitors' conversation sockets
+    // on relays are.
+    "CREATE TABLE IF NOT EXISTS relays (
+        name TEXT PRIMARY KEY, acked INTEGER NOT NULL, registered_ms INTEGER NOT NULL,
+        sockets INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS visitor_routes (
+        visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
 ];
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor
@@ -179,7 +196,18 @@ const MIGRATE_LIST_KEY: &[&str] = &[
     concat!("ALTER TABLE conversations ADD COLUMN ", k_time!()),
 ];
 
-/// Schema 4 → 5: the device of a session (signed-in devices), when an
+/// Schema 4 → 5, working hours' modes (issue 17). Before them, hours were a
+/// gate and every status was chosen by hand: existing group schedules are
+/// written `gate`, every agent's status `manual`. (The site's own mode,
+/// `meta.working_hours_mode`, is written by [`Store::migrate_hours`].)
+const MIGRATE_HOURS_SCHEDULES: &[&str] = &[
+    "ALTER TABLE schedules ADD COLUMN mode TEXT",
+    "UPDATE schedules SET mode = 'gate' WHERE scope <> 'site' AND mode IS NULL",
+];
+const MIGRATE_HOURS_AGENTS: &[&str] =
+    &["ALTER TABLE agents ADD COLUMN set_by TEXT NOT NULL DEFAULT 'manual'"];
+
+/// Schema 5 → 6: the device of a session (signed-in devices), when an
 /// agent's last session ended (the team view's "offline since") and the
 /// agent's e-mail address.
 const MIGRATE_DEVICES: &[&str] = &[
@@ -203,7 +231,38 @@ impl Store {
         self.migrate_conversations()?;
         self.migrate_sessions()?;
         self.exec_all(SCHEMA)?;
+        self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
+    }
+
+    /// Working hours' modes for a store made before them (see
+    /// [`MIGRATE_HOURS_SCHEDULES`]); no-op for a new site or a migrated
+    /// one. A site stored before them keeps acting as it did: its mode is
+    /// written `gate`, never left to a default. (A new site is created
+    /// after this runs, with no site id yet, and gets its mode from
+    /// `init_site`.)
+    fn migrate_hours(&self) -> R<()> {
+        if let Some(sql) = self.table_sql("schedules")? {
+            if !sql.contains(" mode ") {
+                self.exec_all(MIGRATE_HOURS_SCHEDULES)?;
+                self.wrote.set(true);
+            }
+        }
+        if let Some(sql) = self.table_sql("agents")? {
+            if !sql.contains("set_by") {
+                self.exec_all(MIGRATE_HOURS_AGENTS)?;
+                self.wrote.set(true);
+            }
+        }
+        if self.meta_get(super::MetaKey::SiteId)?.is_some()
+            && self.meta_get(super::MetaKey::WorkingHoursMode)?.is_none()
+        {
+            self.meta_set(
+                super::MetaKey::WorkingHoursMode,
+                presenza_rules::HoursMode::Gate.as_str(),
+            )?;
+        }
+        Ok(())
     }
 
     /// The `CREATE TABLE` statement of table `name`, if it exists.
@@ -235,7 +294,7 @@ impl Store {
         self.migrate_messages()
     }
 
-    /// Adds the schema-5 columns to a store made before them (see
+    /// Adds the schema-6 columns to a store made before them (see
     /// [`MIGRATE_DEVICES`]); no-op for a new site or a migrated one.
     fn migrate_sessions(&self) -> R<()> {
         let Some(sql) = self.table_sql("sessions")? else {

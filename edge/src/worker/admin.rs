@@ -6,6 +6,7 @@ use super::body::Drained;
 use super::stub;
 use crate::auth::{self, OWNER_PREFIX};
 use crate::bindings;
+use crate::domain::hours;
 use crate::domain::text::display_name;
 use crate::error::ApiError;
 use crate::json;
@@ -15,7 +16,7 @@ use crate::site::{Init, DELETE_SITE};
 use presenza_protocol::body::CreateSiteBody;
 use presenza_protocol::view::SiteCreatedView;
 use presenza_protocol::SiteId;
-use presenza_rules::GracePeriod;
+use presenza_rules::{GracePeriod, HoursMode};
 use wasm_bindgen::JsValue;
 use worker::{Env, Headers, Method, Request, RequestInit, Response};
 
@@ -54,6 +55,11 @@ pub async fn create_site(
         .as_deref()
         .map(|n| display_name("name", n))
         .transpose()?;
+    // A new site's working hours switch statuses unless it asks for a gate.
+    let working_hours_mode = match body.working_hours_mode.as_deref() {
+        Some(m) => hours::mode("working_hours_mode", m)?,
+        None => HoursMode::Switch,
+    };
     let grace = env
         .var("DEFAULT_GRACE_PERIOD_SECS")
         .ok()
@@ -67,6 +73,7 @@ pub async fn create_site(
         owner_key_hash: auth::token_hash(&owner_key),
         name: name.clone(),
         grace_period_secs: grace.secs(),
+        working_hours_mode,
     };
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;

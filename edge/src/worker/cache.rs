@@ -1,43 +1,38 @@
-//! The Worker's per-isolate caches (best effort): a site's visitor status
-//! for up to [`STATUS_TTL_MS`] (never past its own next change), and its
-//! allowed origins for pre-flights. Most status lookups never reach the
-//! site's object; a forwarded write drops the site's entries.
+//! The Worker's caches (best effort): a site's visitor status in the Cache
+//! API of each location for up to [`EDGE_TTL_SECS`] (never past its own
+//! next change), so most lookups are answered where the visitor is; and a
+//! site's allowed origins for pre-flights, per isolate. A forwarded write
+//! drops the site's entries here.
 
-use super::stub;
-use crate::auth;
+use super::{live, stub};
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};
 use crate::error::ApiError;
+use crate::objects::{
+    self, STATUS_ORIGINS_HEADER, STATUS_VALID_UNTIL_HEADER, STATUS_VERSION_HEADER,
+};
 use crate::request::header;
 use crate::respond;
-use crate::site::{ORIGINS_HEADER, VALID_UNTIL_HEADER};
 use presenza_protocol::{GroupId, SiteId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use worker::{Env, Request, Response};
+use worker::{Cache, Env, Request, Response};
 
-/// How long the Worker reuses a site's status without asking the object
-/// (never past the status's own next change).
-const STATUS_TTL_MS: i64 = 1000;
+/// How long a location reuses a status without asking again (never past
+/// the status's own next change): the worst-case staleness of a lookup, on
+/// top of the relay's own (README, "How fresh is a status lookup").
+pub const EDGE_TTL_SECS: i64 = 3;
+/// Says whether a status answer came from this location's cache.
+const CACHE_STATE_HEADER: &str = "X-Presenza-Cache";
 /// How long the Worker reuses a site's allowed origins for pre-flights.
 const ORIGINS_TTL_MS: i64 = 5000;
 const CACHE_MAX_ENTRIES: usize = 10_000;
-
-struct CachedStatus {
-    payload: Rc<str>,
-    etag: Rc<str>,
-    origins: Rc<Vec<String>>,
-    expires_ms: i64,
-}
 
 /// Allowed origins of a site and when to ask again.
 type CachedOrigins = (Rc<Vec<String>>, i64);
 
 thread_local! {
-    /// (site, group) → status.
-    static STATUS: RefCell<HashMap<(SiteId, Option<GroupId>), CachedStatus>> =
-        RefCell::new(HashMap::new());
     /// site → allowed origins.
     static ORIGINS: RefCell<HashMap<SiteId, CachedOrigins>> = RefCell::new(HashMap::new());
 }
@@ -51,9 +46,8 @@ fn insert<K: std::hash::Hash + Eq, V>(map: &mut HashMap<K, V>, key: K, value: V)
     map.insert(key, value);
 }
 
-/// A write reached the site: its statuses and origins are asked again.
+/// A write reached the site: its origins are asked again.
 pub fn forget_site(site: &SiteId) {
-    STATUS.with(|c| c.borrow_mut().retain(|(s, _), _| s != site));
     ORIGINS.with(|c| c.borrow_mut().remove(site));
 }
 
@@ -86,7 +80,11 @@ pub async fn allowed_origins(env: &Env, site: &SiteId) -> Result<Rc<Vec<String>>
     Ok(origins)
 }
 
-/// `GET status`: from the isolate's cache when fresh, else from the object.
+/// `GET status`: from the Cache API of the location the Worker runs in
+/// when fresh, else from the relay of the visitor's region (or the site's
+/// object, with `VISITOR_SOCKETS=site`), then cached there for at most
+/// [`EDGE_TTL_SECS`] and never past the answer's own next change. The
+/// ETag is the status version.
 pub async fn status(
     env: &Env,
     site: &SiteId,
@@ -95,62 +93,106 @@ pub async fn status(
     origin: Option<&str>,
     own_origin: &str,
 ) -> Result<Response, ApiError> {
-    let key = (site.clone(), group.cloned());
-    let now = now_ms();
-    let hit = STATUS.with(|c| {
-        c.borrow()
-            .get(&key)
-            .filter(|e| now < e.expires_ms)
-            .map(|e| (e.payload.clone(), e.etag.clone(), e.origins.clone()))
-    });
-    let (payload, etag, origins) = match hit {
-        Some(hit) => hit,
-        None => {
-            let url = match group {
-                Some(g) => format!("https://site/internal/status?group={g}"),
-                None => "https://site/internal/status".to_string(),
-            };
-            let mut resp = stub(env, site)?.fetch_with_str(&url).await?;
-            let code = resp.status_code();
-            let origins_header = resp.headers().get(ORIGINS_HEADER)?;
-            let valid_until = resp
-                .headers()
-                .get(VALID_UNTIL_HEADER)?
-                .and_then(|v| v.parse::<i64>().ok());
-            let body = resp.text().await?;
-            if code != 200 {
-                // An error from the object (unknown site or group).
-                let any = cors::decide(origin, own_origin, None);
-                return Ok(respond::json_text(code, body, &any.site_headers())?);
-            }
-            let origins: Vec<String> = origins_header
-                .and_then(|h| serde_json::from_str(&h).ok())
-                .unwrap_or_default();
-            let payload: Rc<str> = body.into();
-            let etag: Rc<str> = auth::etag(payload.as_bytes()).into();
-            let origins = Rc::new(origins);
-            let expires_ms =
-                valid_until.map_or(now + STATUS_TTL_MS, |t| t.min(now + STATUS_TTL_MS));
-            STATUS.with(|c| {
-                insert(
-                    &mut c.borrow_mut(),
-                    key,
-                    CachedStatus {
-                        payload: payload.clone(),
-                        etag: etag.clone(),
-                        origins: origins.clone(),
-                        expires_ms,
-                    },
-                );
-            });
-            (payload, etag, origins)
+    let key = status_key(own_origin, site, group);
+    let cache = Cache::default();
+    let cached = match cache.get(key.as_str(), false).await {
+        Ok(Some(resp)) => Some(Lookup::read(resp).await?),
+        Ok(None) => None,
+        Err(e) => {
+            worker::console_error!("status cache: {e}");
+            None
         }
     };
-    let decision: Decision = cors::decide(origin, own_origin, Some(&origins));
-    Ok(respond::status_response(
-        payload.to_string(),
-        &etag,
+    let hit = cached.is_some();
+    let lookup = match cached {
+        Some(lookup) => lookup,
+        None => {
+            let mut resp = live::status_origin(env, req, site, group).await?;
+            if resp.status_code() != 200 {
+                // An error (unknown site or group), as the object said it.
+                let body = resp.text().await?;
+                let any = cors::decide(origin, own_origin, None);
+                return Ok(respond::json_text(
+                    resp.status_code(),
+                    body,
+                    &any.site_headers(),
+                )?);
+            }
+            let lookup = Lookup::read(resp).await?;
+            if let Some(entry) = lookup.for_cache(now_ms())? {
+                if let Err(e) = cache.put(key.as_str(), entry).await {
+                    worker::console_error!("status cache: {e}");
+                }
+            }
+            lookup
+        }
+    };
+    let decision: Decision = cors::decide(origin, own_origin, Some(&lookup.origins));
+    let resp = respond::status_response(
+        lookup.body,
+        &format!("\"{}\"", lookup.version),
         &decision,
         header(req, "If-None-Match").as_deref(),
-    )?)
+    )?;
+    // Whether this location's cache answered (benchmarks count hits).
+    let cache_state = if hit { "hit" } else { "miss" };
+    Ok(respond::with_headers(
+        resp,
+        &[(CACHE_STATE_HEADER, cache_state.to_string())],
+    ))
+}
+
+/// A write went through this location: its cached site-wide status is
+/// dropped (other locations' and groups' entries expire by themselves).
+pub async fn forget_status(own_origin: &str, site: &SiteId) {
+    let key = status_key(own_origin, site, None);
+    let _ = Cache::default().delete(key.as_str(), false).await;
+}
+
+fn status_key(own_origin: &str, site: &SiteId, group: Option<&GroupId>) -> String {
+    match group {
+        Some(g) => format!("{own_origin}/v1/sites/{site}/status?group={g}"),
+        None => format!("{own_origin}/v1/sites/{site}/status"),
+    }
+}
+
+/// An audience's status as the relay (or the site) answered it.
+struct Lookup {
+    body: String,
+    version: u64,
+    origins: Vec<String>,
+    valid_until: Option<i64>,
+}
+
+impl Lookup {
+    async fn read(mut resp: Response) -> Result<Lookup, ApiError> {
+        let headers = resp.headers();
+        let get = |name| headers.get(name).ok().flatten();
+        let version = get(STATUS_VERSION_HEADER)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let origins = get(STATUS_ORIGINS_HEADER)
+            .and_then(|h| serde_json::from_str(&h).ok())
+            .unwrap_or_default();
+        let valid_until = get(STATUS_VALID_UNTIL_HEADER).and_then(|v| v.parse().ok());
+        Ok(Lookup {
+            body: resp.text().await?,
+            version,
+            origins,
+            valid_until,
+        })
+    }
+
+    /// The entry to cache, if the answer stays valid a whole second.
+    fn for_cache(&self, now: i64) -> Result<Option<Response>, ApiError> {
+        let secs = self.valid_until.map_or(EDGE_TTL_SECS, |t| {
+            ((t - now) / 1000).clamp(0, EDGE_TTL_SECS)
+        });
+        if secs < 1 {
+            return Ok(None);
+        }
+        let mut headers = objects::status_headers(self.version, &self.origins, self.valid_until);
+        headers.push(("Cache-Control", format!("public, max-age={secs}")));
+        Ok(Some(respond::json_text(200, self.body.clone(), &headers)?))
+    }
 }

@@ -8,6 +8,7 @@
 mod admin;
 mod body;
 mod cache;
+mod live;
 mod preflight;
 mod shield;
 
@@ -21,12 +22,9 @@ use presenza_protocol::view::{HealthView, PongView};
 use presenza_protocol::SiteId;
 use worker::{event, Context, Env, Headers, Request, RequestInit, Response, Stub};
 
-/// The site's object (`SITES.idFromName(site_id)`).
+/// The site's object.
 fn stub(env: &Env, site: &SiteId) -> Result<Stub, ApiError> {
-    Ok(env
-        .durable_object("SITES")?
-        .id_from_name(site.as_str())?
-        .get_stub()?)
+    crate::objects::site(env, site)
 }
 
 #[event(fetch)]
@@ -92,11 +90,17 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Route::Site { site, op } => {
             let written = op.is_write().then(|| site.clone());
             let resp = match shield::admit(&env, &site, &op, &req).await {
-                Ok(()) => forward(&env, req, body, Forwarded { site, op }).await,
+                Ok(()) => match op {
+                    SiteOp::Visitor(VisitorOp::Live { .. }) => {
+                        live::open(&env, req, Forwarded { site, op }).await
+                    }
+                    op => forward(&env, req, body, Forwarded { site, op }).await,
+                },
                 Err(e) => Err(e),
             };
             if let Some(site) = written {
                 cache::forget_site(&site);
+                cache::forget_status(&own_origin, &site).await;
             }
             resp
         }

@@ -16,8 +16,9 @@
 //! same as the node clients' IPC messages:
 //!
 //! ```text
-//! {"type":"open","url":"ws://127.0.0.1:P/path?q","count":N,"concurrency":C,"timeoutMs":T}
-//!     -> {"type":"opened","count":N,"ms":X}
+//! {"type":"open","url":"ws://127.0.0.1:P/path?q","count":N,"concurrency":C,"timeoutMs":T,"first":S?}
+//!     -> {"type":"opened","count":HELD,"ms":X,"wrongFirst":W}
+//!        (N more sockets, HELD in all; W of them had a first frame without status S)
 //! {"type":"arm","flip":I,"target":"busy","timeoutMs":T}
 //!     -> {"type":"armed","flip":I}, later
 //!     -> {"type":"done","flip":I,"stamps":[ms|null,...],"cpuMs":X,"closed":K}
@@ -92,13 +93,19 @@ struct Armed {
 
 struct Opening {
     url: Url,
+    /// Sockets held once this batch is open (those before it included).
     count: usize,
     concurrency: usize,
     timeout_ms: f64,
     started: f64,
-    /// Sockets started so far (indexes 0..started_count).
+    /// Sockets started so far (indexes 0..next).
     next: usize,
+    /// Sockets that received their first frame (those before the batch included).
     opened: usize,
+    /// What each first frame must contain (`"status":"<first>"`), if said.
+    first: Option<Vec<u8>>,
+    /// First frames of this batch without it.
+    wrong_first: usize,
     last_progress: f64,
 }
 
@@ -249,14 +256,21 @@ impl Client {
             Some("open") => {
                 let url = parse_url(cmd.get("url").and_then(Value::as_str).unwrap_or(""))?;
                 let now = now_ms();
+                // `count` more sockets, after those already open.
+                let held = self.sockets.len();
                 self.opening = Some(Opening {
                     url,
-                    count: num("count").unwrap_or(0.0) as usize,
+                    count: held + num("count").unwrap_or(0.0) as usize,
                     concurrency: (num("concurrency").unwrap_or(64.0) as usize).max(1),
                     timeout_ms: num("timeoutMs").unwrap_or(60_000.0),
                     started: now,
-                    next: self.sockets.len(),
-                    opened: 0,
+                    next: held,
+                    opened: held,
+                    first: cmd
+                        .get("first")
+                        .and_then(Value::as_str)
+                        .map(|s| format!("\"status\":{}", Value::from(s)).into_bytes()),
+                    wrong_first: 0,
                     last_progress: now,
                 });
                 self.start_more()?;
@@ -266,15 +280,24 @@ impl Client {
                 let target = cmd.get("target").and_then(Value::as_str).unwrap_or("");
                 let needle = format!("\"status\":{}", Value::from(target)).into_bytes();
                 let n = self.sockets.len();
+                // Closed sockets cannot receive: they stay unstamped.
+                let open = self
+                    .sockets
+                    .iter()
+                    .filter(|s| !matches!(s.state, State::Closed))
+                    .count();
                 self.armed = Some(Armed {
                     flip: cmd.get("flip").cloned().unwrap_or(Value::Null),
                     needle,
                     stamps: vec![f64::NAN; n],
-                    left: n,
+                    left: open,
                     deadline: now_ms() + num("timeoutMs").unwrap_or(20_000.0),
                     cpu: cpu_ms(),
                 });
                 reply(json!({"type": "armed", "flip": cmd.get("flip")}));
+                if open == 0 {
+                    self.finish_armed();
+                }
             }
             Some("close") => return Ok(false),
             other => return Err(format!("unknown command {other:?}")),
@@ -324,9 +347,12 @@ impl Client {
     fn finish_opening(&mut self) {
         if let Some(o) = &self.opening {
             if o.opened == o.count {
-                reply(
-                    json!({"type": "opened", "count": self.sockets.len(), "ms": now_ms() - o.started}),
-                );
+                reply(json!({
+                    "type": "opened",
+                    "count": self.sockets.len(),
+                    "ms": now_ms() - o.started,
+                    "wrongFirst": o.wrong_first,
+                }));
                 self.opening = None;
             }
         }
@@ -382,6 +408,15 @@ impl Client {
             };
             let _ = sock.stream.shutdown(std::net::Shutdown::Both);
             self.closed += 1;
+            // An armed change no longer waits for it.
+            if let Some(a) = &mut self.armed {
+                if a.stamps[index].is_nan() {
+                    a.left -= 1;
+                    if a.left == 0 {
+                        self.finish_armed();
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -430,6 +465,11 @@ impl Client {
                 0x1 if matches!(sock.state, State::Opening) => {
                     sock.state = State::Open;
                     first_frame = true;
+                    if let Some(o) = &mut self.opening {
+                        if o.first.as_ref().is_some_and(|f| find(payload, f).is_none()) {
+                            o.wrong_first += 1;
+                        }
+                    }
                 }
                 0x1 => {
                     if let Some(a) = &mut self.armed {

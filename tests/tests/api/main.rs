@@ -64,12 +64,14 @@ mod cors_origins;
 mod data_lifecycle;
 
 /// Presence rules end to end: devices, the grace period, sign-out, groups,
-/// busy messages, working hours, and "only changes are sent".
+/// busy messages, working hours (as a gate, and switching statuses), and
+/// "only changes are sent".
 mod presence {
     mod busy;
     mod devices;
     mod grace_period;
     mod groups;
+    mod hours_switch;
     mod only_changes;
     mod sign_out;
     mod status_cache;
@@ -83,5 +85,8 @@ mod mail;
 /// Quiet output when all is well.
 mod quiet;
 
+/// Visitor relays: widgets near visitors, one publish per relay.
+mod relays;
 mod residency;
 mod restart;
+mod widget_config;

@@ -2,7 +2,9 @@
 //! residency.rs): an alarm tick stops the runtime from evicting it, so a
 //! status change reaches the visitors without first waking every hibernated
 //! socket. Smaller sites are evicted when idle, as before. The threshold is
-//! lowered to 2 visitor sockets here (it is 2,000 by default).
+//! lowered to 2 visitor sockets here (it is 2,000 by default). Widgets are
+//! kept on the site's object here (`VISITOR_SOCKETS=site`); on relays, each
+//! relay applies the same rule to its own sockets.
 //!
 //! Eviction is observed through `stats.instance_started_at`, which a new
 //! in-memory instance resets. workerd evicts an object ~10 s after its last
@@ -42,6 +44,8 @@ fn a_big_audience_keeps_its_object_in_memory_and_a_small_one_does_not() {
     options
         .vars
         .push(("KEEP_RESIDENT_FROM_VISITORS".into(), "2".into()));
+    // The site's object holding the widgets itself (as before relays).
+    options.vars.push(("VISITOR_SOCKETS".into(), "site".into()));
     let edge = start_edge(options);
 
     let big = TestSite::create(&edge.url);

@@ -1,15 +1,37 @@
-//! The conversation: the chat module, a second Wasm module built from this
-//! crate (`--features chat` → `chat.wasm`, entry `widget/chat.js`). The
-//! launcher imports it when the panel first opens, or right after its first
-//! paint for a visitor who already wrote, so the launcher's paint never
-//! pays for it.
+//! The panel and the conversation: the chat module, a second Wasm module
+//! built from this crate (`--features chat` → `chat.wasm`, entry
+//! `widget/chat.js`). The launcher imports it on the visitor's first
+//! intent (the pointer over or the focus on the launcher), when the panel
+//! opens, or right after its first paint for a visitor who already wrote,
+//! so the launcher's paint never pays for it.
 //!
 //! The launcher calls [`chat`] with its `cx` object on every render (see
-//! `controller::App::render`): the shadow root, the live socket, the status
-//! payload, the text overrides, the language tag, the group and the site.
-//! The chat module mounts itself into the panel once the panel and its
-//! language's texts are in, and listens to the socket itself
+//! `controller::App::render`): the shadow root, whether the panel is open,
+//! the live socket, the status payload and its words, the text overrides,
+//! the language tag, the group, the site, the page's visitor and sound
+//! setting. The chat module inserts the panel once its language's texts
+//! are in, shows and hides it, and listens to the socket itself
 //! (`addEventListener`, next to the launcher's `onmessage`).
+//!
+//! Opening the panel shows the newest message, or the first unread one
+//! under a "new messages" marker; the visitor who opened it gets the focus
+//! in the composer, except on a phone (a narrow or touch screen), where the
+//! keyboard would cover the panel (full screen there): the dialog itself
+//! gets it. The header shows the agent serving the conversation (the last
+//! one who replied, until it is closed).
+//!
+//! A reply while the panel is closed or the tab hidden counts on the
+//! launcher's badge and is announced; while the tab is hidden its title
+//! flashes until the visitor comes back; and it plays a soft sound (Web
+//! Audio, no file) unless the page turned it off (`presenza('sound',
+//! false)`) or the visitor has not interacted with the page yet (a sound
+//! then would be refused, and said so on the console). Every new message
+//! goes to the page's `presenza('on', 'message', fn)` listeners.
+//!
+//! The site's default busy auto-reply is stored in English
+//! (`presenza_rules::conversation::DEFAULT_BUSY_REPLY`); an automatic reply
+//! with exactly that text shows as this widget's `busy_reply` in the
+//! visitor's language (an agent's own busy message stays as written).
 //!
 //! Delivery (contract: docs/conversations-api.md): every message gets a
 //! client id and goes to the outbox in localStorage ([`store`]) before it is
@@ -41,7 +63,9 @@ pub use view::View;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use presenza_rules::conversation::MAX_MESSAGE_CHARS;
+use presenza_protocol::limits::MAX_MESSAGE_CHARS;
+use presenza_protocol::widget::ALL_LANGUAGES;
+use presenza_rules::conversation::DEFAULT_BUSY_REPLY;
 use presenza_rules::{
     validate_email, validate_name, validate_text, MessageKind, RuleError, Sender, Status,
 };
@@ -64,12 +88,21 @@ const K_INPUT: u32 = 5;
 const K_LANG_RESP: u32 = 6;
 const K_LANG: u32 = 7;
 const K_RETRY: u32 = 8;
-const KINDS: u32 = 9;
+/// The page's visibility changed (the title stops flashing).
+const K_VIS: u32 = 9;
+/// The title's next flash.
+const K_FLASH: u32 = 10;
+const KINDS: u32 = 11;
 
 /// Sending again after a failure the edge gave no time for.
 pub const RETRY_MS: u32 = 5_000;
 /// The characters-left counter shows from this many left.
 pub const COUNT_FROM: usize = 200;
+/// The tab's title flashes this often while a reply waits in a hidden tab.
+pub const FLASH_MS: u32 = 1_000;
+/// Narrow or touch screens: the panel is full screen and opening it does
+/// not bring up the keyboard.
+const PHONE: &str = "(max-width:600px),(pointer:coarse)";
 
 static CHAT: Global<Option<Chat>> = Global(RefCell::new(None));
 
@@ -118,6 +151,8 @@ struct Msg {
     seq: u64,
     cid: String,
     node: JsValue,
+    /// From an agent or the system (what can be unread).
+    theirs: bool,
 }
 
 /// What the visitor is told above the composer (or the form).
@@ -177,6 +212,13 @@ pub struct Chat {
     notice: Option<Notice>,
     /// The name and e-mail of the left message just acknowledged.
     confirm: Option<(String, String)>,
+    /// The name of the agent serving the conversation (the last who
+    /// replied in it, until it is closed).
+    agent: Option<JsValue>,
+    /// While the tab's title flashes: its own title, the news, the timer.
+    flash: Option<[JsValue; 3]>,
+    /// The Web Audio context of the reply sound, made on its first use.
+    audio: JsValue,
 }
 
 impl Chat {
@@ -211,6 +253,9 @@ impl Chat {
             form_shown: false,
             notice: None,
             confirm: None,
+            agent: None,
+            flash: None,
+            audio: js::U,
         }
     }
 
@@ -241,16 +286,36 @@ impl Chat {
         self.tag = js::get_str(&cx, "t").unwrap_or_default();
         self.code = i18n::code(i18n::lang_index(&self.tag).unwrap_or(0));
         self.cx = cx;
+        // The page's signed-in visitor: their contact, as if given in the
+        // offline form (checked with the same rules; a bad one is ignored).
+        if let (Some(contact), Some(store)) = (self.page_contact(), self.store.as_mut()) {
+            if store.contact().as_ref() != Some(&contact) {
+                store.set_contact(Some((&contact.0, &contact.1)));
+            }
+        }
         self.load_lang();
         self.update();
     }
 
-    /// Mounts when possible, follows the launcher's socket and panel, paints.
+    /// `presenza('visitor', {name, email})`, when both pass the rules.
+    fn page_contact(&self) -> Option<(String, String)> {
+        let u = js::get(&self.cx, "u");
+        if !u.is_object() {
+            return None;
+        }
+        let name = js::get_str(&u, "name")?;
+        let email = js::get_str(&u, "email")?;
+        let name = validate_name(&name).ok()?;
+        let email = validate_email(&email).ok()?;
+        Some((name.into(), email.into()))
+    }
+
+    /// Mounts when possible, follows the launcher's socket, shows or hides
+    /// the panel, paints.
     fn update(&mut self) {
         let root = js::get(&self.cx, "r");
         if self.view.is_none() {
-            let panel_in = js::call_s(&root, "getElementById", "c", "").is_object();
-            if !panel_in || !self.lang_ready() {
+            if !root.is_object() || !self.lang_ready() {
                 return;
             }
             let view = View::mount(
@@ -260,6 +325,12 @@ impl Chat {
                 &self.hook(K_INPUT),
             );
             self.view = Some(view);
+            js::call(
+                &js::g("document"),
+                "addEventListener",
+                &"visibilitychange".into(),
+                &self.hook(K_VIS),
+            );
             // What an earlier page wrote and the edge never acknowledged.
             let pending = self.store.as_mut().map(Store::outbox).unwrap_or_default();
             for p in &pending {
@@ -270,22 +341,37 @@ impl Chat {
         if ws != self.ws {
             self.follow(ws);
         }
-        let panel = js::call_s(&root, "getElementById", "p", "");
-        let open = panel.is_object() && !js::get(&panel, "hidden").is_truthy();
+        let open = js::get(&self.cx, "o").is_truthy();
         let opened = open && !self.open;
         self.open = open;
+        // Opening: the first message the visitor has not seen (under the
+        // marker), else the newest.
+        let first_unread = self
+            .msgs
+            .iter()
+            .find(|m| m.theirs && m.seq > self.read)
+            .map_or(JsValue::NULL, |m| m.node.clone());
+        if opened {
+            let words = self.texts(|tx| tx.js("new_messages"));
+            if let Some(v) = &self.view {
+                v.mark_unread(&first_unread, &words);
+            }
+        }
         if open {
             self.mark_read();
         }
         self.paint();
-        if opened
-            && js::get(&js::get(&root, "activeElement"), "id")
-                .as_string()
-                .as_deref()
-                == Some("p")
-        {
-            // Opened by the visitor before the chat was in: to the composer.
-            js::call0(&js::call_s(&root, "getElementById", "f", ""), "focus");
+        let Some(v) = &self.view else { return };
+        if opened {
+            v.scroll(&first_unread);
+        }
+        if open && js::get(&self.cx, "f").is_truthy() {
+            // Opened by the visitor: the focus moves in; on a phone to the
+            // dialog itself, so that no keyboard covers the panel.
+            js::set(&self.cx, "f", &JsValue::FALSE);
+            let phone =
+                js::get(&js::call_s(&js::G, "matchMedia", PHONE, ""), "matches").is_truthy();
+            js::call0(&if phone { v.panel.clone() } else { v.by_id("f") }, "focus");
         }
     }
 
@@ -352,12 +438,29 @@ impl Chat {
                 self.load_lang();
                 self.update();
             }
-            _ => {
-                // K_RETRY: the pause is over.
+            K_RETRY => {
+                // The pause is over.
                 self.retry = None;
                 self.notice = None;
                 self.flush();
                 self.paint();
+            }
+            K_VIS => {
+                if !js::get(&js::g("document"), "hidden").is_truthy() {
+                    self.unflash();
+                }
+            }
+            _ => {
+                // K_FLASH: the title shows the news, then its own, in turn.
+                if let Some([own, news, _]) = &self.flash {
+                    let doc = js::g("document");
+                    let next = if js::get(&doc, "title") == *news {
+                        own
+                    } else {
+                        news
+                    };
+                    js::set(&doc, "title", next);
+                }
             }
         }
     }
@@ -377,8 +480,9 @@ impl Chat {
         }
     }
 
-    /// Runs `f` with the texts: the page's overrides, the site's, the
-    /// language's file, English.
+    /// Runs `f` with the texts: the page's overrides, the site's for this
+    /// language, the site's for every language, the language's file,
+    /// English.
     fn texts<R>(&self, f: impl FnOnce(&Texts) -> R) -> R {
         let lang = self
             .langs
@@ -386,8 +490,21 @@ impl Chat {
             .find(|(c, _)| *c == self.code)
             .map_or(js::U, |(_, t)| t.clone());
         let (page, site) = (js::get(&self.cx, "p"), js::get(&self.cx, "q"));
+        let by_lang = |k: &str| {
+            if site.is_object() {
+                js::get(&site, k)
+            } else {
+                js::U
+            }
+        };
         f(&Texts {
-            layers: [&page, &site, &lang, &self.en],
+            layers: [
+                &page,
+                &by_lang(self.code),
+                &by_lang(ALL_LANGUAGES),
+                &lang,
+                &self.en,
+            ],
             tag: &self.tag,
         })
     }
@@ -446,6 +563,32 @@ impl Chat {
 
     fn paint_view(&self, v: &View, tx: &Texts, form: bool, shown: bool) {
         v.texts(tx);
+
+        // The panel: open or not, its header (the launcher's words for the
+        // state, the agent serving the conversation) and the greeting.
+        js::set(&v.panel, "hidden", &JsValue::from_bool(!self.open));
+        for (id, key) in [("h", "h"), ("s", "b")] {
+            js::set(&v.by_id(id), "textContent", &js::get(&self.cx, key));
+        }
+        js::call(
+            &v.by_id("x"),
+            "setAttribute",
+            &"aria-label".into(),
+            &js::get(&self.cx, "x"),
+        );
+        let intro = ["intro_offline", "intro_busy", "intro_online"][self.status as usize];
+        js::set(&v.by_id("i"), "textContent", &tx.js(intro));
+        // Nobody serves a closed conversation.
+        let agent = match &self.agent {
+            Some(name) if !self.closed => name.clone(),
+            _ => "".into(),
+        };
+        let initial = js::call0(&js::call_s(&agent, "charAt", "0", ""), "toUpperCase");
+        for (id, text) in [("an", &agent), ("av", &initial)] {
+            let el = v.by_id(id);
+            js::set(&el, "textContent", text);
+            js::set(&el, "hidden", &JsValue::from_bool(!agent.is_truthy()));
+        }
 
         // The mode; `#f` (focused when the panel opens) is its first field.
         let name = v.field("n");
@@ -538,12 +681,13 @@ impl Chat {
             seq: 0,
             cid: p.cid.clone(),
             node,
+            theirs: false,
         });
     }
 
     /// Puts a message in the log in seq order (sent ones before the
     /// messages still being sent).
-    fn place(&mut self, seq: u64, cid: String, node: JsValue) {
+    fn place(&mut self, seq: u64, cid: String, node: JsValue, theirs: bool) {
         let at = self
             .msgs
             .iter()
@@ -553,7 +697,15 @@ impl Chat {
         if let Some(v) = &self.view {
             v.insert(&node, &before);
         }
-        self.msgs.insert(at, Msg { seq, cid, node });
+        self.msgs.insert(
+            at,
+            Msg {
+                seq,
+                cid,
+                node,
+                theirs,
+            },
+        );
         self.seq = self.seq.max(seq);
     }
 
@@ -584,32 +736,37 @@ impl Chat {
             }
         }
         let Some(v) = &self.view else { return };
-        let (node, announce) = self.texts(|tx| {
+        let mut text = js::get(m, "text");
+        let (node, announce, who) = self.texts(|tx| {
             let (class, who) = match from {
                 Sender::Visitor => ("m v", tx.js("you")),
                 Sender::Agent => ("m a", js::get(&js::get(m, "agent"), "name")),
                 Sender::System if kind == Some(MessageKind::AutoReply) => {
+                    // The site's default, in the visitor's language.
+                    if text.as_string().as_deref() == Some(DEFAULT_BUSY_REPLY) {
+                        text = tx.js("busy_reply");
+                    }
                     ("m s", tx.js("auto_reply"))
                 }
                 // The note of a close speaks for itself.
                 Sender::System => ("m s", "".into()),
             };
             let who = if who.is_string() { who } else { tx.js("agent") };
-            let node = v.message(
-                class,
-                &who,
-                &js::get(m, "text"),
-                &self.time(&js::get(m, "at")),
-            );
+            let node = v.message(class, &who, &text, &self.time(&js::get(m, "at")));
             let announce = if who.is_truthy() {
                 js::call(&tx.js("new_reply"), "replace", &"{name}".into(), &who)
             } else {
-                js::get(m, "text")
+                text.clone()
             };
-            (node, announce)
+            (node, announce, who)
         });
-        self.place(seq, cid, node);
-        if from != Sender::Visitor && seq > self.read && !self.open {
+        let theirs = from != Sender::Visitor;
+        if from == Sender::Agent {
+            self.agent = Some(who);
+        }
+        self.place(seq, cid, node, theirs);
+        let hidden_tab = js::get(&js::g("document"), "hidden").is_truthy();
+        if theirs && seq > self.read && !self.open {
             self.unread += 1;
             if live {
                 if let Some(v) = &self.view {
@@ -617,8 +774,90 @@ impl Chat {
                 }
             }
         }
+        if live && theirs && (hidden_tab || !self.open) {
+            self.ding();
+            if hidden_tab {
+                self.flash(announce);
+            }
+        }
+        if live {
+            self.emit(m);
+        }
         if self.open {
             self.mark_read();
+        }
+    }
+
+    /// Tells the page's `presenza('on', 'message', fn)` listeners.
+    fn emit(&self, m: &JsValue) {
+        js::call(&js::get(&self.cx, "e"), "call", &js::U, m);
+    }
+
+    /// A soft two-note chime (Web Audio), unless the page turned it off or
+    /// the visitor has not interacted with the page yet.
+    fn ding(&mut self) {
+        let active = js::get(
+            &js::get(&js::g("navigator"), "userActivation"),
+            "hasBeenActive",
+        );
+        if js::get(&self.cx, "n") == JsValue::FALSE || !active.is_truthy() {
+            return;
+        }
+        if !self.audio.is_object() {
+            self.audio = js::make(&js::G, "AudioContext", &js::U);
+        }
+        let ctx = &self.audio;
+        let t = js::get(ctx, "currentTime").as_f64().unwrap_or(0.0);
+        let at = |dt: f64| JsValue::from_f64(t + dt);
+        let gain = js::call0(ctx, "createGain");
+        let g = js::get(&gain, "gain");
+        js::call(&g, "setValueAtTime", &JsValue::from_f64(0.0001), &at(0.0));
+        js::call(
+            &g,
+            "exponentialRampToValueAtTime",
+            &JsValue::from_f64(0.12),
+            &at(0.02),
+        );
+        js::call(
+            &g,
+            "exponentialRampToValueAtTime",
+            &JsValue::from_f64(0.0001),
+            &at(0.5),
+        );
+        js::call1(&gain, "connect", &js::get(ctx, "destination"));
+        for (hz, from) in [(880.0, 0.0), (1320.0, 0.12)] {
+            let osc = js::call0(ctx, "createOscillator");
+            js::set(&js::get(&osc, "frequency"), "value", &JsValue::from_f64(hz));
+            js::call1(&osc, "connect", &gain);
+            js::call1(&osc, "start", &at(from));
+            js::call1(&osc, "stop", &at(0.5));
+        }
+    }
+
+    /// Flashes the tab's title with `news` until the visitor comes back.
+    fn flash(&mut self, news: JsValue) {
+        let doc = js::g("document");
+        let (own, timer) = match self.flash.take() {
+            Some([own, _, timer]) => (own, timer),
+            None => (
+                js::get(&doc, "title"),
+                js::call(
+                    &js::G,
+                    "setInterval",
+                    &self.hook(K_FLASH),
+                    &JsValue::from(FLASH_MS),
+                ),
+            ),
+        };
+        js::set(&doc, "title", &news);
+        self.flash = Some([own, news, timer]);
+    }
+
+    /// The tab is seen again: its own title back.
+    fn unflash(&mut self) {
+        if let Some([own, _, timer]) = self.flash.take() {
+            js::call1(&js::G, "clearInterval", &timer);
+            js::set(&js::g("document"), "title", &own);
         }
     }
 
@@ -644,6 +883,7 @@ impl Chat {
         });
         self.seq = 0;
         self.closed = false;
+        self.agent = None;
         self.read = self.store.as_mut().map_or(0, |s| s.read_mark_in(&cid));
         self.conv = Some(cid);
         had
@@ -720,7 +960,12 @@ impl Chat {
             js::set(&frame, "client_id", &p.cid.as_str().into());
             js::set(&frame, "text", &p.text.as_str().into());
             js::set(&frame, "group", &js::get(&self.cx, "g"));
-            if let (Some(name), Some(email)) = (&p.name, &p.email) {
+            // A left message's contact, else the page's signed-in visitor.
+            let contact = match (&p.name, &p.email) {
+                (Some(name), Some(email)) => Some((name.clone(), email.clone())),
+                _ => self.page_contact(),
+            };
+            if let Some((name, email)) = contact {
                 js::set(&frame, "name", &name.as_str().into());
                 js::set(&frame, "email", &email.as_str().into());
             }
@@ -818,7 +1063,20 @@ impl Chat {
                 js::call0(&m.node, "remove");
             } else {
                 View::restyle(&m.node, "m v", &now);
-                self.place(seq, m.cid, m.node);
+                self.place(seq, m.cid, m.node, false);
+                if let Some(p) = &item {
+                    // Stored: the page's listeners hear of it.
+                    let m = js::json(r#"{"from":"visitor"}"#);
+                    js::set(&m, "seq", &JsValue::from_f64(seq as f64));
+                    js::set(&m, "client_id", &cid.into());
+                    js::set(&m, "text", &p.text.as_str().into());
+                    js::set(
+                        &m,
+                        "at",
+                        &js::call0(&js::make(&js::G, "Date", &js::U), "toISOString"),
+                    );
+                    self.emit(&m);
+                }
             }
         }
         if let Some(Pending {

@@ -1,17 +1,23 @@
-//! The chat module's part of the Shadow DOM: the message log (in the
-//! panel's `div#g[role=log]`), the composer (in `div#c`), the offline
-//! "leave a message" form and its confirmation (after the log), and the
-//! unread badge on the launcher. Static markup only: every text is set with
-//! `textContent` (or an attribute), never parsed as HTML, and messages are
-//! clones of a template filled the same way.
+//! The chat module's part of the Shadow DOM: the panel (`widget/panel.html`
+//! and `widget/panel.css`, inserted at the start of the launcher's `#w`),
+//! its header (the agent serving the conversation), the message log, the
+//! composer, the offline "leave a message" form and its confirmation, and
+//! the unread badge on the launcher. Static markup only: every text is set
+//! with `textContent` (or an attribute), never parsed as HTML, and messages
+//! are clones of a template filled the same way.
 //!
 //! ```text
-//! div#g.log[role=log][aria-live=polite]   div.m.{v|a|s}[.pend]  span.who  p.bt  span.at
-//! p#ok.ok[role=status]                     confirmation of a left message
-//! form#lf.lf (offline)  p#le.er[role=alert]
-//!   label Name input[name=n]   p#en.er      label E-mail input[name=e]  p#ee.er
-//!   label Message textarea[name=m]  p#em.er  p#mc.cn (characters left)  button
-//! div#c.cmp  form#cf  p#ce.er[role=alert]  label textarea  button.snd  p#cn.cn
+//! section#p.p[role=dialog][aria-labelledby="an h"]   hidden while closed
+//!   header  span#av.av (the agent's initial)  span.dot  p#an (the agent)  h2#h  p#s  button#x
+//!   div.body  p#i (intro)
+//!     div#g.log[role=log][aria-live=polite]   div.m.{v|a|s}[.pend][data-new]  span.who  p.bt  span.at
+//!                                             (data-new: the first unread when the panel opened,
+//!                                             shown as a "new messages" line above it)
+//!     p#ok.ok[role=status]                     confirmation of a left message
+//!     form#lf.lf (offline)  p#le.er[role=alert]
+//!       label Name input[name=n]   p#en.er      label E-mail input[name=e]  p#ee.er
+//!       label Message textarea[name=m]  p#em.er  p#mc.cn (characters left)  button
+//!   div#c.cmp  form#cf  p#ce.er[role=alert]  label textarea  button.snd  p#cn.cn
 //! button#l  span#u.bd[aria-hidden] (unread count)  span#ud.sr (its words)
 //! ```
 //!
@@ -24,8 +30,13 @@ use wasm_bindgen::JsValue;
 use crate::i18n::Texts;
 use crate::js;
 
+/// The panel's stylesheet (`widget/panel.css`: the panel, its header, the
+/// launcher as a close button while it is open, full screen on phones)
+/// and the conversation's.
 pub const CSS: &str = concat!(
-    ".w{--mut:light-dark(#55555f,#b4b4bd);--err:light-dark(#b42318,#ffa39e);--fb:light-dark(#8a8a94,#77777f)}",
+    include_str!("../../panel.css"),
+    ".w{--bg:light-dark(#fff,#1d1d22);--bd:light-dark(#dedee3,#3b3b44);--bub:light-dark(#f1f1f4,#2b2b32);",
+    "--mut:light-dark(#55555f,#b4b4bd);--err:light-dark(#b42318,#ffa39e);--fb:light-dark(#8a8a94,#77777f)}",
     ".ln{position:relative}",
     ".bd{position:absolute;top:-6px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;",
     "background:#c81e1e;color:#fff;font:700 12px/22px system-ui,sans-serif;text-align:center;box-shadow:0 0 0 2px var(--bg)}",
@@ -56,7 +67,12 @@ pub const CSS: &str = concat!(
     ".row textarea{min-height:44px;max-height:132px;field-sizing:content}",
     ".snd{flex:none;display:grid;place-items:center;width:44px;height:44px;padding:0;border:0;border-radius:50%;background:var(--a);color:var(--on);cursor:pointer}",
     ".snd svg{width:20px;height:20px;fill:currentColor}",
+    ".m[data-new]{align-self:stretch;max-width:none}",
+    ".m[data-new]::before{content:attr(data-new);align-self:stretch;margin-bottom:4px;padding-top:4px;border-top:1px solid;color:var(--err);font-size:12px;font-weight:600;text-align:center}",
 );
+
+/// The panel, inserted at the start of `#w`.
+const PANEL: &str = include_str!("../../panel.html");
 
 /// The composer, in `div#c`.
 const COMPOSER: &str = concat!(
@@ -85,6 +101,7 @@ const MESSAGE: &str =
 /// The mounted elements.
 pub struct View {
     pub root: JsValue,
+    pub panel: JsValue,
     pub log: JsValue,
     pub cmp: JsValue,
     pub composer: JsValue,
@@ -96,8 +113,8 @@ pub struct View {
 }
 
 impl View {
-    /// Fills the panel (its `#g` and `#c` must be in) and the launcher;
-    /// `on_ui` gets submit, keydown and input events of the chat's forms.
+    /// Inserts the panel and fills it and the launcher; the hooks get
+    /// submit, keydown and input events of the chat's forms.
     pub fn mount(
         root: &JsValue,
         on_submit: &JsValue,
@@ -110,6 +127,7 @@ impl View {
         let sheets = js::call0(&js::get(root, "adoptedStyleSheets"), "slice");
         super::store::append(&sheets, &sheet);
         js::set(root, "adoptedStyleSheets", &sheets);
+        js::call_s(&by_id("w"), "insertAdjacentHTML", "afterbegin", PANEL);
 
         let log = by_id("g");
         js::call(&log, "setAttribute", &"aria-live".into(), &"polite".into());
@@ -137,6 +155,7 @@ impl View {
         let ta = by_id("f");
         js::call(&ta, "addEventListener", &"keydown".into(), on_key);
         View {
+            panel: by_id("p"),
             log,
             cmp,
             composer,
@@ -210,11 +229,37 @@ impl View {
     }
 
     /// Puts `node` in the log before `before` (null: at the end) and
-    /// scrolls to it.
+    /// scrolls to the newest message.
     pub fn insert(&self, node: &JsValue, before: &JsValue) {
         js::call(&self.log, "insertBefore", node, before);
+        self.scroll(&JsValue::NULL);
+    }
+
+    /// Scrolls the panel's body so that `node` is at its top, or (null) to
+    /// the end. Only the body scrolls: `scrollIntoView` would scroll the
+    /// host page too.
+    pub fn scroll(&self, node: &JsValue) {
         let body = js::get(&self.log, "parentElement");
-        js::set(&body, "scrollTop", &js::get(&body, "scrollHeight"));
+        let top = if node.is_object() {
+            let at = |el: &JsValue| {
+                js::get(&js::call0(el, "getBoundingClientRect"), "top")
+                    .as_f64()
+                    .unwrap_or(0.0)
+            };
+            let now = js::get(&body, "scrollTop").as_f64().unwrap_or(0.0);
+            JsValue::from_f64(now + at(node) - at(&body) - 8.0)
+        } else {
+            js::get(&body, "scrollHeight")
+        };
+        js::set(&body, "scrollTop", &top);
+    }
+
+    /// Marks `node` as the first unread message with `words` ("New
+    /// messages", shown above it), and no other; null: none.
+    pub fn mark_unread(&self, node: &JsValue, words: &JsValue) {
+        let old = js::call_s(&self.log, "querySelector", "[data-new]", "");
+        js::call_s(&old, "removeAttribute", "data-new", "");
+        js::call(node, "setAttribute", &"data-new".into(), words);
     }
 
     /// Shows `text` in an error element (`""` hides it); marks the field

@@ -37,30 +37,41 @@ pub enum StateChange {
     Reopened,
 }
 
-/// Sends a frame to the visitor's authenticated sockets, except `skip`;
-/// how many got it.
+/// Sends a frame to the visitor's authenticated sockets, except `skip`:
+/// those on this object now (how many got it is the answer), those on
+/// relays after the event (their answer clears the routes of relays that
+/// had none, see `relays`).
 fn to_visitor(
     site: &Site,
     visitor: &VisitorRow,
     skip: Option<&str>,
     frame: &VisitorFrame,
 ) -> usize {
-    bindings::send_to_visitor(
+    let text = frame::to_text(frame);
+    let here = bindings::send_to_visitor(
         &site.state,
         &Tag::Visitor(&visitor.id).name(),
         &Tag::UntaggedVisitor.name(),
         visitor.id.as_str(),
         &visitor.secret_hash,
         skip,
-        &frame::to_text(frame),
-    )
+        &text,
+    );
+    let queued = site
+        .relays
+        .deliver(site, &visitor.id, &visitor.secret_hash, skip, &text);
+    if let Err(e) = queued {
+        worker::console_error!("deliver to relays: {e}");
+    }
+    here
 }
 
 /// Pushes a stored message (and the automatic ones after it) to the
 /// visitor's authenticated sockets and to the devices of every agent
 /// serving the conversation; the socket it came from gets an ack instead.
 /// Nothing is pushed for an idempotent retry. Answers how many of the
-/// visitor's widgets got the message (none: the visitor has left).
+/// visitor's widgets on this object got the message; those on relays get
+/// it after the event (whether any did is known then: `site::mail`).
 pub fn message(
     site: &Site,
     cfg: &Config,
@@ -70,7 +81,7 @@ pub fn message(
     if !stored.created {
         return Ok(0);
     }
-    let mut reached = 0;
+    let mut here = 0;
     let conv = &stored.conversation;
     let mut messages: Vec<(&MessageRow, bool)> = vec![(&stored.message, true)];
     messages.extend(stored.automatic.iter().map(|m| (m, false)));
@@ -87,14 +98,14 @@ pub fn message(
         };
         let n = to_visitor(site, &stored.visitor, skip, &frame);
         if *is_origin {
-            reached = n;
+            here = n;
         }
     }
 
     // The agents who serve it (those with a device connected).
     let serving = served::devices(site, cfg, conv)?;
     if serving.is_empty() {
-        return Ok(reached);
+        return Ok(here);
     }
     let reads = site.store.reads_of(&conv.id)?;
     let mut after_read: HashMap<u64, u64> = HashMap::new();
@@ -145,7 +156,7 @@ pub fn message(
             }
         }
     }
-    Ok(reached)
+    Ok(here)
 }
 
 /// After a close or reopen: the `conversation` frame to every device of

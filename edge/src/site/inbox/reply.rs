@@ -111,7 +111,7 @@ async fn announce(
             StateChange::Reopened,
         );
     }
-    let reached = deliver::message(site, cfg, stored, origin)?;
+    let here = deliver::message(site, cfg, stored, origin)?;
     if stored.created {
         mail::reply(
             site,
@@ -119,7 +119,7 @@ async fn announce(
             &stored.visitor,
             &stored.conversation.id,
             seq(stored.message.seq).saturating_sub(1),
-            reached,
+            here,
             stored.message.at,
         )
         .await?;

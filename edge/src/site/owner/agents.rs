@@ -47,7 +47,12 @@ pub async fn put(
     cfg.rules
         .check_agent_groups(&names)
         .map_err(|e| ApiError::from_rule(&e))?;
-    let token = if site.store.agent(id)?.is_some() {
+    let token = if let Some(row) = site.store.agent(id)? {
+        if row.groups != input.groups {
+            // Other schedules may cover it now: what switch hours chose
+            // is kept first, so moving it is not a status change.
+            site.keep_hours_choices(cfg, call.now)?;
+        }
         site.store.update_agent(id, &input)?;
         None
     } else {

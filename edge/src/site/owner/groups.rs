@@ -87,6 +87,8 @@ pub async fn delete(
             ),
         ));
     }
+    // Its agents and its hours go: what switch hours chose is kept first.
+    site.keep_hours_choices(cfg, call.now)?;
     site.store.delete_group(id)?;
     sockets::close_tag(
         &site.state,

@@ -1,9 +1,11 @@
-//! `GET` / `PUT settings`: the site's name, grace period, allowed origins
-//! and widget look. A PUT is a partial update, validated as a whole first.
+//! `GET` / `PUT settings`: the site's name, grace period, allowed origins,
+//! widget look, visitor limits, retention and working hours' mode. A PUT is
+//! a partial update, validated as a whole first.
 //! Narrowing the allowed origins closes the widgets already open on pages
 //! of origins no longer allowed (1008): a socket is not a way around them.
+//! A change of the widget's settings is pushed to every open widget (the
+//! visitor frame `widget`).
 
-use crate::cors;
 use crate::domain::settings::SettingsChange;
 use crate::error::ApiError;
 use crate::respond;
@@ -11,9 +13,9 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets::{self, Attachment, Tag};
+use crate::sockets::{self, Tag};
 use presenza_protocol::body::SettingsBody;
-use presenza_protocol::frame::close;
+use presenza_protocol::frame::{self, VisitorFrame};
 use worker::Response;
 
 pub fn get(cfg: &Config) -> Result<Response, ApiError> {
@@ -23,32 +25,34 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     let body: SettingsBody = call.body.json_with(&["widget", "limits", "email"])?;
     let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits, &cfg.email)?;
+    if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
+        // What switch hours chose so far is kept; the new mode acts from now.
+        site.keep_hours_choices(cfg, call.now)?;
+    }
     site.store.save_settings(&change)?;
     site.settle(Change::ConfigChanged, call.now).await?;
     if let Some(origins) = &change.origins {
         close_disallowed(site, origins, &call.url.origin().ascii_serialization());
     }
-    respond::json(200, &site.config()?.settings_view())
+    let now = site.config()?;
+    if change.widget.is_some() && now.widget != cfg.widget {
+        // Open widgets take the new look and texts at once (a change is
+        // rare; every widget would otherwise keep the old ones until the
+        // visitor's next page).
+        let frame = frame::to_text(&VisitorFrame::Widget {
+            widget: now.widget.clone(),
+        });
+        // The widgets this object holds, and those on relays.
+        sockets::broadcast(&site.state, Tag::Visitors, &frame);
+        site.relays.widget(site, &frame)?;
+    }
+    respond::json(200, &now.settings_view())
 }
 
 /// Closes the visitor sockets opened from an origin `origins` no longer
 /// allows. Settings change rarely, so every visitor socket is looked at.
 fn close_disallowed(site: &Site, origins: &[String], own_origin: &str) {
-    let mut closed = false;
-    for ws in sockets::with_tag(&site.state, Tag::Visitors) {
-        let Some(Attachment::Visitor {
-            origin: Some(origin),
-            ..
-        }) = sockets::attachment(&ws)
-        else {
-            continue;
-        };
-        if !cors::decide(Some(&origin), own_origin, Some(origins)).allowed() {
-            let _ = ws.close(Some(close::POLICY), Some("origin no longer allowed"));
-            closed = true;
-        }
-    }
-    if closed {
+    if sockets::close_disallowed_origins(&site.state, origins, own_origin) {
         site.tallies.visitors_closed_by_us();
     }
 }

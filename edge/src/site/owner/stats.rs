@@ -1,5 +1,5 @@
 //! `GET stats`: what the site's object is doing (sockets, sessions,
-//! counters, residency).
+//! counters, residency) and its relays.
 
 use crate::error::ApiError;
 use crate::respond;
@@ -8,7 +8,7 @@ use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::sockets::{self, Tag};
 use crate::tally::Counter;
-use presenza_protocol::view::StatsView;
+use presenza_protocol::view::{RelayStatsView, StatsView};
 use worker::Response;
 
 pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
@@ -18,9 +18,21 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
         site.tallies
             .counter(stored.get(c.name()).copied().unwrap_or(0), c)
     };
-    let visitors = sockets::count(&site.state, Tag::Visitors);
+    let here = sockets::count(&site.state, Tag::Visitors);
     let devices = sockets::count(&site.state, Tag::Devices);
-    site.tallies.visitors_counted(visitors);
+    site.tallies.visitors_counted(here);
+    let relays: Vec<RelayStatsView> = site
+        .store
+        .relays()?
+        .into_iter()
+        .map(|row| RelayStatsView {
+            name: row.name.object_name(),
+            sockets: row.sockets,
+            acked: row.acked,
+        })
+        .collect();
+    let on_relays: u64 = relays.iter().map(|r| r.sockets).sum();
+    let visitors = here + usize::try_from(on_relays).unwrap_or(usize::MAX);
     respond::json(
         200,
         &StatsView {
@@ -28,6 +40,8 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             socket_closes: counter(Counter::SocketCloses),
             alarms: counter(Counter::Alarms),
             sockets_over_budget: counter(Counter::SocketsOverBudget),
+            relay_syncs: counter(Counter::RelaySyncs),
+            relay_frames: counter(Counter::RelayFrames),
             sockets: visitors + devices,
             visitor_sockets: visitors,
             agent_sockets: devices,
@@ -36,6 +50,8 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             next_change: snap.eval.next_change.map(Into::into),
             resident: site.resident(),
             instance_started_at: site.started_at.into(),
+            status_version: site.store.published()?.0,
+            relays,
         },
     )
 }

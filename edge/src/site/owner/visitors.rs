@@ -6,8 +6,8 @@
 use crate::error::ApiError;
 use crate::respond;
 use crate::site::state::Site;
-use crate::sockets::{self, Attachment, Tag};
-use presenza_protocol::frame::{self, close, DeviceEvent};
+use crate::sockets::{self, Tag};
+use presenza_protocol::frame::{self, DeviceEvent};
 use presenza_protocol::VisitorId;
 use worker::Response;
 
@@ -16,21 +16,8 @@ pub fn erase(site: &Site, id: &VisitorId) -> Result<Response, ApiError> {
         .store
         .erase_visitor(id)?
         .ok_or_else(ApiError::visitor_not_found)?;
-    // Their widgets: opened for them (`?visitor=`), or authenticated as them.
-    let mut theirs = sockets::with_tag(&site.state, Tag::Visitor(id));
-    theirs.extend(
-        sockets::with_tag(&site.state, Tag::UntaggedVisitor)
-            .into_iter()
-            .filter(|ws| {
-                matches!(
-                    sockets::attachment(ws),
-                    Some(Attachment::Visitor { visitor: Some(v), .. }) if v == *id
-                )
-            }),
-    );
-    for ws in theirs {
-        let _ = ws.close(Some(close::NORMAL), Some("visitor data erased"));
-    }
+    sockets::close_visitor(&site.state, id);
+    site.relays.erase(site, id)?;
     site.tallies.visitors_closed_by_us();
     if !conversation_ids.is_empty() {
         let text = frame::to_text(&DeviceEvent::Erased { conversation_ids });

@@ -10,7 +10,7 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::sockets::{self, Attachment, Tag};
+use crate::sockets::{self, Attachment, Tag, VisitorSocket};
 use presenza_protocol::frame::{self, VisitorEvent};
 use presenza_protocol::id::hex;
 use presenza_protocol::{GroupId, VisitorId};
@@ -55,15 +55,15 @@ pub async fn open(
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     site.state.accept_websocket_with_tags(&pair.server, &tags);
     site.tallies.visitor_opened();
-    pair.server.serialize_attachment(Attachment::Visitor {
-        group,
-        visitor: None,
-        key: None,
-        sid: Some(hex(&bindings::random_bytes::<8>())),
-        tagged: visitor,
-        origin: call.header("Origin").filter(|o| !o.is_empty()),
-        address,
-    })?;
+    pair.server
+        .serialize_attachment(Attachment::Visitor(VisitorSocket {
+            group,
+            sid: Some(hex(&bindings::random_bytes::<8>())),
+            tagged: visitor,
+            origin: call.header("Origin").filter(|o| !o.is_empty()),
+            address,
+            ..VisitorSocket::default()
+        }))?;
     pair.server.send_with_str(&hello)?;
     Ok(Response::from_websocket(pair.client)?)
 }

@@ -2,6 +2,7 @@
 //! socket, the widget's look, and the visitor's own conversation (the
 //! visitor credential authenticates it).
 
+mod config;
 mod live;
 mod send;
 pub mod socket;
@@ -15,7 +16,6 @@ use crate::route::VisitorOp;
 use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::state::Site;
-use presenza_protocol::view::WidgetConfigView;
 use worker::Response;
 
 pub async fn serve(
@@ -27,12 +27,7 @@ pub async fn serve(
     match op {
         VisitorOp::Status { group } => status::get(site, cfg, call, group.as_ref()).await,
         VisitorOp::Live { group, visitor } => live::open(site, cfg, call, group, visitor).await,
-        VisitorOp::WidgetConfig => respond::json(
-            200,
-            &WidgetConfigView {
-                widget: cfg.widget.clone(),
-            },
-        ),
+        VisitorOp::WidgetConfig { group } => config::get(site, cfg, call, group.as_ref()).await,
         VisitorOp::Messages { after } => thread::get(site, call, after),
         VisitorOp::Send => send::post(site, cfg, call).await,
         VisitorOp::Transcript => transcript::post(site, cfg, call).await,

@@ -2,91 +2,114 @@
 //! conversation; `send` writes a message (acked to this socket, pushed to
 //! the visitor's other tabs and to the agents). Nothing a visitor sends
 //! changes presence.
+//!
+//! The same commands come from two places: a widget socket on this object
+//! ([`message`]), and a widget socket on a relay, whose frame the relay
+//! forwards ([`forwarded`], see `relaying`). [`run`] serves both and returns
+//! the frames for that socket.
 
 use super::{send, thread};
 use crate::budget::Limits;
 use crate::domain::message::{frame_client_id, seq};
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
+use crate::relaying::{ForwardedFrame, FrameAnswer};
 use crate::site::conversation::deliver::{self, Origin};
 use crate::site::state::Site;
-use crate::sockets::{self, Attachment};
+use crate::sockets::{self, Attachment, VisitorSocket};
 use presenza_protocol::body::VisitorMessageBody;
-use presenza_protocol::frame::{self, Ack, VisitorCommand, VisitorFrame, PING, PONG};
-use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
+use presenza_protocol::frame::{self, error_text, Ack, ErrorFrame, VisitorCommand, VisitorFrame};
+use presenza_protocol::frame::{PING, PONG};
 use worker::WebSocket;
 
-/// A text frame from a visitor socket; a refused frame gets an error frame
-/// naming its client id.
-pub async fn message(
-    site: &Site,
-    ws: &WebSocket,
-    attachment: Attachment,
-    budget_key: &str,
-    text: &str,
-    now: i64,
-) {
+/// A text frame from a visitor socket on this object; a refused frame gets
+/// an error frame naming its client id.
+pub async fn message(site: &Site, ws: &WebSocket, mut socket: VisitorSocket, text: &str, now: i64) {
     if text.trim() == PING {
         let _ = ws.send_with_str(PONG);
         return;
     }
-    if let Err(e) = command(site, ws, attachment, budget_key, text, now).await {
-        sockets::refuse(ws, &e, frame_client_id(text), None);
+    let command = match sockets::visitor_command(text) {
+        Ok(c) => c,
+        Err(e) => return sockets::refuse(ws, &e, frame_client_id(text), None),
+    };
+    if matches!(command, VisitorCommand::Auth { .. }) {
+        let key = socket.budget_key();
+        if let Err(overrun) = site.budgets.auth(&key, Limits::VISITOR, now) {
+            return site.close_over_budget(ws, &key, overrun);
+        }
+    }
+    let before = socket.clone();
+    match run(site, &mut socket, command, now).await {
+        Ok(frames) => {
+            if socket != before {
+                if let Err(e) = ws.serialize_attachment(Attachment::Visitor(socket)) {
+                    return sockets::refuse(ws, &e.into(), frame_client_id(text), None);
+                }
+            }
+            for f in frames {
+                let _ = ws.send_with_str(f);
+            }
+        }
+        Err(e) => sockets::refuse(ws, &e, frame_client_id(text), None),
     }
 }
 
-async fn command(
+/// A frame a relay forwarded from one of its widget sockets (the relay
+/// checked its budget and that it parses): the frames for that socket, and
+/// the socket as it is now. An authenticated visitor's relay is recorded,
+/// so their conversation's frames reach it.
+pub async fn forwarded(
     site: &Site,
-    ws: &WebSocket,
-    attachment: Attachment,
-    budget_key: &str,
-    text: &str,
+    fwd: ForwardedFrame,
     now: i64,
-) -> Result<(), ApiError> {
-    let Attachment::Visitor {
-        group,
-        visitor,
-        key,
-        sid,
-        tagged,
-        origin,
-        address,
-    } = attachment
-    else {
-        return Ok(());
+) -> Result<FrameAnswer, ApiError> {
+    let ForwardedFrame {
+        relay,
+        mut socket,
+        text,
+    } = fwd;
+    let answer = match sockets::visitor_command(&text) {
+        Ok(command) => run(site, &mut socket, command, now).await,
+        Err(e) => Err(e),
     };
-    if text.len() > MAX_SOCKET_FRAME_BYTES {
-        return Err(ApiError::PayloadTooLarge);
+    let frames = match answer {
+        Ok(frames) => frames,
+        Err(e) => vec![error_text(ErrorFrame {
+            error: e.error_object(),
+            client_id: frame_client_id(&text),
+            conversation_id: None,
+        })],
+    };
+    if let Some(visitor) = &socket.visitor {
+        site.store.add_visitor_route(visitor, &relay)?;
     }
-    let command: VisitorCommand =
-        serde_json::from_str(text).map_err(|e| ApiError::from_json(&e))?;
+    Ok(FrameAnswer { frames, socket })
+}
+
+/// Runs a visitor's command on `socket`: the frames to send back to it.
+async fn run(
+    site: &Site,
+    socket: &mut VisitorSocket,
+    command: VisitorCommand,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
     match command {
         VisitorCommand::Auth {
             visitor: credential,
             after,
         } => {
-            if let Err(overrun) = site.budgets.auth(budget_key, Limits::VISITOR, now) {
-                site.close_over_budget(ws, budget_key, overrun);
-                return Ok(());
-            }
             let cred = VisitorCredential::parse(Some(&credential))?;
-            if tagged.as_ref().is_some_and(|t| *t != cred.id) {
+            if socket.tagged.as_ref().is_some_and(|t| *t != cred.id) {
                 return Err(ApiError::bad_request(
                     "invalid_visitor",
                     "this socket was opened for another visitor (?visitor=)",
                 ));
             }
             let thread = thread::thread(site, &cred, after)?;
-            ws.serialize_attachment(Attachment::Visitor {
-                group,
-                visitor: Some(cred.id),
-                key: Some(cred.secret_hash),
-                sid,
-                tagged,
-                origin,
-                address,
-            })?;
-            ws.send_with_str(frame::to_text(&VisitorFrame::Messages(thread)))?;
+            socket.visitor = Some(cred.id);
+            socket.key = Some(cred.secret_hash);
+            Ok(vec![frame::to_text(&VisitorFrame::Messages(thread))])
         }
         VisitorCommand::Send {
             client_id,
@@ -95,7 +118,7 @@ async fn command(
             name,
             email,
         } => {
-            let (Some(id), Some(secret_hash)) = (visitor, key) else {
+            let (Some(id), Some(secret_hash)) = (socket.visitor.clone(), socket.key.clone()) else {
                 return Err(ApiError::bad_request(
                     "invalid_visitor",
                     "authenticate first: {\"type\":\"auth\",\"visitor\":\"<id>.<secret>\"}",
@@ -109,14 +132,13 @@ async fn command(
                 name,
                 email,
             };
-            let stored = send::store(site, &cred, input, address.as_deref(), now).await?;
+            let stored = send::store(site, &cred, input, socket.address.as_deref(), now).await?;
             let ack = VisitorFrame::Ack(Ack {
                 client_id: stored.message.client_id.clone(),
                 seq: seq(stored.message.seq),
                 conversation_id: stored.conversation.id.clone(),
             });
-            ws.send_with_str(frame::to_text(&ack))?;
-            let origin = match sid.as_deref() {
+            let origin = match socket.sid.as_deref() {
                 Some(s) => Origin::VisitorSocket(s),
                 None => Origin::Http,
             };
@@ -130,7 +152,7 @@ async fn command(
             if let Err(e) = delivered {
                 worker::console_error!("deliver: {e}");
             }
+            Ok(vec![frame::to_text(&ack)])
         }
     }
-    Ok(())
 }

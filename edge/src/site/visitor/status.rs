@@ -1,9 +1,9 @@
-//! `GET status?group=`: what an audience's visitors are told, with an ETag
-//! (304 on match) and one second of public caching. The Worker answers most
-//! lookups from its own cache (`worker::status_cache`) and asks the object
-//! through `internal/status`, which answers the same payload.
+//! `GET status?group=`: what an audience's visitors are told, with the
+//! status version as its ETag (304 on match) and one second of public
+//! caching. The Worker answers lookups from the Cache API of its location
+//! and, on a miss, asks the visitor's relay (or, with widgets on the site,
+//! this object through `internal/status`), which answer the same payload.
 
-use crate::auth;
 use crate::error::ApiError;
 use crate::respond;
 use crate::site::call::Call;
@@ -23,7 +23,7 @@ pub async fn get(
     cfg.check_group(group)?;
     let snap = site.settle(Change::Read, call.now).await?;
     let (payload, _) = payload(&snap, group)?;
-    let etag = auth::etag(payload.as_bytes());
+    let etag = format!("\"{}\"", site.store.published()?.0);
     Ok(respond::status_response(
         payload,
         &etag,

@@ -1,0 +1,149 @@
+// A site stored before working hours had a mode (the schema before: no
+// `working_hours_mode` in meta, no `schedules.mode`, no `agents.set_by`)
+// reads back as a gate under the current edge, written so in its storage,
+// and keeps behaving as one: an agent online by hand outside its hours
+// leaves the chat offline. No browser: runtimes in turn on one persisted
+// Durable Object store, in workerd via Miniflare
+// (tests/bench/edge-miniflare.mjs), as across a deploy.
+//
+// 1. The current edge makes a site (a new one: switch) with hours, a group
+//    with hours of its own and an agent.
+// 2. A small JS worker with the same Durable Object identity rewrites the
+//    store into its shape before (as the edge before issue 17 left it; its
+//    schema version one lower).
+// 3. The current edge on it: gate everywhere, and gate behaviour.
+// 4. The store itself now says gate.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { start, startEdge } from '../bench/edge-miniflare.mjs';
+import { apiAt } from './lib.mjs';
+
+const ADMIN = 'hours-migration-admin-token';
+
+const call = (base, method, urlPath, { token, body } = {}) => apiAt(base, method, urlPath, token, body);
+
+async function must(what, promise) {
+  const r = await promise;
+  assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+// The schema before issue 17.
+const BEFORE_MODES = [
+  "DELETE FROM meta WHERE key IN ('working_hours_mode', 'hours_since_ms')",
+  'ALTER TABLE schedules DROP COLUMN mode',
+  'ALTER TABLE agents DROP COLUMN set_by',
+  "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'schema_version'",
+];
+
+/** A worker on the edge's store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
+const STORE_WORKER = `
+import { DurableObject } from "cloudflare:workers";
+const STATEMENTS = ${JSON.stringify(BEFORE_MODES)};
+export class SiteObject extends DurableObject {
+  async fetch(req) {
+    const sql = this.ctx.storage.sql;
+    const downgrade = new URL(req.url).pathname.endsWith("/downgrade");
+    if (downgrade) {
+      this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
+    }
+    const table = (t) => sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", t).one().sql;
+    const rows = (q) => (downgrade ? null : sql.exec(q).toArray());
+    return Response.json({
+      schedules: table("schedules"),
+      agents: table("agents"),
+      meta: Object.fromEntries(sql.exec("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value])),
+      modes: rows("SELECT scope, mode FROM schedules ORDER BY scope"),
+      set_by: rows("SELECT id, set_by FROM agents ORDER BY id"),
+    });
+  }
+}
+export default {
+  fetch(req, env) {
+    const site = new URL(req.url).pathname.split("/")[2];
+    return env.SITES.get(env.SITES.idFromName(site)).fetch(req);
+  },
+};
+`;
+
+async function onStore(persistDir, site, what) {
+  const worker = await start(
+    {
+      name: 'presenza',
+      modules: [{ type: 'ESModule', path: 'store.mjs', contents: STORE_WORKER }],
+      durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
+    },
+    { persistDir },
+  );
+  try {
+    return await must(what, call(worker.url, 'POST', `/v1/${site}/${what}`));
+  } finally {
+    await worker.dispose();
+  }
+}
+
+test('a site stored before working hours had a mode reads back as a gate', { timeout: 120_000 }, async () => {
+  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-hours-migration-'));
+  const closed = { timezone: 'Europe/Rome', weekly: {} };
+  try {
+    // 1. Made by the current edge (a new site switches).
+    let edge = await startEdge({ adminToken: ADMIN, persistDir });
+    let site, owner, agent;
+    try {
+      ({ site_id: site, owner_key: owner } = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN })));
+      const settings = await must('settings', call(edge.url, 'GET', `/v1/sites/${site}/settings`, { token: owner }));
+      assert.equal(settings.working_hours_mode, 'switch');
+      await must('hours', call(edge.url, 'PUT', `/v1/sites/${site}/working-hours`, { token: owner, body: closed }));
+      await must('group', call(edge.url, 'PUT', `/v1/sites/${site}/groups/sales`, { token: owner, body: { name: 'Sales' } }));
+      await must('group hours', call(edge.url, 'PUT', `/v1/sites/${site}/groups/sales/working-hours`, {
+        token: owner, body: { ...closed, mode: 'switch' },
+      }));
+      agent = (await must('agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
+        token: owner, body: { name: 'Giulia', groups: [] },
+      }))).token;
+    } finally {
+      await edge.dispose();
+    }
+
+    // 2. As the edge before issue 17 left it.
+    const old = await onStore(persistDir, site, 'downgrade');
+    assert.doesNotMatch(old.schedules, /\bmode\b/);
+    assert.doesNotMatch(old.agents, /\bset_by\b/);
+    assert.equal(old.meta.working_hours_mode, undefined);
+    const oldVersion = Number(old.meta.schema_version);
+
+    // 3. The current edge on it: a gate, everywhere.
+    edge = await startEdge({ adminToken: ADMIN, persistDir });
+    try {
+      const settings = await must('settings', call(edge.url, 'GET', `/v1/sites/${site}/settings`, { token: owner }));
+      assert.equal(settings.working_hours_mode, 'gate');
+      const hours = await must('hours', call(edge.url, 'GET', `/v1/sites/${site}/working-hours`, { token: owner }));
+      assert.equal(hours.mode, 'gate');
+      const sales = await must('sales hours', call(edge.url, 'GET', `/v1/sites/${site}/groups/sales/working-hours`, { token: owner }));
+      assert.equal(sales.mode, 'gate');
+      // Online by hand outside hours: a gate keeps the chat offline.
+      const set = await must('online', call(edge.url, 'PUT', `/v1/sites/${site}/agents/me/status`, {
+        token: agent, body: { status: 'online' },
+      }));
+      assert.equal(set.agent.set_by, 'manual');
+      assert.equal(set.agent.next_switch, null);
+      const status = await must('status', call(edge.url, 'GET', `/v1/sites/${site}/status`));
+      assert.deepEqual([status.status, status.reason], ['offline', 'outside_hours']);
+    } finally {
+      await edge.dispose();
+    }
+
+    // 4. Written in storage, not guessed on each read.
+    const now = await onStore(persistDir, site, 'inspect');
+    assert.equal(now.meta.working_hours_mode, 'gate');
+    assert.equal(Number(now.meta.schema_version), oldVersion + 1);
+    assert.deepEqual(now.modes, [{ scope: 'g:sales', mode: 'gate' }, { scope: 'site', mode: null }]);
+    assert.deepEqual(now.set_by, [{ id: 'giulia', set_by: 'manual' }]);
+  } finally {
+    fs.rmSync(persistDir, { recursive: true, force: true });
+  }
+});
