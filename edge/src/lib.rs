@@ -20,6 +20,7 @@
 //! - [`tally`]: what the object counts in memory instead of writing per
 //!   socket event.
 //! - [`sockets`]: socket tags and attachments (plus, on Wasm, sending).
+//! - [`mail`]: what each e-mail says, and signed unsubscribe links.
 //!
 //! Runtime modules (Wasm only):
 //! - `worker`: the Worker's fetch entry (routing, pre-flights, the status
@@ -44,6 +45,7 @@ pub mod domain;
 pub mod error;
 pub mod fanout;
 pub mod json;
+pub mod mail;
 pub mod relaying;
 pub mod residency;
 pub mod retention;

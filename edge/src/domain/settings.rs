@@ -6,12 +6,12 @@ use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
-use presenza_protocol::body::{LimitsPatch, SettingsBody, WidgetPatch};
+use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
     MAX_WIDGET_TEXT_CHARS,
 };
-use presenza_protocol::view::{VisitorLimits, Widget, WidgetTexts};
+use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget, WidgetTexts};
 use presenza_protocol::widget;
 use presenza_rules::{GracePeriod, HoursMode};
 
@@ -29,6 +29,8 @@ pub struct SettingsChange {
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
+    /// The e-mail settings with the patch applied.
+    pub email: Option<EmailSettings>,
 }
 
 impl SettingsChange {
@@ -37,6 +39,7 @@ impl SettingsChange {
         body: SettingsBody,
         widget: &Widget,
         limits: &VisitorLimits,
+        email: &EmailSettings,
     ) -> Result<SettingsChange, ApiError> {
         let name = body
             .name
@@ -82,6 +85,10 @@ impl SettingsChange {
                 }
             })
             .transpose()?;
+        let email = body
+            .email
+            .map(|patch| apply_email_patch(email.clone(), patch))
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
@@ -90,8 +97,26 @@ impl SettingsChange {
             hours_mode,
             limits,
             retention_days,
+            email,
         })
     }
+}
+
+/// Applies an e-mail patch; the notification address must look like one.
+fn apply_email_patch(
+    mut email: EmailSettings,
+    patch: EmailPatch,
+) -> Result<EmailSettings, ApiError> {
+    if let Some(on) = patch.enabled {
+        email.enabled = on;
+    }
+    if let Some(address) = patch.notify_address {
+        email.notify_address = address
+            .as_deref()
+            .map(crate::domain::agent::email_address)
+            .transpose()?;
+    }
+    Ok(email)
 }
 
 fn allowed_origins(list: Vec<String>) -> Result<Vec<String>, ApiError> {
@@ -322,8 +347,13 @@ mod tests {
             r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
         )
         .unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         assert_eq!(
             change.origins,
             Some(vec!["https://shop.example".to_string()])
@@ -332,23 +362,38 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .status(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .status(),
             400
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .code(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .code(),
             "invalid_origin"
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"limits":{"conversations_per_address":3}}"#).unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         let limits = change.limits.unwrap();
         assert_eq!(limits.conversations_per_address, 3);
         assert_eq!(
@@ -361,10 +406,13 @@ mod tests {
         ] {
             let parsed = serde_json::from_str::<SettingsBody>(bad);
             let refused = match parsed {
-                Ok(body) => {
-                    SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                        .is_err()
-                }
+                Ok(body) => SettingsChange::parse(
+                    body,
+                    &Widget::default(),
+                    &VisitorLimits::default(),
+                    &EmailSettings::default(),
+                )
+                .is_err(),
                 Err(_) => true,
             };
             assert!(refused, "{bad}");
@@ -374,13 +422,23 @@ mod tests {
     #[test]
     fn the_working_hours_mode_is_switch_or_gate() {
         let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         assert_eq!(change.hours_mode, Some(HoursMode::Gate));
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
-        let error =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap_err();
+        let error = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

@@ -15,7 +15,9 @@ use serde::Deserialize;
 /// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
 /// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
 /// stored before keeps acting as a gate, written so).
-pub const SCHEMA_VERSION: i64 = 5;
+/// 6: signed-in devices: a session's device, when an agent's last session
+/// ended and the agent's e-mail address ([`MIGRATE_DEVICES`]).
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -70,7 +72,7 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
         back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
-        set_by TEXT NOT NULL)",
+        set_by TEXT NOT NULL, left_ms INTEGER, email TEXT)",
     // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON;
     // mode: a group's own hours' `HoursMode`; NULL for the site's, whose
     // mode is `meta.working_hours_mode`.
@@ -78,8 +80,19 @@ const SCHEMA: &[&str] = &[
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
     "CREATE TABLE IF NOT EXISTS sessions (
         agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
-        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, device_id TEXT,
         PRIMARY KEY (agent_id, session_id))",
+    "CREATE TABLE IF NOT EXISTS devices (
+        id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+        last_used_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS devices_by_agent ON devices (agent_id, last_used_ms)",
+    "CREATE TABLE IF NOT EXISTS mail_queue (
+        kind TEXT NOT NULL, conversation_id TEXT NOT NULL, due_at INTEGER NOT NULL,
+        after_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, conversation_id))",
+    "CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (due_at)",
+    "CREATE TABLE IF NOT EXISTS mail_optout (address TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     // What each audience / agent was last told (`fanout::BroadcastKey` and
     // its fingerprint), so a wake after hibernation never re-sends an
     // unchanged status.
@@ -194,6 +207,15 @@ const MIGRATE_HOURS_SCHEDULES: &[&str] = &[
 const MIGRATE_HOURS_AGENTS: &[&str] =
     &["ALTER TABLE agents ADD COLUMN set_by TEXT NOT NULL DEFAULT 'manual'"];
 
+/// Schema 5 → 6: the device of a session (signed-in devices), when an
+/// agent's last session ended (the team view's "offline since") and the
+/// agent's e-mail address.
+const MIGRATE_DEVICES: &[&str] = &[
+    "ALTER TABLE sessions ADD COLUMN device_id TEXT",
+    "ALTER TABLE agents ADD COLUMN left_ms INTEGER",
+    "ALTER TABLE agents ADD COLUMN email TEXT",
+];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -207,6 +229,7 @@ impl Store {
     /// Brings the store to [`SCHEMA_VERSION`]; safe on every start.
     pub fn migrate(&self) -> R<()> {
         self.migrate_conversations()?;
+        self.migrate_sessions()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -269,6 +292,20 @@ impl Store {
             self.wrote.set(true);
         }
         self.migrate_messages()
+    }
+
+    /// Adds the schema-6 columns to a store made before them (see
+    /// [`MIGRATE_DEVICES`]); no-op for a new site or a migrated one.
+    fn migrate_sessions(&self) -> R<()> {
+        let Some(sql) = self.table_sql("sessions")? else {
+            return Ok(());
+        };
+        if sql.contains("device_id") {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_DEVICES)?;
+        self.wrote.set(true);
+        Ok(())
     }
 
     /// Adds `kind` to a messages table without it (see

@@ -7,12 +7,15 @@ mod agents;
 mod groups;
 mod hours;
 mod keys;
+mod replies;
 mod settings;
 mod stats;
+mod team;
 mod visitors;
 
 use crate::error::ApiError;
 use crate::route::OwnerOp;
+use crate::site::agent::devices;
 use crate::site::call::Call;
 use crate::site::caller::Owner;
 use crate::site::config::Config;
@@ -44,5 +47,17 @@ pub async fn serve(
         OwnerOp::DeleteHours { group } => hours::delete(site, cfg, call, group.as_ref()).await,
         OwnerOp::EraseVisitor(v) => visitors::erase(site, &v),
         OwnerOp::RotateOwnerKey => keys::rotate(site, call).await,
+        OwnerOp::AgentDevices(a) => {
+            agents::exists(site, &a)?;
+            devices::list(site, &a, None)
+        }
+        OwnerOp::RevokeAgentDevice(a, d) => {
+            agents::exists(site, &a)?;
+            devices::revoke(site, call, &a, &d).await
+        }
+        OwnerOp::SetOffline(a) => agents::set_offline(site, call, &a).await,
+        OwnerOp::Team => team::open(site, call).await,
+        OwnerOp::GetSavedReplies => replies::get(cfg),
+        OwnerOp::PutSavedReplies => replies::put(site, call),
     }
 }
