@@ -38,8 +38,27 @@ export function freshConnections() {
   agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 }
 
-/** One request; resolves {status, body (parsed JSON or text), headers, ms}. */
-export function request(base, method, path, { token, body, headers = {}, httpAgent = agent } = {}) {
+/** Requests sent again after a pooled keep-alive connection was found closed. */
+export const retried = { count: 0 };
+
+/**
+ * One request; resolves {status, body (parsed JSON or text), headers, ms}.
+ * A request on a reused keep-alive connection that the server closed just
+ * before (ECONNRESET, "socket hang up", no response) never reached it: it
+ * is sent once more on a new connection (counted in `retried`; `ms` is that
+ * attempt's). Any other failure rejects, naming the request.
+ */
+export async function request(base, method, path, opts = {}) {
+  try {
+    return await attempt(base, method, path, opts);
+  } catch (e) {
+    if (!e.staleConnection) throw e;
+    retried.count++;
+    return attempt(base, method, path, { ...opts, fresh: true });
+  }
+}
+
+function attempt(base, method, path, { token, body, headers = {}, httpAgent = agent, fresh = false } = {}) {
   return new Promise((resolve, reject) => {
     const url = new URL(base + path);
     const h = { ...headers };
@@ -52,7 +71,15 @@ export function request(base, method, path, { token, body, headers = {}, httpAge
     }
     const t0 = performance.now();
     const req = http.request(
-      { host: url.hostname, port: url.port, path: url.pathname + url.search, method, headers: h, agent: httpAgent },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname + url.search,
+        method,
+        headers: h,
+        // A retry: a connection of its own, not one from the pool.
+        agent: fresh ? false : httpAgent,
+      },
       (res) => {
         const chunks = [];
         res.on("data", (c) => chunks.push(c));
@@ -67,8 +94,17 @@ export function request(base, method, path, { token, body, headers = {}, httpAge
         res.on("error", reject);
       },
     );
+    let answered = false;
+    req.on("response", () => {
+      answered = true;
+    });
     req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
-    req.on("error", reject);
+    req.on("error", (e) => {
+      const err = new Error(`${method} ${path}: ${e.message}`);
+      err.code = e.code;
+      err.staleConnection = req.reusedSocket && !answered && e.code === "ECONNRESET";
+      reject(err);
+    });
     if (payload) req.write(payload);
     req.end();
   });

@@ -31,7 +31,7 @@
 // Recovery figures: per lost publish, the time until the last widget had it;
 // the median and the worst of them against the bound.
 
-import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary } from "./edge-common.mjs";
+import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
 import { startEdge } from "./edge-miniflare.mjs";
 import {
   clientBinPath,
@@ -172,6 +172,7 @@ try {
   await sleep(1000);
   const evicted = await phase("relays evicted by the deploy, a publish lost", edgeArgs, site, again.client, state);
   console.log(`  load average at the end: ${loadAverage()}`);
+  if (retried.count) console.log(`  ${retried.count} requests sent again (their pooled keep-alive connection had been closed)`);
   summary(
     "relays recover a lost publish",
     `every widget right again after median ${fmt(median(inMemory.rec))}, worst ${fmt(maxOf(inMemory.rec))} ` +

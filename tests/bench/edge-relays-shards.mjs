@@ -33,7 +33,7 @@
 //    current status first. The deploy storm fails the run above relays +
 //    agents; the cold start is printed beside it.
 
-import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary } from "./edge-common.mjs";
+import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
 import { startEdge } from "./edge-miniflare.mjs";
 import {
   clientBinPath,
@@ -274,6 +274,7 @@ try {
     console.log(`  FAILED: more calls reached the site's object than relays + agents, or a widget was told a wrong status`);
   }
   console.log(`  load average at the end: ${loadAverage()}`);
+  if (retried.count) console.log(`  ${retried.count} requests sent again (their pooled keep-alive connection had been closed)`);
 } catch (e) {
   failed = true;
   console.log(`  FAILED: ${e.message}`);

@@ -46,6 +46,7 @@ import {
   fmt,
   summary,
   reference,
+  retried,
 } from "./edge-common.mjs";
 import { startEdge } from "./edge-miniflare.mjs";
 import {
@@ -260,6 +261,7 @@ try {
   for (let i = 0; i < 2; i++) await round(cells, i, { record: false });
   for (let i = 0; i < rounds; i++) await round(cells, i);
   console.log(`  load average at the end: ${loadAverage()}`);
+  if (retried.count) console.log(`  ${retried.count} requests sent again (their pooled keep-alive connection had been closed)`);
   for (const c of cells) {
     if (c.mode === "relays" && c.n > 0) {
       // The counts relays acknowledged with the last publish.

@@ -155,7 +155,10 @@ impl RelayObject {
                         delivered.gone.push(visitor);
                     }
                 }
-                Delivery::Erase { visitor } => sockets::close_visitor(state, &visitor),
+                Delivery::Erase { visitor } => {
+                    sockets::close_visitor(state, &visitor);
+                    self.relay.sockets_closed();
+                }
                 Delivery::Widget { text } => {
                     sockets::broadcast(state, Tag::Visitors, &text);
                 }

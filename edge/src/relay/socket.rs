@@ -99,6 +99,7 @@ pub async fn open(relay: &Relay, req: &Request) -> Result<Response, ApiError> {
     let pair = WebSocketPair::new()?;
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     relay.state.accept_websocket_with_tags(&pair.server, &tags);
+    relay.socket_opened();
     pair.server
         .serialize_attachment(Attachment::Visitor(VisitorSocket {
             group,
@@ -197,6 +198,7 @@ async fn forward(
 /// A socket closed: its budget is forgotten. The relay leaves its site at
 /// its next alarm if it was the last one.
 pub fn gone(relay: &Relay, ws: &WebSocket) {
+    relay.socket_closed();
     if let Some(socket) = sockets::visitor(ws) {
         relay.budgets.forget(&socket.budget_key());
     }

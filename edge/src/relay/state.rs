@@ -14,6 +14,7 @@ use crate::residency;
 use crate::sockets::{self, Tag};
 use presenza_protocol::frame::close;
 use std::cell::{Cell, RefCell};
+use std::task::{Poll, Waker};
 use wasm_bindgen::JsValue;
 use worker::{Env, Response, ScheduledTime, State, WebSocket};
 
@@ -33,8 +34,62 @@ pub struct Relay {
     synced_at: Cell<Option<i64>>,
     /// Sockets closed over budget, not yet told to the site.
     over_budget: Cell<u32>,
-    /// A sync is on its way: lookups meanwhile use what is held.
+    /// A sync is on its way: lookups meanwhile use what is held; a relay
+    /// with nothing held waits for it (see [`Relay::sync`]).
     syncing: Cell<bool>,
+    /// Who waits for the sync on its way.
+    sync_waiters: SyncWaiters,
+    /// Its open widget sockets and when the runtime counted them (see
+    /// [`Relay::sockets`]).
+    socket_count: Cell<Option<(usize, i64)>>,
+}
+
+/// How long a count of the relay's sockets by the runtime is used, kept
+/// current meanwhile by this instance's accepts and closes. Counting asks
+/// the runtime for an object per socket: at 10,000 widgets each publish's
+/// ack and each accept paid for all of them (BENCHMARKS.md, issue 12).
+const COUNT_FRESH_MS: i64 = 1_000;
+
+/// Wakes the calls waiting for the sync on its way, when it ends in any
+/// way (see [`SyncRound`]).
+#[derive(Default)]
+struct SyncWaiters {
+    /// Syncs ended so far: a waiter is done when this moves.
+    ended: Cell<u64>,
+    wakers: RefCell<Vec<Waker>>,
+}
+
+impl SyncWaiters {
+    async fn wait(&self) {
+        let ended = self.ended.get();
+        std::future::poll_fn(|cx| {
+            if self.ended.get() != ended {
+                Poll::Ready(())
+            } else {
+                self.wakers.borrow_mut().push(cx.waker().clone());
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    fn end(&self) {
+        self.ended.set(self.ended.get() + 1);
+        for waker in self.wakers.take() {
+            waker.wake();
+        }
+    }
+}
+
+/// The sync on its way; when it ends, even by a dropped request, the
+/// relay is no longer syncing and its waiters go on.
+struct SyncRound<'a>(&'a Relay);
+
+impl Drop for SyncRound<'_> {
+    fn drop(&mut self) {
+        self.0.syncing.set(false);
+        self.0.sync_waiters.end();
+    }
 }
 
 impl Relay {
@@ -51,6 +106,8 @@ impl Relay {
             synced_at: Cell::new(None),
             over_budget: Cell::new(0),
             syncing: Cell::new(false),
+            sync_waiters: SyncWaiters::default(),
+            socket_count: Cell::new(None),
         }
     }
 
@@ -77,9 +134,42 @@ impl Relay {
         &self.env
     }
 
-    /// Its open widget sockets.
+    /// Its open widget sockets: the runtime's count of at most
+    /// [`COUNT_FRESH_MS`] ago, plus the accepts and minus the closes since.
     pub fn sockets(&self) -> usize {
-        sockets::count(&self.state, Tag::Visitors)
+        let now = now_ms();
+        if let Some((n, at)) = self.socket_count.get() {
+            if now - at < COUNT_FRESH_MS {
+                return n;
+            }
+        }
+        self.recount(now)
+    }
+
+    /// Its open widget sockets, as the runtime counts them now.
+    fn recount(&self, now: i64) -> usize {
+        let n = sockets::count(&self.state, Tag::Visitors);
+        self.socket_count.set(Some((n, now)));
+        n
+    }
+
+    /// A widget socket was accepted.
+    pub fn socket_opened(&self) {
+        if let Some((n, at)) = self.socket_count.get() {
+            self.socket_count.set(Some((n + 1, at)));
+        }
+    }
+
+    /// A widget socket closed (its close or error event).
+    pub fn socket_closed(&self) {
+        if let Some((n, at)) = self.socket_count.get() {
+            self.socket_count.set(Some((n.saturating_sub(1), at)));
+        }
+    }
+
+    /// Sockets were closed from here (the runtime counts them again).
+    pub fn sockets_closed(&self) {
+        self.socket_count.set(None);
     }
 
     /// Its name: as a call says it (stored the first time), else stored.
@@ -158,10 +248,12 @@ impl Relay {
                 close::GROUP_DELETED,
                 "group deleted",
             );
+            self.sockets_closed();
         }
         if applied.origins_changed {
             let own = self.own_origin(None)?;
             sockets::close_disallowed_origins(&self.state, &new.origins, &own);
+            self.sockets_closed();
         }
         Ok(new.version)
     }
@@ -182,13 +274,20 @@ impl Relay {
         let Some(name) = self.name(None)? else {
             return Ok(Ok(()));
         };
-        if self.syncing.get() && self.snapshot()?.version > 0 {
-            return Ok(Ok(()));
+        if self.syncing.get() {
+            if self.snapshot()?.version > 0 {
+                return Ok(Ok(()));
+            }
+            // A new relay's first sync is on its way: every widget opening
+            // meanwhile waits for it instead of calling the site too.
+            self.sync_waiters.wait().await;
+            if self.snapshot()?.version > 0 {
+                return Ok(Ok(()));
+            }
         }
         self.syncing.set(true);
-        let result = self.sync_with(name).await;
-        self.syncing.set(false);
-        result
+        let _round = SyncRound(self);
+        self.sync_with(name).await
     }
 
     async fn sync_with(&self, name: RelayName) -> Result<Result<(), Response>, ApiError> {
@@ -224,6 +323,7 @@ impl Relay {
         for ws in self.state.get_websockets() {
             let _ = ws.close(Some(close::NORMAL), Some("site deleted"));
         }
+        self.sockets_closed();
         self.store.set(Key::Snapshot, "{}")?;
         *self.snapshot.borrow_mut() = Some(Snapshot::default());
         Ok(())
@@ -252,7 +352,8 @@ impl Relay {
     /// [`residency`]).
     pub async fn tick(&self) -> Result<(), ApiError> {
         let now = now_ms();
-        if self.sockets() == 0 {
+        // Exact here: a relay leaves its site with its last socket.
+        if self.recount(now) == 0 {
             self.leave().await?;
             if self.sockets() == 0 {
                 return Ok(());
@@ -326,6 +427,7 @@ impl Relay {
         }
         self.budgets.closing(key);
         let _ = ws.close(Some(close::POLICY), Some(overrun.reason()));
+        self.sockets_closed();
         self.over_budget.set(self.over_budget.get() + 1);
         let _ = self.alarm_at(now_ms() + 1_000).await;
     }
