@@ -478,6 +478,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
         working_hours_mode: None,
         limits: None,
         retention_days: None,
+        history_days: None,
     }
 }
 

@@ -15,6 +15,7 @@
 //! - [`message`]: a message's text and client id, contact details, and the
 //!   stored idempotency keys.
 //! - [`cursor`]: the inbox's page cursor.
+//! - [`period`]: the period of the history and the insights (`from`, `to`).
 
 pub mod address;
 pub mod agent;
@@ -22,6 +23,7 @@ pub mod cursor;
 pub mod hours;
 pub mod manual;
 pub mod message;
+pub mod period;
 pub mod settings;
 pub mod text;
 pub mod visitor;

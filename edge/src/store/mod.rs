@@ -13,6 +13,7 @@ mod broadcasts;
 mod conversations;
 mod counters;
 mod groups;
+mod history;
 mod messages;
 mod meta;
 mod reads;

@@ -15,7 +15,11 @@ use serde::Deserialize;
 /// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
 /// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
 /// stored before keeps acting as a gate, written so).
-pub const SCHEMA_VERSION: i64 = 5;
+/// 6: the audiences' status history (issue 15): `status_history`, and
+/// conversations indexed by their start (`conversations_by_start`) for the
+/// insights of a period. New tables and indexes only: a store made before
+/// gets them on start, and its history begins with its next change.
+pub const SCHEMA_VERSION: i64 = 6;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -143,6 +147,17 @@ const SCHEMA: &[&str] = &[
         sockets INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS visitor_routes (
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
+    // Each audience's status changes (`store::history`): aud '' for the
+    // whole site, else the group id; status, reason and cause as codes
+    // (`history::codes`); agent: the agent whose doing it was. One row per
+    // audience and millisecond, clustered by audience and time (a period
+    // is one range of the primary key).
+    "CREATE TABLE IF NOT EXISTS status_history (
+        aud TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
+        reason INTEGER NOT NULL, cause INTEGER, agent TEXT,
+        PRIMARY KEY (aud, at)) WITHOUT ROWID",
+    // Conversations started in a period (insights).
+    "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)",
 ];
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor
