@@ -23,6 +23,7 @@ impl ApiError {
             status: 0,
             code: "network".into(),
             message: "The server could not be reached. Check your connection and try again.".into(),
+            at: None,
         }
     }
 
@@ -31,6 +32,7 @@ impl ApiError {
             status: 0,
             code: "bad_answer".into(),
             message: format!("Unexpected answer from the server ({detail})."),
+            at: None,
         }
     }
 
@@ -52,11 +54,13 @@ impl ApiError {
                 _ if status_text.is_empty() => format!("The server answered {status}."),
                 _ => format!("The server answered {status} {status_text}."),
             });
+        let at = error.as_ref().and_then(|e| e.at.clone());
         let code = error.map_or_else(|| "http".to_owned(), |e| e.code);
         ApiError {
             status,
             code,
             message,
+            at,
         }
     }
 }

@@ -1,16 +1,76 @@
-//! Local wall-clock formatting for the agent ("back at 14:30", "tomorrow
-//! 09:00"). Instants stay Unix milliseconds everywhere else; only the
+//! Local wall-clock formatting for the agent ("tomorrow 09:00"), and "back
+//! at" instants worded as the widget words them ([`back`]). Instants stay Unix milliseconds everywhere else; only the
 //! browser's time zone is used here, through `Date`.
 
 use js_sys::Date;
 use wasm_bindgen::JsValue;
 
+use presenza_rules::wording::{back_form, BackForm};
 use presenza_rules::UnixMillis;
+
+/// The widget's English texts: "back at" reads in the console exactly as in
+/// an English widget (the wording rule is `presenza_rules::wording`).
+const WIDGET_EN: &str = include_str!("../../widget/i18n/en.json");
 
 const WEEKDAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
+
+/// The names of a schedule's weekday keys (`presenza_rules`' `WEEKDAYS`,
+/// Monday first).
+pub const DAY_NAMES: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+
+/// The name of a schedule's weekday key (`mon` → "Monday").
+pub fn day_name(key: &str) -> Option<&'static str> {
+    presenza_rules::schedule_spec::WEEKDAYS
+        .iter()
+        .position(|k| *k == key)
+        .map(|i| DAY_NAMES[i])
+}
+
+/// "HH:MM" as this browser's time inputs show it ("5:00 PM" or "17:00").
+pub fn time_of_day(hhmm: &str) -> String {
+    let Some((h, m)) = hhmm.split_once(':') else {
+        return hhmm.to_owned();
+    };
+    let (Ok(h), Ok(m)) = (h.parse::<u32>(), m.parse::<u32>()) else {
+        return hhmm.to_owned();
+    };
+    let d = Date::new_with_year_month_day_hr_min(2000, 0, 1, h as i32, m as i32);
+    let options = js_sys::JSON::parse(r#"{"hour":"numeric","minute":"2-digit"}"#)
+        .unwrap_or(JsValue::UNDEFINED);
+    d.to_locale_time_string_with_options(&browser_language(), &options)
+        .into()
+}
+
+/// "25 December 2026" for a schedule's `YYYY-MM-DD` (as given if not one).
+pub fn date_name(ymd: &str) -> String {
+    let parts: Vec<u32> = ymd.split('-').filter_map(|p| p.parse().ok()).collect();
+    let [y, mo, d] = parts[..] else {
+        return ymd.to_owned();
+    };
+    let date = Date::new_with_year_month_day(y, mo as i32 - 1, d as i32);
+    let options = js_sys::JSON::parse(r#"{"day":"numeric","month":"long","year":"numeric"}"#)
+        .unwrap_or(JsValue::UNDEFINED);
+    date.to_locale_date_string(&browser_language(), &options)
+        .into()
+}
+
+/// The browser's language, which its time inputs follow.
+fn browser_language() -> String {
+    web_sys::window()
+        .and_then(|w| w.navigator().language())
+        .unwrap_or_else(|| "en".to_owned())
+}
 
 pub fn now() -> UnixMillis {
     Date::now() as UnixMillis
@@ -53,6 +113,56 @@ pub fn when(ms: UnixMillis, now: UnixMillis) -> String {
             d.get_date(),
             MONTHS[d.get_month() as usize % 12]
         ),
+    }
+}
+
+/// One of the widget's English texts (empty if missing).
+fn widget_text(key: &str) -> String {
+    serde_json::from_str::<std::collections::BTreeMap<String, String>>(WIDGET_EN)
+        .ok()
+        .and_then(|mut texts| texts.remove(key))
+        .unwrap_or_default()
+}
+
+/// `back_in`'s English form for `n` (`one|few|many|other`).
+fn minutes_text(template: &str, n: u32) -> String {
+    let forms: Vec<&str> = template.split('|').collect();
+    let form = if n == 1 { forms.first() } else { forms.get(3) }
+        .filter(|f| !f.is_empty())
+        .or(forms.first())
+        .copied()
+        .unwrap_or_default();
+    form.replace("{n}", &n.to_string())
+}
+
+/// "back at 9:00 AM", "back Saturday 8:00 AM", "back 25 December 9:00 AM"
+/// or, when `relative` and within the hour, "back in 10 minutes"; empty
+/// once passed. The widget's words and rule, in English.
+pub fn back(at: UnixMillis, now: UnixMillis, relative: bool) -> String {
+    let d = date(at);
+    let same_day = d.to_date_string() == date(now).to_date_string();
+    let options = |json: &str| js_sys::JSON::parse(json).unwrap_or(JsValue::UNDEFINED);
+    let day = match back_form(at, now, same_day, relative) {
+        BackForm::Passed => return String::new(),
+        BackForm::InMinutes(n) => return minutes_text(&widget_text("back_in"), n),
+        BackForm::Today => None,
+        BackForm::Weekday => Some(options(r#"{"weekday":"long"}"#)),
+        BackForm::Date => Some(options(r#"{"day":"numeric","month":"long"}"#)),
+    };
+    let time: String = d
+        .to_locale_time_string_with_options(
+            "en",
+            &options(r#"{"hour":"numeric","minute":"2-digit"}"#),
+        )
+        .into();
+    match day {
+        None => widget_text("back_at").replace("{t}", &time),
+        Some(o) => {
+            let day: String = d.to_locale_date_string("en", &o).into();
+            widget_text("back_day")
+                .replace("{t}", &time)
+                .replace("{d}", &day)
+        }
     }
 }
 
@@ -102,4 +212,18 @@ pub fn time_zones() -> Vec<String> {
         zones.push("UTC".into());
     }
     zones
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{minutes_text, widget_text};
+
+    #[test]
+    fn the_widgets_english_words() {
+        assert_eq!(widget_text("back_at"), "back at {t}");
+        let t = widget_text("back_in");
+        assert_eq!(minutes_text(&t, 1), "back in 1 minute");
+        assert_eq!(minutes_text(&t, 10), "back in 10 minutes");
+        assert_eq!(minutes_text("{n} min", 3), "{n} min".replace("{n}", "3"));
+    }
 }

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 
-use presenza_protocol::frame::{close, DeviceEvent, PING, PONG};
+use presenza_protocol::frame::{close, DeviceEvent, OwnerEvent, PING, PONG};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CloseEvent, MessageEvent, WebSocket};
@@ -21,6 +21,18 @@ pub fn decode(text: &str) -> Option<DeviceEvent> {
         return None;
     }
     serde_json::from_str(text).ok()
+}
+
+/// What a frame tells the controller: a device frame, or the owner's team
+/// (the team socket's only frame, which a device never receives).
+pub fn incoming(text: &str) -> Option<LiveEvent> {
+    match decode(text)? {
+        DeviceEvent::Unknown => match serde_json::from_str(text).ok()? {
+            OwnerEvent::Team { agents } => Some(LiveEvent::Team(agents)),
+            OwnerEvent::Unknown => None,
+        },
+        event => Some(LiveEvent::Message(Box::new(event))),
+    }
 }
 
 /// The longest wait between two attempts.
@@ -181,8 +193,8 @@ fn connect(inner: &Rc<Inner>) {
         else {
             return;
         };
-        if let Some(event) = decode(&text) {
-            (inner.on_event)(LiveEvent::Message(Box::new(event)));
+        if let Some(event) = incoming(&text) {
+            (inner.on_event)(event);
         }
     });
     let on_close = handler(&weak, |inner, event| {
@@ -346,6 +358,16 @@ mod tests {
         assert!(agent.back_at.is_some());
         assert_eq!(hello.ping_interval_secs, 30);
         assert_eq!(hello.groups["sales"].status, Status::Busy);
+    }
+
+    #[test]
+    fn team_frames_are_the_owners() {
+        let text = r#"{"type":"team","agents":[]}"#;
+        assert!(matches!(
+            super::incoming(text),
+            Some(crate::msg::LiveEvent::Team(a)) if a.is_empty()
+        ));
+        assert!(super::incoming(r#"{"type":"later"}"#).is_none());
     }
 
     #[test]

@@ -12,11 +12,12 @@
 use std::fmt;
 use std::rc::Rc;
 
-use presenza_protocol::body::{ScheduleSpec, SettingsBody, WorkingHoursBody};
+use presenza_protocol::body::{SavedReplyBody, ScheduleSpec, SettingsBody, WorkingHoursBody};
+use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
-    AgentView, ConversationPage, ConversationView, GroupView, MeView, MessagePage, MessageView,
-    SettingsView, StatusSetView, WorkingHoursView,
+    AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
+    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, WorkingHoursView,
 };
 use presenza_protocol::ConversationId;
 use presenza_rules::{ConversationState, HoursMode, Status};
@@ -79,6 +80,8 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// Where a working-hours error is (the edge's `at`).
+    pub at: Option<ErrorAt>,
 }
 
 impl ApiError {
@@ -116,8 +119,10 @@ pub enum SessionMsg {
 /// What a token opens.
 #[derive(Debug)]
 pub enum Access {
-    /// An agent's token: the agent (`GET agents/me`).
-    Agent(MeView),
+    /// An agent's token or a device credential: the agent (`GET
+    /// agents/me`), and the device just signed in with the agent token
+    /// (its credential replaces the token from then on).
+    Agent(Box<MeView>, Option<DeviceCreated>),
     /// The site owner's key.
     Owner,
 }
@@ -151,6 +156,15 @@ pub enum AgentMsg {
     AccessChecked(ApiResult<MeView>),
     /// Time for an HTTP heartbeat (sent only while the socket is down).
     Heartbeat,
+    /// Time to word "back at" instants again ("back in 9 minutes", and a
+    /// passed one says nothing).
+    Tick,
+    /// Show or hide this agent's signed-in devices.
+    ToggleDevices,
+    DevicesLoaded(ApiResult<Vec<DeviceView>>),
+    /// Sign another of this agent's devices out for good.
+    RevokeDevice(String),
+    DeviceRevoked(ApiResult<()>),
 }
 
 /// What the device socket tells the controller.
@@ -159,6 +173,8 @@ pub enum LiveEvent {
     Open,
     /// A frame from the edge.
     Message(Box<DeviceEvent>),
+    /// The whole team (the owner's team socket).
+    Team(Vec<AgentView>),
     /// The socket is gone; `retry_in_ms` is when the next attempt starts
     /// (None once stopped).
     Closed {
@@ -230,6 +246,8 @@ pub enum InboxMsg {
     },
     EnableNotifications,
     NotificationsAnswered,
+    /// A sound for each new visitor message, on or off (kept per browser).
+    ToggleSound,
     /// A new message in a conversation (device socket).
     Received {
         conversation: ConversationView,
@@ -270,6 +288,8 @@ pub enum OwnerMsg {
     SaveAgent {
         id: String,
         name: String,
+        /// Where left messages reach the agent (blank: none).
+        email: String,
         groups: Vec<String>,
         create: bool,
     },
@@ -322,6 +342,37 @@ pub enum OwnerMsg {
     SaveSettings(SettingsBody),
     SettingsSaved(ApiResult<SettingsView>),
     EmbedGroup(Option<String>),
+    /// The team socket (live agents page).
+    Live(LiveEvent),
+    /// The saved replies (`GET saved-replies`).
+    RepliesLoaded(ApiResult<Vec<SavedReply>>),
+    /// A row added to or removed from the saved replies as typed.
+    RepliesEdit {
+        draft: Vec<SavedReplyBody>,
+        remove: Option<usize>,
+    },
+    SaveReplies(Vec<SavedReplyBody>),
+    RepliesSaved(ApiResult<Vec<SavedReply>>),
+    /// Set a forgetful agent offline.
+    SetOffline(String),
+    OfflineSet {
+        agent: String,
+        result: ApiResult<AgentView>,
+    },
+    /// Show or hide an agent's signed-in devices.
+    ToggleDevices(String),
+    DevicesLoaded {
+        agent: String,
+        result: ApiResult<Vec<DeviceView>>,
+    },
+    RevokeDevice {
+        agent: String,
+        device: String,
+    },
+    DeviceRevoked {
+        agent: String,
+        result: ApiResult<()>,
+    },
 }
 
 /// One scope's working hours as loaded: its schedule (`None`: none
@@ -365,6 +416,7 @@ mod tests {
             status,
             code: "x".into(),
             message: "No.".into(),
+            at: None,
         };
         assert!(e(401).is_auth() && e(403).is_auth());
         assert!(!e(404).is_auth() && !e(0).is_auth());

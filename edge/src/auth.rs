@@ -5,7 +5,9 @@
 //! by which stored hash matches):
 //! - admin: whatever `ADMIN_TOKEN` is set to (platform secret);
 //! - owner key: `pzo_` + 64 hex digits;
-//! - agent token: `pza_` + 64 hex digits.
+//! - agent token: `pza_` + 64 hex digits;
+//! - device credential: `pzd_` + 64 hex digits (one signed-in device of an
+//!   agent, made with the agent token, revocable alone).
 //!
 //! Hashes are looked up inside one site's object only, so a token of one site
 //! never matches anything on another.
@@ -16,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 pub const OWNER_PREFIX: &str = "pzo_";
 pub const AGENT_PREFIX: &str = "pza_";
+pub const DEVICE_PREFIX: &str = "pzd_";
 
 pub fn sha256_hex(data: &[u8]) -> String {
     hex(&Sha256::digest(data))

@@ -4,7 +4,7 @@
 //! mistakes are never 500: only [`ApiError::Internal`] is. The errors the
 //! API names (unknown group, refused origin...) are built here, once.
 
-use presenza_protocol::error::{ErrorBody, ErrorObject};
+use presenza_protocol::error::{ErrorAt, ErrorBody, ErrorObject};
 use presenza_protocol::limits::MAX_BODY_BYTES;
 use presenza_rules::{RetryAfterMs, RuleError};
 use std::fmt;
@@ -34,6 +34,9 @@ pub enum ApiError {
     TooManyRequests { code: &'static str, message: String },
     /// 429 `rate_limited` with `Retry-After`: a sender wrote too fast.
     RateLimited { retry_after_ms: i64 },
+    /// 400: an input the rules refused (its code, its sentence, and for a
+    /// schedule where the error is).
+    Rule(RuleError),
     /// 500: a genuine internal failure (logged).
     Internal(String),
     /// 503: a part of the edge is out of room or out of reach for now.
@@ -135,6 +138,17 @@ impl ApiError {
             "this visitor id belongs to someone else (wrong secret)",
         )
     }
+    pub fn device_not_found() -> Self {
+        Self::not_found("device_not_found", "no such signed-in device of this agent")
+    }
+    /// Signing a device in takes the agent token itself: a device's
+    /// credential cannot make more devices (revoking one must end it).
+    pub fn agent_token_required() -> Self {
+        Self::forbidden(
+            "agent_token_required",
+            "sign a device in with the agent token, not with another device's credential",
+        )
+    }
     pub fn visitor_not_found() -> Self {
         Self::not_found("visitor_not_found", "no such visitor on this site")
     }
@@ -162,7 +176,7 @@ impl ApiError {
 
     pub fn status(&self) -> u16 {
         match self {
-            ApiError::BadRequest { .. } => 400,
+            ApiError::BadRequest { .. } | ApiError::Rule(_) => 400,
             ApiError::Unauthorized { .. } => 401,
             ApiError::Forbidden { .. } => 403,
             ApiError::NotFound { .. } => 404,
@@ -191,6 +205,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::UpgradeRequired => "upgrade_required",
             ApiError::RateLimited { .. } => "rate_limited",
+            ApiError::Rule(e) => e.code(),
             ApiError::Internal(_) => "internal",
         }
     }
@@ -218,6 +233,7 @@ impl ApiError {
                 "too many messages: try again in {} s",
                 self.retry_after_secs().unwrap_or(1)
             ),
+            ApiError::Rule(e) => e.to_string(),
             // Internal details go to the log, not to the client.
             ApiError::Internal(_) => "internal error".to_string(),
         }
@@ -260,6 +276,10 @@ impl ApiError {
             code: self.code().to_string(),
             message: self.message(),
             retry_after_secs: self.retry_after_secs(),
+            at: match self {
+                ApiError::Rule(e) => rule_at(e),
+                _ => None,
+            },
         }
     }
 
@@ -279,10 +299,7 @@ impl ApiError {
                 retry_after_ms: *retry_after_ms,
             };
         }
-        ApiError::BadRequest {
-            code: err.code(),
-            message: err.to_string(),
-        }
+        ApiError::Rule(err.clone())
     }
 
     /// Maps a serde_json error on a request body to a precise 400.
@@ -324,6 +341,32 @@ impl std::error::Error for ApiError {}
 impl From<worker::Error> for ApiError {
     fn from(err: worker::Error) -> Self {
         ApiError::Internal(err.to_string())
+    }
+}
+
+/// Where a schedule's error is (see `ErrorAt`); `None` for other errors.
+fn rule_at(err: &RuleError) -> Option<ErrorAt> {
+    let value = |v: &String| ErrorAt {
+        value: Some(v.clone()),
+        ..ErrorAt::default()
+    };
+    match err {
+        RuleError::EmptyInterval { day, interval } => Some(ErrorAt {
+            day: Some(day.clone()),
+            intervals: vec![interval.clone()],
+            value: None,
+        }),
+        RuleError::OverlappingIntervals { day, first, second } => Some(ErrorAt {
+            day: Some(day.clone()),
+            intervals: vec![first.clone(), second.clone()],
+            value: None,
+        }),
+        RuleError::InvalidTime(v)
+        | RuleError::InvalidDate(v)
+        | RuleError::UnknownWeekday(v)
+        | RuleError::DuplicateException(v)
+        | RuleError::UnknownTimeZone(v) => Some(value(v)),
+        _ => None,
     }
 }
 

@@ -184,10 +184,13 @@ mod tests {
             manual_status: status,
             message: None,
             back_at: None,
+            email: None,
             set_by: ChosenBy::Manual,
             set_at: None,
             next_switch: None,
             sessions: 1,
+            devices: 1,
+            since: None,
             created_at: Timestamp(0),
             token: None,
         }

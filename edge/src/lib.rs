@@ -24,6 +24,7 @@
 //! - [`tally`]: what the object counts in memory instead of writing per
 //!   socket event.
 //! - [`sockets`]: socket tags and attachments (plus, on Wasm, sending).
+//! - [`mail`]: what each e-mail says, and signed unsubscribe links.
 //!
 //! Runtime modules (Wasm only):
 //! - `worker`: the Worker's fetch entry (routing, pre-flights, the status
@@ -50,6 +51,7 @@ pub mod fanout;
 pub mod history;
 pub mod insights;
 pub mod json;
+pub mod mail;
 pub mod relaying;
 pub mod residency;
 pub mod retention;

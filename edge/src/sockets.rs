@@ -7,7 +7,8 @@
 //!   `?visitor=<id>`, else [`Tag::UntaggedVisitor`] (a visitor's
 //!   conversation messages go to sockets of these two tags whose attachment
 //!   proves that visitor's secret);
-//! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`].
+//! - agent devices: [`Tag::Devices`], [`Tag::Agent`] and [`Tag::Session`];
+//! - the owner's team sockets: [`Tag::Owners`].
 
 use crate::budget::Limits;
 use crate::error::ApiError;
@@ -35,6 +36,8 @@ pub enum Tag<'a> {
     UntaggedVisitor,
     /// Visitor sockets from one client address (its hashed key).
     Address(&'a str),
+    /// The owner's team sockets.
+    Owners,
 }
 
 impl Tag<'_> {
@@ -50,6 +53,7 @@ impl Tag<'_> {
             Tag::Visitor(v) => format!("vis:{v}"),
             Tag::UntaggedVisitor => "vis:-".to_string(),
             Tag::Address(key) => format!("ip:{key}"),
+            Tag::Owners => "owners".to_string(),
         }
     }
 }
@@ -60,7 +64,15 @@ impl Tag<'_> {
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Attachment {
     Visitor(VisitorSocket),
-    Agent { agent: AgentId, session: SessionId },
+    Agent {
+        agent: AgentId,
+        session: SessionId,
+    },
+    /// The owner's team socket (reads nothing but `ping`).
+    Owner {
+        /// Its own id (its budget's key).
+        sid: String,
+    },
 }
 
 /// A widget's socket, on the site's object or on a relay (`relaying`): the
@@ -117,6 +129,7 @@ impl Attachment {
             Attachment::Agent { agent, session } => {
                 (format!("d:{agent}:{session}"), Limits::DEVICE)
             }
+            Attachment::Owner { sid } => (format!("o:{sid}"), Limits::DEVICE),
         }
     }
 }
@@ -178,20 +191,25 @@ mod runtime {
     pub fn visitor(ws: &WebSocket) -> Option<VisitorSocket> {
         match attachment(ws)? {
             Attachment::Visitor(v) => Some(v),
-            Attachment::Agent { .. } => None,
+            Attachment::Agent { .. } | Attachment::Owner { .. } => None,
         }
     }
 
-    /// Closes one visitor's widgets: opened for them (`?visitor=`), or
-    /// authenticated as them (their data was erased).
-    pub fn close_visitor(state: &State, id: &VisitorId) {
+    /// One visitor's widgets here: opened for them (`?visitor=`), or
+    /// authenticated as them.
+    pub fn of_visitor(state: &State, id: &VisitorId) -> Vec<WebSocket> {
         let mut theirs = with_tag(state, Tag::Visitor(id));
         theirs.extend(
             with_tag(state, Tag::UntaggedVisitor)
                 .into_iter()
                 .filter(|ws| visitor(ws).is_some_and(|v| v.visitor.as_ref() == Some(id))),
         );
-        for ws in theirs {
+        theirs
+    }
+
+    /// Closes one visitor's widgets (their data was erased).
+    pub fn close_visitor(state: &State, id: &VisitorId) {
+        for ws in of_visitor(state, id) {
             let _ = ws.close(Some(close::NORMAL), Some("visitor data erased"));
         }
     }
@@ -232,6 +250,7 @@ mod tests {
         assert_eq!(Tag::UntaggedVisitor.name(), "vis:-");
         assert_eq!(Tag::Visitors.name(), "visitor");
         assert_eq!(Tag::Devices.name(), "agents");
+        assert_eq!(Tag::Owners.name(), "owners");
     }
 
     #[test]

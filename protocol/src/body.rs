@@ -41,6 +41,10 @@ pub struct AgentBody {
     /// Group ids; an agent in no group serves every group.
     #[serde(default)]
     pub groups: Vec<String>,
+    /// Where messages left while nobody was online reach the agent (absent
+    /// or `null`: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// `PUT agents/me/status`, and the device frame `status` (with `type`).
@@ -67,6 +71,16 @@ impl StatusBody {
     }
 }
 
+/// `POST agents/me/devices`: signs this device in (with the agent token);
+/// the answer carries the device's own credential, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceBody {
+    /// How the agent recognises the device in its list ("Firefox on
+    /// Android"): a display name (1 to `MAX_DISPLAY_NAME_CHARS`, one line).
+    pub name: String,
+}
+
 /// `PUT settings`: a partial update; absent fields stay unchanged.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -91,6 +105,48 @@ pub struct SettingsBody {
     /// Days the status history is kept, 1 to 365.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub history_days: Option<u32>,
+    /// E-mail: absent fields stay unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<EmailPatch>,
+}
+
+/// The e-mail part of `PUT settings` (`EmailSettings`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmailPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// `null` clears it.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub notify_address: Option<Option<String>>,
+}
+
+/// `PUT saved-replies`: the whole list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedRepliesBody {
+    pub replies: Vec<SavedReplyBody>,
+}
+
+/// One saved reply as the owner sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedReplyBody {
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// `POST visitor/transcript`: the visitor's latest conversation by e-mail,
+/// to the address given (kept as theirs) or the one they gave before.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TranscriptBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// The limits part of `PUT settings` (`VisitorLimits`): absent fields stay

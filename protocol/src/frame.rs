@@ -61,7 +61,8 @@ mod json {
     use crate::error::ErrorObject;
     use crate::id::{ConversationId, GroupId, SessionId};
     use crate::view::{
-        AgentView, AudienceView, ConversationView, MessageView, VisitorThread, Widget,
+        AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
+        VisitorThread, Widget,
     };
 
     /// How often a device should send [`PING`](super::PING): a quarter of
@@ -136,6 +137,8 @@ mod json {
         },
         /// Something this device sent was refused.
         Error(ErrorFrame),
+        /// The owner changed the saved replies.
+        SavedReplies(SavedReplies),
         /// A frame newer than this client (decoding only).
         #[serde(other)]
         Unknown,
@@ -155,6 +158,32 @@ mod json {
         /// Open conversations this agent serves whose visitor wrote last.
         #[serde(default)]
         pub conversations_waiting: usize,
+        /// Every group's name, for showing audiences by name.
+        #[serde(default)]
+        pub group_names: BTreeMap<GroupId, String>,
+        /// The site's name, when the owner gave one.
+        #[serde(default)]
+        pub site_name: Option<String>,
+        /// The owner's saved replies.
+        #[serde(default)]
+        pub saved_replies: Vec<SavedReply>,
+    }
+
+    // ------------------------------------------------------------ owner
+
+    /// What the edge sends the owner's team socket (`GET team`): the whole
+    /// team when it opens and again whenever an agent's view changes
+    /// (status, devices, name, groups; an agent added or removed). Nothing
+    /// is read from the socket but `ping`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum OwnerEvent {
+        Team {
+            agents: Vec<AgentView>,
+        },
+        /// A frame newer than this client (decoding only).
+        #[serde(other)]
+        Unknown,
     }
 
     // ------------------------------------------------------------ visitor
@@ -274,10 +303,13 @@ mod json {
                 manual_status: Status::Online,
                 message: None,
                 back_at: None,
+                email: None,
                 set_by: presenza_rules::ChosenBy::Manual,
                 set_at: None,
                 next_switch: None,
                 sessions: 1,
+                devices: 1,
+                since: None,
                 created_at: Timestamp(0),
                 token: None,
             }
@@ -297,6 +329,9 @@ mod json {
                 site: audience(None),
                 groups: [(GroupId::parse("sales").unwrap(), audience(Some("sales")))].into(),
                 conversations_waiting: 2,
+                group_names: BTreeMap::new(),
+                site_name: None,
+                saved_replies: Vec::new(),
             });
             let text = to_text(&hello);
             assert!(
@@ -304,7 +339,9 @@ mod json {
                 "{text}"
             );
             assert!(
-                text.ends_with(r#""group":"sales"}},"conversations_waiting":2}"#),
+                text.ends_with(
+                    r#""conversations_waiting":2,"group_names":{},"site_name":null,"saved_replies":[]}"#
+                ),
                 "{text}"
             );
             assert_eq!(serde_json::from_str::<DeviceEvent>(&text).unwrap(), hello);
@@ -332,6 +369,7 @@ mod json {
                     code: "rate_limited".into(),
                     message: "slow down".into(),
                     retry_after_secs: Some(3),
+                    at: None,
                 },
                 client_id: Some("r_2".into()),
                 conversation_id: None,

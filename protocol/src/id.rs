@@ -12,7 +12,8 @@ use core::borrow::Borrow;
 use core::fmt;
 
 use crate::limits::{
-    CONVERSATION_ID_LEN, MAX_ENTITY_ID_LEN, MAX_SESSION_ID_LEN, SITE_ID_HEX_DIGITS, VISITOR_ID_LEN,
+    CONVERSATION_ID_LEN, DEVICE_ID_HEX_DIGITS, MAX_ENTITY_ID_LEN, MAX_SESSION_ID_LEN,
+    SITE_ID_HEX_DIGITS, VISITOR_ID_LEN,
 };
 
 /// The reserved agent id of the calling agent (`/agents/me`).
@@ -162,6 +163,25 @@ id_type!(
     "session",
     |s| !s.is_empty() && s.len() <= MAX_SESSION_ID_LEN && is_base64url(s)
 );
+
+id_type!(
+    /// A signed-in device of an agent (its device credential): `d_` and 16
+    /// lowercase hex digits (8 random bytes), made by the edge.
+    DeviceId,
+    "device",
+    |s| {
+        s.len() == 2 + DEVICE_ID_HEX_DIGITS
+            && s.starts_with("d_")
+            && s.bytes().skip(2).all(is_lower_hex)
+    }
+);
+
+impl DeviceId {
+    /// A new device id from 8 random bytes.
+    pub fn from_random(random: &[u8; 8]) -> DeviceId {
+        DeviceId(alloc::format!("d_{}", hex(random)))
+    }
+}
 
 impl SiteId {
     /// A new site id from 16 random bytes.

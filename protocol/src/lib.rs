@@ -43,4 +43,4 @@ pub mod time;
 pub mod view;
 pub mod widget;
 
-pub use id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
+pub use id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};

@@ -15,6 +15,8 @@ pub use presenza_rules::error::{MAX_EXCEPTIONS, MAX_INTERVALS_PER_DAY};
 
 /// Hex digits after `s_` in a site id.
 pub const SITE_ID_HEX_DIGITS: usize = 32;
+/// Hex digits after `d_` in a device id.
+pub const DEVICE_ID_HEX_DIGITS: usize = 16;
 /// Longest agent or group id.
 pub const MAX_ENTITY_ID_LEN: usize = 40;
 /// Longest session id (`X-Presenza-Session`, device sessions).
@@ -61,6 +63,23 @@ pub const CONVERSATION_WINDOW_SECS: u32 = 600;
 /// The most any of `VisitorLimits` may be set to.
 pub const MAX_VISITOR_LIMIT: u32 = 100_000;
 
+// ---------------------------------------------------------------- saved replies
+
+/// Most saved replies of a site.
+pub const MAX_SAVED_REPLIES: usize = 100;
+/// Longest saved reply shortcut (`[a-z0-9_-]`).
+pub const MAX_SHORTCUT_LEN: usize = 30;
+
+// ---------------------------------------------------------------- e-mail
+
+/// An agent's replies to a visitor who has left wait this long, so that one
+/// e-mail carries them all (never one e-mail per message).
+pub const MAIL_REPLY_BATCH_SECS: u32 = 120;
+/// Most messages one e-mail quotes (a transcript's latest ones).
+pub const MAX_MAILED_MESSAGES: usize = 200;
+/// Most e-mails the alarm sends in one run (the rest in the next run).
+pub const MAX_MAILS_PER_RUN: usize = 50;
+
 // ---------------------------------------------------------------- lists
 
 /// Most conversations one `GET /conversations` page lists (`?limit=`).
@@ -85,8 +104,17 @@ pub const MAX_VISITOR_SOCKETS: usize = 30_000;
 /// Connected devices per site: with the visitors' share this stays under
 /// the runtime's 32,768 hibernatable sockets per object.
 pub const MAX_DEVICE_SOCKETS: usize = 2_700;
+/// The owner's open team sockets per site (owner tabs are few; this bounds
+/// a leaked key's share of the object's sockets).
+pub const MAX_TEAM_SOCKETS: usize = 50;
 /// Connected devices per agent.
 pub const MAX_DEVICES_PER_AGENT: usize = 20;
+/// Device credentials one agent holds: signing in on one more device
+/// revokes the one used longest ago.
+pub const MAX_DEVICE_CREDENTIALS_PER_AGENT: usize = 20;
+/// A device credential's last use is written at most this often (a device
+/// with a live socket is seen through its session instead).
+pub const DEVICE_LAST_USE_STEP_MS: i64 = 60_000;
 /// HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
 pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;
 

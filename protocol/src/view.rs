@@ -11,7 +11,7 @@ use presenza_rules::{
 };
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::id::{AgentId, ConversationId, GroupId, SessionId, SiteId, VisitorId};
+use crate::id::{AgentId, ConversationId, DeviceId, GroupId, SessionId, SiteId, VisitorId};
 use crate::time::{self, Timestamp};
 use crate::widget::ALL_LANGUAGES;
 
@@ -72,6 +72,9 @@ pub struct AgentView {
     pub message: Option<String>,
     #[serde(default)]
     pub back_at: Option<Timestamp>,
+    /// Where messages left while nobody was online reach the agent.
+    #[serde(default)]
+    pub email: Option<String>,
     /// Who chose `manual_status`: the agent (`manual`) or its working
     /// hours in switch mode (`working_hours`); a value this client does
     /// not know reads as manual.
@@ -87,6 +90,16 @@ pub struct AgentView {
     pub next_switch: Option<SwitchView>,
     /// Live sessions (devices, and HTTP sessions inside the grace period).
     pub sessions: usize,
+    /// Devices with a live session: a signed-in device's socket and its
+    /// HTTP calls are one device; a session without a device credential
+    /// counts as one of its own.
+    #[serde(default)]
+    pub devices: usize,
+    /// Since when the effective `status` holds, when the edge knows it (the
+    /// status was chosen, the agent came online, or its last session
+    /// ended).
+    #[serde(default)]
+    pub since: Option<Timestamp>,
     pub created_at: Timestamp,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -101,6 +114,37 @@ impl AgentView {
             &self.name
         }
     }
+}
+
+/// A signed-in device of an agent (never its credential, except once in
+/// [`DeviceCreated`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceView {
+    pub id: DeviceId,
+    pub name: String,
+    pub created_at: Timestamp,
+    /// Its last call or sign of life (its sessions included).
+    pub last_used_at: Timestamp,
+    /// Whether it has a live session now.
+    pub live: bool,
+    /// The device making this call.
+    #[serde(default)]
+    pub current: bool,
+}
+
+/// `GET agents/me/devices`, `GET agents/{id}/devices`: most recently used
+/// first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceList {
+    pub devices: Vec<DeviceView>,
+}
+
+/// `POST agents/me/devices`: the device and its credential, shown this
+/// once (it replaces the agent token on that device).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceCreated {
+    pub device: DeviceView,
+    pub credential: String,
 }
 
 /// An automatic status change to come: working hours (switch mode) set
@@ -301,6 +345,9 @@ pub struct SettingsView {
     /// Days the audiences' status history is kept.
     #[serde(default = "default_history_days")]
     pub history_days: u32,
+    /// What the site sends by e-mail.
+    #[serde(default)]
+    pub email: EmailSettings,
     pub created_at: Timestamp,
     /// How the site's working hours act (`switch` or `gate`), and the mode
     /// a group's own hours get when saved without one. An edge older than
@@ -339,6 +386,50 @@ impl WorkingHoursView {
             exceptions: self.exceptions.clone(),
         }
     }
+}
+
+/// A site's e-mail (`settings.email`): off until the owner turns it on.
+/// On, a message left while nobody was online reaches the agents who serve
+/// it (those with an e-mail address) and `notify_address`; an agent's
+/// reply reaches a visitor who has left and gave an address (batched); a
+/// visitor may ask for a transcript.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EmailSettings {
+    pub enabled: bool,
+    /// The owner's chosen address for messages left while nobody was
+    /// online.
+    pub notify_address: Option<String>,
+}
+
+/// A reply the owner saved for agents: `/shortcut` in the composer puts
+/// its text in the reply box.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReply {
+    /// `[a-z0-9_-]`, 1 to `MAX_SHORTCUT_LEN` characters.
+    pub shortcut: String,
+    pub text: String,
+}
+
+/// `GET` / `PUT saved-replies` (the PUT body too), and the device frame
+/// `saved_replies`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SavedReplies {
+    pub replies: Vec<SavedReply>,
+}
+
+/// `POST visitor/transcript` (202): where the transcript is being sent.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TranscriptQueued {
+    pub email: String,
+}
+
+/// `GET email/unsubscribe/{code}`: the address no longer receives this
+/// site's e-mail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unsubscribed {
+    pub email: String,
+    pub unsubscribed: bool,
 }
 
 /// Retention when none is stored (an older edge, or a new site).
@@ -999,10 +1090,13 @@ mod tests {
             manual_status: Status::Busy,
             message: None,
             back_at: None,
+            email: None,
             set_by: ChosenBy::Manual,
             set_at: None,
             next_switch: None,
             sessions: 0,
+            devices: 0,
+            since: None,
             created_at: Timestamp(0),
             token: None,
         };
@@ -1032,6 +1126,7 @@ mod tests {
             manual_status: Status::Offline,
             message: None,
             back_at: None,
+            email: None,
             set_by: ChosenBy::WorkingHours,
             set_at: Some(Timestamp(1_000)),
             next_switch: Some(SwitchView::from(Switch {
@@ -1039,6 +1134,8 @@ mod tests {
                 status: Status::Online,
             })),
             sessions: 1,
+            devices: 1,
+            since: None,
             created_at: Timestamp(0),
             token: None,
         };

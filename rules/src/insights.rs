@@ -61,6 +61,7 @@ impl Span {
 
 /// Most boundaries walked for one period (a 31-day period of the busiest
 /// schedule has fewer than 31 × 2 × `MAX_INTERVALS_PER_DAY`).
+#[cfg(feature = "hours")]
 const MAX_BOUNDARIES: usize = 20_000;
 
 /// The working hours of `schedule` within `[from, until)`, merged and in

@@ -51,6 +51,7 @@ pub mod status;
 #[cfg(feature = "hours")]
 pub mod switch;
 pub mod time;
+pub mod wording;
 
 pub use conversation::{
     advance_read_mark, busy_auto_reply, close_outcome, closed_message, inbox_order, needs_contact,

@@ -89,14 +89,44 @@ export async function scenario(browser, name, body) {
   }
 }
 
-/** Opens the console for `site` in a new page of `context` and signs in. */
+/**
+ * Opens the console for `site` in a new page of `context` and signs in; a
+ * browser (context) already signed in as an agent signs itself in, with
+ * its device credential, and is left to do so.
+ */
 export async function signIn(context, site, token) {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error(`[page error] ${e.message}`));
   await page.goto(`${BASE}/console/?site=${site}`);
-  await page.fill('#token', token);
-  await page.click('form[data-action=signin] button[type=submit]');
+  const first = await page.waitForSelector('#token:not([disabled]), .agent-shell, .owner-shell');
+  if ((await first.getAttribute('id')) === 'token') {
+    await page.fill('#token', token);
+    await page.click('form[data-action=signin] button[type=submit]');
+  }
   return page;
+}
+
+/** README's embed snippet (its "Embedding the widget" html block). */
+export async function readmeSnippet() {
+  const { readFile } = await import('node:fs/promises');
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split('## Embedding the widget')[1];
+  return section.split('```html\n')[1].split('\n```')[0];
+}
+
+/** Runs axe-core on `page`: the WCAG 2.2 A and AA violations. */
+export async function axeViolations(page) {
+  await page.addScriptTag({ path: new URL('../../node_modules/axe-core/axe.min.js', import.meta.url).pathname });
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
+    return result.violations.map((v) => ({
+      id: v.id,
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n) => `${n.target.join(' ')}: ${n.failureSummary}`),
+    }));
+  });
 }
 
 /** Screenshots of each page into target/e2e/ (for failures). */

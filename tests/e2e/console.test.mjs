@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createSite, scenario as sharedScenario, sharedBrowser, signIn, snapshot, waitFor,
+  BASE, DESKTOP, PHONE, api, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, snapshot, waitFor,
 } from './console-lib.mjs';
 
 const shared = sharedBrowser('console');
@@ -48,12 +48,16 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
     await page.waitForSelector('#audience [data-audience=site][data-status=online]');
     assert.match(await page.textContent('#audience'), /Visitors see:\s*Online/);
     await page.waitForSelector('.inbox .empty >> text=No conversations yet');
-    // The token stays in this tab; the device id in this browser.
+    // This browser keeps a device credential of its own (not the token);
+    // the device session id too.
     const stored = await page.evaluate((s) => ({
       token: sessionStorage.getItem(`presenza.console.token.${s}`),
+      credential: JSON.parse(localStorage.getItem(`presenza.console.credential.${s}`)),
       device: localStorage.getItem(`presenza.console.device.${s}`),
     }), site);
-    assert.equal(stored.token, token);
+    assert.equal(stored.token, null);
+    assert.match(stored.credential.credential, /^pzd_[0-9a-f]{64}$/);
+    assert.equal(stored.credential.agent, 'ann');
     assert.match(stored.device, /^[0-9a-f]{32}$/);
     await waitFor('visitors see online', async () => (await s.status()).status === 'online');
 
@@ -67,7 +71,15 @@ test('an agent signs in and sets busy, offline and online from the picture menu'
     assert.equal(busy.message, 'In a meeting');
     assert.ok(busy.back_at, 'back_at is set');
     await page.waitForSelector('#avatar[data-status=busy]');
-    assert.match(await page.textContent('#me-status'), new RegExp(`Busy · In a meeting · back (tomorrow )?${back}`));
+    // The widget's wording: "back at 3:05 PM" today, "back Saturday 1:05 AM" after midnight.
+    const worded = await page.evaluate((at) => {
+      const d = new Date(at);
+      const time = d.toLocaleTimeString('en', { hour: 'numeric', minute: '2-digit' });
+      return d.toDateString() === new Date().toDateString()
+        ? `back at ${time}`
+        : `back ${d.toLocaleDateString('en', { weekday: 'long' })} ${time}`;
+    }, Date.parse(busy.back_at));
+    assert.equal(await page.textContent('#me-status'), `Busy · In a meeting · ${worded}`);
     await page.waitForSelector('#audience [data-audience=site][data-status=busy]');
     // The menu closed and gave focus back to the picture.
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'avatar');
@@ -155,8 +167,11 @@ test('sign-out ends that device session at once', { timeout: 60_000 }, () =>
     assert.ok(Date.now() - started < 5000);
     const agents = await api('GET', `/v1/sites/${site}/agents`, owner);
     assert.equal(agents.body.agents.find((a) => a.id === 'marco').sessions, 0);
-    // The tab forgot the token: a reload shows the sign-in screen.
-    assert.equal(await page.evaluate((s) => sessionStorage.getItem(`presenza.console.token.${s}`), site), null);
+    // The browser forgot its credential and the edge revoked it: a reload
+    // shows the sign-in screen.
+    assert.equal(await page.evaluate((s) => localStorage.getItem(`presenza.console.credential.${s}`), site), null);
+    await waitFor('device revoked', async () =>
+      (await api('GET', `/v1/sites/${site}/agents/marco/devices`, owner)).body.devices.length === 0);
     await page.reload();
     await page.waitForSelector('form[data-action=signin]');
   }));
@@ -202,7 +217,7 @@ test('the owner adds an agent and sees its token once, rotates it, and gets erro
     assert.equal((await api('GET', `/v1/sites/${site}/agents/me`, token)).status, 401);
     assert.equal((await api('GET', `/v1/sites/${site}/agents/me`, rotated)).status, 200);
     await bob.waitForSelector('form[data-action=signin] .notice');
-    assert.match(await bob.textContent('form[data-action=signin] .notice'), /revoked or replaced/);
+    assert.match(await bob.textContent('form[data-action=signin] .notice'), /signed out .*token was replaced/);
 
     // An error from the edge is shown next to its form, with its message.
     await page.click('nav.tabs .tab[data-page=settings]');
@@ -231,12 +246,12 @@ test('the owner adds an agent and sees its token once, rotates it, and gets erro
     assert.equal(hours.body.timezone, 'Europe/Rome');
     assert.deepEqual(hours.body.weekly.sat, [['09:00', '17:00']]);
 
-    // The embed snippet names the loader and the site.
+    // The embed snippet is README's, with this edge and site.
     await page.click('nav.tabs .tab[data-page=embed]');
     await page.waitForSelector('#embed-snippet');
     assert.equal(
       await page.textContent('#embed-snippet'),
-      `<script src="${BASE}/widget/loader.js" data-site="${site}" async></script>`,
+      (await readmeSnippet()).replace('https://EDGE', BASE).replace('SITE_ID', site),
     );
   }));
 

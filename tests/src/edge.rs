@@ -59,6 +59,9 @@ impl fmt::Display for HarnessError {
 impl std::error::Error for HarnessError {}
 
 /// How to start a local edge.
+/// The sender address of e-mail in local runs and tests.
+pub const LOCAL_EMAIL_FROM: &str = "notifications@presenza.test";
+
 #[derive(Clone, Debug)]
 pub struct EdgeOptions {
     /// Port on 127.0.0.1; `None` picks a free one.
@@ -71,6 +74,9 @@ pub struct EdgeOptions {
     pub vars: Vec<(String, String)>,
     /// Show wrangler's output on this terminal instead of a log file.
     pub inherit_output: bool,
+    /// wrangler's `--log-level`: `warn` (quiet), `info` to see what the
+    /// `send_email` binding records.
+    pub log_level: &'static str,
 }
 
 impl EdgeOptions {
@@ -86,6 +92,7 @@ impl EdgeOptions {
             admin_token: "test-admin-token".to_string(),
             vars: Vec::new(),
             inherit_output: false,
+            log_level: "warn",
         }
     }
 }
@@ -148,7 +155,8 @@ impl LocalEdge {
         Ok(edge)
     }
 
-    fn log_path(&self) -> PathBuf {
+    /// Where wrangler's output goes (unless it is inherited).
+    pub fn log_path(&self) -> PathBuf {
         self.options.persist_dir.join("wrangler.log")
     }
 
@@ -171,18 +179,22 @@ impl LocalEdge {
             .arg(free_port().to_string())
             .arg("--persist-to")
             .arg(&self.options.persist_dir)
-            .args([
-                "--show-interactive-dev-session=false",
-                "--log-level",
-                "warn",
-            ])
+            .args(["--show-interactive-dev-session=false", "--log-level"])
+            .arg(self.options.log_level)
             .arg("--var")
-            .arg(format!("ADMIN_TOKEN:{}", self.options.admin_token));
+            .arg(format!("ADMIN_TOKEN:{}", self.options.admin_token))
+            // E-mail is recorded locally, never sent (see `mail` in tests).
+            .arg("--var")
+            .arg(format!("EMAIL_FROM:{LOCAL_EMAIL_FROM}"));
         for (name, value) in &self.options.vars {
             cmd.arg("--var").arg(format!("{name}:{value}"));
         }
         cmd.current_dir(&root)
             .env("WRANGLER_SEND_METRICS", "false")
+            // No fetch of the `Request.cf` placeholder from the network: it
+            // fails offline with two stack traces at every start (the
+            // runtime then uses its built-in placeholder anyway).
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")
             .env("PRESENZA_SKIP_BUILD", "1")
             // wrangler must not wait for a keypress or open a browser.
             .env("CI", "true")

@@ -14,6 +14,7 @@
 //! weekday or a date.
 
 use alloc::string::String;
+use presenza_rules::wording::{back_form, BackForm};
 use wasm_bindgen::JsValue;
 
 use crate::js;
@@ -127,41 +128,41 @@ impl Texts<'_> {
     /// "back at 09:00", "back Monday 09:00" (another day, in the visitor's
     /// time zone) or, when `relative` and within the hour, "back in 10
     /// minutes" with the language's plural form. Empty when in the past.
-    /// Works on JS strings (`split`, `replace`): Rust-side formatting would
-    /// cost the widget a kilobyte of Wasm.
+    /// Which of these is `presenza_rules::wording` (the console words its
+    /// instants by the same rule). Works on JS strings (`split`,
+    /// `replace`): Rust-side formatting would cost the widget a kilobyte of
+    /// Wasm.
     pub fn back(&self, at: f64, relative: bool) -> JsValue {
         let now = js::now();
-        let ms = at - now;
-        // Past, or not a time at all (NaN).
-        if ms.is_nan() || ms <= 0.0 {
+        // Not a time at all (NaN).
+        if at.is_nan() {
             return JsValue::from_str("");
         }
         let tag = JsValue::from_str(self.tag);
         let replace = |text: &JsValue, key: &str, value: &JsValue| {
             js::call(text, "replace", &JsValue::from_str(key), value)
         };
-        if relative && ms <= 3_600_000.0 {
-            // Whole minutes, rounded up (no float `%`: it links a 1 KB fmod).
-            return self.plural("back_in", ((ms + 59_999.0) / 60_000.0) as u32);
-        }
         let date = js::make(&js::G, "Date", &JsValue::from_f64(at));
+        let today = js::call0(
+            &js::make(&js::G, "Date", &JsValue::from_f64(now)),
+            "toDateString",
+        );
+        let same_day = js::call0(&date, "toDateString") == today;
+        let opts = match back_form(at as i64, now as i64, same_day, relative) {
+            BackForm::Passed => return JsValue::from_str(""),
+            BackForm::InMinutes(n) => return self.plural("back_in", n),
+            BackForm::Today => None,
+            BackForm::Weekday => Some(r#"{"weekday":"long"}"#),
+            BackForm::Date => Some(r#"{"day":"numeric","month":"long"}"#),
+        };
         let time = js::call(
             &date,
             "toLocaleTimeString",
             &tag,
             &js::json(r#"{"hour":"numeric","minute":"2-digit"}"#),
         );
-        let today = js::call0(
-            &js::make(&js::G, "Date", &JsValue::from_f64(now)),
-            "toDateString",
-        );
-        if js::call0(&date, "toDateString") == today {
+        let Some(opts) = opts else {
             return replace(&self.js("back_at"), "{t}", &time);
-        }
-        let opts = if ms < 6.5 * 86_400_000.0 {
-            r#"{"weekday":"long"}"#
-        } else {
-            r#"{"day":"numeric","month":"long"}"#
         };
         let day = js::call(&date, "toLocaleDateString", &tag, &js::json(opts));
         replace(&replace(&self.js("back_day"), "{t}", &time), "{d}", &day)

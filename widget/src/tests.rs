@@ -197,6 +197,7 @@ fn error_body(code: &str, message: &str) -> JsValue {
             code: code.into(),
             message: message.into(),
             retry_after_secs: None,
+            at: None,
         },
     }))
 }

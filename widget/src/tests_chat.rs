@@ -205,6 +205,7 @@ fn refused(client_id: &str, code: &str, message: &str, retry: Option<i64>) -> St
             code: code.into(),
             message: message.into(),
             retry_after_secs: retry,
+            at: None,
         },
         client_id: Some(client_id.into()),
         conversation_id: None,

@@ -2,8 +2,9 @@
 //! what is already there: the wasm32 target, wasm-bindgen-cli (exactly the
 //! `wasm-bindgen` version in Cargo.lock), worker-build, the npm packages in
 //! package-lock.json (wrangler + workerd, binaryen, esbuild, playwright-core,
-//! ws) and, for tests, Debian's chromium and chromedriver and a Python venv
-//! (`.tools/venv`) with the pinned OpenAPI fuzzer ([`crate::fuzz`]).
+//! ws, axe-core for the accessibility audit) and, for tests, Debian's
+//! chromium and chromedriver and a Python venv (`.tools/venv`) with the
+//! pinned OpenAPI fuzzer ([`crate::fuzz`]).
 
 use crate::ctx::{output, run, step, Ctx, Failure, Result};
 use std::path::Path;
@@ -82,7 +83,9 @@ fn node(ctx: &Ctx) -> Result {
     // `npm ci` only when package-lock.json changed since the last install.
     let stamp = ctx.path("node_modules/.package-lock.json");
     if newer_than(&ctx.path("package-lock.json"), &stamp) || !ctx.wasm_opt().exists() {
-        println!("    npm ci (wrangler, workerd, binaryen, esbuild, playwright-core, ws)");
+        println!(
+            "    npm ci (wrangler, workerd, binaryen, esbuild, playwright-core, ws, axe-core)"
+        );
         run(
             Command::new("npm")
                 .args(["ci", "--no-audit", "--no-fund"])

@@ -34,6 +34,7 @@ pub fn run(ctx: &Ctx) -> Result {
         admin_token: admin_token.clone(),
         vars: Vec::new(),
         inherit_output: true,
+        log_level: "warn",
     })
     .map_err(|e| {
         Failure::new(

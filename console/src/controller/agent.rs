@@ -6,18 +6,21 @@ use presenza_protocol::body::StatusBody;
 use presenza_protocol::frame::{close, DeviceEvent, ErrorFrame, Hello};
 use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::time::Timestamp;
-use presenza_protocol::view::{AgentView, HeartbeatView, MeView, StatusSetView};
+use presenza_protocol::view::{AgentView, DeviceList, HeartbeatView, MeView, StatusSetView};
 use presenza_rules::Status;
 
 use crate::api::encode;
 use crate::clock;
 use crate::live::Live;
-use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent};
-use crate::store::Conn;
+use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent, SessionMsg};
+use crate::store::{Conn, DevicesPanel};
 use crate::timer::Interval;
 
-use super::session::Ending;
+use super::session::{Ending, DEVICE_SIGNED_OUT};
 use super::Controller;
+
+/// How often "back at" instants are worded again.
+const TICK_MS: u32 = 5_000;
 
 impl Controller {
     /// Handles an agent-mode message.
@@ -34,6 +37,9 @@ impl Controller {
             AgentMsg::Online => {
                 if let Some(live) = &self.live {
                     live.reconnect_now();
+                }
+                if let Some(token) = self.retry_sign_in.take() {
+                    self.update(SessionMsg::SignIn(token));
                 }
             }
             AgentMsg::ToggleMenu => {
@@ -63,16 +69,60 @@ impl Controller {
             },
             AgentMsg::Live(event) => self.live_event(event),
             AgentMsg::AccessChecked(result) => match result {
-                Err(e) if e.is_auth() => self.sign_out(
-                    Ending::Local,
-                    Some("Your token is no longer valid (revoked or rotated). Sign in with a new one."),
-                ),
+                Err(e) if e.is_auth() => self.sign_out(Ending::Local, Some(DEVICE_SIGNED_OUT)),
                 Ok(me) => {
                     self.merge_me(me.agent);
                     self.view.render_me(&self.store);
                 }
                 Err(_) => {}
             },
+            AgentMsg::Tick => {
+                let worded = self.view.worded(&self.store);
+                if worded != self.worded {
+                    self.worded = worded;
+                    self.view.render_me(&self.store);
+                    self.view.render_audience(&self.store);
+                }
+            }
+            AgentMsg::ToggleDevices => {
+                self.store.menu_open = false;
+                self.view.render_menu(&self.store, false);
+                if self.store.devices.take().is_none() {
+                    self.store.devices = Some(DevicesPanel::default());
+                    self.load_my_devices();
+                }
+                self.view.render_devices(&self.store);
+            }
+            AgentMsg::DevicesLoaded(result) => {
+                if let Some(panel) = self.store.devices.as_mut() {
+                    match result {
+                        Ok(list) => {
+                            *panel = DevicesPanel {
+                                list: Some(list),
+                                error: None,
+                            }
+                        }
+                        Err(e) => panel.error = Some(e.message),
+                    }
+                    self.view.render_devices(&self.store);
+                }
+            }
+            AgentMsg::RevokeDevice(device) => {
+                let Some(api) = self.api() else { return };
+                self.spawn(async move {
+                    let result = api
+                        .delete(&format!("/agents/me/devices/{}", encode(&device)))
+                        .await;
+                    AgentMsg::DeviceRevoked(result)
+                });
+            }
+            AgentMsg::DeviceRevoked(result) => {
+                if let (Err(e), Some(panel)) = (result, self.store.devices.as_mut()) {
+                    panel.error = Some(e.message);
+                    self.view.render_devices(&self.store);
+                }
+                self.load_my_devices();
+            }
             AgentMsg::Heartbeat => {
                 let socket_up = self.live.as_ref().is_some_and(Live::is_open);
                 if !socket_up {
@@ -92,6 +142,22 @@ impl Controller {
                 }
             }
         }
+    }
+
+    fn load_my_devices(&self) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let result = api.get::<DeviceList>("/agents/me/devices").await;
+            AgentMsg::DevicesLoaded(result.map(|l| l.devices))
+        });
+    }
+
+    /// Rewords "back at" instants every few seconds: a passed one goes at
+    /// once, "back in N minutes" counts down. Local only: nothing is asked
+    /// of the edge.
+    pub(super) fn start_tick(&mut self) {
+        let tx = self.tx.clone();
+        self.tick = Interval::new(TICK_MS, move || tx.send(AgentMsg::Tick));
     }
 
     pub(super) fn connect(&mut self) {
@@ -137,18 +203,15 @@ impl Controller {
                 self.view.render_conn(&self.store);
             }
             LiveEvent::Message(event) => self.device_event(*event),
+            // Only the owner's team socket sends these.
+            LiveEvent::Team(_) => {}
             LiveEvent::Closed {
                 code,
                 reason,
                 retry_in_ms,
             } => {
                 if code == close::REVOKED {
-                    return self.sign_out(
-                        Ending::Local,
-                        Some(
-                            "Your token was revoked or replaced. Ask the site owner for a new one.",
-                        ),
-                    );
+                    return self.sign_out(Ending::Local, Some(DEVICE_SIGNED_OUT));
                 }
                 if code == close::NORMAL && reason == close::SIGNED_OUT_REASON {
                     return self.sign_out(Ending::Local, Some("This device was signed out."));
@@ -236,6 +299,10 @@ impl Controller {
                 };
                 self.update(InboxMsg::Refused { client_id, reason });
             }
+            DeviceEvent::SavedReplies(all) => {
+                self.store.saved_replies = all.replies;
+                self.view.render_inbox(&self.store);
+            }
             DeviceEvent::Error(_) | DeviceEvent::SignedOut | DeviceEvent::Unknown => {}
         }
     }
@@ -247,6 +314,9 @@ impl Controller {
         self.store.grace_secs = Some(hello.grace_period_secs);
         self.store.site_audience = Some(hello.site);
         self.store.group_audience = hello.groups;
+        self.store.group_names = hello.group_names;
+        self.store.saved_replies = hello.saved_replies;
+        self.store.site_name = hello.site_name;
         if let Some(live) = &self.live {
             live.reset_backoff();
             let p = hello.ping_interval_secs;
@@ -261,6 +331,8 @@ impl Controller {
         self.view.render_me(&self.store);
         self.view.render_audience(&self.store);
         self.view.render_conn(&self.store);
+        self.view.render_title(&self.store);
+        self.view.render_site_name(&self.store);
         // Whatever happened while the socket was down.
         self.device_connected();
     }

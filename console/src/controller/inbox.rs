@@ -211,6 +211,11 @@ impl Controller {
                 }
             }
             InboxMsg::NotificationsAnswered => self.view.render_inbox(&self.store),
+            InboxMsg::ToggleSound => {
+                self.store.sound = !self.store.sound;
+                persist::save_sound(self.store.sound);
+                self.view.render_inbox(&self.store);
+            }
             InboxMsg::Received {
                 conversation,
                 message,
@@ -451,6 +456,9 @@ impl Controller {
         if self.store.inbox.selected_id() == Some(id.as_str()) {
             self.catch_up(&id);
         }
+        if new && from_visitor && self.store.sound {
+            self.view.chime();
+        }
         if new && from_visitor && self.view.page_hidden() {
             let body: String = text.chars().take(200).collect();
             self.view
@@ -464,6 +472,17 @@ impl Controller {
             return;
         }
         let text = text.replace("\r\n", "\n");
+        // "/shortcut": the saved reply goes into the box, to read and send.
+        if let Some(saved) = text
+            .trim()
+            .strip_prefix('/')
+            .and_then(|s| self.store.saved_replies.iter().find(|r| r.shortcut == s))
+        {
+            self.store.inbox.draft = saved.text.clone();
+            self.store.inbox.reply_error = None;
+            self.view.set_reply(&saved.text);
+            return;
+        }
         let text = match presenza_rules::validate_text(&text) {
             Ok(t) => t.to_owned(),
             Err(RuleError::EmptyMessage) => return,

@@ -20,7 +20,7 @@ use std::future::Future;
 use crate::api::Api;
 use crate::live::Live;
 use crate::msg::{Msg, Sender};
-use crate::store::Store;
+use crate::store::{persist, Store};
 use crate::timer::Interval;
 use crate::view::View;
 
@@ -32,9 +32,17 @@ pub struct Controller {
     api: Option<Api>,
     /// The device socket (agent mode).
     live: Option<Live>,
+    /// The team socket (owner mode): the agents page is live.
+    team: Option<Live>,
     /// HTTP heartbeat while the socket is down (proxies that block
     /// WebSockets must not make the agent look away).
     heartbeat: Option<Interval>,
+    /// A kept credential to sign in with once the browser is online again.
+    retry_sign_in: Option<String>,
+    /// Rewords "back at" instants while signed in as an agent.
+    tick: Option<Interval>,
+    /// The clock's words as last drawn (see `View::worded`).
+    worded: String,
     /// This browser's device session id for the site (agent mode).
     device: Option<String>,
 }
@@ -53,12 +61,25 @@ impl Controller {
             .and_then(|p| p.get("site"))
             .map(|s| s.trim().to_owned())
             .filter(|s| !s.is_empty());
+        // The installed console starts at /console/: open the site this
+        // browser signed in to last.
+        if site.is_none() {
+            if let (Some(last), Some(location)) = (persist::last_site(), location.as_ref()) {
+                let _ = location.replace(&format!("?site={}", crate::api::encode(&last)));
+            }
+        }
+        let mut store = Store::new(site, origin);
+        store.sound = persist::sound();
         Controller {
-            store: Store::new(site, origin),
+            store,
             view: View::new(tx.clone()),
             tx,
             api: None,
             live: None,
+            team: None,
+            retry_sign_in: None,
+            tick: None,
+            worded: String::new(),
             heartbeat: None,
             device: None,
         }

@@ -1,26 +1,157 @@
 //! Owner mode: the admin pages (agents, groups, working hours, settings,
 //! embed), each loaded when opened and saved form by form.
 
-use presenza_protocol::body::{AgentBody, GroupBody};
+use presenza_protocol::body::{AgentBody, GroupBody, SavedRepliesBody, SavedReplyBody};
+use presenza_protocol::http::{WS_PROTOCOL, WS_TOKEN_PROTOCOL_PREFIX};
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::view::{
-    AgentList, AgentView, GroupList, GroupView, SettingsView, WorkingHoursView,
+    AgentList, AgentView, DeviceList, GroupList, GroupView, SavedReplies, SavedReply, SettingsView,
+    WorkingHoursView,
 };
 
 use crate::api::encode;
-use crate::msg::{ApiError, LoadedHours, OwnerMsg};
-use crate::store::{Mode, NewToken, Page};
+use crate::live::Live;
+use crate::msg::{ApiError, LiveEvent, LoadedHours, OwnerMsg};
+use crate::store::{DevicesPanel, Mode, NewToken, Page};
 
-use super::hours::{apply_hours_op, hours_path, template_hours};
+use super::hours::{apply_hours_op, hours_path, hours_problem, template_hours};
 use super::session::Ending;
 use super::Controller;
+use crate::clock;
 use crate::view::Fresh;
+
+/// Saved replies as the editor holds them.
+fn bodies(list: Vec<SavedReply>) -> Vec<SavedReplyBody> {
+    list.into_iter()
+        .map(|r| SavedReplyBody {
+            shortcut: r.shortcut,
+            text: r.text,
+        })
+        .collect()
+}
+
+/// How often the team socket says it is there (answered by the runtime).
+const TEAM_PING_SECS: u32 = 25;
 
 impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
             OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
+            OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::RepliesLoaded(result) => {
+                match result {
+                    Ok(list) => self.store.owner.replies = Some(bodies(list)),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.render_page_if(Page::Replies, Fresh::Form("replies"));
+            }
+            OwnerMsg::RepliesEdit { mut draft, remove } => {
+                match remove {
+                    Some(i) if i < draft.len() => {
+                        draft.remove(i);
+                    }
+                    Some(_) => {}
+                    None => draft.push(SavedReplyBody {
+                        shortcut: String::new(),
+                        text: String::new(),
+                    }),
+                }
+                self.store.owner.replies = Some(draft);
+                self.render_page_if(Page::Replies, Fresh::Form("replies"));
+            }
+            OwnerMsg::SaveReplies(draft) => {
+                self.store.owner.replies = Some(draft.clone());
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let body = SavedRepliesBody { replies: draft };
+                        let result = api
+                            .put::<SavedReplies>("/saved-replies", &body)
+                            .await
+                            .map(|r| r.replies);
+                        OwnerMsg::RepliesSaved(result)
+                    });
+                }
+            }
+            OwnerMsg::RepliesSaved(result) => match result {
+                Ok(list) => {
+                    self.store.owner.replies = Some(bodies(list));
+                    self.store.note("replies", "Saved replies saved.", false);
+                    self.render_page_if(Page::Replies, Fresh::Form("replies"));
+                }
+                Err(e) => {
+                    self.owner_error("replies", e);
+                    self.render_page_if(Page::Replies, Fresh::Keep);
+                }
+            },
+            OwnerMsg::SetOffline(agent) => {
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let path = format!("/agents/{}/offline", encode(&agent));
+                        let result = api.post_empty::<AgentView>(&path).await;
+                        OwnerMsg::OfflineSet { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::OfflineSet { agent, result } => {
+                match result {
+                    Ok(view) => {
+                        if let Some(a) = self
+                            .store
+                            .owner
+                            .agents
+                            .iter_mut()
+                            .flatten()
+                            .find(|a| a.id == view.id)
+                        {
+                            *a = view;
+                        }
+                    }
+                    Err(e) => self.owner_error(&format!("agent-save:{agent}"), e),
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::ToggleDevices(agent) => {
+                let shown = self.store.owner.devices.take();
+                if shown.as_ref().is_none_or(|(a, _)| *a != agent) {
+                    self.store.owner.devices = Some((agent.clone(), DevicesPanel::default()));
+                    self.load_agent_devices(agent);
+                }
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            OwnerMsg::DevicesLoaded { agent, result } => {
+                if let Some((shown, panel)) = self.store.owner.devices.as_mut() {
+                    if *shown == agent {
+                        match result {
+                            Ok(list) => {
+                                *panel = DevicesPanel {
+                                    list: Some(list),
+                                    error: None,
+                                }
+                            }
+                            Err(e) => panel.error = Some(e.message),
+                        }
+                        self.render_page_if(Page::Agents, Fresh::Keep);
+                    }
+                }
+            }
+            OwnerMsg::RevokeDevice { agent, device } => {
+                self.store.owner.confirm = None;
+                if let Some(api) = self.api() {
+                    self.spawn(async move {
+                        let path =
+                            format!("/agents/{}/devices/{}", encode(&agent), encode(&device));
+                        let result = api.delete(&path).await;
+                        OwnerMsg::DeviceRevoked { agent, result }
+                    });
+                }
+            }
+            OwnerMsg::DeviceRevoked { agent, result } => {
+                if let Err(e) = result {
+                    self.owner_error(&format!("agent-save:{agent}"), e);
+                }
+                self.load_agent_devices(agent);
+            }
             OwnerMsg::AgentsLoaded(result) => {
                 match result {
                     Ok(agents) => self.store.owner.agents = Some(agents),
@@ -40,6 +171,7 @@ impl Controller {
                     Ok(settings) => self.store.owner.settings = Some(settings),
                     Err(e) => self.owner_error("page", e),
                 }
+                self.view.render_site_name(&self.store);
                 self.view.render_page(&self.store, Fresh::Keep);
             }
             OwnerMsg::HoursLoaded { scope, result } => {
@@ -62,9 +194,10 @@ impl Controller {
             OwnerMsg::SaveAgent {
                 id,
                 name,
+                email,
                 groups,
                 create,
-            } => self.save_agent(id, name, groups, create),
+            } => self.save_agent(id, name, email, groups, create),
             OwnerMsg::AgentSaved { form, result } => match result {
                 Ok(mut agent) => {
                     if let Some(token) = agent.token.take() {
@@ -180,6 +313,7 @@ impl Controller {
             }
             OwnerMsg::HoursScope(scope) => {
                 self.store.owner.hours.scope = scope;
+                self.store.owner.hours.problem = None;
                 self.store.owner.note = None;
                 self.store.owner.confirm = None;
                 self.load_hours();
@@ -232,6 +366,7 @@ impl Controller {
                 result,
             } => {
                 if scope == self.store.owner.hours.scope {
+                    self.store.owner.hours.problem = None;
                     match result {
                         Ok(saved) => {
                             let hours = &mut self.store.owner.hours;
@@ -251,7 +386,11 @@ impl Controller {
                             self.render_page_if(Page::Hours, Fresh::Form("hours"));
                         }
                         Err(e) => {
-                            self.owner_error("hours", e);
+                            let problem = hours_problem(&e, &clock::time_of_day, &clock::date_name);
+                            match problem {
+                                Some(p) => self.store.owner.hours.problem = Some(p),
+                                None => self.owner_error("hours", e),
+                            }
                             self.render_page_if(Page::Hours, Fresh::Keep);
                         }
                     }
@@ -269,6 +408,7 @@ impl Controller {
                 Ok(settings) => {
                     self.store.owner.settings = Some(settings);
                     self.store.note("settings", "Settings saved.", false);
+                    self.view.render_site_name(&self.store);
                     self.view.render_page(&self.store, Fresh::Form("settings"));
                 }
                 Err(e) => {
@@ -281,6 +421,52 @@ impl Controller {
                 self.view.render_page(&self.store, Fresh::Keep);
             }
         }
+    }
+
+    /// Opens the team socket: the agents page follows every change.
+    pub(super) fn connect_team(&mut self) {
+        let Some(token) = self.store.token.clone() else {
+            return;
+        };
+        let ws_origin = self
+            .store
+            .origin
+            .replacen("https://", "wss://", 1)
+            .replacen("http://", "ws://", 1);
+        let url = format!("{ws_origin}/v1/sites/{}/team", encode(self.store.site()));
+        let protocols = [
+            WS_PROTOCOL.to_owned(),
+            format!("{WS_TOKEN_PROTOCOL_PREFIX}{token}"),
+        ];
+        let tx = self.tx.clone();
+        self.team = Some(Live::start(url, &protocols, TEAM_PING_SECS, move |e| {
+            tx.send(OwnerMsg::Live(e))
+        }));
+    }
+
+    fn team_event(&mut self, event: LiveEvent) {
+        match event {
+            LiveEvent::Team(agents) => {
+                self.store.owner.agents = Some(agents);
+                self.render_page_if(Page::Agents, Fresh::Keep);
+            }
+            LiveEvent::Closed { code, .. } if code == presenza_protocol::frame::close::REVOKED => {
+                self.sign_out(
+                    Ending::Local,
+                    Some("The owner key was replaced. Sign in with the new one."),
+                );
+            }
+            LiveEvent::Open | LiveEvent::Closed { .. } | LiveEvent::Message(_) => {}
+        }
+    }
+
+    fn load_agent_devices(&self, agent: String) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move {
+            let path = format!("/agents/{}/devices", encode(&agent));
+            let result = api.get::<DeviceList>(&path).await.map(|l| l.devices);
+            OwnerMsg::DevicesLoaded { agent, result }
+        });
     }
 
     pub(super) fn route(&mut self, page: Page) {
@@ -304,6 +490,16 @@ impl Controller {
                 self.load_hours();
             }
             Page::Settings => self.load_settings(),
+            Page::Replies => {
+                let Some(api) = self.api() else { return };
+                self.spawn(async move {
+                    let result = api
+                        .get::<SavedReplies>("/saved-replies")
+                        .await
+                        .map(|r| r.replies);
+                    OwnerMsg::RepliesLoaded(result)
+                });
+            }
             Page::Embed => {
                 self.load_groups();
                 self.load_settings();
@@ -353,7 +549,7 @@ impl Controller {
         });
     }
 
-    fn load_settings(&self) {
+    pub(super) fn load_settings(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api.get::<SettingsView>("/settings").await;
@@ -390,8 +586,16 @@ impl Controller {
         });
     }
 
-    fn save_agent(&mut self, id: String, name: String, groups: Vec<String>, create: bool) {
+    fn save_agent(
+        &mut self,
+        id: String,
+        name: String,
+        email: String,
+        groups: Vec<String>,
+        create: bool,
+    ) {
         let name = name.trim().to_owned();
+        let email = Some(email.trim().to_owned()).filter(|e| !e.is_empty());
         let id = match id.trim() {
             "" => slug(&name),
             id => id.to_owned(),
@@ -419,6 +623,7 @@ impl Controller {
             let body = AgentBody {
                 name: if name.is_empty() { id.clone() } else { name },
                 groups,
+                email,
             };
             let result = api
                 .put::<AgentView>(&format!("/agents/{}", encode(&id)), &body)

@@ -1,7 +1,8 @@
 //! Signing in with an agent token or the owner key, and out again.
 
+use presenza_protocol::body::DeviceBody;
 use presenza_protocol::frame::{self, DeviceCommand};
-use presenza_protocol::view::{MeView, SettingsView};
+use presenza_protocol::view::{DeviceCreated, MeView, SettingsView};
 
 use crate::api::{encode, Api};
 use crate::msg::{Access, ApiError, ApiResult, SessionMsg};
@@ -58,7 +59,14 @@ impl Controller {
             self.view.render(&self.store);
             return;
         };
-        match persist::token(&site) {
+        // The owner key this tab signed in with, else this browser's sign-in
+        // as a device of an agent. `#signin` asks for a token whatever is
+        // kept (an owner who is also an agent, on one browser).
+        if self.view.hash() == SIGN_IN_HASH {
+            self.view.render(&self.store);
+            return;
+        }
+        match persist::token(&site).or_else(|| persist::credential(&site).map(|c| c.credential)) {
             Some(token) => self.sign_in(token),
             None => self.view.render(&self.store),
         }
@@ -91,12 +99,33 @@ impl Controller {
         let site = self.store.site().to_owned();
         match result {
             Ok(access) => {
-                let (mode, me) = match access {
-                    Access::Agent(me) => (Mode::Agent, Some(me.agent)),
-                    Access::Owner => (Mode::Owner, None),
+                let (mode, me, token) = match access {
+                    Access::Agent(me, created) => {
+                        // The agent token is needed once: from now on this
+                        // browser uses its own device credential.
+                        let token = match created {
+                            Some(DeviceCreated { device, credential }) => {
+                                persist::save_credential(
+                                    &site,
+                                    &persist::Credential {
+                                        agent: me.agent.id.to_string(),
+                                        device: device.id.to_string(),
+                                        credential: credential.clone(),
+                                    },
+                                );
+                                credential
+                            }
+                            None => token,
+                        };
+                        (Mode::Agent, Some(me.agent), token)
+                    }
+                    Access::Owner => {
+                        persist::save_token(&site, &token);
+                        (Mode::Owner, None, token)
+                    }
                 };
-                persist::save_token(&site, &token);
                 self.store.token = Some(token.clone());
+                persist::save_last_site(&site);
                 self.store.mode = Some(mode);
                 match mode {
                     Mode::Agent => {
@@ -114,6 +143,7 @@ impl Controller {
                         self.store.conn = Conn::Connecting;
                         self.view.render(&self.store);
                         self.connect();
+                        self.start_tick();
                         self.refresh_inbox();
                     }
                     Mode::Owner => {
@@ -121,12 +151,34 @@ impl Controller {
                         let page = Page::from_hash(&self.view.hash());
                         self.view.render(&self.store);
                         self.route(page);
+                        self.connect_team();
+                        // The site's name for the top bar.
+                        self.load_settings();
                     }
                 }
             }
             Err(e) => {
                 if e.is_auth() {
                     persist::forget_token(&site);
+                    if token.starts_with(DEVICE_PREFIX) {
+                        persist::forget_credential(&site);
+                        self.store.signin_notice = Some(DEVICE_SIGNED_OUT.to_owned());
+                        self.view.render(&self.store);
+                        return;
+                    }
+                }
+                // Kept credential, no network (an installed console opened
+                // offline): sign in again as soon as the browser is back
+                // online.
+                if e.status == 0
+                    && persist::credential(&site).is_some_and(|c| c.credential == token)
+                {
+                    self.retry_sign_in = Some(token);
+                    self.store.signin_notice = Some(
+                        "Offline: you will be signed in again when the network is back.".into(),
+                    );
+                    self.view.render(&self.store);
+                    return;
                 }
                 self.store.signin_error = Some(e.message);
                 self.view.render(&self.store);
@@ -149,16 +201,31 @@ impl Controller {
                 api.send_beacon("POST", "/agents/me/sign-out");
             }
             if let (Ending::Device, Some(me)) = (ending, &self.store.me) {
+                // Signing out here signs this browser out for good: its
+                // credential is revoked, the next sign-in needs the token.
+                if let (Some(api), Some(c)) = (&self.api, persist::credential(&site)) {
+                    api.send_beacon(
+                        "DELETE",
+                        &format!("/agents/me/devices/{}", encode(&c.device)),
+                    );
+                }
                 persist::announce_sign_out(&site, me.id.as_str());
             }
         }
         if let Some(live) = self.live.take() {
             live.stop();
         }
+        if let Some(team) = self.team.take() {
+            team.stop();
+        }
         self.heartbeat = None;
+        self.tick = None;
         self.api = None;
         self.device = None;
         persist::forget_token(&site);
+        if self.store.mode == Some(Mode::Agent) {
+            persist::forget_credential(&site);
+        }
         persist::forget_outbox(&site);
         self.store.sign_out();
         self.store.signin_notice = notice.map(str::to_owned);
@@ -167,9 +234,54 @@ impl Controller {
     }
 }
 
-/// Agent token or owner key? Asks `agents/me` (an agent's only door), then
-/// `settings` (owner only). Owner keys start with "pzo_": asking for the
-/// settings first spares them a refused call.
+/// The URL hash that shows the sign-in screen even when this browser is
+/// signed in as an agent.
+pub const SIGN_IN_HASH: &str = "#signin";
+
+/// The start of a device credential (`POST agents/me/devices`).
+const DEVICE_PREFIX: &str = "pzd_";
+
+/// Why a browser that was signed in is back at the sign-in screen.
+pub(super) const DEVICE_SIGNED_OUT: &str =
+    "This browser was signed out (by you on another device, by the site owner, or because your \
+     token was replaced). Sign in again with your agent token.";
+
+/// "Chrome on Android": what the agent will recognise in its device list.
+pub fn device_name(user_agent: &str) -> String {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| user_agent.contains(mark))
+    .map_or("Browser", |(_, name)| name);
+    let system = [
+        ("Android", "Android"),
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(mark, _)| user_agent.contains(mark))
+    .map(|(_, name)| name);
+    match system {
+        Some(system) => format!("{browser} on {system}"),
+        None => browser.to_owned(),
+    }
+}
+
+/// Agent token, device credential or owner key? Asks `agents/me` (an
+/// agent's only door), then `settings` (owner only). Owner keys start with
+/// "pzo_": asking for the settings first spares them a refused call. An
+/// agent token signs this browser in as a device (its credential is kept
+/// instead of the token).
 async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> ApiResult<Access> {
     if token.starts_with("pzo_")
         && Api::new(origin, site, token, None)
@@ -181,7 +293,18 @@ async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> Api
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
     let agent_error = match agent_api.get::<MeView>("/agents/me").await {
-        Ok(me) => return Ok(Access::Agent(me)),
+        Ok(me) if token.starts_with(DEVICE_PREFIX) => return Ok(Access::Agent(Box::new(me), None)),
+        Ok(me) => {
+            let name = web_sys::window()
+                .and_then(|w| w.navigator().user_agent().ok())
+                .map(|ua| device_name(&ua))
+                .unwrap_or_else(|| "Browser".to_owned());
+            let created = agent_api
+                .post::<DeviceCreated>("/agents/me/devices", &DeviceBody { name })
+                .await?;
+            return Ok(Access::Agent(Box::new(me), Some(created)));
+        }
+        Err(e) if e.is_auth() && token.starts_with(DEVICE_PREFIX) => return Err(e),
         Err(e) if e.status == 0 || e.status >= 500 => return Err(e),
         Err(e) => e,
     };
@@ -196,5 +319,23 @@ async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> Api
             ..agent_error
         }),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_name;
+
+    #[test]
+    fn device_names() {
+        let android = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36";
+        assert_eq!(device_name(android), "Chrome on Android");
+        let mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_1) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.1 Safari/605.1.15";
+        assert_eq!(device_name(mac), "Safari on macOS");
+        assert_eq!(
+            device_name("Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0"),
+            "Firefox on Linux"
+        );
+        assert_eq!(device_name("curl/8"), "Browser");
     }
 }

@@ -6,8 +6,10 @@ pub mod persist;
 
 use std::collections::BTreeMap;
 
-use presenza_protocol::body::ScheduleSpec;
-use presenza_protocol::view::{AgentView, AudienceView, GroupView, SettingsView};
+use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
+use presenza_protocol::view::{
+    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
+};
 use presenza_protocol::GroupId;
 use presenza_rules::HoursMode;
 
@@ -38,15 +40,17 @@ pub enum Page {
     Groups,
     Hours,
     Settings,
+    Replies,
     Embed,
 }
 
 impl Page {
-    pub const ALL: [Page; 5] = [
+    pub const ALL: [Page; 6] = [
         Page::Agents,
         Page::Groups,
         Page::Hours,
         Page::Settings,
+        Page::Replies,
         Page::Embed,
     ];
 
@@ -56,6 +60,7 @@ impl Page {
             Page::Groups => "groups",
             Page::Hours => "hours",
             Page::Settings => "settings",
+            Page::Replies => "replies",
             Page::Embed => "embed",
         }
     }
@@ -64,6 +69,7 @@ impl Page {
     pub fn tab(self) -> &'static str {
         match self {
             Page::Hours => "Hours",
+            Page::Replies => "Replies",
             other => other.title(),
         }
     }
@@ -74,6 +80,7 @@ impl Page {
             Page::Groups => "Groups",
             Page::Hours => "Working hours",
             Page::Settings => "Settings",
+            Page::Replies => "Saved replies",
             Page::Embed => "Embed",
         }
     }
@@ -113,9 +120,40 @@ pub struct HoursEditor {
     /// or the site's hours for a group).
     pub stored: bool,
     pub draft: ScheduleSpec,
+    /// The edge refused the draft here, in the owner's words.
+    pub problem: Option<HoursProblem>,
     /// How the hours act (switch or gate); `None` until known: saving
     /// then keeps the edge's.
     pub mode: Option<HoursMode>,
+}
+
+/// Where a working-hours error is shown: next to its field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HoursPlace {
+    /// A weekday row (`mon`).
+    Day(String),
+    /// An exception's row, by its date.
+    Exception(String),
+    /// The time zone.
+    Zone,
+    /// The form as a whole.
+    Form,
+}
+
+/// A working-hours error in the owner's words, and where it goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoursProblem {
+    pub place: HoursPlace,
+    pub text: String,
+}
+
+/// A list of signed-in devices being shown (an agent's own, or one agent's
+/// on the owner's page).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DevicesPanel {
+    /// None while loading.
+    pub list: Option<Vec<DeviceView>>,
+    pub error: Option<String>,
 }
 
 /// The owner's data, loaded per page.
@@ -126,6 +164,10 @@ pub struct Owner {
     pub groups: Option<Vec<GroupView>>,
     pub settings: Option<SettingsView>,
     pub hours: HoursEditor,
+    /// The agent whose devices are shown on the agents page, with them.
+    pub devices: Option<(String, DevicesPanel)>,
+    /// The saved replies as edited (None: not loaded yet).
+    pub replies: Option<Vec<SavedReplyBody>>,
     pub new_token: Option<NewToken>,
     /// A destructive action waiting for its second click ("revoke:ann").
     pub confirm: Option<String>,
@@ -142,6 +184,8 @@ impl Default for Owner {
             groups: None,
             settings: None,
             hours: HoursEditor::default(),
+            devices: None,
+            replies: None,
             new_token: None,
             confirm: None,
             note: None,
@@ -173,6 +217,16 @@ pub struct Store {
     pub menu_open: bool,
     pub status_error: Option<String>,
     pub inbox: Inbox,
+    /// Group names by id (from the device socket's hello).
+    pub group_names: BTreeMap<GroupId, String>,
+    /// The site's name, when it has one.
+    pub site_name: Option<String>,
+    /// This agent's signed-in devices, while the list is shown.
+    pub devices: Option<DevicesPanel>,
+    /// A sound for each new visitor message (kept per browser).
+    pub sound: bool,
+    /// The owner's saved replies (from the device socket).
+    pub saved_replies: Vec<SavedReply>,
 
     // Owner mode.
     pub owner: Owner,
@@ -197,6 +251,11 @@ impl Store {
             menu_open: false,
             status_error: None,
             inbox: Inbox::default(),
+            group_names: BTreeMap::new(),
+            site_name: None,
+            devices: None,
+            sound: false,
+            saved_replies: Vec::new(),
             owner: Owner::default(),
         }
     }
@@ -209,7 +268,9 @@ impl Store {
     pub fn sign_out(&mut self) {
         let site = self.site.take();
         let origin = std::mem::take(&mut self.origin);
+        let sound = self.sound;
         *self = Store::new(site, origin);
+        self.sound = sound;
     }
 
     pub fn note(&mut self, form: &str, text: impl Into<String>, error: bool) {

@@ -1,7 +1,11 @@
-//! What survives a reload. The token lives in sessionStorage (this tab
-//! only, gone when the tab closes), and so does the outbox of replies not
-//! yet acknowledged; the device session id in localStorage, per site, so
-//! every tab of this browser is one device for the edge.
+//! What survives a reload. An agent's device credential lives in
+//! localStorage, per site: the agent pastes its token once on this browser
+//! (the edge answers with a credential of the device's own, revocable
+//! alone) and stays signed in across tabs and restarts. The owner key lives
+//! in sessionStorage (this tab only, gone when the tab closes), and so does
+//! the outbox of replies not yet acknowledged; the device session id in
+//! localStorage, per site, so every tab of this browser is one device for
+//! the edge.
 
 use serde::{Deserialize, Serialize};
 use web_sys::Storage;
@@ -18,6 +22,10 @@ fn local_storage() -> Option<Storage> {
 
 fn token_key(site: &str) -> String {
     format!("presenza.console.token.{site}")
+}
+
+fn credential_key(site: &str) -> String {
+    format!("presenza.console.credential.{site}")
 }
 
 fn outbox_key(site: &str) -> String {
@@ -51,6 +59,68 @@ pub fn save_token(site: &str, token: &str) {
 pub fn forget_token(site: &str) {
     if let Some(storage) = session_storage() {
         let _ = storage.remove_item(&token_key(site));
+    }
+}
+
+/// This browser's sign-in as a device of an agent (`POST agents/me/devices`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Credential {
+    pub agent: String,
+    /// The device id (`d_…`), to sign it out for good.
+    pub device: String,
+    /// The device's bearer credential (`pzd_…`).
+    pub credential: String,
+}
+
+pub fn credential(site: &str) -> Option<Credential> {
+    local_storage()?
+        .get_item(&credential_key(site))
+        .ok()
+        .flatten()
+        .and_then(|json| serde_json::from_str(&json).ok())
+}
+
+pub fn save_credential(site: &str, credential: &Credential) {
+    if let (Some(storage), Ok(json)) = (local_storage(), serde_json::to_string(credential)) {
+        let _ = storage.set_item(&credential_key(site), &json);
+    }
+}
+
+pub fn forget_credential(site: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.remove_item(&credential_key(site));
+    }
+}
+
+const SOUND_KEY: &str = "presenza.console.sound";
+const LAST_SITE_KEY: &str = "presenza.console.last-site";
+
+/// Whether new visitor messages make a sound in this browser.
+pub fn sound() -> bool {
+    local_storage()
+        .and_then(|s| s.get_item(SOUND_KEY).ok().flatten())
+        .is_some_and(|v| v == "on")
+}
+
+pub fn save_sound(on: bool) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(SOUND_KEY, if on { "on" } else { "off" });
+    }
+}
+
+/// The site this browser last signed in to: the installed console opens
+/// it (its start URL names no site).
+pub fn last_site() -> Option<String> {
+    local_storage()?
+        .get_item(LAST_SITE_KEY)
+        .ok()
+        .flatten()
+        .filter(|s| !s.is_empty())
+}
+
+pub fn save_last_site(site: &str) {
+    if let Some(storage) = local_storage() {
+        let _ = storage.set_item(LAST_SITE_KEY, site);
     }
 }
 

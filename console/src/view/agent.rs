@@ -50,16 +50,28 @@ pub fn shell(_store: &Store) -> web_sys::Element {
                         .attr("aria-live", "polite"),
                 )
                 .child(
-                    el("span")
-                        .attr("id", "conn")
-                        .class("conn")
-                        .attr("role", "status"),
+                    el("div")
+                        .class("topbar-end")
+                        .child(el("span").attr("id", "site-name").class("site-name"))
+                        .child(
+                            el("span")
+                                .attr("id", "conn")
+                                .class("conn")
+                                .attr("role", "status"),
+                        ),
                 ),
         )
         .child(
             el("main")
                 .attr("id", "main")
                 .class("main")
+                .child(
+                    el("section")
+                        .attr("id", "devices")
+                        .class("devices-panel")
+                        .attr("aria-label", "Your signed-in devices")
+                        .flag("hidden", true),
+                )
                 .child(el("section").attr("id", "inbox").class("inbox")),
         )
         .build()
@@ -116,6 +128,24 @@ fn menu() -> web_sys::Element {
             el("button")
                 .attr("type", "button")
                 .class("menuitem")
+                .attr("role", "menuitem")
+                .attr("tabindex", "-1")
+                .action("devices")
+                .text("Your devices"),
+        )
+        .child(
+            el("a")
+                .class("menuitem")
+                .attr("role", "menuitem")
+                .attr("tabindex", "-1")
+                .attr("href", "#signin")
+                .attr("target", "_blank")
+                .text("Sign in as the site owner…"),
+        )
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("menuitem")
                 .class("sign-out")
                 .attr("role", "menuitem")
                 .attr("tabindex", "-1")
@@ -131,7 +161,7 @@ fn menu() -> web_sys::Element {
         .build()
 }
 
-/// "Busy · In a meeting · back 14:30".
+/// "Busy · In a meeting · back at 2:30 PM" (the widget's wording).
 fn status_line(agent: &AgentView) -> String {
     let status = agent.manual_status;
     let mut line = status_label(status);
@@ -140,9 +170,13 @@ fn status_line(agent: &AgentView) -> String {
             line.push_str(" · ");
             line.push_str(m);
         }
-        if let Some(at) = agent.back_at.map(Timestamp::millis) {
-            line.push_str(" · back ");
-            line.push_str(&clock::when(at, clock::now()));
+        let back = agent
+            .back_at
+            .map(|at| clock::back(at.millis(), clock::now(), true))
+            .unwrap_or_default();
+        if !back.is_empty() {
+            line.push_str(" · ");
+            line.push_str(&back);
         }
     }
     line
@@ -331,8 +365,9 @@ pub fn status_pending(pending: bool) {
     }
 }
 
-/// What the audience is told, in words: "Busy · In a meeting · back 14:30",
-/// "Offline · outside working hours · opens Mon 09:00".
+/// What the audience is told, in words, with "back at" as the widget says
+/// it: "In a meeting · back in 10 minutes", "outside working hours · back
+/// Monday 9:00 AM"; a passed instant says nothing.
 pub fn audience_detail(a: &AudienceView) -> String {
     let now = clock::now();
     let back_at = a.back_at.map(Timestamp::millis);
@@ -341,7 +376,7 @@ pub fn audience_detail(a: &AudienceView) -> String {
         Reason::OutsideHours => {
             parts.push("outside working hours".to_owned());
             if let Some(at) = back_at {
-                parts.push(format!("opens {}", clock::when(at, now)));
+                parts.push(clock::back(at, now, false));
             }
         }
         Reason::NoAgents => parts.push("no agent available".to_owned()),
@@ -350,10 +385,11 @@ pub fn audience_detail(a: &AudienceView) -> String {
                 parts.push(m.to_owned());
             }
             if let Some(at) = back_at {
-                parts.push(format!("back {}", clock::when(at, now)));
+                parts.push(clock::back(at, now, true));
             }
         }
     }
+    parts.retain(|p| !p.is_empty());
     parts.join(" · ")
 }
 
@@ -365,7 +401,7 @@ fn chip(key: &str, label: Option<&str>, a: &AudienceView) -> web_sys::Element {
         .attr("data-status", a.status.as_str())
         .attr("title", &detail)
         .child(dot(a.status))
-        .child_if(label.map(|l| el("span").class("chip-label").text(l)))
+        .child_if(label.map(|l| el("span").class("chip-label").user_text(l)))
         .child(
             el("span")
                 .class("chip-status")
@@ -387,12 +423,69 @@ pub fn render_audience(store: &Store) {
         bar = bar.child(chip("site", grouped.then_some("Site"), site));
     }
     for (group, a) in &store.group_audience {
-        bar = bar.child(chip(&format!("group:{group}"), Some(group.as_str()), a));
+        // The name the owner gave the group (its id when it has none).
+        let label = store
+            .group_names
+            .get(group)
+            .filter(|n| !n.trim().is_empty())
+            .map_or(group.as_str(), String::as_str);
+        bar = bar.child(chip(&format!("group:{group}"), Some(label), a));
     }
     if store.site_audience.is_none() && !grouped {
         bar = bar.child(el("span").class("muted").text("…"));
     }
     replace(&region, bar);
+}
+
+/// Everything the clock changes in the agent's screen ("back in N
+/// minutes", a passed instant): redrawn only when it changed, so that
+/// screen readers hear the live region only for real changes.
+pub fn worded(store: &Store) -> String {
+    let mut out = store.me.as_ref().map(status_line).unwrap_or_default();
+    for a in store
+        .site_audience
+        .iter()
+        .chain(store.group_audience.values())
+    {
+        out.push('|');
+        out.push_str(&audience_detail(a));
+    }
+    out
+}
+
+/// The agent's devices panel: hidden unless opened from the menu.
+pub fn render_devices(store: &Store) {
+    let Some(region) = by_id("devices") else {
+        return;
+    };
+    let Some(panel) = &store.devices else {
+        let _ = region.set_attribute("hidden", "");
+        replace(&region, el("div"));
+        return;
+    };
+    let _ = region.remove_attribute("hidden");
+    replace(
+        &region,
+        el("div")
+            .class("card")
+            .child(
+                el("div")
+                    .class("panel-head")
+                    .child(el("h2").text("Your signed-in devices"))
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("link")
+                            .action("devices")
+                            .text("Close"),
+                    ),
+            )
+            .child(el("p").class("muted").class("small").text(
+                "Each browser you signed in with your token stays signed in. Sign out one you no \
+                 longer use; this browser signs out from your picture's menu.",
+            ))
+            .child(super::devices::list(panel, &super::devices::Revoker::Agent)),
+    );
 }
 
 pub fn render_conn(store: &Store) {

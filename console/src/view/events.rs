@@ -11,7 +11,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
-use super::{hours, settings};
+use super::{hours, replies, settings};
 use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg};
 use crate::store::persist;
 
@@ -146,9 +146,31 @@ fn on_click(tx: &Sender, e: &Event) {
             .into()
         }
         "sign-out" => SessionMsg::SignOut.into(),
+        "devices" => AgentMsg::ToggleDevices.into(),
+        "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
+        "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
+        "replies-add" | "replies-remove" => {
+            let Some(form) = by_id("replies-form") else {
+                return;
+            };
+            OwnerMsg::RepliesEdit {
+                draft: replies::read(&form),
+                remove: (action == "replies-remove")
+                    .then(|| data(&el, "index").parse().ok())
+                    .flatten(),
+            }
+            .into()
+        }
+        "agent-devices" => OwnerMsg::ToggleDevices(data(&el, "id")).into(),
+        "revoke-agent-device" => OwnerMsg::RevokeDevice {
+            agent: data(&el, "agent"),
+            device: data(&el, "id"),
+        }
+        .into(),
         "open-conversation" => InboxMsg::OpenConversation(data(&el, "id")).into(),
         "close-conversation" => InboxMsg::CloseConversation.into(),
         "enable-notifications" => InboxMsg::EnableNotifications.into(),
+        "toggle-sound" => InboxMsg::ToggleSound.into(),
         "reload-inbox" => InboxMsg::Reload.into(),
         "inbox-tab" => InboxMsg::ShowTab(if data(&el, "tab") == "closed" {
             ConversationState::Closed
@@ -204,6 +226,7 @@ fn on_submit(tx: &Sender, e: &Event) {
                 data(&form, "id")
             },
             name: field(&form, "name"),
+            email: field(&form, "email"),
             groups: super::dom::checked_values(&form, "groups"),
             create: action == "agent-add",
         }
@@ -224,6 +247,7 @@ fn on_submit(tx: &Sender, e: &Event) {
         ))
         .into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
+        "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
         "reply" => InboxMsg::Reply {
             conversation: data(&form, "id"),
             text: field(&form, "text"),

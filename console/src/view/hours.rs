@@ -12,22 +12,11 @@ use super::dom::{el, field, find_all, value_of, El};
 use super::owner::{confirm_button, loading, note};
 use crate::clock;
 use crate::msg::HoursOp;
-use crate::store::Store;
-
-/// The names of the days of [`WEEKDAYS`] (a schedule's keys, Monday first).
-const DAY_NAMES: [&str; 7] = [
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-];
+use crate::store::{HoursPlace, Store};
 
 /// A schedule's weekday keys with their names, Monday first.
 fn weekdays() -> impl Iterator<Item = (&'static str, &'static str)> {
-    WEEKDAYS.into_iter().zip(DAY_NAMES)
+    WEEKDAYS.into_iter().zip(clock::DAY_NAMES)
 }
 
 pub fn page(store: &Store) -> Vec<El> {
@@ -120,6 +109,23 @@ fn icon_button(action: &str) -> El {
         .text("×")
 }
 
+/// The error shown next to `place`, if the edge refused the draft there.
+fn problem_at(store: &Store, place: &HoursPlace) -> Option<El> {
+    let p = store
+        .owner
+        .hours
+        .problem
+        .as_ref()
+        .filter(|p| p.place == *place)?;
+    Some(
+        el("p")
+            .class("error")
+            .class("field-error")
+            .attr("role", "alert")
+            .text(&p.text),
+    )
+}
+
 fn editor(store: &Store) -> El {
     let hours = &store.owner.hours;
     let draft = &hours.draft;
@@ -137,6 +143,10 @@ fn editor(store: &Store) -> El {
             )
             .value(&draft.timezone),
     );
+    let zone = el("div")
+        .class("zone-field")
+        .child(zone)
+        .child_if(problem_at(store, &HoursPlace::Zone));
 
     let days = weekdays().map(|(key, name)| {
         let list = draft.weekly.get(key).map(Vec::as_slice).unwrap_or(&[]);
@@ -170,6 +180,7 @@ fn editor(store: &Store) -> El {
                     .attr("aria-label", &format!("Add hours on {name}"))
                     .text("+ Hours"),
             )
+            .child_if(problem_at(store, &HoursPlace::Day(key.to_owned())))
     });
 
     let exceptions = draft.exceptions.iter().enumerate().map(|(i, ex)| {
@@ -224,6 +235,7 @@ fn editor(store: &Store) -> El {
                             .text("Remove"),
                     ),
             )
+            .child_if(problem_at(store, &HoursPlace::Exception(ex.date.clone())))
     });
 
     let clear = hours.stored.then(|| {
@@ -260,9 +272,10 @@ fn editor(store: &Store) -> El {
                         .text("+ Add a date"),
                 ),
         )
-        .child(el("p").class("muted").class("small").text(
-            "An end earlier than the start runs past midnight; an end of 00:00 means midnight.",
-        ))
+        .child(el("p").class("muted").class("small").text(&format!(
+            "An end earlier than the start runs past midnight; an end of {} means midnight.",
+            clock::time_of_day("00:00")
+        )))
         .child(
             el("div")
                 .class("actions")
@@ -273,7 +286,8 @@ fn editor(store: &Store) -> El {
                         .text("Save working hours"),
                 )
                 .child_if(clear)
-                .child_if(note(store, "hours")),
+                .child_if(note(store, "hours"))
+                .child_if(problem_at(store, &HoursPlace::Form)),
         )
 }
 

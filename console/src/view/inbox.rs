@@ -57,6 +57,15 @@ pub fn render(region: &Element, store: &Store) {
                 .attr("aria-label", &format!("{unread} unread"))
                 .text(&unread.to_string())
         }));
+    head = head.child(
+        el("button")
+            .attr("type", "button")
+            .class("link")
+            .class("sound-toggle")
+            .action("toggle-sound")
+            .attr("aria-pressed", if store.sound { "true" } else { "false" })
+            .text(if store.sound { "Sound on" } else { "Sound off" }),
+    );
     if notification_permission().as_deref() == Some("default") {
         head = head.child(
             el("button")
@@ -153,7 +162,7 @@ pub fn render(region: &Element, store: &Store) {
         .child(list);
 
     let pane = match selected {
-        Some(c) => conversation(c, inbox, now),
+        Some(c) => conversation(c, inbox, &store.saved_replies, now),
         None => el("div")
             .class("pane-empty")
             .child(el("p").class("muted").text(
@@ -523,7 +532,12 @@ fn closed_note(c: &Conversation, pending: bool, now: UnixMillis) -> El {
         )
 }
 
-fn conversation(c: &Conversation, inbox: &Inbox, now: UnixMillis) -> El {
+fn conversation(
+    c: &Conversation,
+    inbox: &Inbox,
+    saved: &[presenza_protocol::view::SavedReply],
+    now: UnixMillis,
+) -> El {
     let me = inbox.me.as_str();
     let title = c.title();
     let closed = c.is_closed();
@@ -630,8 +644,19 @@ fn conversation(c: &Conversation, inbox: &Inbox, now: UnixMillis) -> El {
                 "Enter adds a line · tap Send to send"
             } else {
                 "Enter sends · Shift+Enter adds a line"
-            }),
+            })
+            .text(&saved_hint(saved)),
     )
+}
+
+/// " · Saved replies: /hi, /hours" (sent as the reply box's text, a
+/// shortcut puts its reply in the box).
+fn saved_hint(saved: &[presenza_protocol::view::SavedReply]) -> String {
+    if saved.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = saved.iter().map(|r| format!("/{}", r.shortcut)).collect();
+    format!(" · Saved replies: {}", list.join(", "))
 }
 
 /// A touch screen's keyboard has no Shift+Enter: there Enter adds a line

@@ -7,16 +7,18 @@
 //! the inbox and an owner page are each redrawn whole.
 
 mod agent;
+mod devices;
 pub mod dom;
 mod events;
 mod hours;
 mod inbox;
 mod keep;
 mod owner;
+mod replies;
 mod settings;
 mod signin;
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::msg::Sender;
 use crate::store::{Mode, Store};
@@ -97,6 +99,29 @@ impl View {
         agent::render_conn(store);
     }
 
+    /// The site's name in the top bar (once the edge told it).
+    pub fn render_site_name(&self, store: &Store) {
+        if let Some(region) = by_id("site-name") {
+            let label = site_label(store);
+            let text = match store.mode {
+                Some(Mode::Owner) => format!("{label} · owner"),
+                _ => label,
+            };
+            region.set_text_content(Some(&text));
+            let _ = region.set_attribute("dir", "auto");
+        }
+    }
+
+    /// What the clock changes on the agent's screen (see `agent::worded`).
+    pub fn worded(&self, store: &Store) -> String {
+        agent::worded(store)
+    }
+
+    /// The agent's own signed-in devices (shown from the status menu).
+    pub fn render_devices(&self, store: &Store) {
+        agent::render_devices(store);
+    }
+
     pub fn render_inbox(&self, store: &Store) {
         if let Some(region) = by_id("inbox") {
             inbox::render(&region, store);
@@ -126,6 +151,14 @@ impl View {
     pub fn clear_reply(&self) {
         if let Some(area) = by_id("reply-text") {
             let _ = js_sys::Reflect::set(&area, &"value".into(), &"".into());
+        }
+    }
+
+    /// Puts `text` in the reply box (a saved reply), caret at its end.
+    pub fn set_reply(&self, text: &str) {
+        if let Some(area) = by_id("reply-text") {
+            let _ = js_sys::Reflect::set(&area, &"value".into(), &text.into());
+            dom::focus(&area);
         }
     }
 
@@ -159,6 +192,53 @@ impl View {
         document().hidden()
     }
 
+    /// A short, quiet tone (the agent turned the sound on): Web Audio,
+    /// reached through `Reflect` (it needs no more web-sys bindings). One
+    /// audio context for the page; nothing when the browser has none.
+    pub fn chime(&self) {
+        thread_local! {
+            static AUDIO: std::cell::RefCell<Option<JsValue>> = const { std::cell::RefCell::new(None) };
+        }
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let get =
+            |o: &JsValue, k: &str| js_sys::Reflect::get(o, &k.into()).unwrap_or(JsValue::UNDEFINED);
+        let call = |o: &JsValue, k: &str, args: &[JsValue]| {
+            let f: js_sys::Function = get(o, k).unchecked_into();
+            f.apply(o, &args.iter().collect::<js_sys::Array>())
+                .unwrap_or(JsValue::UNDEFINED)
+        };
+        let ctx = AUDIO.with(|a| {
+            a.borrow_mut()
+                .get_or_insert_with(|| {
+                    let ctor = get(&window, "AudioContext");
+                    if !ctor.is_function() {
+                        return JsValue::NULL;
+                    }
+                    let ctor: js_sys::Function = ctor.unchecked_into();
+                    js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
+                        .unwrap_or(JsValue::NULL)
+                })
+                .clone()
+        });
+        if ctx.is_null() {
+            return;
+        }
+        let osc = call(&ctx, "createOscillator", &[]);
+        let gain = call(&ctx, "createGain", &[]);
+        if osc.is_undefined() || gain.is_undefined() {
+            return;
+        }
+        let _ = js_sys::Reflect::set(&get(&osc, "frequency"), &"value".into(), &880.into());
+        let _ = js_sys::Reflect::set(&get(&gain, "gain"), &"value".into(), &0.08.into());
+        call(&osc, "connect", std::slice::from_ref(&gain));
+        call(&gain, "connect", &[get(&ctx, "destination")]);
+        let now = get(&ctx, "currentTime").as_f64().unwrap_or(0.0);
+        call(&osc, "start", &[now.into()]);
+        call(&osc, "stop", &[(now + 0.15).into()]);
+    }
+
     /// A system notification, when the agent allowed them.
     pub fn notify(&self, title: &str, body: &str) {
         if notification_permission().as_deref() != Some("granted") {
@@ -184,6 +264,22 @@ pub fn notification_permission() -> Option<String> {
     js_sys::Reflect::get(&ctor, &"permission".into())
         .ok()?
         .as_string()
+}
+
+/// The site as people call it: its name, else a short form of its id
+/// ("site s_a435…") until the edge says the name.
+pub fn site_label(store: &Store) -> String {
+    let name = match store.mode {
+        Some(Mode::Owner) => store.owner.settings.as_ref().and_then(|s| s.name.clone()),
+        _ => store.site_name.clone(),
+    };
+    match name.filter(|n| !n.trim().is_empty()) {
+        Some(name) => name,
+        None => {
+            let id: String = store.site().chars().take(8).collect();
+            format!("site {id}…")
+        }
+    }
 }
 
 /// A status dot (green online, amber busy, grey offline).

@@ -8,8 +8,10 @@ use presenza_rules::ChosenBy;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
-use super::{dot, hours, keep, settings, status_label, Fresh};
+use super::{devices, dot, hours, keep, replies, settings, status_label, Fresh};
+use crate::clock;
 use crate::store::{Page, Store};
+use presenza_rules::Status;
 
 /// Ids the edge accepts (agents and groups): lowercase letters, digits, _
 /// and -, starting with a letter or digit.
@@ -44,9 +46,11 @@ pub fn shell(store: &Store) -> web_sys::Element {
                             .child(el("strong").text("Presenza"))
                             .child(
                                 el("span")
+                                    .attr("id", "site-name")
                                     .class("muted")
+                                    .class("site-name")
                                     .attr("title", store.site())
-                                    .text(&format!("{} · owner", store.site())),
+                                    .user_text(&format!("{} · owner", super::site_label(store))),
                             ),
                     ),
                 )
@@ -83,6 +87,7 @@ pub fn render_page(store: &Store, fresh: Fresh) {
         Page::Groups => groups_page(store),
         Page::Hours => hours::page(store),
         Page::Settings => settings::settings_page(store),
+        Page::Replies => replies::page(store),
         Page::Embed => settings::embed_page(store),
     };
     let typed = keep::snapshot(&region, fresh);
@@ -240,6 +245,22 @@ fn agents_page(store: &Store) -> Vec<El> {
                             ),
                     )
                     .child(
+                        el("label")
+                            .text("E-mail ")
+                            .child(
+                                el("span")
+                                    .class("muted")
+                                    .text("(optional: messages left while nobody is online)"),
+                            )
+                            .child(
+                                el("input")
+                                    .attr("name", "email")
+                                    .attr("type", "email")
+                                    .attr("autocomplete", "off")
+                                    .attr("placeholder", "ann@example.com"),
+                            ),
+                    )
+                    .child(
                         el("fieldset")
                             .class("wide")
                             .child(el("legend").text("Groups"))
@@ -308,14 +329,34 @@ fn name_field(prefix: &str, id: &str, name: &str) -> El {
 
 fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
     let status = a.status;
-    let devices = a.sessions;
+    let devices = a.devices;
+    let since = a
+        .since
+        .map(|t| format!(" since {}", clock::when(t.millis(), clock::now())))
+        .unwrap_or_default();
     let row_form = format!("agent-save:{}", a.id);
+    let shown_devices = store
+        .owner
+        .devices
+        .as_ref()
+        .filter(|(agent, _)| agent == a.id.as_str())
+        .map(|(_, panel)| panel);
     el("li").class("row").data("agent", a.id.as_str()).child(
         el("form")
             .class("row-form")
             .action("agent-save")
             .data("id", a.id.as_str())
-            .child(name_field("name", a.id.as_str(), &a.name))
+            .child(
+                name_field("name", a.id.as_str(), &a.name).child(
+                    el("input")
+                        .attr("name", "email")
+                        .attr("type", "email")
+                        .attr("autocomplete", "off")
+                        .attr("placeholder", "E-mail (optional)")
+                        .attr("aria-label", &format!("E-mail of {}", a.display_name()))
+                        .value(a.email.as_deref().unwrap_or("")),
+                ),
+            )
             .child(
                 el("span")
                     .class("row-status")
@@ -333,13 +374,16 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                         ),
                     )
                     .child(dot(status))
-                    .text(&status_label(status))
-                    .child_if((devices > 0).then(|| {
-                        el("span").class("muted").class("small").text(&format!(
-                            " · {devices} device{}",
-                            if devices == 1 { "" } else { "s" }
-                        ))
-                    })),
+                    .child(
+                        el("span")
+                            .text(&format!("{}{since}", status_label(status)))
+                            .child_if((devices > 0).then(|| {
+                                el("span").class("muted").class("small").text(&format!(
+                                    " · {devices} device{}",
+                                    if devices == 1 { "" } else { "s" }
+                                ))
+                            })),
+                    ),
             )
             .child(el("div").class("row-groups").child(group_boxes(
                 groups,
@@ -350,6 +394,29 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                 el("div")
                     .class("row-actions")
                     .child(el("button").attr("type", "submit").text("Save"))
+                    .child_if((a.status != Status::Offline).then(|| {
+                        el("button")
+                            .attr("type", "button")
+                            .action("set-offline")
+                            .data("id", a.id.as_str())
+                            .attr("aria-label", &format!("Set {} offline", a.display_name()))
+                            .text("Set offline")
+                    }))
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .action("agent-devices")
+                            .data("id", a.id.as_str())
+                            .attr(
+                                "aria-expanded",
+                                if shown_devices.is_some() {
+                                    "true"
+                                } else {
+                                    "false"
+                                },
+                            )
+                            .text("Devices"),
+                    )
                     .child(confirm_button(
                         store,
                         &format!("rotate:{}", a.id),
@@ -367,7 +434,18 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
                         a.id.as_str(),
                     )),
             )
-            .child_if(note(store, &row_form).map(|n| n.class("wide"))),
+            .child_if(note(store, &row_form).map(|n| n.class("wide")))
+            .child_if(shown_devices.map(|panel| {
+                el("div")
+                    .class("wide")
+                    .class("row-devices")
+                    .child(devices::list(
+                        panel,
+                        &devices::Revoker::Owner {
+                            agent: a.id.as_str(),
+                        },
+                    ))
+            })),
     )
 }
 

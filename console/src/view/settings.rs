@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use presenza_protocol::body::{SettingsBody, WidgetPatch};
+use presenza_protocol::body::{EmailPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS};
 use presenza_protocol::view::WidgetTexts;
 use presenza_protocol::widget;
@@ -332,6 +332,38 @@ pub fn settings_page(store: &Store) -> Vec<El> {
             .child(
                 el("section")
                     .class("card")
+                    .child(el("h2").text("E-mail"))
+                    .child(el("p").class("muted").class("small").text(
+                        "Messages left while nobody is online reach the agents who serve them (those \
+                         with an e-mail address) and the address below; replies reach visitors who \
+                         have left; visitors may ask for a transcript. Every e-mail has an \
+                         unsubscribe link.",
+                    ))
+                    .child(
+                        el("label")
+                            .class("check")
+                            .child(
+                                el("input")
+                                    .attr("type", "checkbox")
+                                    .attr("name", "email-enabled")
+                                    .flag("checked", s.email.enabled),
+                            )
+                            .child(el("span").text("Send e-mail")),
+                    )
+                    .child(
+                        el("label").text("Also notify (optional)").child(
+                            el("input")
+                                .attr("type", "email")
+                                .attr("name", "notify")
+                                .attr("autocomplete", "off")
+                                .attr("placeholder", "owner@example.com")
+                                .value(s.email.notify_address.as_deref().unwrap_or("")),
+                        ),
+                    ),
+            )
+            .child(
+                el("section")
+                    .class("card")
                     .child(el("h2").text("Presence"))
                     .child(
                         el("label")
@@ -435,7 +467,16 @@ pub fn read(form: &web_sys::Element) -> SettingsBody {
             texts.0.entry(lang).or_default().insert(key, value);
         }
     }
-    body(&|name| field(form, name), texts)
+    let email_on = find_all(form, "input[name=\"email-enabled\"]")
+        .first()
+        .is_some_and(super::dom::checked);
+    body(
+        &|name| match name {
+            "email-enabled" => if email_on { "on" } else { "" }.to_owned(),
+            _ => field(form, name),
+        },
+        texts,
+    )
 }
 
 /// The body of `PUT settings` from the form's fields (`field` reads one by
@@ -479,6 +520,10 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
         limits: None,
         retention_days: None,
         history_days: None,
+        email: Some(EmailPatch {
+            enabled: Some(field("email-enabled") == "on"),
+            notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),
+        }),
     }
 }
 
@@ -489,21 +534,33 @@ pub fn colour_changed(input: &web_sys::Element) {
     }
 }
 
-/// The loader snippet for this site (and group).
+/// The embed snippet for this site (and group): README's "Embedding the
+/// widget" block, with this edge and site filled in (a test holds the two
+/// together). A chosen group replaces the optional calls' comment with the
+/// call that picks it.
 pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
-    let group = group
-        .map(|g| format!(" data-group=\"{}\"", attr_escape(g)))
-        .unwrap_or_default();
+    let calls = match group {
+        Some(g) => format!("  presenza('group', '{}');\n", js_escape(g)),
+        None => "  // Optional, any time; calls made before the widget loads are kept and run in order:\n  \
+                 // presenza('group', 'sales'); presenza('language', 'cs'); presenza('on', 'status', fn);\n"
+            .to_owned(),
+    };
     format!(
-        "<script src=\"{origin}/widget/loader.js\" data-site=\"{}\"{group} async></script>",
-        attr_escape(site)
+        "<script>\n  (function (w, d, s) {{\n    w.presenza = w.presenza || function () {{ \
+         (w.presenza.q = w.presenza.q || []).push(arguments); }};\n    \
+         s = d.createElement('script'); s.async = true;\n    \
+         s.src = '{}/widget/loader.js'; s.dataset.site = '{}';\n    \
+         d.head.appendChild(s);\n  }})(window, document);\n{calls}</script>",
+        js_escape(origin),
+        js_escape(site)
     )
 }
 
-fn attr_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
+/// Text safe inside a single-quoted JS string in an inline script.
+fn js_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('\'', "\\'")
+        .replace('<', "\\x3c")
 }
 
 pub fn embed_page(store: &Store) -> Vec<El> {
@@ -627,6 +684,8 @@ mod tests {
                 "offset_x" => "999",
                 "offset_y" => "x",
                 "language" => "auto",
+                "email-enabled" => "on",
+                "notify" => " owner@shop.example ",
                 _ => "",
             }
             .to_owned()
@@ -640,7 +699,8 @@ mod tests {
             json!({"grace_period_secs": 90,
                 "allowed_origins": ["https://shop.example.com", "https://b.example"],
                 "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
-                    "language": "auto", "texts": {"it": {"online": "Ciao"}}}})
+                    "language": "auto", "texts": {"it": {"online": "Ciao"}}},
+                "email": {"enabled": true, "notify_address": "owner@shop.example"}})
         );
     }
 
@@ -670,11 +730,27 @@ mod tests {
     }
 
     #[test]
-    fn snippet_escapes() {
-        assert_eq!(
-            snippet("https://p.example", "s1", None),
-            "<script src=\"https://p.example/widget/loader.js\" data-site=\"s1\" async></script>"
+    fn the_snippet_is_the_readmes() {
+        let readme = include_str!("../../../README.md");
+        let section = readme
+            .split("## Embedding the widget")
+            .nth(1)
+            .expect("README has the embedding section");
+        let block = section
+            .split("```html\n")
+            .nth(1)
+            .and_then(|b| b.split("\n```").next())
+            .expect("an html block");
+        assert_eq!(snippet("https://EDGE", "SITE_ID", None), block);
+        let grouped = snippet("http://127.0.0.1:8787", "s_1", Some("sales"));
+        assert!(grouped
+            .contains("s.src = 'http://127.0.0.1:8787/widget/loader.js'; s.dataset.site = 's_1';"));
+        assert!(
+            grouped.contains("\n  presenza('group', 'sales');\n</script>"),
+            "{grouped}"
         );
-        assert!(snippet("o", "a\"b", Some("g")).contains("data-site=\"a&quot;b\" data-group=\"g\""));
+        assert!(
+            snippet("o", "a'b</script>", None).contains("s.dataset.site = 'a\\'b\\x3c/script>'")
+        );
     }
 }

@@ -13,6 +13,8 @@ pub struct AgentInput {
     pub name: String,
     /// Sorted, without duplicates.
     pub groups: Vec<GroupId>,
+    /// A plausible address (the rules' check), trimmed.
+    pub email: Option<String>,
 }
 
 impl AgentInput {
@@ -20,8 +22,17 @@ impl AgentInput {
         Ok(AgentInput {
             name: display_name("name", &body.name)?,
             groups: group_list(body.groups)?,
+            email: body.email.as_deref().map(email_address).transpose()?,
         })
     }
+}
+
+/// An e-mail address an owner gives (an agent's, the site's notification
+/// address): the rules' check, trimmed.
+pub fn email_address(text: &str) -> Result<String, ApiError> {
+    presenza_rules::conversation::validate_email(text)
+        .map(str::to_owned)
+        .map_err(|e| ApiError::from_rule(&e))
 }
 
 /// An agent's group list: syntax, duplicates removed, count.

@@ -17,6 +17,15 @@ pub struct ManualInput {
 }
 
 impl ManualInput {
+    /// Offline, with nothing else (the owner's "set offline").
+    pub fn offline() -> ManualInput {
+        ManualInput {
+            status: Status::Offline,
+            message: None,
+            back_at: None,
+        }
+    }
+
     pub fn parse(body: StatusBody) -> Result<ManualInput, ApiError> {
         let status = Status::parse(&body.status).ok_or_else(|| {
             ApiError::bad_request(

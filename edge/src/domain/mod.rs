@@ -16,6 +16,7 @@
 //!   stored idempotency keys.
 //! - [`cursor`]: the inbox's page cursor.
 //! - [`period`]: the period of the history and the insights (`from`, `to`).
+//! - [`replies`]: the owner's saved replies.
 
 pub mod address;
 pub mod agent;
@@ -24,6 +25,7 @@ pub mod hours;
 pub mod manual;
 pub mod message;
 pub mod period;
+pub mod replies;
 pub mod settings;
 pub mod text;
 pub mod visitor;

@@ -6,12 +6,12 @@ use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
-use presenza_protocol::body::{LimitsPatch, SettingsBody, WidgetPatch};
+use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
     HISTORY_DAYS, MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
     MAX_WIDGET_TEXT_CHARS,
 };
-use presenza_protocol::view::{VisitorLimits, Widget, WidgetTexts};
+use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget, WidgetTexts};
 use presenza_protocol::widget;
 use presenza_rules::{GracePeriod, HoursMode};
 
@@ -30,6 +30,8 @@ pub struct SettingsChange {
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
     pub history_days: Option<u32>,
+    /// The e-mail settings with the patch applied.
+    pub email: Option<EmailSettings>,
 }
 
 impl SettingsChange {
@@ -38,6 +40,7 @@ impl SettingsChange {
         body: SettingsBody,
         widget: &Widget,
         limits: &VisitorLimits,
+        email: &EmailSettings,
     ) -> Result<SettingsChange, ApiError> {
         let name = body
             .name
@@ -74,6 +77,10 @@ impl SettingsChange {
             .history_days
             .map(|days| days_in("history_days", days, &HISTORY_DAYS))
             .transpose()?;
+        let email = body
+            .email
+            .map(|patch| apply_email_patch(email.clone(), patch))
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
@@ -83,6 +90,7 @@ impl SettingsChange {
             limits,
             retention_days,
             history_days,
+            email,
         })
     }
 }
@@ -101,6 +109,23 @@ fn days_in(
             format!("must be {}..={} days", range.start(), range.end()),
         ))
     }
+}
+
+/// Applies an e-mail patch; the notification address must look like one.
+fn apply_email_patch(
+    mut email: EmailSettings,
+    patch: EmailPatch,
+) -> Result<EmailSettings, ApiError> {
+    if let Some(on) = patch.enabled {
+        email.enabled = on;
+    }
+    if let Some(address) = patch.notify_address {
+        email.notify_address = address
+            .as_deref()
+            .map(crate::domain::agent::email_address)
+            .transpose()?;
+    }
+    Ok(email)
 }
 
 fn allowed_origins(list: Vec<String>) -> Result<Vec<String>, ApiError> {
@@ -331,8 +356,13 @@ mod tests {
             r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
         )
         .unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         assert_eq!(
             change.origins,
             Some(vec!["https://shop.example".to_string()])
@@ -341,23 +371,38 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .status(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .status(),
             400
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                .unwrap_err()
-                .code(),
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default()
+            )
+            .unwrap_err()
+            .code(),
             "invalid_origin"
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"limits":{"conversations_per_address":3}}"#).unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         let limits = change.limits.unwrap();
         assert_eq!(limits.conversations_per_address, 3);
         assert_eq!(
@@ -370,10 +415,13 @@ mod tests {
         ] {
             let parsed = serde_json::from_str::<SettingsBody>(bad);
             let refused = match parsed {
-                Ok(body) => {
-                    SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
-                        .is_err()
-                }
+                Ok(body) => SettingsChange::parse(
+                    body,
+                    &Widget::default(),
+                    &VisitorLimits::default(),
+                    &EmailSettings::default(),
+                )
+                .is_err(),
                 Err(_) => true,
             };
             assert!(refused, "{bad}");
@@ -384,7 +432,12 @@ mod tests {
     fn history_days_are_1_to_365() {
         let parse = |json: &str| {
             let body: SettingsBody = serde_json::from_str(json).unwrap();
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default())
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default(),
+            )
         };
         assert_eq!(
             parse(r#"{"history_days":1}"#).unwrap().history_days,
@@ -407,13 +460,23 @@ mod tests {
     #[test]
     fn the_working_hours_mode_is_switch_or_gate() {
         let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
-        let change =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap();
+        let change = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap();
         assert_eq!(change.hours_mode, Some(HoursMode::Gate));
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
-        let error =
-            SettingsChange::parse(body, &Widget::default(), &VisitorLimits::default()).unwrap_err();
+        let error = SettingsChange::parse(
+            body,
+            &Widget::default(),
+            &VisitorLimits::default(),
+            &EmailSettings::default(),
+        )
+        .unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

@@ -21,7 +21,7 @@ use crate::domain::cursor::ListCursor;
 use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
-use presenza_protocol::{AgentId, ConversationId, GroupId, SiteId, VisitorId};
+use presenza_protocol::{AgentId, ConversationId, DeviceId, GroupId, SiteId, VisitorId};
 use presenza_rules::StateFilter;
 pub use query::Query;
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,10 @@ pub enum VisitorOp {
     Messages { after: u64 },
     /// POST visitor/messages
     Send,
+    /// POST visitor/transcript: the conversation by e-mail.
+    Transcript,
+    /// GET email/unsubscribe/{code}: the link in every e-mail.
+    Unsubscribe(String),
 }
 
 /// Needs an agent token; the handler receives the authenticated agent.
@@ -108,6 +112,12 @@ pub enum AgentOp {
     SignOut,
     /// GET agents/me/session: the device socket.
     Session,
+    /// GET agents/me/devices: this agent's signed-in devices.
+    ListDevices,
+    /// POST agents/me/devices: signs a device in (agent token only).
+    AddDevice,
+    /// DELETE agents/me/devices/{id}: signs a device out for good.
+    RevokeDevice(DeviceId),
     /// GET conversations?state=&limit=&cursor=
     ListConversations {
         state: StateFilter,
@@ -169,6 +179,18 @@ pub enum OwnerOp {
         group: Option<GroupId>,
         first_reply_secs: u32,
     },
+    /// GET agents/{id}/devices
+    AgentDevices(AgentId),
+    /// DELETE agents/{id}/devices/{device}
+    RevokeAgentDevice(AgentId, DeviceId),
+    /// POST agents/{id}/offline: the agent's status set offline for it.
+    SetOffline(AgentId),
+    /// GET team: the owner's team socket (every agent's view, live).
+    Team,
+    /// GET saved-replies
+    GetSavedReplies,
+    /// PUT saved-replies: the whole list (agents' devices are told).
+    PutSavedReplies,
 }
 
 impl SiteOp {
@@ -176,13 +198,19 @@ impl SiteOp {
     pub fn has_body(&self) -> bool {
         matches!(
             self,
-            SiteOp::Visitor(VisitorOp::Send)
-                | SiteOp::Agent(AgentOp::PutStatus | AgentOp::Reply(_) | AgentOp::MarkRead(_))
+            SiteOp::Visitor(VisitorOp::Send | VisitorOp::Transcript)
+                | SiteOp::Agent(
+                    AgentOp::PutStatus
+                        | AgentOp::Reply(_)
+                        | AgentOp::MarkRead(_)
+                        | AgentOp::AddDevice
+                )
                 | SiteOp::Owner(
                     OwnerOp::PutSettings
                         | OwnerOp::PutGroup(_)
                         | OwnerOp::PutAgent(_)
                         | OwnerOp::PutHours { .. }
+                        | OwnerOp::PutSavedReplies
                 )
         )
     }
@@ -195,7 +223,11 @@ impl SiteOp {
             SiteOp::Visitor(_) => false,
             SiteOp::Agent(op) => matches!(
                 op,
-                AgentOp::PutStatus | AgentOp::Heartbeat | AgentOp::SignOut | AgentOp::Session
+                AgentOp::PutStatus
+                    | AgentOp::Heartbeat
+                    | AgentOp::SignOut
+                    | AgentOp::Session
+                    | AgentOp::RevokeDevice(_)
             ),
             SiteOp::Owner(op) => !matches!(
                 op,
@@ -208,6 +240,10 @@ impl SiteOp {
                     | OwnerOp::GetHours { .. }
                     | OwnerOp::History { .. }
                     | OwnerOp::Insights { .. }
+                    | OwnerOp::AgentDevices(_)
+                    | OwnerOp::Team
+                    | OwnerOp::GetSavedReplies
+                    | OwnerOp::PutSavedReplies
             ),
         }
     }
@@ -248,6 +284,11 @@ fn agent_id(method: &str, id: &str) -> Result<AgentId, ApiError> {
             ApiError::agent_not_found(id)
         }
     })
+}
+
+/// A device in a path: an id that cannot exist is an unknown device.
+fn device_id(id: &str) -> Result<DeviceId, ApiError> {
+    DeviceId::parse(id).ok_or_else(ApiError::device_not_found)
 }
 
 /// A method the route declares, then a query of the parameters it reads
@@ -330,6 +371,20 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 Visitor(VisitorOp::Send)
             }
         },
+        ["visitor", "transcript"] => {
+            none("POST")?;
+            Visitor(VisitorOp::Transcript)
+        }
+        ["email", "unsubscribe", code] => {
+            none("GET")?;
+            if code.is_empty() || code.len() > 1100 {
+                return Err(ApiError::not_found(
+                    "invalid_unsubscribe_link",
+                    "this unsubscribe link was not made by this site",
+                ));
+            }
+            Visitor(VisitorOp::Unsubscribe((*code).to_string()))
+        }
         ["widget-config"] => {
             let q = accept(method, "GET", query, &["group"])?;
             Visitor(VisitorOp::WidgetConfig { group: q.group()? })
@@ -383,6 +438,17 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             none("POST")?;
             Agent(AgentOp::SignOut)
         }
+        ["agents", "me", "devices"] => {
+            none("GET, POST")?;
+            Agent(match method {
+                "GET" => AgentOp::ListDevices,
+                _ => AgentOp::AddDevice,
+            })
+        }
+        ["agents", "me", "devices", device] => {
+            none("DELETE")?;
+            Agent(AgentOp::RevokeDevice(device_id(device)?))
+        }
         ["agents", "me", "session"] => {
             // The device socket's credential travels in a subprotocol
             // (`site::caller`), never in the URL.
@@ -434,6 +500,31 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 "PUT" => OwnerOp::PutAgent(a),
                 _ => OwnerOp::DeleteAgent(a),
             })
+        }
+        ["agents", agent, "devices"] => {
+            none("GET")?;
+            Owner(OwnerOp::AgentDevices(agent_id(method, agent)?))
+        }
+        ["agents", agent, "devices", device] => {
+            none("DELETE")?;
+            let a = agent_id(method, agent)?;
+            Owner(OwnerOp::RevokeAgentDevice(a, device_id(device)?))
+        }
+        ["agents", agent, "offline"] => {
+            none("POST")?;
+            Owner(OwnerOp::SetOffline(agent_id(method, agent)?))
+        }
+        ["saved-replies"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetSavedReplies,
+                _ => OwnerOp::PutSavedReplies,
+            })
+        }
+        ["team"] => {
+            // The owner key travels in a subprotocol (`site::caller`).
+            none("GET")?;
+            Owner(OwnerOp::Team)
         }
         ["visitors", visitor] => {
             none("DELETE")?;

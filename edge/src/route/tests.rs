@@ -530,3 +530,42 @@ fn history_and_insights_routes() {
     })
     .is_write());
 }
+
+#[test]
+fn devices_and_the_team() {
+    let d = DeviceId::parse("d_0123456789abcdef").unwrap();
+    assert_eq!(
+        site("GET", "agents/me/devices", None),
+        Ok(SiteOp::Agent(AgentOp::ListDevices))
+    );
+    assert_eq!(
+        site("POST", "agents/me/devices", None),
+        Ok(SiteOp::Agent(AgentOp::AddDevice))
+    );
+    assert_eq!(
+        site("DELETE", "agents/me/devices/d_0123456789abcdef", None),
+        Ok(SiteOp::Agent(AgentOp::RevokeDevice(d.clone())))
+    );
+    let e = site("DELETE", "agents/me/devices/d_XYZ", None).unwrap_err();
+    assert_eq!(e.code(), "device_not_found");
+    assert_eq!(
+        site("GET", "agents/ann/devices", None),
+        Ok(SiteOp::Owner(OwnerOp::AgentDevices(a("ann"))))
+    );
+    assert_eq!(
+        site("DELETE", "agents/ann/devices/d_0123456789abcdef", None),
+        Ok(SiteOp::Owner(OwnerOp::RevokeAgentDevice(a("ann"), d)))
+    );
+    assert_eq!(
+        site("POST", "agents/ann/offline", None),
+        Ok(SiteOp::Owner(OwnerOp::SetOffline(a("ann"))))
+    );
+    assert_eq!(site("GET", "team", None), Ok(SiteOp::Owner(OwnerOp::Team)));
+    assert_eq!(site("PUT", "team", None).unwrap_err().status(), 405);
+    assert_eq!(
+        site("PUT", "agents/me/devices", None).unwrap_err().status(),
+        405
+    );
+    assert!(SiteOp::Agent(AgentOp::AddDevice).has_body());
+    assert!(!SiteOp::Owner(OwnerOp::Team).is_write());
+}

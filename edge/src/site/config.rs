@@ -3,7 +3,9 @@
 
 use crate::error::ApiError;
 use crate::store::{Scope, Store, StoreError};
-use presenza_protocol::view::{GroupView, SettingsView, VisitorLimits, Widget};
+use presenza_protocol::view::{
+    EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
+};
 use presenza_protocol::{GroupId, SiteId};
 use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
@@ -25,6 +27,14 @@ pub struct Config {
     pub history_days: u32,
     /// When the next retention sweep is due (`None`: never swept).
     pub next_sweep_ms: Option<i64>,
+    /// What the site sends by e-mail.
+    pub email: EmailSettings,
+    /// The secret of unsubscribe links (made on first use).
+    pub mail_key: Option<String>,
+    /// The edge's public origin (e-mail links).
+    pub public_origin: Option<String>,
+    /// The owner's saved replies.
+    pub saved_replies: Vec<SavedReply>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The mode of the site's working hours, and of a group's own hours
@@ -97,6 +107,10 @@ impl Config {
             retention_days: meta.retention_days,
             history_days: meta.history_days,
             next_sweep_ms: meta.next_sweep_ms,
+            email: meta.email,
+            mail_key: meta.mail_key,
+            public_origin: meta.public_origin,
+            saved_replies: meta.saved_replies,
             groups,
             hours_mode: meta.hours_mode,
             hours,
@@ -122,6 +136,7 @@ impl Config {
             limits: self.limits,
             retention_days: self.retention_days,
             history_days: self.history_days,
+            email: self.email.clone(),
             created_at: self.created_ms.into(),
             working_hours_mode: self.hours_mode,
         }

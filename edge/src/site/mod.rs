@@ -15,7 +15,8 @@
 //!   per operation, by who may call them; [`conversation`]: what the
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
-//! - [`housekeeping`]: retention, run by the alarm;
+//! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
+//!   queued by the handlers and sent by the alarm;
 //! - [`relays`]: what goes to the relays holding the site's widget sockets
 //!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
@@ -36,6 +37,7 @@ mod faults;
 mod housekeeping;
 mod inbox;
 mod internal;
+pub mod mail;
 mod owner;
 mod presence;
 mod relays;
@@ -51,6 +53,7 @@ use crate::error::ApiError;
 use crate::request::{self, Body};
 use crate::respond;
 use crate::route::{Forwarded, SiteOp, FORWARDED_HEADER};
+use crate::store::MetaKey;
 use crate::tally::Counter;
 use call::Call;
 use presence::Change;
@@ -188,9 +191,11 @@ impl SiteObject {
         }
     }
 
-    /// What an alarm does: retention when it is due, then presence.
+    /// What an alarm does: retention when it is due, the e-mail that is
+    /// due, then presence.
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
         let cfg = self.site.config()?;
+        mail::send_due(&self.site, &cfg, now).await?;
         let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
             Change::ConfigChanged
         } else {
@@ -218,6 +223,12 @@ impl SiteObject {
             return Err(ApiError::site_not_found());
         }
         *decision = cors::decide(origin, own_origin, Some(&cfg.origins));
+        if cfg.public_origin.as_deref() != Some(own_origin) {
+            // Where the edge is reached, for the links of e-mails sent
+            // later (by the alarm); written once, not per call.
+            site.store.meta_set(MetaKey::PublicOrigin, own_origin)?;
+            site.config_changed();
+        }
         let call = Call {
             req: &*req,
             url,
@@ -232,7 +243,7 @@ impl SiteObject {
                 agent::serve(site, &cfg, &call, me, op).await
             }
             SiteOp::Owner(op) => {
-                let owner = caller::owner(&site.store, &cfg, &call)?;
+                let owner = caller::owner(&site.store, &cfg, &call, &op)?;
                 owner::serve(site, &cfg, &call, owner, op).await
             }
         }

@@ -40,11 +40,11 @@ use crate::residency;
 use crate::site::config::Config;
 use crate::sockets::{self, Attachment, Tag};
 use crate::store::{SessionKind, Store, StoreError};
-use presenza_protocol::frame::{self, close, DeviceEvent, VisitorEvent};
+use presenza_protocol::frame::{self, close, DeviceEvent, OwnerEvent, VisitorEvent};
 use presenza_protocol::limits::MAX_HTTP_SESSIONS_PER_AGENT;
 use presenza_protocol::view::{AgentView, AudienceView, ChangeCause};
-use presenza_protocol::{AgentId, GroupId, SessionId};
-use presenza_rules::{self as rules, ChosenBy, Evaluation, Status};
+use presenza_protocol::{AgentId, DeviceId, GroupId, SessionId};
+use presenza_rules::{self as rules, Choice, ChosenBy, Evaluation, Status};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -57,6 +57,9 @@ pub struct SessionRef<'a> {
     pub agent: &'a AgentId,
     pub id: &'a SessionId,
     pub kind: SessionKind,
+    /// The signed-in device the session is used from (`None`: the agent
+    /// token itself).
+    pub device: Option<&'a DeviceId>,
 }
 
 /// What happened.
@@ -76,6 +79,9 @@ pub enum Change<'a> {
         agent: &'a AgentId,
         session: &'a SessionId,
     },
+    /// The owner set an agent offline (it keeps its sessions: the agent
+    /// sees the change on its devices and may go online again).
+    SetOffline(&'a AgentId),
     /// Agents were added, changed or removed (stored by the handler).
     AgentsChanged,
     /// Settings, groups or working hours changed (stored by the handler).
@@ -127,6 +133,10 @@ pub struct Presence {
     sent: RefCell<Option<Sent>>,
     /// The alarm as last set by this instance (`None`: unknown).
     alarm_at: Cell<Option<Option<i64>>>,
+    /// The team as last sent to the owner's team sockets (`None`: not
+    /// since this instance started: a wake sends it again, a whole-team
+    /// frame being harmless to repeat).
+    team_sent: RefCell<Option<String>>,
 }
 
 impl Presence {
@@ -174,7 +184,12 @@ impl Presence {
                 store.set_manual(session.agent, input, now)?;
             }
             Change::SessionEnded { agent, session } => {
-                store.delete_session(agent, session)?;
+                if store.delete_session(agent, session)? {
+                    store.set_left(agent, now)?;
+                }
+            }
+            Change::SetOffline(agent) => {
+                store.set_manual(agent, &ManualInput::offline(), now)?;
             }
             Change::AgentsChanged | Change::ConfigChanged => {}
         }
@@ -251,6 +266,7 @@ impl Presence {
         }
         let mut sent_ref = self.sent.borrow_mut();
         let sent = sent_ref.get_or_insert_with(HashMap::new);
+        self.publish_team(rim, snap);
         let diff = fanout::diff(sent, &snap.published);
         for push in diff.pushes {
             send(rim.state, push.payload);
@@ -265,6 +281,21 @@ impl Presence {
             sent.remove(&key);
         }
         Ok(())
+    }
+
+    /// Sends the whole team to the owner's team sockets when any agent's
+    /// view changed (status, devices, since, name, groups, agents added or
+    /// removed): the owner's live Agents page.
+    fn publish_team(&self, rim: &Rim<'_>, snap: &Snapshot) {
+        let team = OwnerEvent::Team {
+            agents: snap.published.agents.values().cloned().collect(),
+        };
+        let text = frame::to_text(&team);
+        if self.team_sent.borrow().as_deref() == Some(text.as_str()) {
+            return;
+        }
+        sockets::broadcast(rim.state, Tag::Owners, &text);
+        *self.team_sent.borrow_mut() = Some(text);
     }
 
     /// Sets the one alarm for `next_change` (and, for a resident object,
@@ -327,6 +358,9 @@ fn record_history(
         Change::Manual(s, _) => (Some((ChangeCause::Manual, s.agent)), None),
         Change::SessionSeen(s) => (Some((ChangeCause::SignedIn, s.agent)), None),
         Change::SessionEnded { agent, .. } => (Some((ChangeCause::SignedOut, agent)), None),
+        // The owner changed that agent's status: an owner's change, with
+        // the agent it was about.
+        Change::SetOffline(agent) => (Some((ChangeCause::AgentsChanged, agent)), None),
         Change::AgentsChanged => (None, Some(ChangeCause::AgentsChanged)),
         Change::ConfigChanged => (None, Some(ChangeCause::SettingsChanged)),
     };
@@ -385,7 +419,7 @@ fn see(store: &Store, session: SessionRef<'_>, now: i64) -> Result<(), ApiError>
             ),
         ));
     }
-    store.touch_session(session.agent, session.id, session.kind, now)?;
+    store.touch_session(session.agent, session.id, session.kind, session.device, now)?;
     Ok(())
 }
 
@@ -433,12 +467,15 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), 
     let grace_ms = rim.cfg.grace.millis();
     let mut by_agent: HashMap<AgentId, Vec<rules::Session>> = HashMap::new();
     let mut expired = Vec::new();
+    let mut live: HashMap<AgentId, LiveSessions> = HashMap::new();
     for row in rim.store.sessions()? {
         if row.last_seen_ms + grace_ms <= now {
             expired.push((row.agent_id.clone(), row.last_seen_ms + grace_ms));
             // Expired: gone for good. A socket still open without pings is
             // a dead tab (or a client that does not ping): close it.
             rim.store.delete_session(&row.agent_id, &row.session_id)?;
+            rim.store
+                .set_left(&row.agent_id, row.last_seen_ms + grace_ms)?;
             if row.kind == SessionKind::Device {
                 sockets::close_tag(
                     rim.state,
@@ -449,6 +486,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), 
             }
             continue;
         }
+        live.entry(row.agent_id.clone()).or_default().add(&row);
         by_agent
             .entry(row.agent_id)
             .or_default()
@@ -501,10 +539,13 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), 
                     manual_status: choice.status,
                     message: row.message.clone().filter(|_| by_hand),
                     back_at: row.back_at_ms.filter(|_| by_hand).map(Into::into),
+                    email: row.email.clone(),
                     set_by: if by_hand { row.set_by } else { choice.by },
                     set_at: Some(choice.at.into()),
                     next_switch: choice.next.map(Into::into),
                     sessions: agent.sessions.len(),
+                    devices: live.get(&row.id).map_or(0, |l| l.devices.len()),
+                    since: since(&choice, row.left_ms, status, live.get(&row.id)).map(Into::into),
                     created_at: row.created_ms.into(),
                     token: None,
                 };
@@ -513,4 +554,45 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), 
             .collect(),
     };
     Ok((Snapshot { eval, published }, expired))
+}
+
+/// An agent's live sessions, as the team view counts them.
+#[derive(Default)]
+struct LiveSessions {
+    /// Each signed-in device once; a session without one is its own.
+    devices: std::collections::BTreeSet<String>,
+    /// When the earliest live session started.
+    first_ms: Option<i64>,
+}
+
+impl LiveSessions {
+    fn add(&mut self, row: &crate::store::SessionRow) {
+        let key = match &row.device_id {
+            Some(d) => format!("d:{d}"),
+            None => format!("s:{}", row.session_id),
+        };
+        self.devices.insert(key);
+        self.first_ms = Some(
+            self.first_ms
+                .map_or(row.created_ms, |t| t.min(row.created_ms)),
+        );
+    }
+}
+
+/// Since when an agent's effective status holds: chosen (by hand, or by
+/// working hours at a boundary; for online or busy, since a session came
+/// up), or since its last session ended (`left_ms`); `None` when the edge
+/// does not know.
+fn since(
+    chosen: &Choice,
+    left_ms: Option<i64>,
+    status: Status,
+    live: Option<&LiveSessions>,
+) -> Option<i64> {
+    match (status, live.and_then(|l| l.first_ms)) {
+        (Status::Offline, _) if chosen.status == Status::Offline => Some(chosen.at),
+        (Status::Offline, _) => left_ms,
+        (_, Some(first)) => Some(chosen.at.max(first)),
+        (_, None) => Some(chosen.at),
+    }
 }

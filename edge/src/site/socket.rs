@@ -41,7 +41,9 @@ pub async fn message(site: &Site, ws: WebSocket, message: WebSocketIncomingMessa
         Some(Attachment::Visitor(socket)) => {
             visitor::socket::message(site, &ws, socket, &text, now).await;
         }
-        None => {
+        // The team socket only listens; a `ping` the runtime did not
+        // answer is answered here.
+        Some(Attachment::Owner { .. }) | None => {
             if text.trim() == PING {
                 let _ = ws.send_with_str(PONG);
             }
@@ -67,6 +69,6 @@ pub fn gone(site: &Site, ws: &WebSocket, failed: bool) {
             }
         }
         Some(Attachment::Visitor(_)) => site.tallies.visitor_gone(failed),
-        None => {}
+        Some(Attachment::Owner { .. }) | None => {}
     }
 }

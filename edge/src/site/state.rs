@@ -17,6 +17,7 @@ use crate::store::Store;
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_rules::ChosenBy;
+use std::cell::Cell;
 use std::rc::Rc;
 use worker::{Env, State, WebSocket};
 
@@ -38,6 +39,8 @@ pub struct Site {
     /// When this instance was created (a wake after eviction makes a new
     /// one): `stats` shows it.
     pub started_at: i64,
+    /// When the next queued e-mail is due (`None`: not read yet).
+    mail_due: Cell<Option<Option<i64>>>,
 }
 
 impl Site {
@@ -55,6 +58,7 @@ impl Site {
             budgets: Budgets::default(),
             faults,
             started_at: now,
+            mail_due: Cell::new(None),
         }
     }
 
@@ -101,7 +105,14 @@ impl Site {
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
-            housekeeping_at: Some(self.relays.retry_at().map_or(sweep, |t| t.min(sweep))),
+            // Retention, a retry of relays and the next queued e-mail: all
+            // run in the alarm.
+            housekeeping_at: Some(
+                [self.relays.retry_at(), self.next_mail_due()?]
+                    .into_iter()
+                    .flatten()
+                    .fold(sweep, i64::min),
+            ),
         };
         let snap = self.presence.settle(&rim, change, now).await?;
         self.relays.observe(self, &cfg, &snap)?;
@@ -136,6 +147,44 @@ impl Site {
         self.config.forget();
         self.presence.invalidate();
         Ok(())
+    }
+
+    /// Stored settings changed outside the presence pipeline: read them
+    /// again.
+    pub fn config_changed(&self) {
+        self.config.forget();
+    }
+
+    /// When the next queued e-mail is due (read once, then kept).
+    pub fn next_mail_due(&self) -> Result<Option<i64>, ApiError> {
+        if let Some(due) = self.mail_due.get() {
+            return Ok(due);
+        }
+        let due = self.store.next_mail_due()?;
+        self.mail_due.set(Some(due));
+        Ok(due)
+    }
+
+    /// The queue changed: read when the next e-mail is due again.
+    pub fn mail_queue_changed(&self) {
+        self.mail_due.set(None);
+    }
+
+    /// The platform's sender address (`EMAIL_FROM`); `None`: e-mail is off
+    /// for every site.
+    pub fn mail_from(&self) -> Option<String> {
+        self.env
+            .var(crate::site::mail::FROM_VAR)
+            .ok()
+            .map(|v| v.to_string().trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// The `send_email` binding.
+    pub fn mailer(&self) -> Result<worker::SendEmail, ApiError> {
+        self.env
+            .send_email(crate::site::mail::BINDING)
+            .map_err(|e| ApiError::internal(format!("no send_email binding: {e}")))
     }
 
     /// Whether this object keeps itself in memory (see [`residency`]).

@@ -2,6 +2,7 @@
 //! their manual status.
 
 use super::{json_text, Store, StoreError, R};
+use crate::domain::agent::AgentInput;
 use crate::domain::manual::ManualInput;
 use crate::fanout::BroadcastKey;
 use presenza_protocol::{AgentId, GroupId};
@@ -24,6 +25,12 @@ pub struct AgentRow {
     /// Who chose `status`: the agent, or working hours (a switch
     /// schedule's choice kept before its configuration changed).
     pub set_by: ChosenBy,
+    /// When its last session ended (expired or signed out), if it has.
+    #[serde(default)]
+    pub left_ms: Option<i64>,
+    /// Where messages left while nobody was online reach it.
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 impl AgentRow {
@@ -38,8 +45,7 @@ impl AgentRow {
     }
 }
 
-const AGENT_COLS: &str =
-    "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by";
+const AGENT_COLS: &str = "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, left_ms, email";
 
 fn groups_json(groups: &[GroupId]) -> R<String> {
     serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
@@ -75,31 +81,36 @@ impl Store {
     pub fn insert_agent(
         &self,
         id: &AgentId,
-        name: &str,
-        groups: &[GroupId],
+        input: &AgentInput,
         token_hash: &str,
         now: i64,
     ) -> R<()> {
         self.run(
-            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by)
-             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, 'manual')",
+            "INSERT INTO agents (id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, email)
+             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, 'manual', ?)",
             vec![
                 id.as_str().into(),
-                name.into(),
-                groups_json(groups)?.into(),
+                input.name.as_str().into(),
+                groups_json(&input.groups)?.into(),
                 token_hash.into(),
                 Status::Online.as_str().into(),
                 now.into(),
                 now.into(),
+                input.email.as_deref().into(),
             ],
         )
         .map(|_| ())
     }
 
-    pub fn update_agent(&self, id: &AgentId, name: &str, groups: &[GroupId]) -> R<()> {
+    pub fn update_agent(&self, id: &AgentId, input: &AgentInput) -> R<()> {
         self.run(
-            "UPDATE agents SET name = ?, groups = ? WHERE id = ?",
-            vec![name.into(), groups_json(groups)?.into(), id.as_str().into()],
+            "UPDATE agents SET name = ?, groups = ?, email = ? WHERE id = ?",
+            vec![
+                input.name.as_str().into(),
+                groups_json(&input.groups)?.into(),
+                input.email.as_deref().into(),
+                id.as_str().into(),
+            ],
         )
         .map(|_| ())
     }
@@ -135,6 +146,16 @@ impl Store {
         .map(|_| ())
     }
 
+    /// Records that one of the agent's sessions ended at `at` (the team
+    /// view's "offline since" once it was the last).
+    pub fn set_left(&self, id: &AgentId, at: i64) -> R<()> {
+        self.run(
+            "UPDATE agents SET left_ms = MAX(COALESCE(left_ms, 0), ?) WHERE id = ?",
+            vec![at.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
     /// Keeps the status working hours chose for an agent at boundary `at`
     /// (switch mode), before the hours configuration changes.
     pub fn set_chosen_by_hours(&self, id: &AgentId, status: Status, at: i64) -> R<()> {
@@ -149,6 +170,7 @@ impl Store {
     /// its devices were last told (its replies stay).
     pub fn delete_agent(&self, id: &AgentId) -> R<bool> {
         self.delete_sessions_of(id)?;
+        self.delete_devices_of(id)?;
         self.forget_agent_conversations(id)?;
         self.delete_broadcast(&BroadcastKey::Agent(id.clone()))?;
         Ok(self.run("DELETE FROM agents WHERE id = ?", vec![id.as_str().into()])? > 0)

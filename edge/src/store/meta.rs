@@ -4,7 +4,7 @@ use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::limits::{DEFAULT_HISTORY_DAYS, HISTORY_DAYS};
-use presenza_protocol::view::{VisitorLimits, Widget};
+use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
@@ -40,6 +40,14 @@ pub enum MetaKey {
     SchemaVersion,
     /// See `tally::VisitorGauge`.
     VisitorSocketsBound,
+    /// The `EmailSettings` JSON.
+    Email,
+    /// The secret that signs unsubscribe links (hex; made on first use).
+    MailKey,
+    /// The edge's public origin as its calls arrive (for e-mail links).
+    PublicOrigin,
+    /// The `SavedReplies` JSON.
+    SavedReplies,
     /// The `HoursMode` of the site's working hours (and of a group's own
     /// hours saved without one): `switch` for a site created since issue
     /// 17, `gate` written by the migration for one created before.
@@ -67,6 +75,10 @@ impl MetaKey {
             MetaKey::PublishKey => "publish_key",
             MetaKey::SchemaVersion => "schema_version",
             MetaKey::VisitorSocketsBound => "visitor_sockets_bound",
+            MetaKey::Email => "email",
+            MetaKey::MailKey => "mail_key",
+            MetaKey::PublicOrigin => "public_origin",
+            MetaKey::SavedReplies => "saved_replies",
             MetaKey::WorkingHoursMode => "working_hours_mode",
             MetaKey::HoursSinceMs => "hours_since_ms",
         }
@@ -90,6 +102,10 @@ pub struct SiteMeta {
     pub retention_days: u32,
     pub history_days: u32,
     pub next_sweep_ms: Option<i64>,
+    pub email: EmailSettings,
+    pub mail_key: Option<String>,
+    pub public_origin: Option<String>,
+    pub saved_replies: Vec<SavedReply>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -166,6 +182,12 @@ impl Store {
             })?
             .unwrap_or(DEFAULT_HISTORY_DAYS),
             next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
+            email: parsed(&values, MetaKey::Email, from_json)?.unwrap_or_default(),
+            mail_key: values.get(MetaKey::MailKey.as_str()).cloned(),
+            public_origin: values.get(MetaKey::PublicOrigin.as_str()).cloned(),
+            saved_replies: parsed(&values, MetaKey::SavedReplies, from_json::<SavedReplies>)?
+                .unwrap_or_default()
+                .replies,
         }))
     }
 
@@ -239,7 +261,17 @@ impl Store {
         if let Some(days) = change.history_days {
             self.meta_set(MetaKey::HistoryDays, &days.to_string())?;
         }
+        if let Some(email) = &change.email {
+            self.meta_set(MetaKey::Email, &to_json(email)?)?;
+        }
         Ok(())
+    }
+
+    pub fn save_saved_replies(&self, replies: &[SavedReply]) -> R<()> {
+        let all = SavedReplies {
+            replies: replies.to_vec(),
+        };
+        self.meta_set(MetaKey::SavedReplies, &to_json(&all)?)
     }
 
     /// The mode of the site's working hours.

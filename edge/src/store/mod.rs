@@ -12,8 +12,10 @@ mod agents;
 mod broadcasts;
 mod conversations;
 mod counters;
+mod devices;
 mod groups;
 mod history;
+mod mail;
 mod messages;
 mod meta;
 mod reads;
@@ -26,10 +28,12 @@ mod windows;
 
 pub use agents::AgentRow;
 pub use conversations::{ConversationRow, InboxQuery, Served};
+pub use devices::DeviceRow;
 pub use groups::Scope;
+pub use mail::{MailKind, MailRow};
 pub use messages::MessageRow;
 pub use meta::MetaKey;
-pub use sessions::SessionKind;
+pub use sessions::{SessionKind, SessionRow};
 pub use visitors::VisitorRow;
 pub use windows::WindowKey;
 

@@ -15,11 +15,13 @@ use serde::Deserialize;
 /// 5: working hours have a mode (issue 17): `meta.working_hours_mode`,
 /// `schedules.mode`, `agents.set_by` ([`Store::migrate_hours`]: a site
 /// stored before keeps acting as a gate, written so).
-/// 6: the audiences' status history (issue 15): `status_history`, and
+/// 6: signed-in devices: a session's device, when an agent's last session
+/// ended and the agent's e-mail address ([`MIGRATE_DEVICES`]).
+/// 7: the audiences' status history (issue 15): `status_history`, and
 /// conversations indexed by their start (`conversations_by_start`) for the
-/// insights of a period. New tables and indexes only: a store made before
-/// gets them on start, and its history begins with its next change.
-pub const SCHEMA_VERSION: i64 = 6;
+/// insights of a period ([`MIGRATE_HISTORY`]: new table and index only; a
+/// store made before begins its history with its next change).
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -74,7 +76,7 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, name TEXT NOT NULL, groups TEXT NOT NULL,
         token_hash TEXT NOT NULL UNIQUE, status TEXT NOT NULL, message TEXT,
         back_at_ms INTEGER, set_at_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
-        set_by TEXT NOT NULL)",
+        set_by TEXT NOT NULL, left_ms INTEGER, email TEXT)",
     // scope: `Scope` ("site" or "g:<group>"); spec: the ScheduleSpec JSON;
     // mode: a group's own hours' `HoursMode`; NULL for the site's, whose
     // mode is `meta.working_hours_mode`.
@@ -82,8 +84,19 @@ const SCHEMA: &[&str] = &[
     // kind: `SessionKind` ('ws': a device socket; 'http': heartbeats / status calls).
     "CREATE TABLE IF NOT EXISTS sessions (
         agent_id TEXT NOT NULL, session_id TEXT NOT NULL, kind TEXT NOT NULL,
-        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL, device_id TEXT,
         PRIMARY KEY (agent_id, session_id))",
+    "CREATE TABLE IF NOT EXISTS devices (
+        id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, name TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
+        last_used_ms INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS devices_by_agent ON devices (agent_id, last_used_ms)",
+    "CREATE TABLE IF NOT EXISTS mail_queue (
+        kind TEXT NOT NULL, conversation_id TEXT NOT NULL, due_at INTEGER NOT NULL,
+        after_seq INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (kind, conversation_id))",
+    "CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (due_at)",
+    "CREATE TABLE IF NOT EXISTS mail_optout (address TEXT PRIMARY KEY, at INTEGER NOT NULL)",
     // What each audience / agent was last told (`fanout::BroadcastKey` and
     // its fingerprint), so a wake after hibernation never re-sends an
     // unchanged status.
@@ -147,18 +160,22 @@ const SCHEMA: &[&str] = &[
         sockets INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS visitor_routes (
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
-    // Each audience's status changes (`store::history`): aud '' for the
-    // whole site, else the group id; status, reason and cause as codes
-    // (`history::codes`); agent: the agent whose doing it was. One row per
-    // audience and millisecond, clustered by audience and time (a period
-    // is one range of the primary key).
-    "CREATE TABLE IF NOT EXISTS status_history (
+    STATUS_HISTORY,
+    CONVERSATIONS_BY_START,
+];
+
+/// Each audience's status changes (`store::history`): aud '' for the
+/// whole site, else the group id; status, reason and cause as codes
+/// (`history::codes`); agent: the agent whose doing it was. One row per
+/// audience and millisecond, clustered by audience and time (a period is
+/// one range of the primary key).
+const STATUS_HISTORY: &str = "CREATE TABLE IF NOT EXISTS status_history (
         aud TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
         reason INTEGER NOT NULL, cause INTEGER, agent TEXT,
-        PRIMARY KEY (aud, at)) WITHOUT ROWID",
-    // Conversations started in a period (insights).
-    "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)",
-];
+        PRIMARY KEY (aud, at)) WITHOUT ROWID";
+/// Conversations started in a period (insights).
+const CONVERSATIONS_BY_START: &str =
+    "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)";
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor
 /// (`visitor_id … UNIQUE`) and had no state. SQLite cannot drop a UNIQUE
@@ -209,6 +226,20 @@ const MIGRATE_HOURS_SCHEDULES: &[&str] = &[
 const MIGRATE_HOURS_AGENTS: &[&str] =
     &["ALTER TABLE agents ADD COLUMN set_by TEXT NOT NULL DEFAULT 'manual'"];
 
+/// Schema 5 → 6: the device of a session (signed-in devices), when an
+/// agent's last session ended (the team view's "offline since") and the
+/// agent's e-mail address.
+const MIGRATE_DEVICES: &[&str] = &[
+    "ALTER TABLE sessions ADD COLUMN device_id TEXT",
+    "ALTER TABLE agents ADD COLUMN left_ms INTEGER",
+    "ALTER TABLE agents ADD COLUMN email TEXT",
+];
+
+/// Schema 6 → 7: the status history and the conversations' start index
+/// (issue 15). Nothing is rewritten; the history of a site stored before
+/// begins with its next change of status.
+const MIGRATE_HISTORY: &[&str] = &[STATUS_HISTORY, CONVERSATIONS_BY_START];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -222,6 +253,8 @@ impl Store {
     /// Brings the store to [`SCHEMA_VERSION`]; safe on every start.
     pub fn migrate(&self) -> R<()> {
         self.migrate_conversations()?;
+        self.migrate_sessions()?;
+        self.migrate_history()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -284,6 +317,33 @@ impl Store {
             self.wrote.set(true);
         }
         self.migrate_messages()
+    }
+
+    /// Adds the schema-6 columns to a store made before them (see
+    /// [`MIGRATE_DEVICES`]); no-op for a new site or a migrated one.
+    fn migrate_sessions(&self) -> R<()> {
+        let Some(sql) = self.table_sql("sessions")? else {
+            return Ok(());
+        };
+        if sql.contains("device_id") {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_DEVICES)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-7 history to a store made before it (see
+    /// [`MIGRATE_HISTORY`]); no-op for a new site or a migrated one (a new
+    /// site gets it from [`SCHEMA`]).
+    fn migrate_history(&self) -> R<()> {
+        if self.table_sql("conversations")?.is_none() || self.table_sql("status_history")?.is_some()
+        {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_HISTORY)?;
+        self.wrote.set(true);
+        Ok(())
     }
 
     /// Adds `kind` to a messages table without it (see

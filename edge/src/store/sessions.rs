@@ -3,7 +3,7 @@
 //! last sign of life is a grace period old.
 
 use super::{Store, R};
-use presenza_protocol::{AgentId, SessionId};
+use presenza_protocol::{AgentId, DeviceId, SessionId};
 use serde::{Deserialize, Serialize};
 
 /// How a session keeps itself alive.
@@ -33,20 +33,23 @@ pub struct SessionRow {
     pub session_id: SessionId,
     pub kind: SessionKind,
     pub last_seen_ms: i64,
+    pub created_ms: i64,
+    /// The signed-in device whose credential opened it (`None`: the agent
+    /// token itself).
+    pub device_id: Option<DeviceId>,
 }
+
+const SESSION_COLS: &str = "agent_id, session_id, kind, last_seen_ms, created_ms, device_id";
 
 impl Store {
     pub fn sessions(&self) -> R<Vec<SessionRow>> {
-        self.rows(
-            "SELECT agent_id, session_id, kind, last_seen_ms FROM sessions",
-            vec![],
-        )
+        self.rows(&format!("SELECT {SESSION_COLS} FROM sessions"), vec![])
     }
 
     /// One agent's sessions of a kind.
     pub fn sessions_of(&self, agent: &AgentId, kind: SessionKind) -> R<Vec<SessionRow>> {
         self.rows(
-            "SELECT agent_id, session_id, kind, last_seen_ms FROM sessions WHERE agent_id = ? AND kind = ?",
+            &format!("SELECT {SESSION_COLS} FROM sessions WHERE agent_id = ? AND kind = ?"),
             vec![agent.as_str().into(), kind.as_str().into()],
         )
     }
@@ -66,26 +69,49 @@ impl Store {
         .map(|n| n > 0)
     }
 
-    /// Creates the session or moves its last sign of life forward.
+    /// Creates the session or moves its last sign of life forward (and
+    /// records the device it is now used from).
     pub fn touch_session(
         &self,
         agent: &AgentId,
         session: &SessionId,
         kind: SessionKind,
+        device: Option<&DeviceId>,
         seen: i64,
     ) -> R<()> {
         self.run(
-            "INSERT INTO sessions (agent_id, session_id, kind, last_seen_ms, created_ms) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT(agent_id, session_id) DO UPDATE SET last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)",
+            "INSERT INTO sessions (agent_id, session_id, kind, last_seen_ms, created_ms, device_id)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT(agent_id, session_id) DO UPDATE SET
+               last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms),
+               device_id = COALESCE(excluded.device_id, device_id)",
             vec![
                 agent.as_str().into(),
                 session.as_str().into(),
                 kind.as_str().into(),
                 seen.into(),
                 seen.into(),
+                device.map(DeviceId::as_str).into(),
             ],
         )
         .map(|_| ())
+    }
+
+    /// Deletes the sessions opened by one device; their ids.
+    pub fn delete_device_sessions(&self, agent: &AgentId, device: &DeviceId) -> R<Vec<SessionId>> {
+        #[derive(Deserialize)]
+        struct Id {
+            session_id: SessionId,
+        }
+        let ids: Vec<Id> = self.rows(
+            "SELECT session_id FROM sessions WHERE agent_id = ? AND device_id = ?",
+            vec![agent.as_str().into(), device.as_str().into()],
+        )?;
+        self.run(
+            "DELETE FROM sessions WHERE agent_id = ? AND device_id = ?",
+            vec![agent.as_str().into(), device.as_str().into()],
+        )?;
+        Ok(ids.into_iter().map(|i| i.session_id).collect())
     }
 
     /// Moves an existing session's last sign of life forward (never

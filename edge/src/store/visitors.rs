@@ -53,6 +53,15 @@ impl Store {
     }
 
     /// New contact details (`None` keeps the stored ones) and rate window.
+    /// The visitor's e-mail address (a transcript asked to another one).
+    pub fn set_visitor_email(&self, id: &VisitorId, email: &str) -> R<()> {
+        self.run(
+            "UPDATE visitors SET email = ? WHERE id = ?",
+            vec![email.into(), id.as_str().into()],
+        )
+        .map(|_| ())
+    }
+
     pub fn update_visitor(
         &self,
         id: &VisitorId,

@@ -24,11 +24,11 @@ const BINDING: &str = "VISITOR_SHIELD";
 const PERIOD_MS: i64 = 60_000;
 
 /// Whether `op` is a visitor call the shield counts: opening a widget
-/// socket, or sending a message.
+/// socket, sending a message, or asking for a transcript by e-mail.
 fn counted(op: &SiteOp) -> bool {
     matches!(
         op,
-        SiteOp::Visitor(VisitorOp::Live { .. } | VisitorOp::Send)
+        SiteOp::Visitor(VisitorOp::Live { .. } | VisitorOp::Send | VisitorOp::Transcript)
     )
 }
 

@@ -24,6 +24,7 @@ mod abuse {
 
 /// Who may call what: the authorization matrix and agent tokens.
 mod authz {
+    mod devices;
     mod matrix;
     mod tokens;
 }
@@ -53,6 +54,7 @@ mod conversations {
     mod rate_limit;
     mod read_marks;
     mod restart;
+    mod saved_replies;
     mod visitor_secret;
 }
 
@@ -73,8 +75,15 @@ mod presence {
     mod only_changes;
     mod sign_out;
     mod status_cache;
+    mod team;
     mod working_hours;
 }
+
+/// E-mail, as the local run records it.
+mod mail;
+
+/// Quiet output when all is well.
+mod quiet;
 
 /// Visitor relays: widgets near visitors, one publish per relay.
 mod relays;

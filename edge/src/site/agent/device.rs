@@ -58,6 +58,8 @@ async fn command(
         agent,
         id: session,
         kind: SessionKind::Device,
+        // Recorded when the socket opened (the session keeps it).
+        device: None,
     };
     match command {
         DeviceCommand::Status {
@@ -85,7 +87,7 @@ async fn command(
             text,
         } => {
             let reply = ReplyBody { client_id, text };
-            reply::from_device(site, ws, agent, session, &conversation_id, &reply, now);
+            reply::from_device(site, ws, agent, session, &conversation_id, &reply, now).await;
         }
     }
     Ok(())

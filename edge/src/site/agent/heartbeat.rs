@@ -9,6 +9,7 @@ use crate::site::presence::{Change, SessionRef};
 use crate::site::state::Site;
 use crate::store::{AgentRow, SessionKind};
 use presenza_protocol::view::HeartbeatView;
+use presenza_protocol::DeviceId;
 use worker::Response;
 
 pub async fn post(
@@ -16,12 +17,14 @@ pub async fn post(
     cfg: &Config,
     call: &Call<'_>,
     me: &AgentRow,
+    device: Option<&DeviceId>,
 ) -> Result<Response, ApiError> {
     let session = call.http_session()?;
     let seen = SessionRef {
         agent: &me.id,
         id: &session,
         kind: SessionKind::Http,
+        device,
     };
     site.settle(Change::SessionSeen(seen), call.now).await?;
     respond::json(

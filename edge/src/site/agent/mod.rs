@@ -4,6 +4,7 @@
 //! authenticated agent's row.
 
 pub mod device;
+pub mod devices;
 mod heartbeat;
 mod me;
 mod session;
@@ -13,25 +14,30 @@ mod status;
 use crate::error::ApiError;
 use crate::route::AgentOp;
 use crate::site::call::Call;
+use crate::site::caller::AgentCaller;
 use crate::site::config::Config;
 use crate::site::inbox;
 use crate::site::state::Site;
-use crate::store::AgentRow;
 use worker::Response;
 
 pub async fn serve(
     site: &Site,
     cfg: &Config,
     call: &Call<'_>,
-    me: AgentRow,
+    caller: AgentCaller,
     op: AgentOp,
 ) -> Result<Response, ApiError> {
+    let AgentCaller { row: me, device } = caller;
+    let from = device.as_ref().map(|d| &d.id);
     match op {
         AgentOp::Me => me::get(site, cfg, call, &me).await,
-        AgentOp::PutStatus => status::put(site, cfg, call, &me).await,
-        AgentOp::Heartbeat => heartbeat::post(site, cfg, call, &me).await,
+        AgentOp::PutStatus => status::put(site, cfg, call, &me, from).await,
+        AgentOp::Heartbeat => heartbeat::post(site, cfg, call, &me, from).await,
         AgentOp::SignOut => sign_out::post(site, call, &me).await,
-        AgentOp::Session => session::open(site, cfg, call, &me).await,
+        AgentOp::Session => session::open(site, cfg, call, &me, from).await,
+        AgentOp::ListDevices => devices::list(site, &me.id, device.as_ref()),
+        AgentOp::AddDevice => devices::add(site, call, &me, device.as_ref()).await,
+        AgentOp::RevokeDevice(id) => devices::revoke(site, call, &me.id, &id).await,
         AgentOp::ListConversations {
             state,
             limit,
@@ -40,7 +46,7 @@ pub async fn serve(
         AgentOp::ConversationMessages { id, after } => {
             inbox::messages::get(site, cfg, &me, &id, after)
         }
-        AgentOp::Reply(id) => inbox::reply::post(site, cfg, call, &me, &id),
+        AgentOp::Reply(id) => inbox::reply::post(site, cfg, call, &me, &id).await,
         AgentOp::MarkRead(id) => inbox::read::post(site, cfg, call, &me, &id),
         AgentOp::Close(id) => inbox::close::close(site, cfg, call, &me, &id),
         AgentOp::Reopen(id) => inbox::close::reopen(site, cfg, &me, &id),

@@ -15,6 +15,7 @@ use crate::sockets::{self, Attachment, Tag};
 use crate::store::{AgentRow, SessionKind};
 use presenza_protocol::frame::{self, ping_interval_secs, DeviceEvent, Hello};
 use presenza_protocol::limits::{MAX_DEVICES_PER_AGENT, MAX_DEVICE_SOCKETS};
+use presenza_protocol::DeviceId;
 use presenza_protocol::SessionId;
 use worker::{Response, WebSocketPair};
 
@@ -23,6 +24,7 @@ pub async fn open(
     cfg: &Config,
     call: &Call<'_>,
     me: &AgentRow,
+    device: Option<&DeviceId>,
 ) -> Result<Response, ApiError> {
     call.upgrade()?;
     if sockets::count(&site.state, Tag::Devices) >= MAX_DEVICE_SOCKETS {
@@ -40,6 +42,7 @@ pub async fn open(
         agent: &me.id,
         id: &session,
         kind: SessionKind::Device,
+        device,
     };
     // Other devices hear about the change before this one is accepted, so
     // the new device starts from its hello, not from a duplicate push.
@@ -59,6 +62,9 @@ pub async fn open(
             .ok_or_else(|| ApiError::internal("no site audience"))?,
         groups: snap.published.groups.clone(),
         conversations_waiting: served::waiting(site, cfg, me)?,
+        group_names: cfg.groups.clone(),
+        site_name: cfg.name.clone(),
+        saved_replies: cfg.saved_replies.clone(),
     });
     let pair = WebSocketPair::new()?;
     let tags = [

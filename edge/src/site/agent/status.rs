@@ -14,6 +14,7 @@ use crate::site::state::Site;
 use crate::store::{AgentRow, SessionKind};
 use presenza_protocol::body::StatusBody;
 use presenza_protocol::view::StatusSetView;
+use presenza_protocol::DeviceId;
 use worker::Response;
 
 pub async fn put(
@@ -21,6 +22,7 @@ pub async fn put(
     cfg: &Config,
     call: &Call<'_>,
     me: &AgentRow,
+    device: Option<&DeviceId>,
 ) -> Result<Response, ApiError> {
     let input = ManualInput::parse(call.body.json::<StatusBody>()?)?;
     let session = call.http_session()?;
@@ -28,6 +30,7 @@ pub async fn put(
         agent: &me.id,
         id: &session,
         kind: SessionKind::Http,
+        device,
     };
     let snap = site.settle(Change::Manual(from, &input), call.now).await?;
     let agent = snap.agent(&me.id).ok_or_else(ApiError::invalid_token)?;

@@ -38,10 +38,17 @@ pub enum StateChange {
 }
 
 /// Sends a frame to the visitor's authenticated sockets, except `skip`:
-/// those on this object now, those on relays after the event.
-fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &VisitorFrame) {
+/// those on this object now (how many got it is the answer), those on
+/// relays after the event (their answer clears the routes of relays that
+/// had none, see `relays`).
+fn to_visitor(
+    site: &Site,
+    visitor: &VisitorRow,
+    skip: Option<&str>,
+    frame: &VisitorFrame,
+) -> usize {
     let text = frame::to_text(frame);
-    bindings::send_to_visitor(
+    let here = bindings::send_to_visitor(
         &site.state,
         &Tag::Visitor(&visitor.id).name(),
         &Tag::UntaggedVisitor.name(),
@@ -56,21 +63,25 @@ fn to_visitor(site: &Site, visitor: &VisitorRow, skip: Option<&str>, frame: &Vis
     if let Err(e) = queued {
         worker::console_error!("deliver to relays: {e}");
     }
+    here
 }
 
 /// Pushes a stored message (and the automatic ones after it) to the
 /// visitor's authenticated sockets and to the devices of every agent
 /// serving the conversation; the socket it came from gets an ack instead.
-/// Nothing is pushed for an idempotent retry.
+/// Nothing is pushed for an idempotent retry. Answers how many of the
+/// visitor's widgets on this object got the message; those on relays get
+/// it after the event (whether any did is known then: `site::mail`).
 pub fn message(
     site: &Site,
     cfg: &Config,
     stored: &Stored,
     origin: Origin<'_>,
-) -> Result<(), ApiError> {
+) -> Result<usize, ApiError> {
     if !stored.created {
-        return Ok(());
+        return Ok(0);
     }
+    let mut here = 0;
     let conv = &stored.conversation;
     let mut messages: Vec<(&MessageRow, bool)> = vec![(&stored.message, true)];
     messages.extend(stored.automatic.iter().map(|m| (m, false)));
@@ -85,13 +96,16 @@ pub fn message(
             conversation_id: conv.id.clone(),
             message: view::message(row),
         };
-        to_visitor(site, &stored.visitor, skip, &frame);
+        let n = to_visitor(site, &stored.visitor, skip, &frame);
+        if *is_origin {
+            here = n;
+        }
     }
 
     // The agents who serve it (those with a device connected).
     let serving = served::devices(site, cfg, conv)?;
     if serving.is_empty() {
-        return Ok(());
+        return Ok(here);
     }
     let reads = site.store.reads_of(&conv.id)?;
     let mut after_read: HashMap<u64, u64> = HashMap::new();
@@ -142,7 +156,7 @@ pub fn message(
             }
         }
     }
-    Ok(())
+    Ok(here)
 }
 
 /// After a close or reopen: the `conversation` frame to every device of

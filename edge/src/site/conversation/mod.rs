@@ -50,6 +50,9 @@ pub struct Stored {
     /// An agent's reply reopened the closed conversation (stored in the
     /// same transaction); everyone is told before the message.
     pub reopened: bool,
+    /// A visitor's message left while nobody was online (contact details
+    /// required): it is e-mailed to those who serve it.
+    pub left: bool,
 }
 
 impl Stored {
@@ -62,6 +65,7 @@ impl Stored {
             created: false,
             automatic: Vec::new(),
             reopened: false,
+            left: false,
         }
     }
 

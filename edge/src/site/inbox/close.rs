@@ -64,6 +64,7 @@ pub fn close(
             created: true,
             automatic: Vec::new(),
             reopened: false,
+            left: false,
         })
     })?;
     // Stored: what follows only tells others.

@@ -11,6 +11,7 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::conversation::deliver::{self, Origin, StateChange};
 use crate::site::conversation::{served, view, Stored};
+use crate::site::mail;
 use crate::site::state::Site;
 use crate::sockets;
 use crate::store::{AgentRow, MessageRow, StoreError};
@@ -21,7 +22,7 @@ use presenza_protocol::{AgentId, ConversationId, SessionId};
 use presenza_rules::{advance_read_mark, reply_outcome, RateLimit, ReplyOutcome, Sender};
 use worker::{Response, WebSocket};
 
-pub fn post(
+pub async fn post(
     site: &Site,
     cfg: &Config,
     call: &Call<'_>,
@@ -30,7 +31,7 @@ pub fn post(
 ) -> Result<Response, ApiError> {
     let input: ReplyBody = call.body.json()?;
     let stored = store(site, cfg, me, id, &input.client_id, &input.text, call.now)?;
-    announce(site, cfg, &stored, &me.id, Origin::Http)?;
+    announce(site, cfg, &stored, &me.id, Origin::Http).await?;
     respond::json(
         stored.status(),
         &ReplySent {
@@ -41,7 +42,7 @@ pub fn post(
 
 /// A `reply` frame from a device: an ack or an error frame (naming the
 /// client id) to that device, the reply pushed to everyone else.
-pub fn from_device(
+pub async fn from_device(
     site: &Site,
     ws: &WebSocket,
     agent: &AgentId,
@@ -70,13 +71,15 @@ pub fn from_device(
                 conversation_id: stored.conversation.id.clone(),
             });
             let _ = ws.send_with_str(frame::to_text(&ack));
-            if let Err(e) = announce(
+            let told = announce(
                 site,
                 &cfg,
                 &stored,
                 agent,
                 Origin::Device { agent, session },
-            ) {
+            )
+            .await;
+            if let Err(e) = told {
                 worker::console_error!("deliver: {e}");
             }
         }
@@ -90,8 +93,9 @@ pub fn from_device(
 }
 
 /// Tells everyone about a stored reply: a reopen first, then the message,
-/// then the replying agent's moved read mark (nothing for a retry).
-fn announce(
+/// then the replying agent's moved read mark (nothing for a retry); a
+/// visitor who has left gets it by e-mail (batched).
+async fn announce(
     site: &Site,
     cfg: &Config,
     stored: &Stored,
@@ -107,8 +111,18 @@ fn announce(
             StateChange::Reopened,
         );
     }
-    deliver::message(site, cfg, stored, origin)?;
+    let here = deliver::message(site, cfg, stored, origin)?;
     if stored.created {
+        mail::reply(
+            site,
+            cfg,
+            &stored.visitor,
+            &stored.conversation.id,
+            seq(stored.message.seq).saturating_sub(1),
+            here,
+            stored.message.at,
+        )
+        .await?;
         deliver::read_mark(
             site,
             agent,
@@ -186,6 +200,7 @@ fn store(
             created: true,
             automatic: Vec::new(),
             reopened: reopen,
+            left: false,
         })
     })?)
 }

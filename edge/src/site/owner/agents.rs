@@ -1,6 +1,7 @@
-//! Agents (`agents`, `agents/{id}`, `agents/{id}/token`): who answers, in
-//! which groups. An agent's token is shown once, when it is created or
-//! rotated; deleting an agent or rotating its token ends its sessions and
+//! Agents (`agents`, `agents/{id}`, `agents/{id}/token`,
+//! `agents/{id}/offline`): who answers, in which groups. An agent's token
+//! is shown once, when it is created or rotated; deleting an agent or
+//! rotating its token ends its sessions, revokes its signed-in devices and
 //! closes its sockets (close code 4001).
 
 use crate::auth::{self, AGENT_PREFIX};
@@ -52,7 +53,7 @@ pub async fn put(
             // is kept first, so moving it is not a status change.
             site.keep_hours_choices(cfg, call.now)?;
         }
-        site.store.update_agent(id, &input.name, &input.groups)?;
+        site.store.update_agent(id, &input)?;
         None
     } else {
         let max = site.env_usize("MAX_AGENTS_PER_SITE", DEFAULT_MAX_AGENTS_PER_SITE);
@@ -63,13 +64,8 @@ pub async fn put(
             ));
         }
         let token = new_token();
-        site.store.insert_agent(
-            id,
-            &input.name,
-            &input.groups,
-            &auth::token_hash(&token),
-            call.now,
-        )?;
+        site.store
+            .insert_agent(id, &input, &auth::token_hash(&token), call.now)?;
         Some(token)
     };
     let snap = site.settle(Change::AgentsChanged, call.now).await?;
@@ -100,9 +96,28 @@ pub async fn rotate_token(
     let token = new_token();
     site.store.set_token_hash(id, &auth::token_hash(&token))?;
     site.store.delete_sessions_of(id)?;
+    // Its signed-in devices were signed in with the old token.
+    site.store.delete_devices_of(id)?;
     sockets::close_tag(&site.state, Tag::Agent(id), close::REVOKED, "token rotated");
     let snap = site.settle(Change::AgentsChanged, call.now).await?;
     respond::json(200, &with_token(&snap, id, Some(token))?)
+}
+
+/// 404 `agent_not_found` unless the agent exists.
+pub fn exists(site: &Site, id: &AgentId) -> Result<(), ApiError> {
+    match site.store.agent(id)? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::agent_not_found(id.as_str())),
+    }
+}
+
+/// `POST agents/{id}/offline`: the owner sets a forgetful agent offline, as
+/// if it had chosen offline itself (its devices show it; it may go online
+/// again). Answers the agent's view.
+pub async fn set_offline(site: &Site, call: &Call<'_>, id: &AgentId) -> Result<Response, ApiError> {
+    exists(site, id)?;
+    let snap = site.settle(Change::SetOffline(id), call.now).await?;
+    respond::json(200, &with_token(&snap, id, None)?)
 }
 
 fn new_token() -> String {

@@ -9,12 +9,15 @@ mod history;
 mod hours;
 mod insights;
 mod keys;
+mod replies;
 mod settings;
 mod stats;
+mod team;
 mod visitors;
 
 use crate::error::ApiError;
 use crate::route::OwnerOp;
+use crate::site::agent::devices;
 use crate::site::call::Call;
 use crate::site::caller::Owner;
 use crate::site::config::Config;
@@ -54,5 +57,17 @@ pub async fn serve(
             group,
             first_reply_secs,
         } => insights::get(site, cfg, call, period, group.as_ref(), first_reply_secs),
+        OwnerOp::AgentDevices(a) => {
+            agents::exists(site, &a)?;
+            devices::list(site, &a, None)
+        }
+        OwnerOp::RevokeAgentDevice(a, d) => {
+            agents::exists(site, &a)?;
+            devices::revoke(site, call, &a, &d).await
+        }
+        OwnerOp::SetOffline(a) => agents::set_offline(site, call, &a).await,
+        OwnerOp::Team => team::open(site, call).await,
+        OwnerOp::GetSavedReplies => replies::get(cfg),
+        OwnerOp::PutSavedReplies => replies::put(site, call),
     }
 }

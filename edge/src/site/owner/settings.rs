@@ -23,8 +23,8 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 }
 
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
-    let body: SettingsBody = call.body.json_with(&["widget", "limits"])?;
-    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits)?;
+    let body: SettingsBody = call.body.json_with(&["widget", "limits", "email"])?;
+    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits, &cfg.email)?;
     if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
         // What switch hours chose so far is kept; the new mode acts from now.
         site.keep_hours_choices(cfg, call.now)?;

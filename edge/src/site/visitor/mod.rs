@@ -8,8 +8,10 @@ mod send;
 pub mod socket;
 pub mod status;
 mod thread;
+mod transcript;
 
 use crate::error::ApiError;
+use crate::respond;
 use crate::route::VisitorOp;
 use crate::site::call::Call;
 use crate::site::config::Config;
@@ -28,5 +30,16 @@ pub async fn serve(
         VisitorOp::WidgetConfig { group } => config::get(site, cfg, call, group.as_ref()).await,
         VisitorOp::Messages { after } => thread::get(site, call, after),
         VisitorOp::Send => send::post(site, cfg, call).await,
+        VisitorOp::Transcript => transcript::post(site, cfg, call).await,
+        VisitorOp::Unsubscribe(code) => {
+            let email = crate::site::mail::unsubscribe_address(site, cfg, &code, call.now)?;
+            respond::json(
+                200,
+                &presenza_protocol::view::Unsubscribed {
+                    email,
+                    unsubscribed: true,
+                },
+            )
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::conversation::deliver::{self, Origin};
 use crate::site::conversation::{view, Stored};
+use crate::site::mail;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
@@ -30,6 +31,7 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
     let address = call.address_key(&cfg.site_id);
     let stored = store(site, &cred, input, address.as_deref(), call.now).await?;
     deliver::message(site, cfg, &stored, Origin::Http)?;
+    mail_if_left(site, cfg, &stored).await?;
     respond::json(
         stored.status(),
         &VisitorMessageSent {
@@ -37,6 +39,23 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
             message: view::message(&stored.message),
         },
     )
+}
+
+/// A message left while nobody was online reaches those who serve it by
+/// e-mail (when the site sends e-mail).
+pub async fn mail_if_left(site: &Site, cfg: &Config, stored: &Stored) -> Result<(), ApiError> {
+    if !stored.left {
+        return Ok(());
+    }
+    let before = u64::try_from(stored.message.seq - 1).unwrap_or(0);
+    mail::left(
+        site,
+        cfg,
+        &stored.conversation.id,
+        before,
+        stored.message.at,
+    )
+    .await
 }
 
 /// Stores a visitor message (not yet delivered). `address` is the client
@@ -110,6 +129,7 @@ pub async fn store(
         .check(RateLimit::VISITOR.limit, RateLimit::VISITOR.window_ms, now)
         .map_err(|retry| ApiError::from_rule(&retry.into()))?;
     let auto_reply = busy_auto_reply(status, conv.as_ref().is_some_and(|c| c.busy_reply_sent));
+    let left = needs_contact(status);
     let starts = match &conv {
         Some(_) => Vec::new(),
         None => new_conversation_windows(site, &cfg, address, now)?,
@@ -198,6 +218,7 @@ pub async fn store(
             created: true,
             automatic,
             reopened: false,
+            left,
         })
     })?)
 }

@@ -142,9 +142,13 @@ async fn run(
                 Some(s) => Origin::VisitorSocket(s),
                 None => Origin::Http,
             };
-            let delivered = site
-                .config()
-                .and_then(|cfg| deliver::message(site, &cfg, &stored, origin));
+            let delivered = match site.config() {
+                Ok(cfg) => match deliver::message(site, &cfg, &stored, origin) {
+                    Ok(_) => send::mail_if_left(site, &cfg, &stored).await,
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e),
+            };
             if let Err(e) = delivered {
                 worker::console_error!("deliver: {e}");
             }

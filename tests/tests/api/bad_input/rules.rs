@@ -162,3 +162,39 @@ fn rule_violations_are_400_with_the_rule_code() {
         "grace period after rejected updates: {s}"
     );
 }
+
+/// A refused schedule says where the error is (`error.at`), so that the
+/// console shows it next to the day in the owner's words (issue 14, item 5).
+#[test]
+fn schedule_errors_say_where_they_are() {
+    let site = crate::helpers::site();
+    let put = |v: Value| site.owner("PUT", "/working-hours", Some(&v));
+    let r = put(json!({ "timezone": "UTC",
+        "weekly": { "mon": [["09:00", "17:00"], ["10:00", "12:00"]] } }));
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert_eq!(
+        r.body["error"]["at"],
+        json!({ "day": "mon", "intervals": ["09:00-17:00", "10:00-12:00"] }),
+        "{}",
+        r.body
+    );
+    let r = put(json!({ "timezone": "UTC", "weekly": {},
+        "exceptions": [{ "date": "2026-12-25", "hours": [["22:00", "22:00"]] }] }));
+    assert_eq!(
+        r.body["error"]["at"],
+        json!({ "day": "2026-12-25", "intervals": ["22:00-22:00"] }),
+        "{}",
+        r.body
+    );
+    let r = put(json!({ "timezone": "Mars/Base", "weekly": {} }));
+    assert_eq!(
+        r.body["error"]["at"],
+        json!({ "value": "Mars/Base" }),
+        "{}",
+        r.body
+    );
+    // Other errors carry no place.
+    let r = site.owner("PUT", "/settings", Some(&json!({ "grace_period_secs": 1 })));
+    assert_eq!(r.status, 400, "{}", r.describe());
+    assert!(r.body["error"].get("at").is_none(), "{}", r.body);
+}
