@@ -674,6 +674,161 @@ mod tests {
             assert_eq!(c.offline[0].span.to, at("2026-10-25T05:00:00Z"));
         }
 
+        /// A scripted day across the spring DST change (Europe/Rome,
+        /// Sunday 2026-03-29: 02:00 CET becomes 03:00 CEST), evaluated by
+        /// the rules minute by minute as the edge would: the history is
+        /// each change of the site's (status, reason); its coverage of the
+        /// working hours must be what the rules say for every minute.
+        #[test]
+        fn a_scripted_day_across_dst_is_covered_as_the_rules_say_each_minute() {
+            use crate::evaluate::evaluate;
+            use crate::presence::{Agent, GracePeriod, Session};
+            use crate::site::Site;
+            use crate::status::ManualStatus;
+            use alloc::string::String;
+
+            // Working hours 01:00–09:00 and 13:00–18:00 local, a gate:
+            // 01:00 CET = 00:00Z, 09:00 CEST = 07:00Z (7 h that day, not 8),
+            // 13:00–18:00 CEST = 11:00Z–16:00Z.
+            let mut spec = every_day("Europe/Rome", "01:00", "09:00").spec().clone();
+            for day in spec.weekly.values_mut() {
+                day.push(["13:00".to_string(), "18:00".to_string()]);
+            }
+            let schedule = Schedule::parse(&spec).unwrap();
+            let site = Site {
+                grace: GracePeriod::new(600).unwrap(),
+                hours: Some(schedule.clone()),
+                ..Site::default()
+            };
+            let h = |hm: &str| at(&alloc::format!("2026-03-29T{hm}:00Z"));
+            // Ann: online from 23:30Z the night before, heartbeats every 5
+            // minutes until 05:00Z, then silent (gone at 05:10Z); back
+            // 06:00Z–08:00Z (signed out). Bob: busy 10:30Z–14:00Z, then
+            // online until 15:20Z (silent from 15:10Z).
+            let agents_at = |t: i64| -> Vec<Agent> {
+                let session = |from: i64, last_beat: i64, signed_out: Option<i64>| {
+                    if t < from || signed_out.is_some_and(|o| t >= o) {
+                        return None;
+                    }
+                    let beat = from + (t.min(last_beat) - from) / (5 * M) * (5 * M);
+                    Some(Session {
+                        id: String::from("s"),
+                        last_seen: beat,
+                    })
+                };
+                let ann_sessions: Vec<Session> = [
+                    session(at("2026-03-28T23:30:00Z"), h("05:00"), None),
+                    session(h("06:00"), h("08:00"), Some(h("08:00"))),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                let bob_status = if t < h("14:00") { Busy } else { Online };
+                let bob_since = if t < h("14:00") {
+                    h("10:30")
+                } else {
+                    h("14:00")
+                };
+                let bob_sessions: Vec<Session> =
+                    session(h("10:30"), h("15:10"), None).into_iter().collect();
+                vec![
+                    Agent {
+                        id: String::from("ann"),
+                        groups: vec![],
+                        manual: ManualStatus::new(Online, at("2026-03-28T23:30:00Z")),
+                        sessions: ann_sessions,
+                    },
+                    Agent {
+                        id: String::from("bob"),
+                        groups: vec![],
+                        manual: ManualStatus::new(bob_status, bob_since),
+                        sessions: bob_sessions,
+                    },
+                ]
+            };
+            // The local day: 2026-03-28T23:00Z to 2026-03-29T22:00Z (23 h).
+            let (from, to) = (at("2026-03-28T23:00:00Z"), h("22:00"));
+            let mut marks: Vec<Mark> = Vec::new();
+            let mut per_minute = Vec::new();
+            let mut t = from;
+            while t < to {
+                let e = evaluate(&site, &agents_at(t), t);
+                let (status, reason) = (e.site.status, e.site.reason);
+                if marks
+                    .last()
+                    .is_none_or(|m| (m.status, m.reason) != (status, reason))
+                {
+                    marks.push(Mark {
+                        at: t,
+                        status,
+                        reason,
+                    });
+                }
+                per_minute.push((t, schedule.state(t).0, status));
+                t += M;
+            }
+            // The history has the day's real events at their instants.
+            let expect = [
+                (from, Offline, OutsideHours),
+                (h("00:00"), Online, AgentsOnline),
+                (h("05:10"), Offline, NoAgents),
+                (h("06:00"), Online, AgentsOnline),
+                (h("07:00"), Offline, OutsideHours),
+                (h("11:00"), Busy, AllBusy),
+                (h("14:00"), Online, AgentsOnline),
+                (h("15:20"), Offline, NoAgents),
+                (h("16:00"), Offline, OutsideHours),
+            ];
+            let got: Vec<(i64, Status, Reason)> =
+                marks.iter().map(|m| (m.at, m.status, m.reason)).collect();
+            assert_eq!(got, expect);
+            // Coverage = the rules' verdict, minute by minute.
+            let spans = open_spans(Some(&schedule), from, to);
+            let c = coverage(&marks, &spans);
+            let minutes = |want: Status| {
+                per_minute
+                    .iter()
+                    .filter(|(_, open, s)| *open && *s == want)
+                    .count() as i64
+                    * M
+            };
+            let working = per_minute.iter().filter(|(_, open, _)| *open).count() as i64 * M;
+            assert_eq!(c.working_ms, working);
+            assert_eq!(
+                c.working_ms,
+                12 * 3_600_000,
+                "7 h in the morning of the short day, 5 after"
+            );
+            assert_eq!(c.online_ms, minutes(Online));
+            assert_eq!(c.busy_ms, minutes(Busy));
+            assert_eq!(c.offline_ms, minutes(Offline));
+            assert_eq!(c.unknown_ms, 0);
+            assert_eq!(
+                (c.online_ms, c.busy_ms, c.offline_ms),
+                ((5 * 60 + 10 + 60 + 80) * M, 3 * 3_600_000, (50 + 40) * M,)
+            );
+            // The offline stretches inside working hours, with their reasons.
+            assert_eq!(
+                c.offline,
+                vec![
+                    OfflineSpan {
+                        span: Span {
+                            from: h("05:10"),
+                            to: h("06:00")
+                        },
+                        reason: NoAgents
+                    },
+                    OfflineSpan {
+                        span: Span {
+                            from: h("15:20"),
+                            to: h("16:00")
+                        },
+                        reason: NoAgents
+                    },
+                ]
+            );
+        }
+
         #[test]
         fn the_period_clips_the_hours_and_exceptions_close_days() {
             let mut hours_spec = every_day("UTC", "09:00", "17:00").spec().clone();

@@ -6,7 +6,7 @@
 //! with a `T` (`2026-05-01T09:00:00Z`, `2026-05-01T11:00:00+02:00`); its
 //! `:` and `+` may be percent-encoded (`%3A`, `%2B`), as URL encoders do,
 //! and nothing else is decoded. Absent: `to` is now, `from` is
-//! [`DEFAULT_PERIOD_DAYS`] before `to`. A period runs from `from`
+//! [`DEFAULT_PERIOD_DAYS`] before `to` (never before 1970). A period runs from `from`
 //! (included) to `to` (excluded), at most [`MAX_PERIOD_DAYS`] long.
 
 use crate::error::ApiError;
@@ -35,7 +35,7 @@ impl PeriodQuery {
         let to = self.to.unwrap_or(now);
         let from = self
             .from
-            .unwrap_or_else(|| to.saturating_sub(DEFAULT_PERIOD_DAYS * DAY_MS));
+            .unwrap_or_else(|| to.saturating_sub(DEFAULT_PERIOD_DAYS * DAY_MS).max(0));
         if from >= to {
             return Err(invalid("`from` must be before `to`"));
         }
@@ -147,6 +147,13 @@ mod tests {
         .resolve(NOW)
         .unwrap();
         assert_eq!((p.from, p.to), (NOW - 6 * DAY_MS, NOW + DAY_MS));
+        let early = PeriodQuery {
+            from: None,
+            to: Some(1_000),
+        }
+        .resolve(NOW)
+        .unwrap();
+        assert_eq!((early.from, early.to), (0, 1_000));
         let exact = PeriodQuery {
             from: Some(NOW),
             to: Some(NOW + 31 * DAY_MS),
