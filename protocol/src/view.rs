@@ -485,6 +485,10 @@ pub struct StatsView {
     pub status_version: u64,
     /// The relays holding the site's widgets.
     pub relays: Vec<RelayStatsView>,
+    /// The size of the object's SQLite database, in bytes (settings,
+    /// conversations, the status history...).
+    #[serde(default)]
+    pub database_bytes: u64,
 }
 
 /// One relay in `stats`.
