@@ -1,8 +1,9 @@
 // The status history (issue 15): what it stores and how fast it answers.
 //
-// A site with 50 groups and one agent in all of them: each status change of
-// that agent (online <-> busy over HTTP) changes the site and every group,
-// so it records 51 changes. The script stores 7 days of ordinary traffic
+// A site with 50 groups, one agent in all of them and one in none (who
+// serves the site and every group): each step sets both online, or both
+// busy, over HTTP, which changes the site and every group once: 51
+// changes recorded per step. The script stores 7 days of ordinary traffic
 // for the 51 audiences at once (CHANGES_PER_DAY per audience per day: an
 // office day's first agent in, breaks when everyone is busy, back, last
 // agent out, working hours closing), then measures:
@@ -30,7 +31,7 @@ const CHANGES_PER_DAY = 12;
 const args = parseArgs({ runs: "15" });
 const runs = Math.min(200, Math.max(3, parseInt(args.runs, 10)));
 const groups = Array.from({ length: GROUPS }, (_, i) => `g${String(i).padStart(2, "0")}`);
-const site = await createSite(args, { grace: 3600, agents: 1, groups, agentGroups: [groups] });
+const site = await createSite(args, { grace: 3600, agents: 2, groups, agentGroups: [groups, []] });
 const owner = { token: site.ownerKey };
 const base = `/v1/sites/${site.id}`;
 const bytes = async () => {
@@ -48,9 +49,12 @@ const before = await bytes();
 const recordedBefore = await countChanges();
 const audiences = GROUPS + 1;
 const toggles = DAYS * CHANGES_PER_DAY;
-const agent = site.agents[0].token;
+const [grouped, ungrouped] = site.agents.map((a) => a.token);
 for (let i = 0; i < toggles; i++) {
-  await setStatus(args, site, agent, i % 2 === 0 ? "online" : "busy");
+  const status = i % 2 === 0 ? "online" : "busy";
+  // The ungrouped agent first: online wins at once, busy waits for both.
+  await setStatus(args, site, ungrouped, status);
+  await setStatus(args, site, grouped, status);
 }
 const after = await bytes();
 const recorded = (await countChanges()) - recordedBefore;
