@@ -9,8 +9,10 @@ use std::path::Path;
 use std::process::Command;
 
 /// The console has no tight budget like the widget, but it must stay a
-/// page that opens quickly on a phone.
-const BUDGET_GZIP_BYTES: usize = 250 * 1024;
+/// page that opens quickly on a phone. 250 KB until the daily-tool pages
+/// (devices, e-mail, saved replies: 257 KB) and the Availability page
+/// (SVG timelines drawn in Rust, no chart library: 277 KB).
+const BUDGET_GZIP_BYTES: usize = 285 * 1024;
 
 pub fn build(ctx: &Ctx) -> Result {
     step("Building the agent console (Rust → Wasm, wasm-bindgen --target web, wasm-opt -Oz)");
@@ -98,8 +100,11 @@ fn report_size(wasm: &Path) -> Result {
     if gzipped > BUDGET_GZIP_BYTES {
         return Err(Failure::new(
             "console size budget",
-            "the console's Wasm grew past 250 KB gzip: look for a heavy new dependency \
-             (presenza-rules' \"hours\" feature brings a tz database)",
+            format!(
+                "the console's Wasm grew past {} KB gzip: look for a heavy new dependency \
+                 (presenza-rules' \"hours\" feature brings a tz database)",
+                BUDGET_GZIP_BYTES / 1024
+            ),
         ));
     }
     Ok(())
