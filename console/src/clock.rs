@@ -86,6 +86,64 @@ pub fn hhmm(ms: UnixMillis) -> String {
     format!("{:02}:{:02}", d.get_hours(), d.get_minutes())
 }
 
+/// Local midnight `days` calendar days after the day holding `ms` (a day
+/// across a DST change is 23 or 25 hours long).
+pub fn local_midnight(ms: UnixMillis, days: i32) -> UnixMillis {
+    let d = date(ms);
+    Date::new_with_year_month_day(
+        d.get_full_year(),
+        d.get_month() as i32,
+        d.get_date() as i32 + days,
+    )
+    .get_time() as UnixMillis
+}
+
+/// "YYYY-MM-DD" of the local day holding `ms` (a date input's value).
+pub fn ymd(ms: UnixMillis) -> String {
+    let d = date(ms);
+    format!(
+        "{:04}-{:02}-{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date()
+    )
+}
+
+/// Local midnight of "YYYY-MM-DD"; `None` for anything else.
+pub fn parse_ymd(text: &str) -> Option<UnixMillis> {
+    let mut parts = text.trim().splitn(3, '-');
+    let y: u32 = parts.next()?.parse().ok()?;
+    let m: i32 = parts.next()?.parse().ok()?;
+    let d: i32 = parts.next()?.parse().ok()?;
+    if !(1970..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(Date::new_with_year_month_day(y, m - 1, d).get_time() as UnixMillis)
+}
+
+/// "Mon 1 Dec" of the local day holding `ms`.
+pub fn day_label(ms: UnixMillis) -> String {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let d = date(ms);
+    format!(
+        "{} {} {}",
+        WEEKDAYS[d.get_day() as usize % 7],
+        d.get_date(),
+        MONTHS[d.get_month() as usize % 12]
+    )
+}
+
+/// The Availability page's period: the seven local days up to `end_day`
+/// (its local midnight) included, or up to now.
+pub fn week(end_day: Option<UnixMillis>, now: UnixMillis) -> (UnixMillis, UnixMillis) {
+    match end_day {
+        Some(day) => (local_midnight(day, -6), local_midnight(day, 1)),
+        None => (local_midnight(now, -6), now),
+    }
+}
+
 /// Local midnight of the day holding `ms`.
 fn day_start(ms: UnixMillis) -> f64 {
     let d = date(ms);

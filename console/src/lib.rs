@@ -21,7 +21,7 @@
 //!   form submissions into messages (one delegated listener per event type).
 //!   One module per screen: sign-in, agent (picture, status menu, what
 //!   visitors see), inbox, owner pages (agents, groups, hours, settings,
-//!   embed).
+//!   saved replies, availability: SVG timelines drawn here, embed).
 //! - [`api`]: `fetch` for the `/v1` API: answers decoded into the
 //!   protocol's types, errors with the server's message.
 //! - [`live`]: the device WebSocket: its frames decoded as the protocol's

@@ -19,6 +19,7 @@ use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
     MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, WorkingHoursView,
 };
+use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::ConversationId;
 use presenza_rules::{ConversationState, HoursMode, Status};
 
@@ -346,6 +347,9 @@ pub enum OwnerMsg {
     Live(LiveEvent),
     /// The saved replies (`GET saved-replies`).
     RepliesLoaded(ApiResult<Vec<SavedReply>>),
+    /// The seven days up to this date ("YYYY-MM-DD"; empty: up to now).
+    AvailabilityWeek(String),
+    AvailabilityLoaded(ApiResult<(HistoryView, InsightsView)>),
     /// A row added to or removed from the saved replies as typed.
     RepliesEdit {
         draft: Vec<SavedReplyBody>,

@@ -14,6 +14,10 @@
 //! - [`cors`]: allowed origins and CORS headers.
 //! - [`fanout`]: what an evaluation tells whom (the diff against what was
 //!   last sent).
+//! - [`history`]: the audiences' status history: what a change records,
+//!   its cause and instant, the stored codes, the CSV export.
+//! - [`insights`]: availability insights from the history and the
+//!   conversations (the figures are `presenza_rules::insights`).
 //! - [`relaying`]: visitor relays: names, placement, snapshots.
 //! - [`residency`]: when the one alarm fires.
 //! - [`retention`]: how long a site keeps closed conversations.
@@ -44,6 +48,8 @@ pub mod cors;
 pub mod domain;
 pub mod error;
 pub mod fanout;
+pub mod history;
+pub mod insights;
 pub mod json;
 pub mod mail;
 pub mod relaying;

@@ -32,6 +32,21 @@ pub fn json<T: Serialize>(status: u16, value: &T) -> Result<Response, ApiError> 
     Ok(json_text(status, body, &[])?)
 }
 
+/// A CSV download (`text/csv`), named `filename`.
+pub fn csv(body: String, filename: &str) -> Result<Response, ApiError> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "text/csv; charset=utf-8")?;
+    headers.set(
+        "Content-Disposition",
+        &format!("attachment; filename=\"{filename}\""),
+    )?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("X-Content-Type-Options", "nosniff")?;
+    Ok(Response::from_bytes(body.into_bytes())?
+        .with_status(200)
+        .with_headers(headers))
+}
+
 pub fn empty(status: u16, extra: &[(&'static str, String)]) -> worker::Result<Response> {
     let headers = Headers::new();
     for (name, value) in extra {

@@ -4,7 +4,10 @@
 //! closed for the site's retention (`retention_days`, 1 to 3,650, 365 by
 //! default), and so are visitors left without a conversation and rate
 //! windows that ended. Open conversations are never deleted: they are
-//! someone's unanswered question. The object looks once a day, inside its
+//! someone's unanswered question. The audiences' status history is kept for
+//! `history_days` (1 to 365, 90 by default); of each audience the last
+//! change before that stays, so its status at the cutoff stays known. The
+//! object looks once a day, inside its
 //! one alarm, a bounded batch at a time: a site with a long backlog comes
 //! back a minute later until it is done, so no alarm run grows with the
 //! history.
@@ -14,6 +17,8 @@ pub use presenza_protocol::view::DEFAULT_RETENTION_DAYS;
 pub const RETENTION_DAYS: core::ops::RangeInclusive<u32> = 1..=3650;
 /// Conversations deleted per sweep at most.
 pub const SWEEP_BATCH: usize = 200;
+/// Status history rows deleted per sweep at most.
+pub const HISTORY_SWEEP_BATCH: usize = 2_000;
 /// When a sweep left work behind, the next one comes this soon.
 pub const BACKLOG_PAUSE_MS: i64 = 60_000;
 /// A day, in milliseconds (tests may shorten it: `TEST_FAULTS=day_ms=N`).
@@ -27,7 +32,13 @@ pub fn cutoff(now: i64, retention_days: u32, day_ms: i64) -> i64 {
 /// When to sweep again: soon if this sweep filled its batch (more may be
 /// waiting), else in a day.
 pub fn next_sweep(now: i64, deleted: usize, day_ms: i64) -> i64 {
-    if deleted >= SWEEP_BATCH {
+    next_sweep_after(now, deleted >= SWEEP_BATCH, day_ms)
+}
+
+/// When to sweep again: soon if a batch was filled (`backlog`), else in a
+/// day.
+pub fn next_sweep_after(now: i64, backlog: bool, day_ms: i64) -> i64 {
+    if backlog {
         now + BACKLOG_PAUSE_MS.min(day_ms)
     } else {
         now + day_ms
@@ -64,5 +75,7 @@ mod tests {
         assert!(due(Some(NOW), NOW));
         assert!(!due(Some(NOW + 1), NOW));
         assert!(RETENTION_DAYS.contains(&DEFAULT_RETENTION_DAYS));
+        assert_eq!(next_sweep_after(NOW, true, DAY_MS), NOW + BACKLOG_PAUSE_MS);
+        assert_eq!(next_sweep_after(NOW, false, DAY_MS), NOW + DAY_MS);
     }
 }

@@ -102,6 +102,9 @@ pub struct SettingsBody {
     /// Days a closed conversation is kept, 1 to 3,650.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention_days: Option<u32>,
+    /// Days the status history is kept, 1 to 365.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub history_days: Option<u32>,
     /// E-mail: absent fields stay unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailPatch>,

@@ -117,3 +117,29 @@ pub const MAX_DEVICE_CREDENTIALS_PER_AGENT: usize = 20;
 pub const DEVICE_LAST_USE_STEP_MS: i64 = 60_000;
 /// HTTP sessions (distinct `X-Presenza-Session` ids) per agent.
 pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;
+
+// ---------------------------------------------------------------- history and insights
+
+/// Days of status history a site keeps unless `history_days` says otherwise.
+pub const DEFAULT_HISTORY_DAYS: u32 = 90;
+/// The shortest and longest status history an owner may keep.
+pub const HISTORY_DAYS: RangeInclusive<u32> = 1..=365;
+/// The longest period one `GET history` or `GET insights` covers.
+pub const MAX_PERIOD_DAYS: i64 = 31;
+/// The period without `from`: this many days before `to`.
+pub const DEFAULT_PERIOD_DAYS: i64 = 7;
+/// The latest instant a query names, in Unix ms (9999-12-31T23:59:59.999Z).
+pub const MAX_INSTANT_MS: i64 = 253_402_300_799_999;
+/// Most status changes one answer carries (all audiences together); past
+/// it, `next_from` says where to ask again.
+pub const MAX_HISTORY_CHANGES: usize = 20_000;
+/// Most conversations one `GET insights` looks at; past it the figures
+/// stop at the last one looked at (`complete: false`).
+pub const MAX_INSIGHT_CONVERSATIONS: usize = 20_000;
+/// Most missed conversations listed per audience (all are counted).
+pub const MAX_LISTED_MISSED: usize = 100;
+/// A first reply later than this many seconds misses the visitor, unless
+/// `first_reply_secs` says otherwise.
+pub const DEFAULT_FIRST_REPLY_SECS: u32 = 300;
+/// The thresholds `first_reply_secs` may name.
+pub const FIRST_REPLY_SECS: RangeInclusive<u32> = 10..=86_400;

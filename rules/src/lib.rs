@@ -20,6 +20,9 @@
 //! - [`evaluate`](mod@evaluate): the evaluation: the status of the site and
 //!   of every group, why, and the next instant at which an answer can change
 //!   by itself.
+//! - [`insights`]: availability insights (issue 15) from an audience's
+//!   status history and conversations: coverage of working hours, missed
+//!   conversations, first-response times' median and 90th percentile.
 //! - [`conversation`]: conversations (issue 6): message, client id and
 //!   contact validation, the rate window, inbox order and counters, the busy
 //!   auto-reply, when a visitor must leave contact details, and closing /
@@ -40,6 +43,7 @@ pub mod error;
 pub mod evaluate;
 #[cfg(feature = "hours")]
 pub mod hours;
+pub mod insights;
 pub mod presence;
 pub mod schedule_spec;
 pub mod site;

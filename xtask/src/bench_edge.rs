@@ -9,6 +9,9 @@
 //!   (target 0);
 //! - `edge-offline.mjs`: offline received ≤ 1 s after last sign of life +
 //!   grace, for a dropped device socket and an HTTP-only agent;
+//! - `edge-availability.mjs`: the status history (issue 15): bytes per
+//!   audience per day of ordinary traffic, and GET history / insights for
+//!   7 days of 50 groups, beside GET settings;
 //! - `edge-history.mjs`: a device's hello and an inbox page at 1,000 and
 //!   20,000 conversations (targets at 20,000: hello ≤ 30 ms, page ≤ 15 ms);
 //!   its own edge, like the fan-out;
@@ -32,7 +35,7 @@
 //!   with relays in memory and after a restart evicted them: every widget
 //!   right again within `RELAY_SYNC_MS` (2 s) + 1 s.
 //!
-//! The first three use the `wrangler dev` edge given by the caller. The
+//! The first five use the `wrangler dev` edge given by the caller. The
 //! fan-out, history and relay benchmarks start their own edges (with the
 //! vars they need): the same build (edge/build) in workerd via
 //! Miniflare, without `wrangler dev`'s proxy, a second workerd that holds ~7
@@ -65,7 +68,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 9] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 10] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -87,6 +90,12 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 9] = [
     (
         "edge-flood.mjs",
         "an agent's latency while one client floods a visitor socket",
+        Edge::Shared,
+        &[],
+    ),
+    (
+        "edge-availability.mjs",
+        "the status history: storage per audience per day, 7 days of 50 groups answered",
         Edge::Shared,
         &[],
     ),

@@ -9,11 +9,11 @@ use std::path::Path;
 use std::process::Command;
 
 /// The console has no tight budget like the widget, but it must stay a
-/// page that opens quickly on a phone. 257 KB gzip with devices, the team
-/// view, e-mail, saved replies and working hours' switch (250 until they
-/// landed together); the margin is for the insights pages, drawn by the
-/// console itself. A chart or UI library would blow it at once.
-const BUDGET_GZIP_BYTES: usize = 290 * 1024;
+/// page that opens quickly on a phone. 250 KB until the daily-tool pages
+/// (devices, e-mail, saved replies, working hours' switch: 257 KB) and the
+/// Availability page (SVG timelines drawn in Rust, no chart library:
+/// 277 KB). A chart or UI library would blow it at once.
+const BUDGET_GZIP_BYTES: usize = 300 * 1024;
 
 pub fn build(ctx: &Ctx) -> Result {
     step("Building the agent console (Rust → Wasm, wasm-bindgen --target web, wasm-opt -Oz)");
@@ -101,8 +101,11 @@ fn report_size(wasm: &Path) -> Result {
     if gzipped > BUDGET_GZIP_BYTES {
         return Err(Failure::new(
             "console size budget",
-            "the console's Wasm grew past its budget: look for a heavy new dependency \
-             (presenza-rules' \"hours\" feature brings a tz database)",
+            format!(
+                "the console's Wasm grew past {} KB gzip: look for a heavy new dependency \
+                 (presenza-rules' \"hours\" feature brings a tz database)",
+                BUDGET_GZIP_BYTES / 1024
+            ),
         ));
     }
     Ok(())

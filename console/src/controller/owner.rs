@@ -9,6 +9,8 @@ use presenza_protocol::view::{
     WorkingHoursView,
 };
 
+use presenza_protocol::view::{HistoryView, InsightsView};
+
 use crate::api::encode;
 use crate::live::Live;
 use crate::msg::{ApiError, LiveEvent, LoadedHours, OwnerMsg};
@@ -39,6 +41,20 @@ impl Controller {
         match msg {
             OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
             OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::AvailabilityWeek(date) => {
+                let page = &mut self.store.owner.availability;
+                page.end_day = clock::parse_ymd(&date);
+                page.loaded = None;
+                self.render_page_if(Page::Availability, Fresh::Keep);
+                self.load_availability();
+            }
+            OwnerMsg::AvailabilityLoaded(result) => {
+                match result {
+                    Ok(loaded) => self.store.owner.availability.loaded = Some(loaded),
+                    Err(e) => self.owner_error("page", e),
+                }
+                self.render_page_if(Page::Availability, Fresh::Keep);
+            }
             OwnerMsg::RepliesLoaded(result) => {
                 match result {
                     Ok(list) => self.store.owner.replies = Some(bodies(list)),
@@ -500,11 +516,33 @@ impl Controller {
                     OwnerMsg::RepliesLoaded(result)
                 });
             }
+            Page::Availability => {
+                self.load_groups();
+                self.load_agents();
+                self.load_availability();
+            }
             Page::Embed => {
                 self.load_groups();
                 self.load_settings();
             }
         }
+    }
+
+    /// The history and the insights of the Availability page's days.
+    fn load_availability(&self) {
+        let Some(api) = self.api() else { return };
+        let (from, to) = clock::week(self.store.owner.availability.end_day, clock::now());
+        self.spawn(async move {
+            let query = format!("?from={from}&to={to}");
+            let result = match api.get::<HistoryView>(&format!("/history{query}")).await {
+                Ok(history) => api
+                    .get::<InsightsView>(&format!("/insights{query}"))
+                    .await
+                    .map(|insights| (history, insights)),
+                Err(e) => Err(e),
+            };
+            OwnerMsg::AvailabilityLoaded(result)
+        });
     }
 
     fn render_page_if(&self, page: Page, fresh: Fresh) {

@@ -10,8 +10,10 @@ use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
     AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
 };
+use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::GroupId;
 use presenza_rules::HoursMode;
+use presenza_rules::UnixMillis;
 
 use inbox::Inbox;
 
@@ -41,16 +43,18 @@ pub enum Page {
     Hours,
     Settings,
     Replies,
+    Availability,
     Embed,
 }
 
 impl Page {
-    pub const ALL: [Page; 6] = [
+    pub const ALL: [Page; 7] = [
         Page::Agents,
         Page::Groups,
         Page::Hours,
         Page::Settings,
         Page::Replies,
+        Page::Availability,
         Page::Embed,
     ];
 
@@ -61,6 +65,7 @@ impl Page {
             Page::Hours => "hours",
             Page::Settings => "settings",
             Page::Replies => "replies",
+            Page::Availability => "availability",
             Page::Embed => "embed",
         }
     }
@@ -70,6 +75,7 @@ impl Page {
         match self {
             Page::Hours => "Hours",
             Page::Replies => "Replies",
+            Page::Availability => "Availability",
             other => other.title(),
         }
     }
@@ -81,6 +87,7 @@ impl Page {
             Page::Hours => "Working hours",
             Page::Settings => "Settings",
             Page::Replies => "Saved replies",
+            Page::Availability => "Availability",
             Page::Embed => "Embed",
         }
     }
@@ -156,6 +163,15 @@ pub struct DevicesPanel {
     pub error: Option<String>,
 }
 
+/// The Availability page: the days shown and what the edge said of them.
+#[derive(Debug, Default)]
+pub struct AvailabilityPage {
+    /// The last day shown (its local midnight); `None`: up to now.
+    pub end_day: Option<UnixMillis>,
+    /// The history and the insights of those days (`None` while loading).
+    pub loaded: Option<(HistoryView, InsightsView)>,
+}
+
 /// The owner's data, loaded per page.
 #[derive(Debug)]
 pub struct Owner {
@@ -174,6 +190,7 @@ pub struct Owner {
     pub note: Option<Note>,
     /// The group the embed snippet is for.
     pub embed_group: Option<String>,
+    pub availability: AvailabilityPage,
 }
 
 impl Default for Owner {
@@ -190,6 +207,7 @@ impl Default for Owner {
             confirm: None,
             note: None,
             embed_group: None,
+            availability: AvailabilityPage::default(),
         }
     }
 }

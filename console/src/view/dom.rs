@@ -24,6 +24,13 @@ pub fn el(tag: &str) -> El {
         .expect_throw("valid tag name"))
 }
 
+/// An SVG element (in the SVG namespace; [`el`] makes HTML ones).
+pub fn svg(tag: &str) -> El {
+    El(document()
+        .create_element_ns(Some("http://www.w3.org/2000/svg"), tag)
+        .expect_throw("valid SVG tag name"))
+}
+
 /// A text node.
 pub fn text(t: &str) -> Node {
     document().create_text_node(t).into()

@@ -248,6 +248,7 @@ fn on_submit(tx: &Sender, e: &Event) {
         .into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
         "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
+        "availability" => OwnerMsg::AvailabilityWeek(field(&form, "end")).into(),
         "reply" => InboxMsg::Reply {
             conversation: data(&form, "id"),
             text: field(&form, "text"),

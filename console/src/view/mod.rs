@@ -7,6 +7,7 @@
 //! the inbox and an owner page are each redrawn whole.
 
 mod agent;
+mod availability;
 mod devices;
 pub mod dom;
 mod events;

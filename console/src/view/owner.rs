@@ -8,7 +8,7 @@ use presenza_rules::ChosenBy;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
-use super::{devices, dot, hours, keep, replies, settings, status_label, Fresh};
+use super::{availability, devices, dot, hours, keep, replies, settings, status_label, Fresh};
 use crate::clock;
 use crate::store::{Page, Store};
 use presenza_rules::Status;
@@ -88,6 +88,7 @@ pub fn render_page(store: &Store, fresh: Fresh) {
         Page::Hours => hours::page(store),
         Page::Settings => settings::settings_page(store),
         Page::Replies => replies::page(store),
+        Page::Availability => availability::page(store),
         Page::Embed => settings::embed_page(store),
     };
     let typed = keep::snapshot(&region, fresh);

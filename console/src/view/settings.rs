@@ -519,6 +519,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
         working_hours_mode: None,
         limits: None,
         retention_days: None,
+        history_days: None,
         email: Some(EmailPatch {
             enabled: Some(field("email-enabled") == "on"),
             notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),

@@ -15,6 +15,7 @@
 //! - [`message`]: a message's text and client id, contact details, and the
 //!   stored idempotency keys.
 //! - [`cursor`]: the inbox's page cursor.
+//! - [`period`]: the period of the history and the insights (`from`, `to`).
 //! - [`replies`]: the owner's saved replies.
 
 pub mod address;
@@ -23,6 +24,7 @@ pub mod cursor;
 pub mod hours;
 pub mod manual;
 pub mod message;
+pub mod period;
 pub mod replies;
 pub mod settings;
 pub mod text;

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
 use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
-    MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
+    HISTORY_DAYS, MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
     MAX_WIDGET_TEXT_CHARS,
 };
 use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget, WidgetTexts};
@@ -29,6 +29,7 @@ pub struct SettingsChange {
     /// The visitor limits with the patch applied.
     pub limits: Option<VisitorLimits>,
     pub retention_days: Option<u32>,
+    pub history_days: Option<u32>,
     /// The e-mail settings with the patch applied.
     pub email: Option<EmailSettings>,
 }
@@ -70,20 +71,11 @@ impl SettingsChange {
             .transpose()?;
         let retention_days = body
             .retention_days
-            .map(|days| {
-                if RETENTION_DAYS.contains(&days) {
-                    Ok(days)
-                } else {
-                    Err(invalid(
-                        "retention_days",
-                        format!(
-                            "must be {}..={} days",
-                            RETENTION_DAYS.start(),
-                            RETENTION_DAYS.end()
-                        ),
-                    ))
-                }
-            })
+            .map(|days| days_in("retention_days", days, &RETENTION_DAYS))
+            .transpose()?;
+        let history_days = body
+            .history_days
+            .map(|days| days_in("history_days", days, &HISTORY_DAYS))
             .transpose()?;
         let email = body
             .email
@@ -97,8 +89,25 @@ impl SettingsChange {
             hours_mode,
             limits,
             retention_days,
+            history_days,
             email,
         })
+    }
+}
+
+/// A number of days within `range`.
+fn days_in(
+    field: &str,
+    days: u32,
+    range: &core::ops::RangeInclusive<u32>,
+) -> Result<u32, ApiError> {
+    if range.contains(&days) {
+        Ok(days)
+    } else {
+        Err(invalid(
+            field,
+            format!("must be {}..={} days", range.start(), range.end()),
+        ))
     }
 }
 
@@ -416,6 +425,35 @@ mod tests {
                 Err(_) => true,
             };
             assert!(refused, "{bad}");
+        }
+    }
+
+    #[test]
+    fn history_days_are_1_to_365() {
+        let parse = |json: &str| {
+            let body: SettingsBody = serde_json::from_str(json).unwrap();
+            SettingsChange::parse(
+                body,
+                &Widget::default(),
+                &VisitorLimits::default(),
+                &EmailSettings::default(),
+            )
+        };
+        assert_eq!(
+            parse(r#"{"history_days":1}"#).unwrap().history_days,
+            Some(1)
+        );
+        assert_eq!(
+            parse(r#"{"history_days":365}"#).unwrap().history_days,
+            Some(365)
+        );
+        assert_eq!(parse(r#"{}"#).unwrap().history_days, None);
+        for bad in [
+            r#"{"history_days":0}"#,
+            r#"{"name":"x","history_days":366}"#,
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_field"), "{bad}");
         }
     }
 

@@ -18,6 +18,7 @@
 mod query;
 
 use crate::domain::cursor::ListCursor;
+use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::{AgentId, ConversationId, DeviceId, GroupId, SiteId, VisitorId};
@@ -164,6 +165,20 @@ pub enum OwnerOp {
     EraseVisitor(VisitorId),
     /// POST owner-key: a new owner key; the old one stops at once.
     RotateOwnerKey,
+    /// GET history?from=&to=&group=&format=: the audiences' status
+    /// changes (`group: None`: the site and every group).
+    History {
+        period: PeriodQuery,
+        group: Option<GroupId>,
+        csv: bool,
+    },
+    /// GET insights?from=&to=&group=&first_reply_secs=: coverage, missed
+    /// conversations and first-response times.
+    Insights {
+        period: PeriodQuery,
+        group: Option<GroupId>,
+        first_reply_secs: u32,
+    },
     /// GET agents/{id}/devices
     AgentDevices(AgentId),
     /// DELETE agents/{id}/devices/{device}
@@ -223,6 +238,8 @@ impl SiteOp {
                     | OwnerOp::ListAgents
                     | OwnerOp::GetAgent(_)
                     | OwnerOp::GetHours { .. }
+                    | OwnerOp::History { .. }
+                    | OwnerOp::Insights { .. }
                     | OwnerOp::AgentDevices(_)
                     | OwnerOp::Team
                     | OwnerOp::GetSavedReplies
@@ -513,6 +530,27 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             none("DELETE")?;
             let v = VisitorId::parse(visitor).ok_or_else(ApiError::visitor_not_found)?;
             Owner(OwnerOp::EraseVisitor(v))
+        }
+        ["history"] => {
+            let q = accept(method, "GET", query, &["from", "to", "group", "format"])?;
+            Owner(OwnerOp::History {
+                period: q.period()?,
+                group: q.group()?,
+                csv: q.csv()?,
+            })
+        }
+        ["insights"] => {
+            let q = accept(
+                method,
+                "GET",
+                query,
+                &["from", "to", "group", "first_reply_secs"],
+            )?;
+            Owner(OwnerOp::Insights {
+                period: q.period()?,
+                group: q.group()?,
+                first_reply_secs: q.first_reply_secs()?,
+            })
         }
         ["owner-key"] => {
             none("POST")?;

@@ -16,9 +16,11 @@
 //! same (`info.description`, and `allowEmptyValue` on each parameter).
 
 use crate::domain::cursor::ListCursor;
+use crate::domain::period::{self, PeriodQuery};
 use crate::error::ApiError;
 use presenza_protocol::limits::{
-    DEFAULT_LISTED_CONVERSATIONS, MAX_ENTITY_ID_LEN, MAX_LISTED_CONVERSATIONS, MAX_SEQ,
+    DEFAULT_FIRST_REPLY_SECS, DEFAULT_LISTED_CONVERSATIONS, FIRST_REPLY_SECS, MAX_ENTITY_ID_LEN,
+    MAX_LISTED_CONVERSATIONS, MAX_SEQ,
 };
 use presenza_protocol::{GroupId, VisitorId};
 use presenza_rules::StateFilter;
@@ -126,6 +128,53 @@ impl<'a> Query<'a> {
                 .ok_or_else(|| {
                     invalid(format!(
                         "`limit` must be an integer from 1 to {MAX_LISTED_CONVERSATIONS}"
+                    ))
+                }),
+        }
+    }
+
+    /// `?from=&to=` of `GET history` and `GET insights`: instants
+    /// ([`period::instant`]); the defaults are taken by the object.
+    pub fn period(&self) -> Result<PeriodQuery, ApiError> {
+        let instant = |name: &str| {
+            self.get(name)
+                .map(|v| {
+                    period::instant(v).ok_or_else(|| {
+                        invalid(format!(
+                            "`{name}` must be an RFC 3339 date-time (2026-05-01T09:00:00Z) or Unix \
+                             milliseconds, up to the year 9999"
+                        ))
+                    })
+                })
+                .transpose()
+        };
+        Ok(PeriodQuery {
+            from: instant("from")?,
+            to: instant("to")?,
+        })
+    }
+
+    /// `?format=json|csv` of `GET history`: absent → JSON; whether CSV.
+    pub fn csv(&self) -> Result<bool, ApiError> {
+        match self.get("format") {
+            None | Some("json") => Ok(false),
+            Some("csv") => Ok(true),
+            Some(_) => Err(invalid("`format` must be `json` or `csv`")),
+        }
+    }
+
+    /// `?first_reply_secs=` of `GET insights`: absent → 300.
+    pub fn first_reply_secs(&self) -> Result<u32, ApiError> {
+        match self.get("first_reply_secs") {
+            None => Ok(DEFAULT_FIRST_REPLY_SECS),
+            Some(v) => digits(v)
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| FIRST_REPLY_SECS.contains(n))
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "`first_reply_secs` must be an integer from {} to {}",
+                        FIRST_REPLY_SECS.start(),
+                        FIRST_REPLY_SECS.end()
                     ))
                 }),
         }
@@ -247,5 +296,40 @@ mod tests {
             q("visitor=a.b").visitor().unwrap_err().code(),
             "invalid_visitor"
         );
+    }
+
+    #[test]
+    fn periods_formats_and_thresholds() {
+        let known = ["from", "to", "format", "first_reply_secs"];
+        let q = |raw: &'static str| Query::parse(Some(raw), &known).unwrap();
+        assert_eq!(q("").period(), Ok(PeriodQuery::default()));
+        assert_eq!(
+            q("from=1000&to=2027-01-01T00%3A00%3A00Z").period(),
+            Ok(PeriodQuery {
+                from: Some(1000),
+                to: Some(1_798_761_600_000)
+            })
+        );
+        for bad in ["from=yesterday", "to=-5", "from=2027-01-01T00:00:00"] {
+            let e = q(bad).period().unwrap_err();
+            assert_eq!(e.code(), "invalid_query", "{bad}");
+        }
+        assert_eq!(q("format=csv").csv(), Ok(true));
+        assert_eq!(q("format=json").csv(), Ok(false));
+        assert_eq!(q("format=").csv(), Ok(false));
+        assert_eq!(q("format=CSV").csv().unwrap_err().code(), "invalid_query");
+        assert_eq!(q("").first_reply_secs(), Ok(300));
+        assert_eq!(q("first_reply_secs=10").first_reply_secs(), Ok(10));
+        assert_eq!(q("first_reply_secs=86400").first_reply_secs(), Ok(86_400));
+        for bad in [
+            "first_reply_secs=9",
+            "first_reply_secs=86401",
+            "first_reply_secs=1e3",
+        ] {
+            assert_eq!(
+                q(bad).first_reply_secs().unwrap_err().code(),
+                "invalid_query"
+            );
+        }
     }
 }

@@ -466,6 +466,72 @@ fn query_params() {
 }
 
 #[test]
+fn history_and_insights_routes() {
+    use crate::domain::period::PeriodQuery;
+    assert_eq!(
+        site(
+            "GET",
+            "history",
+            Some("from=0&to=60000&group=sales&format=csv")
+        ),
+        Ok(SiteOp::Owner(OwnerOp::History {
+            period: PeriodQuery {
+                from: Some(0),
+                to: Some(60_000)
+            },
+            group: Some(g("sales")),
+            csv: true,
+        }))
+    );
+    assert_eq!(
+        site("GET", "history", None),
+        Ok(SiteOp::Owner(OwnerOp::History {
+            period: PeriodQuery::default(),
+            group: None,
+            csv: false,
+        }))
+    );
+    assert_eq!(
+        site(
+            "GET",
+            "insights",
+            Some("first_reply_secs=60&from=1970-01-01T00%3A01%3A00Z")
+        ),
+        Ok(SiteOp::Owner(OwnerOp::Insights {
+            period: PeriodQuery {
+                from: Some(60_000),
+                to: None
+            },
+            group: None,
+            first_reply_secs: 60,
+        }))
+    );
+    for (path, query) in [
+        ("history", "format=xml"),
+        ("history", "first_reply_secs=60"),
+        ("history", "from=soon"),
+        ("insights", "format=csv"),
+        ("insights", "first_reply_secs=0"),
+        ("insights", "group=Sales"),
+        ("insights", "to=1&to=2"),
+    ] {
+        let e = site("GET", path, Some(query)).unwrap_err();
+        assert_eq!(
+            (e.status(), e.code()),
+            (400, "invalid_query"),
+            "{path}?{query}"
+        );
+    }
+    assert_eq!(site("POST", "history", None).unwrap_err().status(), 405);
+    assert!(!SiteOp::Owner(OwnerOp::Insights {
+        period: PeriodQuery::default(),
+        group: None,
+        first_reply_secs: 300
+    })
+    .is_write());
+}
+
+#[test]
 fn devices_and_the_team() {
     let d = DeviceId::parse("d_0123456789abcdef").unwrap();
     assert_eq!(

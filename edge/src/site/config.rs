@@ -23,6 +23,8 @@ pub struct Config {
     pub widget: Widget,
     pub limits: VisitorLimits,
     pub retention_days: u32,
+    /// Days the status history is kept.
+    pub history_days: u32,
     /// When the next retention sweep is due (`None`: never swept).
     pub next_sweep_ms: Option<i64>,
     /// What the site sends by e-mail.
@@ -103,6 +105,7 @@ impl Config {
             widget: meta.widget,
             limits: meta.limits,
             retention_days: meta.retention_days,
+            history_days: meta.history_days,
             next_sweep_ms: meta.next_sweep_ms,
             email: meta.email,
             mail_key: meta.mail_key,
@@ -132,6 +135,7 @@ impl Config {
             widget: self.widget.clone(),
             limits: self.limits,
             retention_days: self.retention_days,
+            history_days: self.history_days,
             email: self.email.clone(),
             created_at: self.created_ms.into(),
             working_hours_mode: self.hours_mode,

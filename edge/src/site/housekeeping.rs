@@ -1,9 +1,10 @@
 //! Retention, run by the one alarm (see [`crate::retention`]): closed
 //! conversations past the site's retention are deleted, a batch at a time,
-//! with visitors left without a conversation and rate windows that ended.
+//! with visitors left without a conversation and rate windows that ended;
+//! status history past `history_days` too, a batch at a time.
 
 use crate::error::ApiError;
-use crate::retention::{self, SWEEP_BATCH};
+use crate::retention::{self, HISTORY_SWEEP_BATCH, SWEEP_BATCH};
 use crate::site::config::Config;
 use crate::site::state::Site;
 use crate::store::MetaKey;
@@ -21,7 +22,16 @@ pub fn sweep_if_due(site: &Site, cfg: &Config, now: i64) -> Result<bool, ApiErro
     // The longest window (an address's new conversations) has ended.
     site.store
         .delete_windows_before(now - i64::from(CONVERSATION_WINDOW_SECS) * 1000)?;
-    let next = retention::next_sweep(now, deleted, day_ms);
+    let history_cutoff = retention::cutoff(now, cfg.history_days, day_ms);
+    let history_deleted =
+        site.store
+            .delete_history_before(history_cutoff, HISTORY_SWEEP_BATCH, |aud| {
+                aud.is_empty()
+                    || presenza_protocol::GroupId::parse(aud)
+                        .is_some_and(|g| cfg.groups.contains_key(&g))
+            })?;
+    let backlog = deleted >= SWEEP_BATCH || history_deleted >= HISTORY_SWEEP_BATCH;
+    let next = retention::next_sweep_after(now, backlog, day_ms);
     site.store
         .meta_set(MetaKey::NextSweepMs, &next.to_string())?;
     Ok(true)

@@ -14,7 +14,9 @@
 //! 3. **Publish** what changed: each changed audience's status to its
 //!    visitors and to every device, each changed agent's status to that
 //!    agent's devices; what was sent is stored, so a wake after hibernation
-//!    never sends an unchanged status again.
+//!    never sends an unchanged status again. An audience whose status or
+//!    reason changed is also recorded in its status history, with the
+//!    change's cause and instant ([`crate::history`]): here, in one place.
 //! 4. **Alarm** at the evaluation's next change (a grace period ending,
 //!    working hours opening or closing, including a boundary that switches
 //!    an agent in switch mode) or the next housekeeping (retention, daily),
@@ -33,13 +35,14 @@ use crate::bindings;
 use crate::domain::manual::ManualInput;
 use crate::error::ApiError;
 use crate::fanout::{self, Payload, Published, Sent};
+use crate::history::{self, Clues, Recorded};
 use crate::residency;
 use crate::site::config::Config;
 use crate::sockets::{self, Attachment, Tag};
 use crate::store::{SessionKind, Store, StoreError};
 use presenza_protocol::frame::{self, close, DeviceEvent, OwnerEvent, VisitorEvent};
 use presenza_protocol::limits::MAX_HTTP_SESSIONS_PER_AGENT;
-use presenza_protocol::view::{AgentView, AudienceView};
+use presenza_protocol::view::{AgentView, AudienceView, ChangeCause};
 use presenza_protocol::{AgentId, DeviceId, GroupId, SessionId};
 use presenza_rules::{self as rules, Choice, ChosenBy, Evaluation, Status};
 use std::cell::{Cell, RefCell};
@@ -155,8 +158,9 @@ impl Presence {
         let snap = match cached {
             Some(s) => s,
             None => {
-                let snap = Rc::new(evaluate(rim, now)?);
-                self.publish(rim, &snap)?;
+                let (snap, expired) = evaluate(rim, now)?;
+                let snap = Rc::new(snap);
+                self.publish(rim, &snap, change, &expired, now)?;
                 *self.snapshot.borrow_mut() = Some(snap.clone());
                 snap
             }
@@ -245,9 +249,17 @@ impl Presence {
         self.invalidate();
     }
 
-    /// Sends every change of `snap` against what was last sent, and stores
-    /// what was sent.
-    fn publish(&self, rim: &Rim<'_>, snap: &Snapshot) -> Result<(), StoreError> {
+    /// Sends every change of `snap` against what was last sent, stores
+    /// what was sent, and records each audience's change in its history
+    /// (`change` caused the evaluation, which found `expired` sessions).
+    fn publish(
+        &self,
+        rim: &Rim<'_>,
+        snap: &Snapshot,
+        change: Change<'_>,
+        expired: &[(AgentId, i64)],
+        now: i64,
+    ) -> Result<(), StoreError> {
         if self.sent.borrow().is_none() {
             let stored = rim.store.broadcasts()?;
             *self.sent.borrow_mut() = Some(stored);
@@ -258,6 +270,9 @@ impl Presence {
         let diff = fanout::diff(sent, &snap.published);
         for push in diff.pushes {
             send(rim.state, push.payload);
+            if let Payload::Audience(view) = push.payload {
+                record_history(rim, snap, view, change, expired, now)?;
+            }
             rim.store.save_broadcast(&push.key, &push.fingerprint)?;
             sent.insert(push.key, push.fingerprint);
         }
@@ -306,6 +321,89 @@ impl Presence {
         self.alarm_at.set(Some(at));
         Ok(())
     }
+}
+
+/// Records an audience's new status in its history if its status or
+/// reason differs from its last recorded change, with the cause and
+/// instant [`history::attribute`] gives from what is known here: the
+/// change that caused the evaluation (an agent's only if that agent serves
+/// the audience), the sessions found expired of agents serving it, and the
+/// working-hours boundaries since the last recorded change (the
+/// audience's own hours, and agents serving it switched by theirs).
+fn record_history(
+    rim: &Rim<'_>,
+    snap: &Snapshot,
+    view: &AudienceView,
+    change: Change<'_>,
+    expired: &[(AgentId, i64)],
+    now: i64,
+) -> Result<(), StoreError> {
+    let group = view.group.as_ref();
+    let last = rim.store.change_at_or_before(group, i64::MAX)?;
+    if last
+        .as_ref()
+        .is_some_and(|l| l.status == view.status && l.reason == view.reason)
+    {
+        return Ok(());
+    }
+    let last_at = last.map(|l| l.at);
+    let serves = |agent: &AgentId| {
+        snap.published
+            .agents
+            .get(agent)
+            .is_some_and(|a| rim.cfg.serves(&a.groups, group))
+    };
+    let (action, owner) = match change {
+        Change::Read => (None, None),
+        Change::Manual(s, _) => (Some((ChangeCause::Manual, s.agent)), None),
+        Change::SessionSeen(s) => (Some((ChangeCause::SignedIn, s.agent)), None),
+        Change::SessionEnded { agent, .. } => (Some((ChangeCause::SignedOut, agent)), None),
+        // The owner changed that agent's status: an owner's change, with
+        // the agent it was about.
+        Change::SetOffline(agent) => (Some((ChangeCause::AgentsChanged, agent)), None),
+        Change::AgentsChanged => (None, Some(ChangeCause::AgentsChanged)),
+        Change::ConfigChanged => (None, Some(ChangeCause::SettingsChanged)),
+    };
+    let expired: Vec<(AgentId, i64)> = expired
+        .iter()
+        .filter(|(agent, _)| serves(agent))
+        .cloned()
+        .collect();
+    let flip = last_at.and_then(|after| {
+        rim.cfg
+            .rules
+            .schedule_for(group.map(GroupId::as_str))
+            .and_then(|hours| hours.last_flip(after, now))
+    });
+    let switched = snap
+        .published
+        .agents
+        .values()
+        .filter(|a| a.set_by == ChosenBy::WorkingHours && serves(&a.id))
+        .filter_map(|a| {
+            let at = a.set_at?.0;
+            (last_at.is_none_or(|l| at > l) && at <= now)
+                .then_some((at, a.manual_status == Status::Online))
+        })
+        .max();
+    let clues = Clues {
+        action: action.filter(|(_, agent)| serves(agent)),
+        owner,
+        expired: &expired,
+        flip,
+        switched,
+    };
+    let attributed = history::attribute(&clues, last_at, now);
+    rim.store.record_change(
+        group,
+        &Recorded {
+            at: attributed.at,
+            status: view.status,
+            reason: view.reason,
+            cause: attributed.cause,
+            agent: attributed.agent,
+        },
+    )
 }
 
 /// A session's sign of life.
@@ -362,14 +460,17 @@ fn refresh_device_sessions(rim: &Rim<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Evaluates now: sessions refreshed and expired, then the rules.
-fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
+/// Evaluates now: sessions refreshed and expired, then the rules; with
+/// the sessions found expired (their agent and expiry).
+fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), StoreError> {
     refresh_device_sessions(rim)?;
     let grace_ms = rim.cfg.grace.millis();
     let mut by_agent: HashMap<AgentId, Vec<rules::Session>> = HashMap::new();
+    let mut expired = Vec::new();
     let mut live: HashMap<AgentId, LiveSessions> = HashMap::new();
     for row in rim.store.sessions()? {
         if row.last_seen_ms + grace_ms <= now {
+            expired.push((row.agent_id.clone(), row.last_seen_ms + grace_ms));
             // Expired: gone for good. A socket still open without pings is
             // a dead tab (or a client that does not ping): close it.
             rim.store.delete_session(&row.agent_id, &row.session_id)?;
@@ -452,7 +553,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<Snapshot, StoreError> {
             })
             .collect(),
     };
-    Ok(Snapshot { eval, published })
+    Ok((Snapshot { eval, published }, expired))
 }
 
 /// An agent's live sessions, as the team view counts them.

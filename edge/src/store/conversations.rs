@@ -383,3 +383,53 @@ impl Store {
         )
     }
 }
+
+/// A conversation started in a period, with its first agent reply
+/// (insights).
+#[derive(Clone, Debug, Deserialize)]
+pub struct StartedRow {
+    pub id: ConversationId,
+    pub grp: Option<GroupId>,
+    pub created_at: i64,
+    pub reply_at: Option<i64>,
+    pub reply_agent: Option<AgentId>,
+}
+
+impl Store {
+    /// Conversations started in `[from, to)` (of `group` only, when given),
+    /// oldest first, at most `max`: a range of `conversations_by_start`,
+    /// and for each answered one the first agent message (a range of the
+    /// messages' primary key; busy auto-replies are not agents').
+    pub fn started_between(
+        &self,
+        from: i64,
+        to: i64,
+        group: Option<&GroupId>,
+        max: usize,
+    ) -> R<Vec<StartedRow>> {
+        let first_reply = |col: &str| {
+            format!(
+                "CASE WHEN c.last_agent_seq > 0 THEN (SELECT m.{col} FROM messages m
+                   WHERE m.conversation_id = c.id AND m.sender = 'agent'
+                   ORDER BY m.seq LIMIT 1) END"
+            )
+        };
+        let filter = if group.is_some() { "AND c.grp = ?" } else { "" };
+        let mut bind: Vec<V> = vec![from.into(), to.into()];
+        if let Some(g) = group {
+            bind.push(g.as_str().into());
+        }
+        bind.push(i64::try_from(max).unwrap_or(i64::MAX).into());
+        self.rows(
+            &format!(
+                "SELECT c.id, c.grp, c.created_at, {} AS reply_at, {} AS reply_agent
+                 FROM conversations c INDEXED BY conversations_by_start
+                 WHERE c.created_at >= ? AND c.created_at < ? {filter}
+                 ORDER BY c.created_at LIMIT ?",
+                first_reply("at"),
+                first_reply("agent_id")
+            ),
+            bind,
+        )
+    }
+}

@@ -3,6 +3,7 @@
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
+use presenza_protocol::limits::{DEFAULT_HISTORY_DAYS, HISTORY_DAYS};
 use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
 use presenza_protocol::SiteId;
 use presenza_rules::{GracePeriod, HoursMode};
@@ -27,6 +28,8 @@ pub enum MetaKey {
     VisitorLimits,
     /// Days closed conversations are kept (`retention`).
     RetentionDays,
+    /// Days the status history is kept (`retention`).
+    HistoryDays,
     /// When the next retention sweep is due (ms).
     NextSweepMs,
     /// The last snapshot version published to relays (`relaying`).
@@ -66,6 +69,7 @@ impl MetaKey {
             MetaKey::Widget => "widget",
             MetaKey::VisitorLimits => "visitor_limits",
             MetaKey::RetentionDays => "retention_days",
+            MetaKey::HistoryDays => "history_days",
             MetaKey::NextSweepMs => "next_sweep_ms",
             MetaKey::PublishVersion => "publish_version",
             MetaKey::PublishKey => "publish_key",
@@ -96,6 +100,7 @@ pub struct SiteMeta {
     pub hours_since: i64,
     pub limits: VisitorLimits,
     pub retention_days: u32,
+    pub history_days: u32,
     pub next_sweep_ms: Option<i64>,
     pub email: EmailSettings,
     pub mail_key: Option<String>,
@@ -172,6 +177,10 @@ impl Store {
                 s.parse().ok().filter(|d| RETENTION_DAYS.contains(d))
             })?
             .unwrap_or(DEFAULT_RETENTION_DAYS),
+            history_days: parsed(&values, MetaKey::HistoryDays, |s| {
+                s.parse().ok().filter(|d| HISTORY_DAYS.contains(d))
+            })?
+            .unwrap_or(DEFAULT_HISTORY_DAYS),
             next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
             email: parsed(&values, MetaKey::Email, from_json)?.unwrap_or_default(),
             mail_key: values.get(MetaKey::MailKey.as_str()).cloned(),
@@ -248,6 +257,9 @@ impl Store {
         }
         if let Some(days) = change.retention_days {
             self.meta_set(MetaKey::RetentionDays, &days.to_string())?;
+        }
+        if let Some(days) = change.history_days {
+            self.meta_set(MetaKey::HistoryDays, &days.to_string())?;
         }
         if let Some(email) = &change.email {
             self.meta_set(MetaKey::Email, &to_json(email)?)?;

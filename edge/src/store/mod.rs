@@ -14,6 +14,7 @@ mod conversations;
 mod counters;
 mod devices;
 mod groups;
+mod history;
 mod mail;
 mod messages;
 mod meta;
@@ -94,6 +95,11 @@ pub struct Store {
 }
 
 impl Store {
+    /// The size of the database, in bytes (`GET stats`, benchmarks).
+    pub fn database_bytes(&self) -> u64 {
+        u64::try_from(self.sql.database_size()).unwrap_or(u64::MAX)
+    }
+
     pub fn new(sql: SqlStorage) -> Self {
         Store {
             sql,

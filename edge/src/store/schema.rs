@@ -17,7 +17,11 @@ use serde::Deserialize;
 /// stored before keeps acting as a gate, written so).
 /// 6: signed-in devices: a session's device, when an agent's last session
 /// ended and the agent's e-mail address ([`MIGRATE_DEVICES`]).
-pub const SCHEMA_VERSION: i64 = 6;
+/// 7: the audiences' status history (issue 15): `status_history`, and
+/// conversations indexed by their start (`conversations_by_start`) for the
+/// insights of a period ([`MIGRATE_HISTORY`]: new table and index only; a
+/// store made before begins its history with its next change).
+pub const SCHEMA_VERSION: i64 = 7;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -156,7 +160,22 @@ const SCHEMA: &[&str] = &[
         sockets INTEGER NOT NULL DEFAULT 0)",
     "CREATE TABLE IF NOT EXISTS visitor_routes (
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
+    STATUS_HISTORY,
+    CONVERSATIONS_BY_START,
 ];
+
+/// Each audience's status changes (`store::history`): aud '' for the
+/// whole site, else the group id; status, reason and cause as codes
+/// (`history::codes`); agent: the agent whose doing it was. One row per
+/// audience and millisecond, clustered by audience and time (a period is
+/// one range of the primary key).
+const STATUS_HISTORY: &str = "CREATE TABLE IF NOT EXISTS status_history (
+        aud TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
+        reason INTEGER NOT NULL, cause INTEGER, agent TEXT,
+        PRIMARY KEY (aud, at)) WITHOUT ROWID";
+/// Conversations started in a period (insights).
+const CONVERSATIONS_BY_START: &str =
+    "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)";
 
 /// Schema 2 → 3: schema 2 allowed one conversation per visitor
 /// (`visitor_id … UNIQUE`) and had no state. SQLite cannot drop a UNIQUE
@@ -216,6 +235,11 @@ const MIGRATE_DEVICES: &[&str] = &[
     "ALTER TABLE agents ADD COLUMN email TEXT",
 ];
 
+/// Schema 6 → 7: the status history and the conversations' start index
+/// (issue 15). Nothing is rewritten; the history of a site stored before
+/// begins with its next change of status.
+const MIGRATE_HISTORY: &[&str] = &[STATUS_HISTORY, CONVERSATIONS_BY_START];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -230,6 +254,7 @@ impl Store {
     pub fn migrate(&self) -> R<()> {
         self.migrate_conversations()?;
         self.migrate_sessions()?;
+        self.migrate_history()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -304,6 +329,19 @@ impl Store {
             return Ok(());
         }
         self.exec_all(MIGRATE_DEVICES)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-7 history to a store made before it (see
+    /// [`MIGRATE_HISTORY`]); no-op for a new site or a migrated one (a new
+    /// site gets it from [`SCHEMA`]).
+    fn migrate_history(&self) -> R<()> {
+        if self.table_sql("conversations")?.is_none() || self.table_sql("status_history")?.is_some()
+        {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_HISTORY)?;
         self.wrote.set(true);
         Ok(())
     }

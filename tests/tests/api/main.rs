@@ -79,6 +79,9 @@ mod presence {
     mod working_hours;
 }
 
+/// The status history and availability insights (issue 15).
+mod history;
+
 /// E-mail, as the local run records it.
 mod mail;
 

@@ -1,11 +1,13 @@
 //! What the site's owner calls with the owner key: settings, statistics,
-//! groups, agents, working hours, erasing a visitor's data and rotating the
-//! owner key. Every handler receives the [`Owner`]
+//! groups, agents, working hours, the status history and insights, erasing
+//! a visitor's data and rotating the owner key. Every handler receives the [`Owner`]
 //! proof.
 
 mod agents;
 mod groups;
+mod history;
 mod hours;
+mod insights;
 mod keys;
 mod replies;
 mod settings;
@@ -47,6 +49,14 @@ pub async fn serve(
         OwnerOp::DeleteHours { group } => hours::delete(site, cfg, call, group.as_ref()).await,
         OwnerOp::EraseVisitor(v) => visitors::erase(site, &v),
         OwnerOp::RotateOwnerKey => keys::rotate(site, call).await,
+        OwnerOp::History { period, group, csv } => {
+            history::get(site, cfg, call, period, group.as_ref(), csv)
+        }
+        OwnerOp::Insights {
+            period,
+            group,
+            first_reply_secs,
+        } => insights::get(site, cfg, call, period, group.as_ref(), first_reply_secs),
         OwnerOp::AgentDevices(a) => {
             agents::exists(site, &a)?;
             devices::list(site, &a, None)

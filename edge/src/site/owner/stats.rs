@@ -52,6 +52,7 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             instance_started_at: site.started_at.into(),
             status_version: site.store.published()?.0,
             relays,
+            database_bytes: site.store.database_bytes(),
         },
     )
 }

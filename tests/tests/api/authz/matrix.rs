@@ -209,6 +209,9 @@ fn rows() -> Vec<Row> {
         http(Owner, "PUT", "/working-hours", Some(hours())),
         http(Owner, "DELETE", "/working-hours", None),
         http(Owner, "GET", "/stats", None),
+        http(Owner, "GET", "/history", None),
+        http(Owner, "GET", "/history?format=csv", None),
+        http(Owner, "GET", "/insights", None),
         http(Agent, "GET", "/agents/me", None),
         http(
             Agent,

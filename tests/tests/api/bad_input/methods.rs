@@ -174,6 +174,8 @@ fn routes(fx: &crate::helpers::bad_input::Fx) -> Vec<(String, &'static str, As)>
         (p("/visitor/messages"), "GET, POST", As::Nobody),
         (p("/settings"), "GET, PUT", As::Owner),
         (p("/stats"), "GET", As::Owner),
+        (p("/history"), "GET", As::Owner),
+        (p("/insights"), "GET", As::Owner),
         (p("/groups"), "GET", As::Owner),
         (p("/groups/sales"), "GET, PUT, DELETE", As::Owner),
         (

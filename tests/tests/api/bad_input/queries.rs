@@ -114,6 +114,13 @@ fn repeated_unknown_and_malformed_query_parameters_are_400() {
         ("/conversations", As::Agent, "state=open&state=closed"),
         ("/conversations", As::Agent, "limit=10&limit=10"),
         ("/conversations", As::Agent, "cursor=&cursor="),
+        ("/history", As::Owner, "from=1&from=1"),
+        ("/history", As::Owner, "format=csv&format=json"),
+        (
+            "/insights",
+            As::Owner,
+            "first_reply_secs=60&first_reply_secs=60",
+        ),
     ] {
         add(
             format!("repeated {rest}?{query}"),
@@ -140,6 +147,8 @@ fn repeated_unknown_and_malformed_query_parameters_are_400() {
         ("GET", p("/agents/me"), As::Agent),
         ("GET", p("/conversations"), As::Agent),
         ("POST", p(&format!("/conversations/{c}/close")), As::Agent),
+        ("GET", p("/history"), As::Owner),
+        ("GET", p("/insights"), As::Owner),
     ] {
         for query in ["limt=10", "GROUP=sales", "gr%6Fup=sales", "x"] {
             add(
@@ -158,6 +167,9 @@ fn repeated_unknown_and_malformed_query_parameters_are_400() {
         ("/visitor/messages", As::Nobody, "after=9007199254740992"),
         ("/visitor/messages", As::Nobody, "after=%2B1"),
         ("/conversations", As::Agent, "limit=%2B5"),
+        ("/history", As::Owner, "from=%2B1"),
+        ("/history", As::Owner, "to=2026-05-01T09%3A00%3A00"),
+        ("/insights", As::Owner, "first_reply_secs=%2B60"),
         (
             "/conversations",
             As::Agent,
@@ -177,6 +189,8 @@ fn repeated_unknown_and_malformed_query_parameters_are_400() {
         ("/status?group=&", As::Nobody),
         ("/conversations?state=&limit=&cursor=", As::Agent),
         ("/settings?&", As::Owner),
+        ("/history?from=&to=&group=&format=", As::Owner),
+        ("/insights?from=&to=&group=&first_reply_secs=", As::Owner),
     ] {
         let r = fx.api.send_raw("GET", &p(rest), fx.token(who), &[], None);
         assert_eq!(r.status, 200, "{rest}: {}", r.describe());
