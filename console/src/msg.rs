@@ -122,7 +122,7 @@ pub enum Access {
     /// An agent's token or a device credential: the agent (`GET
     /// agents/me`), and the device just signed in with the agent token
     /// (its credential replaces the token from then on).
-    Agent(MeView, Option<DeviceCreated>),
+    Agent(Box<MeView>, Option<DeviceCreated>),
     /// The site owner's key.
     Owner,
 }

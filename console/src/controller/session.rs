@@ -293,7 +293,7 @@ async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> Api
     }
     let agent_api = Api::new(origin, site, token, Some(device.to_owned()));
     let agent_error = match agent_api.get::<MeView>("/agents/me").await {
-        Ok(me) if token.starts_with(DEVICE_PREFIX) => return Ok(Access::Agent(me, None)),
+        Ok(me) if token.starts_with(DEVICE_PREFIX) => return Ok(Access::Agent(Box::new(me), None)),
         Ok(me) => {
             let name = web_sys::window()
                 .and_then(|w| w.navigator().user_agent().ok())
@@ -302,7 +302,7 @@ async fn detect_mode(origin: &str, site: &str, token: &str, device: &str) -> Api
             let created = agent_api
                 .post::<DeviceCreated>("/agents/me/devices", &DeviceBody { name })
                 .await?;
-            return Ok(Access::Agent(me, Some(created)));
+            return Ok(Access::Agent(Box::new(me), Some(created)));
         }
         Err(e) if e.is_auth() && token.starts_with(DEVICE_PREFIX) => return Err(e),
         Err(e) if e.status == 0 || e.status >= 500 => return Err(e),

@@ -176,6 +176,16 @@ pub enum OwnerOp {
     GetSavedReplies,
     /// PUT saved-replies: the whole list (agents' devices are told).
     PutSavedReplies,
+    /// GET onboarding: the owner's checklist.
+    GetOnboarding,
+    /// PUT onboarding: the owner's answers to it.
+    PutOnboarding,
+    /// PUT owner-agent: the owner answers chats too, as this agent.
+    PutOwnerAgent,
+    /// DELETE owner-agent: the owner no longer does.
+    DeleteOwnerAgent,
+    /// POST owner-agent/devices: signs this device in as the owner's agent.
+    OwnerAgentDevice,
 }
 
 impl SiteOp {
@@ -196,6 +206,9 @@ impl SiteOp {
                         | OwnerOp::PutAgent(_)
                         | OwnerOp::PutHours { .. }
                         | OwnerOp::PutSavedReplies
+                        | OwnerOp::PutOnboarding
+                        | OwnerOp::PutOwnerAgent
+                        | OwnerOp::OwnerAgentDevice
                 )
         )
     }
@@ -227,6 +240,8 @@ impl SiteOp {
                     | OwnerOp::Team
                     | OwnerOp::GetSavedReplies
                     | OwnerOp::PutSavedReplies
+                    | OwnerOp::GetOnboarding
+                    | OwnerOp::PutOnboarding
             ),
         }
     }
@@ -503,6 +518,24 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 "GET" => OwnerOp::GetSavedReplies,
                 _ => OwnerOp::PutSavedReplies,
             })
+        }
+        ["onboarding"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetOnboarding,
+                _ => OwnerOp::PutOnboarding,
+            })
+        }
+        ["owner-agent"] => {
+            none("PUT, DELETE")?;
+            Owner(match method {
+                "PUT" => OwnerOp::PutOwnerAgent,
+                _ => OwnerOp::DeleteOwnerAgent,
+            })
+        }
+        ["owner-agent", "devices"] => {
+            none("POST")?;
+            Owner(OwnerOp::OwnerAgentDevice)
         }
         ["team"] => {
             // The owner key travels in a subprotocol (`site::caller`).

@@ -82,6 +82,10 @@ mod presence {
 /// E-mail, as the local run records it.
 mod mail;
 
+/// The owner's checklist, and the owner answering chats too (issue 16).
+mod onboarding;
+mod owner_agent;
+
 /// Quiet output when all is well.
 mod quiet;
 

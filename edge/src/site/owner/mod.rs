@@ -1,5 +1,6 @@
 //! What the site's owner calls with the owner key: settings, statistics,
-//! groups, agents, working hours, erasing a visitor's data and rotating the
+//! groups, agents, working hours, the onboarding checklist, the owner's own
+//! agent, erasing a visitor's data and rotating the
 //! owner key. Every handler receives the [`Owner`]
 //! proof.
 
@@ -7,6 +8,8 @@ mod agents;
 mod groups;
 mod hours;
 mod keys;
+mod onboarding;
+mod owner_agent;
 mod replies;
 mod settings;
 mod stats;
@@ -59,5 +62,10 @@ pub async fn serve(
         OwnerOp::Team => team::open(site, call).await,
         OwnerOp::GetSavedReplies => replies::get(cfg),
         OwnerOp::PutSavedReplies => replies::put(site, call),
+        OwnerOp::GetOnboarding => onboarding::get(site, cfg),
+        OwnerOp::PutOnboarding => onboarding::put(site, cfg, call),
+        OwnerOp::PutOwnerAgent => owner_agent::put(site, cfg, call).await,
+        OwnerOp::DeleteOwnerAgent => owner_agent::delete(site, cfg, call).await,
+        OwnerOp::OwnerAgentDevice => owner_agent::sign_in_device(site, cfg, call).await,
     }
 }

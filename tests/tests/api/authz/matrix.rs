@@ -209,6 +209,14 @@ fn rows() -> Vec<Row> {
         http(Owner, "PUT", "/working-hours", Some(hours())),
         http(Owner, "DELETE", "/working-hours", None),
         http(Owner, "GET", "/stats", None),
+        http(Owner, "GET", "/onboarding", None),
+        http(
+            Owner,
+            "PUT",
+            "/onboarding",
+            Some(json!({ "working_hours_declined": true })),
+        ),
+        http(Owner, "PUT", "/owner-agent", Some(json!({ "name": "Me" }))),
         http(Agent, "GET", "/agents/me", None),
         http(
             Agent,
