@@ -9,8 +9,10 @@ use std::path::Path;
 use std::process::Command;
 
 /// The console has no tight budget like the widget, but it must stay a
-/// page that opens quickly on a phone.
-const BUDGET_GZIP_BYTES: usize = 250 * 1024;
+/// page that opens quickly on a phone. 275 KB since console-daily met the
+/// working-hours switch (257 KB at its merge; the owner's checklist and
+/// switch add 6.5 KB).
+const BUDGET_GZIP_BYTES: usize = 275 * 1024;
 
 pub fn build(ctx: &Ctx) -> Result {
     step("Building the agent console (Rust → Wasm, wasm-bindgen --target web, wasm-opt -Oz)");
@@ -98,7 +100,7 @@ fn report_size(wasm: &Path) -> Result {
     if gzipped > BUDGET_GZIP_BYTES {
         return Err(Failure::new(
             "console size budget",
-            "the console's Wasm grew past 250 KB gzip: look for a heavy new dependency \
+            "the console's Wasm grew past 275 KB gzip: look for a heavy new dependency \
              (presenza-rules' \"hours\" feature brings a tz database)",
         ));
     }
