@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
-    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
+    AgentView, AudienceView, DeviceView, GroupView, OnboardingView, SavedReply, SettingsView,
 };
 use presenza_protocol::GroupId;
 use presenza_rules::HoursMode;
@@ -174,6 +174,8 @@ pub struct Owner {
     pub note: Option<Note>,
     /// The group the embed snippet is for.
     pub embed_group: Option<String>,
+    /// The site's first steps (shown above every page until done).
+    pub checklist: Option<OnboardingView>,
 }
 
 impl Default for Owner {
@@ -190,6 +192,7 @@ impl Default for Owner {
             confirm: None,
             note: None,
             embed_group: None,
+            checklist: None,
         }
     }
 }
@@ -227,6 +230,9 @@ pub struct Store {
     pub sound: bool,
     /// The owner's saved replies (from the device socket).
     pub saved_replies: Vec<SavedReply>,
+    /// Signed in as the owner's own agent with the owner key kept in this
+    /// tab: the inbox offers the way back to the owner's pages.
+    pub owner_key_kept: bool,
 
     // Owner mode.
     pub owner: Owner,
@@ -256,6 +262,7 @@ impl Store {
             devices: None,
             sound: false,
             saved_replies: Vec::new(),
+            owner_key_kept: false,
             owner: Owner::default(),
         }
     }
