@@ -1067,3 +1067,18 @@ pub struct OnboardingView {
     pub chat_answered: bool,
     pub done: bool,
 }
+
+/// One site in the platform admin's list (`GET /v1/sites`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteSummary {
+    pub site_id: SiteId,
+    pub name: Option<String>,
+    pub created_at: Timestamp,
+}
+
+/// `GET /v1/sites`: the sites made since the directory existed, newest
+/// first.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SiteListView {
+    pub sites: Vec<SiteSummary>,
+}

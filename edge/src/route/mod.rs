@@ -34,6 +34,10 @@ pub enum Route {
     CreateSite,
     /// Platform admin: DELETE /v1/sites/{site}, with everything in it.
     DeleteSite(SiteId),
+    /// Platform admin: GET /v1/sites, the sites of the directory.
+    ListSites,
+    /// Platform admin: PUT /v1/sites/{site}, the site's name.
+    RenameSite(SiteId),
     /// Anything under /v1/sites/{site}/: served by that site's object.
     Site {
         site: SiteId,
@@ -316,10 +320,16 @@ pub fn parse(method: &str, path: &str, query: Option<&str>) -> Result<Route, Api
         ["health"] => accept(method, "GET", query, &[]).map(|_| Route::Health),
         ["ping"] => accept(method, "GET", query, &[]).map(|_| Route::Ping),
         ["openapi.json"] => accept(method, "GET", query, &[]).map(|_| Route::OpenApi),
-        ["sites"] => accept(method, "POST", query, &[]).map(|_| Route::CreateSite),
+        ["sites"] => accept(method, "GET, POST", query, &[]).map(|_| match method {
+            "GET" => Route::ListSites,
+            _ => Route::CreateSite,
+        }),
         ["sites", site] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
-            accept(method, "DELETE", query, &[]).map(|_| Route::DeleteSite(site))
+            accept(method, "PUT, DELETE", query, &[]).map(|_| match method {
+                "PUT" => Route::RenameSite(site),
+                _ => Route::DeleteSite(site),
+            })
         }
         ["sites", site, tail @ ..] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;

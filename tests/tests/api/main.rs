@@ -86,6 +86,9 @@ mod mail;
 mod onboarding;
 mod owner_agent;
 
+/// The platform admin's sites: made, listed, named, deleted.
+mod platform;
+
 /// Quiet output when all is well.
 mod quiet;
 
