@@ -75,11 +75,13 @@ if (!stub.l) {
     // first paint needs; the widget uses the answer if it asks the same:
     // `pre.u`). `pre.i` imports the chat module; `pre.v` is the visitor's
     // id when they wrote before (kept by the chat module in the site's
-    // localStorage), which tags the live socket.
+    // localStorage), which tags the live socket. The page's address goes
+    // with it (`Referer`; the edge keeps origin and path) so the site's
+    // owner sees where the chat box is live.
     const pre = { i: (b) => import(b + 'chat.js') };
     if (site) {
       pre.u = new URL('/v1/sites/' + encodeURIComponent(site) + '/widget-config' + (group ? '?group=' + encodeURIComponent(group) : ''), base).href;
-      pre.c = fetch(pre.u).then((r) => r.json()).catch(() => {});
+      pre.c = fetch(pre.u, { referrerPolicy: 'no-referrer-when-downgrade' }).then((r) => r.json()).catch(() => {});
       try {
         const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
         if (/^[\w-]{22}$/.test(v)) pre.v = v;

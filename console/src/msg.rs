@@ -17,7 +17,8 @@ use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
-    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, WorkingHoursView,
+    MessagePage, MessageView, OnboardingView, SavedReply, SettingsView, StatusSetView,
+    WorkingHoursView,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::ConversationId;
@@ -115,6 +116,9 @@ pub enum SessionMsg {
     SignOut,
     /// Another tab of this browser signed this agent's device out.
     SignedOutElsewhere(String),
+    /// An owner who answers chats, in the inbox: back to the owner's pages
+    /// with the owner key this tab keeps.
+    OwnerPages,
 }
 
 /// What a token opens.
@@ -377,6 +381,23 @@ pub enum OwnerMsg {
         agent: String,
         result: ApiResult<()>,
     },
+    /// The checklist (`GET onboarding`), asked again.
+    ReloadChecklist,
+    ChecklistLoaded(ApiResult<OnboardingView>),
+    /// "We don't use working hours" (or undo it).
+    DeclineHours(bool),
+    /// The owner answers chats too (on), as `name` in `groups`; or not.
+    SaveOwnerAgent {
+        on: bool,
+        name: String,
+        groups: Vec<String>,
+    },
+    /// The owner's agent as saved (`None`: switched off).
+    OwnerAgentSaved(ApiResult<Option<AgentView>>),
+    /// To the inbox as the owner's agent (this browser signs in as it
+    /// with the owner key first, if it has not yet).
+    OpenInbox,
+    InboxDevice(ApiResult<DeviceCreated>),
 }
 
 /// One scope's working hours as loaded: its schedule (`None`: none

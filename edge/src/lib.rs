@@ -31,6 +31,7 @@
 //!   cache, site creation, forwarding to the object).
 //! - `site`: the `SiteObject` Durable Object: its state handle, the presence
 //!   pipeline and one file per operation.
+//! - `directory`: the `DirectoryObject`: the platform's list of sites.
 //! - `relay`: the `RelayObject` Durable Object: widget sockets near
 //!   visitors, one snapshot of the site's status, chat frames forwarded.
 //! - `objects`: how the Worker and the objects reach each other.
@@ -61,6 +62,8 @@ pub mod tally;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;
+#[cfg(target_arch = "wasm32")]
+pub mod directory;
 #[cfg(target_arch = "wasm32")]
 mod objects;
 #[cfg(target_arch = "wasm32")]

@@ -18,6 +18,41 @@ pub fn site(env: &Env, site: &SiteId) -> Result<Stub, ApiError> {
         .get_stub()?)
 }
 
+/// The platform's list of sites (`DIRECTORY`, one object).
+pub fn directory(env: &Env) -> Result<Stub, ApiError> {
+    Ok(env
+        .durable_object("DIRECTORY")?
+        .get_by_name(crate::directory::DIRECTORY_NAME)?)
+}
+
+/// Tells the directory (best effort: a site works without its entry; the
+/// admin's list then misses it, and says so in the log).
+pub async fn tell_directory(env: &Env, call: &str, entry: &crate::directory::Entry) {
+    let result = match directory(env) {
+        Ok(stub) => call_json::<_, serde_json::Value>(&stub, call, entry)
+            .await
+            .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        worker::console_error!("directory {call} {}: {e}", entry.site_id);
+    }
+}
+
+async fn call_json<B: Serialize, T: DeserializeOwned>(
+    stub: &Stub,
+    name: &str,
+    body: &B,
+) -> Result<T, ApiError> {
+    match call(stub, name, body).await? {
+        Answer::Ok(t) => Ok(t),
+        Answer::Refused(resp) => Err(ApiError::internal(format!(
+            "internal/{name} answered {}",
+            resp.status_code()
+        ))),
+    }
+}
+
 /// A relay, created near its region's visitors (the hint only matters the
 /// first time the object is made; later calls find it wherever it is).
 pub fn relay(env: &Env, relay: &RelayName) -> Result<Stub, ApiError> {

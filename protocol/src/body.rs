@@ -336,3 +336,19 @@ mod tests {
         assert_eq!(serde_json::to_string(&b).unwrap(), r#"{"status":"online"}"#);
     }
 }
+
+/// `PUT onboarding`: the owner's answers to the checklist.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnboardingBody {
+    /// The site does without working hours (its checklist step is done).
+    pub working_hours_declined: bool,
+}
+
+/// `PUT /v1/sites/{site}` (platform admin): the site's name, as its owner
+/// sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RenameSiteBody {
+    pub name: String,
+}

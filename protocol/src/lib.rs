@@ -7,6 +7,7 @@
 //!   `String`).
 //! - [`limits`]: every size and count limit, with one name each.
 //! - [`http`]: header names and WebSocket subprotocols.
+//! - [`embed`]: the snippet a site owner pastes into their pages.
 //! - [`widget`]: the widget's languages, text keys and default accent.
 //! - [`time`] (serde): instants on the wire (RFC 3339 text).
 //! - [`body`] (serde): request bodies, as clients send them. The edge turns
@@ -28,6 +29,7 @@
 
 extern crate alloc;
 
+pub mod embed;
 pub mod http;
 pub mod id;
 pub mod limits;

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, visitor, waitFor,
+  ADMIN, BASE, DESKTOP, PHONE, api, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, visitor, waitFor,
 } from './console-lib.mjs';
 
 const shared = sharedBrowser('console-daily');
@@ -194,6 +194,14 @@ test('every console page passes an accessibility audit (axe-core, WCAG 2.2 AA), 
         await owner.waitForSelector('.loading', { state: 'detached' }).catch(() => {});
         seen[tab] = await axeViolations(owner);
       }
+      // The platform admin's page (issue 16), signed in with a site listed.
+      const platform = await (await open({ ...DESKTOP, colorScheme })).newPage();
+      pages.push(platform);
+      await platform.goto(`${BASE}/platform/`);
+      await platform.fill('#signin-form [name=token]', ADMIN);
+      await platform.click('#signin-form button[type=submit]');
+      await platform.waitForSelector('#sites li');
+      seen.platform = await axeViolations(platform);
       if (colorScheme === 'dark') {
         const bg = await owner.evaluate(() => [document.body, document.documentElement]
           .map((e) => getComputedStyle(e).backgroundColor)

@@ -7,9 +7,9 @@
 // Env: PRESENZA_URL and PRESENZA_ADMIN_TOKEN, set by `cargo xtask test`.
 
 import { randomBytes } from 'node:crypto';
-import { BASE, api, createSite as createSharedSite, screenshot, sharedBrowser, waitFor } from './lib.mjs';
+import { ADMIN, BASE, api, createSite as createSharedSite, screenshot, sharedBrowser, waitFor } from './lib.mjs';
 
-export { BASE, api, sharedBrowser, waitFor };
+export { ADMIN, BASE, api, sharedBrowser, waitFor };
 
 export const DESKTOP = { viewport: { width: 1280, height: 800 } };
 export const PHONE = { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };

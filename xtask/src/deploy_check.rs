@@ -182,7 +182,9 @@ new_sqlite_classes = ["RelayObject"]
         let exported = exported_classes(&root.join("edge/src")).unwrap();
         assert_eq!(
             exported,
-            ["RelayObject", "SiteObject"].map(String::from).into()
+            ["DirectoryObject", "RelayObject", "SiteObject"]
+                .map(String::from)
+                .into()
         );
         let toml = std::fs::read_to_string(root.join("wrangler.toml")).unwrap();
         assert!(check_classes(&toml, &exported).is_ok());

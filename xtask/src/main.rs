@@ -7,6 +7,8 @@
 //! - [`install`]: pinned tool installs (skips what is there).
 //! - [`edge`], [`widget`], [`console`]: release builds of the three Wasm parts.
 //! - [`run`]: the whole system locally, with a provisioned demo site.
+//! - [`site`]: a site's set-up from a terminal (create, agents, tokens,
+//!   the embed snippet), through the HTTP API.
 //! - [`test`]: every check the project has (`.ci/run` calls it); [`fuzz`]:
 //!   its OpenAPI step (the document validated, then fuzzed against the edge).
 //! - [`bench`], [`bench_edge`]: benchmarks that print figures.
@@ -20,6 +22,7 @@ mod edge;
 mod fuzz;
 mod install;
 mod run;
+mod site;
 mod test;
 mod widget;
 
@@ -37,6 +40,8 @@ const USAGE: &str = "usage: cargo xtask <command>
   bench               benchmarks (rules, widget size and paint time, edge fan-out and lookups)
   build [edge|widget|console|all]
                       release builds
+  site <command>      a site from a terminal: list, create, agent, rotate, snippet
+                      (`cargo xtask site` for the details)
   install             install the pinned tools only
   deploy              build, then `wrangler deploy` to Cloudflare";
 
@@ -71,6 +76,7 @@ fn main() -> ExitCode {
             )),
         },
         Some("deploy") => deploy(&ctx),
+        Some("site") => site::site(&ctx, &args[1..]),
         Some("help") | Some("--help") | Some("-h") | None => {
             println!("{USAGE}");
             Ok(())

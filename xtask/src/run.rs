@@ -157,6 +157,7 @@ fn provision_demo(ctx: &Ctx, url: &str, admin_token: &str) -> Result<Value> {
 fn print_banner(url: &str, admin_token: &str, demo: &Value) {
     let site = demo["site_id"].as_str().unwrap_or_default();
     println!("\n==> Presenza is running (Ctrl-C stops it)\n");
+    println!("  Your sites (admin token):   {url}/platform/");
     println!("  Demo page with the widget:  {url}/?site={site}");
     println!("  Same page, pinned to Sales: {url}/?site={site}&group=sales");
     println!("  Agent console:              {url}/console/?site={site}");

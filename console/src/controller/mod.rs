@@ -7,11 +7,13 @@
 //! - [`session`]: signing in (agent token or owner key) and out;
 //! - [`agent`]: the agent's status, picture menu and device socket;
 //! - [`inbox`]: conversations, title and notifications;
-//! - [`owner`]: the admin pages ([`hours`] holds the working-hours draft).
+//! - [`owner`]: the admin pages ([`hours`] holds the working-hours draft;
+//!   [`onboarding`] the checklist and the owner answering chats too).
 
 mod agent;
 mod hours;
 mod inbox;
+mod onboarding;
 mod owner;
 mod session;
 

@@ -40,6 +40,13 @@ impl Controller {
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
             OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
+            m @ (OwnerMsg::ReloadChecklist
+            | OwnerMsg::ChecklistLoaded(_)
+            | OwnerMsg::DeclineHours(_)
+            | OwnerMsg::SaveOwnerAgent { .. }
+            | OwnerMsg::OwnerAgentSaved(_)
+            | OwnerMsg::OpenInbox
+            | OwnerMsg::InboxDevice(_)) => self.onboarding(m),
             OwnerMsg::Live(event) => self.team_event(event),
             OwnerMsg::AvailabilityWeek(date) => {
                 let page = &mut self.store.owner.availability;
@@ -495,10 +502,13 @@ impl Controller {
         owner.confirm = None;
         owner.new_token = None;
         self.view.render_page(&self.store, Fresh::All);
+        self.load_checklist();
         match page {
             Page::Agents => {
                 self.load_groups();
                 self.load_agents();
+                // Whether the owner answers chats.
+                self.load_settings();
             }
             Page::Groups => self.load_groups(),
             Page::Hours => {
@@ -551,7 +561,7 @@ impl Controller {
         }
     }
 
-    fn owner_error(&mut self, form: &str, e: ApiError) {
+    pub(super) fn owner_error(&mut self, form: &str, e: ApiError) {
         if e.is_auth() && e.status == 401 {
             return self.sign_out(
                 Ending::Local,
@@ -571,7 +581,7 @@ impl Controller {
             .map_or_else(|| id.to_owned(), |a| a.display_name().to_owned())
     }
 
-    fn load_agents(&self) {
+    pub(super) fn load_agents(&self) {
         let Some(api) = self.api() else { return };
         self.spawn(async move {
             let result = api.get::<AgentList>("/agents").await.map(|l| l.agents);

@@ -40,6 +40,7 @@ impl Controller {
             SessionMsg::SignIn(token) => self.sign_in(token.trim().to_owned()),
             SessionMsg::SignedIn { token, result } => self.signed_in(token, result),
             SessionMsg::SignOut => self.sign_out(Ending::Device, None),
+            SessionMsg::OwnerPages => self.leave_inbox(),
             SessionMsg::SignedOutElsewhere(agent) => {
                 let mine = self.store.mode == Some(Mode::Agent)
                     && self
@@ -72,7 +73,7 @@ impl Controller {
         }
     }
 
-    fn sign_in(&mut self, token: String) {
+    pub(super) fn sign_in(&mut self, token: String) {
         let Some(site) = self.store.site.clone() else {
             return;
         };
@@ -140,6 +141,7 @@ impl Controller {
                         let agent = me.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
                         self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
                         self.store.me = me;
+                        self.store.owner_key_kept = persist::token(&site).is_some();
                         self.store.conn = Conn::Connecting;
                         self.view.render(&self.store);
                         self.connect();

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
-    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
+    AgentView, AudienceView, DeviceView, GroupView, OnboardingView, SavedReply, SettingsView,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::GroupId;
@@ -191,6 +191,8 @@ pub struct Owner {
     /// The group the embed snippet is for.
     pub embed_group: Option<String>,
     pub availability: AvailabilityPage,
+    /// The site's first steps (shown above every page until done).
+    pub checklist: Option<OnboardingView>,
 }
 
 impl Default for Owner {
@@ -208,6 +210,7 @@ impl Default for Owner {
             note: None,
             embed_group: None,
             availability: AvailabilityPage::default(),
+            checklist: None,
         }
     }
 }
@@ -245,6 +248,9 @@ pub struct Store {
     pub sound: bool,
     /// The owner's saved replies (from the device socket).
     pub saved_replies: Vec<SavedReply>,
+    /// Signed in as the owner's own agent with the owner key kept in this
+    /// tab: the inbox offers the way back to the owner's pages.
+    pub owner_key_kept: bool,
 
     // Owner mode.
     pub owner: Owner,
@@ -274,6 +280,7 @@ impl Store {
             devices: None,
             sound: false,
             saved_replies: Vec::new(),
+            owner_key_kept: false,
             owner: Owner::default(),
         }
     }

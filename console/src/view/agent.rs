@@ -12,7 +12,7 @@ use super::{dot, status_label};
 use crate::clock;
 use crate::store::{Conn, Store};
 
-pub fn shell(_store: &Store) -> web_sys::Element {
+pub fn shell(store: &Store) -> web_sys::Element {
     el("div")
         .class("shell")
         .class("agent-shell")
@@ -53,6 +53,13 @@ pub fn shell(_store: &Store) -> web_sys::Element {
                     el("div")
                         .class("topbar-end")
                         .child(el("span").attr("id", "site-name").class("site-name"))
+                        .child_if(store.owner_key_kept.then(|| {
+                            el("button")
+                                .attr("type", "button")
+                                .class("ghost")
+                                .action("owner-pages")
+                                .text("Site settings")
+                        }))
                         .child(
                             el("span")
                                 .attr("id", "conn")

@@ -146,6 +146,10 @@ fn on_click(tx: &Sender, e: &Event) {
             .into()
         }
         "sign-out" => SessionMsg::SignOut.into(),
+        "owner-pages" => SessionMsg::OwnerPages.into(),
+        "open-inbox" => OwnerMsg::OpenInbox.into(),
+        "reload-checklist" => OwnerMsg::ReloadChecklist.into(),
+        "decline-hours" => OwnerMsg::DeclineHours(data(&el, "declined") == "yes").into(),
         "devices" => AgentMsg::ToggleDevices.into(),
         "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
         "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
@@ -247,6 +251,12 @@ fn on_submit(tx: &Sender, e: &Event) {
         ))
         .into(),
         "settings" => OwnerMsg::SaveSettings(settings::read(&form)).into(),
+        "owner-agent" => OwnerMsg::SaveOwnerAgent {
+            on: by_id("owner-agent-on").is_some_and(|b| super::dom::checked(&b)),
+            name: field(&form, "name"),
+            groups: super::dom::checked_values(&form, "groups"),
+        }
+        .into(),
         "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
         "availability" => OwnerMsg::AvailabilityWeek(field(&form, "end")).into(),
         "reply" => InboxMsg::Reply {

@@ -14,6 +14,7 @@ mod events;
 mod hours;
 mod inbox;
 mod keep;
+mod onboarding;
 mod owner;
 mod replies;
 mod settings;
@@ -68,7 +69,10 @@ impl View {
                 self.render_conn(store);
                 self.render_inbox(store);
             }
-            Some(Mode::Owner) => self.render_page(store, Fresh::All),
+            Some(Mode::Owner) => {
+                self.render_page(store, Fresh::All);
+                self.render_checklist(store);
+            }
             None => {
                 if let Some(input) = dom::find(&self.root, "input") {
                     dom::focus(&input);
@@ -111,6 +115,13 @@ impl View {
             region.set_text_content(Some(&text));
             let _ = region.set_attribute("dir", "auto");
         }
+        if let Some(button) = by_id("inbox-link") {
+            if owner::answers_chats(store) {
+                let _ = button.remove_attribute("hidden");
+            } else {
+                let _ = button.set_attribute("hidden", "");
+            }
+        }
     }
 
     /// What the clock changes on the agent's screen (see `agent::worded`).
@@ -127,6 +138,11 @@ impl View {
         if let Some(region) = by_id("inbox") {
             inbox::render(&region, store);
         }
+    }
+
+    /// The owner's checklist above the page, until it is done.
+    pub fn render_checklist(&self, store: &Store) {
+        onboarding::render(store);
     }
 
     /// Draws the owner's page; see [`Fresh`] for what typed text survives.
@@ -267,8 +283,8 @@ pub fn notification_permission() -> Option<String> {
         .as_string()
 }
 
-/// The site as people call it: its name, else a short form of its id
-/// ("site s_a435…") until the edge says the name.
+/// The site as people call it: its name, else "Unnamed site" (the id is
+/// the label's tooltip).
 pub fn site_label(store: &Store) -> String {
     let name = match store.mode {
         Some(Mode::Owner) => store.owner.settings.as_ref().and_then(|s| s.name.clone()),
@@ -276,10 +292,8 @@ pub fn site_label(store: &Store) -> String {
     };
     match name.filter(|n| !n.trim().is_empty()) {
         Some(name) => name,
-        None => {
-            let id: String = store.site().chars().take(8).collect();
-            format!("site {id}…")
-        }
+        // Not "s_a435…": the owner names the site (the checklist asks).
+        None => "Unnamed site".to_owned(),
     }
 }
 

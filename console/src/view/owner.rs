@@ -8,7 +8,9 @@ use presenza_rules::ChosenBy;
 
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
-use super::{availability, devices, dot, hours, keep, replies, settings, status_label, Fresh};
+use super::{
+    availability, devices, dot, hours, keep, onboarding, replies, settings, status_label, Fresh,
+};
 use crate::clock;
 use crate::store::{Page, Store};
 use presenza_rules::Status;
@@ -61,15 +63,38 @@ pub fn shell(store: &Store) -> web_sys::Element {
                         .children(tabs),
                 )
                 .child(
-                    el("button")
-                        .attr("type", "button")
-                        .class("ghost")
-                        .action("sign-out")
-                        .text("Sign out"),
+                    el("div")
+                        .class("topbar-end")
+                        .child(
+                            el("button")
+                                .attr("type", "button")
+                                .attr("id", "inbox-link")
+                                .class("ghost")
+                                .action("open-inbox")
+                                .flag("hidden", !answers_chats(store))
+                                .text("Inbox"),
+                        )
+                        .child(
+                            el("button")
+                                .attr("type", "button")
+                                .class("ghost")
+                                .action("sign-out")
+                                .text("Sign out"),
+                        ),
                 ),
         )
+        .child(el("div").attr("id", "checklist").class("checklist-region"))
         .child(el("main").attr("id", "page").class("page"))
         .build()
+}
+
+/// Whether the owner answers chats (the top bar then leads to the inbox).
+pub fn answers_chats(store: &Store) -> bool {
+    store
+        .owner
+        .settings
+        .as_ref()
+        .is_some_and(|s| s.owner_agent.is_some())
 }
 
 pub fn render_page(store: &Store, fresh: Fresh) {
@@ -139,7 +164,7 @@ pub fn confirm_button(
     }
 }
 
-fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El {
+pub fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El {
     if groups.is_empty() {
         return el("p")
             .class("muted")
@@ -213,6 +238,7 @@ fn agents_page(store: &Store) -> Vec<El> {
     let mut parts = Vec::new();
     parts.extend(note(store, "page"));
     parts.extend(token_panel(store));
+    parts.push(onboarding::owner_agent_card(store));
     parts.push(
         el("section")
             .class("card")

@@ -534,35 +534,7 @@ pub fn colour_changed(input: &web_sys::Element) {
     }
 }
 
-/// The embed snippet for this site (and group): README's "Embedding the
-/// widget" block, with this edge and site filled in (a test holds the two
-/// together). A chosen group replaces the optional calls' comment with the
-/// call that picks it.
-pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
-    let calls = match group {
-        Some(g) => format!("  presenza('group', '{}');\n", js_escape(g)),
-        None => "  // Optional, any time; calls made before the widget loads are kept and run in order:\n  \
-                 // presenza('group', 'sales'); presenza('language', 'cs'); presenza('on', 'status', fn);\n  \
-                 // presenza('visitor', {name, email}); presenza('on', 'message', fn); presenza('sound', false);\n"
-            .to_owned(),
-    };
-    format!(
-        "<script>\n  (function (w, d, s) {{\n    w.presenza = w.presenza || function () {{ \
-         (w.presenza.q = w.presenza.q || []).push(arguments); }};\n    \
-         s = d.createElement('script'); s.async = true;\n    \
-         s.src = '{}/widget/loader.js'; s.dataset.site = '{}';\n    \
-         d.head.appendChild(s);\n  }})(window, document);\n{calls}</script>",
-        js_escape(origin),
-        js_escape(site)
-    )
-}
-
-/// Text safe inside a single-quoted JS string in an inline script.
-fn js_escape(s: &str) -> String {
-    s.replace('\\', "\\\\")
-        .replace('\'', "\\'")
-        .replace('<', "\\x3c")
-}
+pub use presenza_protocol::embed::snippet;
 
 pub fn embed_page(store: &Store) -> Vec<El> {
     let mut parts = Vec::new();

@@ -35,6 +35,10 @@ pub enum Route {
     CreateSite,
     /// Platform admin: DELETE /v1/sites/{site}, with everything in it.
     DeleteSite(SiteId),
+    /// Platform admin: GET /v1/sites, the sites of the directory.
+    ListSites,
+    /// Platform admin: PUT /v1/sites/{site}, the site's name.
+    RenameSite(SiteId),
     /// Anything under /v1/sites/{site}/: served by that site's object.
     Site {
         site: SiteId,
@@ -191,6 +195,16 @@ pub enum OwnerOp {
     GetSavedReplies,
     /// PUT saved-replies: the whole list (agents' devices are told).
     PutSavedReplies,
+    /// GET onboarding: the owner's checklist.
+    GetOnboarding,
+    /// PUT onboarding: the owner's answers to it.
+    PutOnboarding,
+    /// PUT owner-agent: the owner answers chats too, as this agent.
+    PutOwnerAgent,
+    /// DELETE owner-agent: the owner no longer does.
+    DeleteOwnerAgent,
+    /// POST owner-agent/devices: signs this device in as the owner's agent.
+    OwnerAgentDevice,
 }
 
 impl SiteOp {
@@ -211,6 +225,9 @@ impl SiteOp {
                         | OwnerOp::PutAgent(_)
                         | OwnerOp::PutHours { .. }
                         | OwnerOp::PutSavedReplies
+                        | OwnerOp::PutOnboarding
+                        | OwnerOp::PutOwnerAgent
+                        | OwnerOp::OwnerAgentDevice
                 )
         )
     }
@@ -244,6 +261,8 @@ impl SiteOp {
                     | OwnerOp::Team
                     | OwnerOp::GetSavedReplies
                     | OwnerOp::PutSavedReplies
+                    | OwnerOp::GetOnboarding
+                    | OwnerOp::PutOnboarding
             ),
         }
     }
@@ -318,10 +337,16 @@ pub fn parse(method: &str, path: &str, query: Option<&str>) -> Result<Route, Api
         ["health"] => accept(method, "GET", query, &[]).map(|_| Route::Health),
         ["ping"] => accept(method, "GET", query, &[]).map(|_| Route::Ping),
         ["openapi.json"] => accept(method, "GET", query, &[]).map(|_| Route::OpenApi),
-        ["sites"] => accept(method, "POST", query, &[]).map(|_| Route::CreateSite),
+        ["sites"] => accept(method, "GET, POST", query, &[]).map(|_| match method {
+            "GET" => Route::ListSites,
+            _ => Route::CreateSite,
+        }),
         ["sites", site] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
-            accept(method, "DELETE", query, &[]).map(|_| Route::DeleteSite(site))
+            accept(method, "PUT, DELETE", query, &[]).map(|_| match method {
+                "PUT" => Route::RenameSite(site),
+                _ => Route::DeleteSite(site),
+            })
         }
         ["sites", site, tail @ ..] => {
             let site = SiteId::parse(site).ok_or_else(ApiError::site_not_found)?;
@@ -520,6 +545,24 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 "GET" => OwnerOp::GetSavedReplies,
                 _ => OwnerOp::PutSavedReplies,
             })
+        }
+        ["onboarding"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetOnboarding,
+                _ => OwnerOp::PutOnboarding,
+            })
+        }
+        ["owner-agent"] => {
+            none("PUT, DELETE")?;
+            Owner(match method {
+                "PUT" => OwnerOp::PutOwnerAgent,
+                _ => OwnerOp::DeleteOwnerAgent,
+            })
+        }
+        ["owner-agent", "devices"] => {
+            none("POST")?;
+            Owner(OwnerOp::OwnerAgentDevice)
         }
         ["team"] => {
             // The owner key travels in a subprotocol (`site::caller`).

@@ -32,7 +32,15 @@ fn top_level() {
     assert_eq!(parse("GET", "/v1/ping", None), Ok(Route::Ping));
     assert_eq!(parse("GET", "/v1/openapi.json", None), Ok(Route::OpenApi));
     assert_eq!(parse("POST", "/v1/sites", None), Ok(Route::CreateSite));
-    assert_eq!(parse("GET", "/v1/sites", None).unwrap_err().status(), 405);
+    assert_eq!(parse("GET", "/v1/sites", None), Ok(Route::ListSites));
+    assert_eq!(
+        parse("DELETE", "/v1/sites", None).unwrap_err().status(),
+        405
+    );
+    assert_eq!(
+        parse("PUT", &format!("/v1/sites/{S}"), None),
+        Ok(Route::RenameSite(SiteId::parse(S).unwrap()))
+    );
     assert_eq!(
         parse("DELETE", &format!("/v1/sites/{S}"), None),
         Ok(Route::DeleteSite(SiteId::parse(S).unwrap()))

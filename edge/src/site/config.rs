@@ -2,11 +2,11 @@
 //! read once from storage and kept until a write changes it.
 
 use crate::error::ApiError;
-use crate::store::{Scope, Store, StoreError};
+use crate::store::{Scope, Seen, Store, StoreError};
 use presenza_protocol::view::{
     EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
 };
-use presenza_protocol::{GroupId, SiteId};
+use presenza_protocol::{AgentId, GroupId, SiteId};
 use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
 use presenza_rules::GracePeriod;
 use std::cell::{Cell, RefCell};
@@ -35,6 +35,11 @@ pub struct Config {
     pub public_origin: Option<String>,
     /// The owner's saved replies.
     pub saved_replies: Vec<SavedReply>,
+    /// Where a widget was first and last seen (the owner's checklist).
+    pub widget_first_seen: Option<Seen>,
+    pub widget_last_seen: Option<Seen>,
+    /// The agent the owner answers chats as.
+    pub owner_agent: Option<AgentId>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The mode of the site's working hours, and of a group's own hours
@@ -111,6 +116,9 @@ impl Config {
             mail_key: meta.mail_key,
             public_origin: meta.public_origin,
             saved_replies: meta.saved_replies,
+            widget_first_seen: meta.widget_first_seen,
+            widget_last_seen: meta.widget_last_seen,
+            owner_agent: meta.owner_agent,
             groups,
             hours_mode: meta.hours_mode,
             hours,
@@ -139,6 +147,7 @@ impl Config {
             email: self.email.clone(),
             created_at: self.created_ms.into(),
             working_hours_mode: self.hours_mode,
+            owner_agent: self.owner_agent.clone(),
         }
     }
 

@@ -23,6 +23,10 @@ use worker::{Request, Response, Url};
 /// The internal call that deletes the site (the platform admin's).
 pub const DELETE_SITE: &str = "delete";
 
+/// The internal call that names the site (the platform admin's; a
+/// `directory::Entry` in, a `SiteSummary` out).
+pub const RENAME_SITE: &str = "rename";
+
 /// `init`: what the Worker sends to create a site.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Init {
@@ -78,6 +82,22 @@ pub async fn serve(
             respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
         }
         DELETE_SITE => delete(site).await,
+        RENAME_SITE => {
+            let entry: crate::directory::Entry = objects::read(req).await?;
+            let cfg = site.config()?;
+            if let Some(name) = &entry.name {
+                site.store.meta_set(crate::store::MetaKey::Name, name)?;
+                site.config_changed();
+            }
+            respond::json(
+                200,
+                &presenza_protocol::view::SiteSummary {
+                    site_id: cfg.site_id.clone(),
+                    name: entry.name,
+                    created_at: cfg.created_ms.into(),
+                },
+            )
+        }
         _ => Err(ApiError::route_not_found()),
     }
 }

@@ -45,7 +45,7 @@ mod socket;
 mod state;
 mod visitor;
 
-pub use internal::{Init, DELETE_SITE};
+pub use internal::{Init, DELETE_SITE, RENAME_SITE};
 
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};

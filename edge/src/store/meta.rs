@@ -1,11 +1,12 @@
 //! The `meta` table: the site's identity and settings, one row per key.
 
+use super::onboarding::Seen;
 use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::limits::{DEFAULT_HISTORY_DAYS, HISTORY_DAYS};
 use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
-use presenza_protocol::SiteId;
+use presenza_protocol::{AgentId, SiteId};
 use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -55,10 +56,18 @@ pub enum MetaKey {
     /// When the working-hours configuration last changed (ms): switch
     /// schedules' boundaries up to it switch nobody (rules: `since`).
     HoursSinceMs,
+    /// The first page a widget was seen on (`store::onboarding::Seen`
+    /// JSON), and the latest (rewritten at most once a minute).
+    WidgetFirstSeen,
+    WidgetLastSeen,
+    /// "1": the owner does without working hours (the checklist's step).
+    HoursDeclined,
+    /// The agent the owner answers chats as (`PUT owner-agent`).
+    OwnerAgent,
 }
 
 impl MetaKey {
-    fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             MetaKey::SiteId => "site_id",
             MetaKey::OwnerKeyHash => "owner_key_hash",
@@ -81,6 +90,10 @@ impl MetaKey {
             MetaKey::SavedReplies => "saved_replies",
             MetaKey::WorkingHoursMode => "working_hours_mode",
             MetaKey::HoursSinceMs => "hours_since_ms",
+            MetaKey::WidgetFirstSeen => "widget_first_seen",
+            MetaKey::WidgetLastSeen => "widget_last_seen",
+            MetaKey::HoursDeclined => "hours_declined",
+            MetaKey::OwnerAgent => "owner_agent",
         }
     }
 }
@@ -106,6 +119,9 @@ pub struct SiteMeta {
     pub mail_key: Option<String>,
     pub public_origin: Option<String>,
     pub saved_replies: Vec<SavedReply>,
+    pub widget_first_seen: Option<Seen>,
+    pub widget_last_seen: Option<Seen>,
+    pub owner_agent: Option<AgentId>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -188,6 +204,9 @@ impl Store {
             saved_replies: parsed(&values, MetaKey::SavedReplies, from_json::<SavedReplies>)?
                 .unwrap_or_default()
                 .replies,
+            widget_first_seen: parsed(&values, MetaKey::WidgetFirstSeen, from_json)?,
+            widget_last_seen: parsed(&values, MetaKey::WidgetLastSeen, from_json)?,
+            owner_agent: parsed(&values, MetaKey::OwnerAgent, AgentId::parse)?,
         }))
     }
 

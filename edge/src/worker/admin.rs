@@ -1,20 +1,24 @@
 //! The platform admin's calls (`ADMIN_TOKEN`): `POST /v1/sites` makes a
 //! site (its id and owner key, shown once; the site's object stores only the
-//! key's hash), `DELETE /v1/sites/{site}` deletes one with everything in it.
+//! key's hash), `GET /v1/sites` lists the sites (the directory,
+//! `crate::directory`), `PUT /v1/sites/{site}` names one and
+//! `DELETE /v1/sites/{site}` deletes one with everything in it.
 
 use super::body::Drained;
 use super::stub;
 use crate::auth::{self, OWNER_PREFIX};
 use crate::bindings;
+use crate::directory::Entry;
 use crate::domain::hours;
 use crate::domain::text::display_name;
 use crate::error::ApiError;
 use crate::json;
+use crate::objects::{self, Answer};
 use crate::request::header;
 use crate::respond;
-use crate::site::{Init, DELETE_SITE};
-use presenza_protocol::body::CreateSiteBody;
-use presenza_protocol::view::SiteCreatedView;
+use crate::site::{Init, DELETE_SITE, RENAME_SITE};
+use presenza_protocol::body::{CreateSiteBody, RenameSiteBody};
+use presenza_protocol::view::{SiteCreatedView, SiteListView, SiteSummary};
 use presenza_protocol::SiteId;
 use presenza_rules::{GracePeriod, HoursMode};
 use wasm_bindgen::JsValue;
@@ -27,9 +31,80 @@ pub async fn delete_site(req: &Request, env: &Env, site: &SiteId) -> Result<Resp
         .fetch_with_str(&format!("https://site/internal/{DELETE_SITE}"))
         .await?;
     match resp.status_code() {
-        204 => respond::no_content(),
+        204 => {
+            let entry = Entry {
+                site_id: site.clone(),
+                name: None,
+                created_ms: 0,
+            };
+            objects::tell_directory(env, "remove", &entry).await;
+            respond::no_content()
+        }
         404 => Err(ApiError::site_not_found()),
         code => Err(ApiError::internal(format!("site deletion answered {code}"))),
+    }
+}
+
+/// `GET /v1/sites`: the directory's sites, newest first.
+pub async fn list_sites(req: &Request, env: &Env) -> Result<Response, ApiError> {
+    check_admin(req, env)?;
+    let list: SiteListView =
+        match objects::call(&objects::directory(env)?, "list", &serde_json::json!({})).await? {
+            Answer::Ok(list) => list,
+            Answer::Refused(resp) => {
+                return Err(ApiError::internal(format!(
+                    "the directory answered {}",
+                    resp.status_code()
+                )))
+            }
+        };
+    respond::json(200, &list)
+}
+
+/// `PUT /v1/sites/{site}`: the site's name, as its owner sees it (the
+/// site's own settings and the directory).
+pub async fn rename_site(
+    req: &Request,
+    env: &Env,
+    site: &SiteId,
+    body: Option<Drained>,
+) -> Result<Response, ApiError> {
+    check_admin(req, env)?;
+    let Some(b) = body.filter(|b| !b.is_blank()) else {
+        return Err(ApiError::bad_request(
+            "invalid_json",
+            "the body must be {\"name\": \"…\"}",
+        ));
+    };
+    b.check()?;
+    if !json::is_json_content_type(header(req, "Content-Type").as_deref()) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let body: RenameSiteBody = json::parse_body(b.bytes())?;
+    let name = display_name("name", &body.name)?;
+    let entry = Entry {
+        site_id: site.clone(),
+        name: Some(name),
+        created_ms: 0,
+    };
+    match objects::call::<_, SiteSummary>(&stub(env, site)?, RENAME_SITE, &entry).await? {
+        Answer::Ok(summary) => {
+            objects::tell_directory(
+                env,
+                "add",
+                &Entry {
+                    created_ms: summary.created_at.millis(),
+                    ..entry
+                },
+            )
+            .await;
+            respond::json(200, &summary)
+        }
+        Answer::Refused(resp) if resp.status_code() == 404 => Err(ApiError::site_not_found()),
+        Answer::Refused(resp) => Err(ApiError::internal(format!(
+            "site rename answered {}",
+            resp.status_code()
+        ))),
     }
 }
 
@@ -91,6 +166,12 @@ pub async fn create_site(
             resp.status_code()
         )));
     }
+    let entry = Entry {
+        site_id: site_id.clone(),
+        name: name.clone(),
+        created_ms: crate::bindings::now_ms(),
+    };
+    objects::tell_directory(env, "add", &entry).await;
     respond::json(
         201,
         &SiteCreatedView {

@@ -68,6 +68,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             &[("Cache-Control", "public, max-age=300".to_string())],
         )?),
         Route::CreateSite => admin::create_site(&req, &env, body).await,
+        Route::ListSites => admin::list_sites(&req, &env).await,
+        Route::RenameSite(site) => {
+            let resp = admin::rename_site(&req, &env, &site, body).await;
+            cache::forget_site(&site);
+            resp
+        }
         Route::DeleteSite(site) => {
             let resp = admin::delete_site(&req, &env, &site).await;
             cache::forget_site(&site);

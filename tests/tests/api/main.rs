@@ -85,6 +85,13 @@ mod history;
 /// E-mail, as the local run records it.
 mod mail;
 
+/// The owner's checklist, and the owner answering chats too (issue 16).
+mod onboarding;
+mod owner_agent;
+
+/// The platform admin's sites: made, listed, named, deleted.
+mod platform;
+
 /// Quiet output when all is well.
 mod quiet;
 

@@ -1,6 +1,7 @@
 //! What the site's owner calls with the owner key: settings, statistics,
-//! groups, agents, working hours, the status history and insights, erasing
-//! a visitor's data and rotating the owner key. Every handler receives the [`Owner`]
+//! groups, agents, working hours, the status history and insights, the
+//! onboarding checklist, the owner's own agent, erasing a visitor's data
+//! and rotating the owner key. Every handler receives the [`Owner`]
 //! proof.
 
 mod agents;
@@ -9,6 +10,8 @@ mod history;
 mod hours;
 mod insights;
 mod keys;
+mod onboarding;
+mod owner_agent;
 mod replies;
 mod settings;
 mod stats;
@@ -69,5 +72,10 @@ pub async fn serve(
         OwnerOp::Team => team::open(site, call).await,
         OwnerOp::GetSavedReplies => replies::get(cfg),
         OwnerOp::PutSavedReplies => replies::put(site, call),
+        OwnerOp::GetOnboarding => onboarding::get(site, cfg),
+        OwnerOp::PutOnboarding => onboarding::put(site, cfg, call),
+        OwnerOp::PutOwnerAgent => owner_agent::put(site, cfg, call).await,
+        OwnerOp::DeleteOwnerAgent => owner_agent::delete(site, cfg, call).await,
+        OwnerOp::OwnerAgentDevice => owner_agent::sign_in_device(site, cfg, call).await,
     }
 }

@@ -35,6 +35,14 @@ pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response,
         close_disallowed(site, origins, &call.url.origin().ascii_serialization());
     }
     let now = site.config()?;
+    if change.name.is_some() && now.name != cfg.name {
+        let entry = crate::directory::Entry {
+            site_id: now.site_id.clone(),
+            name: now.name.clone(),
+            created_ms: now.created_ms,
+        };
+        crate::objects::tell_directory(site.env(), "rename", &entry).await;
+    }
     if change.widget.is_some() && now.widget != cfg.widget {
         // Open widgets take the new look and texts at once (a change is
         // rare; every widget would otherwise keep the old ones until the

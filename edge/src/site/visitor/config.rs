@@ -4,7 +4,8 @@
 //! live socket afterwards, off the paint's path; and a set-up mistake (a
 //! site id or a group that does not exist: 404 `site_not_found`,
 //! `unknown_group`) shows here, readable by the page, before any socket is
-//! opened for it.
+//! opened for it. It also tells the owner's checklist where the widget
+//! is live (`seen`).
 
 use crate::error::ApiError;
 use crate::respond;
@@ -23,6 +24,7 @@ pub async fn get(
     group: Option<&GroupId>,
 ) -> Result<Response, ApiError> {
     cfg.check_group(group)?;
+    super::seen::record(site, cfg, call);
     let snap = site.settle(Change::Read, call.now).await?;
     let status = snap
         .audience(group)

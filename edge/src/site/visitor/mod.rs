@@ -4,6 +4,7 @@
 
 mod config;
 mod live;
+mod seen;
 mod send;
 pub mod socket;
 pub mod status;

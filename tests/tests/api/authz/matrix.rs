@@ -212,6 +212,14 @@ fn rows() -> Vec<Row> {
         http(Owner, "GET", "/history", None),
         http(Owner, "GET", "/history?format=csv", None),
         http(Owner, "GET", "/insights", None),
+        http(Owner, "GET", "/onboarding", None),
+        http(
+            Owner,
+            "PUT",
+            "/onboarding",
+            Some(json!({ "working_hours_declined": true })),
+        ),
+        http(Owner, "PUT", "/owner-agent", Some(json!({ "name": "Me" }))),
         http(Agent, "GET", "/agents/me", None),
         http(
             Agent,

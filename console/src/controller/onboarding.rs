@@ -1,0 +1,180 @@
+//! The owner's first steps: the checklist above the owner's pages (loaded
+//! when the owner signs in and on every page change, so a step done on one
+//! page shows at once), and the owner answering chats too: the switch that
+//! makes the owner an agent of the site (`owner-agent`), and the way
+//! between the owner's pages and the inbox without another sign-in (the
+//! owner key signs this browser in as the owner's agent once; the owner
+//! key stays in the tab for the way back).
+
+use presenza_protocol::body::{AgentBody, DeviceBody, OnboardingBody};
+use presenza_protocol::view::{AgentView, DeviceCreated, OnboardingView};
+
+use crate::msg::OwnerMsg;
+use crate::store::{persist, Mode, Page};
+use crate::view::Fresh;
+
+use super::session::device_name;
+use super::Controller;
+
+/// The form key of the owner-agent switch's notes.
+const FORM: &str = "owner-agent";
+
+impl Controller {
+    /// Handles the checklist's and the owner-agent switch's messages.
+    pub(super) fn onboarding(&mut self, msg: OwnerMsg) {
+        match msg {
+            OwnerMsg::ReloadChecklist => self.load_checklist(),
+            OwnerMsg::ChecklistLoaded(result) => {
+                match result {
+                    Ok(list) => self.store.owner.checklist = Some(list),
+                    Err(e) => self.owner_error("checklist", e),
+                }
+                self.view.render_checklist(&self.store);
+            }
+            OwnerMsg::DeclineHours(declined) => {
+                let Some(api) = self.api() else { return };
+                self.spawn(async move {
+                    let body = OnboardingBody {
+                        working_hours_declined: declined,
+                    };
+                    OwnerMsg::ChecklistLoaded(api.put::<OnboardingView>("/onboarding", &body).await)
+                });
+            }
+            OwnerMsg::SaveOwnerAgent { on, name, groups } => {
+                let Some(api) = self.api() else { return };
+                self.spawn(async move {
+                    let result = if on {
+                        let body = AgentBody {
+                            name,
+                            groups,
+                            email: None,
+                        };
+                        api.put::<AgentView>("/owner-agent", &body).await.map(Some)
+                    } else {
+                        api.delete("/owner-agent").await.map(|()| None)
+                    };
+                    OwnerMsg::OwnerAgentSaved(result)
+                });
+            }
+            OwnerMsg::OwnerAgentSaved(result) => {
+                match result {
+                    Ok(agent) => {
+                        let on = agent.is_some();
+                        if let Some(s) = self.store.owner.settings.as_mut() {
+                            s.owner_agent = agent.map(|a| a.id);
+                        }
+                        if !on {
+                            persist::forget_credential(self.store.site());
+                        }
+                        let text = if on {
+                            "Saved: you answer chats on this site. Open the inbox to go online."
+                        } else {
+                            "You no longer answer chats on this site."
+                        };
+                        self.store.note(FORM, text, false);
+                        self.load_agents();
+                        self.load_checklist();
+                    }
+                    Err(e) => self.owner_error(FORM, e),
+                }
+                self.view.render_site_name(&self.store);
+                self.render_owner_page(Page::Agents, Fresh::Form(FORM));
+            }
+            OwnerMsg::OpenInbox => {
+                let site = self.store.site().to_owned();
+                let owner_agent = self
+                    .store
+                    .owner
+                    .settings
+                    .as_ref()
+                    .and_then(|s| s.owner_agent.clone());
+                let kept = persist::credential(&site)
+                    .filter(|c| owner_agent.as_ref().is_some_and(|a| a.as_str() == c.agent));
+                if let Some(c) = kept {
+                    return self.enter_inbox(c.credential);
+                }
+                let Some(api) = self.api() else { return };
+                let name = web_sys::window()
+                    .and_then(|w| w.navigator().user_agent().ok())
+                    .map(|ua| device_name(&ua))
+                    .unwrap_or_else(|| "Browser".to_owned());
+                self.spawn(async move {
+                    let result = api
+                        .post::<DeviceCreated>("/owner-agent/devices", &DeviceBody { name })
+                        .await;
+                    OwnerMsg::InboxDevice(result)
+                });
+            }
+            OwnerMsg::InboxDevice(result) => match result {
+                Ok(DeviceCreated { device, credential }) => {
+                    let agent = self
+                        .store
+                        .owner
+                        .settings
+                        .as_ref()
+                        .and_then(|s| s.owner_agent.as_ref())
+                        .map(|a| a.to_string())
+                        .unwrap_or_default();
+                    persist::save_credential(
+                        self.store.site(),
+                        &persist::Credential {
+                            agent,
+                            device: device.id.to_string(),
+                            credential: credential.clone(),
+                        },
+                    );
+                    self.enter_inbox(credential);
+                }
+                Err(e) => {
+                    self.owner_error(FORM, e);
+                    self.render_owner_page(Page::Agents, Fresh::Keep);
+                }
+            },
+            _ => {}
+        }
+    }
+
+    pub(super) fn load_checklist(&self) {
+        let Some(api) = self.api() else { return };
+        self.spawn(async move { OwnerMsg::ChecklistLoaded(api.get("/onboarding").await) });
+    }
+
+    fn render_owner_page(&self, page: Page, fresh: Fresh) {
+        if self.store.owner.page == page {
+            self.view.render_page(&self.store, fresh);
+        }
+    }
+
+    /// From the owner's pages to the inbox, as the owner's agent: the owner
+    /// key stays kept in this tab for the way back.
+    fn enter_inbox(&mut self, credential: String) {
+        if let Some(team) = self.team.take() {
+            team.stop();
+        }
+        self.api = None;
+        self.store.sign_out();
+        self.sign_in(credential);
+    }
+
+    /// From the inbox back to the owner's pages (`SessionMsg::OwnerPages`):
+    /// the device socket closes as a tab closing would (the grace period
+    /// applies), without signing this browser out.
+    pub(super) fn leave_inbox(&mut self) {
+        let site = self.store.site().to_owned();
+        let Some(owner_key) = persist::token(&site) else {
+            return;
+        };
+        if self.store.mode != Some(Mode::Agent) {
+            return;
+        }
+        if let Some(live) = self.live.take() {
+            live.stop();
+        }
+        self.heartbeat = None;
+        self.tick = None;
+        self.api = None;
+        self.device = None;
+        self.store.sign_out();
+        self.sign_in(owner_key);
+    }
+}
