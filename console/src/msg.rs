@@ -269,6 +269,20 @@ pub enum InboxMsg {
         seq: u64,
         unread: u64,
     },
+    /// A visitor is typing, or stopped (device socket).
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
+    /// Time to drop the typing indicators that ran out.
+    TypingExpired,
+    /// The reply box of a conversation changed (`empty`: nothing in it).
+    Drafting {
+        conversation: String,
+        empty: bool,
+    },
+    /// The reply box lost the focus.
+    DraftLeft,
 }
 
 // ---------------------------------------------------------------- owner

@@ -299,6 +299,15 @@ impl Controller {
                 };
                 self.update(InboxMsg::Refused { client_id, reason });
             }
+            DeviceEvent::Typing {
+                conversation_id,
+                typing,
+            } => {
+                self.update(InboxMsg::Typing {
+                    conversation: conversation_id,
+                    typing,
+                });
+            }
             DeviceEvent::SavedReplies(all) => {
                 self.store.saved_replies = all.replies;
                 self.view.render_inbox(&self.store);

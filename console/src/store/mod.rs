@@ -3,6 +3,7 @@
 
 pub mod inbox;
 pub mod persist;
+pub mod typing;
 
 use std::collections::BTreeMap;
 
@@ -227,6 +228,8 @@ pub struct Store {
     pub sound: bool,
     /// The owner's saved replies (from the device socket).
     pub saved_replies: Vec<SavedReply>,
+    /// Who is typing (visitors), and this agent's own typing frames.
+    pub typing: typing::Typing,
 
     // Owner mode.
     pub owner: Owner,
@@ -256,6 +259,7 @@ impl Store {
             devices: None,
             sound: false,
             saved_replies: Vec::new(),
+            typing: typing::Typing::default(),
             owner: Owner::default(),
         }
     }

@@ -8,6 +8,9 @@
 //! Everything a visitor or an agent wrote is put in text nodes
 //! (`El::text`), never parsed as HTML.
 //!
+//! A visitor who is typing shows as "typing…" in their row and as "Marco is
+//! typing…" under the open conversation's messages (`store::typing`).
+//!
 //! The region is redrawn whole; what the agent is doing survives it: the
 //! reply being typed (with focus and caret), the list's scroll position,
 //! and the messages' (which follow new messages when at the bottom).
@@ -22,6 +25,7 @@ use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
 use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing};
+use crate::store::typing::Typing;
 use crate::store::Store;
 
 /// The reply box's `maxlength`. The browser counts UTF-16 code units, and a
@@ -115,7 +119,7 @@ pub fn render(region: &Element, store: &Store) {
                 inbox
                     .ordered()
                     .into_iter()
-                    .map(|c| item(c, selected, &inbox.me, now)),
+                    .map(|c| item(c, selected, &inbox.me, &store.typing, now)),
             )
             .child_if(error)
             .child_if(more)
@@ -162,7 +166,7 @@ pub fn render(region: &Element, store: &Store) {
         .child(list);
 
     let pane = match selected {
-        Some(c) => conversation(c, inbox, &store.saved_replies, now),
+        Some(c) => conversation(c, inbox, &store.saved_replies, &store.typing, now),
         None => el("div")
             .class("pane-empty")
             .child(el("p").class("muted").text(
@@ -329,7 +333,14 @@ fn waiting_tag(long: bool) -> El {
         .child_if(long.then(|| el("span").class("tag-more").text(" for a reply")))
 }
 
-fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMillis) -> El {
+fn item(
+    c: &Conversation,
+    selected: Option<&Conversation>,
+    me: &str,
+    typing: &Typing,
+    now: UnixMillis,
+) -> El {
+    let typing = !c.is_closed() && typing.is_typing(&c.id, now);
     let current = selected.is_some_and(|s| s.id == c.id);
     let last = c.last_at();
     let email = c.email();
@@ -367,7 +378,14 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMi
                         el("span")
                             .class("conv-bottom")
                             .child_if((c.waiting && !c.is_closed()).then(|| waiting_tag(false)))
-                            .child(el("span").class("conv-preview").user_text(&preview(c, me)))
+                            .child(if typing {
+                                el("span")
+                                    .class("conv-preview")
+                                    .class("conv-typing")
+                                    .text("typing…")
+                            } else {
+                                el("span").class("conv-preview").user_text(&preview(c, me))
+                            })
                             .child_if((c.unread > 0).then(|| {
                                 el("span")
                                     .class("badge")
@@ -536,6 +554,7 @@ fn conversation(
     c: &Conversation,
     inbox: &Inbox,
     saved: &[presenza_protocol::view::SavedReply],
+    typing: &Typing,
     now: UnixMillis,
 ) -> El {
     let me = inbox.me.as_str();
@@ -596,6 +615,20 @@ fn conversation(
                 .child_if(loading)
                 .children(c.messages.iter().map(|m| message(m, &title, me, now)))
                 .children(inbox.outgoing(&c.id).map(|o| outgoing(o, now))),
+        )
+        .child(
+            el("p")
+                .class("typing")
+                .class("muted")
+                .attr("aria-live", "polite")
+                .text(
+                    if !closed && typing.is_typing(&c.id, now) {
+                        format!("{title} is typing…")
+                    } else {
+                        String::new()
+                    }
+                    .as_str(),
+                ),
         );
     if closed {
         return view.child(closed_note(c, pending, now));

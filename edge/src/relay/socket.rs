@@ -1,8 +1,10 @@
 //! A relay's widget sockets: opening one (answered from the snapshot the
 //! relay holds, checked as the site's object would: the group, the origin,
 //! the per-address limit), and their frames (`ping` answered by the runtime;
-//! `auth` and `send` checked against the socket's budget, parsed, then
-//! forwarded to the site, whose answer goes back to the socket).
+//! `auth`, `send` and `typing` checked against the socket's budget, parsed,
+//! then forwarded to the site, whose answer goes back to the socket). A
+//! `typing` from a socket that has not authenticated, or past the socket's
+//! typing bucket, is dropped here: the site is not woken for it.
 
 use super::state::Relay;
 use crate::bindings::{self, now_ms};
@@ -145,6 +147,11 @@ pub async fn message(relay: &Relay, ws: &WebSocket, message: WebSocketIncomingMe
         if let Err(overrun) = relay.budgets.auth(&key, Limits::VISITOR, now) {
             return relay.close_over_budget(ws, &key, overrun).await;
         }
+    }
+    if matches!(command, VisitorCommand::Typing { .. })
+        && (socket.visitor.is_none() || !relay.budgets.typing(&key, Limits::VISITOR, now))
+    {
+        return;
     }
     match forward(relay, &socket, text.clone()).await {
         Ok(answer) => {

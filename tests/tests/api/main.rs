@@ -55,6 +55,7 @@ mod conversations {
     mod read_marks;
     mod restart;
     mod saved_replies;
+    mod typing;
     mod visitor_secret;
 }
 

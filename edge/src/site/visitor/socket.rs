@@ -1,7 +1,8 @@
 //! A visitor socket's frames: `auth` proves the visitor and answers their
 //! conversation; `send` writes a message (acked to this socket, pushed to
-//! the visitor's other tabs and to the agents). Nothing a visitor sends
-//! changes presence.
+//! the visitor's other tabs and to the agents); `typing` tells the agents
+//! serving the conversation (`conversation::typing`, nothing stored, no
+//! answer). Nothing a visitor sends changes presence.
 //!
 //! The same commands come from two places: a widget socket on this object
 //! ([`message`]), and a widget socket on a relay, whose frame the relay
@@ -15,6 +16,7 @@ use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
 use crate::relaying::{ForwardedFrame, FrameAnswer};
 use crate::site::conversation::deliver::{self, Origin};
+use crate::site::conversation::typing;
 use crate::site::state::Site;
 use crate::sockets::{self, Attachment, VisitorSocket};
 use presenza_protocol::body::VisitorMessageBody;
@@ -38,6 +40,14 @@ pub async fn message(site: &Site, ws: &WebSocket, mut socket: VisitorSocket, tex
         if let Err(overrun) = site.budgets.auth(&key, Limits::VISITOR, now) {
             return site.close_over_budget(ws, &key, overrun);
         }
+    }
+    if matches!(command, VisitorCommand::Typing { .. })
+        && !site
+            .budgets
+            .typing(&socket.budget_key(), Limits::VISITOR, now)
+    {
+        // Past the typing bucket: dropped unread.
+        return;
     }
     let before = socket.clone();
     match run(site, &mut socket, command, now).await {
@@ -69,7 +79,10 @@ pub async fn forwarded(
         mut socket,
         text,
     } = fwd;
-    let answer = match sockets::visitor_command(&text) {
+    let command = sockets::visitor_command(&text);
+    // Only `auth` and `send` make this relay one of the visitor's.
+    let routes = !matches!(command, Ok(VisitorCommand::Typing { .. }));
+    let answer = match command {
         Ok(command) => run(site, &mut socket, command, now).await,
         Err(e) => Err(e),
     };
@@ -81,7 +94,7 @@ pub async fn forwarded(
             conversation_id: None,
         })],
     };
-    if let Some(visitor) = &socket.visitor {
+    if let Some(visitor) = socket.visitor.as_ref().filter(|_| routes) {
         site.store.add_visitor_route(visitor, &relay)?;
     }
     Ok(FrameAnswer { frames, socket })
@@ -153,6 +166,10 @@ async fn run(
                 worker::console_error!("deliver: {e}");
             }
             Ok(vec![frame::to_text(&ack)])
+        }
+        VisitorCommand::Typing { typing } => {
+            typing::from_visitor(site, socket, typing)?;
+            Ok(Vec::new())
         }
     }
 }
