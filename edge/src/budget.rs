@@ -13,7 +13,8 @@
 //!
 //! Typing indicators have a bucket of their own inside that budget: a
 //! client throttles them to one per `limits::TYPING_EVERY_MS` while its
-//! writer types, so a couple at once and one a second are plenty; those
+//! writer types (and a stop when they clear or leave the box), so a few at
+//! once and one a second are plenty; those
 //! past it are dropped unread (not forwarded, never waking the site or
 //! reaching an agent), and a client that keeps sending them runs into the
 //! frame budget and is closed like any other flood.
@@ -51,7 +52,8 @@ impl Limits {
         byte_burst: 96 * 1024,
         bytes_per_sec: 16 * 1024,
         auth_attempts: 5,
-        typing_burst: 2,
+        // A start and a stop each time the visitor types and clears.
+        typing_burst: 4,
         typing_per_sec: 1,
     };
 
@@ -62,8 +64,8 @@ impl Limits {
         byte_burst: 256 * 1024,
         bytes_per_sec: 64 * 1024,
         auth_attempts: 0,
-        // An agent may type in a few conversations at once.
-        typing_burst: 4,
+        // An agent may type in a few conversations in turn.
+        typing_burst: 8,
         typing_per_sec: 2,
     };
 }
@@ -321,8 +323,10 @@ mod tests {
     #[test]
     fn typing_frames_past_their_bucket_are_dropped() {
         let mut b = SocketBudget::new(Limits::VISITOR, T0);
-        assert!(b.typing(T0) && b.typing(T0));
-        assert!(!b.typing(T0), "a third at once is dropped");
+        for _ in 0..Limits::VISITOR.typing_burst {
+            assert!(b.typing(T0));
+        }
+        assert!(!b.typing(T0), "one more at once is dropped");
         assert!(!b.typing(T0 + 500));
         assert!(b.typing(T0 + 1_000), "one a second");
         // A widget's throttle (one per TYPING_EVERY_MS) always passes.
