@@ -9,8 +9,11 @@ use std::path::Path;
 use std::process::Command;
 
 /// The console has no tight budget like the widget, but it must stay a
-/// page that opens quickly on a phone.
-const BUDGET_GZIP_BYTES: usize = 250 * 1024;
+/// page that opens quickly on a phone. 250 KB until issue 14's daily tools
+/// (devices, the live team, saved replies, e-mail settings, typing and the
+/// visitor's context) took it to about 265 KB; a service worker keeps it
+/// after the first visit.
+const BUDGET_GZIP_BYTES: usize = 280 * 1024;
 
 pub fn build(ctx: &Ctx) -> Result {
     step("Building the agent console (Rust → Wasm, wasm-bindgen --target web, wasm-opt -Oz)");
@@ -98,7 +101,7 @@ fn report_size(wasm: &Path) -> Result {
     if gzipped > BUDGET_GZIP_BYTES {
         return Err(Failure::new(
             "console size budget",
-            "the console's Wasm grew past 250 KB gzip: look for a heavy new dependency \
+            "the console's Wasm grew past 280 KB gzip: look for a heavy new dependency \
              (presenza-rules' \"hours\" feature brings a tz database)",
         ));
     }

@@ -542,7 +542,8 @@ pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
     let calls = match group {
         Some(g) => format!("  presenza('group', '{}');\n", js_escape(g)),
         None => "  // Optional, any time; calls made before the widget loads are kept and run in order:\n  \
-                 // presenza('group', 'sales'); presenza('language', 'cs'); presenza('on', 'status', fn);\n"
+                 // presenza('group', 'sales'); presenza('language', 'cs'); presenza('on', 'status', fn);\n  \
+                 // presenza('visitor', {name, email}); presenza('on', 'message', fn); presenza('sound', false);\n"
             .to_owned(),
     };
     format!(
