@@ -17,7 +17,8 @@ use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
-    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, WorkingHoursView,
+    MessagePage, MessageView, SavedReply, SettingsView, StatusSetView, VisitorContext,
+    WorkingHoursView,
 };
 use presenza_protocol::ConversationId;
 use presenza_rules::{ConversationState, HoursMode, Status};
@@ -283,6 +284,11 @@ pub enum InboxMsg {
     },
     /// The reply box lost the focus.
     DraftLeft,
+    /// A visitor is on another page, or wrote from one (device socket).
+    Context {
+        conversation: ConversationId,
+        context: VisitorContext,
+    },
 }
 
 // ---------------------------------------------------------------- owner

@@ -69,7 +69,7 @@ mod json {
     use crate::id::{ConversationId, GroupId, SessionId};
     use crate::view::{
         AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
-        VisitorThread, Widget,
+        VisitorContext, VisitorThread, Widget,
     };
 
     /// How often a device should send [`PING`](super::PING): a quarter of
@@ -153,6 +153,12 @@ mod json {
         Error(ErrorFrame),
         /// The owner changed the saved replies.
         SavedReplies(SavedReplies),
+        /// The visitor of an open conversation this agent serves is on
+        /// another page (or wrote from one): their context now.
+        Visitor {
+            conversation_id: ConversationId,
+            context: VisitorContext,
+        },
         /// The visitor of a conversation this agent serves is typing
         /// (`false`: stopped); expired by the console after
         /// `limits::TYPING_EXPIRES_MS` without another.
@@ -219,6 +225,9 @@ mod json {
             visitor: String,
             #[serde(default)]
             after: u64,
+            /// Where the widget is (recorded for a visitor who wrote).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<PageContext>,
         },
         /// A message (the fields of `VisitorMessageBody`).
         Send {
@@ -230,11 +239,28 @@ mod json {
             name: Option<String>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             email: Option<String>,
+            /// Where the widget is (the page the message is written from).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<PageContext>,
         },
         /// The visitor is typing in their open conversation (`false`:
         /// stopped). Needs `auth` first; never stored; told to the devices
         /// of the agents serving that conversation.
         Typing { typing: bool },
+    }
+
+    /// What a widget says of its page in `auth` and `send`: anonymous input,
+    /// validated and cut by the edge (`view::VisitorContext`).
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PageContext {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub page: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub referrer: Option<String>,
+        /// IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tz: Option<String>,
     }
 
     /// What the edge sends a widget: its audience's status (bare), or a

@@ -131,7 +131,7 @@ test('typing shows both ways and goes on a stop, a message, or by itself', { tim
     }, 3000);
   }));
 
-test('the widget says who is typing in the visitor\'s language; the console passes axe with it, light and dark', { timeout: 120_000 }, () =>
+test('the widget says who is typing in the visitor\'s language; the console passes axe with it and the context, light and dark', { timeout: 120_000 }, () =>
   scenario('typing-axe', async ({ pages, open }) => {
     const s = await createSite();
     const token = await s.agent('giulia', 'Giulia Rossi');
@@ -153,10 +153,66 @@ test('the widget says who is typing in the visitor\'s language; the console pass
       await waitFor('the widget shows the agent typing, in Italian', async () => (await widgetTyping(shop)) === 'Giulia Rossi sta scrivendo…');
       await shop.locator('presenza-widget #f').pressSequentially('Grazie', { delay: 30 });
       await waitFor('the console shows the visitor typing', async () => /is typing…$/.test((await consoleTyping(agent)).pane));
+      await agent.waitForSelector('.conversation-view .visitor-context');
       const violations = await axeViolations(agent);
       assert.deepEqual(violations, [], `${colorScheme} conversation: ${JSON.stringify(violations, null, 1)}`);
       await shop.locator('presenza-widget #f').fill('');
       await agent.locator('#reply-text').fill('');
       await agent.close();
     }
+  }));
+
+/** The console's context block: `{label: text}` and the links' targets. */
+const contextShown = (page) => page.evaluate(() => {
+  const dl = document.querySelector('.conversation-view .visitor-context');
+  if (!dl) return null;
+  const items = {};
+  for (const item of dl.querySelectorAll('.ctx-item')) {
+    items[item.querySelector('dt').textContent] = item.querySelector('dd').textContent;
+  }
+  const tz = dl.querySelector('.ctx-item dd span[title]')?.getAttribute('title') ?? null;
+  return { items, tz, text: dl.textContent };
+});
+
+test("the visitor's context shows beside the conversation and follows them to another page", { timeout: 120_000 }, () =>
+  scenario('context', async ({ pages, open }) => {
+    const s = await createSite();
+    const token = await s.agent('giulia', 'Giulia Rossi');
+    const agent = await signIn(await open(PHONE), s.site, token);
+    pages.push(agent);
+    await agent.waitForSelector('#conn[data-state=live]');
+
+    const shop = await shopPage(await open({ ...DESKTOP, timezoneId: 'Asia/Tokyo' }), s.site);
+    pages.push(shop);
+    await openChat(shop, 'chat');
+    await say(shop, 'Does the kettle come in red?');
+    await agent.waitForSelector('.conversation[data-id]');
+    await agent.click('.conversation[data-id]');
+    const tokyo = () => agent.evaluate(() => new Date().toLocaleTimeString(undefined, { timeZone: 'Asia/Tokyo', hour: '2-digit', minute: '2-digit' }));
+    const before = await tokyo();
+    const shown = await waitFor('the context beside the conversation', async () => {
+      const c = await contextShown(agent);
+      return c && c.items['On page'] && c;
+    });
+    const after = await tokyo();
+    assert.equal(shown.items['On page'], `${shopOrigin.replace('http://', '')}/product/blue-kettle?site=${s.site}`);
+    assert.match(shown.items.Browser, /^Chrome \d+ on Linux$/);
+    // The visitor's local time (Tokyo's), in the agent's own format.
+    assert.ok([before, after].includes(shown.items['Local time']), `${shown.items['Local time']} is Tokyo's ${before}`);
+    assert.equal(shown.tz, 'Asia/Tokyo');
+    // Locally the platform may give no country or city: then none shows,
+    // and nothing reads "undefined" or "null".
+    assert.doesNotMatch(shown.text, /undefined|null|NaN/);
+    // Readable on a phone: nothing wider than the screen.
+    const overflow = await agent.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+
+    // The visitor goes to the checkout: the console follows, live.
+    await shop.click('text=Checkout');
+    await shop.waitForURL(/\/checkout/);
+    const moved = await waitFor('the console follows the visitor', async () => {
+      const c = await contextShown(agent);
+      return c && /\/checkout/.test(c.items['On page'] ?? '') && c;
+    }, 10_000);
+    assert.match(moved.items['Wrote from'], /\/product\/blue-kettle/);
   }));

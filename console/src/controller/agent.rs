@@ -77,6 +77,11 @@ impl Controller {
                 Err(_) => {}
             },
             AgentMsg::Tick => {
+                let time = self.view.visitor_time(&self.store);
+                if time.is_some() && time != self.visitor_time {
+                    self.visitor_time = time;
+                    self.view.render_inbox(&self.store);
+                }
                 let worded = self.view.worded(&self.store);
                 if worded != self.worded {
                     self.worded = worded;
@@ -306,6 +311,15 @@ impl Controller {
                 self.update(InboxMsg::Typing {
                     conversation: conversation_id,
                     typing,
+                });
+            }
+            DeviceEvent::Visitor {
+                conversation_id,
+                context,
+            } => {
+                self.update(InboxMsg::Context {
+                    conversation: conversation_id,
+                    context,
                 });
             }
             DeviceEvent::SavedReplies(all) => {

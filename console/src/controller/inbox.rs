@@ -149,6 +149,9 @@ impl Controller {
                 self.store.inbox.set_loading(&id, false);
                 match result {
                     Ok(page) => {
+                        if let Some(context) = page.context {
+                            self.store.contexts.insert(id.clone(), context);
+                        }
                         let more = page.has_more;
                         let messages: Vec<Message> =
                             page.messages.into_iter().map(Message::from).collect();
@@ -295,6 +298,13 @@ impl Controller {
                         self.tell_typing(tell);
                     }
                 }
+            }
+            InboxMsg::Context {
+                conversation,
+                context,
+            } => {
+                self.store.contexts.insert(conversation.into(), context);
+                self.view.render_inbox(&self.store);
             }
             InboxMsg::DraftLeft => {
                 if let Some(tell) = self.store.typing.left() {

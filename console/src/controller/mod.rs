@@ -45,6 +45,8 @@ pub struct Controller {
     worded: String,
     /// This browser's device session id for the site (agent mode).
     device: Option<String>,
+    /// The open conversation's visitor's local time as last drawn.
+    visitor_time: Option<String>,
 }
 
 impl Controller {
@@ -82,6 +84,7 @@ impl Controller {
             worded: String::new(),
             heartbeat: None,
             device: None,
+            visitor_time: None,
         }
     }
 

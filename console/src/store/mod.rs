@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
-    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView,
+    AgentView, AudienceView, DeviceView, GroupView, SavedReply, SettingsView, VisitorContext,
 };
 use presenza_protocol::GroupId;
 use presenza_rules::HoursMode;
@@ -230,6 +230,8 @@ pub struct Store {
     pub saved_replies: Vec<SavedReply>,
     /// Who is typing (visitors), and this agent's own typing frames.
     pub typing: typing::Typing,
+    /// Each conversation's visitor context, as the edge last told it.
+    pub contexts: BTreeMap<String, VisitorContext>,
 
     // Owner mode.
     pub owner: Owner,
@@ -260,6 +262,7 @@ impl Store {
             sound: false,
             saved_replies: Vec::new(),
             typing: typing::Typing::default(),
+            contexts: BTreeMap::new(),
             owner: Owner::default(),
         }
     }

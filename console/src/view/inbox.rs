@@ -21,10 +21,11 @@ use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::agent::{avatar_colour, initials};
+use super::context;
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing};
+use crate::store::inbox::{Author, Conversation, Message, Outgoing};
 use crate::store::typing::Typing;
 use crate::store::Store;
 
@@ -166,7 +167,7 @@ pub fn render(region: &Element, store: &Store) {
         .child(list);
 
     let pane = match selected {
-        Some(c) => conversation(c, inbox, &store.saved_replies, &store.typing, now),
+        Some(c) => conversation(c, store, now),
         None => el("div")
             .class("pane-empty")
             .child(el("p").class("muted").text(
@@ -550,13 +551,8 @@ fn closed_note(c: &Conversation, pending: bool, now: UnixMillis) -> El {
         )
 }
 
-fn conversation(
-    c: &Conversation,
-    inbox: &Inbox,
-    saved: &[presenza_protocol::view::SavedReply],
-    typing: &Typing,
-    now: UnixMillis,
-) -> El {
+fn conversation(c: &Conversation, store: &Store, now: UnixMillis) -> El {
+    let (inbox, saved, typing) = (&store.inbox, &store.saved_replies, &store.typing);
     let me = inbox.me.as_str();
     let title = c.title();
     let closed = c.is_closed();
@@ -601,6 +597,7 @@ fn conversation(
                 )
                 .child(state_button(c, pending)),
         )
+        .child_if(store.contexts.get(&c.id).and_then(context::block))
         .child_if(inbox.state_error.as_deref().map(|e| {
             el("p")
                 .class("error")

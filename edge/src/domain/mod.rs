@@ -19,6 +19,7 @@
 
 pub mod address;
 pub mod agent;
+pub mod context;
 pub mod cursor;
 pub mod hours;
 pub mod manual;

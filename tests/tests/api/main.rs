@@ -56,6 +56,7 @@ mod conversations {
     mod restart;
     mod saved_replies;
     mod typing;
+    mod visitor_context;
     mod visitor_secret;
 }
 

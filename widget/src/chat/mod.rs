@@ -20,6 +20,9 @@
 //! gets it. The header shows the agent serving the conversation (the last
 //! one who replied, until it is closed).
 //!
+//! The `auth` and `send` frames carry the page's context (the page, the
+//! referrer, the time zone): the agents see where the visitor is.
+//!
 //! Typing indicators (`typing` frames, never stored): while the visitor
 //! writes in the composer of their open conversation, one `typing: true`
 //! per `limits::TYPING_EVERY_MS`, and `typing: false` when the composer is
@@ -135,6 +138,23 @@ pub fn chat(cx: JsValue, bind: JsValue, base: JsValue) {
 #[wasm_bindgen]
 pub fn chat_on(kind: u32, arg: JsValue) {
     with(&mut |c| c.on(kind, arg.clone()));
+}
+
+/// What the widget says of its page in `auth` and `send` (the agents see
+/// it beside the conversation): the page, the referrer, the time zone.
+fn page_context() -> JsValue {
+    let ctx = js::json("{}");
+    js::set(&ctx, "page", &js::get(&js::g("location"), "href"));
+    let referrer = js::get(&js::g("document"), "referrer");
+    if referrer.is_truthy() {
+        js::set(&ctx, "referrer", &referrer);
+    }
+    let format = js::make(&js::g("Intl"), "DateTimeFormat", &js::U);
+    let tz = js::get(&js::call0(&format, "resolvedOptions"), "timeZone");
+    if tz.is_string() {
+        js::set(&ctx, "tz", &tz);
+    }
+    ctx
 }
 
 /// Runs `f` on the chat if it exists and is free.
@@ -986,6 +1006,7 @@ impl Chat {
         let frame = js::json(r#"{"type":"auth"}"#);
         js::set(&frame, "visitor", &credential.as_str().into());
         js::set(&frame, "after", &JsValue::from_f64(self.seq as f64));
+        js::set(&frame, "context", &page_context());
         self.send(&frame);
         self.auth_sent = true;
     }
@@ -1006,6 +1027,7 @@ impl Chat {
                 continue;
             }
             let frame = js::json(r#"{"type":"send"}"#);
+            js::set(&frame, "context", &page_context());
             js::set(&frame, "client_id", &p.cid.as_str().into());
             js::set(&frame, "text", &p.text.as_str().into());
             js::set(&frame, "group", &js::get(&self.cx, "g"));

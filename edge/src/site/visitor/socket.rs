@@ -9,7 +9,7 @@
 //! forwards ([`forwarded`], see `relaying`). [`run`] serves both and returns
 //! the frames for that socket.
 
-use super::{send, thread};
+use super::{context, send, thread};
 use crate::budget::Limits;
 use crate::domain::message::{frame_client_id, seq};
 use crate::domain::visitor::VisitorCredential;
@@ -111,6 +111,7 @@ async fn run(
         VisitorCommand::Auth {
             visitor: credential,
             after,
+            context: page,
         } => {
             let cred = VisitorCredential::parse(Some(&credential))?;
             if socket.tagged.as_ref().is_some_and(|t| *t != cred.id) {
@@ -120,6 +121,12 @@ async fn run(
                 ));
             }
             let thread = thread::thread(site, &cred, after)?;
+            // A conversation: the visitor is stored and the secret matched.
+            if thread.conversation_id.is_some() {
+                if let Err(e) = context::record(site, socket, &cred.id, page.as_ref(), false, now) {
+                    worker::console_error!("visitor context: {e}");
+                }
+            }
             socket.visitor = Some(cred.id);
             socket.key = Some(cred.secret_hash);
             Ok(vec![frame::to_text(&VisitorFrame::Messages(thread))])
@@ -130,6 +137,7 @@ async fn run(
             group,
             name,
             email,
+            context: page,
         } => {
             let (Some(id), Some(secret_hash)) = (socket.visitor.clone(), socket.key.clone()) else {
                 return Err(ApiError::bad_request(
@@ -164,6 +172,13 @@ async fn run(
             };
             if let Err(e) = delivered {
                 worker::console_error!("deliver: {e}");
+            }
+            if stored.created {
+                let recorded =
+                    context::record(site, socket, &stored.visitor.id, page.as_ref(), true, now);
+                if let Err(e) = recorded {
+                    worker::console_error!("visitor context: {e}");
+                }
             }
             Ok(vec![frame::to_text(&ack)])
         }
