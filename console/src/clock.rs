@@ -72,6 +72,19 @@ fn browser_language() -> String {
         .unwrap_or_else(|| "en".to_owned())
 }
 
+/// Resolves after `ms` milliseconds (a timer, for `Controller::spawn`).
+pub async fn sleep(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(w) = web_sys::window() {
+            let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                i32::try_from(ms).unwrap_or(i32::MAX),
+            );
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 pub fn now() -> UnixMillis {
     Date::now() as UnixMillis
 }

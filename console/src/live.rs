@@ -372,7 +372,7 @@ mod tests {
 
     #[test]
     fn unknown_messages_are_other() {
-        let msg = frame(json!({"type": "typing", "x": 1}));
+        let msg = frame(json!({"type": "later", "x": 1}));
         assert!(matches!(msg, DeviceEvent::Unknown));
         // The runtime's answer to a ping, and text that is no frame.
         assert_eq!(decode("pong"), None);

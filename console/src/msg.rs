@@ -18,6 +18,7 @@ use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
     MessagePage, MessageView, OnboardingView, SavedReply, SettingsView, StatusSetView,
+    VisitorContext,
     WorkingHoursView,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
@@ -273,6 +274,25 @@ pub enum InboxMsg {
         conversation: ConversationId,
         seq: u64,
         unread: u64,
+    },
+    /// A visitor is typing, or stopped (device socket).
+    Typing {
+        conversation: ConversationId,
+        typing: bool,
+    },
+    /// Time to drop the typing indicators that ran out.
+    TypingExpired,
+    /// The reply box of a conversation changed (`empty`: nothing in it).
+    Drafting {
+        conversation: String,
+        empty: bool,
+    },
+    /// The reply box lost the focus.
+    DraftLeft,
+    /// A visitor is on another page, or wrote from one (device socket).
+    Context {
+        conversation: ConversationId,
+        context: VisitorContext,
     },
 }
 

@@ -11,6 +11,14 @@
 //! - an agent's device sends its status changes, replies (120 a minute at
 //!   most) and heartbeats.
 //!
+//! Typing indicators have a bucket of their own inside that budget: a
+//! client throttles them to one per `limits::TYPING_EVERY_MS` while its
+//! writer types (and a stop when they clear or leave the box), so a few at
+//! once and one a second are plenty; those
+//! past it are dropped unread (not forwarded, never waking the site or
+//! reaching an agent), and a client that keeps sending them runs into the
+//! frame budget and is closed like any other flood.
+//!
 //! Buckets are kept in the object's memory, per socket: an object that
 //! hibernated was idle, so a fresh budget after a wake loses nothing.
 
@@ -30,6 +38,10 @@ pub struct Limits {
     pub bytes_per_sec: u32,
     /// `auth` frames per socket (a widget needs one).
     pub auth_attempts: u32,
+    /// Typing frames at once before their rate applies ...
+    pub typing_burst: u32,
+    /// ... and per second, sustained (the rest are dropped).
+    pub typing_per_sec: u32,
 }
 
 impl Limits {
@@ -40,6 +52,9 @@ impl Limits {
         byte_burst: 96 * 1024,
         bytes_per_sec: 16 * 1024,
         auth_attempts: 5,
+        // A start and a stop each time the visitor types and clears.
+        typing_burst: 4,
+        typing_per_sec: 1,
     };
 
     /// An agent's device socket.
@@ -49,6 +64,9 @@ impl Limits {
         byte_burst: 256 * 1024,
         bytes_per_sec: 64 * 1024,
         auth_attempts: 0,
+        // An agent may type in a few conversations in turn.
+        typing_burst: 8,
+        typing_per_sec: 2,
     };
 }
 
@@ -120,6 +138,7 @@ pub struct SocketBudget {
     frames: Bucket,
     bytes: Bucket,
     auths_left: u32,
+    typing: Bucket,
     /// Past its budget: everything it sends from now on is dropped.
     closing: bool,
     /// When the socket last sent something (for forgetting idle budgets).
@@ -132,6 +151,7 @@ impl SocketBudget {
             frames: Bucket::full(limits.frame_burst, limits.frames_per_sec, now),
             bytes: Bucket::full(limits.byte_burst, limits.bytes_per_sec, now),
             auths_left: limits.auth_attempts,
+            typing: Bucket::full(limits.typing_burst, limits.typing_per_sec, now),
             closing: false,
             last_used: now,
         }
@@ -155,6 +175,12 @@ impl SocketBudget {
             return Err(Overrun::Bytes);
         }
         Ok(())
+    }
+
+    /// One typing frame (already counted by [`Self::frame`]): whether it
+    /// may go on; one past the typing bucket is dropped.
+    pub fn typing(&mut self, now: i64) -> bool {
+        !self.closing && self.typing.take(1, now)
     }
 
     /// One `auth` attempt.
@@ -203,6 +229,15 @@ impl Budgets {
             .entry(key.to_string())
             .or_insert_with(|| SocketBudget::new(limits, now))
             .auth()
+    }
+
+    /// A typing frame from the socket `key`: whether it may go on.
+    pub fn typing(&self, key: &str, limits: Limits, now: i64) -> bool {
+        self.sockets
+            .borrow_mut()
+            .entry(key.to_string())
+            .or_insert_with(|| SocketBudget::new(limits, now))
+            .typing(now)
     }
 
     /// The socket is being closed for an overrun: its frames still in
@@ -283,6 +318,24 @@ mod tests {
         for i in 0..120 {
             assert_eq!(d.frame(8_200, T0 + i * 500), Ok(()), "reply {i}");
         }
+    }
+
+    #[test]
+    fn typing_frames_past_their_bucket_are_dropped() {
+        let mut b = SocketBudget::new(Limits::VISITOR, T0);
+        for _ in 0..Limits::VISITOR.typing_burst {
+            assert!(b.typing(T0));
+        }
+        assert!(!b.typing(T0), "one more at once is dropped");
+        assert!(!b.typing(T0 + 500));
+        assert!(b.typing(T0 + 1_000), "one a second");
+        // A widget's throttle (one per TYPING_EVERY_MS) always passes.
+        let every = i64::from(presenza_protocol::limits::TYPING_EVERY_MS);
+        for i in 1..1_000 {
+            assert!(b.typing(T0 + 1_000 + i * every), "typing frame {i}");
+        }
+        b.close();
+        assert!(!b.typing(T0 + 3_600_000));
     }
 
     #[test]

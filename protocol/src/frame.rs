@@ -8,6 +8,13 @@
 //!   the bare [`AudienceView`](crate::view::AudienceView) (no `type`), as
 //!   `GET status` answers it; every other frame has a `type`.
 //!
+//! Typing indicators go both ways and are never stored: a widget's
+//! `typing` reaches the devices of the agents serving its visitor's open
+//! conversation ([`DeviceEvent::Typing`]); a device's `typing` reaches that
+//! conversation's visitor's widgets ([`VisitorFrame::Typing`], with the
+//! agent's name). Senders throttle them and receivers expire them
+//! (`limits::TYPING_EVERY_MS`, `limits::TYPING_EXPIRES_MS`).
+//!
 //! Both sockets also carry the text [`PING`], answered [`PONG`] by the
 //! runtime itself without waking the site's object.
 
@@ -62,7 +69,7 @@ mod json {
     use crate::id::{ConversationId, GroupId, SessionId};
     use crate::view::{
         AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
-        VisitorThread, Widget,
+        VisitorContext, VisitorThread, Widget,
     };
 
     /// How often a device should send [`PING`](super::PING): a quarter of
@@ -94,6 +101,13 @@ mod json {
             conversation_id: String,
             client_id: String,
             text: String,
+        },
+        /// The agent is typing a reply in a conversation this agent serves
+        /// (`false`: stopped). Never stored; told to that conversation's
+        /// visitor.
+        Typing {
+            conversation_id: String,
+            typing: bool,
         },
     }
 
@@ -139,6 +153,19 @@ mod json {
         Error(ErrorFrame),
         /// The owner changed the saved replies.
         SavedReplies(SavedReplies),
+        /// The visitor of an open conversation this agent serves is on
+        /// another page (or wrote from one): their context now.
+        Visitor {
+            conversation_id: ConversationId,
+            context: VisitorContext,
+        },
+        /// The visitor of a conversation this agent serves is typing
+        /// (`false`: stopped); expired by the console after
+        /// `limits::TYPING_EXPIRES_MS` without another.
+        Typing {
+            conversation_id: ConversationId,
+            typing: bool,
+        },
         /// A frame newer than this client (decoding only).
         #[serde(other)]
         Unknown,
@@ -198,6 +225,9 @@ mod json {
             visitor: String,
             #[serde(default)]
             after: u64,
+            /// Where the widget is (recorded for a visitor who wrote).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<PageContext>,
         },
         /// A message (the fields of `VisitorMessageBody`).
         Send {
@@ -209,7 +239,28 @@ mod json {
             name: Option<String>,
             #[serde(default, skip_serializing_if = "Option::is_none")]
             email: Option<String>,
+            /// Where the widget is (the page the message is written from).
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            context: Option<PageContext>,
         },
+        /// The visitor is typing in their open conversation (`false`:
+        /// stopped). Needs `auth` first; never stored; told to the devices
+        /// of the agents serving that conversation.
+        Typing { typing: bool },
+    }
+
+    /// What a widget says of its page in `auth` and `send`: anonymous input,
+    /// validated and cut by the edge (`view::VisitorContext`).
+    #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PageContext {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub page: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub referrer: Option<String>,
+        /// IANA time zone (`Intl.DateTimeFormat().resolvedOptions().timeZone`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub tz: Option<String>,
     }
 
     /// What the edge sends a widget: its audience's status (bare), or a
@@ -244,6 +295,14 @@ mod json {
         /// The owner changed the widget's settings (look, language,
         /// texts): open widgets show them without a reload.
         Widget { widget: Widget },
+        /// An agent is typing a reply in the visitor's conversation
+        /// (`false`: stopped); `agent` is their name. Expired by the widget
+        /// after `limits::TYPING_EXPIRES_MS` without another.
+        Typing {
+            conversation_id: ConversationId,
+            agent: String,
+            typing: bool,
+        },
     }
 
     /// A message a socket sent is stored.
@@ -397,7 +456,7 @@ mod json {
                 to_text(&VisitorFrame::Error(frame))
             );
             // A frame newer than the client is not an error.
-            let later: DeviceEvent = serde_json::from_str(r#"{"type":"typing","x":1}"#).unwrap();
+            let later: DeviceEvent = serde_json::from_str(r#"{"type":"later","x":1}"#).unwrap();
             assert_eq!(later, DeviceEvent::Unknown);
         }
 
@@ -493,6 +552,55 @@ mod json {
             assert!(matches!(send, VisitorCommand::Send { .. }));
             assert!(
                 serde_json::from_str::<VisitorCommand>(r#"{"type":"send","text":"hi"}"#).is_err()
+            );
+        }
+
+        #[test]
+        fn typing_frames_on_the_wire() {
+            let from_widget: VisitorCommand =
+                serde_json::from_str(r#"{"type":"typing","typing":true}"#).unwrap();
+            assert_eq!(from_widget, VisitorCommand::Typing { typing: true });
+            assert!(serde_json::from_str::<VisitorCommand>(r#"{"type":"typing"}"#).is_err());
+            assert!(serde_json::from_str::<VisitorCommand>(
+                r#"{"type":"typing","typing":true,"conversation_id":"c_1"}"#
+            )
+            .is_err());
+            let from_device: DeviceCommand =
+                serde_json::from_str(r#"{"type":"typing","conversation_id":"c_1","typing":false}"#)
+                    .unwrap();
+            assert_eq!(
+                from_device,
+                DeviceCommand::Typing {
+                    conversation_id: "c_1".into(),
+                    typing: false
+                }
+            );
+            let to_device = DeviceEvent::Typing {
+                conversation_id: conversation_id(),
+                typing: true,
+            };
+            let text = to_text(&to_device);
+            assert_eq!(
+                text,
+                r#"{"type":"typing","conversation_id":"c_1","typing":true}"#
+            );
+            assert_eq!(
+                serde_json::from_str::<DeviceEvent>(&text).unwrap(),
+                to_device
+            );
+            let to_widget = VisitorEvent::Frame(VisitorFrame::Typing {
+                conversation_id: conversation_id(),
+                agent: "Giulia".into(),
+                typing: true,
+            });
+            let text = to_text(&to_widget);
+            assert_eq!(
+                text,
+                r#"{"type":"typing","conversation_id":"c_1","agent":"Giulia","typing":true}"#
+            );
+            assert_eq!(
+                serde_json::from_str::<VisitorEvent>(&text).unwrap(),
+                to_widget
             );
         }
 

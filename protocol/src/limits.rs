@@ -38,6 +38,19 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 /// Largest text frame accepted on a socket (a message of
 /// [`MAX_MESSAGE_CHARS`] fits whatever its script).
 pub const MAX_SOCKET_FRAME_BYTES: usize = 16 * 1024;
+/// Typing indicators (both ways): a sender sends `typing: true` at most
+/// this often while its writer types (and `typing: false` when they stop:
+/// the box emptied or left) ...
+pub const TYPING_EVERY_MS: u32 = 2_500;
+/// ... and a receiver drops the indicator this long after the last
+/// `typing: true` it got (a stop that never came: a closed tab, a lost
+/// frame), or at once on a stop or a message from that writer.
+pub const TYPING_EXPIRES_MS: u32 = 6_000;
+/// A visitor's context (`view::VisitorContext`): the longest page or
+/// referrer URL kept (longer ones are cut, at a character boundary) ...
+pub const MAX_CONTEXT_URL_CHARS: usize = 500;
+/// ... and the longest browser, OS, city or time zone.
+pub const MAX_CONTEXT_TEXT_CHARS: usize = 64;
 /// Longest site, agent, group or widget title name, in characters.
 pub const MAX_DISPLAY_NAME_CHARS: usize = 80;
 /// Longest busy message an agent shows to visitors, in characters.

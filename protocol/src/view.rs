@@ -874,6 +874,44 @@ pub struct ConversationPage {
 pub struct MessagePage {
     pub messages: Vec<MessageView>,
     pub has_more: bool,
+    /// The visitor's context, as the edge last recorded it (absent: none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<VisitorContext>,
+}
+
+/// Where a visitor is and what they use, recorded by the edge from their
+/// widget's socket (the request: browser and OS from `User-Agent`, country
+/// and city from the platform's request data) and its `auth` and `send`
+/// frames (the page, the referrer, the time zone). Anonymous input: each
+/// field is validated and cut to its limit (`limits::MAX_CONTEXT_*`), and
+/// absent when unknown or invalid.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitorContext {
+    /// The page their widget is on now (the latest `auth`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+    /// The page of their latest message.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wrote_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<String>,
+    /// "Chrome 131", "Firefox 133", "Safari 18"...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    /// "Windows", "macOS", "iOS 17", "Android 14", "Linux"...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    /// ISO 3166-1 alpha-2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// IANA, from the widget's `Intl` (their local time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// When it was last recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at: Option<Timestamp>,
 }
 
 /// What a visitor reads (`GET visitor/messages`, the `messages` frame):

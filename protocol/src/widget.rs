@@ -29,7 +29,7 @@ pub const LAUNCHER_TEXT_KEYS: [&str; 10] = [
 
 /// The panel's and the conversation's texts (`widget/i18n/chat/en.json`),
 /// fetched with the chat module.
-pub const CHAT_TEXT_KEYS: [&str; 31] = [
+pub const CHAT_TEXT_KEYS: [&str; 32] = [
     "intro_online",
     "intro_busy",
     "intro_offline",
@@ -47,6 +47,7 @@ pub const CHAT_TEXT_KEYS: [&str; 31] = [
     "chars_over",
     "unread",
     "new_reply",
+    "typing",
     "name",
     "email",
     "message",

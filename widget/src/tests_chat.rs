@@ -117,13 +117,34 @@ async fn boot_chat(first: &str, returning: bool) -> JsValue {
     sock
 }
 
+/// The frames a socket was sent, but the typing indicators (the tests of
+/// the conversation count its frames; [`typing`] has those).
+fn chat_frames(sock: &JsValue) -> Vec<JsValue> {
+    frames(sock)
+        .iter()
+        .filter(|f| get(f, "type").as_deref() != Some("typing"))
+        .collect()
+}
+
+/// The `typing` values a socket was sent, in order.
+fn typing(sock: &JsValue) -> Vec<bool> {
+    frames(sock)
+        .iter()
+        .filter(|f| get(f, "type").as_deref() == Some("typing"))
+        .map(|f| prop(&f, "typing").is_truthy())
+        .collect()
+}
+
 #[track_caller]
 fn frame(sock: &JsValue, i: u32) -> JsValue {
-    frames(sock).get(i)
+    chat_frames(sock)
+        .get(i as usize)
+        .cloned()
+        .unwrap_or(JsValue::UNDEFINED)
 }
 
 fn n_frames(sock: &JsValue) -> u32 {
-    frames(sock).length()
+    chat_frames(sock).len() as u32
 }
 
 #[track_caller]
@@ -392,9 +413,13 @@ async fn the_outbox_is_resent_after_a_reconnect_until_acknowledged() {
     assert_eq!(n_frames(&sock), 1);
 
     // An ack lost, the message stored: the catch-up brings it, and it is
-    // neither resent nor shown twice.
+    // neither resent nor shown twice. Typing in the conversation tells the
+    // agents once (throttled), and the message needs no stop.
+    type_in(&ta, "Sec");
     type_in(&ta, "Second");
+    assert_eq!(typing(&sock), [true]);
     press_enter(&ta, false);
+    assert_eq!(typing(&sock), [true]);
     let cid2 = get(&frame(&sock, 1), "client_id").unwrap();
     let sock = reconnect(&sock).await;
     push(

@@ -77,6 +77,11 @@ impl Controller {
                 Err(_) => {}
             },
             AgentMsg::Tick => {
+                let time = self.view.visitor_time(&self.store);
+                if time.is_some() && time != self.visitor_time {
+                    self.visitor_time = time;
+                    self.view.render_inbox(&self.store);
+                }
                 let worded = self.view.worded(&self.store);
                 if worded != self.worded {
                     self.worded = worded;
@@ -298,6 +303,24 @@ impl Controller {
                     "The server refused this reply.".to_owned()
                 };
                 self.update(InboxMsg::Refused { client_id, reason });
+            }
+            DeviceEvent::Typing {
+                conversation_id,
+                typing,
+            } => {
+                self.update(InboxMsg::Typing {
+                    conversation: conversation_id,
+                    typing,
+                });
+            }
+            DeviceEvent::Visitor {
+                conversation_id,
+                context,
+            } => {
+                self.update(InboxMsg::Context {
+                    conversation: conversation_id,
+                    context,
+                });
             }
             DeviceEvent::SavedReplies(all) => {
                 self.store.saved_replies = all.replies;

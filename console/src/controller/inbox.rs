@@ -13,10 +13,16 @@
 //! over HTTP as soon as the socket drops: the same client id never makes a
 //! second message. A refused reply stays, marked, until retried or
 //! discarded.
+//!
+//! Typing indicators (`store::typing`): a visitor's `typing` frames show on
+//! their conversation until a stop, their message or the expiry; the reply
+//! box's input sends this agent's, throttled, over the socket only.
 
 use presenza_protocol::body::{ReadBody, ReplyBody};
 use presenza_protocol::frame::{self, DeviceCommand};
-use presenza_protocol::limits::{DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS};
+use presenza_protocol::limits::{
+    DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS, TYPING_EXPIRES_MS,
+};
 use presenza_protocol::view::{ConversationEnvelope, ConversationPage, MessagePage, ReplySent};
 use presenza_rules::{ConversationState, RuleError};
 
@@ -25,6 +31,7 @@ use crate::clock;
 use crate::msg::{AgentMsg, ApiError, ApiResult, InboxMsg};
 use crate::store::inbox::{self, Conversation, Message, Outgoing};
 use crate::store::persist;
+use crate::store::typing::Tell;
 
 use super::Controller;
 
@@ -142,6 +149,9 @@ impl Controller {
                 self.store.inbox.set_loading(&id, false);
                 match result {
                     Ok(page) => {
+                        if let Some(context) = page.context {
+                            self.store.contexts.insert(id.clone(), context);
+                        }
                         let more = page.has_more;
                         let messages: Vec<Message> =
                             page.messages.into_iter().map(Message::from).collect();
@@ -248,6 +258,70 @@ impl Controller {
                     .apply_read(conversation.as_str(), seq, unread);
                 self.render_inbox();
             }
+            InboxMsg::Typing {
+                conversation,
+                typing,
+            } => {
+                self.store
+                    .typing
+                    .visitor(conversation.as_str(), typing, clock::now());
+                if typing {
+                    // Redrawn when it may have run out (a newer frame
+                    // pushes that later; the check says what is left).
+                    self.spawn(async {
+                        clock::sleep(TYPING_EXPIRES_MS + 50).await;
+                        InboxMsg::TypingExpired
+                    });
+                }
+                self.view.render_inbox(&self.store);
+            }
+            InboxMsg::TypingExpired => {
+                if self.store.typing.expire(clock::now()) {
+                    self.view.render_inbox(&self.store);
+                }
+            }
+            InboxMsg::Drafting {
+                conversation,
+                empty,
+            } => {
+                let open = self
+                    .store
+                    .inbox
+                    .selected()
+                    .is_some_and(|c| c.id == conversation && !c.is_closed());
+                if open || empty {
+                    for tell in self
+                        .store
+                        .typing
+                        .drafting(&conversation, empty, clock::now())
+                    {
+                        self.tell_typing(tell);
+                    }
+                }
+            }
+            InboxMsg::Context {
+                conversation,
+                context,
+            } => {
+                self.store.contexts.insert(conversation.into(), context);
+                self.view.render_inbox(&self.store);
+            }
+            InboxMsg::DraftLeft => {
+                if let Some(tell) = self.store.typing.left() {
+                    self.tell_typing(tell);
+                }
+            }
+        }
+    }
+
+    /// A typing frame to the edge, over the socket only: one that cannot
+    /// go now is not worth sending later.
+    fn tell_typing(&self, tell: Tell) {
+        if let Some(live) = self.live.as_ref().filter(|l| l.is_open()) {
+            live.send(&frame::to_text(&DeviceCommand::Typing {
+                conversation_id: tell.conversation,
+                typing: tell.typing,
+            }));
         }
     }
 
@@ -451,6 +525,9 @@ impl Controller {
         let title = conversation.title();
         let from_visitor = message.author == inbox::Author::Visitor;
         let text = message.text.clone();
+        if from_visitor {
+            self.store.typing.visitor_wrote(&id);
+        }
         let new = self.store.inbox.receive(conversation, message);
         self.save_outbox();
         if self.store.inbox.selected_id() == Some(id.as_str()) {
@@ -504,6 +581,7 @@ impl Controller {
         inbox.reply_error = None;
         inbox.draft.clear();
         inbox.queue(reply.clone());
+        self.store.typing.replied();
         self.save_outbox();
         self.view.clear_reply();
         self.send_reply(reply);

@@ -47,6 +47,8 @@ pub struct Controller {
     worded: String,
     /// This browser's device session id for the site (agent mode).
     device: Option<String>,
+    /// The open conversation's visitor's local time as last drawn.
+    visitor_time: Option<String>,
 }
 
 impl Controller {
@@ -84,6 +86,7 @@ impl Controller {
             worded: String::new(),
             heartbeat: None,
             device: None,
+            visitor_time: None,
         }
     }
 

@@ -3,12 +3,14 @@
 
 pub mod inbox;
 pub mod persist;
+pub mod typing;
 
 use std::collections::BTreeMap;
 
 use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
     AgentView, AudienceView, DeviceView, GroupView, OnboardingView, SavedReply, SettingsView,
+    VisitorContext,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::GroupId;
@@ -251,6 +253,10 @@ pub struct Store {
     /// Signed in as the owner's own agent with the owner key kept in this
     /// tab: the inbox offers the way back to the owner's pages.
     pub owner_key_kept: bool,
+    /// Who is typing (visitors), and this agent's own typing frames.
+    pub typing: typing::Typing,
+    /// Each conversation's visitor context, as the edge last told it.
+    pub contexts: BTreeMap<String, VisitorContext>,
 
     // Owner mode.
     pub owner: Owner,
@@ -281,6 +287,8 @@ impl Store {
             sound: false,
             saved_replies: Vec::new(),
             owner_key_kept: false,
+            typing: typing::Typing::default(),
+            contexts: BTreeMap::new(),
             owner: Owner::default(),
         }
     }

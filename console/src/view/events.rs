@@ -33,10 +33,20 @@ pub fn install(tx: Sender) {
     listen(&doc, "submit", move |e| on_submit(&t, &e));
     let t = tx.clone();
     listen(&doc, "change", move |e| on_change(&t, &e));
+    let t = tx.clone();
     listen(&doc, "input", move |e| {
         if let Some(input) = e.target().and_then(|t| t.dyn_into::<Element>().ok()) {
             if input.get_attribute("name").as_deref() == Some("accent") {
                 settings::colour_changed(&input);
+            }
+            // The reply box: the visitor may be told the agent is typing.
+            if input.id() == "reply-text" {
+                if let Some(form) = input.closest("form.reply").ok().flatten() {
+                    t.send(InboxMsg::Drafting {
+                        conversation: data(&form, "id"),
+                        empty: value_of(&input).trim().is_empty(),
+                    });
+                }
             }
         }
     });
@@ -48,6 +58,27 @@ pub fn install(tx: Sender) {
     });
     let t = tx.clone();
     listen(&doc, "focusout", move |e| {
+        // The reply box left: checked a moment later, since a redraw of the
+        // inbox replaces the box and puts the focus back in the new one.
+        let left_reply = e
+            .target()
+            .and_then(|t| t.dyn_into::<Element>().ok())
+            .is_some_and(|el| el.id() == "reply-text");
+        if left_reply {
+            let t = t.clone();
+            let check = Closure::once_into_js(move || {
+                let active = document().active_element().map(|a| a.id());
+                if active.as_deref() != Some("reply-text") {
+                    t.send(InboxMsg::DraftLeft);
+                }
+            });
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    check.unchecked_ref(),
+                    0,
+                );
+            }
+        }
         // Tabbing out of the picture and its menu closes the menu.
         if by_id("status-menu").is_none_or(|m| m.has_attribute("hidden")) {
             return;

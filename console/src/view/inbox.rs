@@ -8,6 +8,9 @@
 //! Everything a visitor or an agent wrote is put in text nodes
 //! (`El::text`), never parsed as HTML.
 //!
+//! A visitor who is typing shows as "typing…" in their row and as "Marco is
+//! typing…" under the open conversation's messages (`store::typing`).
+//!
 //! The region is redrawn whole; what the agent is doing survives it: the
 //! reply being typed (with focus and caret), the list's scroll position,
 //! and the messages' (which follow new messages when at the bottom).
@@ -18,10 +21,12 @@ use wasm_bindgen::JsValue;
 use web_sys::Element;
 
 use super::agent::{avatar_colour, initials};
+use super::context;
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation, Inbox, Message, Outgoing};
+use crate::store::inbox::{Author, Conversation, Message, Outgoing};
+use crate::store::typing::Typing;
 use crate::store::Store;
 
 /// The reply box's `maxlength`. The browser counts UTF-16 code units, and a
@@ -115,7 +120,7 @@ pub fn render(region: &Element, store: &Store) {
                 inbox
                     .ordered()
                     .into_iter()
-                    .map(|c| item(c, selected, &inbox.me, now)),
+                    .map(|c| item(c, selected, &inbox.me, &store.typing, now)),
             )
             .child_if(error)
             .child_if(more)
@@ -162,7 +167,7 @@ pub fn render(region: &Element, store: &Store) {
         .child(list);
 
     let pane = match selected {
-        Some(c) => conversation(c, inbox, &store.saved_replies, now),
+        Some(c) => conversation(c, store, now),
         None => el("div")
             .class("pane-empty")
             .child(el("p").class("muted").text(
@@ -329,7 +334,14 @@ fn waiting_tag(long: bool) -> El {
         .child_if(long.then(|| el("span").class("tag-more").text(" for a reply")))
 }
 
-fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMillis) -> El {
+fn item(
+    c: &Conversation,
+    selected: Option<&Conversation>,
+    me: &str,
+    typing: &Typing,
+    now: UnixMillis,
+) -> El {
+    let typing = !c.is_closed() && typing.is_typing(&c.id, now);
     let current = selected.is_some_and(|s| s.id == c.id);
     let last = c.last_at();
     let email = c.email();
@@ -367,7 +379,14 @@ fn item(c: &Conversation, selected: Option<&Conversation>, me: &str, now: UnixMi
                         el("span")
                             .class("conv-bottom")
                             .child_if((c.waiting && !c.is_closed()).then(|| waiting_tag(false)))
-                            .child(el("span").class("conv-preview").user_text(&preview(c, me)))
+                            .child(if typing {
+                                el("span")
+                                    .class("conv-preview")
+                                    .class("conv-typing")
+                                    .text("typing…")
+                            } else {
+                                el("span").class("conv-preview").user_text(&preview(c, me))
+                            })
                             .child_if((c.unread > 0).then(|| {
                                 el("span")
                                     .class("badge")
@@ -532,12 +551,8 @@ fn closed_note(c: &Conversation, pending: bool, now: UnixMillis) -> El {
         )
 }
 
-fn conversation(
-    c: &Conversation,
-    inbox: &Inbox,
-    saved: &[presenza_protocol::view::SavedReply],
-    now: UnixMillis,
-) -> El {
+fn conversation(c: &Conversation, store: &Store, now: UnixMillis) -> El {
+    let (inbox, saved, typing) = (&store.inbox, &store.saved_replies, &store.typing);
     let me = inbox.me.as_str();
     let title = c.title();
     let closed = c.is_closed();
@@ -582,6 +597,7 @@ fn conversation(
                 )
                 .child(state_button(c, pending)),
         )
+        .child_if(store.contexts.get(&c.id).and_then(context::block))
         .child_if(inbox.state_error.as_deref().map(|e| {
             el("p")
                 .class("error")
@@ -596,6 +612,20 @@ fn conversation(
                 .child_if(loading)
                 .children(c.messages.iter().map(|m| message(m, &title, me, now)))
                 .children(inbox.outgoing(&c.id).map(|o| outgoing(o, now))),
+        )
+        .child(
+            el("p")
+                .class("typing")
+                .class("muted")
+                .attr("aria-live", "polite")
+                .text(
+                    if !closed && typing.is_typing(&c.id, now) {
+                        format!("{title} is typing…")
+                    } else {
+                        String::new()
+                    }
+                    .as_str(),
+                ),
         );
     if closed {
         return view.child(closed_note(c, pending, now));

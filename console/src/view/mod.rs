@@ -8,6 +8,7 @@
 
 mod agent;
 mod availability;
+mod context;
 mod devices;
 pub mod dom;
 mod events;
@@ -127,6 +128,14 @@ impl View {
     /// What the clock changes on the agent's screen (see `agent::worded`).
     pub fn worded(&self, store: &Store) -> String {
         agent::worded(store)
+    }
+
+    /// The open conversation's visitor's local time as shown (a new minute
+    /// redraws the inbox).
+    pub fn visitor_time(&self, store: &Store) -> Option<String> {
+        let id = store.inbox.selected_id()?;
+        let tz = store.contexts.get(id)?.time_zone.as_deref()?;
+        context::local_time(tz)
     }
 
     /// The agent's own signed-in devices (shown from the status menu).

@@ -16,7 +16,7 @@ use crate::store::Store;
 /// What each of the widget's texts is for (every key of
 /// `presenza_protocol::widget`, in its order): the texts an owner may
 /// change, for every language or for one.
-const TEXT_HINTS: [(&str, &str); 41] = [
+const TEXT_HINTS: [(&str, &str); 42] = [
     ("online", "Button, agents online"),
     ("busy", "Button, all busy (when they left no message)"),
     ("offline", "Button, nobody there"),
@@ -53,6 +53,7 @@ const TEXT_HINTS: [(&str, &str); 41] = [
         "new_reply",
         "Announcement and tab title of a reply; {name} = agent",
     ),
+    ("typing", "An agent is typing; {name} = agent"),
     ("name", "Offline form: name"),
     ("email", "Offline form: e-mail"),
     ("message", "Offline form: message"),

@@ -20,6 +20,7 @@
 
 pub mod address;
 pub mod agent;
+pub mod context;
 pub mod cursor;
 pub mod hours;
 pub mod manual;

@@ -1,14 +1,17 @@
 //! A relay's widget sockets: opening one (answered from the snapshot the
 //! relay holds, checked as the site's object would: the group, the origin,
 //! the per-address limit), and their frames (`ping` answered by the runtime;
-//! `auth` and `send` checked against the socket's budget, parsed, then
-//! forwarded to the site, whose answer goes back to the socket).
+//! `auth`, `send` and `typing` checked against the socket's budget, parsed,
+//! then forwarded to the site, whose answer goes back to the socket). A
+//! `typing` from a socket that has not authenticated, or past the socket's
+//! typing bucket, is dropped here: the site is not woken for it.
 
 use super::state::Relay;
 use crate::bindings::{self, now_ms};
 use crate::budget::Limits;
 use crate::cors;
 use crate::domain::address::ClientAddress;
+use crate::domain::context::GEO_HEADER;
 use crate::domain::message::frame_client_id;
 use crate::error::ApiError;
 use crate::objects::{self, Answer};
@@ -100,15 +103,20 @@ pub async fn open(relay: &Relay, req: &Request) -> Result<Response, ApiError> {
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     relay.state.accept_websocket_with_tags(&pair.server, &tags);
     relay.socket_opened();
-    pair.server
-        .serialize_attachment(Attachment::Visitor(VisitorSocket {
+    pair.server.serialize_attachment(Attachment::Visitor(
+        VisitorSocket {
             group,
             sid: Some(hex(&bindings::random_bytes::<8>())),
             tagged: visitor,
             origin,
             address,
             ..VisitorSocket::default()
-        }))?;
+        }
+        .with_request(
+            header(req, "User-Agent").as_deref(),
+            header(req, GEO_HEADER).as_deref(),
+        ),
+    ))?;
     pair.server.send_with_str(&status)?;
     if open == 0 {
         relay.ensure_alarm(now_ms()).await?;
@@ -146,6 +154,11 @@ pub async fn message(relay: &Relay, ws: &WebSocket, message: WebSocketIncomingMe
         if let Err(overrun) = relay.budgets.auth(&key, Limits::VISITOR, now) {
             return relay.close_over_budget(ws, &key, overrun).await;
         }
+    }
+    if matches!(command, VisitorCommand::Typing { .. })
+        && (socket.visitor.is_none() || !relay.budgets.typing(&key, Limits::VISITOR, now))
+    {
+        return;
     }
     match forward(relay, &socket, text.clone()).await {
         Ok(answer) => {

@@ -10,6 +10,7 @@
 
 mod agents;
 mod broadcasts;
+mod context;
 mod conversations;
 mod counters;
 mod devices;

@@ -30,10 +30,12 @@ impl Store {
         for row in &rows {
             self.delete_conversation(&row.id)?;
             if !self.visitor_has_conversations(&row.visitor_id)? {
-                self.run(
-                    "DELETE FROM visitors WHERE id = ?",
-                    vec![row.visitor_id.as_str().into()],
-                )?;
+                for table in ["visitor_context WHERE visitor_id", "visitors WHERE id"] {
+                    self.run(
+                        &format!("DELETE FROM {table} = ?"),
+                        vec![row.visitor_id.as_str().into()],
+                    )?;
+                }
             }
         }
         Ok(rows.len())
@@ -53,10 +55,12 @@ impl Store {
         for row in &rows {
             self.delete_conversation(&row.id)?;
         }
-        self.run(
-            "DELETE FROM visitors WHERE id = ?",
-            vec![visitor.as_str().into()],
-        )?;
+        for table in ["visitor_context WHERE visitor_id", "visitors WHERE id"] {
+            self.run(
+                &format!("DELETE FROM {table} = ?"),
+                vec![visitor.as_str().into()],
+            )?;
+        }
         Ok(Some(rows.into_iter().map(|r| r.id).collect()))
     }
 

@@ -110,6 +110,11 @@ const SCHEMA: &[&str] = &[
         id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, name TEXT, email TEXT,
         created_at INTEGER NOT NULL,
         rate_window_start INTEGER NOT NULL DEFAULT 0, rate_count INTEGER NOT NULL DEFAULT 0)",
+    // Where a visitor who wrote is and what they use (`domain::context`),
+    // one row per visitor, gone with the visitor.
+    "CREATE TABLE IF NOT EXISTS visitor_context (
+        visitor_id TEXT PRIMARY KEY, page TEXT, wrote_from TEXT, referrer TEXT,
+        browser TEXT, os TEXT, country TEXT, city TEXT, time_zone TEXT, at INTEGER NOT NULL)",
     // A visitor's conversations: at most one open (the partial unique index);
     // closing one (state 'closed', closed_* set) lets the visitor's next
     // message start another. grp fixed by its first message (NULL: the

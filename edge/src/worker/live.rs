@@ -11,6 +11,7 @@
 //! single-object figures in `cargo xtask bench` are measured so).
 
 use super::forward;
+use crate::domain::context::{self, GEO_HEADER};
 use crate::error::ApiError;
 use crate::objects;
 use crate::relay::{RELAY_FULL_HEADER, RELAY_HEADER};
@@ -37,6 +38,16 @@ fn on_site(env: &Env) -> bool {
 }
 
 /// The visitor's region, from their continent (`Local` without one).
+/// `request.cf`'s country and city for the socket's holder (empty when
+/// the platform gave none: locally `wrangler dev` may give none).
+pub fn geo(req: &Request) -> String {
+    let cf = req.cf();
+    context::geo_header(
+        cf.as_ref().and_then(|c| c.country()).as_deref(),
+        cf.as_ref().and_then(|c| c.city()).as_deref(),
+    )
+}
+
 fn region(req: &Request) -> Region {
     Region::of_continent(req.cf().and_then(|cf| cf.continent()).as_deref())
 }
@@ -133,13 +144,16 @@ fn relay_request(
 ) -> Result<Request, ApiError> {
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {
-        if !name.eq_ignore_ascii_case(FORWARDED_HEADER) && !name.eq_ignore_ascii_case(RELAY_HEADER)
+        if !name.eq_ignore_ascii_case(FORWARDED_HEADER)
+            && !name.eq_ignore_ascii_case(RELAY_HEADER)
+            && !name.eq_ignore_ascii_case(GEO_HEADER)
         {
             headers.append(&name, &value)?;
         }
     }
     headers.set(FORWARDED_HEADER, &forwarded.encode())?;
     headers.set(RELAY_HEADER, &relay.object_name())?;
+    headers.set(GEO_HEADER, &geo(req))?;
     let mut init = RequestInit::new();
     init.with_headers(headers);
     Ok(Request::new_with_init(req.url()?.as_str(), &init)?)

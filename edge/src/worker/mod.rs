@@ -13,6 +13,7 @@ mod preflight;
 mod shield;
 
 use crate::cors;
+use crate::domain::context::GEO_HEADER;
 use crate::error::ApiError;
 use crate::request::header;
 use crate::respond;
@@ -135,11 +136,14 @@ async fn forward(
         if !name.eq_ignore_ascii_case("content-length")
             && !name.eq_ignore_ascii_case("transfer-encoding")
             && !name.eq_ignore_ascii_case(FORWARDED_HEADER)
+            && !name.eq_ignore_ascii_case(GEO_HEADER)
         {
             headers.append(&name, &value)?;
         }
     }
     headers.set(FORWARDED_HEADER, &forwarded.encode())?;
+    // The platform's country and city, for a widget's socket on the site.
+    headers.set(GEO_HEADER, &live::geo(&req))?;
     let mut init = RequestInit::new();
     // Routing admitted only a method the route declares (GET, PUT, POST,
     // DELETE), which `worker::Method` carries exactly.

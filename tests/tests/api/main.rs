@@ -55,6 +55,8 @@ mod conversations {
     mod read_marks;
     mod restart;
     mod saved_replies;
+    mod typing;
+    mod visitor_context;
     mod visitor_secret;
 }
 

@@ -20,6 +20,17 @@
 //! gets it. The header shows the agent serving the conversation (the last
 //! one who replied, until it is closed).
 //!
+//! The `auth` and `send` frames carry the page's context (the page, the
+//! referrer, the time zone): the agents see where the visitor is.
+//!
+//! Typing indicators (`typing` frames, never stored): while the visitor
+//! writes in the composer of their open conversation, one `typing: true`
+//! per `limits::TYPING_EVERY_MS`, and `typing: false` when the composer is
+//! emptied or left (a sent message needs none: it ends the indicator at
+//! the agent's end). An agent's `typing` shows "Giulia is typing…" under
+//! the log until their stop, their message, or `limits::TYPING_EXPIRES_MS`
+//! without another.
+//!
 //! A reply while the panel is closed or the tab hidden counts on the
 //! launcher's badge and is announced; while the tab is hidden its title
 //! flashes until the visitor comes back; and it plays a soft sound (Web
@@ -63,7 +74,7 @@ pub use view::View;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
-use presenza_protocol::limits::MAX_MESSAGE_CHARS;
+use presenza_protocol::limits::{MAX_MESSAGE_CHARS, TYPING_EVERY_MS, TYPING_EXPIRES_MS};
 use presenza_protocol::widget::ALL_LANGUAGES;
 use presenza_rules::conversation::DEFAULT_BUSY_REPLY;
 use presenza_rules::{
@@ -92,7 +103,11 @@ const K_RETRY: u32 = 8;
 const K_VIS: u32 = 9;
 /// The title's next flash.
 const K_FLASH: u32 = 10;
-const KINDS: u32 = 11;
+/// The composer lost the focus.
+const K_BLUR: u32 = 11;
+/// An agent's typing indicator ran out.
+const K_TYPED: u32 = 12;
+const KINDS: u32 = 13;
 
 /// Sending again after a failure the edge gave no time for.
 pub const RETRY_MS: u32 = 5_000;
@@ -123,6 +138,23 @@ pub fn chat(cx: JsValue, bind: JsValue, base: JsValue) {
 #[wasm_bindgen]
 pub fn chat_on(kind: u32, arg: JsValue) {
     with(&mut |c| c.on(kind, arg.clone()));
+}
+
+/// What the widget says of its page in `auth` and `send` (the agents see
+/// it beside the conversation): the page, the referrer, the time zone.
+fn page_context() -> JsValue {
+    let ctx = js::json("{}");
+    js::set(&ctx, "page", &js::get(&js::g("location"), "href"));
+    let referrer = js::get(&js::g("document"), "referrer");
+    if referrer.is_truthy() {
+        js::set(&ctx, "referrer", &referrer);
+    }
+    let format = js::make(&js::g("Intl"), "DateTimeFormat", &js::U);
+    let tz = js::get(&js::call0(&format, "resolvedOptions"), "timeZone");
+    if tz.is_string() {
+        js::set(&ctx, "tz", &tz);
+    }
+    ctx
 }
 
 /// Runs `f` on the chat if it exists and is free.
@@ -219,6 +251,11 @@ pub struct Chat {
     flash: Option<[JsValue; 3]>,
     /// The Web Audio context of the reply sound, made on its first use.
     audio: JsValue,
+    /// The name of the agent typing a reply, and the timer that ends it.
+    typing: Option<JsValue>,
+    typing_timer: Option<JsValue>,
+    /// When this visitor last said they are typing (0: they are not).
+    typed_at: f64,
 }
 
 impl Chat {
@@ -256,6 +293,9 @@ impl Chat {
             agent: None,
             flash: None,
             audio: js::U,
+            typing: None,
+            typing_timer: None,
+            typed_at: 0.0,
         }
     }
 
@@ -323,6 +363,12 @@ impl Chat {
                 &self.hook(K_SUBMIT),
                 &self.hook(K_KEY),
                 &self.hook(K_INPUT),
+            );
+            js::call(
+                &view.ta,
+                "addEventListener",
+                &"blur".into(),
+                &self.hook(K_BLUR),
             );
             self.view = Some(view);
             js::call(
@@ -393,6 +439,7 @@ impl Chat {
                     _ => {
                         self.auth_sent = false;
                         self.authed = false;
+                        self.typed_at = 0.0;
                         self.sent.clear();
                     }
                 }
@@ -418,9 +465,20 @@ impl Chat {
                 }
             }
             K_INPUT => {
-                if let Some(v) = &self.view {
-                    self.texts(|tx| Self::counters(v, tx));
+                let mut composer = false;
+                if let Some(w) = &self.view {
+                    self.texts(|tx| Self::counters(w, tx));
+                    composer = js::get(&v, "target") == w.ta;
                 }
+                if composer {
+                    self.typed();
+                }
+            }
+            K_BLUR => self.stop_typing(),
+            K_TYPED => {
+                self.typing_timer = None;
+                self.typing = None;
+                self.paint();
             }
             K_LANG_RESP => {
                 let next = self.hook(K_LANG);
@@ -625,6 +683,14 @@ impl Chat {
         };
         js::set(&v.ok, "textContent", &confirm);
 
+        let typing = match &self.typing {
+            Some(name) if !self.closed => {
+                js::call(&tx.js("typing"), "replace", &"{name}".into(), name)
+            }
+            _ => "".into(),
+        };
+        js::set(&v.by_id("ty"), "textContent", &typing);
+
         Self::counters(v, tx);
 
         let unread = if self.open { 0 } else { self.unread };
@@ -763,6 +829,8 @@ impl Chat {
         let theirs = from != Sender::Visitor;
         if from == Sender::Agent {
             self.agent = Some(who);
+            // Their message ends their typing indicator.
+            self.typing = None;
         }
         self.place(seq, cid, node, theirs);
         let hidden_tab = js::get(&js::g("document"), "hidden").is_truthy();
@@ -884,6 +952,7 @@ impl Chat {
         self.seq = 0;
         self.closed = false;
         self.agent = None;
+        self.typing = None;
         self.read = self.store.as_mut().map_or(0, |s| s.read_mark_in(&cid));
         self.conv = Some(cid);
         had
@@ -937,6 +1006,7 @@ impl Chat {
         let frame = js::json(r#"{"type":"auth"}"#);
         js::set(&frame, "visitor", &credential.as_str().into());
         js::set(&frame, "after", &JsValue::from_f64(self.seq as f64));
+        js::set(&frame, "context", &page_context());
         self.send(&frame);
         self.auth_sent = true;
     }
@@ -957,6 +1027,7 @@ impl Chat {
                 continue;
             }
             let frame = js::json(r#"{"type":"send"}"#);
+            js::set(&frame, "context", &page_context());
             js::set(&frame, "client_id", &p.cid.as_str().into());
             js::set(&frame, "text", &p.text.as_str().into());
             js::set(&frame, "group", &js::get(&self.cx, "g"));
@@ -1043,6 +1114,24 @@ impl Chat {
                 }
             }
             Some("error") => self.failed(js::get_str(&f, "client_id"), &js::get(&f, "error")),
+            Some("typing") => {
+                if js::get_str(&f, "conversation_id") != self.conv {
+                    return;
+                }
+                if let Some(t) = self.typing_timer.take() {
+                    js::call1(&js::G, "clearTimeout", &t);
+                }
+                self.typing = None;
+                if js::get(&f, "typing").is_truthy() {
+                    self.typing = Some(js::get(&f, "agent"));
+                    self.typing_timer = Some(js::call(
+                        &js::G,
+                        "setTimeout",
+                        &self.hook(K_TYPED),
+                        &JsValue::from(TYPING_EXPIRES_MS),
+                    ));
+                }
+            }
             _ => return,
         }
         self.paint();
@@ -1174,6 +1263,34 @@ impl Chat {
 
     // ------------------------------------------------------------ writing
 
+    /// The composer changed: the agents may be told the visitor is typing
+    /// (in an open conversation, on a socket that is theirs), or stopped.
+    fn typed(&mut self) {
+        let Some(v) = &self.view else { return };
+        let text = js::get_str(&v.ta, "value").unwrap_or_default();
+        if text.trim().is_empty() {
+            return self.stop_typing();
+        }
+        if !self.authed || self.conv.is_none() || self.closed || self.form_mode() {
+            return;
+        }
+        let now = js::now();
+        if now - self.typed_at >= f64::from(TYPING_EVERY_MS) {
+            self.typed_at = now;
+            self.send(&js::json(r#"{"type":"typing","typing":true}"#));
+        }
+    }
+
+    /// The composer was emptied or left: a stop, if the agents were told.
+    fn stop_typing(&mut self) {
+        if self.typed_at > 0.0 {
+            self.typed_at = 0.0;
+            if self.authed {
+                self.send(&js::json(r#"{"type":"typing","typing":false}"#));
+            }
+        }
+    }
+
     /// Puts a message in the outbox and sends it.
     fn queue(&mut self, text: String, contact: Option<(String, String)>) {
         let Some(store) = self.store.as_mut() else {
@@ -1221,6 +1338,9 @@ impl Chat {
                 }
                 js::set(&ta, "value", &"".into());
                 self.notice = None;
+                // The message ends the indicator; the next keystroke
+                // starts it again at once.
+                self.typed_at = 0.0;
                 self.queue(text, None);
             }
         }

@@ -13,6 +13,7 @@
 //!     div#g.log[role=log][aria-live=polite]   div.m.{v|a|s}[.pend][data-new]  span.who  p.bt  span.at
 //!                                             (data-new: the first unread when the panel opened,
 //!                                             shown as a "new messages" line above it)
+//!     p#ty.ty[role=status]                     "Giulia is typing…"
 //!     p#ok.ok[role=status]                     confirmation of a left message
 //!     form#lf.lf (offline)  p#le.er[role=alert]
 //!       label Name input[name=n]   p#en.er      label E-mail input[name=e]  p#ee.er
@@ -54,6 +55,7 @@ pub const CSS: &str = concat!(
     ".s .bt{border:1px dashed var(--fb);border-radius:12px;background:none;font-style:italic}",
     ".ok{margin:12px 0 0;padding:10px 14px;border-radius:12px;background:light-dark(#e8f6ee,#173424);color:light-dark(#14532d,#c6f6d5)}",
     ".ok:empty{display:none}",
+    ".ty{margin:8px 4px 0;color:var(--mut);font-size:13px;font-style:italic}.ty:empty{display:none}",
     ".lf{display:flex;flex-direction:column;margin-top:14px}.lf[hidden],.cmp[hidden]{display:none}",
     ".lf label{display:flex;flex-direction:column;gap:4px;margin-top:10px;font-size:14px;font-weight:600}",
     "input,textarea{width:100%;padding:9px 12px;border:1px solid var(--fb);border-radius:10px;background:var(--bg);color:inherit;font:inherit;font-weight:400}",
@@ -82,8 +84,10 @@ const COMPOSER: &str = concat!(
     r#"</div><p class="cn" id="cn"></p></form>"#
 );
 
-/// The confirmation and the offline form, after the log.
+/// The agent's typing indicator, the confirmation and the offline form,
+/// after the log.
 const FORM: &str = concat!(
+    r#"<p class="ty" id="ty" role="status"></p>"#,
     r#"<p class="ok" id="ok" role="status"></p>"#,
     r#"<form class="lf" id="lf" novalidate hidden><p class="er" id="le" role="alert"></p>"#,
     r#"<label><span data-t="name"></span><input name="n" autocomplete="name" aria-describedby="en"></label><p class="er" id="en"></p>"#,

@@ -1,14 +1,16 @@
 //! A device socket's frames: a status by hand (as `PUT agents/me/status`),
-//! sign-out, heartbeats and replies. Any frame is a sign of life. A frame
+//! sign-out, heartbeats, replies and typing indicators
+//! (`conversation::typing`, within the socket's typing budget). Any frame is a sign of life. A frame
 //! from a session that ended meanwhile (signed out, expired, revoked)
 //! closes the socket.
 
 use crate::domain::manual::ManualInput;
 use crate::error::ApiError;
+use crate::site::conversation::typing;
 use crate::site::inbox::reply;
 use crate::site::presence::{Change, SessionRef};
 use crate::site::state::Site;
-use crate::sockets;
+use crate::sockets::{self, Attachment};
 use crate::store::SessionKind;
 use presenza_protocol::body::{ReplyBody, StatusBody};
 use presenza_protocol::frame::{self, close, DeviceCommand, DeviceEvent, PING, PONG};
@@ -88,6 +90,20 @@ async fn command(
         } => {
             let reply = ReplyBody { client_id, text };
             reply::from_device(site, ws, agent, session, &conversation_id, &reply, now).await;
+        }
+        DeviceCommand::Typing {
+            conversation_id,
+            typing,
+        } => {
+            let (key, limits) = Attachment::Agent {
+                agent: agent.clone(),
+                session: session.clone(),
+            }
+            .budget();
+            // Past the typing bucket: dropped unread.
+            if site.budgets.typing(&key, limits, now) {
+                typing::from_agent(site, agent, &conversation_id, typing)?;
+            }
         }
     }
     Ok(())

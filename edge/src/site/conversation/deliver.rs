@@ -41,7 +41,7 @@ pub enum StateChange {
 /// those on this object now (how many got it is the answer), those on
 /// relays after the event (their answer clears the routes of relays that
 /// had none, see `relays`).
-fn to_visitor(
+pub(super) fn to_visitor(
     site: &Site,
     visitor: &VisitorRow,
     skip: Option<&str>,

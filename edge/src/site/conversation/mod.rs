@@ -14,6 +14,7 @@
 
 pub mod deliver;
 pub mod served;
+pub mod typing;
 pub mod view;
 
 use crate::error::ApiError;

@@ -1,5 +1,5 @@
 //! `GET conversations/{id}/messages?after=`: a page of a conversation's
-//! messages.
+//! messages, with its visitor's context (`store::context`).
 
 use crate::error::ApiError;
 use crate::respond;
@@ -25,6 +25,7 @@ pub fn get(
         &MessagePage {
             messages: view::messages(&rows),
             has_more: more,
+            context: site.store.context(&conv.visitor_id)?,
         },
     )
 }

@@ -3,6 +3,7 @@
 //! visitor credential authenticates it).
 
 mod config;
+mod context;
 mod live;
 mod seen;
 mod send;

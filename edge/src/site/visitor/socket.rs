@@ -1,20 +1,22 @@
 //! A visitor socket's frames: `auth` proves the visitor and answers their
 //! conversation; `send` writes a message (acked to this socket, pushed to
-//! the visitor's other tabs and to the agents). Nothing a visitor sends
-//! changes presence.
+//! the visitor's other tabs and to the agents); `typing` tells the agents
+//! serving the conversation (`conversation::typing`, nothing stored, no
+//! answer). Nothing a visitor sends changes presence.
 //!
 //! The same commands come from two places: a widget socket on this object
 //! ([`message`]), and a widget socket on a relay, whose frame the relay
 //! forwards ([`forwarded`], see `relaying`). [`run`] serves both and returns
 //! the frames for that socket.
 
-use super::{send, thread};
+use super::{context, send, thread};
 use crate::budget::Limits;
 use crate::domain::message::{frame_client_id, seq};
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
 use crate::relaying::{ForwardedFrame, FrameAnswer};
 use crate::site::conversation::deliver::{self, Origin};
+use crate::site::conversation::typing;
 use crate::site::state::Site;
 use crate::sockets::{self, Attachment, VisitorSocket};
 use presenza_protocol::body::VisitorMessageBody;
@@ -38,6 +40,14 @@ pub async fn message(site: &Site, ws: &WebSocket, mut socket: VisitorSocket, tex
         if let Err(overrun) = site.budgets.auth(&key, Limits::VISITOR, now) {
             return site.close_over_budget(ws, &key, overrun);
         }
+    }
+    if matches!(command, VisitorCommand::Typing { .. })
+        && !site
+            .budgets
+            .typing(&socket.budget_key(), Limits::VISITOR, now)
+    {
+        // Past the typing bucket: dropped unread.
+        return;
     }
     let before = socket.clone();
     match run(site, &mut socket, command, now).await {
@@ -69,7 +79,10 @@ pub async fn forwarded(
         mut socket,
         text,
     } = fwd;
-    let answer = match sockets::visitor_command(&text) {
+    let command = sockets::visitor_command(&text);
+    // Only `auth` and `send` make this relay one of the visitor's.
+    let routes = !matches!(command, Ok(VisitorCommand::Typing { .. }));
+    let answer = match command {
         Ok(command) => run(site, &mut socket, command, now).await,
         Err(e) => Err(e),
     };
@@ -81,7 +94,7 @@ pub async fn forwarded(
             conversation_id: None,
         })],
     };
-    if let Some(visitor) = &socket.visitor {
+    if let Some(visitor) = socket.visitor.as_ref().filter(|_| routes) {
         site.store.add_visitor_route(visitor, &relay)?;
     }
     Ok(FrameAnswer { frames, socket })
@@ -98,6 +111,7 @@ async fn run(
         VisitorCommand::Auth {
             visitor: credential,
             after,
+            context: page,
         } => {
             let cred = VisitorCredential::parse(Some(&credential))?;
             if socket.tagged.as_ref().is_some_and(|t| *t != cred.id) {
@@ -107,6 +121,12 @@ async fn run(
                 ));
             }
             let thread = thread::thread(site, &cred, after)?;
+            // A conversation: the visitor is stored and the secret matched.
+            if thread.conversation_id.is_some() {
+                if let Err(e) = context::record(site, socket, &cred.id, page.as_ref(), false, now) {
+                    worker::console_error!("visitor context: {e}");
+                }
+            }
             socket.visitor = Some(cred.id);
             socket.key = Some(cred.secret_hash);
             Ok(vec![frame::to_text(&VisitorFrame::Messages(thread))])
@@ -117,6 +137,7 @@ async fn run(
             group,
             name,
             email,
+            context: page,
         } => {
             let (Some(id), Some(secret_hash)) = (socket.visitor.clone(), socket.key.clone()) else {
                 return Err(ApiError::bad_request(
@@ -152,7 +173,18 @@ async fn run(
             if let Err(e) = delivered {
                 worker::console_error!("deliver: {e}");
             }
+            if stored.created {
+                let recorded =
+                    context::record(site, socket, &stored.visitor.id, page.as_ref(), true, now);
+                if let Err(e) = recorded {
+                    worker::console_error!("visitor context: {e}");
+                }
+            }
             Ok(vec![frame::to_text(&ack)])
+        }
+        VisitorCommand::Typing { typing } => {
+            typing::from_visitor(site, socket, typing)?;
+            Ok(Vec::new())
         }
     }
 }
