@@ -18,8 +18,7 @@ use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
     MessagePage, MessageView, OnboardingView, SavedReply, SettingsView, StatusSetView,
-    VisitorContext,
-    WorkingHoursView,
+    VisitorContext, WorkingHoursView,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::ConversationId;
