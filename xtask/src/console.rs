@@ -11,11 +11,11 @@ use std::process::Command;
 /// The console has no tight budget like the widget, but it must stay a
 /// page that opens quickly on a phone. 250 KB until the daily-tool pages
 /// (devices, the live team, e-mail, saved replies, working hours' switch,
-/// typing and the visitor's context: ~265 KB) and the Availability page
-/// (SVG timelines drawn in Rust, no chart library: ~20 KB). A chart or UI
-/// library would blow it at once; a service worker keeps it after the
-/// first visit.
-const BUDGET_GZIP_BYTES: usize = 300 * 1024;
+/// typing and the visitor's context: ~265 KB), the Availability page (SVG
+/// timelines drawn in Rust, no chart library: ~20 KB) and the owner's
+/// checklist (~7 KB): 297 KB together. A chart or UI library would blow it
+/// at once; a service worker keeps it after the first visit.
+const BUDGET_GZIP_BYTES: usize = 320 * 1024;
 
 pub fn build(ctx: &Ctx) -> Result {
     step("Building the agent console (Rust → Wasm, wasm-bindgen --target web, wasm-opt -Oz)");
