@@ -106,13 +106,15 @@ fn the_shield_turns_a_flood_of_visitor_calls_away_before_the_site() {
     let site = site();
     // Bodies the site would refuse (400): the shield counts them all the
     // same, and past its limit (300 a minute per address and site) answers
-    // itself. Sent from 8 threads, so the burst fits well inside a minute.
+    // itself. Sent from 8 threads, so the burst fits well inside a minute,
+    // but it may straddle two of the limiter's one-minute windows: at most
+    // 600 of the 800 pass then, never more.
     let replies: Vec<presenza_tests::api::Reply> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..8)
             .map(|_| {
                 let ann = Visitor::new(&site);
                 scope.spawn(move || {
-                    (0..50)
+                    (0..100)
                         .map(|_| ann.post(&json!({ "client_id": "bad id", "text": "x" })))
                         .collect::<Vec<_>>()
                 })
@@ -125,10 +127,10 @@ fn the_shield_turns_a_flood_of_visitor_calls_away_before_the_site() {
     });
     let site_answered = replies.iter().filter(|r| r.status == 400).count();
     let shielded: Vec<_> = replies.iter().filter(|r| r.status == 429).collect();
-    assert_eq!(site_answered + shielded.len(), 400, "only 400s and 429s");
+    assert_eq!(site_answered + shielded.len(), 800, "only 400s and 429s");
     assert!(
-        (250..=300).contains(&site_answered),
-        "the site answered {site_answered} of 400 calls"
+        (250..=600).contains(&site_answered),
+        "the site answered {site_answered} of 800 calls (one or two windows of 300)"
     );
     let r = shielded[0];
     assert_eq!(r.error_code(), Some("rate_limited"), "{}", r.describe());
