@@ -16,7 +16,8 @@
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
 //! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
-//!   queued by the handlers and sent by the alarm;
+//!   queued by the handlers and sent by the alarm; [`webhooks`]: the
+//!   same for webhook deliveries;
 //! - [`relays`]: what goes to the relays holding the site's widget sockets
 //!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
@@ -44,6 +45,7 @@ mod relays;
 mod socket;
 mod state;
 mod visitor;
+mod webhooks;
 
 pub use internal::{Init, DELETE_SITE, RENAME_SITE};
 
@@ -196,6 +198,7 @@ impl SiteObject {
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
         let cfg = self.site.config()?;
         mail::send_due(&self.site, &cfg, now).await?;
+        webhooks::send_due(&self.site, &cfg, now).await?;
         let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
             Change::ConfigChanged
         } else {
