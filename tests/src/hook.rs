@@ -64,7 +64,8 @@ impl Receiver {
         }
     }
 
-    /// The next requests are answered these statuses, in order (then 200).
+    /// The next requests are answered these statuses, in order (then 200);
+    /// 0: no answer at all (the connection is held 20 s, then closed).
     pub fn answer(&self, statuses: &[u16]) {
         self.lock().script.extend(statuses.iter().copied());
     }
@@ -128,6 +129,10 @@ fn serve(stream: TcpStream, shared: &Mutex<Shared>) {
             });
             status
         };
+        if answered == 0 {
+            std::thread::sleep(Duration::from_secs(20));
+            return;
+        }
         let reply = format!(
             "HTTP/1.1 {answered} X\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
         );

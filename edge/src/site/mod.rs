@@ -194,17 +194,23 @@ impl SiteObject {
     }
 
     /// What an alarm does: retention when it is due, the e-mail that is
-    /// due, then presence.
+    /// due, then presence, then the webhook deliveries that are due.
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
         let cfg = self.site.config()?;
         mail::send_due(&self.site, &cfg, now).await?;
-        webhooks::send_due(&self.site, &cfg, now).await?;
         let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
             Change::ConfigChanged
         } else {
             Change::Read
         };
-        self.site.settle(change, now).await.map(|_| ())
+        self.site.settle(change, now).await?;
+        // Webhooks last: presence is settled whatever a receiver does; the
+        // alarm then moves to the next delivery due.
+        if self.site.next_webhook_due()?.is_some_and(|due| due <= now) {
+            webhooks::send_due(&self.site, &cfg, now).await?;
+            self.site.settle(Change::Read, now_ms()).await?;
+        }
+        Ok(())
     }
 
     /// A public call the Worker forwarded, by who may make it.

@@ -16,12 +16,17 @@ use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::store::{MetaKey, NewDelivery, Store, StoreError, WebhookRow};
 use crate::webhook::{self, DELIVERY_HEADER, EVENT_HEADER, MAX_ATTEMPTS, SIGNATURE_HEADER};
+use futures_util::future::{select, Either};
 use presenza_protocol::id::hex;
 use presenza_protocol::view::{AudienceView, WebhookEvent};
-use worker::{Fetch, Headers, Method, Request, RequestInit};
+use std::time::Duration;
+use worker::{AbortController, Delay, Fetch, Headers, Method, Request, RequestInit};
 
 /// Deliveries sent by one alarm run at most (the rest at the next).
-const MAX_SENDS_PER_RUN: usize = 25;
+const MAX_SENDS_PER_RUN: usize = 5;
+/// A receiver that has not answered by then is a failed attempt (the
+/// request is aborted): a slow receiver never holds the alarm long.
+const TIMEOUT_MS: u64 = 10_000;
 
 /// Queues `event` for every endpoint that receives it, due now; returns
 /// whether any was queued (the alarm must then run soon).
@@ -191,8 +196,10 @@ pub async fn send_due(site: &Site, cfg: &Config, now: i64) -> Result<(), ApiErro
                     if attempts >= MAX_ATTEMPTS {
                         site.store.delete_webhook(row.seq)?;
                     } else {
+                        // Counted from the attempt's end (a timeout is long).
+                        let ended = bindings::now_ms();
                         site.store
-                            .retry_webhook(row.seq, at + webhook::backoff_ms(attempts))?;
+                            .retry_webhook(row.seq, ended + webhook::backoff_ms(attempts))?;
                     }
                     site.store.set_webhook_result(
                         &row.endpoint,
@@ -223,11 +230,19 @@ async fn post(url: &str, row: &WebhookRow, secret: &str, at: i64) -> Result<u16,
         .with_headers(headers)
         .with_body(Some(row.body.clone().into()));
     let req = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-    let resp = Fetch::Request(req)
-        .send()
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(resp.status_code())
+    let controller = AbortController::default();
+    let signal = controller.signal();
+    let fetch = Fetch::Request(req);
+    let send = Box::pin(fetch.send_with_signal(&signal));
+    let timeout = Box::pin(Delay::from(Duration::from_millis(TIMEOUT_MS)));
+    let outcome = match select(send, timeout).await {
+        Either::Left((resp, _)) => Some(resp.map(|r| r.status_code()).map_err(|e| e.to_string())),
+        Either::Right(_) => None,
+    };
+    outcome.unwrap_or_else(|| {
+        controller.abort();
+        Err(format!("no answer within {} s", TIMEOUT_MS / 1000))
+    })
 }
 
 /// The site's webhook secret, made and stored on first use.

@@ -262,3 +262,40 @@ fn status_changes_reach_a_slack_compatible_endpoint() {
         "the reason: {b}"
     );
 }
+
+#[test]
+fn a_receiver_that_does_not_answer_is_a_failed_attempt_tried_again() {
+    let rx = Receiver::start();
+    let site = site();
+    let secret = register(&site, &rx.url, &["conversation_started"], "json");
+    rx.answer(&[0]);
+    leave(&site, "nobody answers");
+    let r = poll_until(RETRY_WAIT, Duration::from_millis(300), || {
+        let r = site.owner_ok("GET", "/webhooks", None);
+        if r.body["endpoints"][0]["last"]["ok"] == false {
+            Ok(r)
+        } else {
+            Err(r.describe())
+        }
+    })
+    .unwrap_or_else(|e| panic!("a failed attempt: {e}"));
+    let last = &r.body["endpoints"][0]["last"];
+    assert_eq!(last["status"], Value::Null, "{}", r.body);
+    assert!(
+        last["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("no answer within")),
+        "{}",
+        r.body
+    );
+    wait_for(&rx, RETRY_WAIT, "the retry answered 200", |got| {
+        got.iter().any(|r| r.answered == 200)
+    });
+    let got = rx.received();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(
+        got[0].header("presenza-delivery"),
+        got[1].header("presenza-delivery")
+    );
+    assert_signed(&got[1], &secret);
+}
