@@ -59,6 +59,7 @@ pub mod retention;
 pub mod route;
 pub mod sockets;
 pub mod tally;
+pub mod webhook;
 
 #[cfg(target_arch = "wasm32")]
 mod bindings;

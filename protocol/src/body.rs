@@ -352,3 +352,23 @@ pub struct OnboardingBody {
 pub struct RenameSiteBody {
     pub name: String,
 }
+
+/// `PUT webhooks`: the whole list of endpoints.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhooksBody {
+    pub endpoints: Vec<WebhookBody>,
+}
+
+/// One endpoint as the owner sends it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookBody {
+    /// An `https://` (or `http://`) URL.
+    pub url: String,
+    /// What it receives; at least one.
+    pub events: Vec<crate::view::WebhookEvent>,
+    /// `json` (the default) or `slack` (`{"text": ...}`).
+    #[serde(default)]
+    pub format: crate::view::WebhookFormat,
+}

@@ -156,3 +156,8 @@ pub const MAX_LISTED_MISSED: usize = 100;
 pub const DEFAULT_FIRST_REPLY_SECS: u32 = 300;
 /// The thresholds `first_reply_secs` may name.
 pub const FIRST_REPLY_SECS: RangeInclusive<u32> = 10..=86_400;
+
+/// Webhook endpoints a site may register (`PUT webhooks`).
+pub const MAX_WEBHOOKS: usize = 5;
+/// The longest webhook URL.
+pub const MAX_WEBHOOK_URL_LEN: usize = 2000;

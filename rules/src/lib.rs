@@ -20,6 +20,8 @@
 //! - [`evaluate`](mod@evaluate): the evaluation: the status of the site and
 //!   of every group, why, and the next instant at which an answer can change
 //!   by itself.
+//! - [`alerts`]: alert episodes (issue 15): when one opens (a condition
+//!   held for the owner's threshold) and when it is back to normal.
 //! - [`insights`]: availability insights (issue 15) from an audience's
 //!   status history and conversations: coverage of working hours, missed
 //!   conversations, first-response times' median and 90th percentile.
@@ -38,6 +40,7 @@
 
 extern crate alloc;
 
+pub mod alerts;
 pub mod conversation;
 pub mod error;
 pub mod evaluate;

@@ -6,6 +6,7 @@
 //!   (also used by `cargo xtask run`).
 //! - [`api`]: a thin HTTP client for the `/v1` API and test fixtures
 //!   (sites, agents, polling with deadlines).
+//! - [`hook`]: a real HTTP receiver on loopback for webhook deliveries.
 //! - [`ws`]: a WebSocket client (custom headers, reads with deadlines,
 //!   abrupt drops) for visitor and agent-device sockets.
 //!
@@ -16,6 +17,7 @@
 
 pub mod api;
 pub mod edge;
+pub mod hook;
 pub mod ws;
 
 pub use edge::{EdgeOptions, HarnessError, LocalEdge};

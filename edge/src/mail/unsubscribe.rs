@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 /// Hex digits of the MAC kept in a code.
 const MAC_HEX: usize = 32;
 
-fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
+pub fn hmac(key: &[u8], message: &[u8]) -> [u8; 32] {
     let mut block = [0u8; 64];
     if key.len() > 64 {
         block[..32].copy_from_slice(&Sha256::digest(key));

@@ -195,6 +195,12 @@ pub enum OwnerOp {
     GetSavedReplies,
     /// PUT saved-replies: the whole list (agents' devices are told).
     PutSavedReplies,
+    /// GET webhooks: the endpoints with their last result.
+    GetWebhooks,
+    /// PUT webhooks: the whole list of endpoints.
+    PutWebhooks,
+    /// POST webhooks/secret: a new signing secret, shown once.
+    RotateWebhookSecret,
     /// GET onboarding: the owner's checklist.
     GetOnboarding,
     /// PUT onboarding: the owner's answers to it.
@@ -225,6 +231,7 @@ impl SiteOp {
                         | OwnerOp::PutAgent(_)
                         | OwnerOp::PutHours { .. }
                         | OwnerOp::PutSavedReplies
+                        | OwnerOp::PutWebhooks
                         | OwnerOp::PutOnboarding
                         | OwnerOp::PutOwnerAgent
                         | OwnerOp::OwnerAgentDevice
@@ -261,6 +268,9 @@ impl SiteOp {
                     | OwnerOp::Team
                     | OwnerOp::GetSavedReplies
                     | OwnerOp::PutSavedReplies
+                    | OwnerOp::GetWebhooks
+                    | OwnerOp::PutWebhooks
+                    | OwnerOp::RotateWebhookSecret
                     | OwnerOp::GetOnboarding
                     | OwnerOp::PutOnboarding
             ),
@@ -545,6 +555,17 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
                 "GET" => OwnerOp::GetSavedReplies,
                 _ => OwnerOp::PutSavedReplies,
             })
+        }
+        ["webhooks"] => {
+            none("GET, PUT")?;
+            Owner(match method {
+                "GET" => OwnerOp::GetWebhooks,
+                _ => OwnerOp::PutWebhooks,
+            })
+        }
+        ["webhooks", "secret"] => {
+            none("POST")?;
+            Owner(OwnerOp::RotateWebhookSecret)
         }
         ["onboarding"] => {
             none("GET, PUT")?;

@@ -40,6 +40,9 @@ pub struct Config {
     pub widget_last_seen: Option<Seen>,
     /// The agent the owner answers chats as.
     pub owner_agent: Option<AgentId>,
+    /// The webhook endpoints, and the secret that signs deliveries.
+    pub webhooks: Vec<presenza_protocol::view::WebhookEndpoint>,
+    pub webhook_secret: Option<String>,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
     /// The mode of the site's working hours, and of a group's own hours
@@ -116,6 +119,8 @@ impl Config {
             mail_key: meta.mail_key,
             public_origin: meta.public_origin,
             saved_replies: meta.saved_replies,
+            webhooks: meta.webhooks,
+            webhook_secret: meta.webhook_secret,
             widget_first_seen: meta.widget_first_seen,
             widget_last_seen: meta.widget_last_seen,
             owner_agent: meta.owner_agent,

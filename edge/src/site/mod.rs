@@ -16,7 +16,8 @@
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
 //! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
-//!   queued by the handlers and sent by the alarm;
+//!   queued by the handlers and sent by the alarm; [`webhooks`]: the
+//!   same for webhook deliveries;
 //! - [`relays`]: what goes to the relays holding the site's widget sockets
 //!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
@@ -44,6 +45,7 @@ mod relays;
 mod socket;
 mod state;
 mod visitor;
+mod webhooks;
 
 pub use internal::{Init, DELETE_SITE, RENAME_SITE};
 
@@ -192,7 +194,7 @@ impl SiteObject {
     }
 
     /// What an alarm does: retention when it is due, the e-mail that is
-    /// due, then presence.
+    /// due, then presence, then the webhook deliveries that are due.
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
         let cfg = self.site.config()?;
         mail::send_due(&self.site, &cfg, now).await?;
@@ -201,7 +203,14 @@ impl SiteObject {
         } else {
             Change::Read
         };
-        self.site.settle(change, now).await.map(|_| ())
+        self.site.settle(change, now).await?;
+        // Webhooks last: presence is settled whatever a receiver does; the
+        // alarm then moves to the next delivery due.
+        if self.site.next_webhook_due()?.is_some_and(|due| due <= now) {
+            webhooks::send_due(&self.site, &cfg, now).await?;
+            self.site.settle(Change::Read, now_ms()).await?;
+        }
+        Ok(())
     }
 
     /// A public call the Worker forwarded, by who may make it.

@@ -38,6 +38,7 @@ use crate::fanout::{self, Payload, Published, Sent};
 use crate::history::{self, Clues, Recorded};
 use crate::residency;
 use crate::site::config::Config;
+use crate::site::webhooks;
 use crate::sockets::{self, Attachment, Tag};
 use crate::store::{SessionKind, Store, StoreError};
 use presenza_protocol::frame::{self, close, DeviceEvent, OwnerEvent, VisitorEvent};
@@ -137,6 +138,9 @@ pub struct Presence {
     /// since this instance started: a wake sends it again, a whole-team
     /// frame being harmless to repeat).
     team_sent: RefCell<Option<String>>,
+    /// A status change queued webhook deliveries since
+    /// [`Presence::take_webhooks_queued`] last ran.
+    webhooks_queued: Cell<bool>,
 }
 
 impl Presence {
@@ -165,7 +169,13 @@ impl Presence {
                 snap
             }
         };
-        let wake = match (snap.eval.next_change, rim.housekeeping_at) {
+        // Deliveries just queued are sent by the alarm, at once.
+        let housekeeping_at = if self.webhooks_queued.get() {
+            Some(rim.housekeeping_at.map_or(now, |h| h.min(now)))
+        } else {
+            rim.housekeeping_at
+        };
+        let wake = match (snap.eval.next_change, housekeeping_at) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
@@ -243,6 +253,11 @@ impl Presence {
         self.alarm_at.set(Some(None));
     }
 
+    /// Whether status changes queued webhook deliveries (and forgets it).
+    pub fn take_webhooks_queued(&self) -> bool {
+        self.webhooks_queued.replace(false)
+    }
+
     /// The alarm that fired is consumed; the next settle sets the next one.
     pub fn alarm_fired(&self) {
         self.alarm_at.set(Some(None));
@@ -271,7 +286,9 @@ impl Presence {
         for push in diff.pushes {
             send(rim.state, push.payload);
             if let Payload::Audience(view) = push.payload {
-                record_history(rim, snap, view, change, expired, now)?;
+                if record_history(rim, snap, view, change, expired, now)? {
+                    self.webhooks_queued.set(true);
+                }
             }
             rim.store.save_broadcast(&push.key, &push.fingerprint)?;
             sent.insert(push.key, push.fingerprint);
@@ -337,14 +354,14 @@ fn record_history(
     change: Change<'_>,
     expired: &[(AgentId, i64)],
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let group = view.group.as_ref();
     let last = rim.store.change_at_or_before(group, i64::MAX)?;
     if last
         .as_ref()
         .is_some_and(|l| l.status == view.status && l.reason == view.reason)
     {
-        return Ok(());
+        return Ok(false);
     }
     let last_at = last.map(|l| l.at);
     let serves = |agent: &AgentId| {
@@ -403,7 +420,8 @@ fn record_history(
             cause: attributed.cause,
             agent: attributed.agent,
         },
-    )
+    )?;
+    webhooks::status_changed(rim.store, rim.cfg, view, attributed.at, now)
 }
 
 /// A session's sign of life.

@@ -41,6 +41,8 @@ pub struct Site {
     pub started_at: i64,
     /// When the next queued e-mail is due (`None`: not read yet).
     mail_due: Cell<Option<Option<i64>>>,
+    /// When the next webhook delivery is due (`None`: not read yet).
+    webhook_due: Cell<Option<Option<i64>>>,
 }
 
 impl Site {
@@ -59,6 +61,7 @@ impl Site {
             faults,
             started_at: now,
             mail_due: Cell::new(None),
+            webhook_due: Cell::new(None),
         }
     }
 
@@ -108,13 +111,20 @@ impl Site {
             // Retention, a retry of relays and the next queued e-mail: all
             // run in the alarm.
             housekeeping_at: Some(
-                [self.relays.retry_at(), self.next_mail_due()?]
-                    .into_iter()
-                    .flatten()
-                    .fold(sweep, i64::min),
+                [
+                    self.relays.retry_at(),
+                    self.next_mail_due()?,
+                    self.next_webhook_due()?,
+                ]
+                .into_iter()
+                .flatten()
+                .fold(sweep, i64::min),
             ),
         };
         let snap = self.presence.settle(&rim, change, now).await?;
+        if self.presence.take_webhooks_queued() {
+            self.webhook_queue_changed();
+        }
         self.relays.observe(self, &cfg, &snap)?;
         Ok(snap)
     }
@@ -168,6 +178,21 @@ impl Site {
     /// The queue changed: read when the next e-mail is due again.
     pub fn mail_queue_changed(&self) {
         self.mail_due.set(None);
+    }
+
+    /// When the next webhook delivery is due (read once, then kept).
+    pub fn next_webhook_due(&self) -> Result<Option<i64>, ApiError> {
+        if let Some(due) = self.webhook_due.get() {
+            return Ok(due);
+        }
+        let due = self.store.next_webhook_due()?;
+        self.webhook_due.set(Some(due));
+        Ok(due)
+    }
+
+    /// The webhook queue changed: read when the next delivery is due again.
+    pub fn webhook_queue_changed(&self) {
+        self.webhook_due.set(None);
     }
 
     /// The platform's sender address (`EMAIL_FROM`); `None`: e-mail is off

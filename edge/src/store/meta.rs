@@ -5,7 +5,9 @@ use super::{Store, StoreError, R};
 use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::limits::{DEFAULT_HISTORY_DAYS, HISTORY_DAYS};
-use presenza_protocol::view::{EmailSettings, SavedReplies, SavedReply, VisitorLimits, Widget};
+use presenza_protocol::view::{
+    EmailSettings, SavedReplies, SavedReply, VisitorLimits, WebhookEndpoint, Widget,
+};
 use presenza_protocol::{AgentId, SiteId};
 use presenza_rules::{GracePeriod, HoursMode};
 use serde::Deserialize;
@@ -64,6 +66,10 @@ pub enum MetaKey {
     HoursDeclined,
     /// The agent the owner answers chats as (`PUT owner-agent`).
     OwnerAgent,
+    /// The webhook endpoints (`Vec<WebhookEndpoint>` JSON).
+    Webhooks,
+    /// The secret that signs webhook deliveries (hex).
+    WebhookSecret,
 }
 
 impl MetaKey {
@@ -94,6 +100,8 @@ impl MetaKey {
             MetaKey::WidgetLastSeen => "widget_last_seen",
             MetaKey::HoursDeclined => "hours_declined",
             MetaKey::OwnerAgent => "owner_agent",
+            MetaKey::Webhooks => "webhooks",
+            MetaKey::WebhookSecret => "webhook_secret",
         }
     }
 }
@@ -122,6 +130,8 @@ pub struct SiteMeta {
     pub widget_first_seen: Option<Seen>,
     pub widget_last_seen: Option<Seen>,
     pub owner_agent: Option<AgentId>,
+    pub webhooks: Vec<WebhookEndpoint>,
+    pub webhook_secret: Option<String>,
 }
 
 fn bad(what: &'static str, detail: impl ToString) -> StoreError {
@@ -207,6 +217,8 @@ impl Store {
             widget_first_seen: parsed(&values, MetaKey::WidgetFirstSeen, from_json)?,
             widget_last_seen: parsed(&values, MetaKey::WidgetLastSeen, from_json)?,
             owner_agent: parsed(&values, MetaKey::OwnerAgent, AgentId::parse)?,
+            webhooks: parsed(&values, MetaKey::Webhooks, from_json)?.unwrap_or_default(),
+            webhook_secret: values.get(MetaKey::WebhookSecret.as_str()).cloned(),
         }))
     }
 
@@ -284,6 +296,11 @@ impl Store {
             self.meta_set(MetaKey::Email, &to_json(email)?)?;
         }
         Ok(())
+    }
+
+    /// The webhook endpoints, the whole list.
+    pub fn save_webhooks(&self, endpoints: &[WebhookEndpoint]) -> R<()> {
+        self.meta_set(MetaKey::Webhooks, &to_json(&endpoints)?)
     }
 
     pub fn save_saved_replies(&self, replies: &[SavedReply]) -> R<()> {

@@ -26,6 +26,7 @@ mod retention;
 mod schema;
 mod sessions;
 mod visitors;
+mod webhooks;
 mod windows;
 
 pub use agents::AgentRow;
@@ -38,6 +39,7 @@ pub use meta::MetaKey;
 pub use onboarding::Seen;
 pub use sessions::{SessionKind, SessionRow};
 pub use visitors::VisitorRow;
+pub use webhooks::{NewDelivery, WebhookRow};
 pub use windows::WindowKey;
 
 use crate::domain::message::{seq, seq_i64};

@@ -21,7 +21,9 @@ use serde::Deserialize;
 /// conversations indexed by their start (`conversations_by_start`) for the
 /// insights of a period ([`MIGRATE_HISTORY`]: new table and index only; a
 /// store made before begins its history with its next change).
-pub const SCHEMA_VERSION: i64 = 7;
+/// 8: webhooks (issue 15): `webhook_queue`, `webhook_results` (new tables
+/// only, made by [`SCHEMA`] on start).
+pub const SCHEMA_VERSION: i64 = 8;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -167,6 +169,16 @@ const SCHEMA: &[&str] = &[
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
     STATUS_HISTORY,
     CONVERSATIONS_BY_START,
+    // Webhook deliveries waiting, per endpoint in `seq` order
+    // (`store::webhooks`), and each endpoint's last attempt.
+    "CREATE TABLE IF NOT EXISTS webhook_queue (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, delivery TEXT NOT NULL,
+        event TEXT NOT NULL, body TEXT NOT NULL, due_at INTEGER NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0)",
+    "CREATE INDEX IF NOT EXISTS webhook_queue_by_endpoint ON webhook_queue (endpoint, seq)",
+    "CREATE TABLE IF NOT EXISTS webhook_results (
+        endpoint TEXT PRIMARY KEY, at INTEGER NOT NULL, ok INTEGER NOT NULL,
+        status INTEGER, error TEXT)",
 ];
 
 /// Each audience's status changes (`store::history`): aud '' for the

@@ -101,4 +101,7 @@ mod quiet;
 mod relays;
 mod residency;
 mod restart;
+
+/// Webhooks: signed deliveries to a real receiver on loopback (issue 15).
+mod webhooks;
 mod widget_config;

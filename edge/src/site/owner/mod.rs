@@ -1,6 +1,6 @@
 //! What the site's owner calls with the owner key: settings, statistics,
 //! groups, agents, working hours, the status history and insights, the
-//! onboarding checklist, the owner's own agent, erasing a visitor's data
+//! onboarding checklist, webhooks, the owner's own agent, erasing a visitor's data
 //! and rotating the owner key. Every handler receives the [`Owner`]
 //! proof.
 
@@ -17,6 +17,7 @@ mod settings;
 mod stats;
 mod team;
 mod visitors;
+mod webhooks;
 
 use crate::error::ApiError;
 use crate::route::OwnerOp;
@@ -72,6 +73,9 @@ pub async fn serve(
         OwnerOp::Team => team::open(site, call).await,
         OwnerOp::GetSavedReplies => replies::get(cfg),
         OwnerOp::PutSavedReplies => replies::put(site, call),
+        OwnerOp::GetWebhooks => webhooks::get(site, cfg),
+        OwnerOp::PutWebhooks => webhooks::put(site, cfg, call),
+        OwnerOp::RotateWebhookSecret => webhooks::rotate(site),
         OwnerOp::GetOnboarding => onboarding::get(site, cfg),
         OwnerOp::PutOnboarding => onboarding::put(site, cfg, call),
         OwnerOp::PutOwnerAgent => owner_agent::put(site, cfg, call).await,

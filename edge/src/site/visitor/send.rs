@@ -15,6 +15,7 @@ use crate::site::conversation::{view, Stored};
 use crate::site::mail;
 use crate::site::presence::Change;
 use crate::site::state::Site;
+use crate::site::webhooks;
 use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
 use presenza_protocol::body::VisitorMessageBody;
 use presenza_protocol::http::VISITOR_HEADER;
@@ -31,7 +32,7 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
     let address = call.address_key(&cfg.site_id);
     let stored = store(site, &cred, input, address.as_deref(), call.now).await?;
     deliver::message(site, cfg, &stored, Origin::Http)?;
-    mail_if_left(site, cfg, &stored).await?;
+    tell(site, cfg, &stored).await?;
     respond::json(
         stored.status(),
         &VisitorMessageSent {
@@ -41,9 +42,12 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
     )
 }
 
-/// A message left while nobody was online reaches those who serve it by
-/// e-mail (when the site sends e-mail).
-pub async fn mail_if_left(site: &Site, cfg: &Config, stored: &Stored) -> Result<(), ApiError> {
+/// Who hears of a new message besides the conversation: the webhooks
+/// (a conversation started, a message left while nobody was online), and
+/// for a message left, those who serve it by e-mail (when the site sends
+/// e-mail).
+pub async fn tell(site: &Site, cfg: &Config, stored: &Stored) -> Result<(), ApiError> {
+    webhooks::visitor_message(site, cfg, stored).await?;
     if !stored.left {
         return Ok(());
     }

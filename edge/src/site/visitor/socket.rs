@@ -165,7 +165,7 @@ async fn run(
             };
             let delivered = match site.config() {
                 Ok(cfg) => match deliver::message(site, &cfg, &stored, origin) {
-                    Ok(_) => send::mail_if_left(site, &cfg, &stored).await,
+                    Ok(_) => send::tell(site, &cfg, &stored).await,
                     Err(e) => Err(e),
                 },
                 Err(e) => Err(e),
