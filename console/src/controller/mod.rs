@@ -30,11 +30,17 @@ pub struct Controller {
     store: Store,
     view: View,
     tx: Sender,
-    /// The API client of the signed-in token (None when signed out).
-    api: Option<Api>,
-    /// The device socket (agent mode).
+    /// The owner key's API client (the owner's session: None without it).
+    owner_api: Option<Api>,
+    /// The agent's API client, with its device credential (the agent's
+    /// session: None without it). An owner who answers chats holds both
+    /// sessions in one tab; `store.mode` says which screen is shown, and
+    /// the agent's session (its device socket, so its presence) lives on
+    /// while the owner's pages are.
+    agent_api: Option<Api>,
+    /// The device socket (the agent's session).
     live: Option<Live>,
-    /// The team socket (owner mode): the agents page is live.
+    /// The team socket (the owner's session): the agents page is live.
     team: Option<Live>,
     /// HTTP heartbeat while the socket is down (proxies that block
     /// WebSockets must not make the agent look away).
@@ -45,7 +51,7 @@ pub struct Controller {
     tick: Option<Interval>,
     /// The clock's words as last drawn (see `View::worded`).
     worded: String,
-    /// This browser's device session id for the site (agent mode).
+    /// This browser's device session id for the site (the agent's session).
     device: Option<String>,
     /// The open conversation's visitor's local time as last drawn.
     visitor_time: Option<String>,
@@ -78,7 +84,8 @@ impl Controller {
             store,
             view: View::new(tx.clone()),
             tx,
-            api: None,
+            owner_api: None,
+            agent_api: None,
             live: None,
             team: None,
             retry_sign_in: None,
@@ -105,7 +112,11 @@ impl Controller {
         wasm_bindgen_futures::spawn_local(async move { tx.send(task.await) });
     }
 
-    fn api(&self) -> Option<Api> {
-        self.api.clone()
+    fn owner_api(&self) -> Option<Api> {
+        self.owner_api.clone()
+    }
+
+    fn agent_api(&self) -> Option<Api> {
+        self.agent_api.clone()
     }
 }
