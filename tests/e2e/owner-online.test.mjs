@@ -2,8 +2,9 @@
 // own agent across the console's two screens: going from the inbox to the
 // site settings keeps the agent's device socket (so a one-person shop is
 // still online for its visitors after the grace period, and the owner's
-// picture and status menu are in the owner's top bar), and a reload of the
-// inbox shows the inbox again.
+// picture and status menu are in the owner's top bar), a reload of the
+// inbox shows the inbox again, and a reload of the owner's pages signs the
+// agent in again behind them.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,6 +23,16 @@ async function ownerSite() {
   const made = await api('PUT', `/v1/sites/${s.id}/owner-agent`, s.owner, { name: 'Olga', groups: [] });
   assert.ok(made.status === 200 || made.status === 201, JSON.stringify(made));
   return s;
+}
+
+/** Past the grace period (and the status cache), the site is still online. */
+async function stillOnline(s, where) {
+  const until = Date.now() + (GRACE_SECS + 6) * 1000;
+  while (Date.now() < until) {
+    const { status } = await s.status();
+    assert.equal(status, 'online', `the owner went offline ${where}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
 }
 
 /** Signs in with the owner key and opens the inbox as the owner's agent. */
@@ -44,13 +55,7 @@ test('the owner stays online on the owner pages, past the grace period, with the
     await page.click('[data-action=owner-pages]');
     await page.click('nav.tabs .tab[data-page=settings]');
     await page.waitForSelector('.owner-shell #page .page-inner h1 >> text=Settings');
-    // Past the grace period (and the status cache), the site is still online.
-    const until = Date.now() + (GRACE_SECS + 6) * 1000;
-    while (Date.now() < until) {
-      const { status } = await s.status();
-      assert.equal(status, 'online', 'the owner went offline on the owner pages');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await stillOnline(s, 'on the owner pages');
 
     // The picture and its status menu are in the owner's top bar.
     await page.waitForSelector('.owner-shell #avatar[data-status=online]');
@@ -69,7 +74,7 @@ test('the owner stays online on the owner pages, past the grace period, with the
     assert.match(await page.textContent('#me-status'), /Busy · At the post office/);
   }));
 
-test('a reload of the owner\'s inbox shows the inbox again, and the way back still works', { timeout: 60_000 }, () =>
+test('a reload of the owner\'s inbox shows the inbox again, and the way back still works', { timeout: 90_000 }, () =>
   scenario(browser(), 'owner-reload', async ({ pages, open }) => {
     const s = await ownerSite();
     const page = await ownerInInbox(open, pages, s);
@@ -86,4 +91,11 @@ test('a reload of the owner\'s inbox shows the inbox again, and the way back sti
     await page.waitForSelector('.owner-shell #avatar');
     assert.notEqual(new URL(page.url()).hash, '#inbox');
     assert.equal((await s.status()).status, 'online');
+
+    // A reload of the owner's pages signs the owner's agent in again
+    // behind them: still online past the grace period.
+    await page.reload();
+    await page.waitForSelector('.owner-shell #page .page-inner');
+    await page.waitForSelector('.owner-shell #avatar[data-status=online]');
+    await stillOnline(s, 'after a reload of the owner pages');
   }));

@@ -47,6 +47,13 @@ pub struct Controller {
     heartbeat: Option<Interval>,
     /// A kept credential to sign in with once the browser is online again.
     retry_sign_in: Option<String>,
+    /// A kept device credential to sign in with behind the owner's pages
+    /// once the owner key is signed in (a reload of the owner's pages of
+    /// an owner who answers chats in this tab).
+    resume_agent: Option<String>,
+    /// The agent's sign-in under way is behind the owner's pages: it does
+    /// not show the inbox.
+    behind: bool,
     /// Rewords "back at" instants while signed in as an agent.
     tick: Option<Interval>,
     /// The clock's words as last drawn (see `View::worded`).
@@ -89,6 +96,8 @@ impl Controller {
             live: None,
             team: None,
             retry_sign_in: None,
+            resume_agent: None,
+            behind: false,
             tick: None,
             worded: String::new(),
             heartbeat: None,

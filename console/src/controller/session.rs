@@ -77,6 +77,11 @@ impl Controller {
         } else {
             owner_key.or(credential)
         };
+        // An owner who answers chats in this tab and was on the owner's
+        // pages: the agent too, behind them, once the owner is signed in.
+        if self.view.hash() != INBOX_HASH && persist::answering(&site) {
+            self.resume_agent = persist::credential(&site).map(|c| c.credential);
+        }
         match token {
             Some(token) => self.sign_in(token),
             None => self.view.render(&self.store),
@@ -139,6 +144,7 @@ impl Controller {
                 self.start_owner(&token);
             }
             Err(e) => {
+                self.behind = false;
                 let device = token.starts_with(DEVICE_PREFIX);
                 match self.store.mode {
                     // The owner's way to the inbox failed: said on the
@@ -213,7 +219,13 @@ impl Controller {
         self.connect(token);
         self.start_tick();
         self.refresh_inbox();
-        self.show_inbox();
+        persist::save_answering(&site, persist::token(&site).is_some());
+        if std::mem::take(&mut self.behind) && self.store.mode == Some(Mode::Owner) {
+            // Its picture and status menu in the owner's top bar.
+            self.view.render(&self.store);
+        } else {
+            self.show_inbox();
+        }
     }
 
     /// The owner's session begins, and the owner's page the URL names is
@@ -228,6 +240,10 @@ impl Controller {
         self.show_owner_pages(Page::from_hash(&self.view.hash()));
         // The site's name for the top bar.
         self.load_settings();
+        if let Some(credential) = self.resume_agent.take() {
+            self.behind = true;
+            self.sign_in(credential);
+        }
     }
 
     /// Shows the inbox of the agent's session. With the owner key kept, the
@@ -309,6 +325,7 @@ impl Controller {
         self.tick = None;
         self.agent_api = None;
         self.device = None;
+        persist::save_answering(&site, false);
     }
 
     /// Back to the sign-in screen, both sessions ended; `ending` says what
