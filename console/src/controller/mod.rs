@@ -4,7 +4,9 @@
 //!
 //! Messages (defined in `msg`) come in four families, handled by one
 //! module each:
-//! - [`session`]: signing in (agent token or owner key) and out;
+//! - [`session`]: signing in (agent token or owner key) and out; an
+//!   owner who answers chats holds both sessions in one tab, and
+//!   `store.mode` only says which screen is shown;
 //! - [`agent`]: the agent's status, picture menu and device socket;
 //! - [`inbox`]: conversations, title and notifications;
 //! - [`owner`]: the admin pages ([`hours`] holds the working-hours draft;
