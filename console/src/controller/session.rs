@@ -286,9 +286,10 @@ impl Controller {
         self.stop_agent(ending);
         persist::forget_credential(self.store.site());
         self.store.end_agent();
-        self.store.note(OWNER_AGENT_FORM, notice, true);
         let page = self.store.owner.page;
         self.show_owner_pages(page);
+        self.store.note(OWNER_AGENT_FORM, notice, true);
+        self.view.render_page(&self.store, Fresh::Keep);
     }
 
     /// Ends the agent's session's sockets and timers; `ending` says what
