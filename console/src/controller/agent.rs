@@ -69,7 +69,7 @@ impl Controller {
             },
             AgentMsg::Live(event) => self.live_event(event),
             AgentMsg::AccessChecked(result) => match result {
-                Err(e) if e.is_auth() => self.sign_out(Ending::Local, Some(DEVICE_SIGNED_OUT)),
+                Err(e) if e.is_auth() => self.agent_ended(Ending::Local, DEVICE_SIGNED_OUT),
                 Ok(me) => {
                     self.merge_me(me.agent);
                     self.view.render_me(&self.store);
@@ -113,7 +113,7 @@ impl Controller {
                 }
             }
             AgentMsg::RevokeDevice(device) => {
-                let Some(api) = self.api() else { return };
+                let Some(api) = self.agent_api() else { return };
                 self.spawn(async move {
                     let result = api
                         .delete(&format!("/agents/me/devices/{}", encode(&device)))
@@ -134,7 +134,7 @@ impl Controller {
                     // No frames without the socket: look for new messages.
                     self.refresh_inbox();
                 }
-                if let (false, Some(api)) = (socket_up, self.api()) {
+                if let (false, Some(api)) = (socket_up, self.agent_api()) {
                     self.spawn(async move {
                         let result = api
                             .post_empty::<HeartbeatView>("/agents/me/heartbeat")
@@ -150,7 +150,7 @@ impl Controller {
     }
 
     fn load_my_devices(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         self.spawn(async move {
             let result = api.get::<DeviceList>("/agents/me/devices").await;
             AgentMsg::DevicesLoaded(result.map(|l| l.devices))
@@ -165,10 +165,8 @@ impl Controller {
         self.tick = Interval::new(TICK_MS, move || tx.send(AgentMsg::Tick));
     }
 
-    pub(super) fn connect(&mut self) {
-        let Some(token) = self.store.token.clone() else {
-            return;
-        };
+    /// Opens the device socket with the agent's `token`.
+    pub(super) fn connect(&mut self, token: &str) {
         let ws_origin = self
             .store
             .origin
@@ -216,10 +214,10 @@ impl Controller {
                 retry_in_ms,
             } => {
                 if code == close::REVOKED {
-                    return self.sign_out(Ending::Local, Some(DEVICE_SIGNED_OUT));
+                    return self.agent_ended(Ending::Local, DEVICE_SIGNED_OUT);
                 }
                 if code == close::NORMAL && reason == close::SIGNED_OUT_REASON {
-                    return self.sign_out(Ending::Local, Some("This device was signed out."));
+                    return self.agent_ended(Ending::Local, "This device was signed out.");
                 }
                 let Some(ms) = retry_in_ms else { return };
                 self.store.conn = Conn::Retrying(js_sys::Date::now() + f64::from(ms));
@@ -227,7 +225,7 @@ impl Controller {
                 self.device_lost();
                 // A refused socket says nothing about why: ask over HTTP
                 // whether the token still works before trying again.
-                if let Some(api) = self.api() {
+                if let Some(api) = self.agent_api() {
                     self.spawn(async move {
                         let result = api.get::<MeView>("/agents/me").await;
                         AgentMsg::AccessChecked(result)
@@ -369,7 +367,7 @@ impl Controller {
     }
 
     fn set_status(&mut self, status: Status, message: String, back_time: String) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let mut message_sent = None;
         let mut back_at = None;
         if status == Status::Busy {

@@ -30,8 +30,8 @@ use crate::api::encode;
 use crate::clock;
 use crate::msg::{AgentMsg, ApiError, ApiResult, InboxMsg};
 use crate::store::inbox::{self, Conversation, Message, Outgoing};
-use crate::store::persist;
 use crate::store::typing::Tell;
+use crate::store::{persist, Mode};
 
 use super::Controller;
 
@@ -335,7 +335,7 @@ impl Controller {
     /// the device socket (what happened while it was down). One request at
     /// a time; asked again meanwhile, it runs once more after.
     pub(super) fn refresh_inbox(&mut self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let inbox = &mut self.store.inbox;
         if inbox.list_loading {
             inbox.list_again = true;
@@ -355,7 +355,7 @@ impl Controller {
 
     /// The shown tab's next page, when there is one.
     fn load_more(&mut self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let inbox = &mut self.store.inbox;
         let Some(cursor) = inbox.next_cursor.clone() else {
             return;
@@ -384,7 +384,7 @@ impl Controller {
     /// device frame every console of the agent gets) moves it between
     /// the tabs.
     fn set_state(&mut self, id: String, close: bool) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let inbox = &mut self.store.inbox;
         if inbox.state_pending.is_some() || inbox.get(&id).is_none() {
             return;
@@ -490,7 +490,7 @@ impl Controller {
             }
             return;
         }
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let after = c.synced();
         self.store.inbox.set_loading(id, true);
         let id = id.to_owned();
@@ -506,13 +506,14 @@ impl Controller {
     /// The agent sees the open conversation: it is read up to its last
     /// message; the edge is told when it counted something unread.
     fn read_if_looking(&mut self) {
-        if self.view.page_hidden() {
+        // Not while the owner's pages are shown, nor from a hidden tab.
+        if self.store.mode != Some(Mode::Agent) || self.view.page_hidden() {
             return;
         }
         let Some((id, seq)) = self.store.inbox.read_selected() else {
             return;
         };
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         self.spawn(async move {
             let path = format!("/conversations/{}/read", encode(&id));
             let result = api.post::<()>(&path, &ReadBody { seq }).await;
@@ -602,7 +603,7 @@ impl Controller {
     /// Posts replies over HTTP one after the other (their order is kept);
     /// after a network failure the rest wait for the next chance.
     fn post_replies(&mut self, replies: Vec<Outgoing>) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.agent_api() else { return };
         let inbox = &mut self.store.inbox;
         let replies: Vec<Outgoing> = replies
             .into_iter()

@@ -4,7 +4,9 @@
 //!
 //! Messages (defined in `msg`) come in four families, handled by one
 //! module each:
-//! - [`session`]: signing in (agent token or owner key) and out;
+//! - [`session`]: signing in (agent token or owner key) and out; an
+//!   owner who answers chats holds both sessions in one tab, and
+//!   `store.mode` only says which screen is shown;
 //! - [`agent`]: the agent's status, picture menu and device socket;
 //! - [`inbox`]: conversations, title and notifications;
 //! - [`owner`]: the admin pages ([`hours`] holds the working-hours draft;
@@ -30,22 +32,35 @@ pub struct Controller {
     store: Store,
     view: View,
     tx: Sender,
-    /// The API client of the signed-in token (None when signed out).
-    api: Option<Api>,
-    /// The device socket (agent mode).
+    /// The owner key's API client (the owner's session: None without it).
+    owner_api: Option<Api>,
+    /// The agent's API client, with its device credential (the agent's
+    /// session: None without it). An owner who answers chats holds both
+    /// sessions in one tab; `store.mode` says which screen is shown, and
+    /// the agent's session (its device socket, so its presence) lives on
+    /// while the owner's pages are.
+    agent_api: Option<Api>,
+    /// The device socket (the agent's session).
     live: Option<Live>,
-    /// The team socket (owner mode): the agents page is live.
+    /// The team socket (the owner's session): the agents page is live.
     team: Option<Live>,
     /// HTTP heartbeat while the socket is down (proxies that block
     /// WebSockets must not make the agent look away).
     heartbeat: Option<Interval>,
     /// A kept credential to sign in with once the browser is online again.
     retry_sign_in: Option<String>,
+    /// A kept device credential to sign in with behind the owner's pages
+    /// once the owner key is signed in (a reload of the owner's pages of
+    /// an owner who answers chats in this tab).
+    resume_agent: Option<String>,
+    /// The agent's sign-in under way is behind the owner's pages: it does
+    /// not show the inbox.
+    behind: bool,
     /// Rewords "back at" instants while signed in as an agent.
     tick: Option<Interval>,
     /// The clock's words as last drawn (see `View::worded`).
     worded: String,
-    /// This browser's device session id for the site (agent mode).
+    /// This browser's device session id for the site (the agent's session).
     device: Option<String>,
     /// The open conversation's visitor's local time as last drawn.
     visitor_time: Option<String>,
@@ -78,10 +93,13 @@ impl Controller {
             store,
             view: View::new(tx.clone()),
             tx,
-            api: None,
+            owner_api: None,
+            agent_api: None,
             live: None,
             team: None,
             retry_sign_in: None,
+            resume_agent: None,
+            behind: false,
             tick: None,
             worded: String::new(),
             heartbeat: None,
@@ -105,7 +123,11 @@ impl Controller {
         wasm_bindgen_futures::spawn_local(async move { tx.send(task.await) });
     }
 
-    fn api(&self) -> Option<Api> {
-        self.api.clone()
+    fn owner_api(&self) -> Option<Api> {
+        self.owner_api.clone()
+    }
+
+    fn agent_api(&self) -> Option<Api> {
+        self.agent_api.clone()
     }
 }

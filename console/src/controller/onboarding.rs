@@ -4,7 +4,9 @@
 //! makes the owner an agent of the site (`owner-agent`), and the way
 //! between the owner's pages and the inbox without another sign-in (the
 //! owner key signs this browser in as the owner's agent once; the owner
-//! key stays in the tab for the way back).
+//! key stays in the tab for the way back). Both sessions then live side
+//! by side in the tab: the owner's pages keep the agent's device socket,
+//! so the owner stays online there, with their picture's status menu.
 
 use presenza_protocol::body::{AgentBody, DeviceBody, OnboardingBody};
 use presenza_protocol::view::{AgentView, DeviceCreated, OnboardingView};
@@ -13,11 +15,11 @@ use crate::msg::OwnerMsg;
 use crate::store::{persist, Mode, Page};
 use crate::view::Fresh;
 
-use super::session::device_name;
+use super::session::{device_name, Ending, OWNER_AGENT_FORM};
 use super::Controller;
 
 /// The form key of the owner-agent switch's notes.
-const FORM: &str = "owner-agent";
+const FORM: &str = OWNER_AGENT_FORM;
 
 impl Controller {
     /// Handles the checklist's and the owner-agent switch's messages.
@@ -32,7 +34,7 @@ impl Controller {
                 self.view.render_checklist(&self.store);
             }
             OwnerMsg::DeclineHours(declined) => {
-                let Some(api) = self.api() else { return };
+                let Some(api) = self.owner_api() else { return };
                 self.spawn(async move {
                     let body = OnboardingBody {
                         working_hours_declined: declined,
@@ -41,7 +43,7 @@ impl Controller {
                 });
             }
             OwnerMsg::SaveOwnerAgent { on, name, groups } => {
-                let Some(api) = self.api() else { return };
+                let Some(api) = self.owner_api() else { return };
                 self.spawn(async move {
                     let result = if on {
                         let body = AgentBody {
@@ -63,7 +65,13 @@ impl Controller {
                         if let Some(s) = self.store.owner.settings.as_mut() {
                             s.owner_agent = agent.map(|a| a.id);
                         }
-                        if !on {
+                        if !on && self.agent_api.is_some() {
+                            // The edge signed the owner's agent out.
+                            self.stop_agent(Ending::Local);
+                            self.store.end_agent();
+                            persist::forget_credential(self.store.site());
+                            self.view.render(&self.store);
+                        } else if !on {
                             persist::forget_credential(self.store.site());
                         }
                         let text = if on {
@@ -81,6 +89,10 @@ impl Controller {
                 self.render_owner_page(Page::Agents, Fresh::Form(FORM));
             }
             OwnerMsg::OpenInbox => {
+                // Signed in as the owner's agent already in this tab.
+                if self.agent_api.is_some() {
+                    return self.show_inbox();
+                }
                 let site = self.store.site().to_owned();
                 let owner_agent = self
                     .store
@@ -91,9 +103,9 @@ impl Controller {
                 let kept = persist::credential(&site)
                     .filter(|c| owner_agent.as_ref().is_some_and(|a| a.as_str() == c.agent));
                 if let Some(c) = kept {
-                    return self.enter_inbox(c.credential);
+                    return self.sign_in(c.credential);
                 }
-                let Some(api) = self.api() else { return };
+                let Some(api) = self.owner_api() else { return };
                 let name = web_sys::window()
                     .and_then(|w| w.navigator().user_agent().ok())
                     .map(|ua| device_name(&ua))
@@ -123,7 +135,7 @@ impl Controller {
                             credential: credential.clone(),
                         },
                     );
-                    self.enter_inbox(credential);
+                    self.sign_in(credential);
                 }
                 Err(e) => {
                     self.owner_error(FORM, e);
@@ -135,7 +147,7 @@ impl Controller {
     }
 
     pub(super) fn load_checklist(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move { OwnerMsg::ChecklistLoaded(api.get("/onboarding").await) });
     }
 
@@ -145,36 +157,19 @@ impl Controller {
         }
     }
 
-    /// From the owner's pages to the inbox, as the owner's agent: the owner
-    /// key stays kept in this tab for the way back.
-    fn enter_inbox(&mut self, credential: String) {
-        if let Some(team) = self.team.take() {
-            team.stop();
-        }
-        self.api = None;
-        self.store.sign_out();
-        self.sign_in(credential);
-    }
-
-    /// From the inbox back to the owner's pages (`SessionMsg::OwnerPages`):
-    /// the device socket closes as a tab closing would (the grace period
-    /// applies), without signing this browser out.
+    /// From the inbox back to the owner's pages (`SessionMsg::OwnerPages`),
+    /// signing in with the owner key this tab keeps if this tab has not
+    /// yet. The agent's session goes on: the owner stays online there.
     pub(super) fn leave_inbox(&mut self) {
-        let site = self.store.site().to_owned();
-        let Some(owner_key) = persist::token(&site) else {
-            return;
-        };
         if self.store.mode != Some(Mode::Agent) {
             return;
         }
-        if let Some(live) = self.live.take() {
-            live.stop();
+        if self.owner_api.is_some() {
+            let page = self.store.owner.page;
+            return self.show_owner_pages(page);
         }
-        self.heartbeat = None;
-        self.tick = None;
-        self.api = None;
-        self.device = None;
-        self.store.sign_out();
-        self.sign_in(owner_key);
+        if let Some(owner_key) = persist::token(self.store.site()) {
+            self.sign_in(owner_key);
+        }
     }
 }

@@ -85,7 +85,7 @@ impl Controller {
             }
             OwnerMsg::SaveReplies(draft) => {
                 self.store.owner.replies = Some(draft.clone());
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let body = SavedRepliesBody { replies: draft };
                         let result = api
@@ -108,7 +108,7 @@ impl Controller {
                 }
             },
             OwnerMsg::SetOffline(agent) => {
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let path = format!("/agents/{}/offline", encode(&agent));
                         let result = api.post_empty::<AgentView>(&path).await;
@@ -160,7 +160,7 @@ impl Controller {
             }
             OwnerMsg::RevokeDevice { agent, device } => {
                 self.store.owner.confirm = None;
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let path =
                             format!("/agents/{}/devices/{}", encode(&agent), encode(&device));
@@ -247,7 +247,7 @@ impl Controller {
             },
             OwnerMsg::RotateToken(agent) => {
                 self.store.owner.confirm = None;
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let path = format!("/agents/{}/token", encode(&agent));
                         let result = api.post_empty::<AgentView>(&path).await.and_then(|a| {
@@ -272,7 +272,7 @@ impl Controller {
             }
             OwnerMsg::RevokeAgent(agent) => {
                 self.store.owner.confirm = None;
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api.delete(&format!("/agents/{}", encode(&agent))).await;
                         OwnerMsg::AgentRevoked { agent, result }
@@ -314,7 +314,7 @@ impl Controller {
             },
             OwnerMsg::DeleteGroup(id) => {
                 self.store.owner.confirm = None;
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api.delete(&format!("/groups/{}", encode(&id))).await;
                         OwnerMsg::GroupDeleted { id, result }
@@ -352,7 +352,7 @@ impl Controller {
             OwnerMsg::SaveHours(body) => {
                 self.store.owner.hours.draft = body.spec();
                 let scope = self.store.owner.hours.scope.clone();
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api
                             .put::<WorkingHoursView>(&hours_path(scope.as_deref()), &body)
@@ -369,7 +369,7 @@ impl Controller {
             OwnerMsg::ClearHours => {
                 self.store.owner.confirm = None;
                 let scope = self.store.owner.hours.scope.clone();
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api
                             .delete(&hours_path(scope.as_deref()))
@@ -420,7 +420,7 @@ impl Controller {
                 }
             }
             OwnerMsg::SaveSettings(body) => {
-                if let Some(api) = self.api() {
+                if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api.put::<SettingsView>("/settings", &body).await;
                         OwnerMsg::SettingsSaved(result)
@@ -447,10 +447,8 @@ impl Controller {
     }
 
     /// Opens the team socket: the agents page follows every change.
-    pub(super) fn connect_team(&mut self) {
-        let Some(token) = self.store.token.clone() else {
-            return;
-        };
+    /// Opens the team socket with the owner key.
+    pub(super) fn connect_team(&mut self, token: &str) {
         let ws_origin = self
             .store
             .origin
@@ -484,7 +482,7 @@ impl Controller {
     }
 
     fn load_agent_devices(&self, agent: String) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let path = format!("/agents/{}/devices", encode(&agent));
             let result = api.get::<DeviceList>(&path).await.map(|l| l.devices);
@@ -517,7 +515,7 @@ impl Controller {
             }
             Page::Settings => self.load_settings(),
             Page::Replies => {
-                let Some(api) = self.api() else { return };
+                let Some(api) = self.owner_api() else { return };
                 self.spawn(async move {
                     let result = api
                         .get::<SavedReplies>("/saved-replies")
@@ -540,7 +538,7 @@ impl Controller {
 
     /// The history and the insights of the Availability page's days.
     fn load_availability(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         let (from, to) = clock::week(self.store.owner.availability.end_day, clock::now());
         self.spawn(async move {
             let query = format!("?from={from}&to={to}");
@@ -582,7 +580,7 @@ impl Controller {
     }
 
     pub(super) fn load_agents(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let result = api.get::<AgentList>("/agents").await.map(|l| l.agents);
             OwnerMsg::AgentsLoaded(result)
@@ -590,7 +588,7 @@ impl Controller {
     }
 
     fn load_groups(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let result = api.get::<GroupList>("/groups").await.map(|l| l.groups);
             OwnerMsg::GroupsLoaded(result)
@@ -598,7 +596,7 @@ impl Controller {
     }
 
     pub(super) fn load_settings(&self) {
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let result = api.get::<SettingsView>("/settings").await;
             OwnerMsg::SettingsLoaded(result)
@@ -608,7 +606,7 @@ impl Controller {
     fn load_hours(&mut self) {
         let scope = self.store.owner.hours.scope.clone();
         self.store.owner.hours.loaded = false;
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let result = match api
                 .get::<WorkingHoursView>(&hours_path(scope.as_deref()))
@@ -666,7 +664,7 @@ impl Controller {
             );
             return self.view.render_page(&self.store, Fresh::Keep);
         }
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let body = AgentBody {
                 name: if name.is_empty() { id.clone() } else { name },
@@ -696,7 +694,7 @@ impl Controller {
             self.store.note(&form, "Give the group a name.", true);
             return self.view.render_page(&self.store, Fresh::Keep);
         }
-        let Some(api) = self.api() else { return };
+        let Some(api) = self.owner_api() else { return };
         self.spawn(async move {
             let body = GroupBody {
                 name: if name.is_empty() { id.clone() } else { name },

@@ -2,12 +2,13 @@
 
 use presenza_protocol::body::DeviceBody;
 use presenza_protocol::frame::{self, DeviceCommand};
-use presenza_protocol::view::{DeviceCreated, MeView, SettingsView};
+use presenza_protocol::view::{AgentView, DeviceCreated, MeView, SettingsView};
 
 use crate::api::{encode, Api};
 use crate::msg::{Access, ApiError, ApiResult, SessionMsg};
 use crate::store::inbox::Inbox;
 use crate::store::{persist, Conn, Mode, Page};
+use crate::view::Fresh;
 
 use super::Controller;
 
@@ -42,14 +43,13 @@ impl Controller {
             SessionMsg::SignOut => self.sign_out(Ending::Device, None),
             SessionMsg::OwnerPages => self.leave_inbox(),
             SessionMsg::SignedOutElsewhere(agent) => {
-                let mine = self.store.mode == Some(Mode::Agent)
-                    && self
-                        .store
-                        .me
-                        .as_ref()
-                        .is_some_and(|me| me.id == agent.as_str());
+                let mine = self
+                    .store
+                    .me
+                    .as_ref()
+                    .is_some_and(|me| me.id == agent.as_str());
                 if mine {
-                    self.sign_out(Ending::Tab, Some("You signed out in another tab."));
+                    self.agent_ended(Ending::Tab, "You signed out in another tab.");
                 }
             }
         }
@@ -67,7 +67,22 @@ impl Controller {
             self.view.render(&self.store);
             return;
         }
-        match persist::token(&site).or_else(|| persist::credential(&site).map(|c| c.credential)) {
+        // An owner who answers chats and was in the inbox (`#inbox`) is
+        // back in it: with the device credential, the owner key staying
+        // kept for the way back.
+        let owner_key = persist::token(&site);
+        let credential = persist::credential(&site).map(|c| c.credential);
+        let token = if self.view.hash() == INBOX_HASH {
+            credential.or(owner_key)
+        } else {
+            owner_key.or(credential)
+        };
+        // An owner who answers chats in this tab and was on the owner's
+        // pages: the agent too, behind them, once the owner is signed in.
+        if self.view.hash() != INBOX_HASH && persist::answering(&site) {
+            self.resume_agent = persist::credential(&site).map(|c| c.credential);
+        }
+        match token {
             Some(token) => self.sign_in(token),
             None => self.view.render(&self.store),
         }
@@ -86,7 +101,11 @@ impl Controller {
         self.store.signing_in = true;
         self.store.signin_error = None;
         self.store.signin_notice = None;
-        self.view.render(&self.store);
+        // From one session's screen to the other's, the screen stays until
+        // the other is signed in.
+        if self.store.mode.is_none() {
+            self.view.render(&self.store);
+        }
         let device = persist::device_id(&site);
         let origin = self.store.origin.clone();
         self.spawn(async move {
@@ -99,70 +118,61 @@ impl Controller {
         self.store.signing_in = false;
         let site = self.store.site().to_owned();
         match result {
-            Ok(access) => {
-                let (mode, me, token) = match access {
-                    Access::Agent(me, created) => {
-                        // The agent token is needed once: from now on this
-                        // browser uses its own device credential.
-                        let token = match created {
-                            Some(DeviceCreated { device, credential }) => {
-                                persist::save_credential(
-                                    &site,
-                                    &persist::Credential {
-                                        agent: me.agent.id.to_string(),
-                                        device: device.id.to_string(),
-                                        credential: credential.clone(),
-                                    },
-                                );
-                                credential
-                            }
-                            None => token,
-                        };
-                        (Mode::Agent, Some(me.agent), token)
-                    }
-                    Access::Owner => {
-                        persist::save_token(&site, &token);
-                        (Mode::Owner, None, token)
-                    }
-                };
-                self.store.token = Some(token.clone());
-                persist::save_last_site(&site);
-                self.store.mode = Some(mode);
-                match mode {
-                    Mode::Agent => {
-                        let device = persist::device_id(&site);
-                        self.api = Some(Api::new(
-                            &self.store.origin,
+            Ok(Access::Agent(me, created)) => {
+                // The agent token is needed once: from now on this browser
+                // uses its own device credential.
+                let token = match created {
+                    Some(DeviceCreated { device, credential }) => {
+                        persist::save_credential(
                             &site,
-                            &token,
-                            Some(device.clone()),
-                        ));
-                        self.device = Some(device);
-                        let agent = me.as_ref().map(|m| m.id.to_string()).unwrap_or_default();
-                        self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
-                        self.store.me = me;
-                        self.store.owner_key_kept = persist::token(&site).is_some();
-                        self.store.conn = Conn::Connecting;
-                        self.view.render(&self.store);
-                        self.connect();
-                        self.start_tick();
-                        self.refresh_inbox();
+                            &persist::Credential {
+                                agent: me.agent.id.to_string(),
+                                device: device.id.to_string(),
+                                credential: credential.clone(),
+                            },
+                        );
+                        credential
                     }
-                    Mode::Owner => {
-                        self.api = Some(Api::new(&self.store.origin, &site, &token, None));
-                        let page = Page::from_hash(&self.view.hash());
-                        self.view.render(&self.store);
-                        self.route(page);
-                        self.connect_team();
-                        // The site's name for the top bar.
-                        self.load_settings();
-                    }
-                }
+                    None => token,
+                };
+                persist::save_last_site(&site);
+                self.start_agent(me.agent, &token);
+            }
+            Ok(Access::Owner) => {
+                persist::save_token(&site, &token);
+                persist::save_last_site(&site);
+                self.start_owner(&token);
             }
             Err(e) => {
+                self.behind = false;
+                let device = token.starts_with(DEVICE_PREFIX);
+                match self.store.mode {
+                    // The owner's way to the inbox failed: said on the
+                    // owner's pages (a signed-out device: the next try
+                    // signs this browser in again).
+                    Some(Mode::Owner) if device => {
+                        if e.is_auth() {
+                            persist::forget_credential(&site);
+                        }
+                        self.store.note(OWNER_AGENT_FORM, e.message, true);
+                        self.view.render_page(&self.store, Fresh::Keep);
+                        return;
+                    }
+                    // The way back to the owner's pages failed: the inbox
+                    // stays (without the way back if the key is no more).
+                    Some(Mode::Agent) if !device => {
+                        if e.is_auth() {
+                            persist::forget_token(&site);
+                            self.store.owner_key_kept = false;
+                            self.view.render(&self.store);
+                        }
+                        return;
+                    }
+                    _ => {}
+                }
                 if e.is_auth() {
                     persist::forget_token(&site);
-                    if token.starts_with(DEVICE_PREFIX) {
+                    if device {
                         persist::forget_credential(&site);
                         self.store.signin_notice = Some(DEVICE_SIGNED_OUT.to_owned());
                         self.view.render(&self.store);
@@ -188,10 +198,105 @@ impl Controller {
         }
     }
 
-    /// Back to the sign-in screen; `ending` says what else ends with it.
-    pub(super) fn sign_out(&mut self, ending: Ending, notice: Option<&str>) {
+    /// The agent's session begins (any other agent's in this tab ends
+    /// first), and the inbox is shown.
+    fn start_agent(&mut self, me: AgentView, token: &str) {
+        self.stop_agent(Ending::Local);
+        self.store.end_agent();
         let site = self.store.site().to_owned();
-        if ending != Ending::Local && self.store.mode == Some(Mode::Agent) {
+        let device = persist::device_id(&site);
+        self.agent_api = Some(Api::new(
+            &self.store.origin,
+            &site,
+            token,
+            Some(device.clone()),
+        ));
+        self.device = Some(device);
+        let agent = me.id.to_string();
+        self.store.inbox = Inbox::new(&agent, persist::outbox(&site, &agent));
+        self.store.me = Some(me);
+        self.store.conn = Conn::Connecting;
+        self.connect(token);
+        self.start_tick();
+        self.refresh_inbox();
+        persist::save_answering(&site, persist::token(&site).is_some());
+        if std::mem::take(&mut self.behind) && self.store.mode == Some(Mode::Owner) {
+            // Its picture and status menu in the owner's top bar.
+            self.view.render(&self.store);
+        } else {
+            self.show_inbox();
+        }
+    }
+
+    /// The owner's session begins, and the owner's page the URL names is
+    /// shown.
+    fn start_owner(&mut self, token: &str) {
+        if let Some(team) = self.team.take() {
+            team.stop();
+        }
+        self.store.owner = Default::default();
+        self.owner_api = Some(Api::new(&self.store.origin, self.store.site(), token, None));
+        self.connect_team(token);
+        self.show_owner_pages(Page::from_hash(&self.view.hash()));
+        // The site's name for the top bar.
+        self.load_settings();
+        if let Some(credential) = self.resume_agent.take() {
+            self.behind = true;
+            self.sign_in(credential);
+        }
+    }
+
+    /// Shows the inbox of the agent's session. With the owner key kept, the
+    /// URL says so (a reload comes back to it) and the top bar leads back
+    /// to the owner's pages.
+    pub(super) fn show_inbox(&mut self) {
+        self.store.mode = Some(Mode::Agent);
+        self.store.menu_open = false;
+        self.store.owner_key_kept = persist::token(self.store.site()).is_some();
+        if self.store.owner_key_kept {
+            self.view.set_hash(INBOX_HASH);
+        }
+        self.view.render(&self.store);
+        // The site's name, once the device socket's hello told it.
+        if self.store.grace_secs.is_some() {
+            self.view.render_site_name(&self.store);
+        }
+        self.inbox_visible();
+    }
+
+    /// Shows the owner's `page`; an agent's session in this tab goes on
+    /// (its picture and status menu in the top bar).
+    pub(super) fn show_owner_pages(&mut self, page: Page) {
+        self.store.mode = Some(Mode::Owner);
+        self.store.menu_open = false;
+        if self.view.hash() == INBOX_HASH {
+            self.view.set_hash(&format!("#{}", page.slug()));
+        }
+        self.view.render(&self.store);
+        self.route(page);
+    }
+
+    /// The agent's session ended (signed out elsewhere, revoked): with the
+    /// owner's session in this tab, only the agent's ends and the owner's
+    /// pages say why; else back to the sign-in screen.
+    pub(super) fn agent_ended(&mut self, ending: Ending, notice: &str) {
+        if self.owner_api.is_none() {
+            return self.sign_out(ending, Some(notice));
+        }
+        self.stop_agent(ending);
+        persist::forget_credential(self.store.site());
+        self.store.end_agent();
+        let page = self.store.owner.page;
+        self.show_owner_pages(page);
+        self.store.note(OWNER_AGENT_FORM, notice, true);
+        self.view.render_page(&self.store, Fresh::Keep);
+    }
+
+    /// Ends the agent's session's sockets and timers; `ending` says what
+    /// else ends with it (see [`Ending`]).
+    pub(super) fn stop_agent(&mut self, ending: Ending) {
+        let site = self.store.site().to_owned();
+        if ending != Ending::Local && self.agent_api.is_some() {
             // The socket's session ends over the socket (at once, after
             // anything it sent before); the HTTP session this device's
             // status calls and heartbeats kept (X-Presenza-Session) ends
@@ -199,13 +304,13 @@ impl Controller {
             if let Some(live) = &self.live {
                 live.send(&frame::to_text(&DeviceCommand::SignOut {}));
             }
-            if let Some(api) = &self.api {
+            if let Some(api) = &self.agent_api {
                 api.send_beacon("POST", "/agents/me/sign-out");
             }
             if let (Ending::Device, Some(me)) = (ending, &self.store.me) {
                 // Signing out here signs this browser out for good: its
                 // credential is revoked, the next sign-in needs the token.
-                if let (Some(api), Some(c)) = (&self.api, persist::credential(&site)) {
+                if let (Some(api), Some(c)) = (&self.agent_api, persist::credential(&site)) {
                     api.send_beacon(
                         "DELETE",
                         &format!("/agents/me/devices/{}", encode(&c.device)),
@@ -217,15 +322,25 @@ impl Controller {
         if let Some(live) = self.live.take() {
             live.stop();
         }
+        self.heartbeat = None;
+        self.tick = None;
+        self.agent_api = None;
+        self.device = None;
+        persist::save_answering(&site, false);
+    }
+
+    /// Back to the sign-in screen, both sessions ended; `ending` says what
+    /// else ends with the agent's.
+    pub(super) fn sign_out(&mut self, ending: Ending, notice: Option<&str>) {
+        let site = self.store.site().to_owned();
+        let agent = self.agent_api.is_some();
+        self.stop_agent(ending);
         if let Some(team) = self.team.take() {
             team.stop();
         }
-        self.heartbeat = None;
-        self.tick = None;
-        self.api = None;
-        self.device = None;
+        self.owner_api = None;
         persist::forget_token(&site);
-        if self.store.mode == Some(Mode::Agent) {
+        if agent {
             persist::forget_credential(&site);
         }
         persist::forget_outbox(&site);
@@ -235,6 +350,14 @@ impl Controller {
         self.view.render_title(&self.store);
     }
 }
+
+/// The URL hash of the inbox of an owner who answers chats: a reload
+/// there shows the inbox again.
+pub const INBOX_HASH: &str = "#inbox";
+
+/// The form key of the owner-agent switch (its notes say what happened to
+/// the owner's own agent).
+pub(super) const OWNER_AGENT_FORM: &str = "owner-agent";
 
 /// The URL hash that shows the sign-in screen even when this browser is
 /// signed in as an agent.

@@ -223,14 +223,16 @@ pub struct Store {
     pub site: Option<String>,
     /// `https://host`, where the API and the widget are served.
     pub origin: String,
-    pub token: Option<String>,
+    /// The screen shown (None: the sign-in screen). An owner who answers
+    /// chats may be signed in both ways in one tab: the agent's part below
+    /// then lives on while the owner's pages are shown.
     pub mode: Option<Mode>,
     pub signing_in: bool,
     pub signin_error: Option<String>,
     /// Why the agent is back at the sign-in screen ("signed out in another tab").
     pub signin_notice: Option<String>,
 
-    // Agent mode.
+    // The agent's session (`me` is Some while it lasts).
     pub me: Option<AgentView>,
     pub conn: Conn,
     pub grace_secs: Option<u32>,
@@ -258,7 +260,7 @@ pub struct Store {
     /// Each conversation's visitor context, as the edge last told it.
     pub contexts: BTreeMap<String, VisitorContext>,
 
-    // Owner mode.
+    // The owner's session.
     pub owner: Owner,
 }
 
@@ -267,7 +269,6 @@ impl Store {
         Store {
             site,
             origin,
-            token: None,
             mode: None,
             signing_in: false,
             signin_error: None,
@@ -304,6 +305,15 @@ impl Store {
         let sound = self.sound;
         *self = Store::new(site, origin);
         self.sound = sound;
+    }
+
+    /// Forgets the agent's session, keeping the owner's (and the screen).
+    pub fn end_agent(&mut self) {
+        let fresh = Store::new(self.site.take(), std::mem::take(&mut self.origin));
+        let old = std::mem::replace(self, fresh);
+        self.mode = old.mode;
+        self.sound = old.sound;
+        self.owner = old.owner;
     }
 
     pub fn note(&mut self, form: &str, text: impl Into<String>, error: bool) {

@@ -2,8 +2,9 @@
 //! localStorage, per site: the agent pastes its token once on this browser
 //! (the edge answers with a credential of the device's own, revocable
 //! alone) and stays signed in across tabs and restarts. The owner key lives
-//! in sessionStorage (this tab only, gone when the tab closes), and so does
-//! the outbox of replies not yet acknowledged; the device session id in
+//! in sessionStorage (this tab only, gone when the tab closes), and so do
+//! the outbox of replies not yet acknowledged and whether the tab is
+//! signed in as an agent beside the owner key; the device session id in
 //! localStorage, per site, so every tab of this browser is one device for
 //! the edge.
 
@@ -89,6 +90,29 @@ pub fn save_credential(site: &str, credential: &Credential) {
 pub fn forget_credential(site: &str) {
     if let Some(storage) = local_storage() {
         let _ = storage.remove_item(&credential_key(site));
+    }
+}
+
+fn answering_key(site: &str) -> String {
+    format!("presenza.console.answering.{site}")
+}
+
+/// Whether this tab is signed in as an agent beside the owner key (an
+/// owner who answers chats): a reload of the owner's pages signs the
+/// agent in again behind them, so the owner stays online.
+pub fn answering(site: &str) -> bool {
+    session_storage()
+        .and_then(|s| s.get_item(&answering_key(site)).ok().flatten())
+        .is_some()
+}
+
+pub fn save_answering(site: &str, on: bool) {
+    if let Some(storage) = session_storage() {
+        let _ = if on {
+            storage.set_item(&answering_key(site), "1")
+        } else {
+            storage.remove_item(&answering_key(site))
+        };
     }
 }
 

@@ -7,7 +7,7 @@ use presenza_protocol::time::Timestamp;
 use presenza_protocol::view::{AgentView, AudienceView};
 use presenza_rules::{ChosenBy, Reason, Status};
 
-use super::dom::{by_id, el, find, find_all, focus, replace};
+use super::dom::{by_id, el, find, find_all, focus, replace, El};
 use super::{dot, status_label};
 use crate::clock;
 use crate::store::{Conn, Store};
@@ -19,30 +19,7 @@ pub fn shell(store: &Store) -> web_sys::Element {
         .child(
             el("header")
                 .class("topbar")
-                .child(
-                    el("div")
-                        .class("me")
-                        .child(
-                            el("button")
-                                .attr("id", "avatar")
-                                .class("avatar")
-                                .attr("type", "button")
-                                .action("avatar")
-                                .attr("aria-haspopup", "menu")
-                                .attr("aria-expanded", "false")
-                                .attr("aria-controls", "status-menu")
-                                .child(el("span").class("initials").attr("aria-hidden", "true"))
-                                .child(dot(Status::Offline)),
-                        )
-                        .child(
-                            el("div")
-                                .class("me-text")
-                                .child(el("span").attr("id", "me-name").class("me-name"))
-                                .child(el("span").attr("id", "me-status").class("me-status"))
-                                .child(el("span").attr("id", "me-hours").class("me-hours")),
-                        )
-                        .child(menu()),
-                )
+                .child(me(true))
                 .child(
                     el("div")
                         .attr("id", "audience")
@@ -84,6 +61,35 @@ pub fn shell(store: &Store) -> web_sys::Element {
         .build()
 }
 
+/// The agent's picture and the status menu it opens; `full` adds the
+/// name and status beside it and the menu's session items (devices,
+/// sign-in as the owner, sign out), which the owner's pages, where an
+/// owner who answers chats finds their picture too, have elsewhere.
+pub fn me(full: bool) -> El {
+    el("div")
+        .class("me")
+        .child(
+            el("button")
+                .attr("id", "avatar")
+                .class("avatar")
+                .attr("type", "button")
+                .action("avatar")
+                .attr("aria-haspopup", "menu")
+                .attr("aria-expanded", "false")
+                .attr("aria-controls", "status-menu")
+                .child(el("span").class("initials").attr("aria-hidden", "true"))
+                .child(dot(Status::Offline)),
+        )
+        .child_if(full.then(|| {
+            el("div")
+                .class("me-text")
+                .child(el("span").attr("id", "me-name").class("me-name"))
+                .child(el("span").attr("id", "me-status").class("me-status"))
+                .child(el("span").attr("id", "me-hours").class("me-hours"))
+        }))
+        .child(menu(full))
+}
+
 fn menu_item(status: Status) -> web_sys::Element {
     el("button")
         .attr("type", "button")
@@ -99,10 +105,10 @@ fn menu_item(status: Status) -> web_sys::Element {
 }
 
 /// The status menu: Online / Busy (message + return time) / Offline /
-/// Sign out. Built once per sign-in; only its state changes afterwards, so
+/// (`full`:) devices, sign out. Built once per sign-in; only its state changes afterwards, so
 /// typed text survives live updates.
-fn menu() -> web_sys::Element {
-    el("div")
+fn menu(full: bool) -> El {
+    let menu = el("div")
         .attr("id", "status-menu")
         .class("menu")
         .attr("role", "menu")
@@ -129,43 +135,46 @@ fn menu() -> web_sys::Element {
                         .child(el("input").attr("name", "busy-back").attr("type", "time")),
                 ),
         )
-        .child(menu_item(Status::Offline))
-        .child(el("div").class("separator").attr("role", "separator"))
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("menuitem")
-                .attr("role", "menuitem")
-                .attr("tabindex", "-1")
-                .action("devices")
-                .text("Your devices"),
-        )
-        .child(
-            el("a")
-                .class("menuitem")
-                .attr("role", "menuitem")
-                .attr("tabindex", "-1")
-                .attr("href", "#signin")
-                .attr("target", "_blank")
-                .text("Sign in as the site owner…"),
-        )
-        .child(
-            el("button")
-                .attr("type", "button")
-                .class("menuitem")
-                .class("sign-out")
-                .attr("role", "menuitem")
-                .attr("tabindex", "-1")
-                .action("sign-out")
-                .text("Sign out"),
-        )
-        .child(
-            el("p")
-                .attr("id", "status-error")
-                .class("error")
-                .attr("role", "alert"),
-        )
-        .build()
+        .child(menu_item(Status::Offline));
+    let menu = if full {
+        menu.child(el("div").class("separator").attr("role", "separator"))
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .class("menuitem")
+                    .attr("role", "menuitem")
+                    .attr("tabindex", "-1")
+                    .action("devices")
+                    .text("Your devices"),
+            )
+            .child(
+                el("a")
+                    .class("menuitem")
+                    .attr("role", "menuitem")
+                    .attr("tabindex", "-1")
+                    .attr("href", "#signin")
+                    .attr("target", "_blank")
+                    .text("Sign in as the site owner…"),
+            )
+            .child(
+                el("button")
+                    .attr("type", "button")
+                    .class("menuitem")
+                    .class("sign-out")
+                    .attr("role", "menuitem")
+                    .attr("tabindex", "-1")
+                    .action("sign-out")
+                    .text("Sign out"),
+            )
+    } else {
+        menu
+    };
+    menu.child(
+        el("p")
+            .attr("id", "status-error")
+            .class("error")
+            .attr("role", "alert"),
+    )
 }
 
 /// "Busy · In a meeting · back at 2:30 PM" (the widget's wording).

@@ -73,6 +73,7 @@ impl View {
             Some(Mode::Owner) => {
                 self.render_page(store, Fresh::All);
                 self.render_checklist(store);
+                self.render_me(store);
             }
             None => {
                 if let Some(input) = dom::find(&self.root, "input") {
@@ -212,6 +213,17 @@ impl View {
         web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default()
+    }
+
+    /// Puts `hash` in the URL (what a reload shows), without a history
+    /// entry or a `hashchange`.
+    pub fn set_hash(&self, hash: &str) {
+        if self.hash() == hash {
+            return;
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+        }
     }
 
     pub fn page_hidden(&self) -> bool {

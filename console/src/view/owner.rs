@@ -9,7 +9,8 @@ use presenza_rules::ChosenBy;
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
 use super::{
-    availability, devices, dot, hours, keep, onboarding, replies, settings, status_label, Fresh,
+    agent, availability, devices, dot, hours, keep, onboarding, replies, settings, status_label,
+    Fresh,
 };
 use crate::clock;
 use crate::store::{Page, Store};
@@ -65,6 +66,9 @@ pub fn shell(store: &Store) -> web_sys::Element {
                 .child(
                     el("div")
                         .class("topbar-end")
+                        // An owner signed in as their own agent stays so
+                        // on these pages: their picture and status menu.
+                        .child_if(store.me.is_some().then(|| agent::me(false)))
                         .child(
                             el("button")
                                 .attr("type", "button")
