@@ -30,12 +30,16 @@ async function must(what, promise) {
   return r.body;
 }
 
-// The schema before issue 15.
+// The schema before issue 15 (schema 6: no status history, no webhooks).
 const BEFORE_HISTORY = [
   'DROP TABLE status_history',
   'DROP INDEX conversations_by_start',
-  "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'schema_version'",
+  'DROP TABLE webhook_queue',
+  'DROP TABLE webhook_results',
+  "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
 ];
+// The schema the current edge writes (edge/src/store/schema.rs).
+const SCHEMA_VERSION = 8;
 
 /** A worker on the edge's store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `
@@ -124,11 +128,12 @@ test('a site stored before the status history gets it, and its history begins wi
       await edge.dispose();
     }
 
-    // 4. Written in storage: the table, the index, schema 7.
+    // 4. Written in storage: the tables, the index, the current schema.
     const now = await onStore(persistDir, site, 'inspect');
     assert.ok(now.tables.includes('status_history'), JSON.stringify(now));
+    assert.ok(now.tables.includes('webhook_queue') && now.tables.includes('webhook_results'), JSON.stringify(now));
     assert.ok(now.indexes.includes('conversations_by_start'), JSON.stringify(now));
-    assert.equal(Number(now.schema_version), oldVersion + 1);
+    assert.equal(Number(now.schema_version), SCHEMA_VERSION);
     assert.equal(now.agents, 1);
   } finally {
     fs.rmSync(persistDir, { recursive: true, force: true });
