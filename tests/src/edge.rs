@@ -95,6 +95,11 @@ impl EdgeOptions {
             log_level: "warn",
         }
     }
+
+    /// Where wrangler's output goes (unless it is inherited).
+    pub fn log_path(&self) -> PathBuf {
+        self.persist_dir.join("wrangler.log")
+    }
 }
 
 /// Removes `{name}-{pid}` state folders left by earlier runs whose process is gone.
@@ -157,7 +162,7 @@ impl LocalEdge {
 
     /// Where wrangler's output goes (unless it is inherited).
     pub fn log_path(&self) -> PathBuf {
-        self.options.persist_dir.join("wrangler.log")
+        self.options.log_path()
     }
 
     fn spawn(&mut self) -> Result<(), HarnessError> {

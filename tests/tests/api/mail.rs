@@ -7,7 +7,7 @@
 
 use crate::helpers::conversations::{agent_reply, conversation_id_of, Visitor};
 use presenza_tests::api::{poll_until, TestSite};
-use presenza_tests::edge::{EdgeOptions, LocalEdge, LOCAL_EMAIL_FROM};
+use presenza_tests::edge::{process_edge, EdgeOptions, LOCAL_EMAIL_FROM};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -27,31 +27,13 @@ struct Recorded {
 fn mail_edge() -> &'static (String, PathBuf) {
     static EDGE: OnceLock<(String, PathBuf)> = OnceLock::new();
     EDGE.get_or_init(|| {
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut options = EdgeOptions::for_test("mail");
-            options.log_level = "info";
-            options
-                .vars
-                .push(("MAIL_REPLY_BATCH_SECS".into(), "2".into()));
-            match LocalEdge::start(options) {
-                Ok(edge) => {
-                    let _ = tx.send(Ok((edge.url.clone(), edge.log_path())));
-                    let _edge = edge;
-                    loop {
-                        std::thread::park();
-                    }
-                }
-                Err(e) => {
-                    let _ = tx.send(Err(e.to_string()));
-                }
-            }
-        });
-        match rx.recv() {
-            Ok(Ok(edge)) => edge,
-            Ok(Err(e)) => panic!("could not start the mail edge: {e}"),
-            Err(e) => panic!("the mail edge's thread ended: {e}"),
-        }
+        let mut options = EdgeOptions::for_test("mail");
+        options.log_level = "info";
+        options
+            .vars
+            .push(("MAIL_REPLY_BATCH_SECS".into(), "2".into()));
+        let log = options.log_path();
+        (process_edge(options), log)
     })
 }
 
