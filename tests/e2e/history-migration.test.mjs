@@ -17,18 +17,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, startEdge } from '../bench/edge-miniflare.mjs';
-import { apiAt } from './lib.mjs';
+import { startEdge } from '../bench/edge-miniflare.mjs';
+import { call, must, onStore as onStoreWith } from './store-lib.mjs';
 
 const ADMIN = 'history-migration-admin-token';
-
-const call = (base, method, urlPath, { token, body } = {}) => apiAt(base, method, urlPath, token, body);
-
-async function must(what, promise) {
-  const r = await promise;
-  assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 // The schema before issue 15 (schema 6: no status history, no webhooks).
 const BEFORE_HISTORY = [
@@ -41,7 +33,7 @@ const BEFORE_HISTORY = [
 // The schema the current edge writes (edge/src/store/schema.rs).
 const SCHEMA_VERSION = 8;
 
-/** A worker on the edge's store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
+/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `
 import { DurableObject } from "cloudflare:workers";
 const STATEMENTS = ${JSON.stringify(BEFORE_HISTORY)};
@@ -60,29 +52,9 @@ export class SiteObject extends DurableObject {
     });
   }
 }
-export default {
-  fetch(req, env) {
-    const site = new URL(req.url).pathname.split("/")[2];
-    return env.SITES.get(env.SITES.idFromName(site)).fetch(req);
-  },
-};
 `;
 
-async function onStore(persistDir, site, what) {
-  const worker = await start(
-    {
-      name: 'presenza',
-      modules: [{ type: 'ESModule', path: 'store.mjs', contents: STORE_WORKER }],
-      durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
-    },
-    { persistDir },
-  );
-  try {
-    return await must(what, call(worker.url, 'POST', `/v1/${site}/${what}`));
-  } finally {
-    await worker.dispose();
-  }
-}
+const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
 
 test('a site stored before the status history gets it, and its history begins with its next change', { timeout: 120_000 }, async () => {
   const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-history-migration-'));

@@ -19,18 +19,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, startEdge } from '../bench/edge-miniflare.mjs';
-import { apiAt } from './lib.mjs';
+import { startEdge } from '../bench/edge-miniflare.mjs';
+import { call, must, onStore as onStoreWith } from './store-lib.mjs';
 
 const ADMIN = 'hours-migration-admin-token';
-
-const call = (base, method, urlPath, { token, body } = {}) => apiAt(base, method, urlPath, token, body);
-
-async function must(what, promise) {
-  const r = await promise;
-  assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 // The schema before issue 17.
 const BEFORE_MODES = [
@@ -40,7 +32,7 @@ const BEFORE_MODES = [
   "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'schema_version'",
 ];
 
-/** A worker on the edge's store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
+/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `
 import { DurableObject } from "cloudflare:workers";
 const STATEMENTS = ${JSON.stringify(BEFORE_MODES)};
@@ -62,29 +54,9 @@ export class SiteObject extends DurableObject {
     });
   }
 }
-export default {
-  fetch(req, env) {
-    const site = new URL(req.url).pathname.split("/")[2];
-    return env.SITES.get(env.SITES.idFromName(site)).fetch(req);
-  },
-};
 `;
 
-async function onStore(persistDir, site, what) {
-  const worker = await start(
-    {
-      name: 'presenza',
-      modules: [{ type: 'ESModule', path: 'store.mjs', contents: STORE_WORKER }],
-      durableObjects: { SITES: { className: 'SiteObject', useSQLite: true } },
-    },
-    { persistDir },
-  );
-  try {
-    return await must(what, call(worker.url, 'POST', `/v1/${site}/${what}`));
-  } finally {
-    await worker.dispose();
-  }
-}
+const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
 
 test('a site stored before working hours had a mode reads back as a gate', { timeout: 120_000 }, async () => {
   const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-hours-migration-'));
