@@ -30,6 +30,16 @@ export function parseArgs(defaults = {}) {
   return args;
 }
 
+/** The edge vars given as `--var NAME=value,NAME=value` (none: `{}`). */
+export function edgeVars(args) {
+  return Object.fromEntries(
+    (args.var ?? "")
+      .split(",")
+      .filter((kv) => kv.includes("="))
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
+}
+
 let agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** Drops the pooled keep-alive connections (e.g. after the edge was stalled). */

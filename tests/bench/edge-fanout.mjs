@@ -55,6 +55,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   parseArgs,
+  edgeVars,
   createSite,
   setStatus,
   request,
@@ -96,12 +97,7 @@ const targetP99 = Number(args["target-p99"]);
 const useMiniflare = args.miniflare !== undefined;
 // --var NAME=VALUE (repeatable as a comma list): overrides a wrangler.toml var
 // of the Miniflare edge, e.g. --var KEEP_RESIDENT_FROM_VISITORS=0.
-const vars = Object.fromEntries(
-  (args.var ?? "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const vars = edgeVars(args);
 const withFloor = args.floor !== undefined;
 const impl = ["ws", "raw"].includes(args.client) ? args.client : "rust";
 const clientBin = clientBinPath(args);

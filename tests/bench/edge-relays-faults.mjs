@@ -31,7 +31,7 @@
 // Recovery figures: per lost publish, the time until the last widget had it;
 // the median and the worst of them against the bound.
 
-import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
+import { parseArgs, edgeVars, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
 import { startEdge } from "./edge-miniflare.mjs";
 import {
   clientBinPath,
@@ -53,12 +53,7 @@ const gap = Math.min(5000, Math.max(0, Number(args.gap)));
 const bound = syncMs + 1000;
 const clientBin = clientBinPath(args);
 requireClient("rust", clientBin);
-const vars = Object.fromEntries(
-  (args.var ?? "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const vars = edgeVars(args);
 const buildDir = args["edge-build"];
 
 let edge = null;

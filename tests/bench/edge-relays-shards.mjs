@@ -33,7 +33,7 @@
 //    current status first. The deploy storm fails the run above relays +
 //    agents; the cold start is printed beside it.
 
-import { parseArgs, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
+import { parseArgs, edgeVars, createSite, setStatus, siteStats, percentile, sleep, fmt, summary, retried } from "./edge-common.mjs";
 import { startEdge } from "./edge-miniflare.mjs";
 import {
   clientBinPath,
@@ -66,12 +66,7 @@ const stormConcurrency = Math.min(4000, Math.max(1, parseInt(args["storm-concurr
 const withReference = args["no-reference"] === undefined;
 const clientBin = clientBinPath(args);
 requireClient("rust", clientBin);
-const vars = Object.fromEntries(
-  (args.var ?? "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const vars = edgeVars(args);
 const buildDir = args["edge-build"];
 const agents = 1;
 

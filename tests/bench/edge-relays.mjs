@@ -38,6 +38,7 @@
 
 import {
   parseArgs,
+  edgeVars,
   createSite,
   setStatus,
   siteStats,
@@ -82,12 +83,7 @@ const concurrency = Math.min(2000, Math.max(1, parseInt(args.concurrency, 10)));
 const flatWithin = Number(args["flat-within"]);
 const clientBin = clientBinPath(args);
 requireClient("rust", clientBin);
-const vars = Object.fromEntries(
-  (args.var ?? "")
-    .split(",")
-    .filter((kv) => kv.includes("="))
-    .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
-);
+const vars = edgeVars(args);
 const buildDir = args["edge-build"];
 
 const edges = [];
