@@ -5,16 +5,26 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 // The fan-out loop runs in JS: one call from Wasm per broadcast instead of
-// one per socket, and the text crosses the boundary once.
+// one per socket, and the text crosses the boundary once. Counting too: the
+// sockets never cross into Wasm (workers-rs would wrap each one).
 #[wasm_bindgen(inline_js = "export function broadcast_js(state, tag, text) {
   let n = 0;
   for (const ws of state.getWebSockets(tag)) {
     try { ws.send(text); n++; } catch (e) { /* closing or closed */ }
   }
   return n;
+}
+export function count_js(state, tag) {
+  return state.getWebSockets(tag).length;
 }")]
 extern "C" {
     fn broadcast_js(state: &JsValue, tag: &str, text: &str) -> u32;
+    fn count_js(state: &JsValue, tag: &str) -> u32;
+}
+
+/// How many hibernatable sockets are tagged `tag`.
+pub fn count_tag(state: &worker::State, tag: &str) -> usize {
+    count_js(state.as_raw().as_ref(), tag) as usize
 }
 
 /// Sends `text` to every hibernatable socket tagged `tag`; returns how many

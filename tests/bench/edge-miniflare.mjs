@@ -167,7 +167,10 @@ export async function startEdge({ adminToken, buildDir = path.join(root, "edge/b
 
 // The runtime's floor for the same fan-out: a plain JS Durable Object that
 // accepts hibernatable visitor sockets and, on PUT /flip/{site}?status=S,
-// writes one SQLite row and sends a Presenza-sized status frame to all of them.
+// writes one SQLite row and sends a Presenza-sized status frame to all of them;
+// on GET /apply/{site} it does what a relay does for a change none of its
+// widgets watches (one row written, an unwatched audience looked up; with
+// ?count, every socket counted too).
 const FLOOR_WORKER = `
 import { DurableObject } from "cloudflare:workers";
 let constructed = 0;
@@ -189,6 +192,16 @@ export class Floor extends DurableObject {
       pair[1].serializeAttachment({ kind: "visitor", group: null });
       pair[1].send(this.frame("offline"));
       return new Response(null, { status: 101, webSocket: pair[0] });
+    }
+    if (url.pathname.startsWith("/apply/")) {
+      // What a relay does for a change none of its widgets watches: one
+      // row written, the sockets of an audience nobody watches looked up.
+      this.ctx.storage.sql.exec("INSERT OR REPLACE INTO s VALUES ('snapshot', ?)", String(Date.now()));
+      let n = 0;
+      for (const ws of this.ctx.getWebSockets("aud:other")) n++;
+      // ?count: also counts every socket the object holds (a relay's ack).
+      const sockets = url.searchParams.has("count") ? this.ctx.getWebSockets("aud:site").length : null;
+      return Response.json({ sent: n, sockets });
     }
     const status = url.searchParams.get("status") ?? "online";
     this.ctx.storage.sql.exec("INSERT OR REPLACE INTO s VALUES ('aud:site', ?)", status);

@@ -27,6 +27,9 @@
 //!   0, 1,000 and 10,000 widgets on relays (flat within ±20%: target), and
 //!   change → receipt p50/p99 with relays beside the single object
 //!   (`VISITOR_SOCKETS=site`), two edges in the same run;
+//! - `edge-calls-floor.mjs`: the runtime's floor under the first figure: a
+//!   call into a trivial JS Durable Object holding 1, 1,000 and 10,000
+//!   hibernated sockets (a reference: growth here is workerd's, not ours);
 //! - `edge-relays-shards.mjs`: 16,000 widgets over relays of at most 1,500
 //!   (every widget must receive every change), beside a single object; the
 //!   calls reaching the site's object when 10,000 widgets reconnect after a
@@ -68,7 +71,7 @@ enum Edge {
     Own,
 }
 
-const SCRIPTS: [(&str, &str, Edge, &[&str]); 10] = [
+const SCRIPTS: [(&str, &str, Edge, &[&str]); 11] = [
     (
         "edge-lookup.mjs",
         "status lookup throughput vs /v1/ping",
@@ -117,6 +120,13 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 10] = [
         "edge-relays.mjs",
         "visitor relays vs the single object: the site's cost per change at 0, 1,000 \
          and 10,000 widgets, fan-out to 10,000 (two edges in workerd via Miniflare)",
+        Edge::Own,
+        &[],
+    ),
+    (
+        "edge-calls-floor.mjs",
+        "a call into a trivial JS object holding 1, 1,000 and 10,000 hibernated sockets \
+         (the runtime's floor under the site's cost per change)",
         Edge::Own,
         &[],
     ),

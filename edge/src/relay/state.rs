@@ -39,16 +39,11 @@ pub struct Relay {
     syncing: Cell<bool>,
     /// Who waits for the sync on its way.
     sync_waiters: SyncWaiters,
-    /// Its open widget sockets and when the runtime counted them (see
-    /// [`Relay::sockets`]).
-    socket_count: Cell<Option<(usize, i64)>>,
+    /// Its open widget sockets, as last counted by the runtime and kept
+    /// since by this instance's accepts and closes (see [`Relay::sockets`]);
+    /// `None` until counted.
+    socket_count: Cell<Option<usize>>,
 }
-
-/// How long a count of the relay's sockets by the runtime is used, kept
-/// current meanwhile by this instance's accepts and closes. Counting asks
-/// the runtime for an object per socket: at 10,000 widgets each publish's
-/// ack and each accept paid for all of them (BENCHMARKS.md, issue 12).
-const COUNT_FRESH_MS: i64 = 1_000;
 
 /// Wakes the calls waiting for the sync on its way, when it ends in any
 /// way (see [`SyncRound`]).
@@ -134,36 +129,38 @@ impl Relay {
         &self.env
     }
 
-    /// Its open widget sockets: the runtime's count of at most
-    /// [`COUNT_FRESH_MS`] ago, plus the accepts and minus the closes since.
+    /// Its open widget sockets: the runtime's last count plus the accepts
+    /// and minus the closes since. The runtime counts only when nothing is
+    /// held (a new or woken instance, sockets closed from here) and on the
+    /// alarm's tick: a count asks for every socket, which at 10,000 widgets
+    /// made each publish's ack cost the site's thread milliseconds
+    /// (BENCHMARKS.md, issue 12). A tab that died without a close event is
+    /// counted until the next tick.
     pub fn sockets(&self) -> usize {
-        let now = now_ms();
-        if let Some((n, at)) = self.socket_count.get() {
-            if now - at < COUNT_FRESH_MS {
-                return n;
-            }
+        match self.socket_count.get() {
+            Some(n) => n,
+            None => self.recount(),
         }
-        self.recount(now)
     }
 
     /// Its open widget sockets, as the runtime counts them now.
-    fn recount(&self, now: i64) -> usize {
+    fn recount(&self) -> usize {
         let n = sockets::count(&self.state, Tag::Visitors);
-        self.socket_count.set(Some((n, now)));
+        self.socket_count.set(Some(n));
         n
     }
 
     /// A widget socket was accepted.
     pub fn socket_opened(&self) {
-        if let Some((n, at)) = self.socket_count.get() {
-            self.socket_count.set(Some((n + 1, at)));
+        if let Some(n) = self.socket_count.get() {
+            self.socket_count.set(Some(n + 1));
         }
     }
 
     /// A widget socket closed (its close or error event).
     pub fn socket_closed(&self) {
-        if let Some((n, at)) = self.socket_count.get() {
-            self.socket_count.set(Some((n.saturating_sub(1), at)));
+        if let Some(n) = self.socket_count.get() {
+            self.socket_count.set(Some(n.saturating_sub(1)));
         }
     }
 
@@ -353,7 +350,7 @@ impl Relay {
     pub async fn tick(&self) -> Result<(), ApiError> {
         let now = now_ms();
         // Exact here: a relay leaves its site with its last socket.
-        if self.recount(now) == 0 {
+        if self.recount() == 0 {
             self.leave().await?;
             if self.sockets() == 0 {
                 return Ok(());
