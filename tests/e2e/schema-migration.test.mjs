@@ -21,19 +21,10 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { start, startEdge } from '../bench/edge-miniflare.mjs';
-import { apiAt } from './lib.mjs';
+import { startEdge } from '../bench/edge-miniflare.mjs';
+import { call, must, onStore } from './store-lib.mjs';
 
 const ADMIN = 'migration-admin-token';
-
-/** One call to the edge at `base`; returns { status, body }. */
-const call = (base, method, urlPath, { token, body, headers } = {}) => apiAt(base, method, urlPath, token, body, headers);
-
-async function must(what, promise) {
-  const r = await promise;
-  assert.ok(r.status >= 200 && r.status < 300, `${what}: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
-}
 
 // Schema 2 (commit 51f1193): `visitor_id … UNIQUE` and no state columns;
 // messages without `kind`. Rows are copied over.
@@ -65,7 +56,7 @@ const TO_SCHEMA_2 = [
      '{"title":null,"accent_color":"#aa3300","position":"right","offset_x":20,"offset_y":20,"language":null,"texts":{"offline":"Napište nám","online":"Ahoj"},"theme":"auto"}')`,
 ];
 
-const DOWNGRADE_WORKER = `
+const DOWNGRADE_OBJECT = `
 import { DurableObject } from "cloudflare:workers";
 const STATEMENTS = ${JSON.stringify(TO_SCHEMA_2)};
 export class SiteObject extends DurableObject {
@@ -80,12 +71,6 @@ export class SiteObject extends DurableObject {
     return Response.json({ tables, rows });
   }
 }
-export default {
-  fetch(req, env) {
-    const site = new URL(req.url).pathname.split("/")[2];
-    return env.SITES.get(env.SITES.idFromName(site)).fetch(req);
-  },
-};
 `;
 
 test('a schema-2 store keeps its conversations and messages under the current edge', { timeout: 120_000 }, async () => {
@@ -119,26 +104,11 @@ test('a schema-2 store keeps its conversations and messages under the current ed
     }
 
     // 2. The same store as the schema-2 edge left it.
-    const downgrade = await start(
-      {
-        name: 'presenza',
-        modules: [{ type: 'ESModule', path: 'downgrade.mjs', contents: DOWNGRADE_WORKER }],
-        durableObjects: {
-          SITES: { className: 'SiteObject', useSQLite: true },
-          RELAYS: { className: 'RelayObject', useSQLite: true },
-        },
-      },
-      { persistDir },
-    );
-    try {
-      const r = await must('downgrade', call(downgrade.url, 'POST', `/v1/${site}/downgrade`));
-      assert.match(r.tables.conversations, /visitor_id TEXT NOT NULL UNIQUE/);
-      assert.doesNotMatch(r.tables.conversations, /closed_at/);
-      assert.doesNotMatch(r.tables.messages, /\bkind\b/);
-      assert.equal(r.rows, 3, 'visitor message, busy reply, agent reply');
-    } finally {
-      await downgrade.dispose();
-    }
+    const r = await onStore(persistDir, site, 'downgrade', DOWNGRADE_OBJECT);
+    assert.match(r.tables.conversations, /visitor_id TEXT NOT NULL UNIQUE/);
+    assert.doesNotMatch(r.tables.conversations, /closed_at/);
+    assert.doesNotMatch(r.tables.messages, /\bkind\b/);
+    assert.equal(r.rows, 3, 'visitor message, busy reply, agent reply');
 
     // 3. The current edge on it.
     edge = await startEdge({ adminToken: ADMIN, persistDir });
