@@ -39,16 +39,20 @@ pub enum Counter {
     RelaySyncs,
     /// Widget frames relays forwarded (`auth`, `send`).
     RelayFrames,
+    /// Publish calls the site made to its relays (the rest were passed on
+    /// by relays: `relaying::publish_plan`).
+    RelayPublishCalls,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 6] = [
+    pub const ALL: [Counter; 7] = [
         Counter::SocketMessagesHandled,
         Counter::SocketCloses,
         Counter::Alarms,
         Counter::SocketsOverBudget,
         Counter::RelaySyncs,
         Counter::RelayFrames,
+        Counter::RelayPublishCalls,
     ];
 
     /// Its row in the `counters` table and its field in `stats`.
@@ -60,6 +64,7 @@ impl Counter {
             Counter::SocketsOverBudget => "sockets_over_budget",
             Counter::RelaySyncs => "relay_syncs",
             Counter::RelayFrames => "relay_frames",
+            Counter::RelayPublishCalls => "relay_publish_calls",
         }
     }
 }

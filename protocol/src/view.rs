@@ -473,6 +473,8 @@ pub struct StatsView {
     pub relay_syncs: i64,
     /// Widget frames relays forwarded.
     pub relay_frames: i64,
+    /// Publish calls the site made to its relays (relays pass the rest on).
+    pub relay_publish_calls: i64,
     pub sockets: usize,
     pub visitor_sockets: usize,
     pub agent_sockets: usize,

@@ -10,7 +10,8 @@
 //! - [`store`]: what survives its eviction.
 //!
 //! Calls it receives: `GET live` from the Worker (a widget socket) and
-//! `internal/status` (a lookup), and from its site `internal/publish` (a new snapshot) and
+//! `internal/status` (a lookup), and from its site `internal/publish` (a new snapshot,
+//! which it passes on to the relays the site named: `relaying::publish_plan`) and
 //! `internal/deliver` (a visitor's conversation frames, an erasure).
 //!
 //! Why chat frames are forwarded, not kept on the site's object: a visitor
@@ -34,11 +35,11 @@ pub use socket::{RELAY_FULL_HEADER, RELAY_HEADER};
 use crate::bindings;
 use crate::error::ApiError;
 use crate::objects;
-use crate::relaying::{Ack, Delivered, Delivery, RelayName, Snapshot};
+use crate::relaying::{self, Ack, Delivered, Delivery, Publish, Published, RelayName};
 use crate::respond;
 use crate::sockets::{self, Tag};
+use futures_util::future::{join, join_all};
 use presenza_protocol::frame::{close, PING, PONG};
-use serde::Deserialize;
 use state::Relay;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, State, WebSocket,
@@ -48,13 +49,6 @@ use worker::{
 #[durable_object]
 pub struct RelayObject {
     relay: Relay,
-}
-
-/// A publish from the site.
-#[derive(Deserialize)]
-struct Publish {
-    relay: RelayName,
-    snapshot: Snapshot,
 }
 
 impl DurableObject for RelayObject {
@@ -114,18 +108,23 @@ impl DurableObject for RelayObject {
 }
 
 impl RelayObject {
-    /// A new snapshot from the site: the version held now, and the sockets.
+    /// A new snapshot from the site (or from the relay it was given to):
+    /// applied here and passed on to the relays it names; answers the
+    /// version held now and the sockets, here and there.
     async fn publish(&self, req: &mut Request) -> Result<Response, ApiError> {
         let publish: Publish = objects::read(req).await?;
         self.relay.name(Some(&publish.relay))?;
-        let version = self.relay.apply(&publish.snapshot)?;
-        respond::json(
-            200,
-            &Ack {
-                version,
-                sockets: self.relay.sockets(),
-            },
-        )
+        // Passed on first: the others' widgets do not wait for this
+        // relay's own fan-out (`join` polls in order).
+        let (forwarded, version) = join(pass_on(self.relay.env(), &publish), async {
+            self.relay.apply(&publish.snapshot)
+        })
+        .await;
+        let ack = Ack {
+            version: version?,
+            sockets: self.relay.sockets(),
+        };
+        respond::json(200, &Published { ack, forwarded })
     }
 
     /// A visitor's conversation frames (or erasure), and the `widget`
@@ -167,4 +166,37 @@ impl RelayObject {
         }
         respond::json(200, &delivered)
     }
+}
+
+/// Passes a publish on to the relays it names (each as a leaf); their
+/// acknowledgements, `None` for one that did not answer.
+async fn pass_on(env: &Env, publish: &Publish) -> Vec<(RelayName, Option<Ack>)> {
+    let calls = relaying::forward_list(publish).map(|relay| async move {
+        let leaf = Publish {
+            relay: relay.clone(),
+            snapshot: publish.snapshot.clone(),
+            forward: Vec::new(),
+        };
+        let answer = match objects::relay(env, relay) {
+            Ok(stub) => objects::call::<_, Published>(&stub, "publish", &leaf).await,
+            Err(e) => Err(e),
+        };
+        let ack = match answer {
+            Ok(objects::Answer::Ok(published)) => Some(published.ack),
+            Ok(objects::Answer::Refused(resp)) => {
+                worker::console_error!(
+                    "relay {}: publish refused with {}",
+                    relay.object_name(),
+                    resp.status_code()
+                );
+                None
+            }
+            Err(e) => {
+                worker::console_error!("relay {}: publish: {e}", relay.object_name());
+                None
+            }
+        };
+        (relay.clone(), ack)
+    });
+    join_all(calls).await
 }

@@ -5,8 +5,9 @@
 //! - **Publish once per relay**: after every settle, the audiences' status
 //!   (and the allowed origins and per-address limit) is compared with what
 //!   was last published; a change takes the next version, sent once to
-//!   every registered relay. The cost per change is one call per relay,
-//!   whatever the number of visitors.
+//!   every registered relay, as a tree (`relaying::publish_plan`): the
+//!   site calls one relay per region and run of shards, which passes it
+//!   on. The site's cost per change grows with regions, not visitors.
 //! - **Deliver**: a visitor's conversation frames go to the relays where
 //!   that visitor authenticated a socket (`visitor_routes`), in order.
 //! - Both are queued during an event and sent by [`Relays::flush`] after
@@ -20,7 +21,8 @@ use crate::error::ApiError;
 use crate::fanout::{fingerprint, Payload};
 use crate::objects::{self, Answer};
 use crate::relaying::{
-    self, Ack, Audience, Delivered, Delivery, Registration, RelayName, Snapshot, RETRY_MS,
+    self, Ack, Audience, Delivered, Delivery, Publish, Published, Registration, RelayName,
+    Snapshot, RETRY_MS,
 };
 use crate::site::config::Config;
 use crate::site::presence;
@@ -233,14 +235,18 @@ impl Relays {
             .set(Some(self.retry_at.get().map_or(at, |t| t.min(at))));
     }
 
-    /// One round: the new version to every relay that lacks it, and the
-    /// queued deliveries, each relay's in one call, all relays at once.
+    /// One round: the new version to every relay that lacks it (as a
+    /// tree, directly on a retry), and the queued deliveries, each relay's
+    /// in one call, all relays at once.
     async fn round(&self, site: &Site) -> Result<(), ApiError> {
         let now = now_ms();
         let deliveries = std::mem::take(&mut *self.queue.borrow_mut());
-        let mut work: BTreeMap<RelayName, (bool, Vec<Delivery>)> = deliveries
+        // Per relay called: the relays it passes the publish on to (`None`:
+        // no publish for it), and its deliveries.
+        type Work = (Option<Vec<RelayName>>, Vec<Delivery>);
+        let mut work: BTreeMap<RelayName, Work> = deliveries
             .into_iter()
-            .map(|(relay, d)| (relay, (false, d)))
+            .map(|(relay, d)| (relay, (None, d)))
             .collect();
         let mut snapshot = None;
         if self.publish.replace(false) {
@@ -259,17 +265,26 @@ impl Relays {
                         .relay_acked(&row.name, current.version, row.sockets)?;
                 }
             } else {
-                for row in lagging {
-                    work.entry(row.name).or_default().0 = true;
+                let names = lagging.into_iter().map(|row| row.name).collect();
+                let direct = self.failures.get() > 0;
+                for (leader, run) in relaying::publish_plan(names, direct) {
+                    work.entry(leader).or_default().0 = Some(run);
                 }
             }
             snapshot = Some(current);
         }
         let env = site.env();
-        let calls = work.into_iter().map(|(relay, (publish, deliveries))| {
-            let snapshot = snapshot.as_ref().filter(|_| publish);
+        let calls = work.into_iter().map(|(relay, (forward, deliveries))| {
+            let publish = snapshot.as_ref().zip(forward).map(|(s, forward)| Publish {
+                relay: relay.clone(),
+                snapshot: s.clone(),
+                forward,
+            });
+            if publish.is_some() {
+                site.tallies.bump(Counter::RelayPublishCalls);
+            }
             async move {
-                let outcome = send(env, &relay, snapshot, &deliveries).await;
+                let outcome = send(env, &relay, publish.as_ref(), &deliveries).await;
                 (relay, outcome)
             }
         });
@@ -277,16 +292,15 @@ impl Relays {
         let mut published = Vec::new();
         for (relay, outcome) in join_all(calls).await {
             match outcome {
-                Ok((ack, delivered)) => {
-                    if let Some(ack) = ack {
-                        published.push(relay.clone());
-                        if ack.sockets == 0 {
-                            // It holds nobody: it registers again with its
-                            // next socket.
-                            site.store.deregister_relay(&relay)?;
-                        } else {
-                            site.store
-                                .relay_acked(&relay, ack.version, ack.sockets as u64)?;
+                Ok((answer, delivered)) => {
+                    if let Some(answer) = answer {
+                        self.acked(site, &relay, answer.ack, &mut published)?;
+                        for (other, ack) in answer.forwarded {
+                            match ack {
+                                Some(ack) => self.acked(site, &other, ack, &mut published)?,
+                                // Sent again by the site itself, at the retry.
+                                None => all_ok = false,
+                            }
                         }
                     }
                     for visitor in delivered.map(|d| d.gone).unwrap_or_default() {
@@ -308,6 +322,25 @@ impl Relays {
             if site.faults.stale_publish() {
                 replay_older(env, &published, &current).await;
             }
+        }
+        Ok(())
+    }
+
+    /// A relay's acknowledgement of a publish (its own or passed on).
+    fn acked(
+        &self,
+        site: &Site,
+        relay: &RelayName,
+        ack: Ack,
+        published: &mut Vec<RelayName>,
+    ) -> Result<(), ApiError> {
+        published.push(relay.clone());
+        if ack.sockets == 0 {
+            // It holds nobody: it registers again with its next socket.
+            site.store.deregister_relay(relay)?;
+        } else {
+            site.store
+                .relay_acked(relay, ack.version, ack.sockets as u64)?;
         }
         Ok(())
     }
@@ -358,24 +391,27 @@ async fn replay_older(env: &worker::Env, relays: &[RelayName], current: &Snapsho
         };
     }
     for relay in relays {
-        if let Err(e) = send(env, relay, Some(&older), &[]).await {
+        let publish = Publish {
+            relay: relay.clone(),
+            snapshot: older.clone(),
+            forward: Vec::new(),
+        };
+        if let Err(e) = send(env, relay, Some(&publish), &[]).await {
             worker::console_error!("relays: stale replay: {e}");
         }
     }
 }
 
-/// One relay's call(s): the snapshot, then the deliveries.
+/// One relay's call(s): the publish, then the deliveries.
 async fn send(
     env: &worker::Env,
     relay: &RelayName,
-    snapshot: Option<&Snapshot>,
+    publish: Option<&Publish>,
     deliveries: &[Delivery],
-) -> Result<(Option<Ack>, Option<Delivered>), ApiError> {
+) -> Result<(Option<Published>, Option<Delivered>), ApiError> {
     let stub = objects::relay(env, relay)?;
-    let ack = match snapshot {
-        Some(s) => Some(expect(
-            objects::call(&stub, "publish", &Published { relay, snapshot: s }).await?,
-        )?),
+    let ack = match publish {
+        Some(p) => Some(expect(objects::call(&stub, "publish", p).await?)?),
         None => None,
     };
     let delivered = if deliveries.is_empty() {
@@ -394,13 +430,6 @@ fn expect<T>(answer: Answer<T>) -> Result<T, ApiError> {
             resp.status_code()
         ))),
     }
-}
-
-/// A publish, as a relay receives it.
-#[derive(serde::Serialize)]
-struct Published<'a> {
-    relay: &'a RelayName,
-    snapshot: &'a Snapshot,
 }
 
 /// What relays show, from an evaluation.

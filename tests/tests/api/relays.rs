@@ -1,6 +1,7 @@
 //! Visitor relays (edge/src/relaying.rs) against workerd: widgets live on
 //! relays, not on the site's object; a change is published once per relay
-//! with a growing version; a relay that missed a version catches up by
+//! with a growing version, the site calling one relay of the region, which
+//! passes it on; a relay that missed a version catches up by
 //! itself, and one given an older version late ignores it; chat frames reach every tab of a visitor exactly once across
 //! relays; groups and origins hold on relays as on the site.
 //!
@@ -87,9 +88,12 @@ fn widgets_spread_over_relays_and_each_change_is_published_once_per_relay() {
     }
     let version = stats["status_version"].as_u64().unwrap_or(0);
     assert!(version >= 1, "{stats}");
+    let calls = |s: &Value| s["relay_publish_calls"].as_i64().unwrap_or(-1);
+    let calls_before = calls(&stats);
 
     // One change: every widget hears it once, every relay acknowledges
-    // the next version, and says how many widgets it holds.
+    // the next version, and says how many widgets it holds; the site made
+    // one publish call (shard 0 passed it on to the two others).
     giulia.set_status(None, "online", None);
     for ws in &mut widgets {
         live_until(ws, "online", FRAME_WAIT);
@@ -102,6 +106,7 @@ fn widgets_spread_over_relays_and_each_change_is_published_once_per_relay() {
     held.sort();
     assert_eq!(held, vec![1, 3, 3], "{stats}");
     assert_eq!(stats["visitor_sockets"], 7, "{stats}");
+    assert_eq!(calls(&stats), calls_before + 1, "{stats}");
     for ws in &mut widgets {
         let again = ws.collect_for(Duration::from_millis(300));
         assert!(again.is_empty(), "one change, one frame: {again:?}");

@@ -42,6 +42,7 @@ pub async fn get(site: &Site, call: &Call<'_>) -> Result<Response, ApiError> {
             sockets_over_budget: counter(Counter::SocketsOverBudget),
             relay_syncs: counter(Counter::RelaySyncs),
             relay_frames: counter(Counter::RelayFrames),
+            relay_publish_calls: counter(Counter::RelayPublishCalls),
             sockets: visitors + devices,
             visitor_sockets: visitors,
             agent_sockets: devices,
