@@ -158,6 +158,7 @@ export async function startEdge({ adminToken, buildDir = path.join(root, "edge/b
       durableObjects: {
         SITES: { className: "SiteObject", useSQLite: true },
         RELAYS: { className: "RelayObject", useSQLite: true },
+        DIRECTORY: { className: "DirectoryObject", useSQLite: true },
       },
       bindings: { ...wranglerVars(), ...vars, ADMIN_TOKEN: adminToken },
     },

@@ -174,6 +174,7 @@ try {
   const cold = delta(before, counts(await siteStats(relays.edgeArgs, relays.site)));
 
   // 1. Changes, alternating between the edges.
+  const callsBefore = (await siteStats(relays.edgeArgs, relays.site)).relay_publish_calls;
   for (let i = 0; i < changes; i++) {
     const order = i % 2 === 0 ? sides : [...sides].reverse();
     const line = [];
@@ -185,9 +186,11 @@ try {
   }
   const st = await siteStats(relays.edgeArgs, relays.site);
   const spread = st.relays.map((r) => r.sockets);
+  const publishCalls = (st.relay_publish_calls - callsBefore) / changes;
   console.log(
     `  relays: stats say ${st.visitor_sockets} widgets on ${st.relays.length} relays ` +
-      `(${spread.join(", ")}; the counts each relay acknowledged with the last change)`,
+      `(${spread.join(", ")}; the counts each relay acknowledged with the last change); ` +
+      `the site's publish calls per change: ${publishCalls.toFixed(1)} (relays pass the rest on)`,
   );
   for (const s of sides) {
     console.log(
@@ -200,7 +203,8 @@ try {
   const ref = sides[1];
   summary(
     `relays past one object's cap N=${sockets}`,
-    `${st.relays.length} relays of <= ${perRelay}: ${relays.received}/${changes * sockets} receipts ` +
+    `${st.relays.length} relays of <= ${perRelay}, ${publishCalls.toFixed(1)} publish calls from the site per change: ` +
+      `${relays.received}/${changes * sockets} receipts ` +
       `(every widget got all ${changes} changes), p50 ${fmt(percentile(relays.lat, 50))}, p99 ${fmt(percentile(relays.lat, 99))} ` +
       `(median per change ${fmt(median(relays.p50s))} / ${fmt(median(relays.p99s))})` +
       (ref

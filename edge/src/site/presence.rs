@@ -356,7 +356,7 @@ fn record_history(
     now: i64,
 ) -> Result<bool, StoreError> {
     let group = view.group.as_ref();
-    let last = rim.store.change_at_or_before(group, i64::MAX)?;
+    let last = rim.store.last_change(group)?;
     if last
         .as_ref()
         .is_some_and(|l| l.status == view.status && l.reason == view.reason)

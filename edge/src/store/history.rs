@@ -75,6 +75,16 @@ impl Store {
         .map(|_| ())
     }
 
+    /// The last change recorded for an audience (no bound: an `i64::MAX`
+    /// crosses into JS as an unsafe integer and workerd logs a warning).
+    pub fn last_change(&self, group: Option<&GroupId>) -> R<Option<Recorded>> {
+        let row: Option<Row> = self.first(
+            &format!("SELECT {COLS} FROM status_history WHERE aud = ? ORDER BY at DESC LIMIT 1"),
+            vec![audience_key(group).into()],
+        )?;
+        row.map(Row::decode).transpose()
+    }
+
     /// The last change of an audience at or before `at`.
     pub fn change_at_or_before(&self, group: Option<&GroupId>, at: i64) -> R<Option<Recorded>> {
         let row: Option<Row> = self.first(
