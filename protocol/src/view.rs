@@ -754,6 +754,11 @@ pub struct MessageView {
     /// for a kind this client does not know yet.
     #[serde(default, deserialize_with = "known_kind")]
     pub kind: Option<MessageKind>,
+    /// Who or what a system message names, for clients to word it in
+    /// their language: the agent who joined (`assigned`), the group the
+    /// conversation went to (`transferred`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl MessageView {
@@ -776,7 +781,14 @@ impl MessageView {
             text,
             at: Timestamp(at),
             kind: kind.filter(|_| from == Sender::System),
+            subject: None,
         }
+    }
+
+    /// With the name a system message is about (kept only for one).
+    pub fn about(mut self, subject: Option<String>) -> Self {
+        self.subject = subject.filter(|_| self.from == Sender::System);
+        self
     }
 }
 
@@ -813,6 +825,10 @@ pub struct ConversationView {
     pub closed_at: Option<Timestamp>,
     #[serde(default)]
     pub closed_by: Option<AgentRef>,
+    /// The agent it is assigned to (`POST conversations/{id}/assign`);
+    /// absent: nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AgentRef>,
 }
 
 /// Whether a conversation is closed, when and by whom.
@@ -855,7 +871,14 @@ impl ConversationView {
             state: closing.state,
             closed_at: time::opt(closing.closed_at),
             closed_by: closing.closed_by.clone(),
+            assignee: None,
         }
+    }
+
+    /// With the agent it is assigned to.
+    pub fn assigned(mut self, assignee: Option<AgentRef>) -> Self {
+        self.assignee = assignee;
+        self
     }
 }
 
@@ -1337,6 +1360,9 @@ pub enum WebhookEvent {
     StatusChanged,
     /// A visitor started a conversation.
     ConversationStarted,
+    /// An agent assigned a conversation to an agent or transferred it to a
+    /// group.
+    ConversationAssigned,
     /// A visitor left a message while nobody was online.
     MessageLeft,
     /// An alert opened (offline inside working hours, a visitor waiting).
@@ -1350,6 +1376,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::StatusChanged => "status_changed",
             WebhookEvent::ConversationStarted => "conversation_started",
+            WebhookEvent::ConversationAssigned => "conversation_assigned",
             WebhookEvent::MessageLeft => "message_left",
             WebhookEvent::AlertOpened => "alert_opened",
             WebhookEvent::AlertClosed => "alert_closed",

@@ -22,7 +22,7 @@ use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::{AgentId, ConversationId, DeviceId, GroupId, SiteId, VisitorId};
-use presenza_rules::StateFilter;
+use presenza_rules::{AssignedFilter, StateFilter};
 pub use query::Query;
 use serde::{Deserialize, Serialize};
 
@@ -122,9 +122,10 @@ pub enum AgentOp {
     AddDevice,
     /// DELETE agents/me/devices/{id}: signs a device out for good.
     RevokeDevice(DeviceId),
-    /// GET conversations?state=&limit=&cursor=
+    /// GET conversations?state=&assigned=&limit=&cursor=
     ListConversations {
         state: StateFilter,
+        assigned: AssignedFilter,
         limit: usize,
         cursor: Option<ListCursor>,
     },
@@ -138,6 +139,8 @@ pub enum AgentOp {
     Close(ConversationId),
     /// POST conversations/{id}/reopen
     Reopen(ConversationId),
+    /// POST conversations/{id}/assign
+    Assign(ConversationId),
 }
 
 /// Needs the owner key.
@@ -425,9 +428,15 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             Visitor(VisitorOp::WidgetConfig { group: q.group()? })
         }
         ["conversations"] => {
-            let q = accept(method, "GET", query, &["state", "limit", "cursor"])?;
+            let q = accept(
+                method,
+                "GET",
+                query,
+                &["state", "assigned", "limit", "cursor"],
+            )?;
             Agent(AgentOp::ListConversations {
                 state: q.state()?,
+                assigned: q.assigned()?,
                 limit: q.limit()?,
                 cursor: q.cursor()?,
             })
@@ -456,6 +465,10 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
         ["conversations", id, "reopen"] => {
             none("POST")?;
             Agent(AgentOp::Reopen(conversation_id(id)?))
+        }
+        ["conversations", id, "assign"] => {
+            none("POST")?;
+            Agent(AgentOp::Assign(conversation_id(id)?))
         }
         ["agents", "me"] => {
             none("GET")?;

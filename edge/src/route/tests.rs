@@ -352,6 +352,7 @@ fn conversation_routes() {
         site("GET", "conversations", None),
         Ok(SiteOp::Agent(AgentOp::ListConversations {
             state: StateFilter::Open,
+            assigned: presenza_rules::AssignedFilter::Any,
             limit: 100,
             cursor: None
         }))
@@ -364,6 +365,7 @@ fn conversation_routes() {
         ),
         Ok(SiteOp::Agent(AgentOp::ListConversations {
             state: StateFilter::All,
+            assigned: presenza_rules::AssignedFilter::Any,
             limit: 200,
             cursor: Some(ListCursor {
                 closed: true,
