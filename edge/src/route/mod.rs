@@ -226,6 +226,7 @@ impl SiteOp {
                     AgentOp::PutStatus
                         | AgentOp::Reply(_)
                         | AgentOp::MarkRead(_)
+                        | AgentOp::Assign(_)
                         | AgentOp::AddDevice
                 )
                 | SiteOp::Owner(

@@ -429,6 +429,32 @@ fn conversation_routes() {
             .code(),
         "conversation_not_found"
     );
+    assert_eq!(
+        site("POST", "conversations/c_1/assign", None),
+        Ok(SiteOp::Agent(AgentOp::Assign(c("c_1"))))
+    );
+    assert_eq!(
+        site("GET", "conversations/c_1/assign", None)
+            .unwrap_err()
+            .status(),
+        405
+    );
+    assert!(SiteOp::Agent(AgentOp::Assign(c("c"))).has_body());
+    assert_eq!(
+        site("GET", "conversations", Some("assigned=me")),
+        Ok(SiteOp::Agent(AgentOp::ListConversations {
+            state: StateFilter::Open,
+            assigned: presenza_rules::AssignedFilter::Me,
+            limit: 100,
+            cursor: None
+        }))
+    );
+    assert_eq!(
+        site("GET", "conversations", Some("assigned=mine"))
+            .unwrap_err()
+            .code(),
+        "invalid_query"
+    );
     assert!(SiteOp::Agent(AgentOp::Reply(c("c"))).has_body());
     assert!(!SiteOp::Visitor(VisitorOp::Send).is_write());
 }
