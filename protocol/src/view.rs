@@ -739,6 +739,31 @@ pub struct AgentRef {
     pub name: String,
 }
 
+/// `GET conversations/{id}/assign`: who a conversation may go to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignChoices {
+    /// The agents who serve it (assignable as it is), by name.
+    pub agents: Vec<Assignable>,
+    /// The site's groups (a transfer), by name.
+    pub groups: Vec<GroupRef>,
+}
+
+/// An agent a conversation may be assigned to, with their status now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignable {
+    pub id: AgentId,
+    pub name: String,
+    #[serde(deserialize_with = "status_or_offline")]
+    pub status: Status,
+}
+
+/// `{"id","name"}` of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRef {
+    pub id: GroupId,
+    pub name: String,
+}
+
 /// A message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {

@@ -141,6 +141,8 @@ pub enum AgentOp {
     Reopen(ConversationId),
     /// POST conversations/{id}/assign
     Assign(ConversationId),
+    /// GET conversations/{id}/assign: who it may go to.
+    AssignChoices(ConversationId),
 }
 
 /// Needs the owner key.
@@ -467,10 +469,16 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             none("POST")?;
             Agent(AgentOp::Reopen(conversation_id(id)?))
         }
-        ["conversations", id, "assign"] => {
-            none("POST")?;
-            Agent(AgentOp::Assign(conversation_id(id)?))
-        }
+        ["conversations", id, "assign"] => match method {
+            "GET" => {
+                none("GET, POST")?;
+                Agent(AgentOp::AssignChoices(conversation_id(id)?))
+            }
+            _ => {
+                none("GET, POST")?;
+                Agent(AgentOp::Assign(conversation_id(id)?))
+            }
+        },
         ["agents", "me"] => {
             none("GET")?;
             Agent(AgentOp::Me)

@@ -434,7 +434,11 @@ fn conversation_routes() {
         Ok(SiteOp::Agent(AgentOp::Assign(c("c_1"))))
     );
     assert_eq!(
-        site("GET", "conversations/c_1/assign", None)
+        site("GET", "conversations/c_1/assign", None),
+        Ok(SiteOp::Agent(AgentOp::AssignChoices(c("c_1"))))
+    );
+    assert_eq!(
+        site("PUT", "conversations/c_1/assign", None)
             .unwrap_err()
             .status(),
         405

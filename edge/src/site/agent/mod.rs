@@ -52,5 +52,6 @@ pub async fn serve(
         AgentOp::Close(id) => inbox::close::close(site, cfg, call, &me, &id),
         AgentOp::Reopen(id) => inbox::close::reopen(site, cfg, &me, &id),
         AgentOp::Assign(id) => inbox::assign::post(site, cfg, call, &me, &id).await,
+        AgentOp::AssignChoices(id) => inbox::assign::choices(site, cfg, call, &me, &id).await,
     }
 }

@@ -8,6 +8,7 @@
 //! the conversation.", "You've been transferred to Sales."), stored like
 //! every message, so it is in their history after a reload; asking twice
 //! tells them once. The decision is the rules' `assign_plan`.
+//! `GET` the same path: who it may go to (the console's Assign control).
 
 use crate::bindings;
 use crate::domain::message::{seq, ClientKey, ASSIGNED_CLIENT_ID, TRANSFERRED_CLIENT_ID};
@@ -17,11 +18,12 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::conversation::deliver::{self, Origin};
 use crate::site::conversation::{served, view, Stored};
+use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::webhooks;
 use crate::store::{AgentRow, ConversationRow, MessageRow, StoreError, VisitorRow};
 use presenza_protocol::body::AssignBody;
-use presenza_protocol::view::ConversationEnvelope;
+use presenza_protocol::view::{AssignChoices, Assignable, ConversationEnvelope, GroupRef};
 use presenza_protocol::{AgentId, ConversationId, GroupId};
 use presenza_rules::{
     assign_plan, assigned_message, transferred_message, AssignRefusal, AssignRequest, Assignment,
@@ -102,6 +104,40 @@ pub async fn post(
         }
     }
     answer(site, &after, &visitor, me)
+}
+
+/// `GET conversations/{id}/assign`: the agents who serve the conversation,
+/// with their status now, and the site's groups, by name.
+pub async fn choices(
+    site: &Site,
+    cfg: &Config,
+    call: &Call<'_>,
+    me: &AgentRow,
+    id: &ConversationId,
+) -> Result<Response, ApiError> {
+    let conv = served::conversation(site, cfg, me, id)?;
+    let snap = site.settle(Change::Read, call.now).await?;
+    let mut agents: Vec<Assignable> = snap
+        .published
+        .agents
+        .values()
+        .filter(|a| cfg.serves(&a.groups, conv.grp.as_ref()))
+        .map(|a| Assignable {
+            id: a.id.clone(),
+            name: a.name.clone(),
+            status: a.status,
+        })
+        .collect();
+    agents.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    let groups = cfg
+        .groups
+        .iter()
+        .map(|(id, name)| GroupRef {
+            id: id.clone(),
+            name: name.clone(),
+        })
+        .collect();
+    respond::json(200, &AssignChoices { agents, groups })
 }
 
 /// The group to transfer to, if one is asked for: one the site has (404

@@ -68,6 +68,16 @@ fn assigning_tells_the_visitor_once_and_every_device_at_once() {
         device_frame(device, "Can someone from billing help?");
     }
     assert!(inbox(&giulia)[0].get("assignee").is_none());
+    // Who it may go to: both agents, online, by name.
+    let r = giulia.request("GET", &format!("/conversations/{cid}/assign"), None, None);
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(
+        r.body,
+        json!({ "agents": [
+            { "id": "giulia", "name": "Giulia", "status": "online" },
+            { "id": "marco", "name": "Marco", "status": "online" },
+        ], "groups": [] })
+    );
 
     // Giulia assigns it to Marco.
     let summary = assign_ok(&giulia, &cid, &json!({ "agent": "marco" }));
@@ -183,8 +193,21 @@ fn a_transfer_moves_the_conversation_to_the_group() {
         frame_type(v) == Some("conversation") && v["conversation"]["group"] == "sales"
     });
     assert_eq!(inbox(&anna)[0]["id"], cid.as_str());
+    let r = anna.request("GET", &format!("/conversations/{cid}/assign"), None, None);
+    assert_eq!(r.status, 200, "{}", r.describe());
+    let names: Vec<&str> = r.body["agents"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(names, ["Anna", "Carla"], "Sales' agents and the ungrouped");
+    assert_eq!(
+        r.body["groups"],
+        json!([{ "id": "sales", "name": "Sales" }, { "id": "support", "name": "Support" }])
+    );
     assert!(inbox(&bruno).is_empty(), "out of Bruno's inbox");
     assert_eq!(agent_messages(&bruno, &cid, 0).status, 404);
+    let r = bruno.request("GET", &format!("/conversations/{cid}/assign"), None, None);
+    assert_eq!(r.status, 404, "{}", r.describe());
     // Bruno cannot act on it any more.
     let r = assign(&bruno, &cid, &json!({ "agent": "bruno" }));
     assert_eq!(r.status, 404, "{}", r.describe());
