@@ -289,6 +289,7 @@ pub struct AssignBody {
         skip_serializing_if = "Option::is_none"
     )]
     pub agent: Option<Option<String>>,
+    /// Absent or `null`: the conversation stays in its group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
 }
