@@ -326,3 +326,60 @@ fn who_may_assign_and_what_is_refused() {
     );
     assert_eq!(r.status, 401, "{}", r.describe());
 }
+
+#[test]
+fn an_assignment_reaches_the_webhook_once() {
+    let rx = presenza_tests::hook::Receiver::start();
+    let site = site();
+    site.add_group("sales", "Sales");
+    site.owner_ok(
+        "PUT",
+        "/webhooks",
+        Some(&json!({ "endpoints": [{ "url": rx.url, "events": ["conversation_assigned"], "format": "json" }] })),
+    );
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let (_device, _) = giulia.device();
+    let ann = Visitor::new(&site);
+    let r = ann.say("c_1", "Hi");
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let cid = conversation_id_of(&r);
+    assign_ok(
+        &giulia,
+        &cid,
+        &json!({ "group": "sales", "agent": "giulia" }),
+    );
+    // Again: nothing changes, nothing is sent.
+    assign_ok(
+        &giulia,
+        &cid,
+        &json!({ "group": "sales", "agent": "giulia" }),
+    );
+    let delivered = presenza_tests::api::poll_until(
+        Duration::from_secs(15),
+        Duration::from_millis(200),
+        || {
+            let got = rx.received();
+            if got.is_empty() {
+                Err("no delivery yet".to_string())
+            } else {
+                Ok(got)
+            }
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(SILENCE);
+    let got = rx.received();
+    assert_eq!(got.len(), 1, "once: {got:#?}");
+    assert_eq!(
+        delivered[0].header("presenza-event"),
+        Some("conversation_assigned")
+    );
+    let body: Value = serde_json::from_str(&got[0].body).expect("JSON");
+    assert_eq!(body["event"], "conversation_assigned", "{body}");
+    assert_eq!(
+        body["data"],
+        json!({ "conversation_id": cid, "group": "sales", "group_name": "Sales",
+            "agent": "giulia", "agent_name": "Giulia", "by": "giulia" }),
+        "{body}"
+    );
+}
