@@ -831,7 +831,8 @@ pub struct VisitorView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationView {
     pub id: ConversationId,
-    /// Its group, fixed by its first message; `null`: the whole site.
+    /// Its group, fixed by its first message or a transfer; `null`: the
+    /// whole site.
     pub group: Option<GroupId>,
     pub visitor: VisitorView,
     #[serde(default)]

@@ -14,7 +14,7 @@ use worker::SqlStorageValue as V;
 pub struct ConversationRow {
     pub id: ConversationId,
     pub visitor_id: VisitorId,
-    /// Fixed by its first message; `None`: the whole site.
+    /// Fixed by its first message (or a transfer); `None`: the whole site.
     pub grp: Option<GroupId>,
     pub created_at: i64,
     pub updated_at: i64,

@@ -125,7 +125,8 @@ const SCHEMA: &[&str] = &[
     // A visitor's conversations: at most one open (the partial unique index);
     // closing one (state 'closed', closed_* set) lets the visitor's next
     // message start another. grp fixed by its first message (NULL: the
-    // whole site). last_*_seq: 0 = none; system messages are neither.
+    // whole site) or a transfer; assignee_*: the agent assigned (NULL:
+    // nobody). last_*_seq: 0 = none; system messages are neither.
     concat!(
         "CREATE TABLE IF NOT EXISTS conversations (",
         conversation_columns!(),
