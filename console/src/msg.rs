@@ -20,9 +20,9 @@ use presenza_protocol::view::{
     MessagePage, MessageView, OnboardingView, SavedReply, SettingsView, StatusSetView,
     VisitorContext, WorkingHoursView,
 };
-use presenza_protocol::view::{HistoryView, InsightsView};
+use presenza_protocol::view::{AssignChoices, HistoryView, InsightsView};
 use presenza_protocol::ConversationId;
-use presenza_rules::{ConversationState, HoursMode, Status};
+use presenza_rules::{AssignedFilter, ConversationState, HoursMode, Status};
 
 /// Posts messages to the app's loop; cheap to clone into callbacks.
 #[derive(Clone)]
@@ -220,8 +220,26 @@ pub enum InboxMsg {
         close: bool,
         result: ApiResult<ConversationView>,
     },
-    /// A conversation was closed or reopened (device socket).
+    /// A conversation was closed, reopened, assigned or transferred
+    /// (device socket).
     Changed(ConversationView),
+    /// Show all conversations, those assigned to me, or the unassigned.
+    ShowAssigned(AssignedFilter),
+    /// Who the open conversation may go to (`GET …/assign`).
+    Choices {
+        id: String,
+        result: ApiResult<AssignChoices>,
+    },
+    /// Assign the conversation: `agent:<id>`, `group:<id>` or `none`.
+    Assign {
+        conversation: String,
+        to: String,
+    },
+    /// The edge's answer to an assignment: the conversation's summary.
+    AssignSaved {
+        id: String,
+        result: ApiResult<ConversationView>,
+    },
     /// Conversations erased with their visitor's data: forget them.
     Erased(Vec<String>),
     OpenConversation(String),

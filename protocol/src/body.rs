@@ -274,6 +274,26 @@ pub struct ReplyBody {
     pub text: String,
 }
 
+/// `POST conversations/{id}/assign`: `{"agent": id}` assigns an agent
+/// who serves the conversation, `{"agent": null}` unassigns it,
+/// `{"group": id}` transfers it to a group (unassigned there), both
+/// transfer it and assign an agent of that group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssignBody {
+    /// Absent: the assignee is left as it is (but a transfer clears it);
+    /// `null`: unassign.
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub agent: Option<Option<String>>,
+    /// Absent or `null`: the conversation stays in its group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+}
+
 /// `POST conversations/{id}/read`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -135,8 +135,12 @@ mod json {
         },
         /// A reply this device sent is stored as `seq`.
         Ack(Ack),
-        /// A conversation this agent serves was closed or reopened.
+        /// A conversation this agent serves was closed, reopened, assigned
+        /// or transferred to it.
         Conversation { conversation: ConversationView },
+        /// A conversation this agent served was transferred to a group it
+        /// does not serve: out of its inbox.
+        Transferred { conversation_id: ConversationId },
         /// Conversations were erased (the owner erased their visitor's data):
         /// forget them.
         Erased {

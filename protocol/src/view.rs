@@ -741,6 +741,31 @@ pub struct AgentRef {
     pub name: String,
 }
 
+/// `GET conversations/{id}/assign`: who a conversation may go to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignChoices {
+    /// The agents who serve it (assignable as it is), by name.
+    pub agents: Vec<Assignable>,
+    /// The site's groups (a transfer), by name.
+    pub groups: Vec<GroupRef>,
+}
+
+/// An agent a conversation may be assigned to, with their status now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignable {
+    pub id: AgentId,
+    pub name: String,
+    #[serde(deserialize_with = "status_or_offline")]
+    pub status: Status,
+}
+
+/// `{"id","name"}` of a group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupRef {
+    pub id: GroupId,
+    pub name: String,
+}
+
 /// A message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageView {
@@ -756,6 +781,11 @@ pub struct MessageView {
     /// for a kind this client does not know yet.
     #[serde(default, deserialize_with = "known_kind")]
     pub kind: Option<MessageKind>,
+    /// Who or what a system message names, for clients to word it in
+    /// their language: the agent who joined (`assigned`), the group the
+    /// conversation went to (`transferred`). Absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
 }
 
 impl MessageView {
@@ -778,7 +808,14 @@ impl MessageView {
             text,
             at: Timestamp(at),
             kind: kind.filter(|_| from == Sender::System),
+            subject: None,
         }
+    }
+
+    /// With the name a system message is about (kept only for one).
+    pub fn about(mut self, subject: Option<String>) -> Self {
+        self.subject = subject.filter(|_| self.from == Sender::System);
+        self
     }
 }
 
@@ -796,7 +833,8 @@ pub struct VisitorView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConversationView {
     pub id: ConversationId,
-    /// Its group, fixed by its first message; `null`: the whole site.
+    /// Its group, fixed by its first message or a transfer; `null`: the
+    /// whole site.
     pub group: Option<GroupId>,
     pub visitor: VisitorView,
     #[serde(default)]
@@ -815,6 +853,10 @@ pub struct ConversationView {
     pub closed_at: Option<Timestamp>,
     #[serde(default)]
     pub closed_by: Option<AgentRef>,
+    /// The agent it is assigned to (`POST conversations/{id}/assign`);
+    /// absent: nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assignee: Option<AgentRef>,
 }
 
 /// Whether a conversation is closed, when and by whom.
@@ -857,7 +899,14 @@ impl ConversationView {
             state: closing.state,
             closed_at: time::opt(closing.closed_at),
             closed_by: closing.closed_by.clone(),
+            assignee: None,
         }
+    }
+
+    /// With the agent it is assigned to.
+    pub fn assigned(mut self, assignee: Option<AgentRef>) -> Self {
+        self.assignee = assignee;
+        self
     }
 }
 
@@ -1339,6 +1388,9 @@ pub enum WebhookEvent {
     StatusChanged,
     /// A visitor started a conversation.
     ConversationStarted,
+    /// An agent assigned a conversation to an agent or transferred it to a
+    /// group.
+    ConversationAssigned,
     /// A visitor left a message while nobody was online.
     MessageLeft,
     /// An alert opened (offline inside working hours, a visitor waiting).
@@ -1352,6 +1404,7 @@ impl WebhookEvent {
         match self {
             WebhookEvent::StatusChanged => "status_changed",
             WebhookEvent::ConversationStarted => "conversation_started",
+            WebhookEvent::ConversationAssigned => "conversation_assigned",
             WebhookEvent::MessageLeft => "message_left",
             WebhookEvent::AlertOpened => "alert_opened",
             WebhookEvent::AlertClosed => "alert_closed",

@@ -75,8 +75,9 @@ impl core::fmt::Display for Sender {
 }
 
 /// What a system message is, for clients to show it without reading its
-/// text; the wire names are `"auto_reply"` and `"closed"` (a message's
-/// `kind`, `null` for visitor and agent messages).
+/// text; the wire names are `"auto_reply"`, `"closed"`, `"assigned"` and
+/// `"transferred"` (a message's `kind`, `null` for visitor and agent
+/// messages).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[cfg_attr(
     feature = "serde",
@@ -88,14 +89,22 @@ pub enum MessageKind {
     AutoReply,
     /// The note a close adds ([`closed_message`]).
     Closed,
+    /// An agent was assigned: "Giulia joined the conversation."
+    /// ([`assigned_message`]; the message's `subject` is their name).
+    Assigned,
+    /// The conversation went to a group: "You've been transferred to
+    /// Sales." ([`transferred_message`]; `subject` is the group's name).
+    Transferred,
 }
 
 impl MessageKind {
-    /// The wire name: `"auto_reply"` or `"closed"`.
+    /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
             MessageKind::AutoReply => "auto_reply",
             MessageKind::Closed => "closed",
+            MessageKind::Assigned => "assigned",
+            MessageKind::Transferred => "transferred",
         }
     }
 
@@ -105,6 +114,8 @@ impl MessageKind {
         match s {
             "auto_reply" => Some(MessageKind::AutoReply),
             "closed" => Some(MessageKind::Closed),
+            "assigned" => Some(MessageKind::Assigned),
+            "transferred" => Some(MessageKind::Transferred),
             _ => None,
         }
     }
@@ -562,6 +573,45 @@ impl StateFilter {
     }
 }
 
+/// Which assignees a list shows (`?assigned=`): any (the default), the
+/// listing agent's ("assigned to me"), or nobody's ("unassigned").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(
+    feature = "serde",
+    derive(serde::Serialize, serde::Deserialize),
+    serde(rename_all = "snake_case")
+)]
+pub enum AssignedFilter {
+    /// Every conversation.
+    #[default]
+    Any,
+    /// Those assigned to the listing agent.
+    Me,
+    /// Those assigned to nobody.
+    Nobody,
+}
+
+impl AssignedFilter {
+    /// The wire name: `any`, `me` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignedFilter::Any => "any",
+            AssignedFilter::Me => "me",
+            AssignedFilter::Nobody => "none",
+        }
+    }
+
+    /// Parses `any`, `me` or `none` (exact); `None` for anything else.
+    pub fn parse(s: &str) -> Option<AssignedFilter> {
+        match s {
+            "any" => Some(AssignedFilter::Any),
+            "me" => Some(AssignedFilter::Me),
+            "none" => Some(AssignedFilter::Nobody),
+            _ => None,
+        }
+    }
+}
+
 /// Whether a conversation waits for an agent: only an open one whose
 /// visitor wrote last ([`ConversationSummary::waiting`]). A closed
 /// conversation never waits (nor counts in `conversations_waiting`).
@@ -681,6 +731,205 @@ pub fn closed_message(agent_name: &str) -> String {
     text.push_str(agent_name.trim());
     text.push('.');
     text
+}
+
+// --- Assigning and transferring ---------------------------------------------------
+
+/// Who a conversation is with: its group (`None`: the whole site; who sees
+/// it is [`agent_serves`](crate::presence::agent_serves) of it) and the
+/// agent assigned to it (`None`: nobody yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Assignment<'a> {
+    /// The audience the conversation belongs to.
+    pub group: Option<&'a str>,
+    /// The agent serving it.
+    pub agent: Option<&'a str>,
+}
+
+/// What an agent asks of a conversation's assignment: each part `None`
+/// leaves that part as it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AssignRequest<'a> {
+    /// Transfer to this group.
+    pub group: Option<&'a str>,
+    /// `Some(Some(id))`: assign to this agent; `Some(None)`: unassign.
+    pub agent: Option<Option<&'a str>>,
+}
+
+/// Why an assignment is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AssignRefusal {
+    /// Neither a group nor an agent was asked for.
+    Empty,
+    /// A closed conversation is dealt with: reopen it first.
+    Closed,
+    /// The agent does not serve the conversation's group (after the
+    /// transfer, if one is asked for): they could not see it.
+    NotServing,
+}
+
+/// What an assignment does: the new assignment, and what the visitor is
+/// told (a transfer first, then who joined; nothing for an unassign or a
+/// request that changes nothing, so asking twice tells them once).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct AssignPlan<'a> {
+    /// The assignment after it.
+    pub to: Assignment<'a>,
+    /// The group changed: add [`transferred_message`].
+    pub transferred: bool,
+    /// An agent was newly assigned: add [`assigned_message`].
+    pub joined: bool,
+}
+
+impl AssignPlan<'_> {
+    /// Nothing changes.
+    pub fn unchanged(&self) -> bool {
+        !self.transferred && !self.joined
+    }
+}
+
+/// Assigning a conversation in `state`, with assignment `from`, as
+/// `request` asks; `target_serves` says whether the requested agent serves
+/// the group the conversation will have (`agent_serves` of it; ignored
+/// without an agent). A transfer to another group without an agent leaves
+/// the conversation unassigned in that group (its agents pick it up); a
+/// transfer and an agent together assign that agent in the new group.
+pub fn assign_plan<'a>(
+    state: ConversationState,
+    from: Assignment<'a>,
+    request: AssignRequest<'a>,
+    target_serves: bool,
+) -> Result<AssignPlan<'a>, AssignRefusal> {
+    if request.group.is_none() && request.agent.is_none() {
+        return Err(AssignRefusal::Empty);
+    }
+    if state == ConversationState::Closed {
+        return Err(AssignRefusal::Closed);
+    }
+    let group = request.group.or(from.group);
+    let transferred = group != from.group;
+    let agent = match request.agent {
+        Some(Some(_)) if !target_serves => return Err(AssignRefusal::NotServing),
+        Some(agent) => agent,
+        None if transferred => None,
+        None => from.agent,
+    };
+    let joined = agent.is_some() && (transferred || agent != from.agent);
+    Ok(AssignPlan {
+        to: Assignment { group, agent },
+        transferred,
+        joined,
+    })
+}
+
+/// The system message of an assignment: `{name} joined the conversation.`
+pub fn assigned_message(agent_name: &str) -> String {
+    let mut text = String::from(agent_name.trim());
+    text.push_str(" joined the conversation.");
+    text
+}
+
+/// The system message of a transfer: `You've been transferred to {group}.`
+pub fn transferred_message(group_name: &str) -> String {
+    let mut text = String::from("You've been transferred to ");
+    text.push_str(group_name.trim());
+    text.push('.');
+    text
+}
+
+#[cfg(test)]
+mod assign_tests {
+    use super::*;
+
+    const OPEN: ConversationState = ConversationState::Open;
+
+    fn at<'a>(group: Option<&'a str>, agent: Option<&'a str>) -> Assignment<'a> {
+        Assignment { group, agent }
+    }
+
+    fn ask<'a>(group: Option<&'a str>, agent: Option<Option<&'a str>>) -> AssignRequest<'a> {
+        AssignRequest { group, agent }
+    }
+
+    #[test]
+    fn assign_an_agent_once() {
+        let plan = assign_plan(OPEN, at(None, None), ask(None, Some(Some("ann"))), true).unwrap();
+        assert_eq!(plan.to, at(None, Some("ann")));
+        assert!(plan.joined && !plan.transferred);
+        // Asked again: nothing changes, the visitor is not told twice.
+        let again = assign_plan(OPEN, plan.to, ask(None, Some(Some("ann"))), true).unwrap();
+        assert!(again.unchanged());
+        // Another agent joins.
+        let bob = assign_plan(OPEN, plan.to, ask(None, Some(Some("bob"))), true).unwrap();
+        assert!(bob.joined);
+        assert_eq!(bob.to.agent, Some("bob"));
+    }
+
+    #[test]
+    fn unassign_tells_nobody() {
+        let plan = assign_plan(OPEN, at(None, Some("ann")), ask(None, Some(None)), true).unwrap();
+        assert_eq!(plan.to, at(None, None));
+        assert!(plan.unchanged());
+    }
+
+    #[test]
+    fn transfer_leaves_it_unassigned_in_the_group() {
+        let from = at(Some("support"), Some("ann"));
+        let plan = assign_plan(OPEN, from, ask(Some("sales"), None), false).unwrap();
+        assert_eq!(plan.to, at(Some("sales"), None));
+        assert!(plan.transferred && !plan.joined);
+        // To the group it is in: nothing.
+        let same = assign_plan(OPEN, from, ask(Some("support"), None), false).unwrap();
+        assert!(same.unchanged());
+        assert_eq!(same.to, from);
+    }
+
+    #[test]
+    fn transfer_with_an_agent() {
+        let from = at(None, Some("ann"));
+        let plan = assign_plan(OPEN, from, ask(Some("sales"), Some(Some("ann"))), true).unwrap();
+        assert_eq!(plan.to, at(Some("sales"), Some("ann")));
+        assert!(plan.transferred && plan.joined);
+    }
+
+    #[test]
+    fn refusals() {
+        let from = at(None, None);
+        assert_eq!(
+            assign_plan(OPEN, from, ask(None, None), true),
+            Err(AssignRefusal::Empty)
+        );
+        assert_eq!(
+            assign_plan(
+                ConversationState::Closed,
+                from,
+                ask(None, Some(Some("ann"))),
+                true
+            ),
+            Err(AssignRefusal::Closed)
+        );
+        assert_eq!(
+            assign_plan(OPEN, from, ask(Some("sales"), Some(Some("ann"))), false),
+            Err(AssignRefusal::NotServing)
+        );
+        // Unassigning needs nobody to serve anything.
+        assert!(assign_plan(OPEN, from, ask(Some("sales"), Some(None)), false).is_ok());
+    }
+
+    #[test]
+    fn texts() {
+        assert_eq!(
+            assigned_message(" Giulia "),
+            "Giulia joined the conversation."
+        );
+        assert_eq!(
+            transferred_message("Sales"),
+            "You've been transferred to Sales."
+        );
+        for k in [MessageKind::Assigned, MessageKind::Transferred] {
+            assert_eq!(MessageKind::parse(k.as_str()), Some(k));
+        }
+    }
 }
 
 #[cfg(test)]

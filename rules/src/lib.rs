@@ -57,11 +57,12 @@ pub mod time;
 pub mod wording;
 
 pub use conversation::{
-    advance_read_mark, busy_auto_reply, close_outcome, closed_message, inbox_order, needs_contact,
-    reopen_outcome, reply_outcome, validate_client_id, validate_contact, validate_email,
-    validate_name, validate_text, waits, CloseOutcome, Contact, ConversationState,
-    ConversationSummary, InboxKey, ListKey, MessageKind, RateLimit, RateWindow, ReopenOutcome,
-    ReplyOutcome, RetryAfterMs, Sender, StateFilter,
+    advance_read_mark, assign_plan, assigned_message, busy_auto_reply, close_outcome,
+    closed_message, inbox_order, needs_contact, reopen_outcome, reply_outcome, transferred_message,
+    validate_client_id, validate_contact, validate_email, validate_name, validate_text, waits,
+    AssignPlan, AssignRefusal, AssignRequest, AssignedFilter, Assignment, CloseOutcome, Contact,
+    ConversationState, ConversationSummary, InboxKey, ListKey, MessageKind, RateLimit, RateWindow,
+    ReopenOutcome, ReplyOutcome, RetryAfterMs, Sender, StateFilter,
 };
 pub use error::RuleError;
 pub use evaluate::{evaluate, AudienceStatus, Evaluation, Reason};

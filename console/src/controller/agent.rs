@@ -269,6 +269,11 @@ impl Controller {
                     conversation_ids.into_iter().map(String::from).collect(),
                 ));
             }
+            // Transferred to a group this agent does not serve: it leaves
+            // the inbox as an erased one does.
+            DeviceEvent::Transferred { conversation_id } => {
+                self.update(InboxMsg::Erased(vec![conversation_id.into()]));
+            }
             DeviceEvent::Ack(ack) => {
                 self.update(InboxMsg::Acked {
                     client_id: ack.client_id,

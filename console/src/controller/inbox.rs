@@ -2,8 +2,10 @@
 //! (its first 100 loaded at sign-in, at every (re)connect of the device
 //! socket and when the tab is shown, more with "Load more"; then kept
 //! current by the socket's frames), the open conversation (its history
-//! caught up page by page, its read mark, Close / Reopen), replies through
-//! the outbox, the title and notifications.
+//! caught up page by page, its read mark, Close / Reopen, Assign: to an
+//! agent who serves it, nobody, or a group), replies through the outbox,
+//! the title and notifications (also when someone else assigns a
+//! conversation to this agent).
 //!
 //! Replies: a reply gets a fresh client id and goes into the outbox (kept
 //! in sessionStorage), then over the device socket as `{"type":"reply"}`,
@@ -18,12 +20,14 @@
 //! their conversation until a stop, their message or the expiry; the reply
 //! box's input sends this agent's, throttled, over the socket only.
 
-use presenza_protocol::body::{ReadBody, ReplyBody};
+use presenza_protocol::body::{AssignBody, ReadBody, ReplyBody};
 use presenza_protocol::frame::{self, DeviceCommand};
 use presenza_protocol::limits::{
     DEFAULT_LISTED_CONVERSATIONS, MAX_MESSAGE_CHARS, TYPING_EXPIRES_MS,
 };
-use presenza_protocol::view::{ConversationEnvelope, ConversationPage, MessagePage, ReplySent};
+use presenza_protocol::view::{
+    AssignChoices, ConversationEnvelope, ConversationPage, MessagePage, ReplySent,
+};
 use presenza_rules::{ConversationState, RuleError};
 
 use crate::api::encode;
@@ -130,6 +134,30 @@ impl Controller {
                 self.render_inbox();
             }
             InboxMsg::Changed(summary) => self.conversation_changed(summary.into()),
+            InboxMsg::ShowAssigned(filter) => {
+                self.store.inbox.assigned = filter;
+                self.render_inbox();
+            }
+            InboxMsg::Choices { id, result } => {
+                if let Ok(choices) = result {
+                    self.store.inbox.choices = Some((id, choices));
+                    self.render_inbox();
+                }
+            }
+            InboxMsg::Assign { conversation, to } => self.assign(conversation, &to),
+            InboxMsg::AssignSaved { id, result } => {
+                let inbox = &mut self.store.inbox;
+                inbox.assign_pending = None;
+                match result {
+                    Ok(summary) => self.conversation_changed(summary.into()),
+                    Err(e) => {
+                        inbox.assign_error = Some(e.message);
+                        // The control shows what is stored again.
+                        self.load_choices(&id);
+                        self.render_inbox();
+                    }
+                }
+            }
             InboxMsg::Erased(ids) => {
                 self.store.inbox.erase(&ids);
                 self.render_inbox();
@@ -137,6 +165,8 @@ impl Controller {
             InboxMsg::OpenConversation(id) => {
                 if self.store.inbox.select(&id) {
                     self.catch_up(&id);
+                    self.store.inbox.assign_error = None;
+                    self.load_choices(&id);
                     self.render_inbox();
                     self.view.focus_reply();
                 }
@@ -406,17 +436,93 @@ impl Controller {
         self.view.render_inbox(&self.store);
     }
 
-    /// A conversation's current summary after a close or reopen.
+    /// Who the conversation may go to, with their status now (asked each
+    /// time it is opened or assigned).
+    fn load_choices(&mut self, id: &str) {
+        let Some(api) = self.agent_api() else { return };
+        let id = id.to_owned();
+        self.spawn(async move {
+            let path = format!("/conversations/{}/assign", encode(&id));
+            let result = api.get::<AssignChoices>(&path).await;
+            InboxMsg::Choices { id, result }
+        });
+    }
+
+    /// Assigns the conversation to an agent (`agent:<id>`), nobody
+    /// (`none`), or transfers it to a group (`group:<id>`).
+    fn assign(&mut self, id: String, to: &str) {
+        let Some(api) = self.agent_api() else { return };
+        let body = match to.split_once(':') {
+            Some(("agent", agent)) => AssignBody {
+                agent: Some(Some(agent.to_owned())),
+                group: None,
+            },
+            Some(("group", group)) => AssignBody {
+                agent: None,
+                group: Some(group.to_owned()),
+            },
+            _ => AssignBody {
+                agent: Some(None),
+                group: None,
+            },
+        };
+        let inbox = &mut self.store.inbox;
+        if inbox.assign_pending.is_some() {
+            return;
+        }
+        inbox.assign_pending = Some(id.clone());
+        inbox.assign_error = None;
+        self.spawn(async move {
+            let path = format!("/conversations/{}/assign", encode(&id));
+            let result = api
+                .post::<ConversationEnvelope>(&path, &body)
+                .await
+                .map(|e| e.conversation);
+            InboxMsg::AssignSaved { id, result }
+        });
+        self.render_inbox();
+    }
+
+    /// Someone else assigned a conversation to this agent: a chime and a
+    /// notification, as for a new message.
+    fn tell_if_assigned_to_me(&mut self, id: &str, was_mine: bool) {
+        let inbox = &self.store.inbox;
+        let Some(c) = inbox.get(id) else { return };
+        if was_mine || !inbox.is_mine(c) || inbox.assign_pending.as_deref() == Some(id) {
+            return;
+        }
+        let title = c.title();
+        if self.store.sound {
+            self.view.chime();
+        }
+        if self.view.page_hidden() {
+            self.view.notify(
+                &format!("Assigned to you: {title}"),
+                "A conversation is yours now.",
+            );
+        }
+    }
+
+    /// A conversation's current summary after a close, reopen, assignment
+    /// or transfer.
     fn conversation_changed(&mut self, summary: Conversation) {
         let id = summary.id.clone();
+        let was_mine = self.was_mine(&id);
         let inbox = &mut self.store.inbox;
         inbox.changed(summary);
         if inbox.selected_id() == Some(id.as_str()) {
             inbox.state_error = None;
             // The closing message.
             self.catch_up(&id);
+            self.load_choices(&id);
         }
+        self.tell_if_assigned_to_me(&id, was_mine);
         self.render_inbox();
+    }
+
+    fn was_mine(&self, id: &str) -> bool {
+        let inbox = &self.store.inbox;
+        inbox.get(id).is_some_and(|c| inbox.is_mine(c))
     }
 
     fn listed(
@@ -529,7 +635,9 @@ impl Controller {
         if from_visitor {
             self.store.typing.visitor_wrote(&id);
         }
+        let was_mine = self.was_mine(&id);
         let new = self.store.inbox.receive(conversation, message);
+        self.tell_if_assigned_to_me(&id, was_mine);
         self.save_outbox();
         if self.store.inbox.selected_id() == Some(id.as_str()) {
             self.catch_up(&id);

@@ -33,8 +33,10 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use presenza_protocol::view::{ConversationPage, ConversationView, MessageView};
-use presenza_rules::{ConversationState, InboxKey, MessageKind, Sender, UnixMillis};
+use presenza_protocol::view::{AssignChoices, ConversationPage, ConversationView, MessageView};
+use presenza_rules::{
+    AssignedFilter, ConversationState, InboxKey, MessageKind, Sender, UnixMillis,
+};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -56,6 +58,13 @@ pub struct Message {
     pub author: Author,
     pub text: String,
     pub at: UnixMillis,
+}
+
+/// The agent a conversation is assigned to.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Assignee {
+    pub id: String,
+    pub name: String,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -89,6 +98,8 @@ pub struct Conversation {
     pub closed_at: Option<UnixMillis>,
     /// The name of the agent who closed it.
     pub closed_by: Option<String>,
+    /// The agent it is assigned to.
+    pub assignee: Option<Assignee>,
     /// The highest read mark this console sent or was told of.
     pub read_sent: u64,
     /// A page of messages is on its way.
@@ -199,6 +210,11 @@ impl Conversation {
         if current || summary.last_seq > self.last_seq {
             self.take_state(&summary);
         }
+        // An unassign adds no message: a summary as new as anything known
+        // carries the assignee.
+        if current || summary.last_seq >= self.last_seq {
+            self.assignee.clone_from(&summary.assignee);
+        }
         self.group = summary.group;
         self.visitor = summary.visitor;
         if summary.created_at > 0 {
@@ -284,6 +300,10 @@ impl From<ConversationView> for Conversation {
                     a.name
                 }
             }),
+            assignee: c.assignee.map(|a| Assignee {
+                id: a.id.into(),
+                name: a.name,
+            }),
             read_sent: 0,
             loading: false,
             fresh: false,
@@ -348,6 +368,13 @@ pub struct Inbox {
     pub outbox: Vec<Outgoing>,
     /// Client ids being posted over HTTP right now.
     pub posting: BTreeSet<String>,
+    /// Which assignees the list shows: all, this agent's, nobody's.
+    pub assigned: AssignedFilter,
+    /// Who the open conversation may go to (its id, the edge's answer).
+    pub choices: Option<(String, AssignChoices)>,
+    /// The conversation being assigned right now, and why it failed.
+    pub assign_pending: Option<String>,
+    pub assign_error: Option<String>,
 }
 
 impl Inbox {
@@ -366,7 +393,7 @@ impl Inbox {
         let mut list: Vec<&Conversation> = self
             .conversations
             .iter()
-            .filter(|c| c.state == self.tab)
+            .filter(|c| c.state == self.tab && self.shows_assignee(c))
             .collect();
         match self.tab {
             ConversationState::Open => list.sort_by(|a, b| a.key().cmp(&b.key())),
@@ -378,6 +405,20 @@ impl Inbox {
             }),
         }
         list
+    }
+
+    /// Whether the assignee filter lets `c` through.
+    fn shows_assignee(&self, c: &Conversation) -> bool {
+        match self.assigned {
+            AssignedFilter::Any => true,
+            AssignedFilter::Me => c.assignee.as_ref().is_some_and(|a| a.id == self.me),
+            AssignedFilter::Nobody => c.assignee.is_none(),
+        }
+    }
+
+    /// Whether `c` is assigned to this agent.
+    pub fn is_mine(&self, c: &Conversation) -> bool {
+        c.assignee.as_ref().is_some_and(|a| a.id == self.me)
     }
 
     /// The shown tab lists nothing.
@@ -1094,6 +1135,54 @@ mod tests {
         .expect("page");
         let (_, next) = list_page(page);
         assert_eq!(next.as_deref(), Some("abc"));
+    }
+
+    #[test]
+    fn assignees_filter_the_list_and_follow_the_frames() {
+        let view = |id: &str, extra: Value| -> Conversation {
+            let v: ConversationView = serde_json::from_value(summary(id, extra)).expect("view");
+            v.into()
+        };
+        let mut inbox = Inbox::new("ann", Vec::new());
+        inbox.set_list(
+            ConversationState::Open,
+            vec![
+                view("c1", json!({"assignee": {"id": "ann", "name": "Ann"}})),
+                view("c2", json!({"assignee": {"id": "bob", "name": "Bob"}})),
+                view("c3", json!({})),
+            ],
+            None,
+        );
+        let shown = |inbox: &Inbox| -> Vec<String> {
+            inbox.ordered().iter().map(|c| c.id.clone()).collect()
+        };
+        assert_eq!(shown(&inbox).len(), 3);
+        inbox.assigned = AssignedFilter::Me;
+        assert_eq!(shown(&inbox), ["c1"]);
+        inbox.assigned = AssignedFilter::Nobody;
+        assert_eq!(shown(&inbox), ["c3"]);
+        // Unassigned (no message, the same version): the frame is current.
+        inbox.changed(view("c1", json!({})));
+        assert_eq!(shown(&inbox), ["c1", "c3"]);
+        // Assigned to Ann on another device, with its note (seq 5).
+        let note: MessageView =
+            serde_json::from_value(json!({"seq": 5, "client_id": "system_assigned",
+            "from": "system", "agent": null, "text": "Ann joined the conversation.",
+            "at": "2026-11-25T12:00:00Z", "kind": "assigned", "subject": "Ann"}))
+            .expect("note");
+        inbox.receive(
+            view(
+                "c3",
+                json!({"last_seq": 5, "assignee": {"id": "ann", "name": "Ann"}}),
+            ),
+            note.into(),
+        );
+        inbox.assigned = AssignedFilter::Me;
+        assert_eq!(shown(&inbox), ["c3"]);
+        assert!(inbox.get("c3").is_some_and(|c| inbox.is_mine(c)));
+        // An older list never takes it back.
+        inbox.set_list(ConversationState::Open, vec![view("c3", json!({}))], None);
+        assert!(inbox.get("c3").is_some_and(|c| inbox.is_mine(c)));
     }
 
     #[test]

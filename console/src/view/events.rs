@@ -5,7 +5,7 @@
 //! are done here without a message.
 
 use presenza_protocol::body::WorkingHoursBody;
-use presenza_rules::{ConversationState, Status};
+use presenza_rules::{AssignedFilter, ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
@@ -310,6 +310,13 @@ fn on_change(tx: &Sender, e: &Event) {
         "hours-scope" => tx.send(OwnerMsg::HoursScope(choice)),
         "embed-group" => tx.send(OwnerMsg::EmbedGroup(choice)),
         "text-lang" => settings::show_text_language(&value),
+        "assigned-filter" => tx.send(InboxMsg::ShowAssigned(
+            AssignedFilter::parse(&value).unwrap_or_default(),
+        )),
+        "assign" => tx.send(InboxMsg::Assign {
+            conversation: data(&el, "id"),
+            to: value,
+        }),
         _ => {}
     }
 }

@@ -3,7 +3,9 @@
 //! while the edge has more), the open conversation on the right with Close
 //! (or Reopen) and its reply box, which a closed conversation replaces with
 //! a note and Reopen. On a phone only one of the two shows (`data-view` on
-//! the region).
+//! the region). A conversation's assignee shows in its row and in an
+//! Assign control above its messages; the list shows all conversations,
+//! those assigned to the agent or the unassigned ones.
 //!
 //! Everything a visitor or an agent wrote is put in text nodes
 //! (`El::text`), never parsed as HTML.
@@ -16,7 +18,7 @@
 //! and the messages' (which follow new messages when at the bottom).
 
 use presenza_protocol::limits::MAX_MESSAGE_CHARS;
-use presenza_rules::{ConversationState, MessageKind, UnixMillis};
+use presenza_rules::{AssignedFilter, ConversationState, MessageKind, UnixMillis};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -25,7 +27,7 @@ use super::context;
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
 use crate::clock;
-use crate::store::inbox::{Author, Conversation, Message, Outgoing};
+use crate::store::inbox::{Assignee, Author, Conversation, Inbox, Message, Outgoing};
 use crate::store::typing::Typing;
 use crate::store::Store;
 
@@ -88,8 +90,18 @@ pub fn render(region: &Element, store: &Store) {
         .attr("aria-label", "Conversations")
         .child(tab_button(ConversationState::Open, "Open", tab))
         .child(tab_button(ConversationState::Closed, "Closed", tab));
+    let filter = assigned_filter(inbox.assigned);
 
-    let list = if !inbox.is_empty() {
+    let shown = inbox.ordered();
+    let list = if !inbox.is_empty() && shown.is_empty() && inbox.next_cursor.is_none() {
+        el("div").class("empty").child(el("p").class("muted").text(
+            if inbox.assigned == AssignedFilter::Me {
+                "No conversations assigned to you here."
+            } else {
+                "No unassigned conversations here."
+            },
+        ))
+    } else if !inbox.is_empty() {
         let more = inbox.next_cursor.is_some().then(|| {
             el("li").class("more").child(
                 el("button")
@@ -117,8 +129,7 @@ pub fn render(region: &Element, store: &Store) {
             .class("conversations")
             .attr("role", "list")
             .children(
-                inbox
-                    .ordered()
+                shown
                     .into_iter()
                     .map(|c| item(c, selected, &inbox.me, &store.typing, now)),
             )
@@ -188,6 +199,7 @@ pub fn render(region: &Element, store: &Store) {
                     .class("inbox-list")
                     .child(head)
                     .child(tabs)
+                    .child(filter)
                     .child(panel),
             )
             .child(el("div").class("inbox-pane").child(pane)),
@@ -320,6 +332,111 @@ fn preview(c: &Conversation, me: &str) -> String {
     }
 }
 
+/// "Marco" (or "You") on a conversation assigned to someone.
+fn assignee_tag(a: &Assignee, me: &str) -> El {
+    let name = if a.id == me { "You" } else { a.name.as_str() };
+    el("span")
+        .class("tag")
+        .class("assignee")
+        .attr("title", "Assigned to")
+        .child(el("span").class("visually-hidden").text("Assigned to "))
+        .user_text(name)
+}
+
+/// All / Assigned to me / Unassigned: which assignees the list shows.
+fn assigned_filter(shown: AssignedFilter) -> El {
+    let option = |f: AssignedFilter, label: &str| {
+        el("option")
+            .attr("value", f.as_str())
+            .flag("selected", f == shown)
+            .text(label)
+    };
+    el("div")
+        .class("assigned-filter")
+        .child(el("label").attr("for", "assigned-filter").text("Show"))
+        .child(
+            el("select")
+                .attr("id", "assigned-filter")
+                .action("assigned-filter")
+                .child(option(AssignedFilter::Any, "All conversations"))
+                .child(option(AssignedFilter::Me, "Assigned to me"))
+                .child(option(AssignedFilter::Nobody, "Unassigned")),
+        )
+}
+
+/// The open conversation's Assign control: nobody, the agents who serve
+/// it (with their status now) and, as transfers, the site's groups.
+fn assign_control(c: &Conversation, inbox: &Inbox) -> El {
+    let pending = inbox.assign_pending.as_deref() == Some(c.id.as_str());
+    let current = c.assignee.as_ref().map(|a| a.id.as_str());
+    let choices = inbox
+        .choices
+        .as_ref()
+        .filter(|(id, _)| *id == c.id)
+        .map(|(_, ch)| ch);
+    let mut agents = el("optgroup").attr("label", "Agents");
+    let mut listed_current = false;
+    for a in choices.map(|ch| ch.agents.as_slice()).unwrap_or_default() {
+        let id = a.id.as_str();
+        listed_current |= Some(id) == current;
+        let you = if id == inbox.me { " (you)" } else { "" };
+        agents = agents.child(
+            el("option")
+                .attr("value", &format!("agent:{id}"))
+                .flag("selected", Some(id) == current)
+                .user_text(&format!("{}{you} · {}", a.name, a.status.as_str())),
+        );
+    }
+    if let (Some(a), false) = (c.assignee.as_ref(), listed_current) {
+        agents = agents.child(
+            el("option")
+                .attr("value", &format!("agent:{}", a.id))
+                .flag("selected", true)
+                .user_text(&a.name),
+        );
+    }
+    let mut groups = el("optgroup").attr("label", "Transfer to group");
+    for g in choices.map(|ch| ch.groups.as_slice()).unwrap_or_default() {
+        if c.group.as_deref() != Some(g.id.as_str()) {
+            groups = groups.child(
+                el("option")
+                    .attr("value", &format!("group:{}", g.id))
+                    .user_text(&g.name),
+            );
+        }
+    }
+    let has_groups = choices.is_some_and(|ch| {
+        ch.groups
+            .iter()
+            .any(|g| c.group.as_deref() != Some(g.id.as_str()))
+    });
+    el("div")
+        .class("assign")
+        .child(el("label").attr("for", "assign-to").text("Assigned to"))
+        .child(
+            el("select")
+                .attr("id", "assign-to")
+                .action("assign")
+                .data("id", &c.id)
+                .flag("disabled", pending || c.is_closed())
+                .attr("aria-busy", if pending { "true" } else { "false" })
+                .child(
+                    el("option")
+                        .attr("value", "none")
+                        .flag("selected", current.is_none())
+                        .text("Nobody"),
+                )
+                .child(agents)
+                .child_if(has_groups.then_some(groups)),
+        )
+        .child_if(
+            inbox
+                .assign_error
+                .as_deref()
+                .map(|e| el("p").class("error").attr("role", "alert").text(e)),
+        )
+}
+
 fn group_tag(group: &str) -> El {
     el("span").class("tag").class("group").text(group)
 }
@@ -345,7 +462,7 @@ fn item(
     let current = selected.is_some_and(|s| s.id == c.id);
     let last = c.last_at();
     let email = c.email();
-    let sub = email.is_some() || c.group.is_some();
+    let sub = email.is_some() || c.group.is_some() || c.assignee.is_some();
     el("li").child(
         el("button")
             .attr("type", "button")
@@ -374,6 +491,7 @@ fn item(
                             .class("conv-sub")
                             .child_if(email.map(|e| el("span").class("conv-email").text(e)))
                             .child_if(c.group.as_deref().map(group_tag))
+                            .child_if(c.assignee.as_ref().map(|a| assignee_tag(a, me)))
                     }))
                     .child(
                         el("span")
@@ -597,6 +715,7 @@ fn conversation(c: &Conversation, store: &Store, now: UnixMillis) -> El {
                 )
                 .child(state_button(c, pending)),
         )
+        .child(assign_control(c, inbox))
         .child_if(store.contexts.get(&c.id).and_then(context::block))
         .child_if(inbox.state_error.as_deref().map(|e| {
             el("p")

@@ -71,6 +71,10 @@ pub fn seq_i64(value: u64) -> i64 {
 pub const BUSY_REPLY_CLIENT_ID: &str = "system_busy_reply";
 /// The client id of the system message closing a conversation.
 pub const CLOSED_CLIENT_ID: &str = "system_closed";
+/// The client id of the system message of an assignment ("Giulia joined").
+pub const ASSIGNED_CLIENT_ID: &str = "system_assigned";
+/// The client id of the system message of a transfer to a group.
+pub const TRANSFERRED_CLIENT_ID: &str = "system_transferred";
 
 /// Whose message a stored client key names: client ids are unique per
 /// conversation *and sender* (the visitor's `c_1` and an agent's `c_1` are
@@ -85,17 +89,23 @@ pub enum ClientKey<'a> {
     /// The note of a close that got this seq (a conversation may be closed,
     /// reopened and closed again).
     Closed(u64),
+    /// The note of an assignment that got this seq.
+    Assigned(u64),
+    /// The note of a transfer that got this seq.
+    Transferred(u64),
 }
 
 impl ClientKey<'_> {
     /// The stored `client_key`: `v:<id>`, `a:<agent>:<id>`, `s:busy`,
-    /// `s:closed:<seq>`.
+    /// `s:closed:<seq>`, `s:assigned:<seq>`, `s:transferred:<seq>`.
     pub fn stored(&self) -> String {
         match self {
             ClientKey::Visitor(id) => format!("v:{id}"),
             ClientKey::Agent(agent, id) => format!("a:{agent}:{id}"),
             ClientKey::BusyReply => "s:busy".to_string(),
             ClientKey::Closed(seq) => format!("s:closed:{seq}"),
+            ClientKey::Assigned(seq) => format!("s:assigned:{seq}"),
+            ClientKey::Transferred(seq) => format!("s:transferred:{seq}"),
         }
     }
 }

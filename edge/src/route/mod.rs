@@ -22,7 +22,7 @@ use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
 use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
 use presenza_protocol::{AgentId, ConversationId, DeviceId, GroupId, SiteId, VisitorId};
-use presenza_rules::StateFilter;
+use presenza_rules::{AssignedFilter, StateFilter};
 pub use query::Query;
 use serde::{Deserialize, Serialize};
 
@@ -122,9 +122,10 @@ pub enum AgentOp {
     AddDevice,
     /// DELETE agents/me/devices/{id}: signs a device out for good.
     RevokeDevice(DeviceId),
-    /// GET conversations?state=&limit=&cursor=
+    /// GET conversations?state=&assigned=&limit=&cursor=
     ListConversations {
         state: StateFilter,
+        assigned: AssignedFilter,
         limit: usize,
         cursor: Option<ListCursor>,
     },
@@ -138,6 +139,10 @@ pub enum AgentOp {
     Close(ConversationId),
     /// POST conversations/{id}/reopen
     Reopen(ConversationId),
+    /// POST conversations/{id}/assign
+    Assign(ConversationId),
+    /// GET conversations/{id}/assign: who it may go to.
+    AssignChoices(ConversationId),
 }
 
 /// Needs the owner key.
@@ -223,6 +228,7 @@ impl SiteOp {
                     AgentOp::PutStatus
                         | AgentOp::Reply(_)
                         | AgentOp::MarkRead(_)
+                        | AgentOp::Assign(_)
                         | AgentOp::AddDevice
                 )
                 | SiteOp::Owner(
@@ -425,9 +431,15 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             Visitor(VisitorOp::WidgetConfig { group: q.group()? })
         }
         ["conversations"] => {
-            let q = accept(method, "GET", query, &["state", "limit", "cursor"])?;
+            let q = accept(
+                method,
+                "GET",
+                query,
+                &["state", "assigned", "limit", "cursor"],
+            )?;
             Agent(AgentOp::ListConversations {
                 state: q.state()?,
+                assigned: q.assigned()?,
                 limit: q.limit()?,
                 cursor: q.cursor()?,
             })
@@ -457,6 +469,16 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
             none("POST")?;
             Agent(AgentOp::Reopen(conversation_id(id)?))
         }
+        ["conversations", id, "assign"] => match method {
+            "GET" => {
+                none("GET, POST")?;
+                Agent(AgentOp::AssignChoices(conversation_id(id)?))
+            }
+            _ => {
+                none("GET, POST")?;
+                Agent(AgentOp::Assign(conversation_id(id)?))
+            }
+        },
         ["agents", "me"] => {
             none("GET")?;
             Agent(AgentOp::Me)

@@ -23,7 +23,7 @@ use presenza_protocol::limits::{
     MAX_LISTED_CONVERSATIONS, MAX_SEQ,
 };
 use presenza_protocol::{GroupId, VisitorId};
-use presenza_rules::StateFilter;
+use presenza_rules::{AssignedFilter, StateFilter};
 
 /// Tokens never travel in URLs: URLs end up in logs, browser history and
 /// referrers. Refused with its own code, so a client that tries learns why.
@@ -115,6 +115,15 @@ impl<'a> Query<'a> {
             None => Ok(StateFilter::Open),
             Some(s) => StateFilter::parse(s)
                 .ok_or_else(|| invalid("`state` must be `open`, `closed` or `all`")),
+        }
+    }
+
+    /// `?assigned=any|me|none` of `GET /conversations`: absent → any.
+    pub fn assigned(&self) -> Result<AssignedFilter, ApiError> {
+        match self.get("assigned") {
+            None => Ok(AssignedFilter::Any),
+            Some(s) => AssignedFilter::parse(s)
+                .ok_or_else(|| invalid("`assigned` must be `any`, `me` or `none`")),
         }
     }
 

@@ -352,6 +352,7 @@ fn conversation_routes() {
         site("GET", "conversations", None),
         Ok(SiteOp::Agent(AgentOp::ListConversations {
             state: StateFilter::Open,
+            assigned: presenza_rules::AssignedFilter::Any,
             limit: 100,
             cursor: None
         }))
@@ -364,6 +365,7 @@ fn conversation_routes() {
         ),
         Ok(SiteOp::Agent(AgentOp::ListConversations {
             state: StateFilter::All,
+            assigned: presenza_rules::AssignedFilter::Any,
             limit: 200,
             cursor: Some(ListCursor {
                 closed: true,
@@ -426,6 +428,36 @@ fn conversation_routes() {
             .unwrap_err()
             .code(),
         "conversation_not_found"
+    );
+    assert_eq!(
+        site("POST", "conversations/c_1/assign", None),
+        Ok(SiteOp::Agent(AgentOp::Assign(c("c_1"))))
+    );
+    assert_eq!(
+        site("GET", "conversations/c_1/assign", None),
+        Ok(SiteOp::Agent(AgentOp::AssignChoices(c("c_1"))))
+    );
+    assert_eq!(
+        site("PUT", "conversations/c_1/assign", None)
+            .unwrap_err()
+            .status(),
+        405
+    );
+    assert!(SiteOp::Agent(AgentOp::Assign(c("c"))).has_body());
+    assert_eq!(
+        site("GET", "conversations", Some("assigned=me")),
+        Ok(SiteOp::Agent(AgentOp::ListConversations {
+            state: StateFilter::Open,
+            assigned: presenza_rules::AssignedFilter::Me,
+            limit: 100,
+            cursor: None
+        }))
+    );
+    assert_eq!(
+        site("GET", "conversations", Some("assigned=mine"))
+            .unwrap_err()
+            .code(),
+        "invalid_query"
     );
     assert!(SiteOp::Agent(AgentOp::Reply(c("c"))).has_body());
     assert!(!SiteOp::Visitor(VisitorOp::Send).is_write());

@@ -14,7 +14,9 @@ use crate::site::config::Config;
 use crate::site::conversation::Stored;
 use crate::site::presence::Change;
 use crate::site::state::Site;
-use crate::store::{MetaKey, NewDelivery, Store, StoreError, WebhookRow};
+use crate::store::{
+    AgentRow, ConversationRow, MetaKey, NewDelivery, Store, StoreError, WebhookRow,
+};
 use crate::webhook::{self, DELIVERY_HEADER, EVENT_HEADER, MAX_ATTEMPTS, SIGNATURE_HEADER};
 use futures_util::future::{select, Either};
 use presenza_protocol::id::hex;
@@ -144,6 +146,49 @@ pub async fn visitor_message(site: &Site, cfg: &Config, stored: &Stored) -> Resu
         )?;
     }
     if queued {
+        site.webhook_queue_changed();
+        site.settle(Change::Read, now).await?;
+    }
+    Ok(())
+}
+
+/// A conversation was assigned to an agent or transferred to a group (by
+/// `by`). The alarm is moved to now if anything was queued.
+pub async fn conversation_assigned(
+    site: &Site,
+    cfg: &Config,
+    conv: &ConversationRow,
+    by: &AgentRow,
+    now: i64,
+) -> Result<(), ApiError> {
+    if cfg.webhooks.is_empty() {
+        return Ok(());
+    }
+    let group_name = conv
+        .grp
+        .as_ref()
+        .map(|g| cfg.groups.get(g).cloned().unwrap_or_else(|| g.to_string()));
+    let text = match (&conv.assignee_name, &group_name) {
+        (Some(agent), _) => format!("{} assigned a conversation to {agent}", by.name),
+        (None, Some(group)) => format!("{} transferred a conversation to {group}", by.name),
+        (None, None) => format!("{} unassigned a conversation", by.name),
+    };
+    let data = serde_json::json!({
+        "conversation_id": conv.id.as_str(),
+        "group": conv.grp.as_ref().map(|g| g.as_str()),
+        "group_name": group_name,
+        "agent": conv.assignee_id.as_ref().map(|a| a.as_str()),
+        "agent_name": conv.assignee_name,
+        "by": by.id.as_str(),
+    });
+    if queue(
+        &site.store,
+        cfg,
+        WebhookEvent::ConversationAssigned,
+        &data,
+        &text,
+        now,
+    )? {
         site.webhook_queue_changed();
         site.settle(Change::Read, now).await?;
     }

@@ -4,7 +4,9 @@ use super::{int_bool, seq, Store, R};
 use crate::domain::cursor::ListCursor;
 use crate::store::MessageRow;
 use presenza_protocol::{AgentId, ConversationId, GroupId, VisitorId};
-use presenza_rules::{ConversationState, ConversationSummary, MessageKind, Sender, StateFilter};
+use presenza_rules::{
+    AssignedFilter, ConversationState, ConversationSummary, MessageKind, Sender, StateFilter,
+};
 use serde::Deserialize;
 use worker::SqlStorageValue as V;
 
@@ -12,7 +14,7 @@ use worker::SqlStorageValue as V;
 pub struct ConversationRow {
     pub id: ConversationId,
     pub visitor_id: VisitorId,
-    /// Fixed by its first message; `None`: the whole site.
+    /// Fixed by its first message (or a transfer); `None`: the whole site.
     pub grp: Option<GroupId>,
     pub created_at: i64,
     pub updated_at: i64,
@@ -25,6 +27,11 @@ pub struct ConversationRow {
     pub closed_at: Option<i64>,
     pub closed_by_id: Option<AgentId>,
     pub closed_by_name: Option<String>,
+    /// The agent it is assigned to (kept after the agent is deleted).
+    #[serde(default)]
+    pub assignee_id: Option<AgentId>,
+    #[serde(default)]
+    pub assignee_name: Option<String>,
 }
 
 impl ConversationRow {
@@ -43,6 +50,8 @@ impl ConversationRow {
             closed_at: None,
             closed_by_id: None,
             closed_by_name: None,
+            assignee_id: None,
+            assignee_name: None,
         }
     }
 
@@ -87,6 +96,10 @@ pub struct InboxRow {
     pub closed_at: Option<i64>,
     pub closed_by_id: Option<AgentId>,
     pub closed_by_name: Option<String>,
+    #[serde(default)]
+    pub assignee_id: Option<AgentId>,
+    #[serde(default)]
+    pub assignee_name: Option<String>,
     /// The list key (see `schema`): the order of the merge of several
     /// groups' pages.
     pub k_closed: i64,
@@ -105,6 +118,8 @@ pub struct InboxRow {
     pub m_at: Option<i64>,
     #[serde(default)]
     pub m_kind: Option<MessageKind>,
+    #[serde(default)]
+    pub m_subject: Option<String>,
 }
 
 impl InboxRow {
@@ -125,6 +140,8 @@ impl InboxRow {
             closed_at: self.closed_at,
             closed_by_id: self.closed_by_id.clone(),
             closed_by_name: self.closed_by_name.clone(),
+            assignee_id: self.assignee_id.clone(),
+            assignee_name: self.assignee_name.clone(),
         }
     }
 
@@ -148,6 +165,7 @@ impl InboxRow {
             text: self.m_text.clone()?,
             at: self.m_at?,
             kind: self.m_kind,
+            subject: self.m_subject.clone(),
         })
     }
 }
@@ -161,20 +179,21 @@ pub enum Served<'a> {
 }
 
 /// What [`Store::inbox`] lists: the served conversations in `filter`'s
-/// states, as seen by `agent`, after `after` (a page cursor), at most
-/// `limit`.
+/// states (and `assigned`'s assignees), as seen by `agent`, after `after`
+/// (a page cursor), at most `limit`.
 #[derive(Clone, Copy)]
 pub struct InboxQuery<'a> {
     pub agent: &'a AgentId,
     pub served: Served<'a>,
     pub filter: StateFilter,
+    pub assigned: AssignedFilter,
     pub after: Option<&'a ListCursor>,
     pub limit: usize,
 }
 
 const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, last_seq, \
      last_visitor_seq, last_agent_seq, busy_reply_sent, state, closed_at, closed_by_id, \
-     closed_by_name";
+     closed_by_name, assignee_id, assignee_name";
 
 impl Store {
     pub fn conversation(&self, id: &ConversationId) -> R<Option<ConversationRow>> {
@@ -237,7 +256,7 @@ impl Store {
         self.run(
             &format!(
                 "INSERT INTO conversations ({CONVERSATION_COLS})
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             ),
             vec![
                 c.id.as_str().into(),
@@ -253,6 +272,23 @@ impl Store {
                 c.closed_at.into(),
                 c.closed_by_id.as_ref().map(AgentId::as_str).into(),
                 c.closed_by_name.as_deref().into(),
+                c.assignee_id.as_ref().map(AgentId::as_str).into(),
+                c.assignee_name.as_deref().into(),
+            ],
+        )
+        .map(|_| ())
+    }
+
+    /// Stores a conversation's group and assignee (an assignment or a
+    /// transfer).
+    pub fn save_assignment(&self, c: &ConversationRow) -> R<()> {
+        self.run(
+            "UPDATE conversations SET grp = ?, assignee_id = ?, assignee_name = ? WHERE id = ?",
+            vec![
+                c.grp.as_ref().map(GroupId::as_str).into(),
+                c.assignee_id.as_ref().map(AgentId::as_str).into(),
+                c.assignee_name.as_deref().into(),
+                c.id.as_str().into(),
             ],
         )
         .map(|_| ())
@@ -316,11 +352,11 @@ impl Store {
                 _ => None,
             };
             let mut part = match q.served {
-                Served::All => self.inbox_range(q.agent, None, closed, after, need)?,
+                Served::All => self.inbox_range(q, None, closed, after, need)?,
                 Served::Groups(groups) => {
                     let mut all = Vec::new();
                     for g in groups {
-                        all.extend(self.inbox_range(q.agent, Some(g), closed, after, need)?);
+                        all.extend(self.inbox_range(q, Some(g), closed, after, need)?);
                     }
                     all.sort_by(|a, b| a.stored_key().cmp(&b.stored_key()));
                     all
@@ -334,10 +370,10 @@ impl Store {
 
     /// One index range of [`Store::inbox`]: the open (`closed` = 0) or
     /// closed conversations of the whole site or of one group, after a key
-    /// (`k_wait`, `k_time`, id) if given.
+    /// (`k_wait`, `k_time`, id) if given, of `q.assigned`'s assignees.
     fn inbox_range(
         &self,
-        agent: &AgentId,
+        q: &InboxQuery<'_>,
         grp: Option<&GroupId>,
         closed: i64,
         after: Option<(i64, i64, &str)>,
@@ -349,6 +385,14 @@ impl Store {
             filter.push_str("grp = ? AND ");
             bind.push(g.as_str().into());
         }
+        match q.assigned {
+            AssignedFilter::Any => {}
+            AssignedFilter::Me => {
+                filter.push_str("assignee_id = ? AND ");
+                bind.push(q.agent.as_str().into());
+            }
+            AssignedFilter::Nobody => filter.push_str("assignee_id IS NULL AND "),
+        }
         filter.push_str("k_closed = ?");
         bind.push(V::from(closed));
         if let Some((wait, time, id)) = after {
@@ -356,7 +400,7 @@ impl Store {
             bind.extend([V::from(wait), V::from(time), id.into()]);
         }
         bind.push(i64::try_from(limit).unwrap_or(i64::MAX).into());
-        bind.push(agent.as_str().into());
+        bind.push(q.agent.as_str().into());
         self.rows(
             &format!(
                 "WITH page AS (
@@ -364,14 +408,14 @@ impl Store {
                    ORDER BY k_wait, k_time, id LIMIT ?)
                  SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
                       c.last_visitor_seq, c.last_agent_seq, c.state, c.closed_at, c.closed_by_id,
-                      c.closed_by_name, page.k_closed, page.k_wait, page.k_time,
+                      c.closed_by_name, c.assignee_id, c.assignee_name, page.k_closed, page.k_wait, page.k_time,
                       v.name AS visitor_name, v.email AS visitor_email,
                       COALESCE(r.read_seq, 0) AS read_seq,
                       (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id
                          AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
                       m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
                       m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                      m.at AS m_at, m.kind AS m_kind
+                      m.at AS m_at, m.kind AS m_kind, m.subject AS m_subject
                  FROM page
                  JOIN conversations c ON c.id = page.id
                  LEFT JOIN visitors v ON v.id = c.visitor_id

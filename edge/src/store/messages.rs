@@ -20,9 +20,12 @@ pub struct MessageRow {
     /// A system message's kind; `None` for the others.
     #[serde(default)]
     pub kind: Option<MessageKind>,
+    /// The name an `assigned` / `transferred` system message is about.
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
-const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind";
+const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind, subject";
 
 impl Store {
     pub fn message_by_key(
@@ -77,6 +80,7 @@ impl Store {
                 text: r.text,
                 at: r.at,
                 kind: r.kind,
+                subject: None,
             };
             (r.conversation_id, message)
         }))
@@ -110,7 +114,7 @@ impl Store {
     ) -> R<()> {
         self.run(
             "INSERT INTO messages (conversation_id, seq, client_key, client_id, sender, agent_id,
-             agent_name, text, at, kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             agent_name, text, at, kind, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             vec![
                 conversation.as_str().into(),
                 m.seq.into(),
@@ -122,6 +126,7 @@ impl Store {
                 m.text.as_str().into(),
                 m.at.into(),
                 m.kind.map(MessageKind::as_str).into(),
+                m.subject.as_deref().into(),
             ],
         )
         .map(|_| ())

@@ -23,7 +23,12 @@ use serde::Deserialize;
 /// store made before begins its history with its next change).
 /// 8: webhooks (issue 15): `webhook_queue`, `webhook_results` (new tables
 /// only, made by [`SCHEMA`] on start).
-pub const SCHEMA_VERSION: i64 = 8;
+/// 10: assignment (issue 14): conversations carry their assignee
+/// (`assignee_id`, `assignee_name`, indexed for the inbox's "assigned to
+/// me" / "unassigned"), messages the name a system message is about
+/// (`subject`) ([`MIGRATE_ASSIGN_CONVERSATIONS`]: columns added, nothing rewritten; every
+/// conversation stored before is unassigned).
+pub const SCHEMA_VERSION: i64 = 10;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -57,7 +62,7 @@ macro_rules! conversation_columns {
             last_seq INTEGER NOT NULL DEFAULT 0, last_visitor_seq INTEGER NOT NULL DEFAULT 0,
             last_agent_seq INTEGER NOT NULL DEFAULT 0, busy_reply_sent INTEGER NOT NULL DEFAULT 0,
             state TEXT NOT NULL DEFAULT 'open', closed_at INTEGER, closed_by_id TEXT,
-            closed_by_name TEXT, ",
+            closed_by_name TEXT, assignee_id TEXT, assignee_name TEXT, ",
             k_closed!(),
             ", ",
             k_wait!(),
@@ -120,7 +125,8 @@ const SCHEMA: &[&str] = &[
     // A visitor's conversations: at most one open (the partial unique index);
     // closing one (state 'closed', closed_* set) lets the visitor's next
     // message start another. grp fixed by its first message (NULL: the
-    // whole site). last_*_seq: 0 = none; system messages are neither.
+    // whole site) or a transfer; assignee_*: the agent assigned (NULL:
+    // nobody). last_*_seq: 0 = none; system messages are neither.
     concat!(
         "CREATE TABLE IF NOT EXISTS conversations (",
         conversation_columns!(),
@@ -136,9 +142,11 @@ const SCHEMA: &[&str] = &[
     "CREATE INDEX IF NOT EXISTS conversations_by_visitor ON conversations (visitor_id, state)",
     "CREATE UNIQUE INDEX IF NOT EXISTS conversations_open_visitor ON conversations (visitor_id)
         WHERE state = 'open'",
+    CONVERSATIONS_BY_ASSIGNEE,
     // client_key: `domain::message::ClientKey` (the client id qualified by
     // its sender), so each sender's retries are idempotent. kind: a system
-    // message's `MessageKind`; NULL for visitor and agent messages. A
+    // message's `MessageKind`; NULL for visitor and agent messages; subject:
+    // the name an `assigned` / `transferred` one is about. A
     // message is never lost once acknowledged: it is inserted (with its
     // conversation's new counters) in one transaction before any answer or
     // push, and UNIQUE(conversation_id, client_key) keeps a retried client
@@ -147,7 +155,7 @@ const SCHEMA: &[&str] = &[
         conversation_id TEXT NOT NULL, seq INTEGER NOT NULL,
         client_key TEXT NOT NULL, client_id TEXT NOT NULL,
         sender TEXT NOT NULL, agent_id TEXT, agent_name TEXT,
-        text TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT,
+        text TEXT NOT NULL, at INTEGER NOT NULL, kind TEXT, subject TEXT,
         PRIMARY KEY (conversation_id, seq), UNIQUE (conversation_id, client_key))",
     "CREATE TABLE IF NOT EXISTS reads (
         conversation_id TEXT NOT NULL, agent_id TEXT NOT NULL, read_seq INTEGER NOT NULL,
@@ -190,6 +198,10 @@ const STATUS_HISTORY: &str = "CREATE TABLE IF NOT EXISTS status_history (
         aud TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
         reason INTEGER NOT NULL, cause INTEGER, agent TEXT,
         PRIMARY KEY (aud, at)) WITHOUT ROWID";
+/// An agent's assigned conversations (and the unassigned ones, NULL) in
+/// list order: the inbox's `?assigned=`.
+const CONVERSATIONS_BY_ASSIGNEE: &str = "CREATE INDEX IF NOT EXISTS conversations_by_assignee
+        ON conversations (assignee_id, k_closed, k_wait, k_time, id)";
 /// Conversations started in a period (insights).
 const CONVERSATIONS_BY_START: &str =
     "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)";
@@ -257,6 +269,15 @@ const MIGRATE_DEVICES: &[&str] = &[
 /// begins with its next change of status.
 const MIGRATE_HISTORY: &[&str] = &[STATUS_HISTORY, CONVERSATIONS_BY_START];
 
+/// Schema 8/9 → 10: assignment (issue 14). The columns are added to the
+/// tables as they are (NULL: unassigned, no subject); the index follows
+/// from [`SCHEMA`].
+const MIGRATE_ASSIGN_CONVERSATIONS: &[&str] = &[
+    "ALTER TABLE conversations ADD COLUMN assignee_id TEXT",
+    "ALTER TABLE conversations ADD COLUMN assignee_name TEXT",
+];
+const MIGRATE_ASSIGN_MESSAGES: &[&str] = &["ALTER TABLE messages ADD COLUMN subject TEXT"];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -272,6 +293,7 @@ impl Store {
         self.migrate_conversations()?;
         self.migrate_sessions()?;
         self.migrate_history()?;
+        self.migrate_assign()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -360,6 +382,25 @@ impl Store {
         }
         self.exec_all(MIGRATE_HISTORY)?;
         self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-10 columns to a store made before them (see
+    /// [`MIGRATE_ASSIGN_CONVERSATIONS`]); no-op for a new site or a
+    /// migrated one. Runs before [`SCHEMA`], whose index needs them.
+    fn migrate_assign(&self) -> R<()> {
+        if let Some(sql) = self.table_sql("conversations")? {
+            if !sql.contains("assignee_id") {
+                self.exec_all(MIGRATE_ASSIGN_CONVERSATIONS)?;
+                self.wrote.set(true);
+            }
+        }
+        if let Some(sql) = self.table_sql("messages")? {
+            if !sql.contains(" subject ") {
+                self.exec_all(MIGRATE_ASSIGN_MESSAGES)?;
+                self.wrote.set(true);
+            }
+        }
         Ok(())
     }
 

@@ -43,6 +43,7 @@ mod bad_input {
 
 /// Conversations end to end (docs/conversations-api.md).
 mod conversations {
+    mod assign;
     mod busy_auto_reply;
     mod close_reopen;
     mod groups;

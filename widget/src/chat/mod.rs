@@ -18,7 +18,10 @@
 //! in the composer, except on a phone (a narrow or touch screen), where the
 //! keyboard would cover the panel (full screen there): the dialog itself
 //! gets it. The header shows the agent serving the conversation (the last
-//! one who replied, until it is closed).
+//! one who replied or was assigned, until it is closed or transferred).
+//! An assignment or a transfer is a system note worded in the visitor's
+//! language from its `kind` and `subject` ("Giulia joined the
+//! conversation", "You've been transferred to Sales").
 //!
 //! The `auth` and `send` frames carry the page's context (the page, the
 //! referrer, the time zone): the agents see where the visitor is.
@@ -814,6 +817,22 @@ impl Chat {
                     }
                     ("m s", tx.js("auto_reply"))
                 }
+                // An assignment or a transfer, worded here: the name it
+                // is about into the visitor's language.
+                Sender::System
+                    if matches!(kind, Some(MessageKind::Assigned | MessageKind::Transferred)) =>
+                {
+                    let key = if kind == Some(MessageKind::Assigned) {
+                        "joined"
+                    } else {
+                        "transferred"
+                    };
+                    let name = js::get(m, "subject");
+                    if name.is_string() {
+                        text = js::call(&tx.js(key), "replace", &"{name}".into(), &name);
+                    }
+                    ("m s", "".into())
+                }
                 // The note of a close speaks for itself.
                 Sender::System => ("m s", "".into()),
             };
@@ -827,6 +846,13 @@ impl Chat {
             (node, announce, who)
         });
         let theirs = from != Sender::Visitor;
+        // Who serves it now: the agent who joined; after a transfer, nobody
+        // until one of the group replies.
+        match kind {
+            Some(MessageKind::Assigned) => self.agent = Some(js::get(m, "subject")),
+            Some(MessageKind::Transferred) => self.agent = None,
+            _ => {}
+        }
         if from == Sender::Agent {
             self.agent = Some(who);
             // Their message ends their typing indicator.

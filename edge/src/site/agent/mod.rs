@@ -40,9 +40,10 @@ pub async fn serve(
         AgentOp::RevokeDevice(id) => devices::revoke(site, call, &me.id, &id).await,
         AgentOp::ListConversations {
             state,
+            assigned,
             limit,
             cursor,
-        } => inbox::list::get(site, cfg, &me, state, limit, cursor.as_ref()),
+        } => inbox::list::get(site, cfg, &me, state, assigned, limit, cursor.as_ref()),
         AgentOp::ConversationMessages { id, after } => {
             inbox::messages::get(site, cfg, &me, &id, after)
         }
@@ -50,5 +51,7 @@ pub async fn serve(
         AgentOp::MarkRead(id) => inbox::read::post(site, cfg, call, &me, &id),
         AgentOp::Close(id) => inbox::close::close(site, cfg, call, &me, &id),
         AgentOp::Reopen(id) => inbox::close::reopen(site, cfg, &me, &id),
+        AgentOp::Assign(id) => inbox::assign::post(site, cfg, call, &me, &id).await,
+        AgentOp::AssignChoices(id) => inbox::assign::choices(site, cfg, call, &me, &id).await,
     }
 }

@@ -132,7 +132,8 @@ pub fn message(
                     Some(message.clone()),
                     seq(conv.last_seq),
                     &closing,
-                ),
+                )
+                .assigned(view::assignee(conv)),
                 message,
             });
             match origin {
@@ -190,6 +191,47 @@ pub fn state(
             }
             Err(e) => worker::console_error!("summary: {e}"),
         }
+    }
+}
+
+/// After an assignment or a transfer (`before` → `after`): the
+/// `conversation` frame to every device of every agent who serves it now,
+/// `transferred` to those of the agents who served it only before (out of
+/// their inbox). The visitor hears of it through the stored notes.
+pub fn assignment(
+    site: &Site,
+    cfg: &Config,
+    before: &ConversationRow,
+    after: &ConversationRow,
+    visitor: &VisitorRow,
+) {
+    if sockets::count(&site.state, Tag::Devices) == 0 {
+        return;
+    }
+    let agents = match site.store.agents() {
+        Ok(a) => a,
+        Err(e) => {
+            worker::console_error!("agents: {e}");
+            return;
+        }
+    };
+    for agent in agents {
+        let frame = if cfg.serves(&agent.groups, after.grp.as_ref()) {
+            match view::summary_for(site, after, visitor, &agent.id) {
+                Ok(conversation) => DeviceEvent::Conversation { conversation },
+                Err(e) => {
+                    worker::console_error!("summary: {e}");
+                    continue;
+                }
+            }
+        } else if cfg.serves(&agent.groups, before.grp.as_ref()) {
+            DeviceEvent::Transferred {
+                conversation_id: after.id.clone(),
+            }
+        } else {
+            continue;
+        };
+        sockets::broadcast(&site.state, Tag::Agent(&agent.id), &frame::to_text(&frame));
     }
 }
 

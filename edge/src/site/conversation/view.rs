@@ -22,6 +22,15 @@ pub fn message(row: &MessageRow) -> MessageView {
         row.at,
         row.kind,
     )
+    .about(row.subject.clone())
+}
+
+/// The agent a conversation is assigned to.
+pub fn assignee(conv: &ConversationRow) -> Option<AgentRef> {
+    conv.assignee_id.as_ref().map(|id| AgentRef {
+        id: id.clone(),
+        name: conv.assignee_name.clone().unwrap_or_else(|| id.to_string()),
+    })
 }
 
 pub fn messages(rows: &[MessageRow]) -> Vec<MessageView> {
@@ -75,5 +84,6 @@ pub fn summary_for(
         last.first().map(message),
         seq(conv.last_seq),
         &closing(conv),
-    ))
+    )
+    .assigned(assignee(conv)))
 }

@@ -1,5 +1,6 @@
-//! `GET conversations?state=&limit=&cursor=`: the agent's inbox, a page at a
-//! time in the rules' list order, with an opaque keyset cursor.
+//! `GET conversations?state=&assigned=&limit=&cursor=`: the agent's inbox, a
+//! page at a time in the rules' list order, with an opaque keyset cursor;
+//! `assigned=me|none`: only the agent's own, or the unassigned ones.
 
 use crate::domain::cursor::ListCursor;
 use crate::domain::message::seq;
@@ -11,7 +12,7 @@ use crate::site::state::Site;
 use crate::store::{AgentRow, InboxQuery};
 use presenza_protocol::limits::MAX_LISTED_CONVERSATIONS;
 use presenza_protocol::view::{Closing, ConversationPage, ConversationView, VisitorView};
-use presenza_rules::{ConversationSummary, StateFilter};
+use presenza_rules::{AssignedFilter, ConversationSummary, StateFilter};
 use worker::Response;
 
 pub fn get(
@@ -19,6 +20,7 @@ pub fn get(
     cfg: &Config,
     me: &AgentRow,
     state: StateFilter,
+    assigned: AssignedFilter,
     limit: usize,
     cursor: Option<&ListCursor>,
 ) -> Result<Response, ApiError> {
@@ -28,6 +30,7 @@ pub fn get(
         agent: &me.id,
         served: served::served(&groups),
         filter: state,
+        assigned,
         after: cursor,
         limit: limit + 1,
     })?;
@@ -51,7 +54,8 @@ pub fn get(
                 r.last_message().as_ref().map(view::message),
                 seq(r.last_seq),
                 &closing,
-            );
+            )
+            .assigned(view::assignee(&conv));
             (counters, closing, summary)
         })
         .collect();

@@ -186,6 +186,7 @@ fn store(
             text: text.clone(),
             at: now,
             kind: None,
+            subject: None,
         };
         site.store.insert_message(&conv.id, &key, &message)?;
         site.store.save_conversation(&conv)?;
