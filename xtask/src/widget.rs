@@ -6,8 +6,8 @@
 //!   minified classic script (the snippet inserts it);
 //! - `presenza.wasm`: the launcher, `no_std`, `wasm-opt -Oz`, import and
 //!   export names minified (the glue is patched to match);
-//! - `i18n/{code}.json`: texts of every language but English (built in),
-//!   fetched only for the language shown;
+//! - `i18n/{code}.json`: texts of every language, fetched only for the
+//!   language shown (English is built in; the hosted chat page fetches it);
 //! - `chat.js` + `chat.wasm`: the panel and the chat module (the same crate
 //!   built with `--features chat`, with widget/panel.html and
 //!   widget/panel.css inside; widget/chat.js bundled with its glue into one
@@ -101,7 +101,8 @@ pub fn build(ctx: &Ctx) -> Result {
         build_module(ctx, &module, &work, &out)?;
     }
 
-    // Texts of every language but English (built into each module).
+    // Texts of every language: the widgets fetch all but English (built into
+    // each module); the hosted chat page (www/chat.html) fetches English too.
     for (src, dst) in [("widget/i18n", "i18n"), ("widget/i18n/chat", "chat")] {
         let src = ctx.path(src);
         let mut langs: Vec<PathBuf> = fs::read_dir(&src)
@@ -112,9 +113,7 @@ pub fn build(ctx: &Ctx) -> Result {
         langs.sort();
         for path in langs {
             let name = path.file_name().unwrap_or_default();
-            if name != "en.json" {
-                write(&out.join(dst).join(name), compact_json(&read(&path)?))?;
-            }
+            write(&out.join(dst).join(name), compact_json(&read(&path)?))?;
         }
     }
     println!("    built into {}", out.display());
