@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import {
   BASE,
   api,
@@ -177,6 +178,44 @@ test('3. a wrong site id hides the widget and says so once; an unknown group fal
     await page.waitForTimeout(3500);
     assert.equal(page.sockets.length, 1, 'no retries');
   });
+});
+
+test('3b. on a page of an origin the site does not allow, the widget hides and the owner is told once which origin and where to add it', async () => {
+  const site = await createSite();
+  await (await site.agent('giulia')).status('online');
+  // A shop on another origin (a port of its own: Chromium lets only
+  // loopback pages reach a loopback edge), with the snippet.
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Shop</title></head><body><h1>Shop</h1>
+<script async src="${BASE}/widget/loader.js" data-site="${site.id}"></script></body></html>`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const shop = `http://127.0.0.1:${server.address().port}`;
+  try {
+    await site.settings({ allowed_origins: ['https://shop.example'] });
+    await withPage('refused-origin', `${shop}/`, async (page) => {
+      countSockets(page);
+      await waitFor('the warning', () => page.noise.some((n) => n.includes('Presenza')));
+      await page.waitForTimeout(3500);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('presenza-widget').length), 0, 'no box that cannot deliver');
+      assert.deepEqual(page.sockets, [], 'no socket, no retries');
+      assert.deepEqual(page.noise.filter((n) => n.includes('Presenza')), [
+        `warning: Presenza: ${shop} is not in this site's allowed origins: add it in the console (Settings → Allowed origins) or with PUT settings \`allowed_origins\` (site ${site.id} at ${BASE}). The widget stays hidden.`,
+      ]);
+      // Besides the browser's own line for the 403, nothing (no CORS error).
+      assert.deepEqual(page.noise.filter((n) => !n.includes('Presenza') && !/403/.test(n)), [], JSON.stringify(page.noise));
+    });
+    // Allowed: the same page shows the site's live status.
+    await site.settings({ allowed_origins: ['https://shop.example', shop] });
+    await withPage('allowed-origin', `${shop}/`, async (page) => {
+      await waitForStatus(page, 'online', 'Chat with us');
+      assert.deepEqual(page.noise, []);
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 test('4. the offline confirmation promises no e-mail', async () => {
