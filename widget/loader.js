@@ -51,7 +51,8 @@ function fallback() {
     );
     root.adoptedStyleSheets = [css];
     const a = d.createElement('a');
-    a.href = new URL('../chat.html?site=' + encodeURIComponent(site || ''), base).href;
+    // The hosted page follows the same site and group.
+    a.href = new URL('../chat.html?site=' + encodeURIComponent(site || '') + (group ? '&group=' + encodeURIComponent(group) : ''), base).href;
     a.target = '_blank';
     a.rel = 'noopener';
     a.textContent = 'Chat with us';

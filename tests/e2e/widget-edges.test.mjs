@@ -400,6 +400,22 @@ test('8. where a CSP forbids Wasm, nothing is fetched nor opened: no WebSocket w
   });
 });
 
+test('8b. the CSP fallback link keeps the page\'s group: the hosted page follows that group\'s agents', async () => {
+  const site = await createSite();
+  await site.group('sales', 'Sales');
+  // A sales agent counts for sales only: the whole site stays offline.
+  await (await site.agent('giulia', { groups: ['sales'] })).status('online');
+  await withPage('csp-group', `${BASE}/test/csp.html?site=${site.id}&group=sales`, async (page) => {
+    const href = await waitFor('the fallback link', () =>
+      page.evaluate(() => document.querySelector('presenza-widget')?.shadowRoot?.querySelector('a')?.getAttribute('href')),
+    );
+    assert.equal(href, `${BASE}/chat.html?site=${site.id}&group=sales`);
+    const chat = await page.context().newPage();
+    await chat.goto(href);
+    await waitFor('the group\'s status on the hosted page', async () => (await chat.getAttribute('#chat', 'class')) === 'online');
+  });
+});
+
 test('the agent serving the conversation in the header; the tab title and a soft sound on a reply; the page\'s own hooks', async () => {
   const site = await createSite();
   const giulia = await site.agent('giulia', { name: 'Giulia' });
