@@ -400,19 +400,26 @@ test('8. where a CSP forbids Wasm, nothing is fetched nor opened: no WebSocket w
   });
 });
 
-test('8b. the CSP fallback link keeps the page\'s group: the hosted page follows that group\'s agents', async () => {
+test('8b. the CSP fallback link keeps the page\'s group and language: the hosted page follows both', async () => {
   const site = await createSite();
   await site.group('sales', 'Sales');
   // A sales agent counts for sales only: the whole site stays offline.
   await (await site.agent('giulia', { groups: ['sales'] })).status('online');
-  await withPage('csp-group', `${BASE}/test/csp.html?site=${site.id}&group=sales`, async (page) => {
+  await withPage('csp-group', null, async (page) => {
+    // The page says German before the loader runs (its queue).
+    await page.addInitScript(() => {
+      window.presenza = function () { (window.presenza.q = window.presenza.q || []).push(arguments); };
+      window.presenza('language', 'de');
+    });
+    await page.goto(`${BASE}/test/csp.html?site=${site.id}&group=sales`);
     const href = await waitFor('the fallback link', () =>
       page.evaluate(() => document.querySelector('presenza-widget')?.shadowRoot?.querySelector('a')?.getAttribute('href')),
     );
-    assert.equal(href, `${BASE}/chat.html?site=${site.id}&group=sales`);
+    assert.equal(href, `${BASE}/chat.html?site=${site.id}&group=sales&lang=de&hl=en`);
     const chat = await page.context().newPage();
     await chat.goto(href);
     await waitFor('the group\'s status on the hosted page', async () => (await chat.getAttribute('#chat', 'class')) === 'online');
+    assert.equal(await chat.evaluate(() => document.documentElement.lang), 'de');
   });
 });
 

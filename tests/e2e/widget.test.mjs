@@ -321,7 +321,7 @@ test('a CSP that forbids Wasm gets a plain link; the documented CSP line works',
         return a && { href: a.getAttribute('href'), text: a.textContent, target: a.target };
       }),
     );
-    assert.equal(link.href, `${BASE}/chat.html?site=${site.id}`);
+    assert.equal(link.href, `${BASE}/chat.html?site=${site.id}&group=&lang=&hl=en`);
     assert.equal(link.text, 'Chat with us');
     assert.equal(link.target, '_blank');
     assert.equal(await widgetState(page), null, 'no Wasm widget');

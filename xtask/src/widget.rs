@@ -117,7 +117,7 @@ pub fn build(ctx: &Ctx) -> Result {
         }
     }
     println!("    built into {}", out.display());
-    Ok(())
+    print_sizes(ctx).map(|_| ())
 }
 
 /// cargo build, wasm-bindgen, wasm-opt (names minified, the glue patched
