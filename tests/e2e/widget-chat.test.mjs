@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { axeViolations } from './console-lib.mjs';
 import {
   BASE,
   api,
@@ -562,6 +563,7 @@ test('the hosted chat page speaks the visitor\'s language as the widget does: la
       assert.ok(log[1][1].startsWith(it.auto_reply + ' \u00b7 '), log[1][1]);
       assert.equal(await page.title(), it.busy);
       assert.deepEqual(page.noise, []);
+      assert.deepEqual(await axeViolations(page), [], 'WCAG 2.2 AA in Italian');
     },
     { locale: 'it-IT' },
   );
