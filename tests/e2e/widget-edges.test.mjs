@@ -423,6 +423,22 @@ test('8b. the CSP fallback link keeps the page\'s group and language: the hosted
   });
 });
 
+test('8c. the hosted chat page meets set-up mistakes as the widget does: no form for a wrong site, the whole site for an unknown group', async () => {
+  const site = await createSite();
+  await (await site.agent('giulia')).status('online');
+  await withPage('hosted-wrong-site', `${BASE}/chat.html?site=s_${'0'.repeat(32)}`, async (page) => {
+    await waitFor('the page', () => page.isVisible('#chat'));
+    assert.equal(await page.isVisible('#form'), false, 'nothing to type into');
+  });
+  await withPage('hosted-unknown-group', `${BASE}/chat.html?site=${site.id}&group=sale`, async (page) => {
+    await waitFor('the whole site\'s status', async () => (await page.getAttribute('#chat', 'class')) === 'online');
+    assert.equal(await page.isVisible('#form'), true);
+    await page.fill('#msg', 'Hello from a mistyped group');
+    await page.press('#msg', 'Enter');
+    await waitFor('the ack', () => page.evaluate(() => !!document.querySelector('#log .m.v:not(.pend)')));
+  });
+});
+
 test('the agent serving the conversation in the header; the tab title and a soft sound on a reply; the page\'s own hooks', async () => {
   const site = await createSite();
   const giulia = await site.agent('giulia', { name: 'Giulia' });
