@@ -28,13 +28,17 @@ const stub = w.presenza || function () {
 w.presenza = stub;
 // The site and group: the script tag's, or what the page queued already
 // (`init`, `group`), so that the config fetched early is the one needed.
+// The page's language too (`language`, `init`), for the hosted chat page.
 let site = s.dataset.site;
 let group = s.dataset.group;
+let lang;
 for (const c of stub.q || []) {
   if (c[0] == 'group') group = c[1];
+  if (c[0] == 'language') lang = c[1];
   if (c[0] == 'init' && c[1]) {
     site = site || c[1].site;
     if (c[1].group !== undefined) group = c[1].group;
+    lang = c[1].language || lang;
   }
 }
 
@@ -51,9 +55,14 @@ function fallback() {
     );
     root.adoptedStyleSheets = [css];
     const a = d.createElement('a');
-    a.href = new URL('../chat.html?site=' + encodeURIComponent(site || ''), base).href;
+    // The hosted page follows the same site and group, and picks the
+    // language as the widget would (the page's, then the site's and the
+    // browser's, then this page's <html lang>); an empty one is none.
+    const q = new URLSearchParams({ site: site || '', group: group || '', lang: lang || '', hl: d.documentElement.lang });
+    a.href = new URL('../chat.html?' + q, base).href;
+    // A new tab without `window.opener` (implied by `_blank` in every
+    // current browser).
     a.target = '_blank';
-    a.rel = 'noopener';
     a.textContent = 'Chat with us';
     root.append(a);
     (d.body || d.documentElement).append(host);

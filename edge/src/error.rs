@@ -118,6 +118,18 @@ impl ApiError {
     pub fn origin_not_allowed() -> Self {
         Self::forbidden("origin_not_allowed", "this site does not allow this origin")
     }
+    /// The widget's first call (`widget-config`) from a page of a refused
+    /// origin: names the origin and where the owner allows it, for the
+    /// widget's one console warning.
+    pub fn widget_origin_refused(origin: &str) -> Self {
+        Self::forbidden(
+            "origin_not_allowed",
+            format!(
+                "{origin} is not in this site's allowed origins: add it in the console \
+                 (Settings → Allowed origins) or with PUT settings `allowed_origins`"
+            ),
+        )
+    }
     /// A widget (visitor socket or visitor call) on a refused origin.
     pub fn widget_origin_not_allowed() -> Self {
         Self::forbidden(

@@ -13,10 +13,15 @@
 //
 // In the page: mark `presenza:snippet` just before the snippet; the widget
 // marks `presenza:paint` when it first paints a status from the edge; the
-// page also takes the next animation frame after it. Printed: median, min
-// and max over RUNS runs of each (after one warm-up each), and what the page
-// fetched from the edge before the launcher was idle (no request for 500 ms
-// after the paint), in gzip -9 bytes per response body.
+// page also takes the next animation frame after it (the launcher on
+// screen: the goal counts to it). Printed: median, min and max over RUNS
+// runs of each (after one warm-up each); where the time went (each request
+// of the widget before the paint, from its start to its last byte, medians:
+// the two round trips loader.js, then presenza.wasm beside widget-config);
+// the goal with the machine's load average (it is shared: load moves the
+// figures more than anything here); and what the page fetched from the
+// edge before the launcher was idle (no request for 500 ms after the
+// paint), in gzip -9 bytes per response body.
 //
 // Run by `cargo xtask bench`; alone: PRESENZA_URL=http://127.0.0.1:8787
 // PRESENZA_ADMIN_TOKEN=... node tests/bench/widget-paint.mjs
@@ -64,8 +69,8 @@ await new Promise((r) => host.listen(0, '127.0.0.1', r));
 const hostUrl = `http://127.0.0.1:${host.address().port}/shop.html`;
 
 const modes = {
-  other: { what: 'host page on another origin', url: hostUrl, paint: [], frame: [], bytes: [] },
-  same: { what: "same origin (edge's test page)", url: `${BASE}/test/bench.html`, paint: [], frame: [], bytes: [] },
+  other: { what: 'host page on another origin', url: hostUrl, paint: [], frame: [], bytes: [], steps: [] },
+  same: { what: "same origin (edge's test page)", url: `${BASE}/test/bench.html`, paint: [], frame: [], bytes: [], steps: [] },
 };
 
 /** gzip -9 size of `bytes` (GNU gzip, like `cargo xtask`'s budget; node's zlib packs differently). */
@@ -89,11 +94,18 @@ async function once(browser, mode) {
     );
   });
   await page.goto(`${mode.url}?site=${encodeURIComponent(site.id)}`);
-  const t = await page.evaluate(async () => {
+  const t = await page.evaluate(async (base) => {
     const done = await Promise.race([window.__paint, new Promise((r) => setTimeout(() => r(null), 10000))]);
     const start = performance.getEntriesByName('presenza:snippet')[0].startTime;
-    return done && { paint: done.mark - start, frame: done.frame - start };
-  });
+    // Where the time went: each of the widget's requests before the paint,
+    // from its start to its last byte, from the snippet on.
+    const steps = {};
+    for (const e of performance.getEntriesByType('resource')) {
+      if (!e.name.startsWith(base) || !done || e.startTime > done.mark) continue;
+      steps[new URL(e.name).pathname.replace(/^.*\//, '')] = [e.startTime - start, e.responseEnd - start];
+    }
+    return done && { paint: done.mark - start, frame: done.frame - start, steps };
+  }, BASE);
   // Idle: no request nor response for IDLE_MS (at most 5 s).
   const end = Date.now() + 5000;
   while (Date.now() - last < IDLE_MS && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
@@ -113,6 +125,7 @@ try {
       if (i === 0) continue;
       mode.paint.push(r.paint);
       mode.frame.push(r.frame);
+      mode.steps.push(r.steps);
       mode.bytes.push(r.files);
     }
   }
@@ -135,11 +148,18 @@ for (const mode of Object.values(modes)) {
   line(`${mode.what}: snippet -> painted`, mode.paint);
   line(`${mode.what}: snippet -> next frame`, mode.frame);
 }
+// Where the time goes (medians): each request's start and last byte.
+for (const mode of Object.values(modes)) {
+  const names = [...new Set(mode.steps.flatMap((s) => Object.keys(s)))];
+  const at = (name, i) => median(mode.steps.filter((s) => s[name]).map((s) => s[name][i])).toFixed(1);
+  console.log(`    ${mode.what}, requests (median ms from the snippet, start -> last byte): ${names.map((n) => `${n} ${at(n, 0)} -> ${at(n, 1)}`).join(', ')}`);
+}
 const other = modes.other;
-const m = median(other.paint);
-const max = Math.max(...other.paint);
+// The goal counts to the next frame after the paint: the launcher on screen.
+const m = median(other.frame);
+const max = Math.max(...other.frame);
 console.log(
-  `    goal (another origin: median <= ${GOAL_MEDIAN_MS} ms, max <= ${GOAL_MAX_MS} ms): ${m <= GOAL_MEDIAN_MS && max <= GOAL_MAX_MS ? 'met' : 'NOT met'} (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`,
+  `    goal (another origin, snippet -> next frame: median <= ${GOAL_MEDIAN_MS} ms, max <= ${GOAL_MAX_MS} ms): ${m <= GOAL_MEDIAN_MS && max <= GOAL_MAX_MS ? 'met' : 'NOT met'}: median ${ms(m)}, max ${ms(max)} (load average ${(await import('node:os')).loadavg()[0].toFixed(1)})`,
 );
 // The bytes of the run with the most (they only differ when a fetch is slow).
 const runs = other.bytes.map((files) => [files.reduce((n, [, b]) => n + b, 0), files]);

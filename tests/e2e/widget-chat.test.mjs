@@ -5,6 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { axeViolations } from './console-lib.mjs';
 import {
   BASE,
   api,
@@ -460,7 +462,7 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
       ),
   });
   await withPage('hosted-online', `${BASE}/chat.html?site=${site.id}`, async (page) => {
-    await waitFor('the status', async () => (await page.textContent('#state')).includes('Someone is here'));
+    await waitFor('the status', async () => (await page.textContent('#state')) === 'Online');
     assert.equal(await page.isVisible('#contact'), false, 'online: no contact needed');
     await page.fill('#msg', 'Hello from the hosted page');
     await page.press('#msg', 'Enter');
@@ -501,7 +503,7 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
   });
   await giulia.status('offline');
   await withPage('hosted-offline', `${BASE}/chat.html?site=${site.id}`, async (page) => {
-    await waitFor('offline', async () => (await page.textContent('#state')).includes('Nobody is here'));
+    await waitFor('offline', async () => (await page.textContent('#state')).startsWith('Offline'));
     await waitFor('the contact fields', () => page.isVisible('#contact'));
     await page.click('button[type=submit]');
     assert.equal(await page.textContent('#name-err'), 'Please enter your name.');
@@ -516,6 +518,83 @@ test('the hosted chat page (the fallback where Wasm is forbidden) writes and rea
     assert.equal(conv.waiting, true);
     assert.equal(conv.visitor.email, 'ada@example.com');
   });
+});
+
+test('the hosted chat page speaks the visitor\'s language as the widget does: lang, direction, every text from the widget\'s files', async () => {
+  const site = await createSite();
+  const giulia = await site.agent('giulia', { name: 'Giulia' });
+  await giulia.status('busy');
+  // The widget's own files are the texts' one source (no copy here either).
+  const file = (p) => JSON.parse(readFileSync(new URL(`../../widget/i18n/${p}.json`, import.meta.url), 'utf8'));
+  const words = (code) => ({ ...file(code), ...file(`chat/${code}`) });
+  const [it, en, cs, de] = ['it', 'en', 'cs', 'de'].map(words);
+  const texts = (page) =>
+    page.evaluate(() => ({
+      lang: document.documentElement.lang,
+      dir: document.documentElement.dir,
+      title: document.getElementById('title').textContent,
+      state: document.getElementById('state').textContent,
+      lead: document.getElementById('lead').textContent,
+      log: document.getElementById('log').getAttribute('aria-label'),
+      message: document.querySelector('label[for=msg]').textContent,
+      send: document.querySelector('button[type=submit]').textContent,
+    }));
+  const url = `${BASE}/chat.html?site=${site.id}`;
+
+  // An Italian browser: Italian everywhere, and the site's default busy
+  // reply (stored in English) in Italian too.
+  await withPage(
+    'hosted-italian',
+    url,
+    async (page) => {
+      await waitFor('the status', async () => (await page.textContent('#state')) === it.status_busy);
+      assert.deepEqual(await texts(page), {
+        lang: 'it-IT', dir: 'ltr', title: it.busy, state: it.status_busy, lead: it.intro_busy,
+        log: it.log_label, message: it.message, send: it.send,
+      });
+      await page.fill('#msg', 'Ciao, avete la moka da 3?');
+      await page.press('#msg', 'Enter');
+      const bubbles = () =>
+        page.evaluate(() => [...document.querySelectorAll('#log .m')].map((m) => [m.querySelector('p').textContent, m.querySelector('small').textContent]));
+      const log = await waitFor('the automatic reply', async () => ((await bubbles()).length === 2 ? bubbles() : null));
+      assert.equal(log[0][0], 'Ciao, avete la moka da 3?');
+      assert.ok(log[0][1].startsWith(it.you + ' \u00b7 '), log[0][1]);
+      assert.equal(log[1][0], it.busy_reply);
+      assert.ok(log[1][1].startsWith(it.auto_reply + ' \u00b7 '), log[1][1]);
+      assert.equal(await page.title(), it.busy);
+      assert.deepEqual(page.noise, []);
+      assert.deepEqual(await axeViolations(page), [], 'WCAG 2.2 AA in Italian');
+    },
+    { locale: 'it-IT' },
+  );
+
+  // A language the widget does not have: English.
+  await withPage('hosted-japanese', url, async (page) => {
+    await waitFor('the status', async () => (await page.textContent('#state')) === en.status_busy);
+    assert.deepEqual(await texts(page), {
+      lang: 'en', dir: 'ltr', title: en.busy, state: en.status_busy, lead: en.intro_busy,
+      log: en.log_label, message: en.message, send: en.send,
+    });
+  }, { locale: 'ja-JP' });
+
+  // The site's language beats the browser's, its texts beat the files; the
+  // page's own choice (`?lang=`, as `presenza('language')`) beats both.
+  await site.settings({ widget: { language: 'cs', texts: { '*': { send: 'Go!' }, cs: { send: 'Poslat!' } } } });
+  await giulia.status('online');
+  await withPage('hosted-site-language', url, async (page) => {
+    await waitFor('the status', async () => (await page.textContent('#state')) === cs.status_online);
+    assert.deepEqual(await texts(page), {
+      lang: 'cs', dir: 'ltr', title: cs.online, state: cs.status_online, lead: cs.intro_online,
+      log: cs.log_label, message: cs.message, send: 'Poslat!',
+    });
+  }, { locale: 'it-IT' });
+  await withPage('hosted-page-language', `${url}&lang=de`, async (page) => {
+    await waitFor('the status', async () => (await page.textContent('#state')) === de.status_online);
+    assert.deepEqual(await texts(page), {
+      lang: 'de', dir: 'ltr', title: de.online, state: de.status_online, lead: de.intro_online,
+      log: de.log_label, message: de.message, send: 'Go!',
+    });
+  }, { locale: 'it-IT' });
 });
 
 test('closed by the agent: the visitor sees the note, a reply reopens it, and writing again starts a new conversation', async () => {

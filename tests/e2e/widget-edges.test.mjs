@@ -6,6 +6,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import {
   BASE,
   api,
@@ -177,6 +178,44 @@ test('3. a wrong site id hides the widget and says so once; an unknown group fal
     await page.waitForTimeout(3500);
     assert.equal(page.sockets.length, 1, 'no retries');
   });
+});
+
+test('3b. on a page of an origin the site does not allow, the widget hides and the owner is told once which origin and where to add it', async () => {
+  const site = await createSite();
+  await (await site.agent('giulia')).status('online');
+  // A shop on another origin (a port of its own: Chromium lets only
+  // loopback pages reach a loopback edge), with the snippet.
+  const server = createServer((req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Shop</title></head><body><h1>Shop</h1>
+<script async src="${BASE}/widget/loader.js" data-site="${site.id}"></script></body></html>`);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const shop = `http://127.0.0.1:${server.address().port}`;
+  try {
+    await site.settings({ allowed_origins: ['https://shop.example'] });
+    await withPage('refused-origin', `${shop}/`, async (page) => {
+      countSockets(page);
+      await waitFor('the warning', () => page.noise.some((n) => n.includes('Presenza')));
+      await page.waitForTimeout(3500);
+      assert.equal(await page.evaluate(() => document.querySelectorAll('presenza-widget').length), 0, 'no box that cannot deliver');
+      assert.deepEqual(page.sockets, [], 'no socket, no retries');
+      assert.deepEqual(page.noise.filter((n) => n.includes('Presenza')), [
+        `warning: Presenza: ${shop} is not in this site's allowed origins: add it in the console (Settings → Allowed origins) or with PUT settings \`allowed_origins\` (site ${site.id} at ${BASE}). The widget stays hidden.`,
+      ]);
+      // Besides the browser's own line for the 403, nothing (no CORS error).
+      assert.deepEqual(page.noise.filter((n) => !n.includes('Presenza') && !/403/.test(n)), [], JSON.stringify(page.noise));
+    });
+    // Allowed: the same page shows the site's live status.
+    await site.settings({ allowed_origins: ['https://shop.example', shop] });
+    await withPage('allowed-origin', `${shop}/`, async (page) => {
+      await waitForStatus(page, 'online', 'Chat with us');
+      assert.deepEqual(page.noise, []);
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });
 
 test('4. the offline confirmation promises no e-mail', async () => {
@@ -358,6 +397,45 @@ test('8. where a CSP forbids Wasm, nothing is fetched nor opened: no WebSocket w
     assert.deepEqual(page.noise.filter((n) => /WebSocket/i.test(n)), []);
     // The browser's own report of the refused Wasm is the only line.
     assert.ok(page.noise.every((n) => /WebAssembly|wasm-unsafe-eval/.test(n)), JSON.stringify(page.noise));
+  });
+});
+
+test('8b. the CSP fallback link keeps the page\'s group and language: the hosted page follows both', async () => {
+  const site = await createSite();
+  await site.group('sales', 'Sales');
+  // A sales agent counts for sales only: the whole site stays offline.
+  await (await site.agent('giulia', { groups: ['sales'] })).status('online');
+  await withPage('csp-group', null, async (page) => {
+    // The page says German before the loader runs (its queue).
+    await page.addInitScript(() => {
+      window.presenza = function () { (window.presenza.q = window.presenza.q || []).push(arguments); };
+      window.presenza('language', 'de');
+    });
+    await page.goto(`${BASE}/test/csp.html?site=${site.id}&group=sales`);
+    const href = await waitFor('the fallback link', () =>
+      page.evaluate(() => document.querySelector('presenza-widget')?.shadowRoot?.querySelector('a')?.getAttribute('href')),
+    );
+    assert.equal(href, `${BASE}/chat.html?site=${site.id}&group=sales&lang=de&hl=en`);
+    const chat = await page.context().newPage();
+    await chat.goto(href);
+    await waitFor('the group\'s status on the hosted page', async () => (await chat.getAttribute('#chat', 'class')) === 'online');
+    assert.equal(await chat.evaluate(() => document.documentElement.lang), 'de');
+  });
+});
+
+test('8c. the hosted chat page meets set-up mistakes as the widget does: no form for a wrong site, the whole site for an unknown group', async () => {
+  const site = await createSite();
+  await (await site.agent('giulia')).status('online');
+  await withPage('hosted-wrong-site', `${BASE}/chat.html?site=s_${'0'.repeat(32)}`, async (page) => {
+    await waitFor('the page', () => page.isVisible('#chat'));
+    assert.equal(await page.isVisible('#form'), false, 'nothing to type into');
+  });
+  await withPage('hosted-unknown-group', `${BASE}/chat.html?site=${site.id}&group=sale`, async (page) => {
+    await waitFor('the whole site\'s status', async () => (await page.getAttribute('#chat', 'class')) === 'online');
+    assert.equal(await page.isVisible('#form'), true);
+    await page.fill('#msg', 'Hello from a mistyped group');
+    await page.press('#msg', 'Enter');
+    await waitFor('the ack', () => page.evaluate(() => !!document.querySelector('#log .m.v:not(.pend)')));
   });
 });
 

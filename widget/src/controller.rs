@@ -11,9 +11,10 @@
 //! the site's look and texts and the audience's status (the loader fetches
 //! it while the Wasm loads). The live WebSocket opens after it, off the
 //! paint's path, and only once the edge said the site and the group exist:
-//! a set-up mistake never opens a socket. A site that does not exist hides
-//! the widget; a group that does not exist falls back to the whole site;
-//! both say so once on the console (`console.warn`), the only console
+//! a set-up mistake never opens a socket. A site that does not exist, or a
+//! page of an origin the site does not allow, hides the widget; a group
+//! that does not exist falls back to the whole site; each says so once on
+//! the console (`console.warn`), the only console
 //! output the widget ever makes.
 //!
 //! Network politeness: one WebSocket per page, a `ping` every 25 s,
@@ -454,9 +455,11 @@ impl App {
     fn on_config(&mut self, c: JsValue) {
         let err = js::get(&c, "error");
         match js::get_str(&err, "code").as_deref() {
-            Some("site_not_found") => {
-                // A site id that names no site: nothing to show, ever.
-                self.warn(&err, "stays hidden.");
+            Some(code @ ("site_not_found" | "origin_not_allowed")) => {
+                // A site id that names no site, or a page of an origin the
+                // site refuses (the edge's words name it and where to allow
+                // it; not the snippet's fault): nothing that could deliver.
+                self.warn(&err, code == "site_not_found", "stays hidden.");
                 self.stopped = true;
                 self.disconnect();
                 for t in 0..TIMERS as u32 {
@@ -469,7 +472,7 @@ impl App {
             }
             Some("unknown_group") if self.group.is_some() => {
                 // A group the site does not have: the whole site's agents.
-                self.warn(&err, "shows the whole site.");
+                self.warn(&err, true, "shows the whole site.");
                 return self.set_group(None);
             }
             _ => {}
@@ -489,8 +492,8 @@ impl App {
     }
 
     /// One console warning about a set-up mistake: the edge's words, the
-    /// site, and what the widget does about it.
-    fn warn(&self, err: &JsValue, outcome: &str) {
+    /// site, whether the snippet is to blame, and what the widget does.
+    fn warn(&self, err: &JsValue, snippet: bool, outcome: &str) {
         let text = js::cat(&[
             "Presenza: ",
             &js::get_str(err, "message").unwrap_or_default(),
@@ -498,7 +501,11 @@ impl App {
             self.site.as_deref().unwrap_or(""),
             " at ",
             &self.origin,
-            "). Check the snippet; the widget ",
+            if snippet {
+                "). Check the snippet; the widget "
+            } else {
+                "). The widget "
+            },
             outcome,
         ]);
         // `warn.call(console, text)`: the helpers pass two arguments, and

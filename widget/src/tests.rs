@@ -498,6 +498,38 @@ async fn a_site_that_does_not_exist_hides_the_widget_and_says_so_once() {
 }
 
 #[wasm_bindgen_test]
+async fn a_page_of_an_origin_the_site_refuses_hides_the_widget_and_says_so_once() {
+    reset(&config(|_| {}));
+    let refused = "http://shop.test is not in this site's allowed origins: add it in the console";
+    route(
+        "/widget-config",
+        &error_body("origin_not_allowed", refused),
+        403,
+    );
+    stub(js(r#"[["chat:open"]]"#));
+    boot(
+        BASE.into(),
+        "s1".into(),
+        JsValue::UNDEFINED,
+        binder(),
+        chat_pre(None),
+    );
+    wait(3_200).await;
+    assert!(shadow().is_none(), "no box that can't deliver");
+    assert_eq!(sockets().length(), 0, "no socket, no retries");
+    assert_eq!(fetches().length(), 1);
+    assert_eq!(
+        warnings()
+            .iter()
+            .map(|w| w.as_string().unwrap())
+            .collect::<Vec<_>>(),
+        [format!(
+            "Presenza: {refused} (site s1 at http://edge.test). The widget stays hidden."
+        )]
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_group_that_does_not_exist_falls_back_to_the_whole_site_and_says_so_once() {
     reset(&config_with(audience("online", None, None), |_| {}));
     route(

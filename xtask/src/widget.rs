@@ -6,8 +6,8 @@
 //!   minified classic script (the snippet inserts it);
 //! - `presenza.wasm`: the launcher, `no_std`, `wasm-opt -Oz`, import and
 //!   export names minified (the glue is patched to match);
-//! - `i18n/{code}.json`: texts of every language but English (built in),
-//!   fetched only for the language shown;
+//! - `i18n/{code}.json`: texts of every language, fetched only for the
+//!   language shown (English is built in; the hosted chat page fetches it);
 //! - `chat.js` + `chat.wasm`: the panel and the chat module (the same crate
 //!   built with `--features chat`, with widget/panel.html and
 //!   widget/panel.css inside; widget/chat.js bundled with its glue into one
@@ -101,7 +101,8 @@ pub fn build(ctx: &Ctx) -> Result {
         build_module(ctx, &module, &work, &out)?;
     }
 
-    // Texts of every language but English (built into each module).
+    // Texts of every language: the widgets fetch all but English (built into
+    // each module); the hosted chat page (www/chat.html) fetches English too.
     for (src, dst) in [("widget/i18n", "i18n"), ("widget/i18n/chat", "chat")] {
         let src = ctx.path(src);
         let mut langs: Vec<PathBuf> = fs::read_dir(&src)
@@ -112,13 +113,11 @@ pub fn build(ctx: &Ctx) -> Result {
         langs.sort();
         for path in langs {
             let name = path.file_name().unwrap_or_default();
-            if name != "en.json" {
-                write(&out.join(dst).join(name), compact_json(&read(&path)?))?;
-            }
+            write(&out.join(dst).join(name), compact_json(&read(&path)?))?;
         }
     }
     println!("    built into {}", out.display());
-    Ok(())
+    print_sizes(ctx).map(|_| ())
 }
 
 /// cargo build, wasm-bindgen, wasm-opt (names minified, the glue patched
@@ -204,7 +203,10 @@ fn build_module(ctx: &Ctx, m: &Module, work: &Path, out: &Path) -> Result {
     let glue = pkg.join(format!("{}.js", m.name));
     let bg = format!("./{}_bg.js", m.name);
     let patched = rename_in_glue(&read(&glue)?, &map, &module, &bg)?;
-    write(&glue, slim_init(&drop_unused_imports(&patched))?)?;
+    write(
+        &glue,
+        slim_init(&slim_decoder(&drop_unused_imports(&patched))?)?,
+    )?;
 
     step(&format!(
         "Widget: {}: {} + glue bundled and minified (esbuild)",
@@ -393,6 +395,27 @@ fn slim_init(glue: &str) -> Result<String> {
     );
     js.push_str(&glue[end + end_marker.len()..]);
     Ok(js)
+}
+
+/// Replaces the glue's text decoding with its plain form: wasm-bindgen
+/// renews its `TextDecoder` after 2 GiB decoded (a Safari limit) which a
+/// widget's few short strings never reach; bytes before the launcher's
+/// paint are the budget's.
+fn slim_decoder(glue: &str) -> Result<String> {
+    const FROM: &str = "const MAX_SAFARI_DECODE_BYTES";
+    const TO: &str = "    return cachedTextDecoder.decode(getUint8ArrayMemory0().subarray(ptr, ptr + len));\n}\n";
+    let (Some(start), Some(end)) = (glue.find(FROM), glue.find(TO)) else {
+        return Err(Failure::new(
+            "slimming the widget glue's decodeText: its Safari guard not found",
+            "wasm-bindgen's glue changed shape; update slim_decoder in xtask/src/widget.rs",
+        ));
+    };
+    Ok(format!(
+        "{}function decodeText(ptr, len) {{\n{}{}",
+        &glue[..start],
+        TO,
+        &glue[end + TO.len()..]
+    ))
 }
 
 /// Drops the whitespace outside strings of a JSON text.
@@ -606,6 +629,16 @@ mod tests {
         assert!(js.contains("        a: function() {}"), "{js}");
         assert!(js.contains("\"a\": import0"), "{js}");
         assert!(js.contains("wasm.c(1); wasm.d(2); wasm.e.buffer;"), "{js}");
+    }
+
+    #[test]
+    fn decodes_text_without_the_safari_guard() {
+        let glue = "let cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });\ncachedTextDecoder.decode();\nconst MAX_SAFARI_DECODE_BYTES = 2146435072;\nlet numBytesDecoded = 0;\nfunction decodeText(ptr, len) {\n    numBytesDecoded += len;\n    if (numBytesDecoded >= MAX_SAFARI_DECODE_BYTES) {\n        cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });\n        cachedTextDecoder.decode();\n        numBytesDecoded = len;\n    }\n    return cachedTextDecoder.decode(getUint8ArrayMemory0().subarray(ptr, ptr + len));\n}\n\nconst cachedTextEncoder = new TextEncoder();\n";
+        assert_eq!(
+            slim_decoder(glue).unwrap(),
+            "let cachedTextDecoder = new TextDecoder('utf-8', { ignoreBOM: true, fatal: true });\ncachedTextDecoder.decode();\nfunction decodeText(ptr, len) {\n    return cachedTextDecoder.decode(getUint8ArrayMemory0().subarray(ptr, ptr + len));\n}\n\nconst cachedTextEncoder = new TextEncoder();\n"
+        );
+        assert!(slim_decoder("function decodeText() {}").is_err());
     }
 
     #[test]

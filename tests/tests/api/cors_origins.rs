@@ -169,10 +169,27 @@ fn widget_config_follows_allowed_origins() {
         "{:?}",
         r.headers
     );
+    // A refused origin reads no settings nor status: only a 403 naming it
+    // and where to allow it, which the widget shows on the console.
     let r = site
         .api
         .send_raw("GET", &path, None, &[("Origin", EVIL)], None);
-    assert_ne!(r.header("Access-Control-Allow-Origin"), Some(EVIL));
+    assert_eq!(r.status, 403, "{}", r.describe());
+    assert_eq!(r.error_code(), Some("origin_not_allowed"));
+    assert_eq!(r.body.get("widget"), None, "{}", r.body);
+    assert_eq!(r.body.get("status"), None, "{}", r.body);
+    let message = r.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with(&format!("{EVIL} is not in this site's allowed origins"))
+            && message.contains("Settings → Allowed origins"),
+        "{message}"
+    );
+    assert_eq!(
+        r.header("Access-Control-Allow-Origin"),
+        Some(EVIL),
+        "the page may read the error: {:?}",
+        r.headers
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 //! site id or a group that does not exist: 404 `site_not_found`,
 //! `unknown_group`) shows here, readable by the page, before any socket is
 //! opened for it. It also tells the owner's checklist where the widget
-//! is live (`seen`).
+//! is live (`seen`). A page of an origin the site does not allow gets a 403
+//! `origin_not_allowed` it can read (CORS for that origin, the error only),
+//! naming the origin: the widget hides and tells the owner on the console.
 
 use crate::error::ApiError;
 use crate::respond;
@@ -23,6 +25,14 @@ pub async fn get(
     call: &Call<'_>,
     group: Option<&GroupId>,
 ) -> Result<Response, ApiError> {
+    if !call.cors.allowed() {
+        let origin = call.header("Origin").unwrap_or_default();
+        let err = ApiError::widget_origin_refused(&origin);
+        return Ok(respond::error(
+            &err,
+            &[("Access-Control-Allow-Origin", origin)],
+        )?);
+    }
     cfg.check_group(group)?;
     super::seen::record(site, cfg, call);
     let snap = site.settle(Change::Read, call.now).await?;
