@@ -525,6 +525,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
             enabled: Some(field("email-enabled") == "on"),
             notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),
         }),
+        alerts: None,
     }
 }
 
