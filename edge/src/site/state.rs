@@ -216,7 +216,7 @@ impl Site {
             return Ok(at);
         }
         let at = match self.store.meta_get(MetaKey::AlertCheckMs)? {
-            None => Some(0),
+            None => Some(crate::bindings::now_ms()),
             Some(v) => v.parse().ok(),
         };
         self.alert_check.set(Some(at));
