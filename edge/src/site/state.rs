@@ -105,11 +105,11 @@ impl Site {
         if matches!(change, Change::ConfigChanged) {
             self.config.forget();
         }
+        let cfg = self.config()?;
         if matches!(change, Change::ConfigChanged | Change::AgentsChanged) {
             // Thresholds, hours or agents changed: alerts are checked again.
             self.alerts_due(now)?;
         }
-        let cfg = self.config()?;
         let sweep = cfg.next_sweep_ms.unwrap_or(now);
         let rim = Rim {
             state: &self.state,
