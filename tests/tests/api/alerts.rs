@@ -146,23 +146,27 @@ fn offline_in_working_hours_alerts_once_and_says_when_it_is_back_to_normal() {
     let rx = Receiver::start();
     let (site, owner) = alert_site(&always_open());
     let secret = hooks(&site, &rx);
-    let ann = site.add_agent("ann", "Ann", &[]);
+    site.add_group("support", "Support");
+    let ann = site.add_agent("ann", "Ann", &["support"]);
     ann.set_status(None, "online", None);
-    site.wait_status(None, "online", Duration::from_secs(5));
+    site.wait_status(Some("support"), "online", Duration::from_secs(5));
     site.settings(json!({ "alerts": { "offline_minutes": 2 } }));
 
-    // Ann signs out: the site is offline inside its working hours.
+    // Ann signs out: Support is offline inside its working hours. (The
+    // site as a whole has been offline all along: Ann serves Support only;
+    // that is an episode of its own, since the alerts were turned on.)
     let r = ann.sign_out(None);
     assert!(r.is_success(), "{}", r.describe());
-    let opened = wait_mail(&owner, "offline during working hours");
+    let opened = wait_mail(&owner, "Support is offline during working hours");
     assert_eq!(
         opened.subject,
-        "Corner: Corner is offline during working hours"
+        "Corner: Support is offline during working hours"
     );
     assert!(
-        opened
-            .text
-            .contains("during working hours (UTC): the last agent signed out at")
+        opened.text.starts_with("Support has been offline since ")
+            && opened
+                .text
+                .contains("during working hours (UTC): the last agent signed out at")
             && opened.text.contains("(Ann)."),
         "the reason in the owner's words: {}",
         opened.text
@@ -172,41 +176,50 @@ fn offline_in_working_hours_alerts_once_and_says_when_it_is_back_to_normal() {
         "{}",
         opened.text
     );
-    let hooks_opened = wait_event(&rx, "alert_opened", 2);
+    wait_mail(&owner, "Corner is offline during working hours");
+    let hooks_opened = wait_event(&rx, "alert_opened", 4);
     for r in &hooks_opened {
         assert_signed(r, &secret);
     }
-    let json_hook = hooks_opened
+    let json_hooks: Vec<Value> = hooks_opened
         .iter()
-        .find(|r| r.path == "/json")
+        .filter(|r| r.path == "/json")
         .map(body)
-        .expect("the JSON endpoint");
-    assert_eq!(json_hook["event"], "alert_opened");
-    assert_eq!(json_hook["data"]["alert"], "offline");
-    assert_eq!(json_hook["data"]["group"], Value::Null);
-    assert_eq!(json_hook["data"]["cause"], "signed_out");
-    assert_eq!(json_hook["data"]["agent"], "ann");
-    let slack = hooks_opened
+        .collect();
+    let group_hook = json_hooks
         .iter()
-        .find(|r| r.path == "/slack")
-        .map(body)
-        .expect("the Slack endpoint");
+        .find(|b| b["data"]["group"] == "support")
+        .unwrap_or_else(|| panic!("the group's alert: {json_hooks:#?}"));
+    assert_eq!(group_hook["event"], "alert_opened");
+    assert_eq!(group_hook["data"]["alert"], "offline");
+    assert_eq!(group_hook["data"]["cause"], "signed_out");
+    assert_eq!(group_hook["data"]["agent"], "ann");
     assert!(
-        slack["text"]
-            .as_str()
-            .is_some_and(|t| t.starts_with("Corner has been offline since")),
-        "{slack}"
+        json_hooks
+            .iter()
+            .any(|b| b["data"]["group"] == Value::Null && b["data"]["cause"] == "settings_changed"),
+        "the site's alert: {json_hooks:#?}"
+    );
+    assert!(
+        hooks_opened
+            .iter()
+            .filter(|r| r.path == "/slack")
+            .map(body)
+            .any(|b| b["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Support has been offline since"))),
+        "Slack's text: {hooks_opened:#?}"
     );
 
     // Still offline: nobody is told again.
     std::thread::sleep(QUIET);
-    assert_eq!(alert_mails(&owner).len(), 1, "{:#?}", alert_mails(&owner));
-    assert_eq!(events(&rx, "alert_opened").len(), 2);
+    assert_eq!(alert_mails(&owner).len(), 2, "{:#?}", alert_mails(&owner));
+    assert_eq!(events(&rx, "alert_opened").len(), 4);
     assert!(events(&rx, "alert_closed").is_empty());
 
-    // Ann is back: back to normal, once.
+    // Ann is back: Support is back to normal, once; the site is not.
     ann.set_status(None, "online", None);
-    let back = wait_mail(&owner, "back to normal");
+    let back = wait_mail(&owner, "Support is back to normal");
     assert!(
         back.text
             .starts_with("Back to normal: an agent is online again at"),
@@ -216,13 +229,18 @@ fn offline_in_working_hours_alerts_once_and_says_when_it_is_back_to_normal() {
     let closed = wait_event(&rx, "alert_closed", 2);
     let json_closed = closed
         .iter()
-        .find(|r| r.path == "/json")
+        .filter(|r| r.path == "/json")
         .map(body)
-        .expect("the JSON endpoint");
-    assert_eq!(json_closed["data"]["since"], json_hook["data"]["since"]);
+        .find(|b| b["data"]["group"] == "support")
+        .expect("the group's back to normal");
+    assert_eq!(json_closed["data"]["since"], group_hook["data"]["since"]);
     std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(alert_mails(&owner).len(), 2);
+    assert_eq!(alert_mails(&owner).len(), 3, "{:#?}", alert_mails(&owner));
     assert_eq!(events(&rx, "alert_closed").len(), 2);
+    assert!(closed
+        .iter()
+        .filter(|r| r.path == "/json")
+        .all(|r| body(r)["data"]["group"] == "support"));
 }
 
 #[test]
