@@ -26,6 +26,7 @@
 
 use crate::alert::{self, Back, Clock, Note, Subject, WentOffline};
 use crate::error::ApiError;
+use crate::history::Recorded;
 use crate::site::config::Config;
 use crate::site::mail;
 use crate::site::state::Site;
@@ -50,12 +51,9 @@ struct Found {
     /// The group the subject belongs to (a conversation's), for its time
     /// zone and name.
     group: Option<GroupId>,
-    /// Why it went offline (audiences), or who waits (conversations).
-    offline: Option<(
-        Option<presenza_protocol::view::ChangeCause>,
-        Option<String>,
-        i64,
-    )>,
+    /// An audience's last recorded change (why it went offline).
+    offline: Option<Recorded>,
+    /// A conversation's wait.
     waiting: Option<WaitingRow>,
 }
 
@@ -164,7 +162,7 @@ fn offline(
         since,
         threshold_ms,
         group,
-        offline: last.map(|l| (l.cause, l.agent.map(|a| a.to_string()), l.at)),
+        offline: last,
         waiting: None,
     })
 }
@@ -307,7 +305,14 @@ impl<'a> Teller<'a> {
                 (note, None, None)
             }
             _ => {
-                let (cause, agent, at) = f.offline.clone().unwrap_or((None, None, since));
+                let (cause, agent, at) = match &f.offline {
+                    Some(last) => (
+                        last.cause,
+                        last.agent.as_ref().map(|a| a.to_string()),
+                        last.at,
+                    ),
+                    None => (None, None, since),
+                };
                 let agent_name = agent.as_deref().map(|a| self.agent_name(a)).transpose()?;
                 let why = WentOffline {
                     cause,
