@@ -6,6 +6,7 @@
 //! Pure modules (compiled natively too, so `cargo test -p presenza-edge`
 //! runs their tests on the host):
 //! - [`error`]: the one API error type: status, code and JSON body.
+//! - [`alert`]: what alerts are about and what the owner is told.
 //! - [`route`]: URL → typed operation, by who may call it.
 //! - [`json`]: request bodies as protocol types.
 //! - [`domain`]: what the edge accepts, parsed once into validated values.
@@ -43,6 +44,7 @@
 //! `worker` on everything else, nothing on `site` or `worker` but the
 //! `worker` on the internal call shapes `site` defines).
 
+pub mod alert;
 pub mod auth;
 pub mod budget;
 pub mod cors;

@@ -108,6 +108,35 @@ pub struct SettingsBody {
     /// E-mail: absent fields stay unchanged.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<EmailPatch>,
+    /// Alerts: absent fields stay unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<AlertsPatch>,
+}
+
+/// The alerts part of `PUT settings` (`AlertSettings`): each threshold in
+/// whole minutes (`ALERT_MINUTES`) or `null` (off); `address` `null` sends
+/// alerts to the e-mail settings' `notify_address`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AlertsPatch {
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub offline_minutes: Option<Option<u32>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub wait_minutes: Option<Option<u32>>,
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub address: Option<Option<String>>,
 }
 
 /// The e-mail part of `PUT settings` (`EmailSettings`).

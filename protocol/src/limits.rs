@@ -157,6 +157,15 @@ pub const DEFAULT_FIRST_REPLY_SECS: u32 = 300;
 /// The thresholds `first_reply_secs` may name.
 pub const FIRST_REPLY_SECS: RangeInclusive<u32> = 10..=86_400;
 
+/// The minutes an alert threshold (`settings.alerts`) may name: from one
+/// minute to a day.
+pub const ALERT_MINUTES: RangeInclusive<u32> = 1..=1440;
+/// A new site's (and an existing one's, until changed) alert thresholds:
+/// offline inside working hours for 10 minutes, a visitor waiting 5
+/// minutes for a reply (`view::AlertSettings`).
+pub const DEFAULT_OFFLINE_ALERT_MINUTES: u32 = 10;
+pub const DEFAULT_WAIT_ALERT_MINUTES: u32 = 5;
+
 /// Webhook endpoints a site may register (`PUT webhooks`).
 pub const MAX_WEBHOOKS: usize = 5;
 /// The longest webhook URL.

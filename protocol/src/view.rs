@@ -348,6 +348,10 @@ pub struct SettingsView {
     /// What the site sends by e-mail.
     #[serde(default)]
     pub email: EmailSettings,
+    /// When the owner is warned (an edge before alerts sent none: the
+    /// defaults).
+    #[serde(default)]
+    pub alerts: AlertSettings,
     pub created_at: Timestamp,
     /// How the site's working hours act (`switch` or `gate`), and the mode
     /// a group's own hours get when saved without one. An edge older than
@@ -403,6 +407,40 @@ pub struct EmailSettings {
     /// The owner's chosen address for messages left while nobody was
     /// online.
     pub notify_address: Option<String>,
+}
+
+/// A site's alerts (`settings.alerts`, issue 15): the owner is told, by
+/// e-mail (when the site sends e-mail) and by the webhook events
+/// `alert_opened` / `alert_closed`, once per episode and again when it is
+/// back to normal.
+///
+/// On by default (10 and 5 minutes): nothing is sent unless the owner has
+/// turned e-mail on with an address, or subscribed a webhook to alert
+/// events, so the defaults only decide what an owner who asked to hear
+/// gets; and a site (or group) is "offline" only inside its own working
+/// hours, so a site without working hours never gets an offline alert.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AlertSettings {
+    /// The site or a group offline inside its working hours for this many
+    /// minutes; `null`: off.
+    pub offline_minutes: Option<u32>,
+    /// A visitor's message without an agent reply for this many minutes
+    /// (inside working hours); `null`: off.
+    pub wait_minutes: Option<u32>,
+    /// Where alert e-mails go; `null`: the e-mail settings'
+    /// `notify_address`.
+    pub address: Option<String>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            offline_minutes: Some(crate::limits::DEFAULT_OFFLINE_ALERT_MINUTES),
+            wait_minutes: Some(crate::limits::DEFAULT_WAIT_ALERT_MINUTES),
+            address: None,
+        }
+    }
 }
 
 /// A reply the owner saved for agents: `/shortcut` in the composer puts

@@ -93,6 +93,49 @@ pub fn offline_in_hours(offline: bool, in_hours: bool) -> bool {
     offline && in_hours
 }
 
+/// Since when a condition that began at `start` has held *inside working
+/// hours* at `now`: `None` outside them; the later of `start` and the
+/// hours' last opening inside them (a visitor who wrote at night waits
+/// from the opening on). `schedule` `None`: always open.
+#[cfg(feature = "hours")]
+pub fn in_hours_since(
+    start: UnixMillis,
+    schedule: Option<&crate::hours::Schedule>,
+    now: UnixMillis,
+) -> Option<UnixMillis> {
+    let Some(hours) = schedule else {
+        return Some(start);
+    };
+    if !hours.is_open(now) {
+        return None;
+    }
+    // Open now: the last flip after `start`, if any, is an opening.
+    Some(match hours.last_flip(start, now) {
+        Some((opened, true)) => opened,
+        _ => start,
+    })
+}
+
+/// Since when an audience has been offline inside its working hours:
+/// `last` is its last recorded change (status history), `schedule` its
+/// working hours. An audience without working hours, outside them, or not
+/// offline: `None`.
+#[cfg(feature = "hours")]
+pub fn offline_since(
+    last: Option<crate::insights::Mark>,
+    schedule: Option<&crate::hours::Schedule>,
+    now: UnixMillis,
+) -> Option<UnixMillis> {
+    let last = last?;
+    let hours = schedule?;
+    let offline = last.status == crate::Status::Offline
+        && last.reason != crate::evaluate::Reason::OutsideHours;
+    if !offline_in_hours(offline, hours.is_open(now)) {
+        return None;
+    }
+    in_hours_since(last.at, Some(hours), now)
+}
+
 /// The condition of "a visitor waits for a first reply": the oldest
 /// instant among the open conversations' first messages still unanswered
 /// (`None`: nobody waits).
@@ -220,6 +263,88 @@ mod tests {
         assert!(offline_in_hours(true, true));
         assert!(!offline_in_hours(true, false));
         assert!(!offline_in_hours(false, true));
+    }
+
+    #[cfg(feature = "hours")]
+    mod in_hours {
+        use super::super::*;
+        use crate::evaluate::Reason;
+        use crate::hours::{Schedule, ScheduleSpec};
+        use crate::insights::Mark;
+        use crate::Status;
+
+        const HOUR: i64 = 3_600_000;
+        /// 2025-11-30 00:00 UTC.
+        const DAY: i64 = 1_764_460_800_000;
+
+        /// Every day 09:00–17:00 UTC.
+        fn nine_to_five() -> Schedule {
+            let day = vec![["09:00".to_string(), "17:00".to_string()]];
+            let spec = ScheduleSpec {
+                timezone: "UTC".into(),
+                weekly: crate::hours::WEEKDAYS
+                    .iter()
+                    .map(|d| (d.to_string(), day.clone()))
+                    .collect(),
+                exceptions: vec![],
+            };
+            Schedule::parse(&spec).unwrap()
+        }
+
+        fn mark(at: i64, status: Status, reason: Reason) -> Option<Mark> {
+            Some(Mark { at, status, reason })
+        }
+
+        #[test]
+        fn a_wait_counts_from_the_opening_and_not_outside_hours() {
+            let hours = nine_to_five();
+            let night = DAY + 2 * HOUR;
+            assert_eq!(in_hours_since(night, Some(&hours), night + HOUR), None);
+            assert_eq!(
+                in_hours_since(night, Some(&hours), DAY + 10 * HOUR),
+                Some(DAY + 9 * HOUR)
+            );
+            let noon = DAY + 12 * HOUR;
+            assert_eq!(in_hours_since(noon, Some(&hours), noon + HOUR), Some(noon));
+            assert_eq!(in_hours_since(noon, None, noon + 99 * HOUR), Some(noon));
+        }
+
+        #[test]
+        fn times_read_in_the_schedule_zone() {
+            let mut spec = nine_to_five().spec().clone();
+            assert_eq!(
+                nine_to_five().local_clock(DAY + 10 * HOUR + 42 * 60_000),
+                "10:42"
+            );
+            spec.timezone = "Europe/Rome".into();
+            let rome = Schedule::parse(&spec).unwrap();
+            assert_eq!(rome.local_clock(DAY + 10 * HOUR + 42 * 60_000), "11:42");
+        }
+
+        #[test]
+        fn offline_counts_inside_working_hours_only() {
+            let hours = nine_to_five();
+            let at = DAY + 10 * HOUR + 42 * 60_000;
+            let gone = mark(at, Status::Offline, Reason::NoAgents);
+            assert_eq!(offline_since(gone, Some(&hours), at + HOUR), Some(at));
+            assert_eq!(offline_since(gone, None, at + HOUR), None, "no hours");
+            assert_eq!(
+                offline_since(gone, Some(&hours), DAY + 18 * HOUR),
+                None,
+                "closed now"
+            );
+            let online = mark(at, Status::Online, Reason::AgentsOnline);
+            assert_eq!(offline_since(online, Some(&hours), at + HOUR), None);
+            let busy = mark(at, Status::Busy, Reason::AllBusy);
+            assert_eq!(offline_since(busy, Some(&hours), at + HOUR), None);
+            assert_eq!(offline_since(None, Some(&hours), at + HOUR), None);
+            // Offline since the night: from the opening on.
+            let night = mark(DAY + 3 * HOUR, Status::Offline, Reason::NoAgents);
+            assert_eq!(
+                offline_since(night, Some(&hours), DAY + 9 * HOUR + 1),
+                Some(DAY + 9 * HOUR)
+            );
+        }
     }
 
     #[test]

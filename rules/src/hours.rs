@@ -245,6 +245,21 @@ impl Schedule {
         None
     }
 
+    /// The wall-clock time of `at` in the schedule's time zone, `"HH:MM"`
+    /// (what an owner reads in an alert); UTC outside jiff's range.
+    pub fn local_clock(&self, at: UnixMillis) -> String {
+        match Timestamp::from_millisecond(at) {
+            Ok(t) => {
+                let time = self.tz.to_datetime(t);
+                format!("{:02}:{:02}", time.hour(), time.minute())
+            }
+            Err(_) => {
+                let minutes = at.rem_euclid(DAY_MS) / MINUTE_MS;
+                format!("{:02}:{:02}", minutes / 60, minutes % 60)
+            }
+        }
+    }
+
     /// Whether `now` is inside working hours.
     pub fn is_open(&self, now: UnixMillis) -> bool {
         self.state_at(now, false).0

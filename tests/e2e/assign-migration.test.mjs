@@ -20,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith } from './store-lib.mjs';
+import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.mjs';
 
 const ADMIN = 'assign-migration-admin-token';
 
@@ -32,8 +32,6 @@ const BEFORE_ASSIGN = [
   'ALTER TABLE messages DROP COLUMN subject',
   "UPDATE meta SET value = '8' WHERE key = 'schema_version'",
 ];
-// The schema the current edge writes (edge/src/store/schema.rs).
-const SCHEMA_VERSION = 10;
 
 /** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `

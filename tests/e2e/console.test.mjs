@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, api, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, snapshot, waitFor,
+  BASE, DESKTOP, PHONE, api, axeViolations, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, snapshot, waitFor,
 } from './console-lib.mjs';
 
 const shared = sharedBrowser('console');
@@ -273,6 +273,37 @@ test('what the owner types survives data arriving', { timeout: 60_000 }, () =>
     await page.waitForSelector('li.row[data-agent=ann]');
     assert.equal(await page.inputValue('#agent-add [name=name]'), 'Half typed');
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'name');
+  }));
+
+test('the owner sets alerts: each threshold with its off switch, and the address (axe, light and dark)', { timeout: 60_000 }, () =>
+  scenario('alerts', async ({ pages, open }) => {
+    const { site, owner } = await createSite();
+    for (const colorScheme of ['light', 'dark']) {
+      const page = await signIn(await open({ ...DESKTOP, colorScheme }), site, owner);
+      pages.push(page);
+      await page.click('nav.tabs .tab[data-page=settings]');
+      await page.waitForSelector('#settings-form [name=offline-minutes]');
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}: ${JSON.stringify(violations, null, 1)}`);
+    }
+    const page = pages[0];
+    // The defaults: both on, 10 and 5 minutes, to the e-mail address.
+    assert.equal(await page.isChecked('#settings-form [name=offline-on]'), true);
+    assert.equal(await page.inputValue('#settings-form [name=offline-minutes]'), '10');
+    assert.equal(await page.isChecked('#settings-form [name=wait-on]'), true);
+    assert.equal(await page.inputValue('#settings-form [name=wait-minutes]'), '5');
+    await page.getByLabel('Offline for (minutes)').fill('15');
+    await page.getByLabel('A visitor waits for a reply').uncheck();
+    await page.getByLabel('Send alerts to').fill('alerts@shop.example');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .ok');
+    const saved = await api('GET', `/v1/sites/${site}/settings`, owner);
+    assert.deepEqual(saved.body.alerts, { offline_minutes: 15, wait_minutes: null, address: 'alerts@shop.example' });
+    await page.reload();
+    await page.waitForSelector('#settings-form [name=offline-minutes]');
+    assert.equal(await page.inputValue('#settings-form [name=offline-minutes]'), '15');
+    assert.equal(await page.isChecked('#settings-form [name=wait-on]'), false);
+    assert.equal(await page.inputValue('#settings-form [name=alert-address]'), 'alerts@shop.example');
   }));
 
 test('the owner sets the widget language and back to automatic (the visitor\'s browser)', { timeout: 60_000 }, () =>

@@ -18,20 +18,21 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith } from './store-lib.mjs';
+import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.mjs';
 
 const ADMIN = 'history-migration-admin-token';
 
-// The schema before issue 15 (schema 6: no status history, no webhooks).
+// The schema before issue 15 (schema 6: no status history, no webhooks, no
+// alerts).
 const BEFORE_HISTORY = [
   'DROP TABLE status_history',
   'DROP INDEX conversations_by_start',
   'DROP TABLE webhook_queue',
   'DROP TABLE webhook_results',
+  'DROP TABLE alert_episodes',
+  'ALTER TABLE mail_queue DROP COLUMN note',
   "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
 ];
-// The schema the current edge writes (edge/src/store/schema.rs).
-const SCHEMA_VERSION = 10;
 
 /** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `

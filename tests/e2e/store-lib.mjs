@@ -6,8 +6,17 @@
 // the edge's.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { start } from '../bench/edge-miniflare.mjs';
 import { apiAt } from './lib.mjs';
+
+/** The schema the current edge writes, read from its one place (edge/src/store/schema.rs). */
+export const SCHEMA_VERSION = Number(
+  /pub const SCHEMA_VERSION: i64 = (\d+);/.exec(
+    fs.readFileSync(new URL('../../edge/src/store/schema.rs', import.meta.url), 'utf8'),
+  )?.[1],
+);
+assert.ok(SCHEMA_VERSION > 0, 'SCHEMA_VERSION found in edge/src/store/schema.rs');
 
 /** An API call to `base`, answered as `{status, body, ...}`. */
 export const call = (base, method, urlPath, { token, body, headers } = {}) =>

@@ -3,9 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use presenza_protocol::body::{EmailPatch, SettingsBody, WidgetPatch};
-use presenza_protocol::limits::{MAX_WIDGET_OFFSET, MAX_WIDGET_TEXT_CHARS};
-use presenza_protocol::view::WidgetTexts;
+use presenza_protocol::body::{AlertsPatch, EmailPatch, SettingsBody, WidgetPatch};
+use presenza_protocol::limits::{
+    ALERT_MINUTES, DEFAULT_OFFLINE_ALERT_MINUTES, DEFAULT_WAIT_ALERT_MINUTES, MAX_WIDGET_OFFSET,
+    MAX_WIDGET_TEXT_CHARS,
+};
+use presenza_protocol::view::{AlertSettings, WidgetTexts};
 use presenza_protocol::widget;
 use presenza_rules::GracePeriod;
 
@@ -317,6 +320,71 @@ fn texts_section(texts: &WidgetTexts) -> Vec<El> {
     .collect()
 }
 
+/// One alert: on or off, and after how many minutes.
+fn threshold(name: &str, label: &str, minutes: &str, value: Option<u32>, default: u32) -> El {
+    el("div")
+        .class("form-grid")
+        .child(
+            el("label")
+                .class("check")
+                .child(
+                    el("input")
+                        .attr("type", "checkbox")
+                        .attr("name", &format!("{name}-on"))
+                        .flag("checked", value.is_some()),
+                )
+                .child(el("span").text(label)),
+        )
+        .child(el("label").text(minutes).child(number(
+            &format!("{name}-minutes"),
+            i64::from(value.unwrap_or(default)),
+            i64::from(*ALERT_MINUTES.start()),
+            i64::from(*ALERT_MINUTES.end()),
+        )))
+}
+
+/// The alerts: the two thresholds, each with its switch, and the address.
+fn alerts_card(alerts: &AlertSettings, notify: Option<&str>) -> El {
+    el("section")
+        .class("card")
+        .attr("aria-labelledby", "alerts-title")
+        .child(el("h2").attr("id", "alerts-title").text("Alerts"))
+        .child(el("p").class("muted").class("small").text(
+            "Hear while it happens, by e-mail (when e-mail is on) and by webhook: once when it \
+             starts, once when it is back to normal. Only inside working hours.",
+        ))
+        .child(threshold(
+            "offline",
+            "The site or a group is offline",
+            "Offline for (minutes)",
+            alerts.offline_minutes,
+            DEFAULT_OFFLINE_ALERT_MINUTES,
+        ))
+        .child(threshold(
+            "wait",
+            "A visitor waits for a reply",
+            "Waiting for (minutes)",
+            alerts.wait_minutes,
+            DEFAULT_WAIT_ALERT_MINUTES,
+        ))
+        .child(
+            el("label").text("Send alerts to").child(
+                el("input")
+                    .attr("type", "email")
+                    .attr("name", "alert-address")
+                    .attr("autocomplete", "off")
+                    .attr("placeholder", notify.unwrap_or("owner@example.com"))
+                    .value(alerts.address.as_deref().unwrap_or("")),
+            ),
+        )
+        .child(
+            el("p")
+                .class("muted")
+                .class("small")
+                .text("Empty: the address under E-mail."),
+        )
+}
+
 pub fn settings_page(store: &Store) -> Vec<El> {
     let mut parts = Vec::new();
     parts.extend(note(store, "page"));
@@ -367,6 +435,7 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                         ),
                     ),
             )
+            .child(alerts_card(&s.alerts, s.email.notify_address.as_deref()))
             .child(
                 el("section")
                     .class("card")
@@ -473,12 +542,16 @@ pub fn read(form: &web_sys::Element) -> SettingsBody {
             texts.0.entry(lang).or_default().insert(key, value);
         }
     }
-    let email_on = find_all(form, "input[name=\"email-enabled\"]")
-        .first()
-        .is_some_and(super::dom::checked);
+    let checked = |name: &str| {
+        find_all(form, &format!("input[name=\"{name}\"]"))
+            .first()
+            .is_some_and(super::dom::checked)
+    };
     body(
         &|name| match name {
-            "email-enabled" => if email_on { "on" } else { "" }.to_owned(),
+            "email-enabled" | "offline-on" | "wait-on" => {
+                if checked(name) { "on" } else { "" }.to_owned()
+            }
             _ => field(form, name),
         },
         texts,
@@ -496,6 +569,16 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
             .clamp(0, i64::from(MAX_WIDGET_OFFSET)) as u32
     };
     let chosen = |name: &str| Some(field(name)).filter(|v| !v.is_empty());
+    // Off, or the minutes within the range (the input enforces it too).
+    let alert_minutes = |name: &str| {
+        (field(&format!("{name}-on")) == "on").then(|| {
+            let n = num(&format!("{name}-minutes")).unwrap_or(i64::from(*ALERT_MINUTES.start()));
+            n.clamp(
+                i64::from(*ALERT_MINUTES.start()),
+                i64::from(*ALERT_MINUTES.end()),
+            ) as u32
+        })
+    };
     SettingsBody {
         name: None,
         grace_period_secs: Some(num("grace").map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32)),
@@ -529,6 +612,11 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
         email: Some(EmailPatch {
             enabled: Some(field("email-enabled") == "on"),
             notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),
+        }),
+        alerts: Some(AlertsPatch {
+            offline_minutes: Some(alert_minutes("offline")),
+            wait_minutes: Some(alert_minutes("wait")),
+            address: Some(Some(field("alert-address").trim().to_owned()).filter(|a| !a.is_empty())),
         }),
     }
 }
@@ -665,6 +753,8 @@ mod tests {
                 "language" => "auto",
                 "email-enabled" => "on",
                 "notify" => " owner@shop.example ",
+                "offline-on" => "on",
+                "offline-minutes" => "99999",
                 _ => "",
             }
             .to_owned()
@@ -679,7 +769,8 @@ mod tests {
                 "allowed_origins": ["https://shop.example.com", "https://b.example"],
                 "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
                     "language": "auto", "texts": {"it": {"online": "Ciao"}}},
-                "email": {"enabled": true, "notify_address": "owner@shop.example"}})
+                "email": {"enabled": true, "notify_address": "owner@shop.example"},
+                "alerts": {"offline_minutes": 1440, "wait_minutes": null, "address": null}})
         );
     }
 

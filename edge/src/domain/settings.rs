@@ -6,12 +6,12 @@ use crate::domain::hours;
 use crate::domain::text::{check_text, display_name, invalid};
 use crate::error::ApiError;
 use crate::retention::RETENTION_DAYS;
-use presenza_protocol::body::{EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
+use presenza_protocol::body::{AlertsPatch, EmailPatch, LimitsPatch, SettingsBody, WidgetPatch};
 use presenza_protocol::limits::{
-    HISTORY_DAYS, MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET, MAX_WIDGET_TEXTS,
-    MAX_WIDGET_TEXT_CHARS,
+    ALERT_MINUTES, HISTORY_DAYS, MAX_ALLOWED_ORIGINS, MAX_VISITOR_LIMIT, MAX_WIDGET_OFFSET,
+    MAX_WIDGET_TEXTS, MAX_WIDGET_TEXT_CHARS,
 };
-use presenza_protocol::view::{EmailSettings, VisitorLimits, Widget, WidgetTexts};
+use presenza_protocol::view::{AlertSettings, EmailSettings, VisitorLimits, Widget, WidgetTexts};
 use presenza_protocol::widget;
 use presenza_rules::{GracePeriod, HoursMode};
 
@@ -32,16 +32,28 @@ pub struct SettingsChange {
     pub history_days: Option<u32>,
     /// The e-mail settings with the patch applied.
     pub email: Option<EmailSettings>,
+    /// The alert settings with the patch applied.
+    pub alerts: Option<AlertSettings>,
+}
+
+/// The stored settings a patch applies to (its parts that are patched
+/// field by field).
+pub struct Current<'a> {
+    pub widget: &'a Widget,
+    pub limits: &'a VisitorLimits,
+    pub email: &'a EmailSettings,
+    pub alerts: &'a AlertSettings,
 }
 
 impl SettingsChange {
-    /// Validates `body` against the stored widget settings and limits.
-    pub fn parse(
-        body: SettingsBody,
-        widget: &Widget,
-        limits: &VisitorLimits,
-        email: &EmailSettings,
-    ) -> Result<SettingsChange, ApiError> {
+    /// Validates `body` against the stored settings it patches.
+    pub fn parse(body: SettingsBody, current: &Current<'_>) -> Result<SettingsChange, ApiError> {
+        let Current {
+            widget,
+            limits,
+            email,
+            alerts,
+        } = *current;
         let name = body
             .name
             .as_deref()
@@ -81,6 +93,10 @@ impl SettingsChange {
             .email
             .map(|patch| apply_email_patch(email.clone(), patch))
             .transpose()?;
+        let alerts = body
+            .alerts
+            .map(|patch| apply_alerts_patch(alerts.clone(), patch))
+            .transpose()?;
         Ok(SettingsChange {
             name,
             grace,
@@ -91,8 +107,53 @@ impl SettingsChange {
             retention_days,
             history_days,
             email,
+            alerts,
         })
     }
+}
+
+/// Applies an alerts patch: each threshold [`ALERT_MINUTES`] or off, the
+/// address one that looks like an e-mail address.
+fn apply_alerts_patch(
+    mut alerts: AlertSettings,
+    patch: AlertsPatch,
+) -> Result<AlertSettings, ApiError> {
+    for (field, value, slot) in [
+        (
+            "alerts.offline_minutes",
+            patch.offline_minutes,
+            &mut alerts.offline_minutes,
+        ),
+        (
+            "alerts.wait_minutes",
+            patch.wait_minutes,
+            &mut alerts.wait_minutes,
+        ),
+    ] {
+        if let Some(minutes) = value {
+            if minutes.is_some_and(|m| !ALERT_MINUTES.contains(&m)) {
+                return Err(invalid(
+                    field,
+                    format!(
+                        "must be {}..={} minutes, or null (off)",
+                        ALERT_MINUTES.start(),
+                        ALERT_MINUTES.end()
+                    ),
+                ));
+            }
+            *slot = minutes;
+        }
+    }
+    if let Some(address) = patch.address {
+        alerts.address = address
+            .as_deref()
+            .map(|a| {
+                crate::domain::agent::email_address(a)
+                    .map_err(|_| invalid("alerts.address", "expected an e-mail address, or null"))
+            })
+            .transpose()?;
+    }
+    Ok(alerts)
 }
 
 /// A number of days within `range`.
@@ -301,6 +362,61 @@ fn is_language_tag(s: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The stored settings of a new site.
+    fn defaults() -> Current<'static> {
+        static WIDGET: std::sync::OnceLock<Widget> = std::sync::OnceLock::new();
+        static EMAIL: std::sync::OnceLock<EmailSettings> = std::sync::OnceLock::new();
+        static ALERTS: std::sync::OnceLock<AlertSettings> = std::sync::OnceLock::new();
+        static LIMITS: std::sync::OnceLock<VisitorLimits> = std::sync::OnceLock::new();
+        Current {
+            widget: WIDGET.get_or_init(Widget::default),
+            limits: LIMITS.get_or_init(VisitorLimits::default),
+            email: EMAIL.get_or_init(EmailSettings::default),
+            alerts: ALERTS.get_or_init(AlertSettings::default),
+        }
+    }
+
+    #[test]
+    fn alert_thresholds_are_minutes_or_off() {
+        let parse = |json: &str| {
+            let body: SettingsBody = serde_json::from_str(json).unwrap();
+            SettingsChange::parse(body, &defaults())
+        };
+        let change =
+            parse(r#"{"alerts":{"offline_minutes":null,"address":"boss@shop.example"}}"#).unwrap();
+        assert_eq!(
+            change.alerts,
+            Some(AlertSettings {
+                offline_minutes: None,
+                wait_minutes: AlertSettings::default().wait_minutes,
+                address: Some("boss@shop.example".into()),
+            })
+        );
+        assert_eq!(
+            parse(r#"{"alerts":{"wait_minutes":1440}}"#)
+                .unwrap()
+                .alerts
+                .and_then(|a| a.wait_minutes),
+            Some(1440)
+        );
+        for (bad, field) in [
+            (
+                r#"{"alerts":{"offline_minutes":0}}"#,
+                "alerts.offline_minutes",
+            ),
+            (r#"{"alerts":{"wait_minutes":1441}}"#, "alerts.wait_minutes"),
+            (
+                r#"{"alerts":{"address":"not an address"}}"#,
+                "alerts.address",
+            ),
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert_eq!((e.status(), e.code()), (400, "invalid_field"), "{bad}");
+            assert!(e.to_string().contains(field), "{bad}: {e}");
+        }
+        assert!(serde_json::from_str::<SettingsBody>(r#"{"alerts":{"x":1}}"#).is_err());
+    }
+
     #[test]
     fn widget_patch() {
         let mut w = Widget::default();
@@ -356,13 +472,7 @@ mod tests {
             r#"{"name":"Shop","allowed_origins":["https://Shop.example/","https://shop.example"],"grace_period_secs":30}"#,
         )
         .unwrap();
-        let change = SettingsChange::parse(
-            body,
-            &Widget::default(),
-            &VisitorLimits::default(),
-            &EmailSettings::default(),
-        )
-        .unwrap();
+        let change = SettingsChange::parse(body, &defaults()).unwrap();
         assert_eq!(
             change.origins,
             Some(vec!["https://shop.example".to_string()])
@@ -371,38 +481,20 @@ mod tests {
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","grace_period_secs":5}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(
-                body,
-                &Widget::default(),
-                &VisitorLimits::default(),
-                &EmailSettings::default()
-            )
-            .unwrap_err()
-            .status(),
+            SettingsChange::parse(body, &defaults())
+                .unwrap_err()
+                .status(),
             400
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"allowed_origins":["shop.example"]}"#).unwrap();
         assert_eq!(
-            SettingsChange::parse(
-                body,
-                &Widget::default(),
-                &VisitorLimits::default(),
-                &EmailSettings::default()
-            )
-            .unwrap_err()
-            .code(),
+            SettingsChange::parse(body, &defaults()).unwrap_err().code(),
             "invalid_origin"
         );
         let body: SettingsBody =
             serde_json::from_str(r#"{"limits":{"conversations_per_address":3}}"#).unwrap();
-        let change = SettingsChange::parse(
-            body,
-            &Widget::default(),
-            &VisitorLimits::default(),
-            &EmailSettings::default(),
-        )
-        .unwrap();
+        let change = SettingsChange::parse(body, &defaults()).unwrap();
         let limits = change.limits.unwrap();
         assert_eq!(limits.conversations_per_address, 3);
         assert_eq!(
@@ -415,13 +507,7 @@ mod tests {
         ] {
             let parsed = serde_json::from_str::<SettingsBody>(bad);
             let refused = match parsed {
-                Ok(body) => SettingsChange::parse(
-                    body,
-                    &Widget::default(),
-                    &VisitorLimits::default(),
-                    &EmailSettings::default(),
-                )
-                .is_err(),
+                Ok(body) => SettingsChange::parse(body, &defaults()).is_err(),
                 Err(_) => true,
             };
             assert!(refused, "{bad}");
@@ -432,12 +518,7 @@ mod tests {
     fn history_days_are_1_to_365() {
         let parse = |json: &str| {
             let body: SettingsBody = serde_json::from_str(json).unwrap();
-            SettingsChange::parse(
-                body,
-                &Widget::default(),
-                &VisitorLimits::default(),
-                &EmailSettings::default(),
-            )
+            SettingsChange::parse(body, &defaults())
         };
         assert_eq!(
             parse(r#"{"history_days":1}"#).unwrap().history_days,
@@ -460,23 +541,11 @@ mod tests {
     #[test]
     fn the_working_hours_mode_is_switch_or_gate() {
         let body: SettingsBody = serde_json::from_str(r#"{"working_hours_mode":"gate"}"#).unwrap();
-        let change = SettingsChange::parse(
-            body,
-            &Widget::default(),
-            &VisitorLimits::default(),
-            &EmailSettings::default(),
-        )
-        .unwrap();
+        let change = SettingsChange::parse(body, &defaults()).unwrap();
         assert_eq!(change.hours_mode, Some(HoursMode::Gate));
         let body: SettingsBody =
             serde_json::from_str(r#"{"name":"Shop","working_hours_mode":"never"}"#).unwrap();
-        let error = SettingsChange::parse(
-            body,
-            &Widget::default(),
-            &VisitorLimits::default(),
-            &EmailSettings::default(),
-        )
-        .unwrap_err();
+        let error = SettingsChange::parse(body, &defaults()).unwrap_err();
         assert_eq!((error.status(), error.code()), (400, "invalid_field"));
     }
 }

@@ -105,6 +105,21 @@ pub fn transcript(to: &str, site: &str, lines: &[Quoted<'_>], unsubscribe: &str)
     }
 }
 
+/// To the owner's alert address: an alert, or its back to normal
+/// (`crate::alert::Note`), with how to turn alerts off.
+pub fn alert(to: &str, site: &str, note: &crate::alert::Note, unsubscribe: &str) -> Mail {
+    Mail {
+        to: to.to_owned(),
+        subject: note.subject.clone(),
+        text: format!(
+            "{}\n\nAlerts come once per episode, and again when it is back to normal. Change \
+             their thresholds or turn them off in the console's Settings.\n\n{}",
+            note.text,
+            footer(site, unsubscribe)
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,7 +4,7 @@
 use crate::error::ApiError;
 use crate::store::{Scope, Seen, Store, StoreError};
 use presenza_protocol::view::{
-    EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
+    AlertSettings, EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
 };
 use presenza_protocol::{AgentId, GroupId, SiteId};
 use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
@@ -29,6 +29,8 @@ pub struct Config {
     pub next_sweep_ms: Option<i64>,
     /// What the site sends by e-mail.
     pub email: EmailSettings,
+    /// When the owner is warned (`site::alerts`).
+    pub alerts: AlertSettings,
     /// The secret of unsubscribe links (made on first use).
     pub mail_key: Option<String>,
     /// The edge's public origin (e-mail links).
@@ -116,6 +118,7 @@ impl Config {
             history_days: meta.history_days,
             next_sweep_ms: meta.next_sweep_ms,
             email: meta.email,
+            alerts: meta.alerts,
             mail_key: meta.mail_key,
             public_origin: meta.public_origin,
             saved_replies: meta.saved_replies,
@@ -150,6 +153,7 @@ impl Config {
             retention_days: self.retention_days,
             history_days: self.history_days,
             email: self.email.clone(),
+            alerts: self.alerts.clone(),
             created_at: self.created_ms.into(),
             working_hours_mode: self.hours_mode,
             owner_agent: self.owner_agent.clone(),

@@ -4,9 +4,13 @@
 //! fail; `day_ms=N` makes a retention day last N ms; `drop_publish=N`
 //! loses the next N snapshot versions on their way to relays (`relays`),
 //! as if delivered; `stale_publish=N` follows the next N publishes with an
-//! older version (saying offline) arriving late.
+//! older version (saying offline) arriving late; `alert_minute_ms=N`
+//! makes a minute of an alert threshold last N ms (`site::alerts`).
 
 use crate::retention::DAY_MS;
+
+/// A real minute.
+const MINUTE_MS: i64 = 60_000;
 use std::cell::Cell;
 use worker::Env;
 
@@ -15,6 +19,8 @@ pub struct Faults {
     alarms: Cell<u32>,
     /// How long a retention day lasts.
     day_ms: i64,
+    /// How long a minute of an alert threshold lasts.
+    alert_minute_ms: i64,
     /// Snapshot publishes still to lose.
     publishes: Cell<u32>,
     /// Publishes still to follow with an older version.
@@ -39,6 +45,9 @@ impl Faults {
                     .unwrap_or(0),
             ),
             day_ms: value("day_ms").filter(|ms| *ms > 0).unwrap_or(DAY_MS),
+            alert_minute_ms: value("alert_minute_ms")
+                .filter(|ms| *ms > 0)
+                .unwrap_or(MINUTE_MS),
             publishes: Cell::new(
                 value("drop_publish")
                     .and_then(|n| u32::try_from(n).ok())
@@ -55,6 +64,12 @@ impl Faults {
     /// How long a retention day lasts (a real day unless a test says).
     pub fn day_ms(&self) -> i64 {
         self.day_ms
+    }
+
+    /// How long a minute of an alert threshold lasts (a real minute
+    /// unless a test says).
+    pub fn alert_minute_ms(&self) -> i64 {
+        self.alert_minute_ms
     }
 
     /// Whether this publish to relays must be lost.

@@ -135,11 +135,11 @@ pub async fn send_due(site: &Site, cfg: &Config, now: i64) -> Result<(), ApiErro
             None => Ok(()),
         };
         match sent {
-            Ok(()) => site.store.delete_mail(row.kind, &row.conversation_id)?,
+            Ok(()) => site.store.delete_mail(row.kind, &row.about)?,
             Err(e) => {
-                worker::console_error!("e-mail {:?} for {}: {e}", row.kind, row.conversation_id);
+                worker::console_error!("e-mail {:?} for {}: {e}", row.kind, row.about);
                 site.store
-                    .delay_mail(row.kind, &row.conversation_id, now + RETRY_MS)?;
+                    .delay_mail(row.kind, &row.about, now + RETRY_MS)?;
             }
         }
     }
@@ -149,7 +149,14 @@ pub async fn send_due(site: &Site, cfg: &Config, now: i64) -> Result<(), ApiErro
 
 /// The e-mails of one queued row, each to one address.
 async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Result<(), ApiError> {
-    let Some(conv) = site.store.conversation(&row.conversation_id)? else {
+    if matches!(row.kind, MailKind::AlertOpened | MailKind::AlertClosed) {
+        return send_alert(site, cfg, from, row).await;
+    }
+    let Some(conv) = ConversationId::parse(&row.about)
+        .map(|id| site.store.conversation(&id))
+        .transpose()?
+        .flatten()
+    else {
         return Ok(()); // erased or deleted meanwhile
     };
     let Some(visitor) = site.store.visitor(&conv.visitor_id)? else {
@@ -216,6 +223,7 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                 mails.push(compose::replies(&to, &site_name, &lines, &unsubscribe(&to)));
             }
         }
+        MailKind::AlertOpened | MailKind::AlertClosed => {}
         MailKind::Transcript => {
             let all = site
                 .store
@@ -246,6 +254,11 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
             }
         }
     }
+    deliver(site, from, mails).await
+}
+
+/// Sends each e-mail through the binding.
+async fn deliver(site: &Site, from: &str, mails: Vec<Mail>) -> Result<(), ApiError> {
     let mailer = site.mailer()?;
     for mail in mails {
         let message = SendEmailBuilder::new(from, &mail.to, &mail.subject);
@@ -255,6 +268,38 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
         })?;
     }
     Ok(())
+}
+
+/// An alert's e-mail (`site::alerts`): what its note says, to the alert
+/// address unless it unsubscribed.
+async fn send_alert(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Result<(), ApiError> {
+    let Some(note) = row
+        .note
+        .as_deref()
+        .and_then(|n| serde_json::from_str::<crate::alert::Note>(n).ok())
+    else {
+        return Ok(()); // nothing this version can say
+    };
+    let Some(to) = crate::site::alerts::recipient(cfg) else {
+        return Ok(());
+    };
+    if site.store.opted_out(&to)? {
+        return Ok(());
+    }
+    let key = mail_key(site, cfg)?;
+    let origin = cfg.public_origin.clone().unwrap_or_default();
+    let site_name = cfg.name.clone().unwrap_or_else(|| "Presenza".to_owned());
+    let unsubscribe = format!(
+        "{origin}/v1/sites/{}/email/unsubscribe/{}",
+        cfg.site_id,
+        unsubscribe::code(&key, &to)
+    );
+    deliver(
+        site,
+        from,
+        vec![compose::alert(&to, &site_name, &note, &unsubscribe)],
+    )
+    .await
 }
 
 /// Who wrote a message, as a visitor reads it.

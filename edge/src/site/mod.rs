@@ -17,7 +17,8 @@
 //! - [`socket`]: socket events, by the socket's kind;
 //! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
 //!   queued by the handlers and sent by the alarm; [`webhooks`]: the
-//!   same for webhook deliveries;
+//!   same for webhook deliveries; [`alerts`]: the owner's alerts, checked
+//!   by the alarm;
 //! - [`relays`]: what goes to the relays holding the site's widget sockets
 //!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
@@ -29,6 +30,7 @@
 //! device socket closing one UPDATE (its session's last sign of life).
 
 mod agent;
+mod alerts;
 mod call;
 mod caller;
 mod config;
@@ -193,23 +195,30 @@ impl SiteObject {
         }
     }
 
-    /// What an alarm does: retention when it is due, the e-mail that is
-    /// due, then presence, then the webhook deliveries that are due.
+    /// What an alarm does: retention when it is due, then presence, then
+    /// the alerts when due (on the history presence just recorded), then
+    /// the e-mail and the webhook deliveries that are due (alerts' too).
     async fn housekeeping_then_settle(&self, now: i64) -> Result<(), ApiError> {
         let cfg = self.site.config()?;
-        mail::send_due(&self.site, &cfg, now).await?;
         let change = if housekeeping::sweep_if_due(&self.site, &cfg, now)? {
             Change::ConfigChanged
         } else {
             Change::Read
         };
         self.site.settle(change, now).await?;
+        let cfg = self.site.config()?;
+        if self.site.next_alert_check()?.is_some_and(|at| at <= now) {
+            alerts::check(&self.site, &cfg, now)?;
+        }
+        mail::send_due(&self.site, &cfg, now).await?;
         // Webhooks last: presence is settled whatever a receiver does; the
         // alarm then moves to the next delivery due.
         if self.site.next_webhook_due()?.is_some_and(|due| due <= now) {
             webhooks::send_due(&self.site, &cfg, now).await?;
-            self.site.settle(Change::Read, now_ms()).await?;
         }
+        // The alarm moves to what is due next (the next alert check, a
+        // retry, the next delivery).
+        self.site.settle(Change::Read, now_ms()).await?;
         Ok(())
     }
 

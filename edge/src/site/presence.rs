@@ -141,6 +141,9 @@ pub struct Presence {
     /// A status change queued webhook deliveries since
     /// [`Presence::take_webhooks_queued`] last ran.
     webhooks_queued: Cell<bool>,
+    /// An audience's change was recorded in its history since
+    /// [`Presence::take_history_recorded`] last ran (alerts are checked).
+    history_recorded: Cell<bool>,
 }
 
 impl Presence {
@@ -169,8 +172,9 @@ impl Presence {
                 snap
             }
         };
-        // Deliveries just queued are sent by the alarm, at once.
-        let housekeeping_at = if self.webhooks_queued.get() {
+        // Deliveries just queued are sent by the alarm, at once, and a
+        // status change is checked for alerts at once.
+        let housekeeping_at = if self.webhooks_queued.get() || self.history_recorded.get() {
             Some(rim.housekeeping_at.map_or(now, |h| h.min(now)))
         } else {
             rim.housekeeping_at
@@ -258,6 +262,11 @@ impl Presence {
         self.webhooks_queued.replace(false)
     }
 
+    /// Whether an audience's change was recorded (and forgets it).
+    pub fn take_history_recorded(&self) -> bool {
+        self.history_recorded.replace(false)
+    }
+
     /// The alarm that fired is consumed; the next settle sets the next one.
     pub fn alarm_fired(&self) {
         self.alarm_at.set(Some(None));
@@ -286,8 +295,11 @@ impl Presence {
         for push in diff.pushes {
             send(rim.state, push.payload);
             if let Payload::Audience(view) = push.payload {
-                if record_history(rim, snap, view, change, expired, now)? {
-                    self.webhooks_queued.set(true);
+                if let Some(queued) = record_history(rim, snap, view, change, expired, now)? {
+                    self.history_recorded.set(true);
+                    if queued {
+                        self.webhooks_queued.set(true);
+                    }
                 }
             }
             rim.store.save_broadcast(&push.key, &push.fingerprint)?;
@@ -354,14 +366,14 @@ fn record_history(
     change: Change<'_>,
     expired: &[(AgentId, i64)],
     now: i64,
-) -> Result<bool, StoreError> {
+) -> Result<Option<bool>, StoreError> {
     let group = view.group.as_ref();
     let last = rim.store.last_change(group)?;
     if last
         .as_ref()
         .is_some_and(|l| l.status == view.status && l.reason == view.reason)
     {
-        return Ok(false);
+        return Ok(None);
     }
     let last_at = last.map(|l| l.at);
     let serves = |agent: &AgentId| {
@@ -421,7 +433,7 @@ fn record_history(
             agent: attributed.agent,
         },
     )?;
-    webhooks::status_changed(rim.store, rim.cfg, view, attributed.at, now)
+    webhooks::status_changed(rim.store, rim.cfg, view, attributed.at, now).map(Some)
 }
 
 /// A session's sign of life.

@@ -13,7 +13,7 @@ use crate::site::counting::Tallies;
 use crate::site::faults::Faults;
 use crate::site::presence::{Change, Presence, Rim, Snapshot};
 use crate::site::relays::Relays;
-use crate::store::Store;
+use crate::store::{MetaKey, Store};
 use crate::tally::Counter;
 use presenza_protocol::frame::close;
 use presenza_rules::ChosenBy;
@@ -43,6 +43,8 @@ pub struct Site {
     mail_due: Cell<Option<Option<i64>>>,
     /// When the next webhook delivery is due (`None`: not read yet).
     webhook_due: Cell<Option<Option<i64>>>,
+    /// When the alerts are next checked (`None`: not read yet).
+    alert_check: Cell<Option<Option<i64>>>,
 }
 
 impl Site {
@@ -62,6 +64,7 @@ impl Site {
             started_at: now,
             mail_due: Cell::new(None),
             webhook_due: Cell::new(None),
+            alert_check: Cell::new(None),
         }
     }
 
@@ -92,6 +95,7 @@ impl Site {
     pub fn deleted(&self) {
         self.config.reset();
         self.presence.reset();
+        self.alert_check.set(None);
         self.relays.reset();
     }
 
@@ -102,19 +106,24 @@ impl Site {
             self.config.forget();
         }
         let cfg = self.config()?;
+        if matches!(change, Change::ConfigChanged | Change::AgentsChanged) {
+            // Thresholds, hours or agents changed: alerts are checked again.
+            self.alerts_due(now)?;
+        }
         let sweep = cfg.next_sweep_ms.unwrap_or(now);
         let rim = Rim {
             state: &self.state,
             store: &self.store,
             cfg: &cfg,
             resident: self.resident(),
-            // Retention, a retry of relays and the next queued e-mail: all
-            // run in the alarm.
+            // Retention, a retry of relays, the next queued e-mail, webhook
+            // delivery and alerts check: all run in the alarm.
             housekeeping_at: Some(
                 [
                     self.relays.retry_at(),
                     self.next_mail_due()?,
                     self.next_webhook_due()?,
+                    self.next_alert_check()?,
                 ]
                 .into_iter()
                 .flatten()
@@ -124,6 +133,11 @@ impl Site {
         let snap = self.presence.settle(&rim, change, now).await?;
         if self.presence.take_webhooks_queued() {
             self.webhook_queue_changed();
+        }
+        if self.presence.take_history_recorded() {
+            // An audience's status changed: the alarm, set for now by the
+            // pipeline, checks the alerts.
+            self.alerts_due(now)?;
         }
         self.relays.observe(self, &cfg, &snap)?;
         Ok(snap)
@@ -193,6 +207,42 @@ impl Site {
     /// The webhook queue changed: read when the next delivery is due again.
     pub fn webhook_queue_changed(&self) {
         self.webhook_due.set(None);
+    }
+
+    /// When the alerts are next checked (read once, then kept; a site
+    /// stored before alerts has never been checked: at once).
+    pub fn next_alert_check(&self) -> Result<Option<i64>, ApiError> {
+        if let Some(at) = self.alert_check.get() {
+            return Ok(at);
+        }
+        let at = match self.store.meta_get(MetaKey::AlertCheckMs)? {
+            None => Some(crate::bindings::now_ms()),
+            Some(v) => v.parse().ok(),
+        };
+        self.alert_check.set(Some(at));
+        Ok(at)
+    }
+
+    /// Alerts must be checked by `at`; returns whether that moved the
+    /// check sooner (the alarm must then be set again: a settle does).
+    pub fn alerts_due(&self, at: i64) -> Result<bool, ApiError> {
+        if self.next_alert_check()?.is_some_and(|t| t <= at) {
+            return Ok(false);
+        }
+        self.set_alert_check(Some(at))?;
+        Ok(true)
+    }
+
+    /// The next check, as a check found it (`None`: none until something
+    /// changes).
+    pub fn set_alert_check(&self, at: Option<i64>) -> Result<(), ApiError> {
+        if self.alert_check.get() == Some(at) {
+            return Ok(());
+        }
+        let stored = at.map(|t| t.to_string()).unwrap_or_default();
+        self.store.meta_set(MetaKey::AlertCheckMs, &stored)?;
+        self.alert_check.set(Some(at));
+        Ok(())
     }
 
     /// The platform's sender address (`EMAIL_FROM`); `None`: e-mail is off

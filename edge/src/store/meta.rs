@@ -6,7 +6,7 @@ use crate::domain::settings::SettingsChange;
 use crate::retention::{DEFAULT_RETENTION_DAYS, RETENTION_DAYS};
 use presenza_protocol::limits::{DEFAULT_HISTORY_DAYS, HISTORY_DAYS};
 use presenza_protocol::view::{
-    EmailSettings, SavedReplies, SavedReply, VisitorLimits, WebhookEndpoint, Widget,
+    AlertSettings, EmailSettings, SavedReplies, SavedReply, VisitorLimits, WebhookEndpoint, Widget,
 };
 use presenza_protocol::{AgentId, SiteId};
 use presenza_rules::{GracePeriod, HoursMode};
@@ -70,6 +70,10 @@ pub enum MetaKey {
     Webhooks,
     /// The secret that signs webhook deliveries (hex).
     WebhookSecret,
+    /// The `AlertSettings` JSON (absent: the defaults).
+    Alerts,
+    /// When the alerts are next checked (ms; `site::alerts`).
+    AlertCheckMs,
 }
 
 impl MetaKey {
@@ -102,6 +106,8 @@ impl MetaKey {
             MetaKey::OwnerAgent => "owner_agent",
             MetaKey::Webhooks => "webhooks",
             MetaKey::WebhookSecret => "webhook_secret",
+            MetaKey::Alerts => "alerts",
+            MetaKey::AlertCheckMs => "alert_check_ms",
         }
     }
 }
@@ -124,6 +130,7 @@ pub struct SiteMeta {
     pub history_days: u32,
     pub next_sweep_ms: Option<i64>,
     pub email: EmailSettings,
+    pub alerts: AlertSettings,
     pub mail_key: Option<String>,
     pub public_origin: Option<String>,
     pub saved_replies: Vec<SavedReply>,
@@ -209,6 +216,7 @@ impl Store {
             .unwrap_or(DEFAULT_HISTORY_DAYS),
             next_sweep_ms: parsed(&values, MetaKey::NextSweepMs, |s| s.parse().ok())?,
             email: parsed(&values, MetaKey::Email, from_json)?.unwrap_or_default(),
+            alerts: parsed(&values, MetaKey::Alerts, from_json)?.unwrap_or_default(),
             mail_key: values.get(MetaKey::MailKey.as_str()).cloned(),
             public_origin: values.get(MetaKey::PublicOrigin.as_str()).cloned(),
             saved_replies: parsed(&values, MetaKey::SavedReplies, from_json::<SavedReplies>)?
@@ -294,6 +302,9 @@ impl Store {
         }
         if let Some(email) = &change.email {
             self.meta_set(MetaKey::Email, &to_json(email)?)?;
+        }
+        if let Some(alerts) = &change.alerts {
+            self.meta_set(MetaKey::Alerts, &to_json(alerts)?)?;
         }
         Ok(())
     }

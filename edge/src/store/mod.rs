@@ -9,6 +9,7 @@
 //! silent default that would turn into a wrong answer.
 
 mod agents;
+mod alerts;
 mod broadcasts;
 mod context;
 mod conversations;
@@ -30,6 +31,7 @@ mod webhooks;
 mod windows;
 
 pub use agents::AgentRow;
+pub use alerts::{EpisodeRow, WaitingRow};
 pub use conversations::{ConversationRow, InboxQuery, Served};
 pub use devices::DeviceRow;
 pub use groups::Scope;

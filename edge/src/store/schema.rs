@@ -23,6 +23,8 @@ use serde::Deserialize;
 /// store made before begins its history with its next change).
 /// 8: webhooks (issue 15): `webhook_queue`, `webhook_results` (new tables
 /// only, made by [`SCHEMA`] on start).
+/// 9: alerts (issue 15): `alert_episodes` (new table, made by [`SCHEMA`]),
+/// and `mail_queue.note`, what an alert e-mail says ([`MIGRATE_ALERTS`]).
 /// 10: assignment (issue 14): conversations carry their assignee
 /// (`assignee_id`, `assignee_name`, indexed for the inbox's "assigned to
 /// me" / "unassigned"), messages the name a system message is about
@@ -98,9 +100,11 @@ const SCHEMA: &[&str] = &[
         token_hash TEXT NOT NULL UNIQUE, created_ms INTEGER NOT NULL,
         last_used_ms INTEGER NOT NULL)",
     "CREATE INDEX IF NOT EXISTS devices_by_agent ON devices (agent_id, last_used_ms)",
+    // conversation_id: the conversation an e-mail is about, or for an
+    // alert its episode (`store::mail`); note: what an alert e-mail says.
     "CREATE TABLE IF NOT EXISTS mail_queue (
         kind TEXT NOT NULL, conversation_id TEXT NOT NULL, due_at INTEGER NOT NULL,
-        after_seq INTEGER NOT NULL DEFAULT 0,
+        after_seq INTEGER NOT NULL DEFAULT 0, note TEXT,
         PRIMARY KEY (kind, conversation_id))",
     "CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (due_at)",
     "CREATE TABLE IF NOT EXISTS mail_optout (address TEXT PRIMARY KEY, at INTEGER NOT NULL)",
@@ -187,6 +191,10 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS webhook_results (
         endpoint TEXT PRIMARY KEY, at INTEGER NOT NULL, ok INTEGER NOT NULL,
         status INTEGER, error TEXT)",
+    // Alert episodes open now (`store::alerts`): subject 'site', 'g:<group>'
+    // or 'c:<conversation>'; since: when its condition began to hold.
+    "CREATE TABLE IF NOT EXISTS alert_episodes (
+        subject TEXT PRIMARY KEY, since INTEGER NOT NULL, opened_at INTEGER NOT NULL)",
 ];
 
 /// Each audience's status changes (`store::history`): aud '' for the
@@ -269,6 +277,9 @@ const MIGRATE_DEVICES: &[&str] = &[
 /// begins with its next change of status.
 const MIGRATE_HISTORY: &[&str] = &[STATUS_HISTORY, CONVERSATIONS_BY_START];
 
+/// Schema 8 → 9: queued e-mails carry what an alert e-mail says (NULL for
+/// the others).
+const MIGRATE_ALERTS: &[&str] = &["ALTER TABLE mail_queue ADD COLUMN note TEXT"];
 /// Schema 8/9 → 10: assignment (issue 14). The columns are added to the
 /// tables as they are (NULL: unassigned, no subject); the index follows
 /// from [`SCHEMA`].
@@ -293,6 +304,7 @@ impl Store {
         self.migrate_conversations()?;
         self.migrate_sessions()?;
         self.migrate_history()?;
+        self.migrate_alerts()?;
         self.migrate_assign()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
@@ -381,6 +393,20 @@ impl Store {
             return Ok(());
         }
         self.exec_all(MIGRATE_HISTORY)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-9 `note` to a mail queue without it (see
+    /// [`MIGRATE_ALERTS`]); no-op for a new site or a migrated one.
+    fn migrate_alerts(&self) -> R<()> {
+        let Some(sql) = self.table_sql("mail_queue")? else {
+            return Ok(());
+        };
+        if sql.contains(" note ") {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_ALERTS)?;
         self.wrote.set(true);
         Ok(())
     }

@@ -2,11 +2,13 @@
 //! page origins, a fresh site on the shared edge, an edge of a test's own,
 //! and waits on presence frames. Conversation helpers (a visitor client,
 //! inbox and message calls) are in [`conversations`]; the bad-input case
-//! table is in [`bad_input`]. The HTTP and WebSocket clients themselves are
-//! in the `presenza_tests` crate (tests/src).
+//! table is in [`bad_input`]; the e-mails an edge sent in [`mailbox`]. The
+//! HTTP and WebSocket clients themselves are in the `presenza_tests` crate
+//! (tests/src).
 
 pub mod bad_input;
 pub mod conversations;
+pub mod mailbox;
 
 use presenza_tests::api::TestSite;
 use presenza_tests::edge::{shared_edge, EdgeOptions, LocalEdge};

@@ -6,21 +6,13 @@
 //! transcript on request; unsubscribe; nothing while a site has e-mail off.
 
 use crate::helpers::conversations::{agent_reply, conversation_id_of, Visitor};
+use crate::helpers::mailbox::{self, Recorded};
 use presenza_tests::api::{poll_until, TestSite};
 use presenza_tests::edge::{process_edge, EdgeOptions, LOCAL_EMAIL_FROM};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::sync::OnceLock;
 use std::time::Duration;
-
-/// One e-mail as the local run recorded it.
-#[derive(Clone, Debug)]
-struct Recorded {
-    from: String,
-    to: String,
-    subject: String,
-    text: String,
-}
 
 /// The edge of this module: `info` logs (where the binding records e-mail)
 /// and replies batched for 2 s instead of 2 minutes.
@@ -40,43 +32,7 @@ fn mail_edge() -> &'static (String, PathBuf) {
 /// Every e-mail recorded so far.
 fn recorded() -> Vec<Recorded> {
     let (_, log) = mail_edge();
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let plain = strip_ansi(&text);
-    plain
-        .split("send_email binding called with MessageBuilder:")
-        .skip(1)
-        .filter_map(|chunk| {
-            let field = |name: &str| {
-                chunk
-                    .lines()
-                    .find_map(|l| l.trim().strip_prefix(name).map(|v| v.trim().to_string()))
-            };
-            let path = field("Text:")?;
-            Some(Recorded {
-                from: field("From:")?,
-                to: field("To:")?,
-                subject: field("Subject:")?,
-                text: std::fs::read_to_string(path).ok()?,
-            })
-        })
-        .collect()
-}
-
-fn strip_ansi(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for d in chars.by_ref() {
-                if d.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
+    mailbox::recorded(log)
 }
 
 /// Waits for the e-mails about `marker` (a text only this test wrote).

@@ -13,6 +13,10 @@
 
 mod helpers;
 
+/// Alerts while it happens: offline in working hours, a visitor waiting
+/// (issue 15).
+mod alerts;
+
 /// Abuse resistance: what one client may cost a site.
 mod abuse {
     mod address_limits;

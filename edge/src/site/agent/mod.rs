@@ -49,7 +49,12 @@ pub async fn serve(
         }
         AgentOp::Reply(id) => inbox::reply::post(site, cfg, call, &me, &id).await,
         AgentOp::MarkRead(id) => inbox::read::post(site, cfg, call, &me, &id),
-        AgentOp::Close(id) => inbox::close::close(site, cfg, call, &me, &id),
+        AgentOp::Close(id) => {
+            let closed = inbox::close::close(site, cfg, call, &me, &id)?;
+            // A visitor's wait is over: an open alert is back to normal.
+            crate::site::alerts::conversation_moved(site, &id, call.now).await?;
+            Ok(closed)
+        }
         AgentOp::Reopen(id) => inbox::close::reopen(site, cfg, &me, &id),
         AgentOp::Assign(id) => inbox::assign::post(site, cfg, call, &me, &id).await,
         AgentOp::AssignChoices(id) => inbox::assign::choices(site, cfg, call, &me, &id).await,

@@ -113,6 +113,9 @@ async fn announce(
     }
     let here = deliver::message(site, cfg, stored, origin)?;
     if stored.created {
+        // A visitor's wait is over: an open alert is back to normal.
+        crate::site::alerts::conversation_moved(site, &stored.conversation.id, stored.message.at)
+            .await?;
         mail::reply(
             site,
             cfg,

@@ -1,12 +1,13 @@
 //! `GET` / `PUT settings`: the site's name, grace period, allowed origins,
-//! widget look, visitor limits, retention and working hours' mode. A PUT is
+//! widget look, visitor limits, retention, e-mail, alerts and working
+//! hours' mode. A PUT is
 //! a partial update, validated as a whole first.
 //! Narrowing the allowed origins closes the widgets already open on pages
 //! of origins no longer allowed (1008): a socket is not a way around them.
 //! A change of the widget's settings is pushed to every open widget (the
 //! visitor frame `widget`).
 
-use crate::domain::settings::SettingsChange;
+use crate::domain::settings::{Current, SettingsChange};
 use crate::error::ApiError;
 use crate::respond;
 use crate::site::call::Call;
@@ -23,8 +24,16 @@ pub fn get(cfg: &Config) -> Result<Response, ApiError> {
 }
 
 pub async fn put(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
-    let body: SettingsBody = call.body.json_with(&["widget", "limits", "email"])?;
-    let change = SettingsChange::parse(body, &cfg.widget, &cfg.limits, &cfg.email)?;
+    let body: SettingsBody = call
+        .body
+        .json_with(&["widget", "limits", "email", "alerts"])?;
+    let current = Current {
+        widget: &cfg.widget,
+        limits: &cfg.limits,
+        email: &cfg.email,
+        alerts: &cfg.alerts,
+    };
+    let change = SettingsChange::parse(body, &current)?;
     if change.hours_mode.is_some_and(|mode| mode != cfg.hours_mode) {
         // What switch hours chose so far is kept; the new mode acts from now.
         site.keep_hours_choices(cfg, call.now)?;

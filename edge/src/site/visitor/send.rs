@@ -43,11 +43,15 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
 }
 
 /// Who hears of a new message besides the conversation: the webhooks
-/// (a conversation started, a message left while nobody was online), and
+/// (a conversation started, a message left while nobody was online), the
+/// alerts (a visitor may wait from now on), and
 /// for a message left, those who serve it by e-mail (when the site sends
 /// e-mail).
 pub async fn tell(site: &Site, cfg: &Config, stored: &Stored) -> Result<(), ApiError> {
     webhooks::visitor_message(site, cfg, stored).await?;
+    if stored.created {
+        crate::site::alerts::visitor_wrote(site, cfg, stored.message.at).await?;
+    }
     if !stored.left {
         return Ok(());
     }
