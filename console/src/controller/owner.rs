@@ -48,6 +48,7 @@ impl Controller {
             | OwnerMsg::OpenInbox
             | OwnerMsg::InboxDevice(_)) => self.onboarding(m),
             OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::Webhooks(m) => self.webhooks(m),
             OwnerMsg::AvailabilityWeek(date) => {
                 let page = &mut self.store.owner.availability;
                 page.end_day = clock::parse_ymd(&date);
@@ -298,6 +299,7 @@ impl Controller {
             }
             OwnerMsg::DismissToken => {
                 self.store.owner.new_token = None;
+                self.store.owner.webhook_secret = None;
                 self.view.render_page(&self.store, Fresh::Keep);
             }
             OwnerMsg::SaveGroup { id, name, create } => self.save_group(id, name, create),
@@ -499,6 +501,7 @@ impl Controller {
         owner.note = None;
         owner.confirm = None;
         owner.new_token = None;
+        owner.webhook_secret = None;
         self.view.render_page(&self.store, Fresh::All);
         self.load_checklist();
         match page {
@@ -533,6 +536,7 @@ impl Controller {
                 self.load_groups();
                 self.load_settings();
             }
+            Page::Webhooks => self.load_webhooks(),
         }
     }
 

@@ -20,6 +20,7 @@ mod owner;
 mod replies;
 mod settings;
 mod signin;
+mod webhooks;
 
 use wasm_bindgen::{JsCast, JsValue};
 
