@@ -625,6 +625,13 @@ pub struct HistoryView {
     pub next_from: Option<Timestamp>,
 }
 
+/// A stretch of time, `[from, to)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpanView {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
 /// An offline stretch inside working hours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfflineSpanView {
@@ -701,6 +708,10 @@ pub struct AudienceInsights {
     /// Whether the audience has working hours (else they are the whole
     /// period).
     pub has_working_hours: bool,
+    /// Its working hours in the period (up to `until`), as they were then:
+    /// a past day keeps the hours it had.
+    #[serde(default)]
+    pub working_hours: Vec<SpanView>,
     pub coverage: CoverageView,
     /// Conversations started in the period.
     pub conversations: usize,

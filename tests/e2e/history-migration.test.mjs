@@ -22,16 +22,18 @@ import { call, must, onStore as onStoreWith } from './store-lib.mjs';
 
 const ADMIN = 'history-migration-admin-token';
 
-// The schema before issue 15 (schema 6: no status history, no webhooks).
+// The schema before issue 15 (schema 6: no status history, no webhooks, no
+// hours' versions).
 const BEFORE_HISTORY = [
   'DROP TABLE status_history',
   'DROP INDEX conversations_by_start',
   'DROP TABLE webhook_queue',
   'DROP TABLE webhook_results',
+  'DROP TABLE hours_versions',
   "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
 ];
 // The schema the current edge writes (edge/src/store/schema.rs).
-const SCHEMA_VERSION = 8;
+const SCHEMA_VERSION = 12;
 
 /** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `

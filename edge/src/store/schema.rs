@@ -23,7 +23,11 @@ use serde::Deserialize;
 /// store made before begins its history with its next change).
 /// 8: webhooks (issue 15): `webhook_queue`, `webhook_results` (new tables
 /// only, made by [`SCHEMA`] on start).
-pub const SCHEMA_VERSION: i64 = 8;
+/// 12: working hours as they were (issue 15): `hours_versions`, each
+/// save or removal of a scope's hours from its instant on; a store made
+/// before starts with its hours of then in force since 0
+/// ([`MIGRATE_HOURS_VERSIONS`]).
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -169,6 +173,7 @@ const SCHEMA: &[&str] = &[
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
     STATUS_HISTORY,
     CONVERSATIONS_BY_START,
+    HOURS_VERSIONS,
     // Webhook deliveries waiting, per endpoint in `seq` order
     // (`store::webhooks`), and each endpoint's last attempt.
     "CREATE TABLE IF NOT EXISTS webhook_queue (
@@ -190,6 +195,11 @@ const STATUS_HISTORY: &str = "CREATE TABLE IF NOT EXISTS status_history (
         aud TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER NOT NULL,
         reason INTEGER NOT NULL, cause INTEGER, agent TEXT,
         PRIMARY KEY (aud, at)) WITHOUT ROWID";
+/// Each scope's working hours from an instant on (`store::hours_versions`):
+/// scope as in `schedules`, spec the `ScheduleSpec` JSON (NULL: none).
+const HOURS_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS hours_versions (
+        scope TEXT NOT NULL, at INTEGER NOT NULL, spec TEXT,
+        PRIMARY KEY (scope, at)) WITHOUT ROWID";
 /// Conversations started in a period (insights).
 const CONVERSATIONS_BY_START: &str =
     "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)";
@@ -257,6 +267,14 @@ const MIGRATE_DEVICES: &[&str] = &[
 /// begins with its next change of status.
 const MIGRATE_HISTORY: &[&str] = &[STATUS_HISTORY, CONVERSATIONS_BY_START];
 
+/// Schema 8 → 12: the hours' versions. What a store holds now is all it
+/// knows of its hours: in force since 0 (the insights of every past day
+/// use them, as they did before).
+const MIGRATE_HOURS_VERSIONS: &[&str] = &[
+    HOURS_VERSIONS,
+    "INSERT OR IGNORE INTO hours_versions (scope, at, spec) SELECT scope, 0, spec FROM schedules",
+];
+
 impl Store {
     /// Whether this object holds a site (never creates anything).
     pub fn has_schema(&self) -> R<bool> {
@@ -272,6 +290,7 @@ impl Store {
         self.migrate_conversations()?;
         self.migrate_sessions()?;
         self.migrate_history()?;
+        self.migrate_hours_versions()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -359,6 +378,18 @@ impl Store {
             return Ok(());
         }
         self.exec_all(MIGRATE_HISTORY)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-12 hours' versions to a store made before them (see
+    /// [`MIGRATE_HOURS_VERSIONS`]); no-op for a new site (it gets the table
+    /// from [`SCHEMA`]) or a migrated one.
+    fn migrate_hours_versions(&self) -> R<()> {
+        if self.table_sql("schedules")?.is_none() || self.table_sql("hours_versions")?.is_some() {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_HOURS_VERSIONS)?;
         self.wrote.set(true);
         Ok(())
     }
