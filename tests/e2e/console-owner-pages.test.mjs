@@ -5,7 +5,9 @@
 // status changes, the endpoint's last result shown in the console, an
 // endpoint changed and removed; on desktop and on a 390×844 phone (nothing
 // scrolls sideways), with no WCAG 2.2 AA violation (axe-core), light and
-// dark.
+// dark. And the limits and retention of the Settings page (issue 11): the
+// stored values, a wrong one refused next to its field in the owner's
+// words, the right ones saved.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -156,4 +158,58 @@ test('the Webhooks page fits a phone and passes an accessibility audit (axe-core
         assert.deepEqual(violations, [], `${colorScheme} ${options.viewport.width}: ${JSON.stringify(violations, null, 1)}`);
       }
     }
+  }));
+
+test('Settings show the limits and retention, refuse a wrong one next to its field in the owner\'s words, and save the right ones', { timeout: 120_000 }, () =>
+  scenario('limits', async ({ pages, open }) => {
+    const s = await createSite();
+    const settingsOf = async () => (await api('GET', `/v1/sites/${s.site}/settings`, s.owner)).body;
+    const before = await settingsOf();
+    for (const colorScheme of ['light', 'dark']) {
+      for (const [name, options] of [['desktop', DESKTOP], ['phone', PHONE]]) {
+        const label = `${colorScheme} ${name}`;
+        const page = await signIn(await open({ ...options, colorScheme }), s.site, s.owner);
+        pages.push(page);
+        await page.click('nav.tabs .tab[data-page=settings]');
+        await page.waitForSelector('#limit-history_days');
+        const shown = await page.$$eval('.field input', (inputs) => Object.fromEntries(inputs.map((i) => [i.name, i.value])));
+        const now = await settingsOf();
+        assert.deepEqual(shown, {
+          sockets_per_address: String(now.limits.sockets_per_address),
+          conversations_per_address: String(now.limits.conversations_per_address),
+          conversations_per_minute: String(now.limits.conversations_per_minute),
+          retention_days: String(now.retention_days),
+          history_days: String(now.history_days),
+        }, label);
+
+        // Out of bounds: said next to the field, which gets the focus;
+        // nothing is saved.
+        await page.fill('#limit-history_days', '400');
+        await page.click('#settings-form button[type=submit]');
+        await page.waitForSelector('#limit-history_days-error');
+        assert.equal(await page.textContent('#limit-history_days-error'),
+          'Keep the status history for (days): give a whole number from 1 to 365 days.', label);
+        assert.equal(await page.getAttribute('#limit-history_days', 'aria-invalid'), '', label);
+        assert.match(await page.getAttribute('#limit-history_days', 'aria-describedby'), /limit-history_days-error/, label);
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'limit-history_days', label);
+        assert.equal((await settingsOf()).history_days, now.history_days, `${label}: nothing saved`);
+        const sideways = await page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+        assert.equal(sideways, false, `${label}: nothing scrolls sideways`);
+        const violations = await axeViolations(page);
+        assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 1)}`);
+      }
+    }
+
+    // The right ones are saved.
+    const page = pages[0];
+    await page.fill('#limit-history_days', '60');
+    await page.fill('#limit-retention_days', '30');
+    await page.fill('#limit-conversations_per_address', '5');
+    await page.click('#settings-form button[type=submit]');
+    await page.waitForSelector('#settings-form .actions .ok');
+    assert.equal(await page.$('#limit-history_days-error'), null);
+    const after = await settingsOf();
+    assert.deepEqual([after.history_days, after.retention_days, after.limits.conversations_per_address], [60, 30, 5]);
+    assert.equal(after.limits.sockets_per_address, before.limits.sockets_per_address, 'the others as they were');
+    assert.equal(await page.inputValue('#limit-retention_days'), '30');
   }));

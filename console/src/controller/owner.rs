@@ -437,6 +437,11 @@ impl Controller {
                 }
             }
             OwnerMsg::SaveSettings(body) => {
+                if let Some((field, text)) = crate::view::limit_problem(&body) {
+                    self.store.note(&field, text, true);
+                    self.render_page_if(Page::Settings, Fresh::Keep);
+                    return self.view.focus_limit(&field);
+                }
                 if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api.put::<SettingsView>("/settings", &body).await;
@@ -452,8 +457,15 @@ impl Controller {
                     self.view.render_page(&self.store, Fresh::Form("settings"));
                 }
                 Err(e) => {
-                    self.owner_error("settings", e);
+                    let refused = crate::view::limit_refused(&e);
+                    match &refused {
+                        Some((field, text)) => self.store.note(field, text.clone(), true),
+                        None => self.owner_error("settings", e),
+                    }
                     self.view.render_page(&self.store, Fresh::Keep);
+                    if let Some((field, _)) = refused {
+                        self.view.focus_limit(&field);
+                    }
                 }
             },
             OwnerMsg::EmbedGroup(group) => {

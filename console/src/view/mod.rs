@@ -15,6 +15,7 @@ mod events;
 mod hours;
 mod inbox;
 mod keep;
+mod limits;
 mod onboarding;
 mod owner;
 mod replies;
@@ -22,6 +23,7 @@ mod settings;
 mod signin;
 mod webhooks;
 
+pub use limits::{from_edge as limit_refused, problem as limit_problem};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::msg::Sender;
@@ -200,6 +202,15 @@ impl View {
             .is_some_and(|w| w > 760.0);
         if let (true, Some(area)) = (wide, by_id("reply-text")) {
             dom::focus(&area);
+        }
+    }
+
+    /// Moves the focus to a limits field the owner must correct (its
+    /// note key, `limits:<name>`).
+    pub fn focus_limit(&self, key: &str) {
+        let id = format!("limit-{}", key.trim_start_matches("limits:"));
+        if let Some(input) = by_id(&id) {
+            dom::focus(&input);
         }
     }
 
