@@ -213,3 +213,48 @@ test('Settings show the limits and retention, refuse a wrong one next to its fie
     assert.equal(after.limits.sockets_per_address, before.limits.sockets_per_address, 'the others as they were');
     assert.equal(await page.inputValue('#limit-retention_days'), '30');
   }));
+
+test('the browser\'s Back and Forward go between the inbox and the owner\'s pages; the open status menu passes axe', { timeout: 120_000 }, () =>
+  scenario('back-and-menu', async ({ pages, open }) => {
+    const s = await createSite();
+    const made = await api('PUT', `/v1/sites/${s.site}/owner-agent`, s.owner, { name: 'Olga', groups: [] });
+    assert.ok(made.status === 200 || made.status === 201, JSON.stringify(made));
+    const page = await signIn(await open(DESKTOP), s.site, s.owner);
+    pages.push(page);
+    await page.click('nav.tabs .tab[data-page=settings]');
+    await page.waitForSelector('.owner-shell #inbox-link:not([hidden])');
+    await page.click('#inbox-link');
+    await page.waitForSelector('.agent-shell #conn[data-state=live]');
+    assert.equal(new URL(page.url()).hash, '#inbox');
+
+    // Back: the settings page again; Forward: the inbox; the agent's
+    // session stays on through both.
+    await page.goBack();
+    await page.waitForSelector('.owner-shell #page .page-inner h1 >> text=Settings');
+    assert.equal(new URL(page.url()).hash, '#settings');
+    await page.goForward();
+    await page.waitForSelector('.agent-shell #conn[data-state=live]');
+    // And from the inbox to the owner's pages by its own button, Back
+    // returns to the inbox.
+    await page.click('[data-action=owner-pages]');
+    await page.waitForSelector('.owner-shell #page .page-inner h1 >> text=Settings');
+    await page.goBack();
+    await page.waitForSelector('.agent-shell #conn[data-state=live]');
+    assert.equal(new URL(page.url()).hash, '#inbox');
+
+    // The status menu open: only menu items in its menus (the busy
+    // fields after them), light and dark.
+    for (const colorScheme of ['light', 'dark']) {
+      await page.emulateMedia({ colorScheme });
+      await page.click('#avatar');
+      await page.waitForSelector('#status-menu:not([hidden])');
+      assert.equal(await page.$$eval('#status-menu [role=menu] input', (i) => i.length), 0, 'no field inside a menu');
+      const violations = await axeViolations(page);
+      assert.deepEqual(violations, [], `${colorScheme}: ${JSON.stringify(violations, null, 1)}`);
+      // Busy with a message, from the fields after the menu.
+      await page.fill('#status-menu [name=busy-message]', 'At lunch');
+      await page.click('#status-menu [role=menuitemradio][data-status=busy]');
+      await page.waitForSelector('#status-menu[hidden]', { state: 'attached' });
+      await waitFor('busy', async () => /Busy · At lunch/.test(await page.textContent('#me-status')));
+    }
+  }));

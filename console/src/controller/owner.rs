@@ -54,7 +54,7 @@ impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
-            OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
+            OwnerMsg::Route(hash) => self.follow_hash(&hash),
             m @ (OwnerMsg::ReloadChecklist
             | OwnerMsg::ChecklistLoaded(_)
             | OwnerMsg::DeclineHours(_)

@@ -238,6 +238,17 @@ impl View {
         }
     }
 
+    /// Puts `hash` in the URL as a new history entry, so the browser's
+    /// Back returns to where the user was (its `hashchange` says so).
+    pub fn push_hash(&self, hash: &str) {
+        if self.hash() == hash {
+            return;
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(hash));
+        }
+    }
+
     pub fn page_hidden(&self) -> bool {
         document().hidden()
     }
