@@ -125,6 +125,12 @@ impl Api {
         path: &str,
         body: Option<String>,
     ) -> ApiResult<T> {
+        decode(&self.fetch(method, path, body).await?)
+    }
+
+    /// The call itself, not generic: one copy of the fetch code in the
+    /// Wasm for every answer type (a generic one costs ~2 KB gzip each).
+    async fn fetch(&self, method: &str, path: &str, body: Option<String>) -> ApiResult<String> {
         let request = self
             .request(method, path, body.as_deref(), false)
             .map_err(|_| ApiError::network())?;
@@ -144,7 +150,7 @@ impl Api {
             Err(_) => String::new(),
         };
         if response.ok() {
-            decode(&text)
+            Ok(text)
         } else {
             Err(ApiError::from_answer(
                 status,

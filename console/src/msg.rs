@@ -12,13 +12,15 @@
 use std::fmt;
 use std::rc::Rc;
 
-use presenza_protocol::body::{SavedReplyBody, ScheduleSpec, SettingsBody, WorkingHoursBody};
+use presenza_protocol::body::{
+    SavedReplyBody, ScheduleSpec, SettingsBody, WebhookBody, WorkingHoursBody,
+};
 use presenza_protocol::error::ErrorAt;
 use presenza_protocol::frame::DeviceEvent;
 use presenza_protocol::view::{
     AgentView, ConversationPage, ConversationView, DeviceCreated, DeviceView, GroupView, MeView,
     MessagePage, MessageView, OnboardingView, SavedReply, SettingsView, StatusSetView,
-    VisitorContext, WorkingHoursView,
+    VisitorContext, Webhooks, WorkingHoursView,
 };
 use presenza_protocol::view::{AssignChoices, HistoryView, InsightsView};
 use presenza_protocol::ConversationId;
@@ -69,6 +71,12 @@ impl From<InboxMsg> for Msg {
 impl From<OwnerMsg> for Msg {
     fn from(m: OwnerMsg) -> Msg {
         Msg::Owner(m)
+    }
+}
+
+impl From<WebhookMsg> for Msg {
+    fn from(m: WebhookMsg) -> Msg {
+        Msg::Owner(OwnerMsg::Webhooks(m))
     }
 }
 
@@ -435,6 +443,31 @@ pub enum OwnerMsg {
     /// with the owner key first, if it has not yet).
     OpenInbox,
     InboxDevice(ApiResult<DeviceCreated>),
+    /// The Webhooks page.
+    Webhooks(WebhookMsg),
+}
+
+/// The owner's webhook endpoints and signing secret.
+#[derive(Debug)]
+pub enum WebhookMsg {
+    /// Load the list (again: "Check again").
+    Load,
+    Loaded(ApiResult<Webhooks>),
+    /// An endpoint as typed: a new one (`replaces: None`) or the endpoint
+    /// it replaces (its id).
+    Save {
+        replaces: Option<String>,
+        endpoint: WebhookBody,
+    },
+    Remove(String),
+    /// The edge's answer to the new list, for the form it came from.
+    Saved {
+        form: String,
+        result: ApiResult<Webhooks>,
+    },
+    /// Make a new signing secret (it replaces the old one).
+    RotateSecret,
+    SecretMade(ApiResult<String>),
 }
 
 /// One scope's working hours as loaded: its schedule (`None`: none

@@ -8,7 +8,7 @@
 use presenza_protocol::limits::MAX_LISTED_MISSED;
 use presenza_protocol::view::{
     AgentInsights, AudienceInsights, CoverageView, InsightsView, MissedKind, MissedSummary,
-    MissedView, OfflineSpanView, SpreadView,
+    MissedView, OfflineSpanView, SpanView, SpreadView,
 };
 use presenza_protocol::{AgentId, ConversationId, GroupId};
 use presenza_rules::hours::Schedule;
@@ -16,13 +16,15 @@ use presenza_rules::insights::{self, FirstContact, Mark, Spread};
 use std::collections::BTreeMap;
 
 /// One audience's inputs.
-pub struct Audience<'a> {
+pub struct Audience {
     pub group: Option<GroupId>,
     /// Its recorded changes, oldest first: the one in force at `from` (if
     /// any), then those of the period.
     pub marks: Vec<Mark>,
-    /// Its working hours (`None`: always open).
-    pub hours: Option<&'a Schedule>,
+    /// Its working hours as they were: each version from its instant on
+    /// (`None`: no hours), the one in force at `from` first; before the
+    /// first, or with none, all the time counts.
+    pub hours: Vec<(i64, Option<Schedule>)>,
 }
 
 /// A conversation started in the period.
@@ -57,7 +59,7 @@ fn spread_view(spread: Option<Spread>) -> SpreadView {
 /// The answer.
 pub fn compute(
     window: Window,
-    audiences: &[Audience<'_>],
+    audiences: &[Audience],
     conversations: &[Conversation],
 ) -> InsightsView {
     let threshold_ms = i64::from(window.first_reply_secs) * 1000;
@@ -80,7 +82,12 @@ pub fn compute(
         .iter()
         .zip(&per_audience)
         .map(|(audience, convs)| {
-            let spans = insights::open_spans(audience.hours, window.from, window.until);
+            let versions: Vec<(i64, Option<&Schedule>)> = audience
+                .hours
+                .iter()
+                .map(|(at, s)| (*at, s.as_ref()))
+                .collect();
+            let spans = insights::versioned_spans(&versions, window.from, window.until);
             let coverage = insights::coverage(&audience.marks, &spans);
             let mut missed = MissedSummary {
                 count: 0,
@@ -134,7 +141,14 @@ pub fn compute(
             }
             AudienceInsights {
                 group: audience.group.clone(),
-                has_working_hours: audience.hours.is_some(),
+                has_working_hours: audience.hours.iter().any(|(_, s)| s.is_some()),
+                working_hours: spans
+                    .iter()
+                    .map(|s| SpanView {
+                        from: s.from.into(),
+                        to: s.to.into(),
+                    })
+                    .collect(),
                 coverage: CoverageView {
                     working_ms: coverage.working_ms,
                     online_ms: coverage.online_ms,
@@ -211,12 +225,12 @@ mod tests {
             Audience {
                 group: None,
                 marks: site_marks,
-                hours: None,
+                hours: vec![],
             },
             Audience {
                 group: GroupId::parse("sales"),
                 marks: sales_marks,
-                hours: None,
+                hours: vec![],
             },
         ];
         let conversations = [
@@ -281,7 +295,7 @@ mod tests {
         let audiences = [Audience {
             group: GroupId::parse("sales"),
             marks: vec![],
-            hours: None,
+            hours: vec![],
         }];
         let v = compute(
             Window {

@@ -12,9 +12,8 @@
 //! back a minute later until it is done, so no alarm run grows with the
 //! history.
 
+pub use presenza_protocol::limits::RETENTION_DAYS;
 pub use presenza_protocol::view::DEFAULT_RETENTION_DAYS;
-/// The shortest and longest retention an owner may choose.
-pub const RETENTION_DAYS: core::ops::RangeInclusive<u32> = 1..=3650;
 /// Conversations deleted per sweep at most.
 pub const SWEEP_BATCH: usize = 200;
 /// Status history rows deleted per sweep at most.

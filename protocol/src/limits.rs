@@ -137,6 +137,9 @@ pub const MAX_HTTP_SESSIONS_PER_AGENT: usize = 20;
 pub const DEFAULT_HISTORY_DAYS: u32 = 90;
 /// The shortest and longest status history an owner may keep.
 pub const HISTORY_DAYS: RangeInclusive<u32> = 1..=365;
+/// The shortest and longest retention of closed conversations an owner
+/// may choose (`retention_days`).
+pub const RETENTION_DAYS: RangeInclusive<u32> = 1..=3650;
 /// The longest period one `GET history` or `GET insights` covers.
 pub const MAX_PERIOD_DAYS: i64 = 31;
 /// The period without `from`: this many days before `to`.

@@ -665,6 +665,13 @@ pub struct HistoryView {
     pub next_from: Option<Timestamp>,
 }
 
+/// A stretch of time, `[from, to)`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SpanView {
+    pub from: Timestamp,
+    pub to: Timestamp,
+}
+
 /// An offline stretch inside working hours.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OfflineSpanView {
@@ -741,6 +748,10 @@ pub struct AudienceInsights {
     /// Whether the audience has working hours (else they are the whole
     /// period).
     pub has_working_hours: bool,
+    /// Its working hours in the period (up to `until`), as they were then:
+    /// a past day keeps the hours it had.
+    #[serde(default)]
+    pub working_hours: Vec<SpanView>,
     pub coverage: CoverageView,
     /// Conversations started in the period.
     pub conversations: usize,
@@ -1484,15 +1495,32 @@ pub struct WebhookAttempt {
     pub error: Option<String>,
 }
 
-/// One endpoint with its deliveries' state (`GET webhooks`).
+/// One endpoint with its deliveries' state (`GET webhooks`): the
+/// endpoint's fields, then its queue and last attempt (written out, not
+/// `#[serde(flatten)]`, which costs the console's Wasm ~1 KB gzip).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WebhookView {
-    #[serde(flatten)]
-    pub endpoint: WebhookEndpoint,
+    pub id: String,
+    pub url: String,
+    pub events: Vec<WebhookEvent>,
+    pub format: WebhookFormat,
     /// Deliveries waiting (in order) for this endpoint.
     pub pending: u32,
     /// The last attempt; `null` before the first.
     pub last: Option<WebhookAttempt>,
+}
+
+impl WebhookView {
+    pub fn new(endpoint: WebhookEndpoint, pending: u32, last: Option<WebhookAttempt>) -> Self {
+        WebhookView {
+            id: endpoint.id,
+            url: endpoint.url,
+            events: endpoint.events,
+            format: endpoint.format,
+            pending,
+            last,
+        }
+    }
 }
 
 /// `GET` / `PUT webhooks`.

@@ -8,6 +8,8 @@
 //! - [`open_spans`]: an audience's working hours as instants within a
 //!   period (a schedule's boundaries walked with `Schedule::state`, so DST
 //!   and exceptions are the schedule's own); no schedule = always open.
+//! - [`versioned_spans`]: the same across changes of the hours, each
+//!   stretch with the version in force then.
 //! - [`coverage`]: how much of the working hours the audience was online,
 //!   busy, offline (listed as intervals) or unknown.
 //! - [`missed`]: a conversation a visitor started while nobody was online,
@@ -94,6 +96,35 @@ pub fn open_spans(
             break;
         }
         t = end;
+    }
+    out
+}
+
+/// Working hours that changed over time: `versions` are the schedules in
+/// force from their instant on (`None`: no hours, so all the time counts),
+/// oldest first; before the first one there were no hours. Each stretch of
+/// `[from, until)` takes the version in force then, so a past day keeps
+/// the hours it had, whatever they are now. Merged and in order.
+#[cfg(feature = "hours")]
+pub fn versioned_spans(
+    versions: &[(UnixMillis, Option<&crate::hours::Schedule>)],
+    from: UnixMillis,
+    until: UnixMillis,
+) -> Vec<Span> {
+    let mut out: Vec<Span> = Vec::new();
+    let first = versions.first().map_or(until, |(at, _)| *at);
+    let before = core::iter::once((UnixMillis::MIN, None, first));
+    let each = versions.iter().enumerate().map(|(i, (at, schedule))| {
+        let next = versions.get(i + 1).map_or(until, |(n, _)| *n);
+        (*at, *schedule, next)
+    });
+    for (start, schedule, end) in before.chain(each) {
+        for span in open_spans(schedule, start.max(from), end.min(until)) {
+            match out.last_mut() {
+                Some(last) if last.to == span.from => last.to = span.to,
+                _ => out.push(span),
+            }
+        }
     }
     out
 }
@@ -546,6 +577,55 @@ mod tests {
                 }]
             );
             assert!(open_spans(None, T0, T0).is_empty());
+        }
+
+        #[test]
+        fn each_stretch_keeps_the_hours_in_force_then() {
+            // 09:00–17:00 UTC until Tuesday 12:00, then 13:00–15:00; no
+            // hours at all before Monday.
+            let old = every_day("UTC", "09:00", "17:00");
+            let new = every_day("UTC", "13:00", "15:00");
+            let versions = [
+                (at("2026-03-02T00:00:00Z"), Some(&old)),
+                (at("2026-03-03T12:00:00Z"), Some(&new)),
+            ];
+            let span = |a: &str, b: &str| Span {
+                from: at(a),
+                to: at(b),
+            };
+            assert_eq!(
+                versioned_spans(
+                    &versions,
+                    at("2026-03-01T22:00:00Z"),
+                    at("2026-03-04T16:00:00Z")
+                ),
+                vec![
+                    // Sunday: no hours yet, all the time counts.
+                    span("2026-03-01T22:00:00Z", "2026-03-02T00:00:00Z"),
+                    span("2026-03-02T09:00:00Z", "2026-03-02T17:00:00Z"),
+                    // Tuesday: the old hours until noon, then the new.
+                    span("2026-03-03T09:00:00Z", "2026-03-03T12:00:00Z"),
+                    span("2026-03-03T13:00:00Z", "2026-03-03T15:00:00Z"),
+                    span("2026-03-04T13:00:00Z", "2026-03-04T15:00:00Z"),
+                ]
+            );
+            // Hours removed: from then on all the time counts.
+            let removed = [
+                (at("2026-03-02T00:00:00Z"), Some(&old)),
+                (at("2026-03-02T12:00:00Z"), None),
+            ];
+            assert_eq!(
+                versioned_spans(
+                    &removed,
+                    at("2026-03-02T00:00:00Z"),
+                    at("2026-03-02T20:00:00Z")
+                ),
+                vec![span("2026-03-02T09:00:00Z", "2026-03-02T20:00:00Z")]
+            );
+            // One version in force all along: its own spans.
+            let one = [(at("2026-01-01T00:00:00Z"), Some(&old))];
+            let (a, b) = (at("2026-03-02T00:00:00Z"), at("2026-03-05T00:00:00Z"));
+            assert_eq!(versioned_spans(&one, a, b), open_spans(Some(&old), a, b));
         }
 
         #[test]

@@ -13,6 +13,7 @@ import {
 } from './console-lib.mjs';
 
 const shared = sharedBrowser('console-availability');
+const EVERY_DAY = Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [['00:00', '24:00']]]));
 const scenario = (name, body) => sharedScenario(shared.browser(), name, body);
 
 test('the Availability page draws each audience, its figures and its changes, on desktop and phone', { timeout: 120_000 }, () =>
@@ -21,6 +22,9 @@ test('the Availability page draws each audience, its figures and its changes, on
     await s.group('sales', 'Sales');
     const ann = await s.agent('ann', 'Ann Lee');
     const site = `/v1/sites/${s.site}`;
+    // Sales has working hours (from now on: before, all the time counted).
+    const hours = await api('PUT', `${site}/groups/sales/working-hours`, s.owner, { timezone: 'UTC', mode: 'gate', weekly: EVERY_DAY });
+    assert.equal(hours.status, 200, JSON.stringify(hours.body));
     // Ann online, then busy, then online again; a visitor writes and she
     // answers.
     for (const status of ['online', 'busy', 'online']) {
@@ -53,6 +57,13 @@ test('the Availability page draws each audience, its figures and its changes, on
           figures: card.querySelector('.figures').textContent,
           agents: [...document.querySelectorAll('table.agent-table tbody th')].map((t) => t.textContent),
           timeline: card.querySelector('.timeline').getAttribute('role'),
+          // Working hours shaded where an audience has them, with their
+          // time in the day table (today: the last row).
+          salesHours: document.querySelectorAll('section.availability[data-audience=group-sales] svg.tl-bar rect.st-hours').length,
+          salesToday: [...document.querySelectorAll('section.availability[data-audience=group-sales] table.day-table tbody tr')].at(-1)
+            .querySelectorAll('td')[3].textContent,
+          siteToday: [...card.querySelectorAll('table.day-table tbody tr')].at(-1).querySelectorAll('td')[3].textContent,
+          legend: [...document.querySelectorAll('.legend li')].map((l) => l.textContent),
           sideways: document.documentElement.scrollWidth > document.documentElement.clientWidth,
         };
       });
@@ -71,6 +82,10 @@ test('the Availability page draws each audience, its figures and its changes, on
       assert.match(shown.figures, /First response: median \d+ s/, name);
       assert.deepEqual(shown.agents, ['Ann Lee'], name);
       assert.equal(shown.timeline, 'img', name);
+      assert.ok(shown.salesHours >= 1, `${name}: sales' working hours shaded`);
+      assert.match(shown.salesToday, /\d/, name);
+      assert.equal(shown.siteToday, '—', `${name}: the site has no working hours`);
+      assert.ok(shown.legend.includes('Working hours (as they were that day)'), name);
       assert.equal(shown.sideways, false, `${name}: nothing scrolls sideways`);
     }
 
@@ -92,6 +107,7 @@ test('the Availability page passes an accessibility audit (axe-core, WCAG 2.2 AA
     const s = await createSite();
     const ann = await s.agent('ann', 'Ann Lee');
     await api('PUT', `/v1/sites/${s.site}/agents/me/status`, ann, { status: 'online' });
+    await api('PUT', `/v1/sites/${s.site}/working-hours`, s.owner, { timezone: 'UTC', mode: 'gate', weekly: EVERY_DAY });
     for (const colorScheme of ['light', 'dark']) {
       for (const options of [DESKTOP, PHONE]) {
         const page = await signIn(await open({ ...options, colorScheme }), s.site, s.owner);

@@ -23,7 +23,7 @@ import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.
 const ADMIN = 'history-migration-admin-token';
 
 // The schema before issue 15 (schema 6: no status history, no webhooks, no
-// alerts).
+// alerts, no hours' versions).
 const BEFORE_HISTORY = [
   'DROP TABLE status_history',
   'DROP INDEX conversations_by_start',
@@ -31,6 +31,7 @@ const BEFORE_HISTORY = [
   'DROP TABLE webhook_results',
   'DROP TABLE alert_episodes',
   'ALTER TABLE mail_queue DROP COLUMN note',
+  'DROP TABLE hours_versions',
   "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
 ];
 

@@ -10,7 +10,8 @@
 //! - [`agent`]: the agent's status, picture menu and device socket;
 //! - [`inbox`]: conversations, title and notifications;
 //! - [`owner`]: the admin pages ([`hours`] holds the working-hours draft;
-//!   [`onboarding`] the checklist and the owner answering chats too).
+//!   [`onboarding`] the checklist and the owner answering chats too;
+//!   [`webhooks`] the webhook endpoints and their secret).
 
 mod agent;
 mod hours;
@@ -18,6 +19,7 @@ mod inbox;
 mod onboarding;
 mod owner;
 mod session;
+mod webhooks;
 
 use std::future::Future;
 

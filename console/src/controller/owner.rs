@@ -32,6 +32,21 @@ fn bodies(list: Vec<SavedReply>) -> Vec<SavedReplyBody> {
         .collect()
 }
 
+/// Most further pages of history read for one week.
+const MAX_HISTORY_PAGES: usize = 20;
+
+/// A further page of history (`next_from`) after the ones read: each
+/// audience's changes go after its own.
+fn append_history(history: &mut HistoryView, more: HistoryView) {
+    history.next_from = more.next_from;
+    for page in more.audiences {
+        match history.audiences.iter_mut().find(|a| a.group == page.group) {
+            Some(a) => a.changes.extend(page.changes),
+            None => history.audiences.push(page),
+        }
+    }
+}
+
 /// How often the team socket says it is there (answered by the runtime).
 const TEAM_PING_SECS: u32 = 25;
 
@@ -39,7 +54,7 @@ impl Controller {
     /// Handles an owner-mode message.
     pub(super) fn owner(&mut self, msg: OwnerMsg) {
         match msg {
-            OwnerMsg::Route(hash) => self.route(Page::from_hash(&hash)),
+            OwnerMsg::Route(hash) => self.follow_hash(&hash),
             m @ (OwnerMsg::ReloadChecklist
             | OwnerMsg::ChecklistLoaded(_)
             | OwnerMsg::DeclineHours(_)
@@ -48,6 +63,7 @@ impl Controller {
             | OwnerMsg::OpenInbox
             | OwnerMsg::InboxDevice(_)) => self.onboarding(m),
             OwnerMsg::Live(event) => self.team_event(event),
+            OwnerMsg::Webhooks(m) => self.webhooks(m),
             OwnerMsg::AvailabilityWeek(date) => {
                 let page = &mut self.store.owner.availability;
                 page.end_day = clock::parse_ymd(&date);
@@ -298,6 +314,7 @@ impl Controller {
             }
             OwnerMsg::DismissToken => {
                 self.store.owner.new_token = None;
+                self.store.owner.webhook_secret = None;
                 self.view.render_page(&self.store, Fresh::Keep);
             }
             OwnerMsg::SaveGroup { id, name, create } => self.save_group(id, name, create),
@@ -420,6 +437,11 @@ impl Controller {
                 }
             }
             OwnerMsg::SaveSettings(body) => {
+                if let Some((field, text)) = crate::view::limit_problem(&body) {
+                    self.store.note(&field, text, true);
+                    self.render_page_if(Page::Settings, Fresh::Keep);
+                    return self.view.focus_limit(&field);
+                }
                 if let Some(api) = self.owner_api() {
                     self.spawn(async move {
                         let result = api.put::<SettingsView>("/settings", &body).await;
@@ -435,8 +457,15 @@ impl Controller {
                     self.view.render_page(&self.store, Fresh::Form("settings"));
                 }
                 Err(e) => {
-                    self.owner_error("settings", e);
+                    let refused = crate::view::limit_refused(&e);
+                    match &refused {
+                        Some((field, text)) => self.store.note(field, text.clone(), true),
+                        None => self.owner_error("settings", e),
+                    }
                     self.view.render_page(&self.store, Fresh::Keep);
+                    if let Some((field, _)) = refused {
+                        self.view.focus_limit(&field);
+                    }
                 }
             },
             OwnerMsg::EmbedGroup(group) => {
@@ -499,6 +528,7 @@ impl Controller {
         owner.note = None;
         owner.confirm = None;
         owner.new_token = None;
+        owner.webhook_secret = None;
         self.view.render_page(&self.store, Fresh::All);
         self.load_checklist();
         match page {
@@ -533,22 +563,36 @@ impl Controller {
                 self.load_groups();
                 self.load_settings();
             }
+            Page::Webhooks => self.load_webhooks(),
         }
     }
 
-    /// The history and the insights of the Availability page's days.
+    /// The history and the insights of the Availability page's days; the
+    /// history page by page while it says there is more (`next_from`).
     fn load_availability(&self) {
         let Some(api) = self.owner_api() else { return };
         let (from, to) = clock::week(self.store.owner.availability.end_day, clock::now());
         self.spawn(async move {
-            let query = format!("?from={from}&to={to}");
-            let result = match api.get::<HistoryView>(&format!("/history{query}")).await {
-                Ok(history) => api
-                    .get::<InsightsView>(&format!("/insights{query}"))
-                    .await
-                    .map(|insights| (history, insights)),
-                Err(e) => Err(e),
-            };
+            let result = async {
+                let mut history = api
+                    .get::<HistoryView>(&format!("/history?from={from}&to={to}"))
+                    .await?;
+                // A week holds at most a few pages; a bound all the same.
+                for _ in 0..MAX_HISTORY_PAGES {
+                    let Some(next) = history.next_from.take() else {
+                        break;
+                    };
+                    let more = api
+                        .get::<HistoryView>(&format!("/history?from={}&to={to}", next.0))
+                        .await?;
+                    append_history(&mut history, more);
+                }
+                let insights = api
+                    .get::<InsightsView>(&format!("/insights?from={from}&to={to}"))
+                    .await?;
+                Ok((history, insights))
+            }
+            .await;
             OwnerMsg::AvailabilityLoaded(result)
         });
     }
@@ -767,6 +811,38 @@ mod tests {
         assert_eq!(slug("Šárka Dvořáková"), "sarka-dvorakova");
         assert_eq!(slug("Łukasz Żółć"), "lukasz-zolc");
         assert_eq!(slug("!!"), "");
+    }
+
+    #[test]
+    fn history_pages_append_to_their_audience() {
+        let change =
+            |at: i64| json!({"at": at_text(at), "status": "online", "reason": "agents_online"});
+        fn at_text(at: i64) -> String {
+            format!("2026-12-01T00:00:{at:02}Z")
+        }
+        let page = |next: Option<i64>, site: Vec<i64>, sales: Vec<i64>| {
+            serde_json::from_value::<HistoryView>(json!({
+                "from": at_text(0), "to": at_text(59),
+                "audiences": [
+                    {"group": null, "in_force": null, "changes": site.into_iter().map(change).collect::<Vec<_>>()},
+                    {"group": "sales", "in_force": null, "changes": sales.into_iter().map(change).collect::<Vec<_>>()},
+                ],
+                "next_from": next.map(at_text),
+            }))
+            .unwrap()
+        };
+        let mut history = page(Some(3), vec![1, 2], vec![]);
+        append_history(&mut history, page(Some(5), vec![3], vec![4]));
+        append_history(&mut history, page(None, vec![], vec![5]));
+        let seconds = |i: usize| -> Vec<i64> {
+            history.audiences[i]
+                .changes
+                .iter()
+                .map(|c| c.at.0 / 1000 % 60)
+                .collect()
+        };
+        assert_eq!((seconds(0), seconds(1)), (vec![1, 2, 3], vec![4, 5]));
+        assert_eq!(history.next_from, None);
     }
 
     #[test]

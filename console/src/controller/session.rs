@@ -250,11 +250,17 @@ impl Controller {
     /// URL says so (a reload comes back to it) and the top bar leads back
     /// to the owner's pages.
     pub(super) fn show_inbox(&mut self) {
+        let from_owner_pages = self.store.mode == Some(Mode::Owner);
         self.store.mode = Some(Mode::Agent);
         self.store.menu_open = false;
         self.store.owner_key_kept = persist::token(self.store.site()).is_some();
         if self.store.owner_key_kept {
-            self.view.set_hash(INBOX_HASH);
+            // From the owner's pages: Back returns to them.
+            if from_owner_pages {
+                self.view.push_hash(INBOX_HASH);
+            } else {
+                self.view.set_hash(INBOX_HASH);
+            }
         }
         self.view.render(&self.store);
         // The site's name, once the device socket's hello told it.
@@ -267,13 +273,37 @@ impl Controller {
     /// Shows the owner's `page`; an agent's session in this tab goes on
     /// (its picture and status menu in the top bar).
     pub(super) fn show_owner_pages(&mut self, page: Page) {
+        let from_inbox = self.store.mode == Some(Mode::Agent);
         self.store.mode = Some(Mode::Owner);
         self.store.menu_open = false;
         if self.view.hash() == INBOX_HASH {
-            self.view.set_hash(&format!("#{}", page.slug()));
+            // From the inbox: Back returns to it.
+            let hash = format!("#{}", page.slug());
+            if from_inbox {
+                self.view.push_hash(&hash);
+            } else {
+                self.view.set_hash(&hash);
+            }
         }
         self.view.render(&self.store);
         self.route(page);
+    }
+
+    /// The URL's hash changed: a tab of the owner's pages, or the browser's
+    /// Back and Forward between them and the inbox.
+    pub(super) fn follow_hash(&mut self, hash: &str) {
+        match self.store.mode {
+            // The agent's session lives on behind the owner's pages.
+            Some(Mode::Owner) if hash == INBOX_HASH && self.agent_api.is_some() => {
+                self.show_inbox()
+            }
+            Some(Mode::Owner) if hash == INBOX_HASH => {}
+            Some(Mode::Owner) => self.route(Page::from_hash(hash)),
+            Some(Mode::Agent) if hash != INBOX_HASH && self.owner_api.is_some() => {
+                self.show_owner_pages(Page::from_hash(hash))
+            }
+            _ => {}
+        }
     }
 
     /// The agent's session ended (signed out elsewhere, revoked): with the

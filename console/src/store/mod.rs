@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use presenza_protocol::body::{SavedReplyBody, ScheduleSpec};
 use presenza_protocol::view::{
     AgentView, AudienceView, DeviceView, GroupView, OnboardingView, SavedReply, SettingsView,
-    VisitorContext,
+    VisitorContext, Webhooks,
 };
 use presenza_protocol::view::{HistoryView, InsightsView};
 use presenza_protocol::GroupId;
@@ -46,17 +46,19 @@ pub enum Page {
     Settings,
     Replies,
     Availability,
+    Webhooks,
     Embed,
 }
 
 impl Page {
-    pub const ALL: [Page; 7] = [
+    pub const ALL: [Page; 8] = [
         Page::Agents,
         Page::Groups,
         Page::Hours,
         Page::Settings,
         Page::Replies,
         Page::Availability,
+        Page::Webhooks,
         Page::Embed,
     ];
 
@@ -68,6 +70,7 @@ impl Page {
             Page::Settings => "settings",
             Page::Replies => "replies",
             Page::Availability => "availability",
+            Page::Webhooks => "webhooks",
             Page::Embed => "embed",
         }
     }
@@ -90,6 +93,7 @@ impl Page {
             Page::Settings => "Settings",
             Page::Replies => "Saved replies",
             Page::Availability => "Availability",
+            Page::Webhooks => "Webhooks",
             Page::Embed => "Embed",
         }
     }
@@ -193,6 +197,10 @@ pub struct Owner {
     /// The group the embed snippet is for.
     pub embed_group: Option<String>,
     pub availability: AvailabilityPage,
+    /// The webhook endpoints with their last results (None: not loaded).
+    pub webhooks: Option<Webhooks>,
+    /// A new webhook signing secret, shown this once.
+    pub webhook_secret: Option<String>,
     /// The site's first steps (shown above every page until done).
     pub checklist: Option<OnboardingView>,
 }
@@ -212,6 +220,8 @@ impl Default for Owner {
             note: None,
             embed_group: None,
             availability: AvailabilityPage::default(),
+            webhooks: None,
+            webhook_secret: None,
             checklist: None,
         }
     }

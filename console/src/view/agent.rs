@@ -76,7 +76,7 @@ pub fn me(full: bool) -> El {
                 .action("avatar")
                 .attr("aria-haspopup", "menu")
                 .attr("aria-expanded", "false")
-                .attr("aria-controls", "status-menu")
+                .attr("aria-controls", "status-items")
                 .child(el("span").class("initials").attr("aria-hidden", "true"))
                 .child(dot(Status::Offline)),
         )
@@ -104,25 +104,36 @@ fn menu_item(status: Status) -> web_sys::Element {
         .build()
 }
 
-/// The status menu: Online / Busy (message + return time) / Offline /
-/// (`full`:) devices, sign out. Built once per sign-in; only its state changes afterwards, so
-/// typed text survives live updates.
+/// The status popup: a menu of the statuses (Online / Busy / Offline), the
+/// busy details (message + return time) after it, and (`full`:) a menu of
+/// the session (devices, sign-in as the owner, sign out). The fields are
+/// not inside a `role=menu`, which may only hold menu items. Built once per
+/// sign-in; only its state changes afterwards, so typed text survives live
+/// updates.
 fn menu(full: bool) -> El {
+    let items = |id: &str, label: &str| {
+        el("div")
+            .attr("id", id)
+            .attr("role", "menu")
+            .attr("aria-label", label)
+    };
     let menu = el("div")
         .attr("id", "status-menu")
         .class("menu")
-        .attr("role", "menu")
-        .attr("aria-label", "Your status")
         .flag("hidden", true)
-        .child(menu_item(Status::Online))
-        .child(menu_item(Status::Busy))
+        .child(
+            items("status-items", "Your status")
+                .child(menu_item(Status::Online))
+                .child(menu_item(Status::Busy))
+                .child(menu_item(Status::Offline)),
+        )
         .child(
             el("div")
                 .class("busy-fields")
                 .attr("role", "group")
                 .attr("aria-label", "Busy details")
                 .child(
-                    el("label").text("Message").child(
+                    el("label").text("Busy message").child(
                         el("input")
                             .attr("name", "busy-message")
                             .maxlength(MAX_STATUS_MESSAGE_CHARS)
@@ -134,37 +145,39 @@ fn menu(full: bool) -> El {
                         .text("Back at")
                         .child(el("input").attr("name", "busy-back").attr("type", "time")),
                 ),
-        )
-        .child(menu_item(Status::Offline));
+        );
     let menu = if full {
-        menu.child(el("div").class("separator").attr("role", "separator"))
+        menu.child(el("div").class("separator").attr("aria-hidden", "true"))
             .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("menuitem")
-                    .attr("role", "menuitem")
-                    .attr("tabindex", "-1")
-                    .action("devices")
-                    .text("Your devices"),
-            )
-            .child(
-                el("a")
-                    .class("menuitem")
-                    .attr("role", "menuitem")
-                    .attr("tabindex", "-1")
-                    .attr("href", "#signin")
-                    .attr("target", "_blank")
-                    .text("Sign in as the site owner…"),
-            )
-            .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("menuitem")
-                    .class("sign-out")
-                    .attr("role", "menuitem")
-                    .attr("tabindex", "-1")
-                    .action("sign-out")
-                    .text("Sign out"),
+                items("session-items", "Your session")
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("menuitem")
+                            .attr("role", "menuitem")
+                            .attr("tabindex", "-1")
+                            .action("devices")
+                            .text("Your devices"),
+                    )
+                    .child(
+                        el("a")
+                            .class("menuitem")
+                            .attr("role", "menuitem")
+                            .attr("tabindex", "-1")
+                            .attr("href", "#signin")
+                            .attr("target", "_blank")
+                            .text("Sign in as the site owner…"),
+                    )
+                    .child(
+                        el("button")
+                            .attr("type", "button")
+                            .class("menuitem")
+                            .class("sign-out")
+                            .attr("role", "menuitem")
+                            .attr("tabindex", "-1")
+                            .action("sign-out")
+                            .text("Sign out"),
+                    ),
             )
     } else {
         menu

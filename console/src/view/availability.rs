@@ -1,7 +1,8 @@
 //! The owner's Availability page (issue 15): for a week (the last seven
 //! days, or the seven days up to a date picked), each audience's status
 //! over time as a timeline drawn here in SVG (one bar per day: online,
-//! busy, offline; offline inside working hours marked below), its coverage
+//! busy, offline; working hours shaded below, as they were that day, and
+//! offline inside them marked over them), its coverage
 //! of working hours, missed conversations and first-response times, and
 //! the same facts as tables (each day's time per status, every change) for
 //! screen readers and for copying. No chart library: rectangles.
@@ -90,6 +91,7 @@ fn legend() -> El {
         .child(item("st-online", "Online"))
         .child(item("st-busy", "Busy"))
         .child(item("st-offline", "Offline"))
+        .child(item("st-hours", "Working hours (as they were that day)"))
         .child(item("st-missed", "Offline inside working hours"))
 }
 
@@ -210,6 +212,12 @@ fn audience_card(
                 .collect()
         })
         .unwrap_or_default();
+    // Shaded under the bar where the audience had working hours (none
+    // shaded without: all of the day counts then).
+    let hours: Vec<(i64, i64)> = figures
+        .filter(|f| f.has_working_hours)
+        .map(|f| f.working_hours.iter().map(|s| (s.from.0, s.to.0)).collect())
+        .unwrap_or_default();
     // One row per local day of the period.
     let mut days = Vec::new();
     let mut day = clock::local_midnight(from, 0);
@@ -249,6 +257,22 @@ fn audience_card(
                     .attr("height", "8"),
             );
         }
+        let mut hours_ms = 0;
+        for &(hf, ht) in &hours {
+            let (a, b) = (hf.max(start), ht.min(end));
+            if b <= a {
+                continue;
+            }
+            hours_ms += b - a;
+            bar = bar.child(
+                svg("rect")
+                    .class("st-hours")
+                    .attr("x", &x(a).to_string())
+                    .attr("width", &(x(b) - x(a)).max(1).to_string())
+                    .attr("y", "9")
+                    .attr("height", "3"),
+            );
+        }
         let mut missed_ms = 0;
         for &(mf, mt) in &missed {
             let (a, b) = (mf.max(start), mt.min(end));
@@ -278,6 +302,11 @@ fn audience_card(
                 .child(el("td").text(&duration(totals[0])))
                 .child(el("td").text(&duration(totals[1])))
                 .child(el("td").text(&duration(totals[2])))
+                .child(el("td").text(&if hours.is_empty() {
+                    "—".to_owned()
+                } else {
+                    duration(hours_ms)
+                }))
                 .child(el("td").text(&duration(missed_ms))),
         );
     }
@@ -373,6 +402,7 @@ fn audience_card(
                     "Online",
                     "Busy",
                     "Offline",
+                    "Working hours",
                     "Offline inside working hours",
                 ]))
                 .child(el("tbody").children(table_rows)),

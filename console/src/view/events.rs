@@ -11,8 +11,8 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, Event, EventTarget, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
-use super::{hours, replies, settings};
-use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg};
+use super::{hours, replies, settings, webhooks};
+use crate::msg::{AgentMsg, InboxMsg, Msg, OwnerMsg, Sender, SessionMsg, WebhookMsg};
 use crate::store::persist;
 
 fn listen(target: &EventTarget, name: &str, f: impl FnMut(Event) + 'static) {
@@ -224,6 +224,9 @@ fn on_click(tx: &Sender, e: &Event) {
         "delete-group" => OwnerMsg::DeleteGroup(data(&el, "id")).into(),
         "dismiss-token" => OwnerMsg::DismissToken.into(),
         "hours-clear" => OwnerMsg::ClearHours.into(),
+        "webhooks-reload" => WebhookMsg::Load.into(),
+        "webhook-secret" => WebhookMsg::RotateSecret.into(),
+        "remove-webhook" => WebhookMsg::Remove(data(&el, "id")).into(),
         "copy" => return copy(&el),
         a if a.starts_with("hours-") => {
             let (Some(form), Some(op)) = (closest(&el, "form"), hours::op(a, &el)) else {
@@ -289,6 +292,11 @@ fn on_submit(tx: &Sender, e: &Event) {
         }
         .into(),
         "replies" => OwnerMsg::SaveReplies(replies::read(&form)).into(),
+        "webhook-add" | "webhook-save" => WebhookMsg::Save {
+            replaces: (action == "webhook-save").then(|| data(&form, "id")),
+            endpoint: webhooks::read(&form),
+        }
+        .into(),
         "availability" => OwnerMsg::AvailabilityWeek(field(&form, "end")).into(),
         "reply" => InboxMsg::Reply {
             conversation: data(&form, "id"),

@@ -15,12 +15,15 @@ mod events;
 mod hours;
 mod inbox;
 mod keep;
+mod limits;
 mod onboarding;
 mod owner;
 mod replies;
 mod settings;
 mod signin;
+mod webhooks;
 
+pub use limits::{from_edge as limit_refused, problem as limit_problem};
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::msg::Sender;
@@ -202,6 +205,15 @@ impl View {
         }
     }
 
+    /// Moves the focus to a limits field the owner must correct (its
+    /// note key, `limits:<name>`).
+    pub fn focus_limit(&self, key: &str) {
+        let id = format!("limit-{}", key.trim_start_matches("limits:"));
+        if let Some(input) = by_id(&id) {
+            dom::focus(&input);
+        }
+    }
+
     pub fn focus_new_token(&self) {
         if let Some(button) = by_id("new-token").and_then(|p| dom::find(&p, "button")) {
             dom::focus(&button);
@@ -223,6 +235,17 @@ impl View {
         }
         if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(hash));
+        }
+    }
+
+    /// Puts `hash` in the URL as a new history entry, so the browser's
+    /// Back returns to where the user was (its `hashchange` says so).
+    pub fn push_hash(&self, hash: &str) {
+        if self.hash() == hash {
+            return;
+        }
+        if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+            let _ = history.push_state_with_url(&JsValue::NULL, "", Some(hash));
         }
     }
 

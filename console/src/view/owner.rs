@@ -10,7 +10,7 @@ use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
 use super::{
     agent, availability, devices, dot, hours, keep, onboarding, replies, settings, status_label,
-    Fresh,
+    webhooks, Fresh,
 };
 use crate::clock;
 use crate::store::{Page, Store};
@@ -119,6 +119,7 @@ pub fn render_page(store: &Store, fresh: Fresh) {
         Page::Replies => replies::page(store),
         Page::Availability => availability::page(store),
         Page::Embed => settings::embed_page(store),
+        Page::Webhooks => webhooks::page(store),
     };
     let typed = keep::snapshot(&region, fresh);
     replace(
@@ -198,43 +199,47 @@ pub fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El
 
 fn token_panel(store: &Store) -> Option<El> {
     let t = store.owner.new_token.as_ref()?;
-    Some(
-        el("div")
-            .attr("id", "new-token")
-            .class("card")
-            .class("token-panel")
-            .attr("role", "status")
-            .child(
-                el("p")
-                    .child(el("strong").text(&format!("Token for {}", t.agent)))
-                    .text(" — copy it now and give it to the agent: it is shown only once."),
-            )
-            .child(
-                el("div")
-                    .class("copy-row")
-                    .child(
-                        el("code")
-                            .attr("id", "new-token-value")
-                            .class("token")
-                            .text(&t.token),
-                    )
-                    .child(
-                        el("button")
-                            .attr("type", "button")
-                            .class("primary")
-                            .action("copy")
-                            .data("copy", "#new-token-value")
-                            .text("Copy"),
-                    ),
-            )
-            .child(
-                el("button")
-                    .attr("type", "button")
-                    .class("link")
-                    .action("dismiss-token")
-                    .text("Done, hide it"),
-            ),
-    )
+    Some(shown_once(
+        &format!("Token for {}", t.agent),
+        " — copy it now and give it to the agent: it is shown only once.",
+        &t.token,
+    ))
+}
+
+/// A secret shown this once (an agent's token, the webhook secret), with
+/// Copy and a way to hide it.
+pub fn shown_once(title: &str, advice: &str, value: &str) -> El {
+    el("div")
+        .attr("id", "new-token")
+        .class("card")
+        .class("token-panel")
+        .attr("role", "status")
+        .child(el("p").child(el("strong").text(title)).text(advice))
+        .child(
+            el("div")
+                .class("copy-row")
+                .child(
+                    el("code")
+                        .attr("id", "new-token-value")
+                        .class("token")
+                        .text(value),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("primary")
+                        .action("copy")
+                        .data("copy", "#new-token-value")
+                        .text("Copy"),
+                ),
+        )
+        .child(
+            el("button")
+                .attr("type", "button")
+                .class("link")
+                .action("dismiss-token")
+                .text("Done, hide it"),
+        )
 }
 
 fn agents_page(store: &Store) -> Vec<El> {

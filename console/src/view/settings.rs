@@ -1,5 +1,6 @@
 //! Owner pages: site settings (grace period, allowed origins, the widget's
-//! look and texts) and the embed snippet ready to copy.
+//! look and texts, limits and retention) and the embed snippet ready to
+//! copy.
 
 use std::collections::BTreeMap;
 
@@ -509,6 +510,7 @@ pub fn settings_page(store: &Store) -> Vec<El> {
                     )
                     .children(texts_section(&w.texts)),
             )
+            .child(super::limits::card(store, s))
             .child(
                 el("div")
                     .class("actions")
@@ -579,6 +581,7 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
             ) as u32
         })
     };
+    let (limits, retention_days, history_days) = super::limits::read(field);
     SettingsBody {
         name: None,
         grace_period_secs: Some(num("grace").map_or(0, |n| n.clamp(0, i64::from(u32::MAX)) as u32)),
@@ -606,9 +609,9 @@ pub fn body(field: &dyn Fn(&str) -> String, texts: WidgetTexts) -> SettingsBody 
         }),
         // Set with the working hours (their page), not here.
         working_hours_mode: None,
-        limits: None,
-        retention_days: None,
-        history_days: None,
+        limits: Some(limits),
+        retention_days: Some(retention_days),
+        history_days: Some(history_days),
         email: Some(EmailPatch {
             enabled: Some(field("email-enabled") == "on"),
             notify_address: Some(Some(field("notify").trim().to_owned()).filter(|a| !a.is_empty())),
@@ -755,6 +758,11 @@ mod tests {
                 "notify" => " owner@shop.example ",
                 "offline-on" => "on",
                 "offline-minutes" => "99999",
+                "sockets_per_address" => "50",
+                "conversations_per_address" => "20",
+                "conversations_per_minute" => "120",
+                "retention_days" => "30",
+                "history_days" => "90",
                 _ => "",
             }
             .to_owned()
@@ -770,7 +778,10 @@ mod tests {
                 "widget": {"accent_color": "#ff0000", "offset_x": 200, "offset_y": 0,
                     "language": "auto", "texts": {"it": {"online": "Ciao"}}},
                 "email": {"enabled": true, "notify_address": "owner@shop.example"},
-                "alerts": {"offline_minutes": 1440, "wait_minutes": null, "address": null}})
+                "alerts": {"offline_minutes": 1440, "wait_minutes": null, "address": null},
+                "limits": {"sockets_per_address": 50, "conversations_per_address": 20,
+                    "conversations_per_minute": 120},
+                "retention_days": 30, "history_days": 90})
         );
     }
 

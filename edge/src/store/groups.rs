@@ -34,7 +34,7 @@ impl Scope {
     }
 
     /// The stored scope: `site` or `g:<group>`.
-    fn stored(&self) -> String {
+    pub(super) fn stored(&self) -> String {
         match self {
             Scope::Site => "site".to_string(),
             Scope::Group(g) => format!("g:{g}"),

@@ -17,6 +17,7 @@ mod counters;
 mod devices;
 mod groups;
 mod history;
+mod hours_versions;
 mod mail;
 mod messages;
 mod meta;

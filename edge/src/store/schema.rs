@@ -30,7 +30,11 @@ use serde::Deserialize;
 /// me" / "unassigned"), messages the name a system message is about
 /// (`subject`) ([`MIGRATE_ASSIGN_CONVERSATIONS`]: columns added, nothing rewritten; every
 /// conversation stored before is unassigned).
-pub const SCHEMA_VERSION: i64 = 10;
+/// 12: working hours as they were (issue 15): `hours_versions`, each
+/// save or removal of a scope's hours from its instant on; a store made
+/// before starts with its hours of then in force since 0
+/// ([`MIGRATE_HOURS_VERSIONS`]).
+pub const SCHEMA_VERSION: i64 = 12;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -181,6 +185,7 @@ const SCHEMA: &[&str] = &[
         visitor_id TEXT NOT NULL, relay TEXT NOT NULL, PRIMARY KEY (visitor_id, relay))",
     STATUS_HISTORY,
     CONVERSATIONS_BY_START,
+    HOURS_VERSIONS,
     // Webhook deliveries waiting, per endpoint in `seq` order
     // (`store::webhooks`), and each endpoint's last attempt.
     "CREATE TABLE IF NOT EXISTS webhook_queue (
@@ -210,6 +215,11 @@ const STATUS_HISTORY: &str = "CREATE TABLE IF NOT EXISTS status_history (
 /// list order: the inbox's `?assigned=`.
 const CONVERSATIONS_BY_ASSIGNEE: &str = "CREATE INDEX IF NOT EXISTS conversations_by_assignee
         ON conversations (assignee_id, k_closed, k_wait, k_time, id)";
+/// Each scope's working hours from an instant on (`store::hours_versions`):
+/// scope as in `schedules`, spec the `ScheduleSpec` JSON (NULL: none).
+const HOURS_VERSIONS: &str = "CREATE TABLE IF NOT EXISTS hours_versions (
+        scope TEXT NOT NULL, at INTEGER NOT NULL, spec TEXT,
+        PRIMARY KEY (scope, at)) WITHOUT ROWID";
 /// Conversations started in a period (insights).
 const CONVERSATIONS_BY_START: &str =
     "CREATE INDEX IF NOT EXISTS conversations_by_start ON conversations (created_at)";
@@ -288,6 +298,13 @@ const MIGRATE_ASSIGN_CONVERSATIONS: &[&str] = &[
     "ALTER TABLE conversations ADD COLUMN assignee_name TEXT",
 ];
 const MIGRATE_ASSIGN_MESSAGES: &[&str] = &["ALTER TABLE messages ADD COLUMN subject TEXT"];
+/// Schema 8 → 12: the hours' versions. What a store holds now is all it
+/// knows of its hours: in force since 0 (the insights of every past day
+/// use them, as they did before).
+const MIGRATE_HOURS_VERSIONS: &[&str] = &[
+    HOURS_VERSIONS,
+    "INSERT OR IGNORE INTO hours_versions (scope, at, spec) SELECT scope, 0, spec FROM schedules",
+];
 
 impl Store {
     /// Whether this object holds a site (never creates anything).
@@ -306,6 +323,7 @@ impl Store {
         self.migrate_history()?;
         self.migrate_alerts()?;
         self.migrate_assign()?;
+        self.migrate_hours_versions()?;
         self.exec_all(SCHEMA)?;
         self.migrate_hours()?;
         self.meta_set(super::MetaKey::SchemaVersion, &SCHEMA_VERSION.to_string())
@@ -407,6 +425,18 @@ impl Store {
             return Ok(());
         }
         self.exec_all(MIGRATE_ALERTS)?;
+        self.wrote.set(true);
+        Ok(())
+    }
+
+    /// Adds the schema-12 hours' versions to a store made before them (see
+    /// [`MIGRATE_HOURS_VERSIONS`]); no-op for a new site (it gets the table
+    /// from [`SCHEMA`]) or a migrated one.
+    fn migrate_hours_versions(&self) -> R<()> {
+        if self.table_sql("schedules")?.is_none() || self.table_sql("hours_versions")?.is_some() {
+            return Ok(());
+        }
+        self.exec_all(MIGRATE_HOURS_VERSIONS)?;
         self.wrote.set(true);
         Ok(())
     }

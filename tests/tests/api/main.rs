@@ -88,6 +88,7 @@ mod presence {
 
 /// The status history and availability insights (issue 15).
 mod history;
+mod hours_versions;
 
 /// E-mail, as the local run records it.
 mod mail;

@@ -4,7 +4,9 @@
 //! each boundary (a manual change after one wins until the next), a *gate*
 //! makes its audience offline outside them. The alarm fires at each
 //! boundary. Saving or removing hours is not itself a status change: what
-//! switch hours chose is kept first ([`Site::keep_hours_choices`]).
+//! switch hours chose is kept first ([`Site::keep_hours_choices`]). Each
+//! save or removal is kept as a version from that instant on (the insights
+//! of a past day use the hours it had).
 
 use crate::domain::hours::HoursInput;
 use crate::error::ApiError;
@@ -60,6 +62,9 @@ pub async fn put(
         }
         Scope::Group(_) => site.store.put_schedule(&scope, &stored, Some(mode))?,
     }
+    // Past days keep the hours they had (insights).
+    site.store
+        .record_hours_version(&scope, call.now, Some(&stored))?;
     site.settle(Change::ConfigChanged, call.now).await?;
     respond::json(200, &WorkingHoursView::new(input.schedule.spec(), mode))
 }
@@ -73,6 +78,8 @@ pub async fn delete(
     cfg.check_group(group)?;
     site.keep_hours_choices(cfg, call.now)?;
     site.store.delete_schedule(&Scope::of(group))?;
+    site.store
+        .record_hours_version(&Scope::of(group), call.now, None)?;
     site.settle(Change::ConfigChanged, call.now).await?;
     respond::no_content()
 }

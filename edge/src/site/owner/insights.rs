@@ -7,7 +7,8 @@
 //! at now (the future is unknown), and where the history or the
 //! conversations read (at most `MAX_HISTORY_CHANGES` and
 //! `MAX_INSIGHT_CONVERSATIONS`) end. Working hours are the audiences' as
-//! configured now. Computed by `crate::insights` (pure).
+//! they were at each instant (`store::hours_versions`): a past day keeps
+//! the hours it had. Computed by `crate::insights` (pure).
 
 use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
@@ -18,8 +19,11 @@ use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::owner::history;
 use crate::site::state::Site;
+use crate::store::Scope;
+use presenza_protocol::body::ScheduleSpec;
 use presenza_protocol::limits::MAX_INSIGHT_CONVERSATIONS;
 use presenza_protocol::GroupId;
+use presenza_rules::hours::Schedule;
 use worker::Response;
 
 pub fn get(
@@ -61,12 +65,10 @@ pub fn get(
             first_reply: row.reply_at.map(|at| (at, row.reply_agent)),
         })
         .collect();
-    let audiences: Vec<Audience<'_>> = loaded
-        .into_iter()
-        .map(|a| Audience {
-            hours: cfg
-                .rules
-                .schedule_for(a.group.as_ref().map(GroupId::as_str)),
+    let mut audiences: Vec<Audience> = Vec::with_capacity(loaded.len());
+    for a in loaded {
+        audiences.push(Audience {
+            hours: hours_then(site, a.group.as_ref(), period.from, until)?,
             marks: a
                 .in_force
                 .iter()
@@ -74,8 +76,8 @@ pub fn get(
                 .map(Recorded::mark)
                 .collect(),
             group: a.group,
-        })
-        .collect();
+        });
+    }
     let view = insights::compute(
         Window {
             from: period.from,
@@ -88,4 +90,33 @@ pub fn get(
         &conversations,
     );
     respond::json(200, &view)
+}
+
+/// An audience's working hours in `[from, until)` as they were: each
+/// version that was in force, parsed (stored hours were valid when saved;
+/// one that no longer parses counts as none, loudly).
+fn hours_then(
+    site: &Site,
+    group: Option<&GroupId>,
+    from: i64,
+    until: i64,
+) -> Result<Vec<(i64, Option<Schedule>)>, ApiError> {
+    let versions = site
+        .store
+        .hours_versions(&Scope::of(group), from, until.max(from + 1))?;
+    Ok(versions
+        .into_iter()
+        .map(|v| {
+            let schedule = v.spec.and_then(|spec| {
+                let parsed = serde_json::from_str::<ScheduleSpec>(&spec)
+                    .ok()
+                    .and_then(|spec| Schedule::parse(&spec).ok());
+                if parsed.is_none() {
+                    worker::console_error!("stored working hours of {group:?} no longer parse");
+                }
+                parsed
+            });
+            (v.at, schedule)
+        })
+        .collect())
 }

@@ -57,11 +57,8 @@ fn view(
                 status: r.status.and_then(|s| u16::try_from(s).ok()),
                 error: r.error.clone(),
             });
-        out.push(WebhookView {
-            endpoint: e.clone(),
-            pending: u32::try_from(site.store.webhook_pending(&e.id)?).unwrap_or(u32::MAX),
-            last,
-        });
+        let pending = u32::try_from(site.store.webhook_pending(&e.id)?).unwrap_or(u32::MAX);
+        out.push(WebhookView::new(e.clone(), pending, last));
     }
     Ok(Webhooks {
         endpoints: out,
