@@ -181,6 +181,7 @@ fn message(seq: u64, cid: &str, from: &str, agent: Option<&str>, text: &str) -> 
     let agent = agent.map(|n| AgentRef {
         id: AgentId::parse(&n.to_lowercase()).expect("an agent id"),
         name: n.into(),
+        picture: None,
     });
     let at = Date::parse("2026-11-25T12:00:00Z") as i64 + seq as i64 * 60_000;
     MessageView::new(seq, cid.into(), from, agent, text.into(), at, kind)

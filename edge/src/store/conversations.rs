@@ -105,6 +105,8 @@ pub struct InboxRow {
     pub m_at: Option<i64>,
     #[serde(default)]
     pub m_kind: Option<MessageKind>,
+    #[serde(default)]
+    pub m_picture: Option<String>,
 }
 
 impl InboxRow {
@@ -148,6 +150,7 @@ impl InboxRow {
             text: self.m_text.clone()?,
             at: self.m_at?,
             kind: self.m_kind,
+            agent_picture: self.m_picture.clone(),
         })
     }
 }
@@ -371,7 +374,8 @@ impl Store {
                          AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
                       m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
                       m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                      m.at AS m_at, m.kind AS m_kind
+                      m.at AS m_at, m.kind AS m_kind,
+                      (SELECT version FROM agent_pictures p WHERE p.agent_id = m.agent_id) AS m_picture
                  FROM page
                  JOIN conversations c ON c.id = page.id
                  LEFT JOIN visitors v ON v.id = c.visitor_id

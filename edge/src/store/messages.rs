@@ -20,9 +20,14 @@ pub struct MessageRow {
     /// A system message's kind; `None` for the others.
     #[serde(default)]
     pub kind: Option<MessageKind>,
+    /// The version of its agent's picture now (read, never stored with
+    /// the message: a new picture shows on every message of the agent).
+    #[serde(default)]
+    pub agent_picture: Option<String>,
 }
 
-const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind";
+const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind,
+    (SELECT version FROM agent_pictures p WHERE p.agent_id = messages.agent_id) AS agent_picture";
 
 impl Store {
     pub fn message_by_key(
@@ -77,6 +82,7 @@ impl Store {
                 text: r.text,
                 at: r.at,
                 kind: r.kind,
+                agent_picture: None,
             };
             (r.conversation_id, message)
         }))

@@ -23,7 +23,10 @@ use serde::Deserialize;
 /// store made before begins its history with its next change).
 /// 8: webhooks (issue 15): `webhook_queue`, `webhook_results` (new tables
 /// only, made by [`SCHEMA`] on start).
-pub const SCHEMA_VERSION: i64 = 8;
+/// 11: agents' pictures (issue 14): `agent_pictures` (a new table only, made
+/// by [`SCHEMA`] on start; agents' and messages' queries read it, so it
+/// must exist before the first of them).
+pub const SCHEMA_VERSION: i64 = 11;
 
 /// The list key of a conversation: its place in the rules' list order
 /// (`ListKey`), as three ascending values: closed last, waiting first, most
@@ -179,6 +182,11 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS webhook_results (
         endpoint TEXT PRIMARY KEY, at INTEGER NOT NULL, ok INTEGER NOT NULL,
         status INTEGER, error TEXT)",
+    // An agent's picture (`store::pictures`): content_type one of
+    // `PictureKind`, version its content hash, bytes as uploaded.
+    "CREATE TABLE IF NOT EXISTS agent_pictures (
+        agent_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, version TEXT NOT NULL,
+        bytes BLOB NOT NULL, updated_ms INTEGER NOT NULL)",
 ];
 
 /// Each audience's status changes (`store::history`): aud '' for the

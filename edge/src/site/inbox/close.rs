@@ -52,6 +52,7 @@ pub fn close(
             text: closed_message(&me.name),
             at: now,
             kind: Some(MessageKind::Closed),
+            agent_picture: None,
         };
         site.store
             .insert_message(&conv.id, &ClientKey::Closed(seq(conv.last_seq)), &message)?;

@@ -186,6 +186,7 @@ fn store(
             text: text.clone(),
             at: now,
             kind: None,
+            agent_picture: me.picture.clone(),
         };
         site.store.insert_message(&conv.id, &key, &message)?;
         site.store.save_conversation(&conv)?;

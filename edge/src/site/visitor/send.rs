@@ -194,6 +194,7 @@ pub async fn store(
             text: text.clone(),
             at: now,
             kind: None,
+            agent_picture: None,
         };
         site.store.insert_message(&conv.id, &key, &message)?;
         let mut automatic = Vec::new();
@@ -209,6 +210,7 @@ pub async fn store(
                 text: reply.clone(),
                 at: now,
                 kind: Some(MessageKind::AutoReply),
+                agent_picture: None,
             };
             site.store
                 .insert_message(&conv.id, &ClientKey::BusyReply, &row)?;
