@@ -43,6 +43,8 @@ pub enum Author {
     Agent {
         id: String,
         name: String,
+        /// Their picture's version, when they have one.
+        picture: Option<String>,
     },
     /// Presenza itself: the automatic busy reply or the note of a close,
     /// by the message's `kind` (None: a kind this console does not know).
@@ -238,10 +240,12 @@ impl From<MessageView> for Message {
             (Sender::Agent, Some(a)) => Author::Agent {
                 id: a.id.into(),
                 name: a.name,
+                picture: a.picture,
             },
             (Sender::Agent, None) => Author::Agent {
                 id: String::new(),
                 name: "Agent".into(),
+                picture: None,
             },
             (Sender::System, _) => Author::System(m.kind),
         };
@@ -650,6 +654,7 @@ impl Inbox {
             author: Author::Agent {
                 id: self.me.clone(),
                 name: name.to_owned(),
+                picture: None,
             },
             text: o.text.clone(),
             at,
@@ -735,6 +740,7 @@ mod tests {
             author: Author::Agent {
                 id: "ann".into(),
                 name: "Ann".into(),
+                picture: None,
             },
             text: "reply".into(),
             at: 50,
@@ -872,6 +878,7 @@ mod tests {
         theirs.author = Author::Agent {
             id: "bob".into(),
             name: "Bob".into(),
+            picture: None,
         };
         inbox.add_page("a", vec![theirs]);
         assert_eq!(inbox.outbox.len(), 1);
@@ -1122,7 +1129,8 @@ mod tests {
             last.author,
             Author::Agent {
                 id: String::new(),
-                name: "Agent".into()
+                name: "Agent".into(),
+                picture: None
             }
         );
         assert_eq!(last.at, 1_795_609_800_000);
@@ -1135,7 +1143,7 @@ mod tests {
         assert_eq!((c.read_sent, c.loading, c.fresh), (0, false, false));
 
         let m: MessageView = serde_json::from_value(json!({"seq": 5, "client_id": "r_1",
-            "from": "agent", "agent": {"id": "ann", "name": "Ann"}, "text": "Done",
+            "from": "agent", "agent": {"id": "ann", "name": "Ann", "picture": "0123456789abcdef"}, "text": "Done",
             "at": "2026-11-25T12:00:00Z", "kind": null}))
         .expect("message");
         let m = Message::from(m);
@@ -1147,7 +1155,8 @@ mod tests {
             m.author,
             Author::Agent {
                 id: "ann".into(),
-                name: "Ann".into()
+                name: "Ann".into(),
+                picture: Some("0123456789abcdef".into())
             }
         );
         // A list page's empty cursor means no more pages.

@@ -8,7 +8,7 @@ use presenza_protocol::body::WorkingHoursBody;
 use presenza_rules::{ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventTarget, KeyboardEvent};
+use web_sys::{Element, Event, EventTarget, HtmlElement, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, replies, settings};
@@ -182,6 +182,21 @@ fn on_click(tx: &Sender, e: &Event) {
         "reload-checklist" => OwnerMsg::ReloadChecklist.into(),
         "decline-hours" => OwnerMsg::DeclineHours(data(&el, "declined") == "yes").into(),
         "devices" => AgentMsg::ToggleDevices.into(),
+        "picture-choose" => {
+            // The file chooser opens on this click (a user gesture).
+            if let Some(input) =
+                by_id("picture-file").and_then(|i| i.dyn_into::<HtmlElement>().ok())
+            {
+                input.click();
+            }
+            AgentMsg::CloseMenu {
+                focus_avatar: false,
+            }
+            .into()
+        }
+        "picture-save" => AgentMsg::SavePicture.into(),
+        "picture-cancel" => AgentMsg::CancelPicture.into(),
+        "picture-remove" => AgentMsg::RemovePicture.into(),
         "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
         "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
         "replies-add" | "replies-remove" => {
@@ -310,6 +325,15 @@ fn on_change(tx: &Sender, e: &Event) {
         "hours-scope" => tx.send(OwnerMsg::HoursScope(choice)),
         "embed-group" => tx.send(OwnerMsg::EmbedGroup(choice)),
         "text-lang" => settings::show_text_language(&value),
+        "picture-file" => {
+            let file = el
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .and_then(web_sys::HtmlInputElement::files)
+                .and_then(|files| files.get(0));
+            if let Some(file) = file {
+                tx.send(AgentMsg::PictureChosen(file));
+            }
+        }
         _ => {}
     }
 }
