@@ -642,8 +642,15 @@ impl Inbox {
             .collect()
     }
 
-    /// The edge stored a reply of this agent as `seq` (socket ack).
-    pub fn ack(&mut self, client_id: &str, seq: u64, name: &str, at: UnixMillis) -> bool {
+    /// The edge stored a reply of this agent (`name`, with `picture`) as
+    /// `seq` (socket ack).
+    pub fn ack(
+        &mut self,
+        client_id: &str,
+        seq: u64,
+        (name, picture): (&str, Option<&str>),
+        at: UnixMillis,
+    ) -> bool {
         let Some(o) = self.outbox.iter().find(|o| o.client_id == client_id) else {
             return false;
         };
@@ -654,7 +661,7 @@ impl Inbox {
             author: Author::Agent {
                 id: self.me.clone(),
                 name: name.to_owned(),
-                picture: None,
+                picture: picture.map(str::to_owned),
             },
             text: o.text.clone(),
             at,
@@ -858,8 +865,8 @@ mod tests {
         inbox.queue(out("r2"));
         inbox.queue(out("r3"));
         assert_eq!(inbox.outgoing("a").count(), 3);
-        assert!(inbox.ack("r1", 2, "Ann", 45));
-        assert!(!inbox.ack("r1", 2, "Ann", 45), "acked once");
+        assert!(inbox.ack("r1", 2, ("Ann", None), 45));
+        assert!(!inbox.ack("r1", 2, ("Ann", None), 45), "acked once");
         let a = inbox.get("a").unwrap();
         assert_eq!((a.waiting, a.unread, a.newest_seq()), (false, 0, 2));
         assert!(matches!(&a.messages[1].author, Author::Agent { id, .. } if id == "ann"));

@@ -183,11 +183,18 @@ fn on_click(tx: &Sender, e: &Event) {
         "decline-hours" => OwnerMsg::DeclineHours(data(&el, "declined") == "yes").into(),
         "devices" => AgentMsg::ToggleDevices.into(),
         "picture-choose" => {
-            // The file chooser opens on this click (a user gesture).
-            if let Some(input) =
-                by_id("picture-file").and_then(|i| i.dyn_into::<HtmlElement>().ok())
-            {
-                input.click();
+            // The file chooser opens right after this click (still its
+            // gesture): clicking the input dispatches a click of its own,
+            // which must not re-enter this listener.
+            let choose = Closure::once_into_js(|| {
+                if let Some(input) =
+                    by_id("picture-file").and_then(|i| i.dyn_into::<HtmlElement>().ok())
+                {
+                    input.click();
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(choose.unchecked_ref());
             }
             AgentMsg::CloseMenu {
                 focus_avatar: false,
