@@ -31,7 +31,7 @@ const BEFORE_HISTORY = [
   "UPDATE meta SET value = '6' WHERE key = 'schema_version'",
 ];
 // The schema the current edge writes (edge/src/store/schema.rs).
-const SCHEMA_VERSION = 8;
+const SCHEMA_VERSION = 11;
 
 /** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
 const STORE_WORKER = `
