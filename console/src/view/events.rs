@@ -411,7 +411,7 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
     if closest(&target, "[role^=menuitem]").is_none() {
         return;
     }
-    let items: Vec<Element> = find_all(&menu, "[role^=menuitem]:not([disabled])");
+    let items: Vec<Element> = find_all(&menu, "[role^=menuitem]:not([disabled]):not([hidden])");
     if items.is_empty() {
         return;
     }
