@@ -629,14 +629,17 @@ impl Chat {
         let (Some(id), Some(v)) = (js::get_str(agent, "id"), js::get_str(agent, "picture")) else {
             return String::new();
         };
-        let ws = js::get_str(&self.ws, "url").unwrap_or_default();
         // wss://host/v1/sites/{site}/live?… → https://host/v1/sites/{site}
-        let api = ws
-            .split("/live")
-            .next()
-            .unwrap_or_default()
-            .replacen("ws", "http", 1);
-        js::cat(&[&api, "/agents/", &id, "/picture?v=", &v])
+        // (string work in JS: see `js`).
+        let parts = js::call1(&js::get(&self.ws, "url"), "split", &"/live".into());
+        let api = js::call_s(&js::get(&parts, "0"), "replace", "ws", "http");
+        js::cat(&[
+            &api.as_string().unwrap_or_default(),
+            "/agents/",
+            &id,
+            "/picture?v=",
+            &v,
+        ])
     }
 
     fn paint_view(&self, v: &View, tx: &Texts, form: bool, shown: bool) {
