@@ -95,7 +95,8 @@ impl Api {
         path: &str,
         body: &impl Serialize,
     ) -> ApiResult<T> {
-        self.call("PUT", path, Some(json(body))).await
+        self.call("PUT", path, Some(Payload::Json(json(body))))
+            .await
     }
 
     /// `POST path` with a JSON body, its answer as `T`.
@@ -104,12 +105,22 @@ impl Api {
         path: &str,
         body: &impl Serialize,
     ) -> ApiResult<T> {
-        self.call("POST", path, Some(json(body))).await
+        self.call("POST", path, Some(Payload::Json(json(body))))
+            .await
     }
 
     /// `POST path` without a body, its answer as `T`.
     pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> ApiResult<T> {
         self.call("POST", path, None).await
+    }
+
+    /// `PUT path` with a picture (its type is the blob's), its answer as `T`.
+    pub async fn put_blob<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        blob: &web_sys::Blob,
+    ) -> ApiResult<T> {
+        self.call("PUT", path, Some(Payload::Blob(blob))).await
     }
 
     /// `DELETE path` (answered `204 No Content`).
@@ -123,16 +134,21 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<String>,
+        body: Option<Payload<'_>>,
     ) -> ApiResult<T> {
         decode(&self.fetch(method, path, body).await?)
     }
 
     /// The call itself, not generic: one copy of the fetch code in the
     /// Wasm for every answer type (a generic one costs ~2 KB gzip each).
-    async fn fetch(&self, method: &str, path: &str, body: Option<String>) -> ApiResult<String> {
+    async fn fetch(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Payload<'_>>,
+    ) -> ApiResult<String> {
         let request = self
-            .request(method, path, body.as_deref(), false)
+            .request(method, path, body, false)
             .map_err(|_| ApiError::network())?;
         let window = web_sys::window().ok_or_else(ApiError::network)?;
         let response: Response = JsFuture::from(window.fetch_with_request(&request))
@@ -174,7 +190,7 @@ impl Api {
         &self,
         method: &str,
         path: &str,
-        body: Option<&str>,
+        body: Option<Payload<'_>>,
         keepalive: bool,
     ) -> Result<Request, JsValue> {
         let init = RequestInit::new();
@@ -188,13 +204,26 @@ impl Api {
         if let Some(session) = &self.session {
             headers.set(SESSION_HEADER, session)?;
         }
-        if let Some(body) = body {
-            headers.set("Content-Type", "application/json")?;
-            init.set_body(&JsValue::from_str(body));
+        match body {
+            Some(Payload::Json(text)) => {
+                headers.set("Content-Type", "application/json")?;
+                init.set_body(&JsValue::from_str(&text));
+            }
+            Some(Payload::Blob(blob)) => {
+                headers.set("Content-Type", &blob.type_())?;
+                init.set_body(blob);
+            }
+            None => {}
         }
         init.set_headers(&headers);
         Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
     }
+}
+
+/// A request body: JSON, or a picture.
+enum Payload<'a> {
+    Json(String),
+    Blob(&'a web_sys::Blob),
 }
 
 /// A request body's JSON. The protocol's bodies cannot fail to serialize

@@ -51,6 +51,7 @@ mod clock;
 mod controller;
 mod live;
 mod msg;
+mod picture;
 mod store;
 mod timer;
 mod view;

@@ -178,6 +178,14 @@ pub enum AgentMsg {
     /// Sign another of this agent's devices out for good.
     RevokeDevice(String),
     DeviceRevoked(ApiResult<()>),
+    /// A picture file was chosen; cropped and resized, it is previewed.
+    PictureChosen(web_sys::File),
+    PictureSquared(Result<web_sys::Blob, String>),
+    SavePicture,
+    CancelPicture,
+    RemovePicture,
+    /// The edge's answer: the agent with its new picture (None: removed).
+    PictureSaved(ApiResult<Option<AgentView>>),
 }
 
 /// What the device socket tells the controller.

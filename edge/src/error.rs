@@ -28,6 +28,13 @@ pub enum ApiError {
     PayloadTooLarge,
     /// 415: a body that is not `application/json`.
     UnsupportedMediaType,
+    /// 413 / 415 / 422 of a body that is not JSON (an agent's picture):
+    /// too large, of a type not accepted, or not readable as its type.
+    Media {
+        status: MediaRefusal,
+        code: &'static str,
+        message: String,
+    },
     /// 426: a WebSocket endpoint called without `Upgrade: websocket`.
     UpgradeRequired,
     /// 429: too many sockets.
@@ -43,7 +50,25 @@ pub enum ApiError {
     Unavailable { code: &'static str, message: String },
 }
 
+/// Why a non-JSON body was refused (its HTTP status).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MediaRefusal {
+    /// 413
+    TooLarge,
+    /// 415
+    UnsupportedType,
+    /// 422
+    Unprocessable,
+}
+
 impl ApiError {
+    pub fn media(status: MediaRefusal, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::Media {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
         ApiError::BadRequest {
             code,
@@ -196,6 +221,11 @@ impl ApiError {
             ApiError::Conflict { .. } => 409,
             ApiError::PayloadTooLarge => 413,
             ApiError::UnsupportedMediaType => 415,
+            ApiError::Media { status, .. } => match status {
+                MediaRefusal::TooLarge => 413,
+                MediaRefusal::UnsupportedType => 415,
+                MediaRefusal::Unprocessable => 422,
+            },
             ApiError::UpgradeRequired => 426,
             ApiError::TooManyRequests { .. } | ApiError::RateLimited { .. } => 429,
             ApiError::Internal(_) => 500,
@@ -211,6 +241,7 @@ impl ApiError {
             | ApiError::NotFound { code, .. }
             | ApiError::Conflict { code, .. }
             | ApiError::TooManyRequests { code, .. }
+            | ApiError::Media { code, .. }
             | ApiError::Unavailable { code, .. } => code,
             ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::PayloadTooLarge => "payload_too_large",
@@ -230,6 +261,7 @@ impl ApiError {
             | ApiError::NotFound { message, .. }
             | ApiError::Conflict { message, .. }
             | ApiError::TooManyRequests { message, .. }
+            | ApiError::Media { message, .. }
             | ApiError::Unavailable { message, .. } => message.clone(),
             ApiError::MethodNotAllowed { allow } => {
                 format!("method not allowed here; allowed: {allow}")

@@ -109,6 +109,11 @@ pub fn fingerprint(payload: Payload<'_>) -> String {
                     text.push_str(&format!("|{}>{}", s.at, s.status.as_str()));
                 }
             }
+            // A picture only when there is one: without, the print is
+            // what earlier versions stored.
+            if let Some(p) = &a.picture {
+                text.push_str(&format!("|p:{p}"));
+            }
             text
         }
     }
@@ -192,6 +197,7 @@ mod tests {
             devices: 1,
             since: None,
             created_at: Timestamp(0),
+            picture: None,
             token: None,
         }
     }

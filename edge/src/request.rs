@@ -1,6 +1,7 @@
 //! Reading a request (Wasm): headers, and a body read to its end before
 //! anything else.
 
+use crate::domain::picture::Picture;
 use crate::error::ApiError;
 use crate::json;
 use presenza_protocol::limits::MAX_BODY_BYTES;
@@ -47,6 +48,17 @@ impl Body {
     /// The JSON body: 413 beyond the limit, 415 unless application/json.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
         self.json_with(&[])
+    }
+
+    /// The body as an agent's picture (see [`Picture::parse`]).
+    pub fn picture(&self) -> Result<Picture, ApiError> {
+        if self.unreadable {
+            return Err(ApiError::bad_request(
+                "invalid_body",
+                "the body could not be read",
+            ));
+        }
+        Picture::parse(self.content_type.as_deref(), self.bytes.clone())
     }
 
     /// See [`json::parse_object`]: the members in `nested` must be objects.

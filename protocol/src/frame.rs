@@ -374,6 +374,7 @@ mod json {
                 devices: 1,
                 since: None,
                 created_at: Timestamp(0),
+                picture: None,
                 token: None,
             }
         }

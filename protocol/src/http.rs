@@ -17,3 +17,10 @@ pub const WS_PROTOCOL: &str = "presenza";
 /// browser, which cannot set headers:
 /// `new WebSocket(url, ["presenza", "presenza.token.<token>"])`.
 pub const WS_TOKEN_PROTOCOL_PREFIX: &str = "presenza.token.";
+
+/// The public URL path of an agent's picture at `version` (the content hash
+/// `AgentView::picture` and `AgentRef::picture` carry): cached for good,
+/// so a new picture is a new URL and shows at once.
+pub fn agent_picture_path(site: &str, agent: &str, version: &str) -> alloc::string::String {
+    alloc::format!("/v1/sites/{site}/agents/{agent}/picture?v={version}")
+}

@@ -31,6 +31,18 @@ pub const VISITOR_SECRET_LEN: RangeInclusive<usize> = 43..=128;
 /// Longest credential the edge even looks at.
 pub const MAX_TOKEN_LEN: usize = 256;
 
+// ---------------------------------------------------------------- pictures
+
+/// Largest agent picture the edge stores, in bytes (PNG, JPEG or WebP).
+/// The console sends [`PICTURE_SIDE_PX`] squares of a few KB; this leaves
+/// room for an API upload without nearing SQLite's 2 MB row limit.
+pub const MAX_PICTURE_BYTES: usize = 256 * 1024;
+/// Largest width or height of a stored picture, in pixels: larger ones are
+/// refused (`edge::domain::picture` says why the edge does not resize).
+pub const MAX_PICTURE_SIDE_PX: u32 = 512;
+/// The square the console crops and resizes a picture to before upload.
+pub const PICTURE_SIDE_PX: u32 = 256;
+
 // ---------------------------------------------------------------- requests
 
 /// Largest request body, in bytes.

@@ -101,6 +101,10 @@ pub struct AgentView {
     #[serde(default)]
     pub since: Option<Timestamp>,
     pub created_at: Timestamp,
+    /// The version (content hash) of the agent's picture, `None` without
+    /// one: its URL is `http::agent_picture_path`, new for each picture.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
@@ -788,6 +792,10 @@ pub struct InsightsView {
 pub struct AgentRef {
     pub id: AgentId,
     pub name: String,
+    /// The agent's picture now (see `AgentView::picture`); absent without
+    /// one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub picture: Option<String>,
 }
 
 /// `GET conversations/{id}/assign`: who a conversation may go to.
@@ -1090,6 +1098,7 @@ mod tests {
         AgentRef {
             id: AgentId::parse("giulia").unwrap(),
             name: "Giulia".into(),
+            picture: None,
         }
     }
 
@@ -1243,6 +1252,7 @@ mod tests {
             devices: 0,
             since: None,
             created_at: Timestamp(0),
+            picture: None,
             token: None,
         };
         let v = serde_json::to_value(&a).unwrap();
@@ -1282,6 +1292,7 @@ mod tests {
             devices: 1,
             since: None,
             created_at: Timestamp(0),
+            picture: None,
             token: None,
         };
         let v = serde_json::to_value(&a).unwrap();

@@ -213,7 +213,7 @@ export function chatState(page) {
       confirmation: text('ok'),
       errors: { name: text('en'), email: text('ee'), message: text('em') },
       active: a ? a.id || a.name || a.className || a.tagName : null,
-      images: r.querySelectorAll('img').length,
+      images: r.querySelectorAll('img:not(#ap)').length,
     };
   });
 }

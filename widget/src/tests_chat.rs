@@ -181,6 +181,7 @@ fn message(seq: u64, cid: &str, from: &str, agent: Option<&str>, text: &str) -> 
     let agent = agent.map(|n| AgentRef {
         id: AgentId::parse(&n.to_lowercase()).expect("an agent id"),
         name: n.into(),
+        picture: None,
     });
     let at = Date::parse("2026-11-25T12:00:00Z") as i64 + seq as i64 * 60_000;
     MessageView::new(seq, cid.into(), from, agent, text.into(), at, kind)
@@ -280,7 +281,8 @@ async fn a_returning_visitor_sees_replies_as_text_with_an_unread_badge() {
         ("m a".into(), "Giulia".into())
     );
     assert_eq!(item(1, "text"), xss);
-    assert_eq!(count("img"), 0);
+    // (The header's picture of the agent is the panel's own.)
+    assert_eq!(count("img:not(#ap)"), 0);
     assert!(Reflect::get(&web_sys::window().unwrap(), &"__xss".into())
         .unwrap()
         .is_undefined());
@@ -905,6 +907,49 @@ async fn the_agent_serving_the_conversation_is_in_the_header() {
     );
     assert_eq!(attr("an", "hidden").as_deref(), Some(""));
     assert_eq!(attr("av", "hidden").as_deref(), Some(""));
+    assert_eq!(attr("ap", "hidden").as_deref(), Some(""));
+}
+
+#[wasm_bindgen_test]
+async fn the_serving_agent_s_picture_replaces_their_initial() {
+    reset(&config(|_| {}));
+    let sock = boot_chat(&status("online", None, None), true).await;
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    let mut reply = message(2, "r_1", "agent", Some("giulia"), "Hi, I'm here");
+    if let Some(a) = reply.agent.as_mut() {
+        a.picture = Some("0123456789abcdef".into());
+    }
+    push(
+        &sock,
+        &thread(
+            Some("c_1"),
+            None,
+            vec![message(1, "c_a", "visitor", None, "Hello"), reply],
+        ),
+    );
+    assert_eq!(text("an"), "giulia");
+    assert_eq!(attr("av", "hidden").as_deref(), Some(""), "no initial");
+    assert_eq!(attr("ap", "hidden"), None);
+    let src = attr("ap", "src").unwrap_or_default();
+    assert!(
+        src.ends_with("/agents/giulia/picture?v=0123456789abcdef"),
+        "{src}"
+    );
+    // Sized in the markup: nothing moves while it loads.
+    assert_eq!(attr("ap", "width").as_deref(), Some("36"));
+    assert_eq!(attr("ap", "height").as_deref(), Some("36"));
+    // Another agent without a picture: their initial again.
+    push(
+        &sock,
+        &pushed(
+            "c_1",
+            message(3, "r_2", "agent", Some("marco"), "Marco here"),
+        ),
+    );
+    assert_eq!(text("av"), "M");
+    assert_eq!(attr("av", "hidden"), None);
+    assert_eq!(attr("ap", "hidden").as_deref(), Some(""));
 }
 
 #[wasm_bindgen_test]

@@ -13,6 +13,7 @@ use crate::api::encode;
 use crate::clock;
 use crate::live::Live;
 use crate::msg::{AgentMsg, ApiError, InboxMsg, LiveEvent, SessionMsg};
+use crate::picture;
 use crate::store::{Conn, DevicesPanel};
 use crate::timer::Interval;
 
@@ -128,6 +129,74 @@ impl Controller {
                 }
                 self.load_my_devices();
             }
+            AgentMsg::PictureChosen(file) => {
+                self.store.picture.clear();
+                self.spawn(async move { AgentMsg::PictureSquared(picture::square(file).await) });
+            }
+            AgentMsg::PictureSquared(result) => {
+                self.store.picture.clear();
+                match result {
+                    Ok(blob) => {
+                        let url =
+                            web_sys::Url::create_object_url_with_blob(&blob).unwrap_or_default();
+                        self.store.picture.square = Some((blob, url));
+                    }
+                    Err(e) => self.store.picture.error = Some(e),
+                }
+                self.view.render_picture(&self.store, true);
+            }
+            AgentMsg::SavePicture => {
+                let (Some(api), Some((blob, _))) = (self.agent_api(), &self.store.picture.square)
+                else {
+                    return;
+                };
+                let blob = blob.clone();
+                self.store.picture.saving = true;
+                self.store.picture.error = None;
+                self.view.render_picture(&self.store, false);
+                self.spawn(async move {
+                    let result = api.put_blob::<AgentView>("/agents/me/picture", &blob).await;
+                    AgentMsg::PictureSaved(result.map(Some))
+                });
+            }
+            AgentMsg::CancelPicture => {
+                self.store.picture.clear();
+                self.view.render_picture(&self.store, false);
+                self.view.focus_avatar();
+            }
+            AgentMsg::RemovePicture => {
+                let Some(api) = self.agent_api() else { return };
+                self.store.menu_open = false;
+                self.view.render_menu(&self.store, true);
+                self.spawn(async move {
+                    let result = api.delete("/agents/me/picture").await;
+                    AgentMsg::PictureSaved(result.map(|()| None))
+                });
+            }
+            AgentMsg::PictureSaved(result) => match result {
+                Ok(agent) => {
+                    match agent {
+                        Some(agent) => self.merge_me(agent),
+                        None => {
+                            if let Some(me) = self.store.me.as_mut() {
+                                me.picture = None;
+                            }
+                        }
+                    }
+                    let was_open = self.store.picture.open();
+                    self.store.picture.clear();
+                    self.view.render_picture(&self.store, false);
+                    self.view.render_me(&self.store);
+                    if was_open {
+                        self.view.focus_avatar();
+                    }
+                }
+                Err(e) => {
+                    self.store.picture.saving = false;
+                    self.store.picture.error = Some(e.message);
+                    self.view.render_picture(&self.store, false);
+                }
+            },
             AgentMsg::Heartbeat => {
                 let socket_up = self.live.as_ref().is_some_and(Live::is_open);
                 if !socket_up {

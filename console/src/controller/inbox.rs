@@ -261,13 +261,11 @@ impl Controller {
                 message,
             } => self.received(conversation.into(), message.into()),
             InboxMsg::Acked { client_id, seq } => {
-                let name = self
-                    .store
-                    .me
-                    .as_ref()
-                    .map(|m| m.display_name().to_owned())
-                    .unwrap_or_default();
-                if self.store.inbox.ack(&client_id, seq, &name, clock::now()) {
+                let me = self.store.me.as_ref();
+                let name = me.map(|m| m.display_name().to_owned()).unwrap_or_default();
+                let picture = me.and_then(|m| m.picture.clone());
+                let author = (name.as_str(), picture.as_deref());
+                if self.store.inbox.ack(&client_id, seq, author, clock::now()) {
                     self.save_outbox();
                     self.render_inbox();
                 }

@@ -45,6 +45,8 @@ pub enum Author {
     Agent {
         id: String,
         name: String,
+        /// Their picture's version, when they have one.
+        picture: Option<String>,
     },
     /// Presenza itself: the automatic busy reply or the note of a close,
     /// by the message's `kind` (None: a kind this console does not know).
@@ -254,10 +256,12 @@ impl From<MessageView> for Message {
             (Sender::Agent, Some(a)) => Author::Agent {
                 id: a.id.into(),
                 name: a.name,
+                picture: a.picture,
             },
             (Sender::Agent, None) => Author::Agent {
                 id: String::new(),
                 name: "Agent".into(),
+                picture: None,
             },
             (Sender::System, _) => Author::System(m.kind),
         };
@@ -679,8 +683,15 @@ impl Inbox {
             .collect()
     }
 
-    /// The edge stored a reply of this agent as `seq` (socket ack).
-    pub fn ack(&mut self, client_id: &str, seq: u64, name: &str, at: UnixMillis) -> bool {
+    /// The edge stored a reply of this agent (`name`, with `picture`) as
+    /// `seq` (socket ack).
+    pub fn ack(
+        &mut self,
+        client_id: &str,
+        seq: u64,
+        (name, picture): (&str, Option<&str>),
+        at: UnixMillis,
+    ) -> bool {
         let Some(o) = self.outbox.iter().find(|o| o.client_id == client_id) else {
             return false;
         };
@@ -691,6 +702,7 @@ impl Inbox {
             author: Author::Agent {
                 id: self.me.clone(),
                 name: name.to_owned(),
+                picture: picture.map(str::to_owned),
             },
             text: o.text.clone(),
             at,
@@ -776,6 +788,7 @@ mod tests {
             author: Author::Agent {
                 id: "ann".into(),
                 name: "Ann".into(),
+                picture: None,
             },
             text: "reply".into(),
             at: 50,
@@ -893,8 +906,8 @@ mod tests {
         inbox.queue(out("r2"));
         inbox.queue(out("r3"));
         assert_eq!(inbox.outgoing("a").count(), 3);
-        assert!(inbox.ack("r1", 2, "Ann", 45));
-        assert!(!inbox.ack("r1", 2, "Ann", 45), "acked once");
+        assert!(inbox.ack("r1", 2, ("Ann", None), 45));
+        assert!(!inbox.ack("r1", 2, ("Ann", None), 45), "acked once");
         let a = inbox.get("a").unwrap();
         assert_eq!((a.waiting, a.unread, a.newest_seq()), (false, 0, 2));
         assert!(matches!(&a.messages[1].author, Author::Agent { id, .. } if id == "ann"));
@@ -913,6 +926,7 @@ mod tests {
         theirs.author = Author::Agent {
             id: "bob".into(),
             name: "Bob".into(),
+            picture: None,
         };
         inbox.add_page("a", vec![theirs]);
         assert_eq!(inbox.outbox.len(), 1);
@@ -1211,7 +1225,8 @@ mod tests {
             last.author,
             Author::Agent {
                 id: String::new(),
-                name: "Agent".into()
+                name: "Agent".into(),
+                picture: None
             }
         );
         assert_eq!(last.at, 1_795_609_800_000);
@@ -1224,7 +1239,7 @@ mod tests {
         assert_eq!((c.read_sent, c.loading, c.fresh), (0, false, false));
 
         let m: MessageView = serde_json::from_value(json!({"seq": 5, "client_id": "r_1",
-            "from": "agent", "agent": {"id": "ann", "name": "Ann"}, "text": "Done",
+            "from": "agent", "agent": {"id": "ann", "name": "Ann", "picture": "0123456789abcdef"}, "text": "Done",
             "at": "2026-11-25T12:00:00Z", "kind": null}))
         .expect("message");
         let m = Message::from(m);
@@ -1236,7 +1251,8 @@ mod tests {
             m.author,
             Author::Agent {
                 id: "ann".into(),
-                name: "Ann".into()
+                name: "Ann".into(),
+                picture: Some("0123456789abcdef".into())
             }
         );
         // A list page's empty cursor means no more pages.

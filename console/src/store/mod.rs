@@ -272,6 +272,33 @@ pub struct Store {
 
     // The owner's session.
     pub owner: Owner,
+    /// A new picture being chosen (its preview) or saved.
+    pub picture: PictureDraft,
+}
+
+/// The agent's new picture, between the file chooser and the edge.
+#[derive(Debug, Default)]
+pub struct PictureDraft {
+    /// The cropped square and its preview's object URL.
+    pub square: Option<(web_sys::Blob, String)>,
+    pub saving: bool,
+    pub error: Option<String>,
+}
+
+impl PictureDraft {
+    /// Whether the preview panel shows (a square, or an error about one).
+    pub fn open(&self) -> bool {
+        self.square.is_some() || self.error.is_some()
+    }
+
+    /// Closes it, releasing the preview.
+    pub fn clear(&mut self) {
+        if let Some((_, url)) = self.square.take() {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+        self.saving = false;
+        self.error = None;
+    }
 }
 
 impl Store {
@@ -301,6 +328,7 @@ impl Store {
             typing: typing::Typing::default(),
             contexts: BTreeMap::new(),
             owner: Owner::default(),
+            picture: PictureDraft::default(),
         }
     }
 

@@ -78,6 +78,7 @@ pub fn me(full: bool) -> El {
                 .attr("aria-expanded", "false")
                 .attr("aria-controls", "status-items")
                 .child(el("span").class("initials").attr("aria-hidden", "true"))
+                .child(photo(44).attr("id", "avatar-photo"))
                 .child(dot(Status::Offline)),
         )
         .child_if(full.then(|| {
@@ -88,6 +89,176 @@ pub fn me(full: bool) -> El {
                 .child(el("span").attr("id", "me-hours").class("me-hours"))
         }))
         .child(menu(full))
+        .child(picture_panel())
+}
+
+/// An agent's picture at `px` (set so nothing moves while it loads);
+/// hidden until it has a source. Decorative: its button or row names the
+/// agent.
+pub fn photo(px: u32) -> El {
+    el("img")
+        .class("photo")
+        .attr("alt", "")
+        .attr("width", &px.to_string())
+        .attr("height", &px.to_string())
+        .attr("loading", "lazy")
+        .attr("decoding", "async")
+        .flag("hidden", true)
+}
+
+/// An agent's face at `px`: their picture, else their initials (in the
+/// inbox beside their messages, on the owner's team view).
+pub fn agent_face(store: &Store, id: &str, name: &str, picture: Option<&str>, px: u32) -> El {
+    let face = el("span")
+        .class("face")
+        .class("agent-face")
+        .attr("aria-hidden", "true")
+        .attr("style", &format!("background:{}", avatar_colour(name)));
+    match picture {
+        Some(v) => face.child(
+            el("img")
+                .class("photo")
+                .attr("alt", "")
+                .attr("width", &px.to_string())
+                .attr("height", &px.to_string())
+                .attr("loading", "lazy")
+                .attr("src", &picture_url(store, id, v)),
+        ),
+        None => face.text(&initials(name)),
+    }
+}
+
+/// The public URL of an agent's picture at `version` (cached for good).
+pub fn picture_url(store: &Store, agent: &str, version: &str) -> String {
+    format!(
+        "{}{}",
+        store.origin,
+        presenza_protocol::http::agent_picture_path(store.site(), agent, version)
+    )
+}
+
+/// Shows `version` of `agent`'s picture in `img` and hides `initials`, or
+/// the initials without one.
+pub fn show_photo(
+    store: &Store,
+    img: Option<web_sys::Element>,
+    initials: Option<web_sys::Element>,
+    agent: &str,
+    version: Option<&str>,
+) {
+    if let Some(img) = img {
+        match version {
+            Some(v) => {
+                let url = picture_url(store, agent, v);
+                if img.get_attribute("src").as_deref() != Some(url.as_str()) {
+                    let _ = img.set_attribute("src", &url);
+                }
+                let _ = img.remove_attribute("hidden");
+            }
+            None => {
+                let _ = img.remove_attribute("src");
+                let _ = img.set_attribute("hidden", "");
+            }
+        }
+    }
+    if let Some(i) = initials {
+        let _ = i.toggle_attribute_with_force("hidden", version.is_some());
+    }
+}
+
+/// The new picture's preview (after the file chooser, before the edge):
+/// Save or Cancel.
+fn picture_panel() -> El {
+    el("div")
+        .attr("id", "picture-panel")
+        .class("picture-panel")
+        .attr("role", "group")
+        .attr("aria-label", "Your new picture")
+        .flag("hidden", true)
+        .child(
+            el("input")
+                .attr("type", "file")
+                .attr("id", "picture-file")
+                .attr("accept", "image/png,image/jpeg,image/webp")
+                .attr("aria-label", "Choose a picture")
+                .action("picture-file")
+                .flag("hidden", true),
+        )
+        .child(
+            el("img")
+                .attr("id", "picture-preview")
+                .class("picture-preview")
+                .attr("alt", "Preview of your new picture")
+                .attr("width", "96")
+                .attr("height", "96")
+                .flag("hidden", true),
+        )
+        .child(
+            el("p")
+                .attr("id", "picture-error")
+                .class("error")
+                .attr("role", "alert"),
+        )
+        .child(
+            el("div")
+                .class("picture-actions")
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .attr("id", "picture-save")
+                        .action("picture-save")
+                        .text("Save picture"),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("ghost")
+                        .action("picture-cancel")
+                        .text("Cancel"),
+                ),
+        )
+}
+
+/// Shows the new picture's preview, its error, or nothing; `focus` moves
+/// focus to Save.
+pub fn render_picture(store: &Store, focus_save: bool) {
+    let Some(panel) = by_id("picture-panel") else {
+        return;
+    };
+    let draft = &store.picture;
+    let _ = panel.toggle_attribute_with_force("hidden", !draft.open());
+    if let Some(img) = by_id("picture-preview") {
+        match &draft.square {
+            Some((_, url)) => {
+                let _ = img.set_attribute("src", url);
+                let _ = img.remove_attribute("hidden");
+            }
+            None => {
+                let _ = img.set_attribute("hidden", "");
+            }
+        }
+    }
+    if let Some(e) = by_id("picture-error") {
+        e.set_text_content(draft.error.as_deref());
+    }
+    if let Some(save) = by_id("picture-save") {
+        let _ =
+            save.toggle_attribute_with_force("disabled", draft.saving || draft.square.is_none());
+        save.set_text_content(Some(if draft.saving {
+            "Saving…"
+        } else {
+            "Save picture"
+        }));
+        if focus_save && draft.square.is_some() {
+            focus(&save);
+        }
+    }
+    if !draft.open() {
+        // The same file may be chosen again.
+        if let Some(input) = by_id("picture-file") {
+            let _ = js_sys::Reflect::set(&input, &"value".into(), &"".into());
+        }
+    }
 }
 
 fn menu_item(status: Status) -> web_sys::Element {
@@ -105,8 +276,8 @@ fn menu_item(status: Status) -> web_sys::Element {
 }
 
 /// The status popup: a menu of the statuses (Online / Busy / Offline), the
-/// busy details (message + return time) after it, and (`full`:) a menu of
-/// the session (devices, sign-in as the owner, sign out). The fields are
+/// busy details (message + return time) after it, a menu of the agent's
+/// picture (change, remove), and (`full`:) a menu of the session (devices, sign-in as the owner, sign out). The fields are
 /// not inside a `role=menu`, which may only hold menu items. Built once per
 /// sign-in; only its state changes afterwards, so typed text survives live
 /// updates.
@@ -144,6 +315,30 @@ fn menu(full: bool) -> El {
                     el("label")
                         .text("Back at")
                         .child(el("input").attr("name", "busy-back").attr("type", "time")),
+                ),
+        )
+        .child(el("div").class("separator").attr("aria-hidden", "true"))
+        .child(
+            items("picture-items", "Your picture")
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .class("menuitem")
+                        .attr("role", "menuitem")
+                        .attr("tabindex", "-1")
+                        .action("picture-choose")
+                        .text("Change picture…"),
+                )
+                .child(
+                    el("button")
+                        .attr("type", "button")
+                        .attr("id", "picture-remove")
+                        .class("menuitem")
+                        .attr("role", "menuitem")
+                        .attr("tabindex", "-1")
+                        .action("picture-remove")
+                        .flag("hidden", true)
+                        .text("Remove picture"),
                 ),
         );
     let menu = if full {
@@ -295,6 +490,13 @@ pub fn render_me(store: &Store) {
             let _ = d.set_attribute("data-status", status.as_str());
         }
         let _ = avatar.set_attribute("style", &format!("background:{}", avatar_colour(name)));
+        show_photo(
+            store,
+            find(&avatar, ".photo"),
+            find(&avatar, ".initials"),
+            me.id.as_str(),
+            me.picture.as_deref(),
+        );
         let hours = hours_line(me, clock::now());
         let label = if hours.is_empty() {
             format!("{name}: {line}. Change status")
@@ -320,6 +522,9 @@ pub fn render_me(store: &Store) {
         } else {
             let _ = h.remove_attribute("hidden");
         }
+    }
+    if let Some(remove) = by_id("picture-remove") {
+        let _ = remove.toggle_attribute_with_force("hidden", me.picture.is_none());
     }
     if let Some(menu) = by_id("status-menu") {
         for item in find_all(&menu, "[role=menuitemradio]") {

@@ -8,7 +8,7 @@ use presenza_protocol::body::WorkingHoursBody;
 use presenza_rules::{AssignedFilter, ConversationState, Status};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Element, Event, EventTarget, KeyboardEvent};
+use web_sys::{Element, Event, EventTarget, HtmlElement, KeyboardEvent};
 
 use super::dom::{by_id, closest, document, field, find_all, focus, value_of};
 use super::{hours, replies, settings, webhooks};
@@ -182,6 +182,28 @@ fn on_click(tx: &Sender, e: &Event) {
         "reload-checklist" => OwnerMsg::ReloadChecklist.into(),
         "decline-hours" => OwnerMsg::DeclineHours(data(&el, "declined") == "yes").into(),
         "devices" => AgentMsg::ToggleDevices.into(),
+        "picture-choose" => {
+            // The file chooser opens right after this click (still its
+            // gesture): clicking the input dispatches a click of its own,
+            // which must not re-enter this listener.
+            let choose = Closure::once_into_js(|| {
+                if let Some(input) =
+                    by_id("picture-file").and_then(|i| i.dyn_into::<HtmlElement>().ok())
+                {
+                    input.click();
+                }
+            });
+            if let Some(window) = web_sys::window() {
+                let _ = window.set_timeout_with_callback(choose.unchecked_ref());
+            }
+            AgentMsg::CloseMenu {
+                focus_avatar: false,
+            }
+            .into()
+        }
+        "picture-save" => AgentMsg::SavePicture.into(),
+        "picture-cancel" => AgentMsg::CancelPicture.into(),
+        "picture-remove" => AgentMsg::RemovePicture.into(),
         "revoke-device" => AgentMsg::RevokeDevice(data(&el, "id")).into(),
         "set-offline" => OwnerMsg::SetOffline(data(&el, "id")).into(),
         "replies-add" | "replies-remove" => {
@@ -325,6 +347,15 @@ fn on_change(tx: &Sender, e: &Event) {
             conversation: data(&el, "id"),
             to: value,
         }),
+        "picture-file" => {
+            let file = el
+                .dyn_ref::<web_sys::HtmlInputElement>()
+                .and_then(web_sys::HtmlInputElement::files)
+                .and_then(|files| files.get(0));
+            if let Some(file) = file {
+                tx.send(AgentMsg::PictureChosen(file));
+            }
+        }
         _ => {}
     }
 }
@@ -395,7 +426,7 @@ fn on_key(tx: &Sender, k: &KeyboardEvent) {
     if closest(&target, "[role^=menuitem]").is_none() {
         return;
     }
-    let items: Vec<Element> = find_all(&menu, "[role^=menuitem]:not([disabled])");
+    let items: Vec<Element> = find_all(&menu, "[role^=menuitem]:not([disabled]):not([hidden])");
     if items.is_empty() {
         return;
     }

@@ -22,7 +22,7 @@ use presenza_rules::{AssignedFilter, ConversationState, MessageKind, UnixMillis}
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-use super::agent::{avatar_colour, initials};
+use super::agent::{agent_face, avatar_colour, initials};
 use super::context;
 use super::dom::{by_id, document, el, find, focus, replace, El};
 use super::notification_permission;
@@ -525,7 +525,7 @@ fn stamp(at: UnixMillis, now: UnixMillis) -> String {
     }
 }
 
-fn message(m: &Message, title: &str, me: &str, now: UnixMillis) -> El {
+fn message(m: &Message, store: &Store, title: &str, me: &str, now: UnixMillis) -> El {
     let (who, class, mine) = match &m.author {
         Author::Visitor => (title.to_owned(), "from-visitor", false),
         Author::Agent { id, .. } if id == me => ("You".to_owned(), "from-agent", true),
@@ -546,6 +546,12 @@ fn message(m: &Message, title: &str, me: &str, now: UnixMillis) -> El {
         .child(
             el("span")
                 .class("message-meta")
+                .child_if(match &m.author {
+                    Author::Agent { id, name, picture } => {
+                        Some(agent_face(store, id, name, picture.as_deref(), 24))
+                    }
+                    _ => None,
+                })
                 .text(&format!("{who} · {}", stamp(m.at, now)))
                 .child_if(mine.then(|| el("span").class("msg-state").text(" · Sent"))),
         )
@@ -729,7 +735,11 @@ fn conversation(c: &Conversation, store: &Store, now: UnixMillis) -> El {
                 .class("messages")
                 .attr("aria-live", "polite")
                 .child_if(loading)
-                .children(c.messages.iter().map(|m| message(m, &title, me, now)))
+                .children(
+                    c.messages
+                        .iter()
+                        .map(|m| message(m, store, &title, me, now)),
+                )
                 .children(inbox.outgoing(&c.id).map(|o| outgoing(o, now))),
         )
         .child(

@@ -91,6 +91,18 @@ impl View {
         agent::render_me(store);
     }
 
+    /// The new picture's preview panel; `focus_save` moves focus to Save.
+    pub fn render_picture(&self, store: &Store, focus_save: bool) {
+        agent::render_picture(store, focus_save);
+    }
+
+    /// Focus back on the agent's picture (its menu's button).
+    pub fn focus_avatar(&self) {
+        if let Some(avatar) = dom::by_id("avatar") {
+            dom::focus(&avatar);
+        }
+    }
+
     /// Opens or closes the status menu to match the store; `focus` moves
     /// focus into the menu when it opens, back to the picture when it closes.
     pub fn render_menu(&self, store: &Store, focus: bool) {

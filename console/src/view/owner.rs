@@ -6,6 +6,7 @@ use presenza_protocol::view::{AgentView, GroupView};
 use presenza_protocol::GroupId;
 use presenza_rules::ChosenBy;
 
+use super::agent::agent_face;
 use super::dom::{by_id, el, find_all, replace, El};
 use super::signin::logo;
 use super::{
@@ -382,6 +383,13 @@ fn agent_row(store: &Store, a: &AgentView, groups: &[GroupView]) -> El {
             .class("row-form")
             .action("agent-save")
             .data("id", a.id.as_str())
+            .child(agent_face(
+                store,
+                a.id.as_str(),
+                a.display_name(),
+                a.picture.as_deref(),
+                38,
+            ))
             .child(
                 name_field("name", a.id.as_str(), &a.name).child(
                     el("input")

@@ -17,6 +17,7 @@
 //! - [`cursor`]: the inbox's page cursor.
 //! - [`period`]: the period of the history and the insights (`from`, `to`).
 //! - [`replies`]: the owner's saved replies.
+//! - [`picture`]: an agent's picture (type, size, dimensions, version).
 
 pub mod address;
 pub mod agent;
@@ -26,6 +27,7 @@ pub mod hours;
 pub mod manual;
 pub mod message;
 pub mod period;
+pub mod picture;
 pub mod replies;
 pub mod settings;
 pub mod text;

@@ -20,7 +20,7 @@ mod query;
 use crate::domain::cursor::ListCursor;
 use crate::domain::period::PeriodQuery;
 use crate::error::ApiError;
-use presenza_protocol::limits::MAX_ENTITY_ID_LEN;
+use presenza_protocol::limits::{MAX_BODY_BYTES, MAX_ENTITY_ID_LEN, MAX_PICTURE_BYTES};
 use presenza_protocol::{AgentId, ConversationId, DeviceId, GroupId, SiteId, VisitorId};
 use presenza_rules::{AssignedFilter, StateFilter};
 pub use query::Query;
@@ -101,6 +101,12 @@ pub enum VisitorOp {
     Transcript,
     /// GET email/unsubscribe/{code}: the link in every e-mail.
     Unsubscribe(String),
+    /// GET agents/{id}/picture?v=: an agent's picture (widgets on other
+    /// origins show it); `version` as its URL carries it.
+    Picture {
+        agent: AgentId,
+        version: Option<String>,
+    },
 }
 
 /// Needs an agent token; the handler receives the authenticated agent.
@@ -122,6 +128,10 @@ pub enum AgentOp {
     AddDevice,
     /// DELETE agents/me/devices/{id}: signs a device out for good.
     RevokeDevice(DeviceId),
+    /// PUT agents/me/picture: the agent's own picture (the image bytes).
+    PutPicture,
+    /// DELETE agents/me/picture
+    DeletePicture,
     /// GET conversations?state=&assigned=&limit=&cursor=
     ListConversations {
         state: StateFilter,
@@ -194,6 +204,10 @@ pub enum OwnerOp {
     RevokeAgentDevice(AgentId, DeviceId),
     /// POST agents/{id}/offline: the agent's status set offline for it.
     SetOffline(AgentId),
+    /// PUT agents/{id}/picture: any agent's picture (the image bytes).
+    PutPicture(AgentId),
+    /// DELETE agents/{id}/picture
+    DeletePicture(AgentId),
     /// GET team: the owner's team socket (every agent's view, live).
     Team,
     /// GET saved-replies
@@ -230,6 +244,7 @@ impl SiteOp {
                         | AgentOp::MarkRead(_)
                         | AgentOp::Assign(_)
                         | AgentOp::AddDevice
+                        | AgentOp::PutPicture
                 )
                 | SiteOp::Owner(
                     OwnerOp::PutSettings
@@ -241,8 +256,19 @@ impl SiteOp {
                         | OwnerOp::PutOnboarding
                         | OwnerOp::PutOwnerAgent
                         | OwnerOp::OwnerAgentDevice
+                        | OwnerOp::PutPicture(_)
                 )
         )
+    }
+
+    /// The largest body the operation reads: an agent's picture, or JSON.
+    pub fn body_limit(&self) -> usize {
+        match self {
+            SiteOp::Agent(AgentOp::PutPicture) | SiteOp::Owner(OwnerOp::PutPicture(_)) => {
+                MAX_PICTURE_BYTES
+            }
+            _ => MAX_BODY_BYTES,
+        }
     }
 
     /// Operations that may change presence or configuration (the Worker drops
@@ -258,6 +284,8 @@ impl SiteOp {
                     | AgentOp::SignOut
                     | AgentOp::Session
                     | AgentOp::RevokeDevice(_)
+                    | AgentOp::PutPicture
+                    | AgentOp::DeletePicture
             ),
             SiteOp::Owner(op) => !matches!(
                 op,
@@ -505,6 +533,31 @@ fn parse_site_op(method: &str, tail: &[&str], query: Option<&str>) -> Result<Sit
         ["agents", "me", "devices", device] => {
             none("DELETE")?;
             Agent(AgentOp::RevokeDevice(device_id(device)?))
+        }
+        ["agents", "me", "picture"] => {
+            none("PUT, DELETE")?;
+            Agent(match method {
+                "PUT" => AgentOp::PutPicture,
+                _ => AgentOp::DeletePicture,
+            })
+        }
+        ["agents", agent, "picture"] => {
+            if method == "GET" {
+                let q = accept(method, "GET", query, &["v"])?;
+                let agent =
+                    AgentId::parse(agent).ok_or_else(|| ApiError::agent_not_found(agent))?;
+                Visitor(VisitorOp::Picture {
+                    agent,
+                    version: q.picture_version()?,
+                })
+            } else {
+                none("GET, PUT, DELETE")?;
+                let a = agent_id(method, agent)?;
+                Owner(match method {
+                    "PUT" => OwnerOp::PutPicture(a),
+                    _ => OwnerOp::DeletePicture(a),
+                })
+            }
         }
         ["agents", "me", "session"] => {
             // The device socket's credential travels in a subprotocol

@@ -90,6 +90,22 @@ impl<'a> Query<'a> {
             .transpose()
     }
 
+    /// `?v=<version>` on an agent's picture: 16 hex digits
+    /// (`domain::picture::version`); absent → the current picture.
+    pub fn picture_version(&self) -> Result<Option<String>, ApiError> {
+        self.get("v")
+            .map(|v| {
+                if v.len() == 16 && v.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                    Ok(v.to_string())
+                } else {
+                    Err(invalid(
+                        "`v` must be a picture version: 16 hex digits a-f 0-9",
+                    ))
+                }
+            })
+            .transpose()
+    }
+
     /// `?visitor=<id>` on `/live`.
     pub fn visitor(&self) -> Result<Option<VisitorId>, ApiError> {
         self.get("visitor")

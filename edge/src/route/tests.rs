@@ -609,3 +609,50 @@ fn devices_and_the_team() {
     assert!(SiteOp::Agent(AgentOp::AddDevice).has_body());
     assert!(!SiteOp::Owner(OwnerOp::Team).is_write());
 }
+
+#[test]
+fn pictures_by_who_may_call() {
+    assert_eq!(
+        site("PUT", "agents/me/picture", None),
+        Ok(SiteOp::Agent(AgentOp::PutPicture))
+    );
+    assert_eq!(
+        site("DELETE", "agents/me/picture", None),
+        Ok(SiteOp::Agent(AgentOp::DeletePicture))
+    );
+    assert_eq!(
+        site("GET", "agents/me/picture", None).unwrap_err().status(),
+        405
+    );
+    assert_eq!(
+        site("PUT", "agents/ann/picture", None),
+        Ok(SiteOp::Owner(OwnerOp::PutPicture(a("ann"))))
+    );
+    assert_eq!(
+        site("DELETE", "agents/ann/picture", None),
+        Ok(SiteOp::Owner(OwnerOp::DeletePicture(a("ann"))))
+    );
+    assert_eq!(
+        site("GET", "agents/ann/picture", Some("v=0123456789abcdef")),
+        Ok(SiteOp::Visitor(VisitorOp::Picture {
+            agent: a("ann"),
+            version: Some("0123456789abcdef".into())
+        }))
+    );
+    let e = site("GET", "agents/ann/picture", Some("v=../x")).unwrap_err();
+    assert_eq!(e.code(), "invalid_query");
+    assert_eq!(
+        site("POST", "agents/ann/picture", None)
+            .unwrap_err()
+            .status(),
+        405
+    );
+    // Pictures are larger than JSON bodies, and only their uploads are.
+    let put = SiteOp::Agent(AgentOp::PutPicture);
+    assert!(put.has_body() && put.is_write());
+    assert!(put.body_limit() > SiteOp::Agent(AgentOp::AddDevice).body_limit());
+    assert_eq!(
+        SiteOp::Owner(OwnerOp::DeletePicture(a("ann"))).body_limit(),
+        presenza_protocol::limits::MAX_BODY_BYTES
+    );
+}

@@ -577,6 +577,7 @@ fn evaluate(rim: &Rim<'_>, now: i64) -> Result<(Snapshot, Vec<(AgentId, i64)>), 
                     devices: live.get(&row.id).map_or(0, |l| l.devices.len()),
                     since: since(&choice, row.left_ms, status, live.get(&row.id)).map(Into::into),
                     created_at: row.created_ms.into(),
+                    picture: row.picture.clone(),
                     token: None,
                 };
                 (row.id.clone(), view)

@@ -31,6 +31,9 @@ pub struct AgentRow {
     /// Where messages left while nobody was online reach it.
     #[serde(default)]
     pub email: Option<String>,
+    /// The version of its picture (`agent_pictures`), if it has one.
+    #[serde(default)]
+    pub picture: Option<String>,
 }
 
 impl AgentRow {
@@ -45,7 +48,8 @@ impl AgentRow {
     }
 }
 
-const AGENT_COLS: &str = "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, left_ms, email";
+const AGENT_COLS: &str = "id, name, groups, token_hash, status, message, back_at_ms, set_at_ms, created_ms, set_by, left_ms, email,
+    (SELECT version FROM agent_pictures p WHERE p.agent_id = agents.id) AS picture";
 
 fn groups_json(groups: &[GroupId]) -> R<String> {
     serde_json::to_string(groups).map_err(|e| StoreError::Sql(e.to_string()))
@@ -173,6 +177,7 @@ impl Store {
         self.delete_devices_of(id)?;
         self.forget_agent_conversations(id)?;
         self.delete_broadcast(&BroadcastKey::Agent(id.clone()))?;
+        self.delete_picture(id)?;
         Ok(self.run("DELETE FROM agents WHERE id = ?", vec![id.as_str().into()])? > 0)
     }
 }

@@ -32,6 +32,9 @@ pub struct ConversationRow {
     pub assignee_id: Option<AgentId>,
     #[serde(default)]
     pub assignee_name: Option<String>,
+    /// The version of the assignee's picture now (read, never stored).
+    #[serde(default)]
+    pub assignee_picture: Option<String>,
 }
 
 impl ConversationRow {
@@ -52,6 +55,7 @@ impl ConversationRow {
             closed_by_name: None,
             assignee_id: None,
             assignee_name: None,
+            assignee_picture: None,
         }
     }
 
@@ -100,6 +104,8 @@ pub struct InboxRow {
     pub assignee_id: Option<AgentId>,
     #[serde(default)]
     pub assignee_name: Option<String>,
+    #[serde(default)]
+    pub assignee_picture: Option<String>,
     /// The list key (see `schema`): the order of the merge of several
     /// groups' pages.
     pub k_closed: i64,
@@ -120,6 +126,7 @@ pub struct InboxRow {
     pub m_kind: Option<MessageKind>,
     #[serde(default)]
     pub m_subject: Option<String>,
+    pub m_picture: Option<String>,
 }
 
 impl InboxRow {
@@ -142,6 +149,7 @@ impl InboxRow {
             closed_by_name: self.closed_by_name.clone(),
             assignee_id: self.assignee_id.clone(),
             assignee_name: self.assignee_name.clone(),
+            assignee_picture: self.assignee_picture.clone(),
         }
     }
 
@@ -166,6 +174,7 @@ impl InboxRow {
             at: self.m_at?,
             kind: self.m_kind,
             subject: self.m_subject.clone(),
+            agent_picture: self.m_picture.clone(),
         })
     }
 }
@@ -191,14 +200,26 @@ pub struct InboxQuery<'a> {
     pub limit: usize,
 }
 
-const CONVERSATION_COLS: &str = "id, visitor_id, grp, created_at, updated_at, last_seq, \
-     last_visitor_seq, last_agent_seq, busy_reply_sent, state, closed_at, closed_by_id, \
-     closed_by_name, assignee_id, assignee_name";
+/// The stored columns of a conversation.
+macro_rules! conversation_cols {
+    () => {
+        "id, visitor_id, grp, created_at, updated_at, last_seq, \
+         last_visitor_seq, last_agent_seq, busy_reply_sent, state, closed_at, closed_by_id, \
+         closed_by_name, assignee_id, assignee_name"
+    };
+}
+const CONVERSATION_COLS: &str = conversation_cols!();
+/// A conversation as read: its columns, and its assignee's picture now.
+const CONVERSATION_READ: &str = concat!(
+    conversation_cols!(),
+    ", (SELECT version FROM agent_pictures p WHERE p.agent_id = conversations.assignee_id) \
+     AS assignee_picture"
+);
 
 impl Store {
     pub fn conversation(&self, id: &ConversationId) -> R<Option<ConversationRow>> {
         self.first(
-            &format!("SELECT {CONVERSATION_COLS} FROM conversations WHERE id = ?"),
+            &format!("SELECT {CONVERSATION_READ} FROM conversations WHERE id = ?"),
             vec![id.as_str().into()],
         )
     }
@@ -207,7 +228,7 @@ impl Store {
     pub fn open_conversation_of_visitor(&self, visitor: &VisitorId) -> R<Option<ConversationRow>> {
         self.first(
             &format!(
-                "SELECT {CONVERSATION_COLS} FROM conversations WHERE visitor_id = ? AND state = 'open'
+                "SELECT {CONVERSATION_READ} FROM conversations WHERE visitor_id = ? AND state = 'open'
                  LIMIT 1"
             ),
             vec![visitor.as_str().into()],
@@ -229,7 +250,7 @@ impl Store {
     ) -> R<Option<ConversationRow>> {
         self.first(
             &format!(
-                "SELECT {CONVERSATION_COLS} FROM conversations WHERE visitor_id = ?
+                "SELECT {CONVERSATION_READ} FROM conversations WHERE visitor_id = ?
                  ORDER BY (state = 'open') DESC, closed_at DESC, created_at DESC, id DESC LIMIT 1"
             ),
             vec![visitor.as_str().into()],
@@ -408,14 +429,17 @@ impl Store {
                    ORDER BY k_wait, k_time, id LIMIT ?)
                  SELECT c.id, c.visitor_id, c.grp, c.created_at, c.updated_at, c.last_seq,
                       c.last_visitor_seq, c.last_agent_seq, c.state, c.closed_at, c.closed_by_id,
-                      c.closed_by_name, c.assignee_id, c.assignee_name, page.k_closed, page.k_wait, page.k_time,
+                      c.closed_by_name, c.assignee_id, c.assignee_name,
+                      (SELECT version FROM agent_pictures p WHERE p.agent_id = c.assignee_id) AS assignee_picture,
+                      page.k_closed, page.k_wait, page.k_time,
                       v.name AS visitor_name, v.email AS visitor_email,
                       COALESCE(r.read_seq, 0) AS read_seq,
                       (SELECT COUNT(*) FROM messages x WHERE x.conversation_id = c.id
                          AND x.sender = 'visitor' AND x.seq > COALESCE(r.read_seq, 0)) AS after_read,
                       m.seq AS m_seq, m.client_id AS m_client_id, m.sender AS m_sender,
                       m.agent_id AS m_agent_id, m.agent_name AS m_agent_name, m.text AS m_text,
-                      m.at AS m_at, m.kind AS m_kind, m.subject AS m_subject
+                      m.at AS m_at, m.kind AS m_kind, m.subject AS m_subject,
+                      (SELECT version FROM agent_pictures p WHERE p.agent_id = m.agent_id) AS m_picture
                  FROM page
                  JOIN conversations c ON c.id = page.id
                  LEFT JOIN visitors v ON v.id = c.visitor_id

@@ -23,9 +23,14 @@ pub struct MessageRow {
     /// The name an `assigned` / `transferred` system message is about.
     #[serde(default)]
     pub subject: Option<String>,
+    /// The version of its agent's picture now (read, never stored with
+    /// the message: a new picture shows on every message of the agent).
+    #[serde(default)]
+    pub agent_picture: Option<String>,
 }
 
-const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind, subject";
+const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind, subject,
+    (SELECT version FROM agent_pictures p WHERE p.agent_id = messages.agent_id) AS agent_picture";
 
 impl Store {
     pub fn message_by_key(
@@ -81,6 +86,7 @@ impl Store {
                 at: r.at,
                 kind: r.kind,
                 subject: None,
+                agent_picture: None,
             };
             (r.conversation_id, message)
         }))

@@ -22,6 +22,7 @@ mod mail;
 mod messages;
 mod meta;
 mod onboarding;
+mod pictures;
 mod reads;
 mod relays;
 mod retention;

@@ -30,6 +30,9 @@ use serde::Deserialize;
 /// me" / "unassigned"), messages the name a system message is about
 /// (`subject`) ([`MIGRATE_ASSIGN_CONVERSATIONS`]: columns added, nothing rewritten; every
 /// conversation stored before is unassigned).
+/// 11: agents' pictures (issue 14): `agent_pictures` (a new table only, made
+/// by [`SCHEMA`] on start; agents' and messages' queries read it, so it
+/// must exist before the first of them).
 /// 12: working hours as they were (issue 15): `hours_versions`, each
 /// save or removal of a scope's hours from its instant on; a store made
 /// before starts with its hours of then in force since 0
@@ -200,6 +203,11 @@ const SCHEMA: &[&str] = &[
     // or 'c:<conversation>'; since: when its condition began to hold.
     "CREATE TABLE IF NOT EXISTS alert_episodes (
         subject TEXT PRIMARY KEY, since INTEGER NOT NULL, opened_at INTEGER NOT NULL)",
+    // An agent's picture (`store::pictures`): content_type one of
+    // `PictureKind`, version its content hash, bytes as uploaded.
+    "CREATE TABLE IF NOT EXISTS agent_pictures (
+        agent_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, version TEXT NOT NULL,
+        bytes BLOB NOT NULL, updated_ms INTEGER NOT NULL)",
 ];
 
 /// Each audience's status changes (`store::history`): aud '' for the

@@ -7,6 +7,7 @@
 
 use crate::error::ApiError;
 use crate::request::header;
+use crate::route::SiteOp;
 use futures_util::StreamExt;
 use presenza_protocol::limits::MAX_BODY_BYTES;
 use worker::Request;
@@ -18,8 +19,17 @@ pub struct Drained {
 }
 
 impl Drained {
-    /// 413 when the body was over the limit.
+    /// 413 when the body was over the limit of a JSON body.
     pub fn check(&self) -> Result<(), ApiError> {
+        self.check_within(MAX_BODY_BYTES)
+    }
+
+    /// 413 when the body was over the limit of `op`.
+    pub fn check_for(&self, op: &SiteOp) -> Result<(), ApiError> {
+        self.check_within(op.body_limit())
+    }
+
+    fn check_within(&self, limit: usize) -> Result<(), ApiError> {
         if self.truncated {
             return Err(ApiError::bad_request(
                 "truncated_body",
@@ -28,7 +38,10 @@ impl Drained {
             ));
         }
         if self.too_large {
-            return Err(ApiError::PayloadTooLarge);
+            return Err(match limit {
+                MAX_BODY_BYTES => ApiError::PayloadTooLarge,
+                _ => crate::domain::picture::too_large(),
+            });
         }
         Ok(())
     }
@@ -51,8 +64,8 @@ fn has_body(req: &Request, method: &str) -> bool {
         || header(req, "Transfer-Encoding").is_some()
 }
 
-/// The body, if the request may have one.
-pub async fn read_if_any(req: &mut Request, method: &str) -> Option<Drained> {
+/// The body, if the request may have one, kept up to `limit` bytes.
+pub async fn read_if_any(req: &mut Request, method: &str, limit: usize) -> Option<Drained> {
     if !has_body(req, method) {
         return None;
     }
@@ -76,7 +89,7 @@ pub async fn read_if_any(req: &mut Request, method: &str) -> Option<Drained> {
         if out.too_large {
             continue;
         }
-        if out.bytes.len() + chunk.len() > MAX_BODY_BYTES {
+        if out.bytes.len() + chunk.len() > limit {
             out.too_large = true;
             out.bytes = Vec::new();
         } else {

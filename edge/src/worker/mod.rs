@@ -19,6 +19,7 @@ use crate::request::header;
 use crate::respond;
 use crate::route::{self, Forwarded, Route, SiteOp, VisitorOp, FORWARDED_HEADER};
 use body::Drained;
+use presenza_protocol::limits::MAX_BODY_BYTES;
 use presenza_protocol::view::{HealthView, PongView};
 use presenza_protocol::SiteId;
 use worker::{event, Context, Env, Headers, Request, RequestInit, Response, Stub};
@@ -41,7 +42,13 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     // not declare is a 405. (Methods the runtime itself does not know, such
     // as `FOO` or `get`, never reach the Worker: workerd answers 501.)
     let method = req.inner().method();
-    let body = body::read_if_any(&mut req, &method).await;
+    let parsed = route::parse(&method, url.path(), url.query());
+    // An agent's picture may be larger than a JSON body.
+    let limit = match &parsed {
+        Ok(Route::Site { op, .. }) => op.body_limit(),
+        _ => MAX_BODY_BYTES,
+    };
+    let body = body::read_if_any(&mut req, &method, limit).await;
 
     if method == "OPTIONS" {
         return match preflight::answer(&env, url.path(), origin.as_deref(), &own_origin).await {
@@ -49,7 +56,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             Err(e) => respond::error(&e, &any.headers()),
         };
     }
-    let route = match route::parse(&method, url.path(), url.query()) {
+    let route = match parsed {
         Ok(route) => route,
         Err(e) => return respond::error(&e, &any.headers()),
     };
@@ -129,7 +136,7 @@ async fn forward(
 ) -> Result<Response, ApiError> {
     let stub = stub(env, &forwarded.site)?;
     if let Some(b) = &body {
-        b.check()?;
+        b.check_for(&forwarded.op)?;
     }
     let headers = Headers::new();
     for (name, value) in req.headers().entries() {

@@ -65,6 +65,9 @@ mod conversations {
     mod visitor_secret;
 }
 
+/// Agents' pictures: upload, checks, public caching, authz, live.
+mod agent_picture;
+
 mod cors_origins;
 
 /// Retention, erasure, key rotation and site deletion.

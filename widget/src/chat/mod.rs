@@ -250,6 +250,8 @@ pub struct Chat {
     /// The name of the agent serving the conversation (the last who
     /// replied in it, until it is closed).
     agent: Option<JsValue>,
+    /// That agent's picture URL (empty without one: its initial shows).
+    pic: String,
     /// While the tab's title flashes: its own title, the news, the timer.
     flash: Option<[JsValue; 3]>,
     /// The Web Audio context of the reply sound, made on its first use.
@@ -294,6 +296,7 @@ impl Chat {
             notice: None,
             confirm: None,
             agent: None,
+            pic: String::new(),
             flash: None,
             audio: js::U,
             typing: None,
@@ -622,6 +625,26 @@ impl Chat {
         self.texts(|tx| self.paint_view(v, tx, form, shown));
     }
 
+    /// The URL of an agent's picture (`{agent: {id, picture}}` of a
+    /// message; `http::agent_picture_path`), on the edge the socket is
+    /// open to; empty without one.
+    fn picture(&self, agent: &JsValue) -> String {
+        let (Some(id), Some(v)) = (js::get_str(agent, "id"), js::get_str(agent, "picture")) else {
+            return String::new();
+        };
+        // wss://host/v1/sites/{site}/live?… → https://host/v1/sites/{site}
+        // (string work in JS: see `js`).
+        let parts = js::call1(&js::get(&self.ws, "url"), "split", &"/live".into());
+        let api = js::call_s(&js::get(&parts, "0"), "replace", "ws", "http");
+        js::cat(&[
+            &api.as_string().unwrap_or_default(),
+            "/agents/",
+            &id,
+            "/picture?v=",
+            &v,
+        ])
+    }
+
     fn paint_view(&self, v: &View, tx: &Texts, form: bool, shown: bool) {
         v.texts(tx);
 
@@ -645,11 +668,27 @@ impl Chat {
             _ => "".into(),
         };
         let initial = js::call0(&js::call_s(&agent, "charAt", "0", ""), "toUpperCase");
+        // Their picture replaces their initial (width and height are set
+        // in the markup: nothing moves while it loads).
+        let pic = if agent.is_truthy() {
+            self.pic.as_str()
+        } else {
+            ""
+        };
         for (id, text) in [("an", &agent), ("av", &initial)] {
             let el = v.by_id(id);
             js::set(&el, "textContent", text);
-            js::set(&el, "hidden", &JsValue::from_bool(!agent.is_truthy()));
+            js::set(
+                &el,
+                "hidden",
+                &JsValue::from_bool(!agent.is_truthy() || (id == "av" && !pic.is_empty())),
+            );
         }
+        let img = v.by_id("ap");
+        if !pic.is_empty() && js::get_str(&img, "src").as_deref() != Some(pic) {
+            js::set(&img, "src", &pic.into());
+        }
+        js::set(&img, "hidden", &JsValue::from_bool(pic.is_empty()));
 
         // The mode; `#f` (focused when the panel opens) is its first field.
         let name = v.field("n");
@@ -855,6 +894,7 @@ impl Chat {
         }
         if from == Sender::Agent {
             self.agent = Some(who);
+            self.pic = self.picture(&js::get(m, "agent"));
             // Their message ends their typing indicator.
             self.typing = None;
         }
@@ -978,6 +1018,7 @@ impl Chat {
         self.seq = 0;
         self.closed = false;
         self.agent = None;
+        self.pic.clear();
         self.typing = None;
         self.read = self.store.as_mut().map_or(0, |s| s.read_mark_in(&cid));
         self.conv = Some(cid);

@@ -8,7 +8,8 @@
 //!
 //! ```text
 //! section#p.p[role=dialog][aria-labelledby="an h"]   hidden while closed
-//!   header  span#av.av (the agent's initial)  span.dot  p#an (the agent)  h2#h  p#s  button#x
+//!   header  img#ap.ap (the agent's picture)  span#av.av (else their initial)  span.dot  p#an (the agent)
+//!           h2#h  p#s  button#x
 //!   div.body  p#i (intro)
 //!     div#g.log[role=log][aria-live=polite]   div.m.{v|a|s}[.pend][data-new]  span.who  p.bt  span.at
 //!                                             (data-new: the first unread when the panel opened,

@@ -7,6 +7,7 @@ pub mod device;
 pub mod devices;
 mod heartbeat;
 mod me;
+pub mod picture;
 mod session;
 mod sign_out;
 mod status;
@@ -38,6 +39,8 @@ pub async fn serve(
         AgentOp::ListDevices => devices::list(site, &me.id, device.as_ref()),
         AgentOp::AddDevice => devices::add(site, call, &me, device.as_ref()).await,
         AgentOp::RevokeDevice(id) => devices::revoke(site, call, &me.id, &id).await,
+        AgentOp::PutPicture => picture::put(site, call, &me.id).await,
+        AgentOp::DeletePicture => picture::delete(site, call, &me.id).await,
         AgentOp::ListConversations {
             state,
             assigned,

@@ -12,6 +12,7 @@ pub fn message(row: &MessageRow) -> MessageView {
     let agent = row.agent_id.as_ref().map(|id| AgentRef {
         id: id.clone(),
         name: row.agent_name.clone().unwrap_or_else(|| id.to_string()),
+        picture: row.agent_picture.clone(),
     });
     MessageView::new(
         seq(row.seq),
@@ -30,6 +31,7 @@ pub fn assignee(conv: &ConversationRow) -> Option<AgentRef> {
     conv.assignee_id.as_ref().map(|id| AgentRef {
         id: id.clone(),
         name: conv.assignee_name.clone().unwrap_or_else(|| id.to_string()),
+        picture: conv.assignee_picture.clone(),
     })
 }
 
@@ -58,6 +60,7 @@ pub fn closing(conv: &ConversationRow) -> Closing {
                     .closed_by_name
                     .clone()
                     .unwrap_or_else(|| id.to_string()),
+                picture: None,
             }),
         },
         ConversationState::Open => Closing::OPEN,

@@ -225,6 +225,7 @@ fn store(
                 at: now,
                 kind: Some(kind),
                 subject: Some(subject),
+                agent_picture: None,
             };
             site.store.insert_message(&conv.id, &key, &message)?;
             notes.push(message);

@@ -53,6 +53,7 @@ pub fn close(
             at: now,
             kind: Some(MessageKind::Closed),
             subject: None,
+            agent_picture: None,
         };
         site.store
             .insert_message(&conv.id, &ClientKey::Closed(seq(conv.last_seq)), &message)?;

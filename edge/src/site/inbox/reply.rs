@@ -190,6 +190,7 @@ fn store(
             at: now,
             kind: None,
             subject: None,
+            agent_picture: me.picture.clone(),
         };
         site.store.insert_message(&conv.id, &key, &message)?;
         site.store.save_conversation(&conv)?;

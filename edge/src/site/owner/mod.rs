@@ -21,7 +21,7 @@ mod webhooks;
 
 use crate::error::ApiError;
 use crate::route::OwnerOp;
-use crate::site::agent::devices;
+use crate::site::agent::{devices, picture};
 use crate::site::call::Call;
 use crate::site::caller::Owner;
 use crate::site::config::Config;
@@ -70,6 +70,14 @@ pub async fn serve(
             devices::revoke(site, call, &a, &d).await
         }
         OwnerOp::SetOffline(a) => agents::set_offline(site, call, &a).await,
+        OwnerOp::PutPicture(a) => {
+            agents::exists(site, &a)?;
+            picture::put(site, call, &a).await
+        }
+        OwnerOp::DeletePicture(a) => {
+            agents::exists(site, &a)?;
+            picture::delete(site, call, &a).await
+        }
         OwnerOp::Team => team::open(site, call).await,
         OwnerOp::GetSavedReplies => replies::get(cfg),
         OwnerOp::PutSavedReplies => replies::put(site, call),

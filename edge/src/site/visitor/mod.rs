@@ -5,6 +5,7 @@
 mod config;
 mod context;
 mod live;
+mod picture;
 mod seen;
 mod send;
 pub mod socket;
@@ -33,6 +34,9 @@ pub async fn serve(
         VisitorOp::Messages { after } => thread::get(site, call, after),
         VisitorOp::Send => send::post(site, cfg, call).await,
         VisitorOp::Transcript => transcript::post(site, cfg, call).await,
+        VisitorOp::Picture { agent, version } => {
+            picture::get(site, call, &agent, version.as_deref())
+        }
         VisitorOp::Unsubscribe(code) => {
             let email = crate::site::mail::unsubscribe_address(site, cfg, &code, call.now)?;
             respond::json(

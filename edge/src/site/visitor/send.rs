@@ -199,6 +199,7 @@ pub async fn store(
             at: now,
             kind: None,
             subject: None,
+            agent_picture: None,
         };
         site.store.insert_message(&conv.id, &key, &message)?;
         let mut automatic = Vec::new();
@@ -215,6 +216,7 @@ pub async fn store(
                 at: now,
                 kind: Some(MessageKind::AutoReply),
                 subject: None,
+                agent_picture: None,
             };
             site.store
                 .insert_message(&conv.id, &ClientKey::BusyReply, &row)?;

@@ -228,6 +228,8 @@ fn rows() -> Vec<Row> {
             Some(json!({ "status": "online", "message": "hi" })),
         ),
         http(Agent, "POST", "/agents/me/heartbeat", None),
+        http(Agent, "DELETE", "/agents/me/picture", None),
+        http(Owner, "DELETE", "/agents/rotatee/picture", None),
         http(Agent, "POST", "/agents/me/sign-out", None),
         Row {
             class: Agent,
