@@ -29,7 +29,7 @@ pub const LAUNCHER_TEXT_KEYS: [&str; 10] = [
 
 /// The panel's and the conversation's texts (`widget/i18n/chat/en.json`),
 /// fetched with the chat module.
-pub const CHAT_TEXT_KEYS: [&str; 32] = [
+pub const CHAT_TEXT_KEYS: [&str; 35] = [
     "intro_online",
     "intro_busy",
     "intro_offline",
@@ -62,6 +62,9 @@ pub const CHAT_TEXT_KEYS: [&str; 32] = [
     "err_contact_required",
     "err_rate_limited",
     "err_send",
+    "transcript",
+    "transcript_sent",
+    "err_transcript",
 ];
 
 /// Whether `key` is one of the widget's texts (launcher or chat).

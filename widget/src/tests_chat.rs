@@ -201,6 +201,7 @@ fn thread(
         state,
         messages,
         has_more: false,
+        transcript: false,
     }))
 }
 
