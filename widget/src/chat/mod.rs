@@ -801,6 +801,16 @@ impl Chat {
 
         Self::counters(v, tx);
 
+        // A body that scrolls is reachable by keyboard (to scroll it), as
+        // Chromium's scrollers are; one that does not is no extra stop.
+        let body = js::get(&v.log, "parentElement");
+        let px = |k| js::get(&body, k).as_f64().unwrap_or(0.0);
+        if px("scrollHeight") > px("clientHeight") {
+            js::call(&body, "setAttribute", &"tabindex".into(), &"0".into());
+        } else {
+            js::call_s(&body, "removeAttribute", "tabindex", "");
+        }
+
         let unread = if self.open { 0 } else { self.unread };
         js::set(&v.badge, "textContent", &JsValue::from(unread));
         js::set(&v.badge, "hidden", &JsValue::from_bool(unread == 0));
