@@ -1031,6 +1031,10 @@ pub struct VisitorThread {
     pub state: Option<ConversationState>,
     pub messages: Vec<MessageView>,
     pub has_more: bool,
+    /// The visitor may ask for this conversation by e-mail
+    /// (`POST visitor/transcript`: the site sends e-mail); absent: no.
+    #[serde(default, skip_serializing_if = "core::ops::Not::not")]
+    pub transcript: bool,
 }
 
 /// `POST visitor/messages`.

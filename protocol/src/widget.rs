@@ -29,7 +29,7 @@ pub const LAUNCHER_TEXT_KEYS: [&str; 10] = [
 
 /// The panel's and the conversation's texts (`widget/i18n/chat/en.json`),
 /// fetched with the chat module.
-pub const CHAT_TEXT_KEYS: [&str; 34] = [
+pub const CHAT_TEXT_KEYS: [&str; 37] = [
     "intro_online",
     "intro_busy",
     "intro_offline",
@@ -64,6 +64,9 @@ pub const CHAT_TEXT_KEYS: [&str; 34] = [
     "err_send",
     "joined",
     "transferred",
+    "transcript",
+    "transcript_sent",
+    "err_transcript",
 ];
 
 /// Whether `key` is one of the widget's texts (launcher or chat).

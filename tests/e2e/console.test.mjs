@@ -383,7 +383,7 @@ test('the owner changes any text, for one language or all, and open widgets foll
     // Every text of the widget, for every language at once by default.
     const keys = await page.$$eval('#texts .text-row:not([hidden])', (rows) => rows.map((r) => r.dataset.key));
     assert.ok(keys.includes('msg_placeholder') && keys.includes('sent') && keys.includes('busy_reply') && keys.includes('typing'), keys.join());
-    assert.equal(keys.length, 44);
+    assert.equal(keys.length, 47);
     assert.equal(await page.getAttribute('#text-all-online', 'placeholder'), 'Chat with us');
     await page.fill('#text-all-status_online', 'Live');
     // Italian: the widget's own Italian texts as placeholders.

@@ -46,9 +46,10 @@ export function install_fake(routes) {
   };
   // A route is `{key: body}` (matched at the end of the URL, query
   // included first, then without it), or `{key: {__status, body}}`.
-  window.fetch = async (url) => {
+  window.fetch = async (url, init) => {
     url = String(url);
     f.fetches.push(url);
+    f.init = init ? { url, method: init.method, headers: init.headers, body: init.body } : null;
     const keys = Object.keys(f.routes);
     const key = keys.find(k => url.endsWith(k)) ?? keys.find(k => url.split('?')[0].endsWith(k));
     if (key === undefined) return new Response('no', { status: 404 });
@@ -63,6 +64,7 @@ export function warnings() { return window.__fake.warnings; }
 export function route(key, body, status) { window.__fake.routes[key] = status ? { __status: status, body } : body; }
 export function sockets() { return window.__fake.sockets; }
 export function fetches() { return window.__fake.fetches; }
+export function last_init() { return window.__fake.init; }
 export function push(sock, data) { sock.fire('message', { data }); }
 export function open_socket(sock) { sock.readyState = 1; sock.fire('open', {}); }
 export function drop_socket(sock) { sock.readyState = 3; sock.fire('close', {}); }
@@ -119,6 +121,8 @@ extern "C" {
     fn json_of(response: &JsValue) -> JsValue;
     fn warnings() -> Array;
     pub(crate) fn route(key: &str, body: &JsValue, status: u16);
+    /// The URL, method, headers and body of the last `fetch` with options.
+    pub(crate) fn last_init() -> JsValue;
     fn close_socket(sock: &JsValue, code: u16);
     pub(crate) fn hover(el: &Element);
 }

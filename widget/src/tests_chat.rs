@@ -18,8 +18,9 @@ use web_sys::{Element, HtmlElement};
 
 use crate::controller::T_RECONNECT;
 use crate::tests::{
-    attr, binder, calls, chat_pre, config, drop_socket, el, js, last_socket, open_socket,
-    override_text, prop, push, recorder, reset, set_hidden, shadow, status, stub, text, wait, BASE,
+    attr, binder, calls, chat_pre, config, drop_socket, el, js, last_init, last_socket,
+    open_socket, override_text, prop, push, recorder, reset, route, set_hidden, shadow, status,
+    stub, text, wait, BASE,
 };
 use crate::{boot, command, with};
 
@@ -202,6 +203,7 @@ fn thread(
         state,
         messages,
         has_more: false,
+        transcript: false,
     }))
 }
 
@@ -1063,4 +1065,128 @@ async fn a_reply_in_a_hidden_tab_flashes_the_title_and_chimes_unless_the_page_sa
         &web_sys::window().unwrap().document().unwrap(),
         &"hidden".into(),
     );
+}
+
+/// The visitor asks for their conversation by e-mail: the action shows
+/// only for a conversation on a site that sends e-mail (the answer to
+/// `auth` says so), the form is prefilled with their address and checks
+/// it, 202 confirms where it went, refusals are said, `email_off` hides
+/// the action.
+#[wasm_bindgen_test]
+async fn the_conversation_by_email_on_request() {
+    reset(&config(|_| {}));
+    store(&format!(
+        r#"{{"v":"{VISITOR}","k":"{SECRET}","n":"Eva","e":"eva@example.com"}}"#
+    ));
+    let sock = boot_chat(&status("online", None, None), false).await;
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    let hi = || vec![message(1, "c_a", "visitor", None, "Hi")];
+    push(&sock, &thread(Some("c_1"), None, hi()));
+    wait(20).await;
+    assert_eq!(
+        attr("tb", "hidden").as_deref(),
+        Some(""),
+        "the site sends no e-mail"
+    );
+
+    // The site turned e-mail on; the next answer to `auth` says so.
+    let sock = reconnect(&sock).await;
+    let with_mail = VisitorThread {
+        conversation_id: Some(conv("c_1")),
+        state: None,
+        messages: vec![],
+        has_more: false,
+        transcript: true,
+    };
+    push(&sock, &frame::to_text(&VisitorFrame::Messages(with_mail)));
+    wait(20).await;
+    assert_eq!(attr("tb", "hidden"), None);
+    assert_eq!(text("tb"), "Email me this conversation");
+    assert_eq!(attr("tb", "aria-expanded").as_deref(), Some("false"));
+    assert_eq!(attr("tf", "hidden").as_deref(), Some(""));
+
+    // The form opens with the visitor's address and the focus in it.
+    el("tb").unchecked_into::<HtmlElement>().click();
+    wait(5).await;
+    assert_eq!(attr("tb", "aria-expanded").as_deref(), Some("true"));
+    assert_eq!(attr("tf", "hidden"), None);
+    let input = el("ti");
+    assert_eq!(
+        prop(&input, "value").as_string().as_deref(),
+        Some("eva@example.com")
+    );
+    assert_eq!(active_el().map(|e| e.id()).as_deref(), Some("ti"));
+
+    // A bad address stays here, said and tied to the field.
+    type_in(&input, "eva@");
+    submit(&el("tf"));
+    wait(5).await;
+    assert_eq!(
+        text("te"),
+        "Please enter a valid e-mail address, like name@example.com."
+    );
+    assert_eq!(attr("ti", "aria-invalid").as_deref(), Some("true"));
+    assert!(last_init().is_null(), "nothing sent");
+
+    // Too many requests: the edge's wait, in words.
+    let refusal =
+        r#"{"error":{"code":"rate_limited","message":"slow down","retry_after_secs":60}}"#;
+    route("/visitor/transcript", &js(refusal), 429);
+    type_in(&input, "eva@example.org");
+    submit(&el("tf"));
+    wait(10).await;
+    let init = last_init();
+    assert_eq!(
+        get(&init, "url").as_deref(),
+        Some("http://edge.test/v1/sites/s1/visitor/transcript")
+    );
+    assert_eq!(get(&init, "method").as_deref(), Some("POST"));
+    assert_eq!(
+        get(&prop(&init, "headers"), "X-Presenza-Visitor"),
+        Some(format!("{VISITOR}.{SECRET}"))
+    );
+    assert_eq!(
+        get(&init, "body").as_deref(),
+        Some(r#"{"email":"eva@example.org"}"#)
+    );
+    assert_eq!(
+        text("te"),
+        "You're sending messages too quickly. Please wait 60 seconds."
+    );
+    assert_eq!(attr("ti", "aria-invalid"), None);
+
+    // Sent: the confirmation (a status), the form closes, the focus back
+    // on the action.
+    route(
+        "/visitor/transcript",
+        &js(r#"{"email":"eva@example.org"}"#),
+        202,
+    );
+    submit(&el("tf"));
+    wait(10).await;
+    assert_eq!(
+        text("td"),
+        "We've sent the conversation to eva@example.org."
+    );
+    assert_eq!(attr("td", "role").as_deref(), Some("status"));
+    assert_eq!(
+        (text("te"), attr("tf", "hidden")),
+        ("".into(), Some("".into()))
+    );
+    assert_eq!(active_el().map(|e| e.id()).as_deref(), Some("tb"));
+
+    // The owner turned e-mail off meanwhile: said, and the action goes.
+    el("tb").unchecked_into::<HtmlElement>().click();
+    wait(5).await;
+    assert_eq!(text("td"), "", "a new request");
+    let off = r#"{"error":{"code":"email_off","message":"this site sends no e-mail"}}"#;
+    route("/visitor/transcript", &js(off), 409);
+    submit(&el("tf"));
+    wait(10).await;
+    assert_eq!(
+        text("te"),
+        "The e-mail couldn't be sent. Please try again later."
+    );
+    assert_eq!(attr("tb", "hidden").as_deref(), Some(""));
+    assert_eq!(attr("tf", "hidden").as_deref(), Some(""));
 }

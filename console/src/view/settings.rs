@@ -20,7 +20,7 @@ use crate::store::Store;
 /// What each of the widget's texts is for (every key of
 /// `presenza_protocol::widget`, in its order): the texts an owner may
 /// change, for every language or for one.
-const TEXT_HINTS: [(&str, &str); 44] = [
+const TEXT_HINTS: [(&str, &str); 47] = [
     ("online", "Button, agents online"),
     ("busy", "Button, all busy (when they left no message)"),
     ("offline", "Button, nobody there"),
@@ -89,6 +89,9 @@ const TEXT_HINTS: [(&str, &str); 44] = [
         "transferred",
         "Note: transferred to a group; {name} = group",
     ),
+    ("transcript", "Link: e-mail me this conversation"),
+    ("transcript_sent", "Conversation e-mailed; {email}"),
+    ("err_transcript", "Error: conversation not e-mailed"),
 ];
 
 /// The widget's own texts of a language (`widget/i18n/{code}.json` and

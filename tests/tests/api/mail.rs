@@ -272,6 +272,8 @@ fn a_transcript_on_request_and_unsubscribing() {
             Some(&bytes),
         )
     };
+    // The visitor's thread tells the widget it may offer the transcript.
+    assert_eq!(visitor.messages(0).body["transcript"], json!(true));
     let r = post(json!({ "email": "not an address" }));
     assert_eq!(
         (r.status, r.error_code()),
@@ -325,6 +327,7 @@ fn a_transcript_on_request_and_unsubscribing() {
 
     // A site with e-mail off offers no transcript.
     site.settings(json!({ "email": { "enabled": false } }));
+    assert_eq!(visitor.messages(0).body.get("transcript"), None);
     let r = post(json!({}));
     assert_eq!(
         (r.status, r.error_code()),

@@ -61,6 +61,15 @@
 //! to it (`reopened` frame, before the reply): the note goes and the
 //! conversation carries on.
 //!
+//! The visitor who has a conversation may ask for it by e-mail ("Email me
+//! this conversation" under the composer, shown while the edge says the
+//! site sends e-mail: `transcript` in the answer to `auth`, read here
+//! after the launcher's paint). A small form asks for the address
+//! (prefilled with the one they gave: the offline form or the page's
+//! `presenza('visitor')`), checked with the edge's rule, then `POST
+//! visitor/transcript`; 202 says where it went, a refusal shows in the
+//! visitor's language (`email_off` also hides the action).
+//!
 //! Online or busy, the panel is a chat; offline (and no contact given yet)
 //! it is a "leave a message" form with the name and e-mail the edge
 //! requires then, validated with the same rules as the edge's
@@ -77,6 +86,7 @@ pub use view::View;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
+use presenza_protocol::http::VISITOR_HEADER;
 use presenza_protocol::limits::{MAX_MESSAGE_CHARS, TYPING_EVERY_MS, TYPING_EXPIRES_MS};
 use presenza_protocol::widget::ALL_LANGUAGES;
 use presenza_rules::conversation::DEFAULT_BUSY_REPLY;
@@ -110,7 +120,13 @@ const K_FLASH: u32 = 10;
 const K_BLUR: u32 = 11;
 /// An agent's typing indicator ran out.
 const K_TYPED: u32 = 12;
-const KINDS: u32 = 13;
+/// "Email me this conversation" pressed (the form opens or closes).
+const K_TR: u32 = 13;
+/// The transcript request's response (or its network failure).
+const K_TR_RESP: u32 = 14;
+/// The JSON of a refused transcript request.
+const K_TR_ERR: u32 = 15;
+const KINDS: u32 = 16;
 
 /// Sending again after a failure the edge gave no time for.
 pub const RETRY_MS: u32 = 5_000;
@@ -261,6 +277,16 @@ pub struct Chat {
     typing_timer: Option<JsValue>,
     /// When this visitor last said they are typing (0: they are not).
     typed_at: f64,
+    /// The site sends the conversation by e-mail on request.
+    mail: bool,
+    /// The transcript form is open.
+    tr_open: bool,
+    /// A transcript request is on its way, to this address.
+    tr_to: Option<String>,
+    /// Where the last transcript went.
+    tr_sent: Option<String>,
+    /// Why the last transcript request failed.
+    tr_err: Option<Notice>,
 }
 
 impl Chat {
@@ -302,6 +328,11 @@ impl Chat {
             typing: None,
             typing_timer: None,
             typed_at: 0.0,
+            mail: false,
+            tr_open: false,
+            tr_to: None,
+            tr_sent: None,
+            tr_err: None,
         }
     }
 
@@ -375,6 +406,12 @@ impl Chat {
                 "addEventListener",
                 &"blur".into(),
                 &self.hook(K_BLUR),
+            );
+            js::call(
+                &view.by_id("tb"),
+                "addEventListener",
+                &"click".into(),
+                &self.hook(K_TR),
             );
             self.view = Some(view);
             js::call(
@@ -452,9 +489,15 @@ impl Chat {
             }
             K_SUBMIT => {
                 js::call0(&v, "preventDefault");
-                let form = self.view.as_ref().map_or(js::U, |w| w.form.clone());
-                if js::get(&v, "target") == form {
+                let (form, tform) = self
+                    .view
+                    .as_ref()
+                    .map_or((js::U, js::U), |w| (w.form.clone(), w.tform.clone()));
+                let target = js::get(&v, "target");
+                if target == form {
                     self.submit_form();
+                } else if target == tform {
+                    self.submit_transcript();
                 } else {
                     self.submit_composer();
                 }
@@ -481,6 +524,26 @@ impl Chat {
                 }
             }
             K_BLUR => self.stop_typing(),
+            K_TR => self.toggle_transcript(),
+            K_TR_RESP => {
+                if js::get(&v, "status").as_f64() == Some(202.0) {
+                    self.tr_sent = self.tr_to.take();
+                    self.tr_open = false;
+                    self.paint();
+                    // The form is gone: back to the action, under the
+                    // confirmation that is read out.
+                    if let Some(w) = &self.view {
+                        js::call0(&w.by_id("tb"), "focus");
+                    }
+                } else if js::get(&v, "ok").is_falsy() && js::get(&v, "status").is_truthy() {
+                    let next = self.hook(K_TR_ERR);
+                    js::call(&js::call0(&v, "json"), "then", &next, &next);
+                } else {
+                    // The network failed.
+                    self.on(K_TR_ERR, js::U);
+                }
+            }
+            K_TR_ERR => self.transcript_refused(&js::get(&v, "error")),
             K_TYPED => {
                 self.typing_timer = None;
                 self.typing = None;
@@ -733,7 +796,62 @@ impl Chat {
         };
         js::set(&v.by_id("ty"), "textContent", &typing);
 
+        // "Email me this conversation": a conversation to send, in chat mode.
+        let can = self.mail && self.conv.is_some() && !form;
+        let action = v.by_id("tb");
+        js::set(&action, "hidden", &JsValue::from_bool(!can));
+        js::call(
+            &action,
+            "setAttribute",
+            &"aria-expanded".into(),
+            &JsValue::from_bool(can && self.tr_open),
+        );
+        js::set(
+            &v.tform,
+            "hidden",
+            &JsValue::from_bool(!(can && self.tr_open)),
+        );
+        let sent = self.tr_sent.as_deref().map_or("".into(), |to| {
+            js::call(
+                &tx.js("transcript_sent"),
+                "replace",
+                &"{email}".into(),
+                &to.into(),
+            )
+        });
+        js::set(&v.by_id("td"), "textContent", &sent);
+        let err = self
+            .tr_err
+            .as_ref()
+            .map_or("".into(), |n| Self::notice_text(tx, n));
+        let bad_address = self
+            .tr_err
+            .as_ref()
+            .is_some_and(|n| n.key == "err_invalid_email");
+        v.error("te", None, &err);
+        let input = v.by_id("ti");
+        if bad_address {
+            js::call(
+                &input,
+                "setAttribute",
+                &"aria-invalid".into(),
+                &"true".into(),
+            );
+        } else {
+            js::call_s(&input, "removeAttribute", "aria-invalid", "");
+        }
+
         Self::counters(v, tx);
+
+        // A body that scrolls is reachable by keyboard (to scroll it), as
+        // Chromium's scrollers are; one that does not is no extra stop.
+        let body = js::get(&v.log, "parentElement");
+        let px = |k| js::get(&body, k).as_f64().unwrap_or(0.0);
+        if px("scrollHeight") > px("clientHeight") {
+            js::call(&body, "setAttribute", &"tabindex".into(), &"0".into());
+        } else {
+            js::call_s(&body, "removeAttribute", "tabindex", "");
+        }
 
         let unread = if self.open { 0 } else { self.unread };
         js::set(&v.badge, "textContent", &JsValue::from(unread));
@@ -1131,6 +1249,7 @@ impl Chat {
                     return;
                 }
                 self.closed = js::get_str(&f, "state").as_deref() == Some("closed");
+                self.mail = js::get(&f, "transcript").is_truthy();
                 let list = js::get(&f, "messages");
                 let n = js::get(&list, "length").as_f64().unwrap_or(0.0) as u32;
                 for i in 0..n {
@@ -1410,6 +1529,106 @@ impl Chat {
                 self.typed_at = 0.0;
                 self.queue(text, None);
             }
+        }
+    }
+
+    /// "Email me this conversation": opens the form (prefilled with the
+    /// address the visitor gave) with the focus in it, or closes it.
+    fn toggle_transcript(&mut self) {
+        self.tr_open = !self.tr_open;
+        self.tr_err = None;
+        if self.tr_open {
+            self.tr_sent = None;
+        }
+        let known = self.store.as_mut().and_then(Store::contact).map(|c| c.1);
+        self.paint();
+        let Some(v) = &self.view else { return };
+        let input = v.by_id("ti");
+        if self.tr_open {
+            if js::get_str(&input, "value").unwrap_or_default().is_empty() {
+                if let Some(email) = known {
+                    js::set(&input, "value", &email.as_str().into());
+                }
+            }
+            js::call0(&input, "focus");
+        }
+    }
+
+    /// The transcript form's send: the address checked with the edge's
+    /// rule, then `POST visitor/transcript` with the visitor's credential.
+    fn submit_transcript(&mut self) {
+        let Some(v) = &self.view else { return };
+        let input = v.by_id("ti");
+        let raw = js::get_str(&input, "value").unwrap_or_default();
+        let email = match validate_email(&raw) {
+            Ok(e) => String::from(e),
+            Err(e) => {
+                self.tr_err = Some(Self::rule_notice(&e));
+                self.paint();
+                js::call0(&input, "focus");
+                return;
+            }
+        };
+        let credential = self.store.as_mut().and_then(Store::credential);
+        let site = js::get_str(&self.cx, "i").unwrap_or_default();
+        let (Some(credential), None) = (credential, &self.tr_to) else {
+            return;
+        };
+        let origin = js::get(
+            &js::make(&js::G, "URL", &self.base.as_str().into()),
+            "origin",
+        )
+        .as_string()
+        .unwrap_or_default();
+        let url = js::cat(&[
+            &origin,
+            "/v1/sites/",
+            &js::enc(&site),
+            "/visitor/transcript",
+        ]);
+        let init = js::json(r#"{"method":"POST","headers":{"Content-Type":"application/json"}}"#);
+        js::set(
+            &js::get(&init, "headers"),
+            VISITOR_HEADER,
+            &credential.into(),
+        );
+        let body = js::json("{}");
+        js::set(&body, "email", &email.as_str().into());
+        js::set(
+            &init,
+            "body",
+            &js::call1(&js::g("JSON"), "stringify", &body),
+        );
+        self.tr_to = Some(email);
+        self.tr_err = None;
+        self.paint();
+        let req = js::call(&js::G, "fetch", &url.into(), &init);
+        let done = self.hook(K_TR_RESP);
+        js::call(&req, "then", &done, &done);
+    }
+
+    /// A refused (or failed) transcript request, in the visitor's words:
+    /// the address, too many requests, e-mail off (the action goes), or
+    /// anything else.
+    fn transcript_refused(&mut self, err: &JsValue) {
+        self.tr_to = None;
+        let code = js::get_str(err, "code").unwrap_or_default();
+        let (key, n) = match code.as_str() {
+            "invalid_email" | "contact_required" => ("err_invalid_email", 0),
+            "rate_limited" => {
+                let secs = js::get(err, "retry_after_secs").as_f64().unwrap_or(60.0);
+                ("err_rate_limited", if secs < 1.0 { 1 } else { secs as u32 })
+            }
+            _ => ("err_transcript", 0),
+        };
+        if code == "email_off" {
+            self.mail = false;
+            self.tr_open = false;
+        }
+        self.tr_err = Some(Notice { key: key.into(), n });
+        self.paint();
+        if let (true, Some(v)) = (self.tr_open, &self.view) {
+            js::call0(&v.by_id("ti"), "focus");
         }
     }
 

@@ -20,6 +20,9 @@
 //!       label Name input[name=n]   p#en.er      label E-mail input[name=e]  p#ee.er
 //!       label Message textarea[name=m]  p#em.er  p#mc.cn (characters left)  button
 //!   div#c.cmp  form#cf  p#ce.er[role=alert]  label textarea  button.snd  p#cn.cn
+//!              p#td.ok[role=status]  "We've sent the conversation to …"
+//!              button#tb.lk[aria-expanded]  "Email me this conversation" (site sends e-mail)
+//!              form#tf.tf  label[for=ti]  input#ti  button   p#te.er[role=alert]
 //! button#l  span#u.bd[aria-hidden] (unread count)  span#ud.sr (its words)
 //! ```
 //!
@@ -70,6 +73,8 @@ pub const CSS: &str = concat!(
     ".row textarea{min-height:44px;max-height:132px;field-sizing:content}",
     ".snd{flex:none;display:grid;place-items:center;width:44px;height:44px;padding:0;border:0;border-radius:50%;background:var(--a);color:var(--on);cursor:pointer}",
     ".snd svg{width:20px;height:20px;fill:currentColor}",
+    ".lk{min-height:24px;margin-top:6px;padding:2px 0;border:0;background:none;color:var(--mut);font:inherit;font-size:13px;text-decoration:underline;cursor:pointer}",
+    ".tf{margin-top:8px}.tf label{font-size:14px;font-weight:600}.tf .row{margin-top:4px;align-items:stretch}.tf .btn{margin:0;padding:0 16px}",
     ".m[data-new]{align-self:stretch;max-width:none}",
     ".m[data-new]::before{content:attr(data-new);align-self:stretch;margin-bottom:4px;padding-top:4px;border-top:1px solid;color:var(--err);font-size:12px;font-weight:600;text-align:center}",
 );
@@ -82,7 +87,12 @@ const COMPOSER: &str = concat!(
     r#"<form id="cf" novalidate><p class="er" id="ce" role="alert"></p><div class="row">"#,
     r#"<label><span class="sr" data-t="msg_label"></span><textarea id="f" rows="1" enterkeyhint="send" aria-describedby="ce cn" data-h="msg_placeholder"></textarea></label>"#,
     r#"<button type="submit" class="snd" data-l="send"><svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3.4 20.4 21 12 3.4 3.6 3.5 10l12.5 2-12.5 2z"/></svg></button>"#,
-    r#"</div><p class="cn" id="cn"></p></form>"#
+    r#"</div><p class="cn" id="cn"></p></form>"#,
+    r#"<p class="ok" id="td" role="status"></p>"#,
+    r#"<button type="button" class="lk" id="tb" aria-expanded="false" aria-controls="tf" data-t="transcript" hidden></button>"#,
+    r#"<form class="tf" id="tf" novalidate hidden><label for="ti" data-t="email"></label><div class="row">"#,
+    r#"<input id="ti" type="email" autocomplete="email" aria-describedby="te"><button type="submit" class="btn" data-t="send"></button></div></form>"#,
+    r#"<p class="er" id="te" role="alert"></p>"#
 );
 
 /// The agent's typing indicator, the confirmation and the offline form,
@@ -112,6 +122,8 @@ pub struct View {
     pub composer: JsValue,
     pub ta: JsValue,
     pub form: JsValue,
+    /// The "e-mail me this conversation" form.
+    pub tform: JsValue,
     pub ok: JsValue,
     pub badge: JsValue,
     template: JsValue,
@@ -153,7 +165,8 @@ impl View {
         js::set(&template, "innerHTML", &MESSAGE.into());
         let composer = by_id("cf");
         let form = by_id("lf");
-        for f in [&composer, &form] {
+        let tform = by_id("tf");
+        for f in [&composer, &form, &tform] {
             js::call(f, "addEventListener", &"submit".into(), on_submit);
             js::call(f, "addEventListener", &"input".into(), on_input);
         }
@@ -166,6 +179,7 @@ impl View {
             composer,
             ta,
             form,
+            tform,
             ok: by_id("ok"),
             badge: by_id("u"),
             template,

@@ -1,12 +1,16 @@
 //! What a visitor reads: their latest conversation (the open one, else the
 //! most recently closed one) and a page of its messages:
-//! `GET visitor/messages?after=` and the answer to the socket's `auth`.
+//! `GET visitor/messages?after=` and the answer to the socket's `auth`,
+//! which also says whether the visitor may ask for it by e-mail (the
+//! chat panel's "Email me this conversation", read after the launcher's
+//! paint, so the pre-idle payload does not carry it).
 
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
 use crate::respond;
 use crate::site::call::Call;
 use crate::site::conversation::{self, view};
+use crate::site::mail;
 use crate::site::state::Site;
 use crate::store::VisitorRow;
 use presenza_protocol::http::VISITOR_HEADER;
@@ -29,17 +33,24 @@ pub fn visitor(site: &Site, cred: &VisitorCredential) -> Result<Option<VisitorRo
     }
 }
 
-/// The visitor's latest conversation and its messages after `after`.
+/// The visitor's latest conversation and its messages after `after`, and
+/// whether they may ask for it by e-mail.
 pub fn thread(
     site: &Site,
     cred: &VisitorCredential,
     after: u64,
 ) -> Result<VisitorThread, ApiError> {
+    let cfg = site.config()?;
+    let transcript = mail::on(site, &cfg);
+    let none = VisitorThread {
+        transcript,
+        ..VisitorThread::default()
+    };
     let Some(visitor) = visitor(site, cred)? else {
-        return Ok(VisitorThread::default());
+        return Ok(none);
     };
     let Some(conv) = site.store.latest_conversation_of_visitor(&visitor.id)? else {
-        return Ok(VisitorThread::default());
+        return Ok(none);
     };
     let (rows, more) = conversation::page(site, &conv.id, after)?;
     Ok(VisitorThread {
@@ -47,5 +58,6 @@ pub fn thread(
         state: Some(conv.state),
         messages: view::messages(&rows),
         has_more: more,
+        transcript,
     })
 }
