@@ -17,6 +17,14 @@ extern "C" {
     fn broadcast_js(state: &JsValue, tag: &str, text: &str) -> u32;
 }
 
+/// A text var (`[vars]`, `--var`), trimmed; `None` when unset or empty.
+pub fn text_var(env: &worker::Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string().trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Sends `text` to every hibernatable socket tagged `tag`; returns how many
 /// took it.
 pub fn broadcast_tag(state: &worker::State, tag: &str, text: &str) -> usize {

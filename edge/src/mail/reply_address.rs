@@ -16,6 +16,10 @@
 use crate::mail::unsubscribe::hmac;
 use presenza_protocol::{ConversationId, SiteId};
 
+/// The var naming the domain of reply addresses (its mail routed to the
+/// Worker); unset: e-mails have no `Reply-To`, replies by e-mail are off.
+pub const DOMAIN_VAR: &str = "EMAIL_REPLY_DOMAIN";
+
 /// What every reply address starts with (Email Routing's rule for
 /// `reply@<domain>` also gets `reply+…@<domain>`: sub-addressing).
 pub const LOCAL_PREFIX: &str = "reply+";

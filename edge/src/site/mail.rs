@@ -35,7 +35,8 @@
 use crate::bindings;
 use crate::bindings::now_ms;
 use crate::error::ApiError;
-use crate::mail::compose::{self, Mail, Quoted};
+use crate::mail::compose::{self, Links, Mail, Quoted};
+use crate::mail::reply_address::{self, Side};
 use crate::mail::unsubscribe;
 use crate::site::config::Config;
 use crate::site::presence::Change;
@@ -156,6 +157,12 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
         return Ok(());
     };
     let key = mail_key(site, cfg)?;
+    let domain = site.reply_domain();
+    let reply_to = |side: Side, to: &str| {
+        domain
+            .as_deref()
+            .and_then(|d| reply_address::make(&key, &cfg.site_id, &conv.id, side, to, d))
+    };
     let origin = cfg.public_origin.clone().unwrap_or_default();
     let site_name = cfg.name.clone().unwrap_or_else(|| "Presenza".to_owned());
     let unsubscribe = |to: &str| {
@@ -192,7 +199,10 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                     visitor.email.as_deref(),
                     &quoted,
                     &link,
-                    &unsubscribe(&to),
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Agents, &to).as_deref(),
+                    },
                 ));
             }
         }
@@ -213,7 +223,15 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                 })
                 .collect();
             if let (false, Some(to)) = (lines.is_empty(), visitor_address(site, &visitor)?) {
-                mails.push(compose::replies(&to, &site_name, &lines, &unsubscribe(&to)));
+                mails.push(compose::replies(
+                    &to,
+                    &site_name,
+                    &lines,
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Visitor, &to).as_deref(),
+                    },
+                ));
             }
         }
         MailKind::Transcript => {
@@ -241,7 +259,10 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                     &to,
                     &site_name,
                     &lines,
-                    &unsubscribe(&to),
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Visitor, &to).as_deref(),
+                    },
                 ));
             }
         }
@@ -250,6 +271,9 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
     for mail in mails {
         let message = SendEmailBuilder::new(from, &mail.to, &mail.subject);
         message.set_text(&mail.text);
+        if let Some(reply_to) = &mail.reply_to {
+            message.set_reply_to(reply_to);
+        }
         mailer.send_with_builder(&message).await.map_err(|e| {
             ApiError::internal(format!("send_email: {}", String::from(e.message())))
         })?;

@@ -6,7 +6,7 @@ mod config;
 mod context;
 mod live;
 mod seen;
-mod send;
+pub mod send;
 pub mod socket;
 pub mod status;
 mod thread;
