@@ -6,7 +6,7 @@
 //! its reason (the sender gets it as a bounce); nothing here panics, and an
 //! error never leaves the handler (the runtime would see an exception).
 
-use crate::bindings::text_var;
+use crate::bindings::{text_var, EmailRejecter};
 use crate::mail::inbound;
 use crate::mail::reply_address::{ReplyAddress, DOMAIN_VAR};
 use crate::objects::{self, Answer};
@@ -17,9 +17,10 @@ use worker::{event, Context, Env, ForwardableEmailMessage};
 
 #[event(email)]
 async fn email(message: ForwardableEmailMessage, env: Env, _ctx: Context) -> worker::Result<()> {
+    let rejecter = EmailRejecter::of(&message);
     if let Err(reason) = receive(&message, &env).await {
-        worker::console_log!("e-mail to {} rejected: {reason}", message.to());
-        message.set_reject(&reason);
+        worker::console_warn!("e-mail to {} rejected: {reason}", message.to());
+        rejecter.reject(&reason).await;
     }
     Ok(())
 }

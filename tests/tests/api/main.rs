@@ -84,8 +84,10 @@ mod presence {
 /// The status history and availability insights (issue 15).
 mod history;
 
-/// E-mail, as the local run records it.
+/// E-mail, as the local run records it; replies by e-mail, posted to the
+/// Worker's local `email` handler.
 mod mail;
+mod mail_inbound;
 
 /// The owner's checklist, and the owner answering chats too (issue 16).
 mod onboarding;
