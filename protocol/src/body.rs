@@ -264,6 +264,10 @@ pub struct VisitorMessageBody {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Where the widget is (the page the message is written from), as the
+    /// socket's `send` says it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<crate::frame::PageContext>,
 }
 
 /// `POST conversations/{id}/messages`.

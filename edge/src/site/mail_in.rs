@@ -96,6 +96,7 @@ pub async fn receive(site: &Site, mail: MailIn, now: i64) -> Result<MailInAnswer
                 group: None,
                 name: None,
                 email: None,
+                context: None,
             };
             let stored = send::store(site, &credential, input, None, now).await?;
             deliver::message(site, &cfg, &stored, Origin::Http)?;
