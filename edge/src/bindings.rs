@@ -27,6 +27,64 @@ pub fn count_tag(state: &worker::State, tag: &str) -> usize {
     count_js(state.as_raw().as_ref(), tag) as usize
 }
 
+/// Rejects a received e-mail. In production `setReject` is a synchronous
+/// method; in the local run (wrangler dev) it is an RPC stub back to the
+/// caller, which must be taken before the mail's stream is read and whose
+/// answer must be awaited before the handler ends, or the mail counts as
+/// accepted.
+pub struct EmailRejecter {
+    message: worker::ForwardableEmailMessage,
+    set_reject: Option<js_sys::Function>,
+}
+
+impl EmailRejecter {
+    /// Takes the method now, before anything reads the mail.
+    pub fn of(message: &worker::ForwardableEmailMessage) -> Self {
+        // `typeof`, not `instanceof Function`: a stub is a callable proxy.
+        let set_reject = js_sys::Reflect::get(message, &JsValue::from_str("setReject"))
+            .ok()
+            .filter(JsValue::is_function)
+            .map(JsCast::unchecked_into::<js_sys::Function>);
+        EmailRejecter {
+            message: message.clone(),
+            set_reject,
+        }
+    }
+
+    pub async fn reject(&self, reason: &str) {
+        let answer = match &self.set_reject {
+            // `Reflect.apply`, not `f.call(…)`: on a stub, `call` is a
+            // remote method's name.
+            Some(f) => js_sys::Reflect::apply(
+                f,
+                &self.message,
+                &js_sys::Array::of1(&JsValue::from_str(reason)),
+            ),
+            None => {
+                self.message.set_reject(reason);
+                return;
+            }
+        };
+        match answer {
+            // `Promise.resolve` adopts the stub's thenable, and is done at
+            // once for production's `undefined`.
+            Ok(answer) => {
+                let _ =
+                    wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&answer)).await;
+            }
+            Err(_) => self.message.set_reject(reason),
+        }
+    }
+}
+
+/// A text var (`[vars]`, `--var`), trimmed; `None` when unset or empty.
+pub fn text_var(env: &worker::Env, name: &str) -> Option<String> {
+    env.var(name)
+        .ok()
+        .map(|v| v.to_string().trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// Sends `text` to every hibernatable socket tagged `tag`; returns how many
 /// took it.
 pub fn broadcast_tag(state: &worker::State, tag: &str, text: &str) -> usize {

@@ -293,6 +293,14 @@ pub struct VisitorMessageBody {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Where the widget is (the page the message is written from), as the
+    /// socket's `send` says it.
+    #[serde(
+        default,
+        deserialize_with = "crate::frame::page_context",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub context: Option<crate::frame::PageContext>,
 }
 
 /// `POST conversations/{id}/messages`.
@@ -335,6 +343,37 @@ pub use presenza_rules::{ExceptionSpec, ScheduleSpec};
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_visitor_message_names_its_page_as_an_object_or_not_at_all() {
+        let parse = |s: &str| serde_json::from_str::<VisitorMessageBody>(s);
+        let body = parse(
+            r#"{"client_id":"c","text":"t","context":{"page":"https://a.example/","tz":null}}"#,
+        )
+        .unwrap();
+        let context = body.context.unwrap();
+        assert_eq!(context.page.as_deref(), Some("https://a.example/"));
+        assert_eq!(context.tz, None);
+        assert_eq!(
+            parse(r#"{"client_id":"c","text":"t","context":null}"#)
+                .unwrap()
+                .context,
+            None
+        );
+        assert_eq!(
+            parse(r#"{"client_id":"c","text":"t"}"#).unwrap().context,
+            None
+        );
+        for bad in [
+            r#"[null,null]"#,
+            r#""x""#,
+            "5",
+            r#"{"page":"p","cookie":1}"#,
+        ] {
+            let text = format!(r#"{{"client_id":"c","text":"t","context":{bad}}}"#);
+            assert!(parse(&text).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn partial_updates_send_only_what_is_set() {

@@ -230,7 +230,11 @@ mod json {
             #[serde(default)]
             after: u64,
             /// Where the widget is (recorded for a visitor who wrote).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(
+                default,
+                deserialize_with = "page_context",
+                skip_serializing_if = "Option::is_none"
+            )]
             context: Option<PageContext>,
         },
         /// A message (the fields of `VisitorMessageBody`).
@@ -244,13 +248,52 @@ mod json {
             #[serde(default, skip_serializing_if = "Option::is_none")]
             email: Option<String>,
             /// Where the widget is (the page the message is written from).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(
+                default,
+                deserialize_with = "page_context",
+                skip_serializing_if = "Option::is_none"
+            )]
             context: Option<PageContext>,
         },
         /// The visitor is typing in their open conversation (`false`:
         /// stopped). Needs `auth` first; never stored; told to the devices
         /// of the agents serving that conversation.
         Typing { typing: bool },
+    }
+
+    /// A [`PageContext`] field: an object or null, never the array serde
+    /// would also read a struct from (`[page, referrer, tz]`), which the
+    /// documented shape does not allow.
+    pub fn page_context<'de, D: serde::Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<PageContext>, D::Error> {
+        struct ObjectOrNull;
+        impl<'de> serde::de::Visitor<'de> for ObjectOrNull {
+            type Value = Option<PageContext>;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("an object or null")
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D2: serde::Deserializer<'de>>(
+                self,
+                d: D2,
+            ) -> Result<Self::Value, D2::Error> {
+                d.deserialize_map(self)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                PageContext::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(Some)
+            }
+        }
+        d.deserialize_option(ObjectOrNull)
     }
 
     /// What a widget says of its page in `auth` and `send`: anonymous input,

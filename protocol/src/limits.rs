@@ -104,6 +104,9 @@ pub const MAIL_REPLY_BATCH_SECS: u32 = 120;
 pub const MAX_MAILED_MESSAGES: usize = 200;
 /// Most e-mails the alarm sends in one run (the rest in the next run).
 pub const MAX_MAILS_PER_RUN: usize = 50;
+/// Largest reply by e-mail the Worker reads (raw, attachments included);
+/// a larger one is refused (a chat message is at most 2,000 characters).
+pub const MAX_INBOUND_MAIL_BYTES: usize = 256 * 1024;
 
 // ---------------------------------------------------------------- lists
 

@@ -61,6 +61,9 @@ impl std::error::Error for HarnessError {}
 /// How to start a local edge.
 /// The sender address of e-mail in local runs and tests.
 pub const LOCAL_EMAIL_FROM: &str = "notifications@presenza.test";
+/// The domain of reply addresses in local runs and tests (its mail is
+/// posted to `/cdn-cgi/handler/email`, the Worker's `email` handler).
+pub const LOCAL_REPLY_DOMAIN: &str = "reply.presenza.test";
 
 #[derive(Clone, Debug)]
 pub struct EdgeOptions {
@@ -190,7 +193,9 @@ impl LocalEdge {
             .arg(format!("ADMIN_TOKEN:{}", self.options.admin_token))
             // E-mail is recorded locally, never sent (see `mail` in tests).
             .arg("--var")
-            .arg(format!("EMAIL_FROM:{LOCAL_EMAIL_FROM}"));
+            .arg(format!("EMAIL_FROM:{LOCAL_EMAIL_FROM}"))
+            .arg("--var")
+            .arg(format!("EMAIL_REPLY_DOMAIN:{LOCAL_REPLY_DOMAIN}"));
         for (name, value) in &self.options.vars {
             cmd.arg("--var").arg(format!("{name}:{value}"));
         }

@@ -11,6 +11,17 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub text: String,
+    /// Its recipient's reply address (`Reply-To`), when replies by e-mail
+    /// are on.
+    pub reply_to: Option<String>,
+}
+
+/// What every e-mail offers its recipient: their unsubscribe link, and
+/// their reply address when replies by e-mail are on.
+#[derive(Clone, Copy, Debug)]
+pub struct Links<'a> {
+    pub unsubscribe: &'a str,
+    pub reply_to: Option<&'a str>,
 }
 
 /// One message quoted in an e-mail.
@@ -48,6 +59,14 @@ fn quote(lines: &[Quoted<'_>]) -> String {
     out
 }
 
+/// Where a reply goes, said in the text too (a client that shows no
+/// `Reply-To` still tells the reader).
+fn reply_line(reply_to: Option<&str>, goes: &str) -> String {
+    reply_to
+        .map(|r| format!("Reply to this e-mail to {goes} ({r}).\n\n"))
+        .unwrap_or_default()
+}
+
 fn footer(site: &str, unsubscribe: &str) -> String {
     format!("--\nSent by {site} through Presenza.\nNo more e-mail from {site}: {unsubscribe}\n")
 }
@@ -61,8 +80,12 @@ pub fn left_message(
     visitor_email: Option<&str>,
     message: &Quoted<'_>,
     link: &str,
-    unsubscribe: &str,
+    links: &Links<'_>,
 ) -> Mail {
+    let Links {
+        unsubscribe,
+        reply_to,
+    } = *links;
     let contact = visitor_email
         .map(|e| format!("{visitor} <{e}>"))
         .unwrap_or_else(|| visitor.to_owned());
@@ -70,38 +93,52 @@ pub fn left_message(
         to: to.to_owned(),
         subject: format!("{site}: new message from {visitor}"),
         text: format!(
-            "{contact} left a message on {site} while nobody was online:\n\n{}Answer it in the console: {link}\n\n{}",
+            "{contact} left a message on {site} while nobody was online:\n\n{}Answer it in the console: {link}\n\n{}{}",
             quote(std::slice::from_ref(message)),
+            reply_line(reply_to, &format!("answer {visitor} in the chat")),
             footer(site, unsubscribe)
         ),
+        reply_to: reply_to.map(str::to_owned),
     }
 }
 
 /// To a visitor who has left: the replies written since.
-pub fn replies(to: &str, site: &str, lines: &[Quoted<'_>], unsubscribe: &str) -> Mail {
+pub fn replies(to: &str, site: &str, lines: &[Quoted<'_>], links: &Links<'_>) -> Mail {
+    let Links {
+        unsubscribe,
+        reply_to,
+    } = *links;
     let n = lines.len();
     Mail {
         to: to.to_owned(),
         subject: format!("{site} replied to your message"),
         text: format!(
-            "{site} answered while you were away ({n} message{}):\n\n{}Reply on {site}'s website: the chat keeps the conversation.\n\n{}",
+            "{site} answered while you were away ({n} message{}):\n\n{}Reply on {site}'s website: the chat keeps the conversation.\n\n{}{}",
             if n == 1 { "" } else { "s" },
             quote(lines),
+            reply_line(reply_to, &format!("answer {site} in the chat")),
             footer(site, unsubscribe)
         ),
+        reply_to: reply_to.map(str::to_owned),
     }
 }
 
 /// To a visitor: the conversation, as they asked.
-pub fn transcript(to: &str, site: &str, lines: &[Quoted<'_>], unsubscribe: &str) -> Mail {
+pub fn transcript(to: &str, site: &str, lines: &[Quoted<'_>], links: &Links<'_>) -> Mail {
+    let Links {
+        unsubscribe,
+        reply_to,
+    } = *links;
     Mail {
         to: to.to_owned(),
         subject: format!("Your conversation with {site}"),
         text: format!(
-            "Your conversation with {site}, as you asked:\n\n{}{}",
+            "Your conversation with {site}, as you asked:\n\n{}{}{}",
             quote(lines),
+            reply_line(reply_to, &format!("write to {site} in the chat")),
             footer(site, unsubscribe)
         ),
+        reply_to: reply_to.map(str::to_owned),
     }
 }
 
@@ -117,6 +154,8 @@ pub fn alert(to: &str, site: &str, note: &crate::alert::Note, unsubscribe: &str)
             note.text,
             footer(site, unsubscribe)
         ),
+        // An alert is about no conversation: a reply has nowhere to land.
+        reply_to: None,
     }
 }
 
@@ -143,7 +182,10 @@ mod tests {
                 text: "Is it in stock?\nSize 42",
             },
             "https://edge/console/?site=s_1",
-            "https://edge/u",
+            &Links {
+                unsubscribe: "https://edge/u",
+                reply_to: Some("reply+x@r.example"),
+            },
         );
         assert_eq!(m.to, "ann@shop.example");
         assert_eq!(m.subject, "Bottega: new message from Eva");
@@ -154,6 +196,10 @@ mod tests {
         assert!(m
             .text
             .contains("Answer it in the console: https://edge/console/?site=s_1"));
+        assert!(m
+            .text
+            .contains("Reply to this e-mail to answer Eva in the chat (reply+x@r.example)."));
+        assert_eq!(m.reply_to.as_deref(), Some("reply+x@r.example"));
         assert!(m
             .text
             .ends_with("No more e-mail from Bottega: https://edge/u\n"));
@@ -173,8 +219,21 @@ mod tests {
                 text: "In size 42 too",
             },
         ];
-        let m = replies("eva@example.com", "Bottega", &lines, "u");
+        let m = replies(
+            "eva@example.com",
+            "Bottega",
+            &lines,
+            &Links {
+                unsubscribe: "u",
+                reply_to: None,
+            },
+        );
         assert!(m.text.contains("(2 messages)"));
+        assert!(
+            !m.text.contains("Reply to this e-mail"),
+            "replies by e-mail off"
+        );
+        assert_eq!(m.reply_to, None);
         assert!(m.text.contains("  Yes\n") && m.text.contains("  In size 42 too\n"));
     }
 }

@@ -1,5 +1,7 @@
-//! E-mail, the pure part: what each e-mail says ([`compose`]) and the
-//! signed unsubscribe links ([`unsubscribe`]). Sending (the site's queue,
+//! E-mail, the pure part: what each e-mail says ([`compose`]), the
+//! signed unsubscribe links ([`unsubscribe`]) and reply addresses
+//! ([`reply_address`]), and a received reply read as a chat message
+//! ([`inbound`]). Sending (the site's queue,
 //! its alarm and the `send_email` binding) is `site::mail`.
 //!
 //! What is sent when (a site's `settings.email.enabled`, and the platform's
@@ -19,7 +21,16 @@
 //! address. Every e-mail has an unsubscribe link; an address that used it
 //! gets no more e-mail from that site.
 //!
+//! Replies by e-mail (when the platform sets `EMAIL_REPLY_DOMAIN`): every
+//! e-mail's `Reply-To` is its recipient's own signed reply address. The
+//! Worker's `email` handler (Email Routing) reads a reply ([`inbound`]),
+//! and the site adds it to the conversation as the agent's reply or the
+//! visitor's message, exactly as the console or the widget would
+//! (`site::mail_in`).
+//!
 //! [`MAIL_REPLY_BATCH_SECS`]: presenza_protocol::limits::MAIL_REPLY_BATCH_SECS
 
 pub mod compose;
+pub mod inbound;
+pub mod reply_address;
 pub mod unsubscribe;

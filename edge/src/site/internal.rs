@@ -2,7 +2,7 @@
 //! forwards a public URL here): creating the site, the visitor status for
 //! its cache, and the allowed origins for pre-flights; and the calls of the
 //! site's relays (`relaying`): registering and syncing, leaving, and a
-//! widget's forwarded frame.
+//! widget's forwarded frame; and a reply by e-mail (`mail_in`).
 
 use crate::error::ApiError;
 use crate::objects;
@@ -80,6 +80,11 @@ pub async fn serve(
             site.tallies.bump(Counter::RelayFrames);
             let now = crate::bindings::now_ms();
             respond::json(200, &visitor::socket::forwarded(site, fwd, now).await?)
+        }
+        crate::site::mail_in::MAIL_IN => {
+            let mail: crate::site::mail_in::MailIn = objects::read(req).await?;
+            let now = crate::bindings::now_ms();
+            respond::json(200, &crate::site::mail_in::receive(site, mail, now).await?)
         }
         DELETE_SITE => delete(site).await,
         RENAME_SITE => {

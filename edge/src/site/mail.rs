@@ -35,7 +35,8 @@
 use crate::bindings;
 use crate::bindings::now_ms;
 use crate::error::ApiError;
-use crate::mail::compose::{self, Mail, Quoted};
+use crate::mail::compose::{self, Links, Mail, Quoted};
+use crate::mail::reply_address::{self, Side};
 use crate::mail::unsubscribe;
 use crate::site::config::Config;
 use crate::site::presence::Change;
@@ -163,6 +164,12 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
         return Ok(());
     };
     let key = mail_key(site, cfg)?;
+    let domain = site.reply_domain();
+    let reply_to = |side: Side, to: &str| {
+        domain
+            .as_deref()
+            .and_then(|d| reply_address::make(&key, &cfg.site_id, &conv.id, side, to, d))
+    };
     let origin = cfg.public_origin.clone().unwrap_or_default();
     let site_name = cfg.name.clone().unwrap_or_else(|| "Presenza".to_owned());
     let unsubscribe = |to: &str| {
@@ -199,7 +206,10 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                     visitor.email.as_deref(),
                     &quoted,
                     &link,
-                    &unsubscribe(&to),
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Agents, &to).as_deref(),
+                    },
                 ));
             }
         }
@@ -220,7 +230,15 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                 })
                 .collect();
             if let (false, Some(to)) = (lines.is_empty(), visitor_address(site, &visitor)?) {
-                mails.push(compose::replies(&to, &site_name, &lines, &unsubscribe(&to)));
+                mails.push(compose::replies(
+                    &to,
+                    &site_name,
+                    &lines,
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Visitor, &to).as_deref(),
+                    },
+                ));
             }
         }
         MailKind::AlertOpened | MailKind::AlertClosed => {}
@@ -249,7 +267,10 @@ async fn send_row(site: &Site, cfg: &Config, from: &str, row: &MailRow) -> Resul
                     &to,
                     &site_name,
                     &lines,
-                    &unsubscribe(&to),
+                    &Links {
+                        unsubscribe: &unsubscribe(&to),
+                        reply_to: reply_to(Side::Visitor, &to).as_deref(),
+                    },
                 ));
             }
         }
@@ -263,6 +284,9 @@ async fn deliver(site: &Site, from: &str, mails: Vec<Mail>) -> Result<(), ApiErr
     for mail in mails {
         let message = SendEmailBuilder::new(from, &mail.to, &mail.subject);
         message.set_text(&mail.text);
+        if let Some(reply_to) = &mail.reply_to {
+            message.set_reply_to(reply_to);
+        }
         mailer.send_with_builder(&message).await.map_err(|e| {
             ApiError::internal(format!("send_email: {}", String::from(e.message())))
         })?;

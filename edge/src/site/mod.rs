@@ -16,9 +16,10 @@
 //!   conversation handlers of both sides share;
 //! - [`socket`]: socket events, by the socket's kind;
 //! - [`housekeeping`]: retention, run by the alarm; [`mail`]: e-mail,
-//!   queued by the handlers and sent by the alarm; [`webhooks`]: the
-//!   same for webhook deliveries; [`alerts`]: the owner's alerts, checked
-//!   by the alarm;
+//!   queued by the handlers and sent by the alarm; [`mail_in`]: a reply
+//!   by e-mail, added to its conversation; [`webhooks`]: the same for
+//!   webhook deliveries; [`alerts`]: the owner's alerts, checked by the
+//!   alarm;
 //! - [`relays`]: what goes to the relays holding the site's widget sockets
 //!   (sent after each event, `SiteObject::end_of_event`);
 //! - [`internal`]: the Worker's own calls.
@@ -41,6 +42,7 @@ mod housekeeping;
 mod inbox;
 mod internal;
 pub mod mail;
+pub mod mail_in;
 mod owner;
 mod presence;
 mod relays;

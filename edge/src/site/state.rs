@@ -248,11 +248,13 @@ impl Site {
     /// The platform's sender address (`EMAIL_FROM`); `None`: e-mail is off
     /// for every site.
     pub fn mail_from(&self) -> Option<String> {
-        self.env
-            .var(crate::site::mail::FROM_VAR)
-            .ok()
-            .map(|v| v.to_string().trim().to_string())
-            .filter(|v| !v.is_empty())
+        crate::bindings::text_var(&self.env, crate::site::mail::FROM_VAR)
+    }
+
+    /// The domain of reply addresses (`EMAIL_REPLY_DOMAIN`, routed to the
+    /// Worker by Email Routing); `None`: no replies by e-mail.
+    pub fn reply_domain(&self) -> Option<String> {
+        crate::bindings::text_var(&self.env, crate::mail::reply_address::DOMAIN_VAR)
     }
 
     /// The `send_email` binding.

@@ -224,6 +224,23 @@ impl Store {
         )
     }
 
+    /// The conversations whose id starts with `prefix` (a reply address
+    /// names one by its first digits; an index range, not a scan).
+    pub fn conversations_with_prefix(&self, prefix: &str, limit: usize) -> R<Vec<ConversationRow>> {
+        // Every id with the prefix sorts between it and the prefix followed
+        // by the highest character an id may hold.
+        self.rows(
+            &format!(
+                "SELECT {CONVERSATION_COLS} FROM conversations WHERE id >= ? AND id < ? LIMIT ?"
+            ),
+            vec![
+                prefix.into(),
+                format!("{prefix}\u{7f}").into(),
+                (limit as i64).into(),
+            ],
+        )
+    }
+
     /// The visitor's open conversation (at most one).
     pub fn open_conversation_of_visitor(&self, visitor: &VisitorId) -> R<Option<ConversationRow>> {
         self.first(

@@ -3,12 +3,13 @@
 //! pre-flights, health, ping, the OpenAPI document and site creation
 //! itself, serves visitor status lookups from a short per-isolate cache,
 //! and forwards everything else to the site's object with the parsed
-//! operation.
+//! operation. Its `email` handler (replies by e-mail) is [`mail_in`].
 
 mod admin;
 mod body;
 mod cache;
 mod live;
+mod mail_in;
 mod preflight;
 mod shield;
 

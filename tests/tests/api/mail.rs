@@ -16,7 +16,7 @@ use std::time::Duration;
 
 /// The edge of this module: `info` logs (where the binding records e-mail)
 /// and replies batched for 2 s instead of 2 minutes.
-fn mail_edge() -> &'static (String, PathBuf) {
+pub(crate) fn mail_edge() -> &'static (String, PathBuf) {
     static EDGE: OnceLock<(String, PathBuf)> = OnceLock::new();
     EDGE.get_or_init(|| {
         let mut options = EdgeOptions::for_test("mail");
@@ -37,7 +37,7 @@ fn recorded() -> Vec<Recorded> {
 
 /// Waits for the e-mails about `marker` (a text only this test wrote).
 #[track_caller]
-fn mails_with(marker: &str, count: usize) -> Vec<Recorded> {
+pub(crate) fn mails_with(marker: &str, count: usize) -> Vec<Recorded> {
     poll_until(Duration::from_secs(15), Duration::from_millis(200), || {
         let found: Vec<Recorded> = recorded()
             .into_iter()
@@ -72,7 +72,7 @@ fn no_mail_with(marker: &str) {
 /// A site of the mail edge with e-mail on, two groups and three agents:
 /// ann (sales, with an address), bob (support, with an address), cy (every
 /// group, no address).
-fn mail_site(notify: Option<&str>) -> TestSite {
+pub(crate) fn mail_site(notify: Option<&str>) -> TestSite {
     let (url, _) = mail_edge();
     let site = TestSite::create(url);
     site.settings(
@@ -94,7 +94,7 @@ fn mail_site(notify: Option<&str>) -> TestSite {
     site
 }
 
-fn leave(site: &TestSite, group: &str, text: &str, email: &str) -> (Visitor, String) {
+pub(crate) fn leave(site: &TestSite, group: &str, text: &str, email: &str) -> (Visitor, String) {
     let v = Visitor::new(site);
     let r = v.post(&json!({ "client_id": "m1", "text": text, "group": group,
         "name": "Eva", "email": email }));

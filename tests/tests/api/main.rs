@@ -93,8 +93,10 @@ mod presence {
 mod history;
 mod hours_versions;
 
-/// E-mail, as the local run records it.
+/// E-mail, as the local run records it; replies by e-mail, posted to the
+/// Worker's local `email` handler.
 mod mail;
+mod mail_inbound;
 
 /// The owner's checklist, and the owner answering chats too (issue 16).
 mod onboarding;

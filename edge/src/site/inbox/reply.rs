@@ -40,6 +40,23 @@ pub async fn post(
     )
 }
 
+/// A reply that came by e-mail (`site::mail_in`): stored and told exactly
+/// as one from the console; `client_id` (from the mail's Message-ID) makes
+/// a redelivered mail a retry.
+pub async fn from_mail(
+    site: &Site,
+    cfg: &Config,
+    me: &AgentRow,
+    id: &ConversationId,
+    client_id: &str,
+    text: &str,
+    now: i64,
+) -> Result<Stored, ApiError> {
+    let stored = store(site, cfg, me, id, client_id, text, now)?;
+    announce(site, cfg, &stored, &me.id, Origin::Http).await?;
+    Ok(stored)
+}
+
 /// A `reply` frame from a device: an ack or an error frame (naming the
 /// client id) to that device, the reply pushed to everyone else.
 pub async fn from_device(

@@ -1,6 +1,7 @@
 //! A visitor's context, recorded at their widget's `auth` (the page they
 //! are on now) and `send` (the page they wrote from), with what the
-//! socket's opening request said (browser, OS, country, city); then told
+//! socket's opening request said (browser, OS, country, city), and at a
+//! `POST visitor/messages` (its body's page, its own request); then told
 //! to the devices of the agents serving their open conversation, so the
 //! console follows them from page to page. Only for a visitor who wrote
 //! (a stored visitor): nothing is recorded of anyone else.

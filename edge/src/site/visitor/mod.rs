@@ -7,7 +7,7 @@ mod context;
 mod live;
 mod picture;
 mod seen;
-mod send;
+pub mod send;
 pub mod socket;
 pub mod status;
 mod thread;

@@ -1,9 +1,11 @@
 //! A visitor's message (`POST visitor/messages`, and the socket's `send`
 //! frame): validated, rate limited, stored with its conversation (created
-//! on first use) and the busy auto-reply when due, then delivered.
+//! on first use) and the busy auto-reply when due, then delivered; the
+//! visitor's context recorded from the request as a socket's is.
 
-use super::thread;
+use super::{context, thread};
 use crate::bindings;
+use crate::domain::context::GEO_HEADER;
 use crate::domain::message::{check_message, contact_for, ClientKey, BUSY_REPLY_CLIENT_ID};
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
@@ -16,8 +18,10 @@ use crate::site::mail;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::webhooks;
+use crate::sockets::VisitorSocket;
 use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
 use presenza_protocol::body::VisitorMessageBody;
+use presenza_protocol::frame::PageContext;
 use presenza_protocol::http::VISITOR_HEADER;
 use presenza_protocol::limits::CONVERSATION_WINDOW_SECS;
 use presenza_protocol::view::VisitorMessageSent;
@@ -28,11 +32,15 @@ use worker::Response;
 pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response, ApiError> {
     call.widget_origin_allowed()?;
     let cred = VisitorCredential::parse(call.header(VISITOR_HEADER).as_deref())?;
-    let input: VisitorMessageBody = call.body.json()?;
+    let mut input: VisitorMessageBody = call.body.json()?;
+    let page = input.context.take();
     let address = call.address_key(&cfg.site_id);
     let stored = store(site, &cred, input, address.as_deref(), call.now).await?;
     deliver::message(site, cfg, &stored, Origin::Http)?;
     tell(site, cfg, &stored).await?;
+    if stored.created {
+        record_context(site, call, &stored, page);
+    }
     respond::json(
         stored.status(),
         &VisitorMessageSent {
@@ -40,6 +48,34 @@ pub async fn post(site: &Site, cfg: &Config, call: &Call<'_>) -> Result<Response
             message: view::message(&stored.message),
         },
     )
+}
+
+/// The visitor's context from this request, as a socket's `send` records
+/// it: the page the body names (else the `Referer`, which a browser may
+/// cut to the embedding page's origin), the browser and OS of its
+/// `User-Agent`, the country and city the Worker passed on.
+fn record_context(site: &Site, call: &Call<'_>, stored: &Stored, page: Option<PageContext>) {
+    let page = page.or_else(|| {
+        call.header("Referer").map(|referer| PageContext {
+            page: Some(referer),
+            ..PageContext::default()
+        })
+    });
+    let request = VisitorSocket::default().with_request(
+        call.header("User-Agent").as_deref(),
+        call.header(GEO_HEADER).as_deref(),
+    );
+    let recorded = context::record(
+        site,
+        &request,
+        &stored.visitor.id,
+        page.as_ref(),
+        true,
+        call.now,
+    );
+    if let Err(e) = recorded {
+        worker::console_error!("visitor context: {e}");
+    }
 }
 
 /// Who hears of a new message besides the conversation: the webhooks

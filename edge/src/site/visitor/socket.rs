@@ -152,6 +152,8 @@ async fn run(
                 group,
                 name,
                 email,
+                // Recorded below, with the socket's request.
+                context: None,
             };
             let stored = send::store(site, &cred, input, socket.address.as_deref(), now).await?;
             let ack = VisitorFrame::Ack(Ack {

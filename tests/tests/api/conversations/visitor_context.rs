@@ -173,6 +173,9 @@ fn only_the_agents_serving_the_conversation_hear_of_it() {
     let buyer = Visitor::new(&site);
     let r = buyer.post(&json!({ "client_id": "c_1", "text": "Price?", "group": "sales" }));
     assert_eq!(r.status, 201, "{}", r.describe());
+    // The message's own request (no page named).
+    let f = context_frame(&mut anna_device);
+    assert!(f["context"]["page"].is_null(), "{f}");
     let mut tab = widget(&buyer, CHROME_ON_WINDOWS);
     auth(
         &mut tab,
@@ -189,4 +192,86 @@ fn only_the_agents_serving_the_conversation_hear_of_it() {
     for ws in [tab, anna_device, bruno_device] {
         ws.close();
     }
+}
+
+#[test]
+fn a_message_posted_over_http_records_the_context_too() {
+    let site = site();
+    let giulia = site.add_agent("giulia", "Giulia", &[]);
+    let (mut device, _) = giulia.device();
+    let eva = Visitor::new(&site);
+    let post = |body: Value, referer: Option<&str>| {
+        let bytes = body.to_string().into_bytes();
+        let cred = eva.credential();
+        let mut headers = vec![
+            ("Content-Type", "application/json"),
+            ("X-Presenza-Visitor", cred.as_str()),
+            ("User-Agent", SAFARI_ON_IPHONE),
+            ("X-Presenza-Geo", "FR;5061726973"),
+        ];
+        if let Some(r) = referer {
+            headers.push(("Referer", r));
+        }
+        eva.api.send_raw(
+            "POST",
+            &eva.path("/visitor/messages"),
+            None,
+            &headers,
+            Some(&bytes),
+        )
+    };
+    let shoes = "https://shop.example/shoes";
+    let r = post(
+        json!({ "client_id": "h_1", "text": "Size 42?",
+            "context": { "page": shoes, "referrer": "https://search.example/", "tz": "Europe/Paris" } }),
+        Some("https://shop.example/"),
+    );
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let cid = r.body["conversation_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let f = context_frame(&mut device);
+    assert_eq!(f["conversation_id"], cid.as_str(), "{f}");
+    let c = &f["context"];
+    assert_eq!(c["page"], shoes, "the body's page wins over Referer: {f}");
+    assert_eq!(c["wrote_from"], shoes, "{f}");
+    assert_eq!(c["referrer"], "https://search.example/", "{f}");
+    assert_eq!(c["time_zone"], "Europe/Paris", "{f}");
+    assert_eq!(
+        (c["browser"].as_str(), c["os"].as_str()),
+        (Some("Safari 17"), Some("iOS 17")),
+        "{f}"
+    );
+    assert_ne!(c["city"], "Paris", "a forged geo header is dropped: {f}");
+
+    // Without a context in the body, the Referer names the page.
+    let r = post(
+        json!({ "client_id": "h_2", "text": "And 43?" }),
+        Some("https://shop.example/boots"),
+    );
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let f = context_frame(&mut device);
+    assert_eq!(
+        f["context"]["wrote_from"], "https://shop.example/boots",
+        "{f}"
+    );
+    // A retry records nothing new.
+    let r = post(
+        json!({ "client_id": "h_2", "text": "And 43?", "context": { "page": "https://shop.example/x" } }),
+        None,
+    );
+    assert_eq!(r.status, 200, "{}", r.describe());
+    let heard = device.collect_for(SILENCE);
+    assert!(
+        !heard.iter().any(|v| frame_type(v) == Some("visitor")),
+        "{heard:?}"
+    );
+    let page = agent_messages(&giulia, &cid, 0);
+    assert_eq!(
+        page.body["context"]["page"], "https://shop.example/boots",
+        "{}",
+        page.body
+    );
+    device.close();
 }
