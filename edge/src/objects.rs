@@ -72,6 +72,10 @@ pub const STATUS_VERSION_HEADER: &str = "X-Presenza-Version";
 pub const STATUS_ORIGINS_HEADER: &str = "X-Presenza-Origins";
 pub const STATUS_VALID_UNTIL_HEADER: &str = "X-Presenza-Valid-Until";
 
+/// On the site's answer to a change of an agent's picture: whose picture
+/// changed, so the Worker drops its cached copy (`worker::cache::picture`).
+pub const PICTURE_CHANGED_HEADER: &str = "X-Presenza-Picture-Changed";
+
 /// The status answer's headers.
 pub fn status_headers(
     version: u64,

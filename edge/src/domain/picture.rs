@@ -24,6 +24,24 @@
 use crate::error::{ApiError, MediaRefusal};
 use presenza_protocol::limits::{MAX_PICTURE_BYTES, MAX_PICTURE_SIDE_PX, PICTURE_SIDE_PX};
 
+/// `Cache-Control` of a picture at its current version's URL: a year, the
+/// longest `max-age` caches honour.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// `Cache-Control` of a picture asked without its version (or an old one).
+pub const REVALIDATE: &str = "public, no-cache";
+
+/// The headers a picture is served with (by the site, or from a location's
+/// cache by the Worker), besides its type and CORS.
+pub fn served_headers(etag: &str, cache_control: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("ETag", etag.to_string()),
+        ("Cache-Control", cache_control.to_string()),
+        // Shown by pages of other origins, even those that isolate themselves.
+        ("Cross-Origin-Resource-Policy", "cross-origin".to_string()),
+        ("X-Content-Type-Options", "nosniff".to_string()),
+    ]
+}
+
 /// The picture types the edge accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PictureKind {

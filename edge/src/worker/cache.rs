@@ -1,23 +1,27 @@
 //! The Worker's caches (best effort): a site's visitor status in the Cache
 //! API of each location for up to [`EDGE_TTL_SECS`] (never past its own
-//! next change), so most lookups are answered where the visitor is; and a
-//! site's allowed origins for pre-flights, per isolate. A forwarded write
-//! drops the site's entries here.
+//! next change), so most lookups are answered where the visitor is; an
+//! agent's picture at its versioned URL, the same way; and a site's
+//! allowed origins for pre-flights, per isolate. A forwarded write drops
+//! the site's entries here.
 
-use super::{live, stub};
+use super::{forward, live, shield, stub};
+use crate::auth;
 use crate::bindings::now_ms;
 use crate::cors::{self, Decision};
+use crate::domain::picture::{served_headers, IMMUTABLE};
 use crate::error::ApiError;
 use crate::objects::{
     self, STATUS_ORIGINS_HEADER, STATUS_VALID_UNTIL_HEADER, STATUS_VERSION_HEADER,
 };
 use crate::request::header;
 use crate::respond;
-use presenza_protocol::{GroupId, SiteId};
+use crate::route::Forwarded;
+use presenza_protocol::{AgentId, GroupId, SiteId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
-use worker::{Cache, Env, Request, Response};
+use worker::{Cache, Env, Headers, Request, Response};
 
 /// How long a location reuses a status without asking again (never past
 /// the status's own next change): the worst-case staleness of a lookup, on
@@ -195,4 +199,93 @@ impl Lookup {
         headers.push(("Cache-Control", format!("public, max-age={secs}")));
         Ok(Some(respond::json_text(200, self.body.clone(), &headers)?))
     }
+}
+
+/// How long a location keeps an agent's picture: a changed picture is a
+/// new version (a miss here) and a write through this location drops the
+/// old one at once; elsewhere the old version's URL may show the old
+/// picture this long (README, "Agents' pictures").
+const PICTURE_TTL_SECS: u32 = 600;
+
+/// `GET agents/{id}/picture?v=`: the picture at its versioned URL never
+/// changes, so this location's Cache API answers it after one miss, and
+/// a page of 100,000 widgets showing an agent's picture costs the site's
+/// object one request per location and version, not one per visitor.
+/// Kept by agent (not by URL) with its version: an old version's URL is a
+/// miss the object answers (the current picture, `no-cache`), as without
+/// the cache. CORS headers are the site's, decided per request.
+pub async fn picture(
+    env: &Env,
+    req: Request,
+    forwarded: Forwarded,
+    agent: &AgentId,
+    version: &str,
+    origin: Option<&str>,
+    own_origin: &str,
+) -> Result<Response, ApiError> {
+    let key = picture_key(own_origin, &forwarded.site, agent.as_str());
+    let etag = format!("\"{version}\"");
+    let cache = Cache::default();
+    let cached = match cache.get(key.as_str(), false).await {
+        Ok(found) => found,
+        Err(e) => {
+            worker::console_error!("picture cache: {e}");
+            None
+        }
+    };
+    if let Some(mut hit) = cached {
+        let kind = hit.headers().get("Content-Type").ok().flatten();
+        let same = hit.headers().get("ETag").ok().flatten().as_deref() == Some(etag.as_str());
+        if let (true, Some(kind)) = (same, kind) {
+            let bytes = hit.bytes().await?;
+            let origins = allowed_origins(env, &forwarded.site).await?;
+            let decision = cors::decide(origin, own_origin, Some(&origins));
+            let mut headers = served_headers(&etag, IMMUTABLE);
+            headers.extend(decision.site_headers());
+            headers.push((CACHE_STATE_HEADER, "hit".to_string()));
+            if auth::etag_matches(header(&req, "If-None-Match").as_deref(), &etag) {
+                return Ok(respond::empty(304, &headers)?);
+            }
+            headers.push(("Content-Type", kind));
+            return Ok(respond::with_headers(
+                Response::from_bytes(bytes)?.with_status(200),
+                &headers,
+            ));
+        }
+    }
+    shield::admit(env, &forwarded.site, &forwarded.op, &req).await?;
+    let mut resp = forward(env, req, None, forwarded).await?;
+    let answered = resp.headers().get("ETag").ok().flatten();
+    let kind = resp.headers().get("Content-Type").ok().flatten();
+    let (200, Some(answered), Some(kind)) = (resp.status_code(), answered, kind) else {
+        return Ok(resp);
+    };
+    if answered != etag {
+        // An old version's URL: the current picture, revalidated.
+        return Ok(resp);
+    }
+    let bytes = resp.bytes().await?;
+    let mut kept = served_headers(&etag, &format!("public, max-age={PICTURE_TTL_SECS}"));
+    kept.push(("Content-Type", kind));
+    let entry = respond::with_headers(Response::from_bytes(bytes.clone())?, &kept);
+    if let Err(e) = cache.put(key.as_str(), entry).await {
+        worker::console_error!("picture cache: {e}");
+    }
+    // The object's answer as it was (its headers are immutable here).
+    let headers = Headers::new();
+    for (name, value) in resp.headers().entries() {
+        headers.set(&name, &value)?;
+    }
+    headers.set(CACHE_STATE_HEADER, "miss")?;
+    Ok(Response::from_bytes(bytes)?.with_headers(headers))
+}
+
+/// A picture changed through this location: its cached copy goes.
+pub async fn forget_picture(own_origin: &str, site: &SiteId, agent: &str) {
+    let key = picture_key(own_origin, site, agent);
+    let _ = Cache::default().delete(key.as_str(), false).await;
+}
+
+fn picture_key(own_origin: &str, site: &SiteId, agent: &str) -> String {
+    format!("{own_origin}/v1/sites/{site}/agents/{agent}/picture")
 }

@@ -16,6 +16,7 @@ mod shield;
 use crate::cors;
 use crate::domain::context::GEO_HEADER;
 use crate::error::ApiError;
+use crate::objects;
 use crate::request::header;
 use crate::respond;
 use crate::route::{self, Forwarded, Route, SiteOp, VisitorOp, FORWARDED_HEADER};
@@ -102,6 +103,30 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             )
             .await
         }
+        Route::Site {
+            site,
+            op:
+                SiteOp::Visitor(VisitorOp::Picture {
+                    agent,
+                    version: Some(version),
+                }),
+        } => {
+            let op = SiteOp::Visitor(VisitorOp::Picture {
+                agent: agent.clone(),
+                version: Some(version.clone()),
+            });
+            let forwarded = Forwarded { site, op };
+            cache::picture(
+                &env,
+                req,
+                forwarded,
+                &agent,
+                &version,
+                origin.as_deref(),
+                &own_origin,
+            )
+            .await
+        }
         Route::Site { site, op } => {
             let written = op.is_write().then(|| site.clone());
             let resp = match shield::admit(&env, &site, &op, &req).await {
@@ -116,6 +141,15 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
             if let Some(site) = written {
                 cache::forget_site(&site);
                 cache::forget_status(&own_origin, &site).await;
+                let changed = resp.as_ref().ok().and_then(|r| {
+                    r.headers()
+                        .get(objects::PICTURE_CHANGED_HEADER)
+                        .ok()
+                        .flatten()
+                });
+                if let Some(agent) = changed {
+                    cache::forget_picture(&own_origin, &site, &agent).await;
+                }
             }
             resp
         }

@@ -158,13 +158,46 @@ fn an_agent_uploads_its_picture_and_anyone_gets_it_cached_for_good() {
         header(&headers, "cross-origin-resource-policy"),
         Some("cross-origin")
     );
+    assert_eq!(header(&headers, "x-presenza-cache"), Some("miss"));
+
+    // Then from this location's cache (the site's object is not asked), with
+    // the same bytes and headers, CORS still decided per request.
+    let (status, cached, bytes) = fetch(&site, &url, &[("Origin", SHOP)]);
+    assert_eq!(status, 200);
+    assert_eq!(bytes, picture);
+    assert_eq!(header(&cached, "x-presenza-cache"), Some("hit"));
+    for name in [
+        "content-type",
+        "cache-control",
+        "etag",
+        "access-control-allow-origin",
+        "x-content-type-options",
+        "cross-origin-resource-policy",
+    ] {
+        assert_eq!(header(&cached, name), header(&headers, name), "{name}");
+    }
+    let (status, other, bytes) = fetch(&site, &url, &[("Origin", "https://elsewhere.example")]);
+    assert_eq!(
+        (status, bytes.len()),
+        (200, picture.len()),
+        "an <img> shows it anywhere"
+    );
+    assert_eq!(header(&other, "x-presenza-cache"), Some("hit"));
+    assert_eq!(
+        header(&other, "access-control-allow-origin"),
+        None,
+        "not readable by scripts of other origins"
+    );
+    assert_eq!(header(&other, "vary"), Some("Origin"));
+    let etag = format!("\"{version}\"");
+    let (status, _, bytes) = fetch(&site, &url, &[("If-None-Match", &etag)]);
+    assert_eq!((status, bytes.len()), (304, 0));
 
     // Without the version: revalidated each time, 304 while unchanged.
     let bare = site.path("/agents/ann/picture");
     let (status, headers, _) = fetch(&site, &bare, &[]);
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "cache-control"), Some("public, no-cache"));
-    let etag = format!("\"{version}\"");
     let (status, headers, bytes) = fetch(&site, &bare, &[("If-None-Match", &etag)]);
     assert_eq!(status, 304);
     assert!(bytes.is_empty());
@@ -180,6 +213,21 @@ fn an_agent_uploads_its_picture_and_anyone_gets_it_cached_for_good() {
     assert_eq!(status, 200, "the old ETag no longer matches");
     assert_eq!(bytes, newer);
     assert_eq!(header(&headers, "cache-control"), Some("public, no-cache"));
+    assert_ne!(
+        header(&headers, "x-presenza-cache"),
+        Some("hit"),
+        "the change dropped the cached copy"
+    );
+    let (_, headers, bytes) = fetch(&site, &picture_url(&site, "ann", &second), &[]);
+    assert_eq!(
+        (bytes, header(&headers, "x-presenza-cache")),
+        (newer.clone(), Some("miss"))
+    );
+    let (_, headers, bytes) = fetch(&site, &picture_url(&site, "ann", &second), &[]);
+    assert_eq!(
+        (bytes, header(&headers, "x-presenza-cache")),
+        (newer.clone(), Some("hit"))
+    );
 
     // Removed: 404 with a code, and the views say so.
     let gone = ann.request("DELETE", "/agents/me/picture", None, None);
@@ -187,6 +235,13 @@ fn an_agent_uploads_its_picture_and_anyone_gets_it_cached_for_good() {
     assert!(ann.me().body["agent"].get("picture").is_none());
     let r = site.api.get(&bare, None);
     assert_eq!(r.status, 404, "{}", r.describe());
+    let r = site.api.get(&picture_url(&site, "ann", &second), None);
+    assert_eq!(
+        r.status,
+        404,
+        "removed, so no longer cached: {}",
+        r.describe()
+    );
     assert_eq!(r.error_code(), Some("picture_not_found"));
     let again = ann.request("DELETE", "/agents/me/picture", None, None);
     assert_eq!(again.status, 204, "removing nothing is fine");

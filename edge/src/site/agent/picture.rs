@@ -7,6 +7,7 @@
 //! new `picture` version; widgets get it with the agent's messages.
 
 use crate::error::ApiError;
+use crate::objects::PICTURE_CHANGED_HEADER;
 use crate::respond;
 use crate::site::call::Call;
 use crate::site::presence::Change;
@@ -22,7 +23,7 @@ pub async fn put(site: &Site, call: &Call<'_>, agent: &AgentId) -> Result<Respon
     let view = snap
         .agent(agent)
         .ok_or_else(|| ApiError::agent_not_found(agent.as_str()))?;
-    respond::json(200, view)
+    Ok(changed(respond::json(200, view)?, agent))
 }
 
 /// Removes the picture (204, also when there was none: the agent shows
@@ -31,5 +32,10 @@ pub async fn delete(site: &Site, call: &Call<'_>, agent: &AgentId) -> Result<Res
     if site.store.delete_picture(agent)? {
         site.settle(Change::AgentsChanged, call.now).await?;
     }
-    respond::no_content()
+    Ok(changed(respond::no_content()?, agent))
+}
+
+/// Tells the Worker whose cached picture to drop.
+fn changed(resp: Response, agent: &AgentId) -> Response {
+    respond::with_headers(resp, &[(PICTURE_CHANGED_HEADER, agent.to_string())])
 }

@@ -7,16 +7,13 @@
 //! for an agent without one (clients show initials).
 
 use crate::auth::etag_matches;
+use crate::domain::picture::{served_headers, IMMUTABLE, REVALIDATE};
 use crate::error::ApiError;
 use crate::respond;
 use crate::site::call::Call;
 use crate::site::state::Site;
 use presenza_protocol::AgentId;
 use worker::{Headers, Response};
-
-/// A year: the longest `max-age` caches honour.
-const IMMUTABLE: &str = "public, max-age=31536000, immutable";
-const REVALIDATE: &str = "public, no-cache";
 
 pub fn get(
     site: &Site,
@@ -37,11 +34,9 @@ pub fn get(
         REVALIDATE
     };
     let headers = Headers::new();
-    headers.set("ETag", &etag)?;
-    headers.set("Cache-Control", cache)?;
-    // Shown by pages of other origins, even those that isolate themselves.
-    headers.set("Cross-Origin-Resource-Policy", "cross-origin")?;
-    headers.set("X-Content-Type-Options", "nosniff")?;
+    for (name, value) in served_headers(&etag, cache) {
+        headers.set(name, &value)?;
+    }
     if etag_matches(call.header("If-None-Match").as_deref(), &etag) {
         return Ok(respond::empty(304, &[])?.with_headers(headers));
     }
