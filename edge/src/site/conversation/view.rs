@@ -4,7 +4,9 @@ use crate::domain::message::seq;
 use crate::error::ApiError;
 use crate::site::state::Site;
 use crate::store::{ConversationRow, MessageRow, VisitorRow};
-use presenza_protocol::view::{AgentRef, Closing, ConversationView, MessageView, VisitorView};
+use presenza_protocol::view::{
+    AgentRef, Closing, ConversationEnvelope, ConversationView, MessageView, VisitorView,
+};
 use presenza_protocol::AgentId;
 use presenza_rules::ConversationState;
 
@@ -65,6 +67,19 @@ pub fn closing(conv: &ConversationRow) -> Closing {
         },
         ConversationState::Open => Closing::OPEN,
     }
+}
+
+/// The answer of an agent's change to a conversation (assign, close,
+/// reopen): the conversation as that agent sees it now (an agent who
+/// transferred it away still gets it once, here).
+pub fn answer_to(
+    site: &Site,
+    conv: &ConversationRow,
+    visitor: &VisitorRow,
+    me: &AgentId,
+) -> Result<worker::Response, ApiError> {
+    let conversation = summary_for(site, conv, visitor, me)?;
+    crate::respond::json(200, &ConversationEnvelope { conversation })
 }
 
 /// One conversation as `agent` sees it (its read mark, unread count).

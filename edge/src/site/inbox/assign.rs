@@ -21,9 +21,9 @@ use crate::site::conversation::{served, view, Stored};
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::webhooks;
-use crate::store::{AgentRow, ConversationRow, MessageRow, StoreError, VisitorRow};
+use crate::store::{AgentRow, ConversationRow, MessageRow, StoreError};
 use presenza_protocol::body::AssignBody;
-use presenza_protocol::view::{AssignChoices, Assignable, ConversationEnvelope, GroupRef};
+use presenza_protocol::view::{AssignChoices, Assignable, GroupRef};
 use presenza_protocol::{AgentId, ConversationId, GroupId};
 use presenza_rules::{
     assign_plan, assigned_message, transferred_message, AssignRefusal, AssignRequest, Assignment,
@@ -77,7 +77,7 @@ pub async fn post(
         after.assignee_name = agent.as_ref().map(|a| a.name.clone());
     }
     if after.grp == conv.grp && after.assignee_id == conv.assignee_id {
-        return answer(site, &conv, &visitor, me);
+        return view::answer_to(site, &conv, &visitor, &me.id);
     }
     let now = call.now;
     let notes = store(site, cfg, &mut after, &plan, now)?;
@@ -103,7 +103,7 @@ pub async fn post(
             worker::console_error!("webhook: {e}");
         }
     }
-    answer(site, &after, &visitor, me)
+    view::answer_to(site, &after, &visitor, &me.id)
 }
 
 /// `GET conversations/{id}/assign`: the agents who serve the conversation,
@@ -246,16 +246,4 @@ fn store(
         Ok::<_, StoreError>(notes)
     })?;
     Ok(stored)
-}
-
-/// The conversation as this agent sees it now (an agent who transferred
-/// it away still gets it once, in the answer).
-fn answer(
-    site: &Site,
-    conv: &ConversationRow,
-    visitor: &VisitorRow,
-    me: &AgentRow,
-) -> Result<Response, ApiError> {
-    let conversation = view::summary_for(site, conv, visitor, &me.id)?;
-    respond::json(200, &ConversationEnvelope { conversation })
 }

@@ -7,14 +7,12 @@
 use crate::bindings;
 use crate::domain::message::{seq, ClientKey, CLOSED_CLIENT_ID};
 use crate::error::ApiError;
-use crate::respond;
 use crate::site::call::Call;
 use crate::site::config::Config;
 use crate::site::conversation::deliver::{self, Origin, StateChange};
 use crate::site::conversation::{served, view, Stored};
 use crate::site::state::Site;
 use crate::store::{AgentRow, ConversationRow, MessageRow, VisitorRow};
-use presenza_protocol::view::ConversationEnvelope;
 use presenza_protocol::ConversationId;
 use presenza_rules::{
     close_outcome, closed_message, reopen_outcome, CloseOutcome, ConversationState, MessageKind,
@@ -32,7 +30,7 @@ pub fn close(
     let conv = served::conversation(site, cfg, me, id)?;
     let visitor = visitor_of(site, &conv)?;
     if close_outcome(conv.state) == CloseOutcome::AlreadyClosed {
-        return answer(site, &conv, &visitor, me);
+        return view::answer_to(site, &conv, &visitor, &me.id);
     }
     let now = call.now;
     let stored = bindings::transaction(&site.state, || {
@@ -80,7 +78,7 @@ pub fn close(
         &stored.visitor,
         StateChange::Closed,
     );
-    answer(site, &stored.conversation, &stored.visitor, me)
+    view::answer_to(site, &stored.conversation, &stored.visitor, &me.id)
 }
 
 pub fn reopen(
@@ -95,13 +93,13 @@ pub fn reopen(
         .store
         .visitor_has_other_open(&conv.visitor_id, &conv.id)?;
     match reopen_outcome(conv.state, other_open) {
-        ReopenOutcome::AlreadyOpen => answer(site, &conv, &visitor, me),
+        ReopenOutcome::AlreadyOpen => view::answer_to(site, &conv, &visitor, &me.id),
         ReopenOutcome::Conflict => Err(ApiError::conversation_conflict()),
         ReopenOutcome::Reopen => {
             conv.reopen();
             site.store.save_conversation_state(&conv)?;
             deliver::state(site, cfg, &conv, &visitor, StateChange::Reopened);
-            answer(site, &conv, &visitor, me)
+            view::answer_to(site, &conv, &visitor, &me.id)
         }
     }
 }
@@ -110,15 +108,4 @@ fn visitor_of(site: &Site, conv: &ConversationRow) -> Result<VisitorRow, ApiErro
     site.store
         .visitor(&conv.visitor_id)?
         .ok_or_else(|| ApiError::internal("conversation without visitor"))
-}
-
-/// The conversation as this agent sees it now.
-fn answer(
-    site: &Site,
-    conv: &ConversationRow,
-    visitor: &VisitorRow,
-    me: &AgentRow,
-) -> Result<Response, ApiError> {
-    let conversation = view::summary_for(site, conv, visitor, &me.id)?;
-    respond::json(200, &ConversationEnvelope { conversation })
 }
