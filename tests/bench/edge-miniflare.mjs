@@ -18,8 +18,9 @@
 // starts it again on the same storage (a deploy: sockets drop, objects are
 // evicted).
 //
-// Also used by tests/e2e/schema-migration.test.mjs, which runs several
-// runtimes in turn on one store (`persistDir`).
+// Also used by the e2e migration tests (tests/e2e/*-migration.test.mjs,
+// through tests/e2e/store-lib.mjs), which run several runtimes in turn on one
+// store (`persistDir`), and by tests/e2e/truncated-body.test.mjs.
 
 import fs from "node:fs";
 import os from "node:os";
