@@ -16,13 +16,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.mjs';
-
-const ADMIN = 'assign-migration-admin-token';
+import { agentOnline, call, createSite, must, onNewStore, SCHEMA_VERSION, storeWorker } from './store-lib.mjs';
 
 // The schema before issue 14's assignment (schema 8).
 const BEFORE_ASSIGN = [
@@ -33,62 +27,34 @@ const BEFORE_ASSIGN = [
   "UPDATE meta SET value = '8' WHERE key = 'schema_version'",
 ];
 
-/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
-const STORE_WORKER = `
-import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(BEFORE_ASSIGN)};
-export class SiteObject extends DurableObject {
-  async fetch(req) {
-    const sql = this.ctx.storage.sql;
-    if (new URL(req.url).pathname.endsWith("/downgrade")) {
-      this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
-    }
-    const columns = (table) => sql.exec("SELECT name FROM pragma_table_info(?)", table).toArray().map((r) => r.name);
-    const indexes = sql.exec("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name").toArray().map((r) => r.name);
-    return Response.json({
-      conversations: columns("conversations"),
-      messages: columns("messages"),
-      indexes,
-      schema_version: sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").one().value,
-      stored: sql.exec("SELECT COUNT(*) AS n FROM conversations").one().n,
-    });
-  }
-}
-`;
+const STORE_WORKER = storeWorker(BEFORE_ASSIGN, {
+  conversations: 'columns("conversations")',
+  messages: 'columns("messages")',
+  stored: 'count("conversations")',
+});
 
-const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
-
-test('a site stored before assignment gets it, its conversations unassigned and assignable', { timeout: 120_000 }, async () => {
-  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-assign-migration-'));
-  const visitor = { 'X-Presenza-Visitor': `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}` };
-  try {
+test('a site stored before assignment gets it, its conversations unassigned and assignable', { timeout: 120_000 }, () =>
+  onNewStore({ worker: STORE_WORKER }, async ({ withEdge, onStore }) => {
+    const visitor = { 'X-Presenza-Visitor': `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}` };
     // 1. Made by the current edge: an agent online and a conversation.
-    let edge = await startEdge({ adminToken: ADMIN, persistDir });
-    let site, owner, agent, cid;
-    try {
-      ({ site_id: site, owner_key: owner } = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN })));
-      await must('grace', call(edge.url, 'PUT', `/v1/sites/${site}/settings`, { token: owner, body: { grace_period_secs: 3600 } }));
-      agent = (await must('agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
-        token: owner, body: { name: 'Giulia', groups: [] },
-      }))).token;
-      await must('online', call(edge.url, 'PUT', `/v1/sites/${site}/agents/me/status`, { token: agent, body: { status: 'online' } }));
-      ({ conversation_id: cid } = await must('message', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
+    const { site, agent, cid } = await withEdge(async (edge) => {
+      const { site, owner } = await createSite(edge);
+      const agent = await agentOnline(edge, site, owner);
+      const { conversation_id: cid } = await must('message', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
         headers: visitor, body: { client_id: 'c_1', text: 'Ciao!' },
-      })));
-    } finally {
-      await edge.dispose();
-    }
+      }));
+      return { site, agent, cid };
+    });
 
     // 2. As the edge before assignment left it.
-    const old = await onStore(persistDir, site, 'downgrade');
+    const old = await onStore(site, 'downgrade');
     assert.ok(!old.conversations.includes('assignee_id'), JSON.stringify(old));
     assert.ok(!old.messages.includes('subject'), JSON.stringify(old));
     assert.ok(!old.indexes.includes('conversations_by_assignee'), JSON.stringify(old));
     assert.equal(Number(old.schema_version), 8);
 
     // 3. The current edge on it.
-    edge = await startEdge({ adminToken: ADMIN, persistDir });
-    try {
+    await withEdge(async (edge) => {
       const list = await must('list', call(edge.url, 'GET', `/v1/sites/${site}/conversations?assigned=none`, { token: agent }));
       assert.deepEqual(list.conversations.map((c) => [c.id, c.assignee ?? null]), [[cid, null]], 'kept, unassigned');
       const assigned = await must('assign', call(edge.url, 'POST', `/v1/sites/${site}/conversations/${cid}/assign`, {
@@ -102,18 +68,13 @@ test('a site stored before assignment gets it, its conversations unassigned and 
       ]);
       const mine = await must('mine', call(edge.url, 'GET', `/v1/sites/${site}/conversations?assigned=me`, { token: agent }));
       assert.deepEqual(mine.conversations.map((c) => c.id), [cid]);
-    } finally {
-      await edge.dispose();
-    }
+    });
 
     // 4. Written in storage: the columns, the index, the current schema.
-    const now = await onStore(persistDir, site, 'inspect');
+    const now = await onStore(site, 'inspect');
     assert.ok(now.conversations.includes('assignee_id') && now.conversations.includes('assignee_name'), JSON.stringify(now));
     assert.ok(now.messages.includes('subject'), JSON.stringify(now));
     assert.ok(now.indexes.includes('conversations_by_assignee'), JSON.stringify(now));
     assert.equal(Number(now.schema_version), SCHEMA_VERSION);
     assert.equal(now.stored, 1);
-  } finally {
-    fs.rmSync(persistDir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -18,13 +18,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.mjs';
-
-const ADMIN = 'picture-migration-admin-token';
+import { agentOnline, call, createSite, must, onNewStore, SCHEMA_VERSION, storeWorker } from './store-lib.mjs';
 
 // The schema before agents' pictures.
 const BEFORE_PICTURES = [
@@ -32,28 +26,10 @@ const BEFORE_PICTURES = [
   "UPDATE meta SET value = '8' WHERE key = 'schema_version'",
 ];
 
-/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
-const STORE_WORKER = `
-import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(BEFORE_PICTURES)};
-export class SiteObject extends DurableObject {
-  async fetch(req) {
-    const sql = this.ctx.storage.sql;
-    if (new URL(req.url).pathname.endsWith("/downgrade")) {
-      this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
-    }
-    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name);
-    return Response.json({
-      tables,
-      schema_version: sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").one().value,
-      agents: sql.exec("SELECT COUNT(*) AS n FROM agents").one().n,
-      pictures: tables.includes("agent_pictures") ? sql.exec("SELECT COUNT(*) AS n FROM agent_pictures").one().n : null,
-    });
-  }
-}
-`;
-
-const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
+const STORE_WORKER = storeWorker(BEFORE_PICTURES, {
+  agents: 'count("agents")',
+  pictures: 'tables.includes("agent_pictures") ? count("agent_pictures") : null',
+});
 
 /** The smallest PNG header the edge reads (8×8). */
 function pngHeader() {
@@ -65,38 +41,29 @@ function pngHeader() {
   return b;
 }
 
-test('a site stored before pictures gets their table, keeps everything, and its agents can set one', { timeout: 120_000 }, async () => {
-  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-picture-migration-'));
-  try {
+test('a site stored before pictures gets their table, keeps everything, and its agents can set one', { timeout: 120_000 }, () =>
+  onNewStore({ worker: STORE_WORKER }, async ({ withEdge, onStore }) => {
     // 1. Made by the current edge.
-    let edge = await startEdge({ adminToken: ADMIN, persistDir });
-    let site, owner, agent, conversation;
     const visitor = { 'X-Presenza-Visitor': 'pictureMigration000001.pictureMigrationSecret000000000000000000000' };
-    try {
-      ({ site_id: site, owner_key: owner } = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN })));
-      await must('grace', call(edge.url, 'PUT', `/v1/sites/${site}/settings`, { token: owner, body: { grace_period_secs: 3600 } }));
-      agent = (await must('agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
-        token: owner, body: { name: 'Giulia', groups: [] },
-      }))).token;
-      await must('online', call(edge.url, 'PUT', `/v1/sites/${site}/agents/me/status`, { token: agent, body: { status: 'online' } }));
-      conversation = (await must('visitor', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
+    const { site, agent } = await withEdge(async (edge) => {
+      const { site, owner } = await createSite(edge);
+      const agent = await agentOnline(edge, site, owner);
+      const conversation = (await must('visitor', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
         headers: visitor, body: { client_id: 'v_1', text: 'Hello?' },
       }))).conversation_id;
       await must('reply', call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversation}/messages`, {
         token: agent, body: { client_id: 'r_1', text: 'Hi!' },
       }));
-    } finally {
-      await edge.dispose();
-    }
+      return { site, agent };
+    });
 
     // 2. As the edge before pictures left it.
-    const old = await onStore(persistDir, site, 'downgrade');
+    const old = await onStore(site, 'downgrade');
     assert.ok(!old.tables.includes('agent_pictures'), JSON.stringify(old));
     assert.equal(Number(old.schema_version), 8);
 
     // 3. The current edge on it.
-    edge = await startEdge({ adminToken: ADMIN, persistDir });
-    try {
+    await withEdge(async (edge) => {
       const status = await must('status', call(edge.url, 'GET', `/v1/sites/${site}/status`));
       assert.equal(status.status, 'online', 'nothing was lost');
       const me = await must('me', call(edge.url, 'GET', `/v1/sites/${site}/agents/me`, { token: agent }));
@@ -112,17 +79,12 @@ test('a site stored before pictures gets their table, keeps everything, and its 
       const got = await fetch(`${edge.url}/v1/sites/${site}/agents/giulia/picture?v=${set.picture}`);
       assert.equal(got.status, 200);
       assert.deepEqual(Buffer.from(await got.arrayBuffer()), pngHeader());
-    } finally {
-      await edge.dispose();
-    }
+    });
 
     // 4. Written in storage: the table, the current schema.
-    const now = await onStore(persistDir, site, 'inspect');
+    const now = await onStore(site, 'inspect');
     assert.ok(now.tables.includes('agent_pictures'), JSON.stringify(now));
     assert.equal(Number(now.schema_version), SCHEMA_VERSION);
     assert.equal(now.agents, 1);
     assert.equal(now.pictures, 1);
-  } finally {
-    fs.rmSync(persistDir, { recursive: true, force: true });
-  }
-});
+  }));
