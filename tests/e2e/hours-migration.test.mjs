@@ -16,13 +16,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith } from './store-lib.mjs';
-
-const ADMIN = 'hours-migration-admin-token';
+import { call, createSite, must, onNewStore, storeWorker } from './store-lib.mjs';
 
 // The schema before issue 17.
 const BEFORE_MODES = [
@@ -32,41 +26,22 @@ const BEFORE_MODES = [
   "UPDATE meta SET value = CAST(value AS INTEGER) - 1 WHERE key = 'schema_version'",
 ];
 
-/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
-const STORE_WORKER = `
-import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(BEFORE_MODES)};
-export class SiteObject extends DurableObject {
-  async fetch(req) {
-    const sql = this.ctx.storage.sql;
-    const downgrade = new URL(req.url).pathname.endsWith("/downgrade");
-    if (downgrade) {
-      this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
-    }
-    const table = (t) => sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", t).one().sql;
-    const rows = (q) => (downgrade ? null : sql.exec(q).toArray());
-    return Response.json({
-      schedules: table("schedules"),
-      agents: table("agents"),
-      meta: Object.fromEntries(sql.exec("SELECT key, value FROM meta").toArray().map((r) => [r.key, r.value])),
-      modes: rows("SELECT scope, mode FROM schedules ORDER BY scope"),
-      set_by: rows("SELECT id, set_by FROM agents ORDER BY id"),
-    });
-  }
-}
-`;
+// The modes and set_by read after the migration only: before it, their
+// columns are gone.
+const STORE_WORKER = storeWorker(BEFORE_MODES, {
+  schedules: 'tableSql("schedules")',
+  agents: 'tableSql("agents")',
+  meta: 'Object.fromEntries(rows("SELECT key, value FROM meta").map((r) => [r.key, r.value]))',
+  modes: 'downgrade ? null : rows("SELECT scope, mode FROM schedules ORDER BY scope")',
+  set_by: 'downgrade ? null : rows("SELECT id, set_by FROM agents ORDER BY id")',
+});
 
-const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
-
-test('a site stored before working hours had a mode reads back as a gate', { timeout: 120_000 }, async () => {
-  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-hours-migration-'));
-  const closed = { timezone: 'Europe/Rome', weekly: {} };
-  try {
+test('a site stored before working hours had a mode reads back as a gate', { timeout: 120_000 }, () =>
+  onNewStore({ worker: STORE_WORKER }, async ({ withEdge, onStore }) => {
+    const closed = { timezone: 'Europe/Rome', weekly: {} };
     // 1. Made by the current edge (a new site switches).
-    let edge = await startEdge({ adminToken: ADMIN, persistDir });
-    let site, owner, agent;
-    try {
-      ({ site_id: site, owner_key: owner } = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN })));
+    const { site, owner, agent } = await withEdge(async (edge) => {
+      const { site, owner } = await createSite(edge);
       const settings = await must('settings', call(edge.url, 'GET', `/v1/sites/${site}/settings`, { token: owner }));
       assert.equal(settings.working_hours_mode, 'switch');
       await must('hours', call(edge.url, 'PUT', `/v1/sites/${site}/working-hours`, { token: owner, body: closed }));
@@ -74,23 +49,21 @@ test('a site stored before working hours had a mode reads back as a gate', { tim
       await must('group hours', call(edge.url, 'PUT', `/v1/sites/${site}/groups/sales/working-hours`, {
         token: owner, body: { ...closed, mode: 'switch' },
       }));
-      agent = (await must('agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
+      const agent = (await must('agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
         token: owner, body: { name: 'Giulia', groups: [] },
       }))).token;
-    } finally {
-      await edge.dispose();
-    }
+      return { site, owner, agent };
+    });
 
     // 2. As the edge before issue 17 left it.
-    const old = await onStore(persistDir, site, 'downgrade');
+    const old = await onStore(site, 'downgrade');
     assert.doesNotMatch(old.schedules, /\bmode\b/);
     assert.doesNotMatch(old.agents, /\bset_by\b/);
     assert.equal(old.meta.working_hours_mode, undefined);
     const oldVersion = Number(old.meta.schema_version);
 
     // 3. The current edge on it: a gate, everywhere.
-    edge = await startEdge({ adminToken: ADMIN, persistDir });
-    try {
+    await withEdge(async (edge) => {
       const settings = await must('settings', call(edge.url, 'GET', `/v1/sites/${site}/settings`, { token: owner }));
       assert.equal(settings.working_hours_mode, 'gate');
       const hours = await must('hours', call(edge.url, 'GET', `/v1/sites/${site}/working-hours`, { token: owner }));
@@ -105,17 +78,12 @@ test('a site stored before working hours had a mode reads back as a gate', { tim
       assert.equal(set.agent.next_switch, null);
       const status = await must('status', call(edge.url, 'GET', `/v1/sites/${site}/status`));
       assert.deepEqual([status.status, status.reason], ['offline', 'outside_hours']);
-    } finally {
-      await edge.dispose();
-    }
+    });
 
     // 4. Written in storage, not guessed on each read.
-    const now = await onStore(persistDir, site, 'inspect');
+    const now = await onStore(site, 'inspect');
     assert.equal(now.meta.working_hours_mode, 'gate');
     assert.equal(Number(now.meta.schema_version), oldVersion + 1);
     assert.deepEqual(now.modes, [{ scope: 'g:sales', mode: 'gate' }, { scope: 'site', mode: null }]);
     assert.deepEqual(now.set_by, [{ id: 'giulia', set_by: 'manual' }]);
-  } finally {
-    fs.rmSync(persistDir, { recursive: true, force: true });
-  }
-});
+  }));

@@ -16,13 +16,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore as onStoreWith, SCHEMA_VERSION } from './store-lib.mjs';
+import { call, createSite, must, onNewStore, SCHEMA_VERSION, storeWorker } from './store-lib.mjs';
 
-const ADMIN = 'hours-versions-migration-admin-token';
 const DAY = 86_400_000;
 
 const BEFORE_VERSIONS = [
@@ -30,29 +25,9 @@ const BEFORE_VERSIONS = [
   "UPDATE meta SET value = '8' WHERE key = 'schema_version'",
 ];
 
-/** The edge's object on its store: `/v1/<site>/downgrade` or `/v1/<site>/inspect`. */
-const STORE_WORKER = `
-import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(BEFORE_VERSIONS)};
-export class SiteObject extends DurableObject {
-  async fetch(req) {
-    const sql = this.ctx.storage.sql;
-    if (new URL(req.url).pathname.endsWith("/downgrade")) {
-      this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
-    }
-    const tables = sql.exec("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").toArray().map((r) => r.name);
-    return Response.json({
-      tables,
-      versions: tables.includes("hours_versions")
-        ? sql.exec("SELECT scope, at, spec IS NOT NULL AS has_spec FROM hours_versions ORDER BY scope, at").toArray()
-        : null,
-      schema_version: sql.exec("SELECT value FROM meta WHERE key = 'schema_version'").one().value,
-    });
-  }
-}
-`;
-
-const onStore = (persistDir, site, what) => onStoreWith(persistDir, site, what, STORE_WORKER);
+const STORE_WORKER = storeWorker(BEFORE_VERSIONS, {
+  versions: 'tables.includes("hours_versions") ? rows("SELECT scope, at, spec IS NOT NULL AS has_spec FROM hours_versions ORDER BY scope, at") : null',
+});
 
 const everyDay = (from, to) => Object.fromEntries(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => [d, [[from, to]]]));
 
@@ -63,32 +38,27 @@ async function hoursOf(edge, site, owner, from, to) {
   return audience.working_hours.map((s) => [Date.parse(s.from), Date.parse(s.to)]);
 }
 
-test('a site stored before the hours\' versions keeps its hours for its past days', { timeout: 120_000 }, async () => {
-  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-hours-versions-migration-'));
-  const yesterday = (Math.floor(Date.now() / DAY) - 1) * DAY;
-  const oldHours = [[yesterday + 10 * 3_600_000, yesterday + 11 * 3_600_000]];
-  try {
+test('a site stored before the hours\' versions keeps its hours for its past days', { timeout: 120_000 }, () =>
+  onNewStore({ worker: STORE_WORKER }, async ({ withEdge, onStore }) => {
+    const yesterday = (Math.floor(Date.now() / DAY) - 1) * DAY;
+    const oldHours = [[yesterday + 10 * 3_600_000, yesterday + 11 * 3_600_000]];
     // 1. Made by the current edge, with working hours.
-    let edge = await startEdge({ adminToken: ADMIN, persistDir });
-    let site, owner;
-    try {
-      ({ site_id: site, owner_key: owner } = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN })));
+    const { site, owner } = await withEdge(async (edge) => {
+      const { site, owner } = await createSite(edge);
       await must('hours', call(edge.url, 'PUT', `/v1/sites/${site}/working-hours`, {
         token: owner, body: { timezone: 'UTC', mode: 'gate', weekly: everyDay('10:00', '11:00') },
       }));
-    } finally {
-      await edge.dispose();
-    }
+      return { site, owner };
+    });
 
     // 2. As an edge at schema 8 left it.
-    const old = await onStore(persistDir, site, 'downgrade');
+    const old = await onStore(site, 'downgrade');
     assert.ok(!old.tables.includes('hours_versions'), JSON.stringify(old));
     assert.ok(old.tables.includes('schedules'), JSON.stringify(old));
     assert.equal(Number(old.schema_version), 8);
 
     // 3. The current edge on it.
-    edge = await startEdge({ adminToken: ADMIN, persistDir });
-    try {
+    await withEdge(async (edge) => {
       assert.deepEqual(await hoursOf(edge, site, owner, yesterday, yesterday + DAY), oldHours,
         'yesterday had the hours stored then');
       await must('new hours', call(edge.url, 'PUT', `/v1/sites/${site}/working-hours`, {
@@ -96,18 +66,13 @@ test('a site stored before the hours\' versions keeps its hours for its past day
       }));
       assert.deepEqual(await hoursOf(edge, site, owner, yesterday, yesterday + DAY), oldHours,
         'new hours leave yesterday as it was');
-    } finally {
-      await edge.dispose();
-    }
+    });
 
     // 4. Written in storage: the versions and the current schema.
-    const now = await onStore(persistDir, site, 'inspect');
+    const now = await onStore(site, 'inspect');
     assert.equal(Number(now.schema_version), SCHEMA_VERSION);
     assert.equal(now.versions.length, 2, JSON.stringify(now.versions));
     assert.deepEqual(now.versions.map((v) => [v.scope, v.has_spec]), [['site', 1], ['site', 1]]);
     assert.equal(now.versions[0].at, 0, 'the hours of then, in force since ever');
     assert.ok(now.versions[1].at > yesterday, JSON.stringify(now.versions));
-  } finally {
-    fs.rmSync(persistDir, { recursive: true, force: true });
-  }
-});
+  }));
