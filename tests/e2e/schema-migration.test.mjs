@@ -18,13 +18,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { startEdge } from '../bench/edge-miniflare.mjs';
-import { call, must, onStore } from './store-lib.mjs';
-
-const ADMIN = 'migration-admin-token';
+import { call, createSite, must, onNewStore, storeWorker } from './store-lib.mjs';
 
 // Schema 2 (commit 51f1193): `visitor_id … UNIQUE` and no state columns;
 // messages without `kind`. Rows are copied over.
@@ -56,37 +50,21 @@ const TO_SCHEMA_2 = [
      '{"title":null,"accent_color":"#aa3300","position":"right","offset_x":20,"offset_y":20,"language":null,"texts":{"offline":"Napište nám","online":"Ahoj"},"theme":"auto"}')`,
 ];
 
-const DOWNGRADE_OBJECT = `
-import { DurableObject } from "cloudflare:workers";
-const STATEMENTS = ${JSON.stringify(TO_SCHEMA_2)};
-export class SiteObject extends DurableObject {
-  async fetch() {
-    const sql = this.ctx.storage.sql;
-    this.ctx.storage.transactionSync(() => { for (const s of STATEMENTS) sql.exec(s); });
-    const tables = {};
-    for (const t of ["conversations", "messages"]) {
-      tables[t] = sql.exec("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", t).one().sql;
-    }
-    const rows = sql.exec("SELECT COUNT(*) AS n FROM messages").one().n;
-    return Response.json({ tables, rows });
-  }
-}
-`;
+const STORE_WORKER = storeWorker(TO_SCHEMA_2, {
+  conversations: 'tableSql("conversations")',
+  messages: 'tableSql("messages")',
+  rows: 'count("messages")',
+});
 
-test('a schema-2 store keeps its conversations and messages under the current edge', { timeout: 120_000 }, async () => {
-  const persistDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presenza-migration-'));
-  try {
-    // 1. Data made by the real flows.
-    let edge = await startEdge({ adminToken: ADMIN, persistDir });
-    let site, agent, conversationId;
+test('a schema-2 store keeps its conversations and messages under the current edge', { timeout: 120_000 }, () =>
+  onNewStore({ worker: STORE_WORKER }, async ({ withEdge, onStore }) => {
     const visitorHeader = {
       'X-Presenza-Visitor': `${randomBytes(16).toString('base64url')}.${randomBytes(32).toString('base64url')}`,
     };
-    try {
-      const created = await must('create site', call(edge.url, 'POST', '/v1/sites', { token: ADMIN }));
-      site = created.site_id;
-      const owner = created.owner_key;
-      agent = (await must('add agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
+    // 1. Data made by the real flows.
+    const { site, agent, conversationId } = await withEdge(async (edge) => {
+      const { site, owner } = await createSite(edge);
+      const agent = (await must('add agent', call(edge.url, 'PUT', `/v1/sites/${site}/agents/giulia`, {
         token: owner, body: { name: 'Giulia', groups: [] },
       }))).token;
       await must('busy', call(edge.url, 'PUT', `/v1/sites/${site}/agents/me/status`, {
@@ -95,24 +73,22 @@ test('a schema-2 store keeps its conversations and messages under the current ed
       const sent = await must('visitor writes', call(edge.url, 'POST', `/v1/sites/${site}/visitor/messages`, {
         headers: visitorHeader, body: { client_id: 'c_1', text: 'Is it in stock?', group: null },
       }));
-      conversationId = sent.conversation_id;
+      const conversationId = sent.conversation_id;
       await must('agent replies', call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversationId}/messages`, {
         token: agent, body: { client_id: 'r_1', text: 'Yes, two left.' },
       }));
-    } finally {
-      await edge.dispose();
-    }
+      return { site, agent, conversationId };
+    });
 
     // 2. The same store as the schema-2 edge left it.
-    const r = await onStore(persistDir, site, 'downgrade', DOWNGRADE_OBJECT);
-    assert.match(r.tables.conversations, /visitor_id TEXT NOT NULL UNIQUE/);
-    assert.doesNotMatch(r.tables.conversations, /closed_at/);
-    assert.doesNotMatch(r.tables.messages, /\bkind\b/);
+    const r = await onStore(site, 'downgrade');
+    assert.match(r.conversations, /visitor_id TEXT NOT NULL UNIQUE/);
+    assert.doesNotMatch(r.conversations, /closed_at/);
+    assert.doesNotMatch(r.messages, /\bkind\b/);
     assert.equal(r.rows, 3, 'visitor message, busy reply, agent reply');
 
     // 3. The current edge on it.
-    edge = await startEdge({ adminToken: ADMIN, persistDir });
-    try {
+    await withEdge(async (edge) => {
       const config = await must('widget-config', call(edge.url, 'GET', `/v1/sites/${site}/widget-config`));
       assert.equal(config.widget.accent_color, '#aa3300');
       assert.deepEqual(config.widget.texts, { '*': { offline: 'Napište nám', online: 'Ahoj' } });
@@ -139,10 +115,5 @@ test('a schema-2 store keeps its conversations and messages under the current ed
       const reopen = await call(edge.url, 'POST', `/v1/sites/${site}/conversations/${conversationId}/reopen`, { token: agent });
       assert.equal(reopen.status, 409, JSON.stringify(reopen.body));
       assert.equal(reopen.body.error.code, 'conversation_conflict');
-    } finally {
-      await edge.dispose();
-    }
-  } finally {
-    fs.rmSync(persistDir, { recursive: true, force: true });
-  }
-});
+    });
+  }));
