@@ -23,10 +23,10 @@
 //!   hibernated and in steady state (target p99 ≤ 250 ms at 10,000), next to
 //!   the floors of the same fan-out (a trivial JS Durable Object in the same
 //!   workerd, and a bare node WebSocket server);
-//! - `edge-relays.mjs` (issue 12): the site object's own cost per change at
-//!   0, 1,000 and 10,000 widgets on relays (flat within ±20%: target), and
-//!   change → receipt p50/p99 with relays beside the single object
-//!   (`VISITOR_SOCKETS=site`), two edges in the same run;
+//! - `edge-relays.mjs` (issue 12): the site object's own cost per change
+//!   with one relay holding 1, 1,000 and 10,000 widgets (flat within ±20%:
+//!   target), and change → receipt p50/p99 with relays beside the single
+//!   object (`VISITOR_SOCKETS=site`), two edges in the same run;
 //! - `edge-calls-floor.mjs`: the runtime's floor under the first figure: a
 //!   call into a trivial JS Durable Object holding 1, 1,000 and 10,000
 //!   hibernated sockets (a reference: growth here is workerd's, not ours);
@@ -118,10 +118,18 @@ const SCRIPTS: [(&str, &str, Edge, &[&str]); 11] = [
     ),
     (
         "edge-relays.mjs",
-        "visitor relays vs the single object: the site's cost per change at 0, 1,000 \
-         and 10,000 widgets, fan-out to 10,000 (two edges in workerd via Miniflare)",
+        "visitor relays vs the single object: the site's cost per change with one relay \
+         holding 1, 1,000 and 10,000 widgets, fan-out to 10,000 (two edges in workerd via \
+         Miniflare)",
         Edge::Own,
-        &[],
+        // The issue's "fixed relays": one relay at every size (a relay
+        // whose last widget left deregisters, so 1 widget stands for none).
+        &[
+            "--sizes",
+            "1,1000,10000",
+            "--var",
+            "RELAY_MAX_SOCKETS=10000",
+        ],
     ),
     (
         "edge-calls-floor.mjs",
