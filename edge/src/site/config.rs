@@ -2,59 +2,34 @@
 //! read once from storage and kept until a write changes it.
 
 use crate::error::ApiError;
-use crate::store::{Scope, Seen, Store, StoreError};
-use presenza_protocol::view::{
-    AlertSettings, EmailSettings, GroupView, SavedReply, SettingsView, VisitorLimits, Widget,
-};
-use presenza_protocol::{AgentId, GroupId, SiteId};
+use crate::store::{Scope, SiteMeta, Store, StoreError};
+use presenza_protocol::view::{GroupView, SettingsView};
+use presenza_protocol::GroupId;
 use presenza_rules::hours::{HoursMode, Schedule, ScheduleSpec};
-use presenza_rules::GracePeriod;
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+/// The site's stored settings ([`SiteMeta`], read through `Deref`: one
+/// list of fields, kept by the store) with what is derived from them and
+/// from the groups and hours tables.
 pub struct Config {
-    pub site_id: SiteId,
-    pub name: Option<String>,
-    pub owner_hash: String,
-    pub created_ms: i64,
-    pub grace: GracePeriod,
-    pub origins: Vec<String>,
-    pub widget: Widget,
-    pub limits: VisitorLimits,
-    pub retention_days: u32,
-    /// Days the status history is kept.
-    pub history_days: u32,
-    /// When the next retention sweep is due (`None`: never swept).
-    pub next_sweep_ms: Option<i64>,
-    /// What the site sends by e-mail.
-    pub email: EmailSettings,
-    /// When the owner is warned (`site::alerts`).
-    pub alerts: AlertSettings,
-    /// The secret of unsubscribe links (made on first use).
-    pub mail_key: Option<String>,
-    /// The edge's public origin (e-mail links).
-    pub public_origin: Option<String>,
-    /// The owner's saved replies.
-    pub saved_replies: Vec<SavedReply>,
-    /// Where a widget was first and last seen (the owner's checklist).
-    pub widget_first_seen: Option<Seen>,
-    pub widget_last_seen: Option<Seen>,
-    /// The agent the owner answers chats as.
-    pub owner_agent: Option<AgentId>,
-    /// The webhook endpoints, and the secret that signs deliveries.
-    pub webhooks: Vec<presenza_protocol::view::WebhookEndpoint>,
-    pub webhook_secret: Option<String>,
+    meta: SiteMeta,
     /// id → display name.
     pub groups: BTreeMap<GroupId, String>,
-    /// The mode of the site's working hours, and of a group's own hours
-    /// saved without one.
-    pub hours_mode: HoursMode,
     /// The stored working hours by scope, with the mode each acts in.
     pub hours: BTreeMap<Scope, Hours>,
     /// What the rules need (switch schedules' `since` is when the hours
     /// configuration last changed).
     pub rules: presenza_rules::Site,
+}
+
+impl std::ops::Deref for Config {
+    type Target = SiteMeta;
+
+    fn deref(&self) -> &SiteMeta {
+        &self.meta
+    }
 }
 
 /// One scope's working hours.
@@ -106,29 +81,8 @@ impl Config {
             hours.insert(scope, Hours { spec, mode });
         }
         Ok(Some(Config {
-            site_id: meta.site_id,
-            name: meta.name,
-            owner_hash: meta.owner_hash,
-            created_ms: meta.created_ms,
-            grace: meta.grace,
-            origins: meta.origins,
-            widget: meta.widget,
-            limits: meta.limits,
-            retention_days: meta.retention_days,
-            history_days: meta.history_days,
-            next_sweep_ms: meta.next_sweep_ms,
-            email: meta.email,
-            alerts: meta.alerts,
-            mail_key: meta.mail_key,
-            public_origin: meta.public_origin,
-            saved_replies: meta.saved_replies,
-            webhooks: meta.webhooks,
-            webhook_secret: meta.webhook_secret,
-            widget_first_seen: meta.widget_first_seen,
-            widget_last_seen: meta.widget_last_seen,
-            owner_agent: meta.owner_agent,
+            meta,
             groups,
-            hours_mode: meta.hours_mode,
             hours,
             rules,
         }))

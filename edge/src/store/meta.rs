@@ -112,7 +112,8 @@ impl MetaKey {
     }
 }
 
-/// The site as `meta` describes it.
+/// The site as `meta` describes it: its settings, read once into
+/// `site::config::Config` (which derefs to it).
 #[derive(Clone, Debug)]
 pub struct SiteMeta {
     pub site_id: SiteId,
@@ -122,21 +123,33 @@ pub struct SiteMeta {
     pub grace: GracePeriod,
     pub origins: Vec<String>,
     pub widget: Widget,
+    /// The mode of the site's working hours, and of a group's own hours
+    /// saved without one.
     pub hours_mode: HoursMode,
     /// `UnixMillis::MIN` until the hours configuration first changes.
     pub hours_since: i64,
     pub limits: VisitorLimits,
     pub retention_days: u32,
+    /// Days the status history is kept.
     pub history_days: u32,
+    /// When the next retention sweep is due (`None`: never swept).
     pub next_sweep_ms: Option<i64>,
+    /// What the site sends by e-mail.
     pub email: EmailSettings,
+    /// When the owner is warned (`site::alerts`).
     pub alerts: AlertSettings,
+    /// The secret of unsubscribe links (made on first use).
     pub mail_key: Option<String>,
+    /// The edge's public origin (e-mail links).
     pub public_origin: Option<String>,
+    /// The owner's saved replies.
     pub saved_replies: Vec<SavedReply>,
+    /// Where a widget was first and last seen (the owner's checklist).
     pub widget_first_seen: Option<Seen>,
     pub widget_last_seen: Option<Seen>,
+    /// The agent the owner answers chats as.
     pub owner_agent: Option<AgentId>,
+    /// The webhook endpoints, and the secret that signs deliveries.
     pub webhooks: Vec<WebhookEndpoint>,
     pub webhook_secret: Option<String>,
 }

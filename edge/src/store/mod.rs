@@ -39,7 +39,7 @@ pub use devices::DeviceRow;
 pub use groups::Scope;
 pub use mail::{MailKind, MailRow};
 pub use messages::MessageRow;
-pub use meta::MetaKey;
+pub use meta::{MetaKey, SiteMeta};
 pub use onboarding::Seen;
 pub use sessions::{SessionKind, SessionRow};
 pub use visitors::VisitorRow;
