@@ -16,8 +16,8 @@ use crate::objects::{
 };
 use crate::request::header;
 use crate::respond;
-use crate::route::Forwarded;
-use presenza_protocol::{AgentId, GroupId, SiteId};
+use crate::route::{Forwarded, SiteOp, VisitorOp};
+use presenza_protocol::{GroupId, SiteId};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -218,11 +218,17 @@ pub async fn picture(
     env: &Env,
     req: Request,
     forwarded: Forwarded,
-    agent: &AgentId,
-    version: &str,
     origin: Option<&str>,
     own_origin: &str,
 ) -> Result<Response, ApiError> {
+    let SiteOp::Visitor(VisitorOp::Picture {
+        agent,
+        version: Some(version),
+    }) = &forwarded.op
+    else {
+        // The Worker routes only a versioned picture here.
+        return Err(ApiError::route_not_found());
+    };
     let key = picture_key(own_origin, &forwarded.site, agent.as_str());
     let etag = format!("\"{version}\"");
     let cache = Cache::default();

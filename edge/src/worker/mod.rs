@@ -106,22 +106,14 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Route::Site {
             site,
             op:
-                SiteOp::Visitor(VisitorOp::Picture {
-                    agent,
-                    version: Some(version),
+                op @ SiteOp::Visitor(VisitorOp::Picture {
+                    version: Some(_), ..
                 }),
         } => {
-            let op = SiteOp::Visitor(VisitorOp::Picture {
-                agent: agent.clone(),
-                version: Some(version.clone()),
-            });
-            let forwarded = Forwarded { site, op };
             cache::picture(
                 &env,
                 req,
-                forwarded,
-                &agent,
-                &version,
+                Forwarded { site, op },
                 origin.as_deref(),
                 &own_origin,
             )
