@@ -31,6 +31,23 @@ pub fn svg(tag: &str) -> El {
         .expect_throw("valid SVG tag name"))
 }
 
+/// A labelled checkbox of a `name` group (`checked_values` reads them):
+/// `<label class=check for=id><input type=checkbox ...><span>label</span>`.
+pub fn check(id: &str, name: &str, value: &str, label: &str, checked: bool) -> El {
+    el("label")
+        .class("check")
+        .attr("for", id)
+        .child(
+            el("input")
+                .attr("type", "checkbox")
+                .attr("id", id)
+                .attr("name", name)
+                .attr("value", value)
+                .flag("checked", checked),
+        )
+        .child(el("span").text(label))
+}
+
 /// A text node.
 pub fn text(t: &str) -> Node {
     document().create_text_node(t).into()

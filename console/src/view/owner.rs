@@ -7,7 +7,7 @@ use presenza_protocol::GroupId;
 use presenza_rules::ChosenBy;
 
 use super::agent::agent_face;
-use super::dom::{by_id, el, find_all, replace, El};
+use super::dom::{by_id, check, el, find_all, replace, El};
 use super::signin::logo;
 use super::{
     agent, availability, devices, dot, hours, keep, onboarding, replies, settings, status_label,
@@ -179,22 +179,12 @@ pub fn group_boxes(groups: &[GroupView], chosen: &[GroupId], prefix: &str) -> El
     }
     el("div").class("checks").children(groups.iter().map(|g| {
         let id = format!("{prefix}-{}", g.id);
-        el("label")
-            .class("check")
-            .attr("for", &id)
-            .child(
-                el("input")
-                    .attr("type", "checkbox")
-                    .attr("id", &id)
-                    .attr("name", "groups")
-                    .attr("value", g.id.as_str())
-                    .flag("checked", chosen.contains(&g.id)),
-            )
-            .child(el("span").text(if g.name.is_empty() {
-                g.id.as_str()
-            } else {
-                &g.name
-            }))
+        let label = if g.name.is_empty() {
+            g.id.as_str()
+        } else {
+            &g.name
+        };
+        check(&id, "groups", g.id.as_str(), label, chosen.contains(&g.id))
     }))
 }
 

@@ -7,7 +7,7 @@ use presenza_protocol::body::WebhookBody;
 use presenza_protocol::limits::{MAX_WEBHOOKS, MAX_WEBHOOK_URL_LEN};
 use presenza_protocol::view::{WebhookEvent, WebhookFormat, WebhookView};
 
-use super::dom::{checked_values, el, field, El};
+use super::dom::{check, checked_values, el, field, El};
 use super::owner::{confirm_button, loading, note, shown_once};
 use crate::clock;
 use crate::store::Store;
@@ -130,18 +130,7 @@ fn endpoint_form(action: &str, endpoint: Option<&WebhookView>) -> El {
                     .class("checks")
                     .children(EVENTS.iter().map(|(e, label)| {
                         let id = format!("ev-{key}-{}", e.as_str());
-                        el("label")
-                            .class("check")
-                            .attr("for", &id)
-                            .child(
-                                el("input")
-                                    .attr("type", "checkbox")
-                                    .attr("id", &id)
-                                    .attr("name", "events")
-                                    .attr("value", e.as_str())
-                                    .flag("checked", chosen(*e)),
-                            )
-                            .child(el("span").text(label))
+                        check(&id, "events", e.as_str(), label, chosen(*e))
                     })),
             ),
     )
