@@ -69,7 +69,7 @@ pub async fn receive(site: &Site, mail: MailIn, now: i64) -> Result<MailInAnswer
     let stored = match address.side {
         Side::Agents => {
             let agent = agent_for(site, &cfg, &recipient)?;
-            reply::from_mail(
+            reply::add(
                 site,
                 &cfg,
                 &agent,

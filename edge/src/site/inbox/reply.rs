@@ -30,8 +30,7 @@ pub async fn post(
     id: &ConversationId,
 ) -> Result<Response, ApiError> {
     let input: ReplyBody = call.body.json()?;
-    let stored = store(site, cfg, me, id, &input.client_id, &input.text, call.now)?;
-    announce(site, cfg, &stored, &me.id, Origin::Http).await?;
+    let stored = add(site, cfg, me, id, &input.client_id, &input.text, call.now).await?;
     respond::json(
         stored.status(),
         &ReplySent {
@@ -40,10 +39,10 @@ pub async fn post(
     )
 }
 
-/// A reply that came by e-mail (`site::mail_in`): stored and told exactly
-/// as one from the console; `client_id` (from the mail's Message-ID) makes
-/// a redelivered mail a retry.
-pub async fn from_mail(
+/// A reply over HTTP: from the console's `POST`, or by e-mail
+/// (`site::mail_in`, whose `client_id` comes from the mail's Message-ID, so
+/// a redelivered mail is a retry): stored, then told to everyone.
+pub async fn add(
     site: &Site,
     cfg: &Config,
     me: &AgentRow,
