@@ -8,14 +8,13 @@
 // axe-core (WCAG 2.2 AA), light and dark.
 
 import { after, before, test } from 'node:test';
-import { createServer } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { deflateSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, axeViolations, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, waitFor,
+  BASE, DESKTOP, PHONE, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, waitFor, startShop,
 } from './console-lib.mjs';
 import { openChat, say } from './lib.mjs';
 
@@ -60,8 +59,7 @@ function png(w, h) {
   ]);
 }
 
-let shopOrigin;
-let server;
+let shopServer;
 let dir;
 let pictureFile;
 before(async () => {
@@ -70,19 +68,11 @@ before(async () => {
   // Larger than the edge takes (512 px), and not square: the console
   // crops and resizes it before upload.
   writeFileSync(pictureFile, png(900, 600));
-  const snippet = (await readmeSnippet()).replaceAll('https://EDGE', BASE);
-  server = createServer((req, res) => {
-    const site = (new URL(req.url, 'http://shop').searchParams.get('site') ?? '').replace(/[^a-z0-9_]/g, '');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blue kettle</title></head>
-<body><h1>Blue kettle</h1>${snippet.replaceAll('SITE_ID', site)}</body></html>`);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  shopOrigin = `http://127.0.0.1:${server.address().port}`;
+  shopServer = await startShop((snippet) => `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blue kettle</title></head>
+<body><h1>Blue kettle</h1>${snippet}</body></html>`);
 });
 after(() => {
-  server?.closeAllConnections();
-  server?.close();
+  shopServer?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -168,7 +158,7 @@ test('an agent uploads a picture from the console and a widget on another origin
     // A visitor on another origin; the agent replies; the header shows them.
     const shop = await (await open(DESKTOP)).newPage();
     pages.push(shop);
-    await shop.goto(`${shopOrigin}/product?site=${s.site}`);
+    await shop.goto(`${shopServer.origin}/product?site=${s.site}`);
     await shop.waitForFunction(() => document.querySelector('presenza-widget')?.shadowRoot?.getElementById('w'));
     await openChat(shop, 'chat');
     await say(shop, 'Is the kettle in stock?');

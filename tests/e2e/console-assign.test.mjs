@@ -9,10 +9,9 @@
 // Assign control passes axe-core (WCAG 2.2 AA), light and dark.
 
 import { after, before, test } from 'node:test';
-import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, axeViolations, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, waitFor,
+  DESKTOP, PHONE, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, waitFor, startShop,
 } from './console-lib.mjs';
 import { chatState, openChat, say } from './lib.mjs';
 
@@ -20,24 +19,12 @@ const shared = sharedBrowser('console-assign');
 const scenario = (name, body) => sharedScenario(shared.browser(), name, body);
 
 /** The shop: another origin, README's snippet, the widget in Italian. */
-let shopOrigin;
-let server;
+let shopServer;
 before(async () => {
-  const snippet = (await readmeSnippet()).replaceAll('https://EDGE', BASE);
-  server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://shop');
-    const site = (url.searchParams.get('site') ?? '').replace(/[^a-z0-9_]/g, '');
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Bollitore blu</title></head>
-<body><h1>Bollitore blu</h1>${snippet.replaceAll('SITE_ID', site)}<script>presenza('language', 'it');</script></body></html>`);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  shopOrigin = `http://127.0.0.1:${server.address().port}`;
+  shopServer = await startShop((snippet) => `<!doctype html><html lang="it"><head><meta charset="utf-8"><title>Bollitore blu</title></head>
+<body><h1>Bollitore blu</h1>${snippet}<script>presenza('language', 'it');</script></body></html>`);
 });
-after(() => {
-  server?.closeAllConnections();
-  server?.close();
-});
+after(() => shopServer?.close());
 
 /** The widget panel's header: the agent serving the conversation ("" when hidden). */
 const header = (page) => page.evaluate(() => {
@@ -70,7 +57,7 @@ test('an agent assigns a conversation to another on their phone, then it is tran
     const shopCtx = await open(DESKTOP);
     let shop = await shopCtx.newPage();
     pages.push(shop);
-    await shop.goto(`${shopOrigin}/bollitore?site=${s.site}`);
+    await shop.goto(`${shopServer.origin}/bollitore?site=${s.site}`);
     await shop.waitForFunction(() => document.querySelector('presenza-widget')?.shadowRoot?.getElementById('w'));
     await openChat(shop, 'chat');
     await say(shop, 'Buongiorno, vorrei 40 bollitori');
@@ -118,7 +105,7 @@ test('an agent assigns a conversation to another on their phone, then it is tran
     await shop.close();
     shop = await shopCtx.newPage();
     pages.push(shop);
-    await shop.goto(`${shopOrigin}/bollitore?site=${s.site}`);
+    await shop.goto(`${shopServer.origin}/bollitore?site=${s.site}`);
     await shop.waitForFunction(() => document.querySelector('presenza-widget')?.shadowRoot?.getElementById('w'));
     await openChat(shop, 'chat');
     await waitFor('the history is back', async () => (await notes(shop)).length >= 2);

@@ -7,6 +7,7 @@
 // Env: PRESENZA_URL and PRESENZA_ADMIN_TOKEN, set by `cargo xtask test`.
 
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { ADMIN, BASE, api, createSite as createSharedSite, screenshot, sharedBrowser, waitFor } from './lib.mjs';
 
 export { ADMIN, BASE, api, sharedBrowser, waitFor };
@@ -112,6 +113,31 @@ export async function readmeSnippet() {
   const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
   const section = readme.split('## Embedding the widget')[1];
   return section.split('```html\n')[1].split('\n```')[0];
+}
+
+/**
+ * A shop on another origin than the edge's (a port of its own on this
+ * machine: Chromium lets only loopback pages reach a loopback edge) that
+ * embeds README's snippet for the site named by `?site=`. `html(snippet,
+ * url, site)` writes each page around the snippet (site filled in).
+ * Answers `{ origin, close() }`.
+ */
+export async function startShop(html) {
+  const snippet = (await readmeSnippet()).replaceAll('https://EDGE', BASE);
+  const server = createServer((req, res) => {
+    const url = new URL(req.url, 'http://shop');
+    const site = (url.searchParams.get('site') ?? '').replace(/[^a-z0-9_]/g, '');
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+    res.end(html(snippet.replaceAll('SITE_ID', site), url, site));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    origin: `http://127.0.0.1:${server.address().port}`,
+    close() {
+      server.closeAllConnections();
+      server.close();
+    },
+  };
 }
 
 /** Runs axe-core on `page`: the WCAG 2.2 A and AA violations. */

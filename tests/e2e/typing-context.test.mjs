@@ -10,46 +10,30 @@
 // light and dark.
 
 import { after, before, test } from 'node:test';
-import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import {
-  BASE, DESKTOP, PHONE, axeViolations, createSite, readmeSnippet, scenario as sharedScenario, sharedBrowser, signIn, waitFor,
+  DESKTOP, PHONE, axeViolations, createSite, scenario as sharedScenario, sharedBrowser, signIn, waitFor, startShop,
 } from './console-lib.mjs';
 import { chatState, openChat, say } from './lib.mjs';
 
 const shared = sharedBrowser('typing-context');
 const scenario = (name, body) => sharedScenario(shared.browser(), name, body);
 
-/**
- * The shop: another origin than the edge's (a port of its own on this
- * machine: Chromium lets only loopback pages reach a loopback edge), with
- * README's snippet for the site named by `?site=`, and `extra` markup from
- * `?extra=`.
- */
-let shopOrigin;
-let server;
+/** The shop (`startShop`): a link to its checkout, the widget in Italian with `?lang=it`. */
+let shopServer;
 before(async () => {
-  const snippet = (await readmeSnippet()).replaceAll('https://EDGE', BASE);
-  server = createServer((req, res) => {
-    const url = new URL(req.url, 'http://shop');
-    const site = (url.searchParams.get('site') ?? '').replace(/[^a-z0-9_]/g, '');
+  shopServer = await startShop((snippet, url, site) => {
     const lang = url.searchParams.get('lang') === 'it' ? "<script>presenza('language', 'it');</script>" : '';
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
-    res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blue kettle</title></head>
-<body><h1>Blue kettle</h1><a href="/checkout?site=${site}">Checkout</a>${snippet.replaceAll('SITE_ID', site)}${lang}</body></html>`);
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Blue kettle</title></head>
+<body><h1>Blue kettle</h1><a href="/checkout?site=${site}">Checkout</a>${snippet}${lang}</body></html>`;
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  shopOrigin = `http://127.0.0.1:${server.address().port}`;
 });
-after(() => {
-  server?.closeAllConnections();
-  server?.close();
-});
+after(() => shopServer?.close());
 
 /** A page of the shop at `path` in `ctx`, with the widget of `site` painted. */
 async function shopPage(ctx, site, path = '/product/blue-kettle', query = '') {
   const page = await ctx.newPage();
-  await page.goto(`${shopOrigin}${path}?site=${site}${query}`);
+  await page.goto(`${shopServer.origin}${path}?site=${site}${query}`);
   await page.waitForFunction(() => document.querySelector('presenza-widget')?.shadowRoot?.getElementById('w'));
   return page;
 }
@@ -195,7 +179,7 @@ test("the visitor's context shows beside the conversation and follows them to an
       return c && c.items['On page'] && c;
     });
     const after = await tokyo();
-    assert.equal(shown.items['On page'], `${shopOrigin.replace('http://', '')}/product/blue-kettle?site=${s.site}`);
+    assert.equal(shown.items['On page'], `${shopServer.origin.replace('http://', '')}/product/blue-kettle?site=${s.site}`);
     assert.match(shown.items.Browser, /^Chrome \d+ on Linux$/);
     // The visitor's local time (Tokyo's), in the agent's own format.
     assert.ok([before, after].includes(shown.items['Local time']), `${shown.items['Local time']} is Tokyo's ${before}`);
