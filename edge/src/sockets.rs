@@ -11,7 +11,7 @@
 //! - the owner's team sockets: [`Tag::Owners`].
 
 use crate::budget::Limits;
-use crate::domain::context;
+use crate::domain::context::Client;
 use crate::error::ApiError;
 use presenza_protocol::frame::VisitorCommand;
 use presenza_protocol::limits::MAX_SOCKET_FRAME_BYTES;
@@ -104,30 +104,10 @@ pub struct VisitorSocket {
     /// of what one address may start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub address: Option<String>,
-    /// From the opening request (`domain::context`): the browser and OS
-    /// of its `User-Agent`, the country and city of the platform's data.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub browser: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub os: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub country: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub city: Option<String>,
-}
-
-impl VisitorSocket {
-    /// Records what the opening request says of the visitor: its
-    /// `User-Agent` and the Worker's geo header.
-    pub fn with_request(mut self, user_agent: Option<&str>, geo: Option<&str>) -> Self {
-        let (browser, os) = user_agent.map(context::user_agent).unwrap_or_default();
-        let (country, city) = context::geo(geo);
-        self.browser = browser;
-        self.os = os;
-        self.country = country;
-        self.city = city;
-        self
-    }
+    /// What the opening request said of the client (browser, OS, country,
+    /// city).
+    #[serde(default)]
+    pub client: Client,
 }
 
 impl VisitorSocket {

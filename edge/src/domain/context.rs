@@ -8,6 +8,7 @@
 
 use presenza_protocol::frame::PageContext;
 use presenza_protocol::limits::{MAX_CONTEXT_TEXT_CHARS, MAX_CONTEXT_URL_CHARS};
+use serde::{Deserialize, Serialize};
 
 /// The header in which the Worker passes `request.cf`'s country and city
 /// to the object holding a widget's socket: `CC;<hex of the city's UTF-8>`.
@@ -59,6 +60,36 @@ pub fn time_zone(raw: &str) -> Option<String> {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-' | '/'))
         && tz.starts_with(|c: char| c.is_ascii_alphabetic());
     ok.then(|| tz.to_string())
+}
+
+/// What a visitor's request says of their client: the browser and OS of
+/// its `User-Agent`, the country and city the Worker passed on in
+/// [`GEO_HEADER`]. Read once when a widget's socket opens (and kept in its
+/// attachment), or from a `POST visitor/messages`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub os: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+}
+
+impl Client {
+    /// From a request's `User-Agent` and [`GEO_HEADER`].
+    pub fn from_request(user_agent: Option<&str>, geo_header: Option<&str>) -> Client {
+        let (browser, os) = user_agent.map(self::user_agent).unwrap_or_default();
+        let (country, city) = geo(geo_header);
+        Client {
+            browser,
+            os,
+            country,
+            city,
+        }
+    }
 }
 
 /// What a widget's `context` says, checked: the page, the referrer (only

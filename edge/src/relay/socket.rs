@@ -11,7 +11,7 @@ use crate::bindings::{self, now_ms};
 use crate::budget::Limits;
 use crate::cors;
 use crate::domain::address::ClientAddress;
-use crate::domain::context::GEO_HEADER;
+use crate::domain::context::{Client, GEO_HEADER};
 use crate::domain::message::frame_client_id;
 use crate::error::ApiError;
 use crate::objects::{self, Answer};
@@ -103,20 +103,19 @@ pub async fn open(relay: &Relay, req: &Request) -> Result<Response, ApiError> {
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     relay.state.accept_websocket_with_tags(&pair.server, &tags);
     relay.socket_opened();
-    pair.server.serialize_attachment(Attachment::Visitor(
-        VisitorSocket {
+    pair.server
+        .serialize_attachment(Attachment::Visitor(VisitorSocket {
             group,
             sid: Some(hex(&bindings::random_bytes::<8>())),
             tagged: visitor,
             origin,
             address,
+            client: Client::from_request(
+                header(req, "User-Agent").as_deref(),
+                header(req, GEO_HEADER).as_deref(),
+            ),
             ..VisitorSocket::default()
-        }
-        .with_request(
-            header(req, "User-Agent").as_deref(),
-            header(req, GEO_HEADER).as_deref(),
-        ),
-    ))?;
+        }))?;
     pair.server.send_with_str(&status)?;
     if open == 0 {
         relay.ensure_alarm(now_ms()).await?;

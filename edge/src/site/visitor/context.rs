@@ -6,20 +6,21 @@
 //! console follows them from page to page. Only for a visitor who wrote
 //! (a stored visitor): nothing is recorded of anyone else.
 
-use crate::domain::context::Page;
+use crate::domain::context::{Client, Page};
 use crate::error::ApiError;
 use crate::site::conversation::served;
 use crate::site::state::Site;
-use crate::sockets::{self, Tag, VisitorSocket};
+use crate::sockets::{self, Tag};
 use presenza_protocol::frame::{self, DeviceEvent, PageContext};
 use presenza_protocol::view::VisitorContext;
 use presenza_protocol::VisitorId;
 
-/// Records what `socket` and its frame's `context` say of `visitor`
-/// (`wrote`: the frame is a message, its page is the one written from).
+/// Records what the `client` (a socket's, or a request's) and the page
+/// `context` say of `visitor` (`wrote`: it came with a message, its page is
+/// the one written from).
 pub fn record(
     site: &Site,
-    socket: &VisitorSocket,
+    client: &Client,
     visitor: &VisitorId,
     context: Option<&PageContext>,
     wrote: bool,
@@ -30,10 +31,10 @@ pub fn record(
         wrote_from: page.page.clone().filter(|_| wrote),
         page: page.page,
         referrer: page.referrer,
-        browser: socket.browser.clone(),
-        os: socket.os.clone(),
-        country: socket.country.clone(),
-        city: socket.city.clone(),
+        browser: client.browser.clone(),
+        os: client.os.clone(),
+        country: client.country.clone(),
+        city: client.city.clone(),
         time_zone: page.time_zone,
         at: None,
     };

@@ -5,7 +5,7 @@
 //! `auth` frame proves the secret ([`super::socket`]).
 
 use crate::bindings;
-use crate::domain::context::GEO_HEADER;
+use crate::domain::context::{Client, GEO_HEADER};
 use crate::error::ApiError;
 use crate::site::call::Call;
 use crate::site::config::Config;
@@ -56,20 +56,19 @@ pub async fn open(
     let tags: Vec<&str> = tags.iter().map(String::as_str).collect();
     site.state.accept_websocket_with_tags(&pair.server, &tags);
     site.tallies.visitor_opened();
-    pair.server.serialize_attachment(Attachment::Visitor(
-        VisitorSocket {
+    pair.server
+        .serialize_attachment(Attachment::Visitor(VisitorSocket {
             group,
             sid: Some(hex(&bindings::random_bytes::<8>())),
             tagged: visitor,
             origin: call.header("Origin").filter(|o| !o.is_empty()),
             address,
+            client: Client::from_request(
+                call.header("User-Agent").as_deref(),
+                call.header(GEO_HEADER).as_deref(),
+            ),
             ..VisitorSocket::default()
-        }
-        .with_request(
-            call.header("User-Agent").as_deref(),
-            call.header(GEO_HEADER).as_deref(),
-        ),
-    ))?;
+        }))?;
     pair.server.send_with_str(&hello)?;
     Ok(Response::from_websocket(pair.client)?)
 }

@@ -5,7 +5,7 @@
 
 use super::{context, thread};
 use crate::bindings;
-use crate::domain::context::GEO_HEADER;
+use crate::domain::context::{Client, GEO_HEADER};
 use crate::domain::message::{check_message, contact_for, ClientKey, BUSY_REPLY_CLIENT_ID};
 use crate::domain::visitor::VisitorCredential;
 use crate::error::ApiError;
@@ -18,7 +18,6 @@ use crate::site::mail;
 use crate::site::presence::Change;
 use crate::site::state::Site;
 use crate::site::webhooks;
-use crate::sockets::VisitorSocket;
 use crate::store::{ConversationRow, MessageRow, StoreError, VisitorRow, WindowKey};
 use presenza_protocol::body::VisitorMessageBody;
 use presenza_protocol::frame::PageContext;
@@ -61,13 +60,13 @@ fn record_context(site: &Site, call: &Call<'_>, stored: &Stored, page: Option<Pa
             ..PageContext::default()
         })
     });
-    let request = VisitorSocket::default().with_request(
+    let client = Client::from_request(
         call.header("User-Agent").as_deref(),
         call.header(GEO_HEADER).as_deref(),
     );
     let recorded = context::record(
         site,
-        &request,
+        &client,
         &stored.visitor.id,
         page.as_ref(),
         true,

@@ -123,7 +123,9 @@ async fn run(
             let thread = thread::thread(site, &cred, after)?;
             // A conversation: the visitor is stored and the secret matched.
             if thread.conversation_id.is_some() {
-                if let Err(e) = context::record(site, socket, &cred.id, page.as_ref(), false, now) {
+                if let Err(e) =
+                    context::record(site, &socket.client, &cred.id, page.as_ref(), false, now)
+                {
                     worker::console_error!("visitor context: {e}");
                 }
             }
@@ -176,8 +178,14 @@ async fn run(
                 worker::console_error!("deliver: {e}");
             }
             if stored.created {
-                let recorded =
-                    context::record(site, socket, &stored.visitor.id, page.as_ref(), true, now);
+                let recorded = context::record(
+                    site,
+                    &socket.client,
+                    &stored.visitor.id,
+                    page.as_ref(),
+                    true,
+                    now,
+                );
                 if let Err(e) = recorded {
                     worker::console_error!("visitor context: {e}");
                 }
