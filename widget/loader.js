@@ -76,27 +76,24 @@ if (!stub.l) {
   try {
     // The smallest module, compiled at once: throws where Wasm is missing
     // or forbidden, before anything is fetched or opened.
-    wasm = new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0)) && fetch(base + 'presenza.wasm');
+    wasm = new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0));
   } catch (e) {}
   if (!wasm) fallback();
   else {
-    // While the Wasm loads: the site's settings and its status (what the
-    // first paint needs; the widget uses the answer if it asks the same:
-    // `pre.u`). `pre.i` imports the chat module; `pre.v` is the visitor's
-    // id when they wrote before (kept by the chat module in the site's
-    // localStorage), which tags the live socket. The page's address goes
-    // with it (`Referer`; the edge keeps origin and path) so the site's
-    // owner sees where the chat box is live.
+    // The site's settings and its status (what the first paint needs; the
+    // widget uses the answer if it asks the same: `pre.u`), asked first:
+    // the edge's answer takes longer than the Wasm file's. `pre.i` imports
+    // the chat module; `pre.v` is the visitor's id when they wrote before
+    // (kept by the chat module in the site's localStorage), which tags the
+    // live socket. The page's address goes with it (`Referer`; the edge
+    // keeps origin and path) so the site's owner sees where the chat box
+    // is live.
     const pre = { i: (b) => import(b + 'chat.js') };
     if (site) {
       pre.u = new URL('/v1/sites/' + encodeURIComponent(site) + '/widget-config' + (group ? '?group=' + encodeURIComponent(group) : ''), base).href;
       pre.c = fetch(pre.u, { referrerPolicy: 'no-referrer-when-downgrade' }).then((r) => r.json()).catch(() => {});
-      try {
-        const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
-        if (/^[\w-]{22}$/.test(v)) pre.v = v;
-      } catch (e) {}
     }
-    init(wasm)
+    init(fetch(base + 'presenza.wasm'))
       .then(() => {
         boot(base, s.dataset.site, s.dataset.group, (k) => (v) => on(k, v), pre);
         const live = function () {
@@ -108,5 +105,11 @@ if (!stub.l) {
         w.presenza = live;
       })
       .catch(fallback);
+    if (site) {
+      try {
+        const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
+        if (/^[\w-]{22}$/.test(v)) pre.v = v;
+      } catch (e) {}
+    }
   }
 }

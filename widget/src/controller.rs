@@ -73,13 +73,20 @@ pub const T_PING: u32 = 1;
 pub const T_HIDDEN: u32 = 2;
 pub const T_DEADLINE: u32 = 3;
 pub const T_REFRESH: u32 = 4;
-const TIMERS: usize = 5;
+/// The first socket opens (see [`App::connect_after_frame`]).
+const T_CONNECT: u32 = 5;
+/// The launcher's first frame began (an animation frame, not a timer).
+const T_FRAME: u32 = 6;
+const TIMERS: usize = 7;
 
 pub const PING_MS: u32 = 25_000;
 /// A page hidden this long closes its socket.
 pub const HIDDEN_MS: u32 = 60_000;
 /// Paint without waiting longer than this for settings and texts.
 pub const DEADLINE_MS: u32 = 3_000;
+/// The first socket opens after the launcher's first frame, or after this
+/// long where no frame comes (a page loaded in a background tab).
+const FIRST_FRAME_MS: u32 = 100;
 pub const BACKOFF_MIN_MS: f64 = 1_000.0;
 pub const BACKOFF_MAX_MS: f64 = 60_000.0;
 /// A socket that lived this long and dropped was most likely dropped with
@@ -127,7 +134,7 @@ pub struct App {
     pub view: Option<View>,
     pub ws: Option<JsValue>,
     pub fails: u32,
-    /// When the current socket was opened (ms).
+    /// When the current socket was opened (ms; 0 before the first).
     connected_at: f64,
     pub suspended: bool,
     timers: [Option<JsValue>; TIMERS],
@@ -487,7 +494,7 @@ impl App {
         if let Some(live) = Live::parse(js::get(&c, "status")) {
             self.set_live(live);
         }
-        self.connect();
+        self.connect_after_frame();
         self.relang();
     }
 
@@ -567,6 +574,25 @@ impl App {
         self.render(false);
     }
 
+    /// The first socket waits for the launcher's first frame: its
+    /// handshake (the browser's network work, the edge's accept, its first
+    /// message) would otherwise compete with that frame for the CPU, and
+    /// the status painted is already the edge's (the config's). Later
+    /// sockets open at once.
+    fn connect_after_frame(&mut self) {
+        if self.connected_at > 0.0 {
+            return self.connect();
+        }
+        if self.timers[T_CONNECT as usize].is_none() {
+            js::call1(
+                &js::G,
+                "requestAnimationFrame",
+                &self.hook(K_TIMER + T_FRAME),
+            );
+            self.arm(T_CONNECT, FIRST_FRAME_MS);
+        }
+    }
+
     fn disconnect(&mut self) {
         if let Some(ws) = self.ws.take() {
             js::set(&ws, "onmessage", &JsValue::NULL);
@@ -628,7 +654,14 @@ impl App {
             // A socket that never delivered anything: is the site (or the
             // group) still there? The config answers, then connects.
             T_RECONNECT if !self.got => self.read_config(),
-            T_RECONNECT => self.connect(),
+            T_RECONNECT | T_CONNECT => self.connect(),
+            // Inside the frame's callbacks: connect in the next task, once
+            // the frame is drawn.
+            T_FRAME => {
+                if self.timers[T_CONNECT as usize].is_some() {
+                    self.arm(T_CONNECT, 0);
+                }
+            }
             T_PING => {
                 if let Some(ws) = &self.ws {
                     js::call_s(ws, "send", PING, "");

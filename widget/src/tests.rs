@@ -71,6 +71,7 @@ export function drop_socket(sock) { sock.readyState = 3; sock.fire('close', {});
 export function close_socket(sock, code) { sock.readyState = 3; const e = new Event('close'); e.code = code; const h = sock.onclose; if (h) h.call(sock, e); sock.dispatchEvent(e); }
 export function hover(el) { el.dispatchEvent(new PointerEvent('pointerover', { bubbles: true, composed: true })); }
 export function sleep(ms) { return new Promise(r => setTimeout(r, ms)); }
+export function next_frame() { return new Promise(r => requestAnimationFrame(() => r())); }
 export function stub(cmds) {
   const p = window.presenza = function () { (p.q = p.q || []).push(arguments); };
   for (const c of cmds) p.apply(null, c);
@@ -110,6 +111,7 @@ extern "C" {
     pub(crate) fn open_socket(sock: &JsValue);
     pub(crate) fn drop_socket(sock: &JsValue);
     fn sleep(ms: u32) -> Promise;
+    fn next_frame() -> Promise;
     pub(crate) fn stub(cmds: JsValue) -> Function;
     pub(crate) fn recorder() -> Function;
     pub(crate) fn shadow() -> Option<ShadowRoot>;
@@ -135,6 +137,14 @@ pub(crate) fn js(s: &str) -> JsValue {
 
 pub(crate) async fn wait(ms: u32) {
     JsFuture::from(sleep(ms)).await.unwrap();
+}
+
+/// Waits until the config is in and the launcher's first frame is out:
+/// the first socket opens then (`App::connect_after_frame`).
+pub(crate) async fn framed() {
+    wait(10).await;
+    JsFuture::from(next_frame()).await.unwrap();
+    wait(1).await;
 }
 
 /// The loader's binder: `k => v => on(k, v)`.
@@ -314,7 +324,7 @@ async fn booted(cmds: &str, first: &str) {
         binder(),
         chat_pre(None),
     );
-    wait(10).await;
+    framed().await;
     push(&last_socket(), first);
     wait(30).await;
 }
@@ -359,7 +369,7 @@ async fn queued_commands_run_in_order_before_connecting() {
         0,
         "no socket before the config says the group exists"
     );
-    wait(10).await;
+    framed().await;
     assert_eq!(sockets().length(), 1);
     assert_eq!(
         prop(&last_socket(), "url").as_string().unwrap(),
@@ -427,18 +437,30 @@ async fn paints_from_the_loaders_config_answer_before_the_socket() {
     // The loader hands over the parsed JSON's promise and its URL.
     let pre = chat_pre(None);
     Reflect::set(&pre, &"u".into(), &url.into()).unwrap();
-    Reflect::set(&pre, &"c".into(), &json_of(&answer)).unwrap();
+    let parsed = json_of(&answer);
+    Reflect::set(&pre, &"c".into(), &parsed).unwrap();
     stub(js("[]"));
     boot(BASE.into(), "s1".into(), JsValue::UNDEFINED, binder(), pre);
-    wait(30).await;
-    // Painted from that one answer, before the socket said anything.
+    // The widget took the answer before this (its `then` came first), and
+    // no frame can come between.
+    JsFuture::from(parsed.unchecked_into::<Promise>())
+        .await
+        .unwrap();
+    // Painted from that one answer, before the socket said anything, and
+    // before it opens: the launcher's first frame goes first.
     assert_eq!(text("t1"), "Chat with us");
     assert!(
         attr("w", "style").unwrap().contains("--a: #aa0000"),
         "{:?}",
         attr("w", "style")
     );
-    assert_eq!(sockets().length(), 1, "the socket opens after the config");
+    assert_eq!(sockets().length(), 0, "no socket before the first frame");
+    framed().await;
+    assert_eq!(
+        sockets().length(),
+        1,
+        "the socket opens after the first frame"
+    );
     assert_eq!(
         fetches().length(),
         1,
@@ -463,7 +485,7 @@ async fn paints_from_the_loaders_config_answer_before_the_socket() {
         fetches().get(0).as_string().unwrap(),
         "http://edge.test/v1/sites/s1/widget-config?group=sales"
     );
-    wait(10).await;
+    framed().await;
     assert_eq!(
         prop(&last_socket(), "url").as_string().unwrap(),
         "ws://edge.test/v1/sites/s1/live?group=sales"
@@ -549,7 +571,7 @@ async fn a_group_that_does_not_exist_falls_back_to_the_whole_site_and_says_so_on
         binder(),
         chat_pre(None),
     );
-    wait(30).await;
+    framed().await;
     let urls: Vec<String> = fetches().iter().map(|u| u.as_string().unwrap()).collect();
     assert_eq!(
         urls,
@@ -580,7 +602,7 @@ async fn a_group_that_does_not_exist_falls_back_to_the_whole_site_and_says_so_on
         binder(),
         chat_pre(None),
     );
-    wait(30).await;
+    framed().await;
     assert_eq!(
         prop(&last_socket(), "url").as_string().unwrap(),
         "ws://edge.test/v1/sites/s1/live?group=sales"

@@ -18,7 +18,7 @@ use web_sys::{Element, HtmlElement};
 
 use crate::controller::T_RECONNECT;
 use crate::tests::{
-    attr, binder, calls, chat_pre, config, drop_socket, el, js, last_init, last_socket,
+    attr, binder, calls, chat_pre, config, drop_socket, el, framed, js, last_init, last_socket,
     open_socket, override_text, prop, push, recorder, reset, route, set_hidden, shadow, status,
     stub, text, wait, BASE,
 };
@@ -109,8 +109,8 @@ async fn boot_chat(first: &str, returning: bool) -> JsValue {
         binder(),
         chat_pre(returning.then_some(VISITOR)),
     );
-    // The socket opens once the config is in.
-    wait(10).await;
+    // The socket opens once the config is in and the launcher drawn.
+    framed().await;
     let sock = last_socket();
     open_socket(&sock);
     push(&sock, first);
