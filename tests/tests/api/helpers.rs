@@ -10,7 +10,7 @@ pub mod bad_input;
 pub mod conversations;
 pub mod mailbox;
 
-use presenza_tests::api::TestSite;
+use presenza_tests::api::{TestAgent, TestSite};
 use presenza_tests::edge::{shared_edge, EdgeOptions, LocalEdge};
 use presenza_tests::ws::{agent_frame_status, audience_status, frame_type, Ws};
 use serde_json::Value;
@@ -35,6 +35,18 @@ pub const EVIL: &str = "https://evil.example";
 /// test makes its own, so the tests run in parallel.
 pub fn site() -> TestSite {
     TestSite::create(shared_edge())
+}
+
+/// A new site with groups as most group tests want it: Sales and Support,
+/// Anna in Sales and Bruno in Support (an agent in no group, who serves the
+/// whole site, is the test's to add).
+pub fn sales_and_support() -> (TestSite, TestAgent, TestAgent) {
+    let site = site();
+    site.add_group("sales", "Sales");
+    site.add_group("support", "Support");
+    let anna = site.add_agent("anna", "Anna", &["sales"]);
+    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    (site, anna, bruno)
 }
 
 /// An edge of the test's own (fresh state under target/test-edges/), for a

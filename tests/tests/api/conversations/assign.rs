@@ -9,7 +9,7 @@
 use crate::helpers::conversations::{
     agent_messages, conversation_id_of, device_frame, inbox, list_page, visitor_frame, Visitor,
 };
-use crate::helpers::{site, MESSAGE_WAIT, SILENCE};
+use crate::helpers::{sales_and_support, site, MESSAGE_WAIT, SILENCE};
 use presenza_tests::api::{Reply, TestAgent};
 use presenza_tests::ws::{frame_type, Ws};
 use serde_json::{json, Value};
@@ -150,11 +150,7 @@ fn assigning_tells_the_visitor_once_and_every_device_at_once() {
 
 #[test]
 fn a_transfer_moves_the_conversation_to_the_group() {
-    let site = site();
-    site.add_group("sales", "Sales");
-    site.add_group("support", "Support");
-    let anna = site.add_agent("anna", "Anna", &["sales"]);
-    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (site, anna, bruno) = sales_and_support();
     let carla = site.add_agent("carla", "Carla", &[]);
     let (mut anna_device, _) = anna.device();
     let (mut bruno_device, _) = bruno.device();
@@ -244,11 +240,7 @@ fn a_transfer_moves_the_conversation_to_the_group() {
 
 #[test]
 fn who_may_assign_and_what_is_refused() {
-    let site = site();
-    site.add_group("sales", "Sales");
-    site.add_group("support", "Support");
-    let anna = site.add_agent("anna", "Anna", &["sales"]);
-    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (site, anna, bruno) = sales_and_support();
     let (_bruno_device, _) = bruno.device();
     let ann = Visitor::new(&site);
     let r = ann.post(&json!({ "client_id": "c_1", "text": "Hi", "group": "support" }));

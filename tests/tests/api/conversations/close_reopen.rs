@@ -7,7 +7,7 @@ use crate::helpers::conversations::{
     action_ok, agent_action, agent_messages, agent_reply, conversation_id_of, device_frame, inbox,
     list_page, list_page_body, texts, visitor_frame, Visitor,
 };
-use crate::helpers::{site, MESSAGE_WAIT, SILENCE};
+use crate::helpers::{sales_and_support, site, MESSAGE_WAIT, SILENCE};
 use presenza_tests::ws::frame_type;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -316,11 +316,7 @@ fn an_agent_reply_reopens_a_closed_conversation_unless_another_is_open() {
 
 #[test]
 fn only_an_agent_who_serves_a_conversation_may_close_or_reopen_it() {
-    let site = site();
-    site.add_group("sales", "Sales");
-    site.add_group("support", "Support");
-    let anna = site.add_agent("anna", "Anna", &["sales"]);
-    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (site, anna, bruno) = sales_and_support();
     let (anna_device, _) = anna.device();
     let buyer = Visitor::new(&site);
     let r = buyer.post(&json!({ "client_id": "c_1", "text": "Price?", "group": "sales" }));

@@ -3,18 +3,14 @@
 //! (404), live or listed.
 
 use crate::helpers::conversations::{agent_messages, agent_reply, device_frame, inbox, Visitor};
-use crate::helpers::{site, MESSAGE_WAIT, SILENCE};
+use crate::helpers::{sales_and_support, site, MESSAGE_WAIT, SILENCE};
 use presenza_tests::api::TestAgent;
 use presenza_tests::ws::frame_type;
 use serde_json::json;
 
 #[test]
 fn agents_see_only_the_conversations_they_serve() {
-    let site = site();
-    site.add_group("sales", "Sales");
-    site.add_group("support", "Support");
-    let anna = site.add_agent("anna", "Anna", &["sales"]);
-    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (site, anna, bruno) = sales_and_support();
     let carla = site.add_agent("carla", "Carla", &[]);
     let (mut anna_device, _) = anna.device();
     let (mut bruno_device, _) = bruno.device();

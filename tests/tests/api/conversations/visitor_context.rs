@@ -7,7 +7,7 @@
 //! and answered with the conversation's messages.
 
 use crate::helpers::conversations::{agent_messages, Visitor};
-use crate::helpers::{site, MESSAGE_WAIT, SILENCE};
+use crate::helpers::{sales_and_support, site, MESSAGE_WAIT, SILENCE};
 use presenza_tests::ws::{frame_type, Ws};
 use serde_json::{json, Value};
 
@@ -163,11 +163,7 @@ fn the_agent_sees_where_the_visitor_is_and_what_they_use() {
 
 #[test]
 fn only_the_agents_serving_the_conversation_hear_of_it() {
-    let site = site();
-    site.add_group("sales", "Sales");
-    site.add_group("support", "Support");
-    let anna = site.add_agent("anna", "Anna", &["sales"]);
-    let bruno = site.add_agent("bruno", "Bruno", &["support"]);
+    let (site, anna, bruno) = sales_and_support();
     let (mut anna_device, _) = anna.device();
     let (mut bruno_device, _) = bruno.device();
     let buyer = Visitor::new(&site);
