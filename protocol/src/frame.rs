@@ -68,7 +68,7 @@ mod json {
     use crate::error::ErrorObject;
     use crate::id::{ConversationId, GroupId, SessionId};
     use crate::view::{
-        AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
+        AgentRef, AgentView, AudienceView, ConversationView, MessageView, SavedReplies, SavedReply,
         VisitorContext, VisitorThread, Widget,
     };
 
@@ -349,6 +349,13 @@ mod json {
             conversation_id: ConversationId,
             agent: String,
             typing: bool,
+        },
+        /// The agent serving the visitor's open conversation (the author of
+        /// its latest agent message) changed their picture: the panel's
+        /// header shows `agent` now, without waiting for their next message.
+        Agent {
+            conversation_id: ConversationId,
+            agent: AgentRef,
         },
     }
 

@@ -4,7 +4,7 @@
 // it and uploads it; their status menu shows it, their other device gets it
 // live, and a visitor's widget on a shop of another origin shows it (and
 // their name) in the panel's header once they reply. Removing it brings
-// the initials back. The console with the preview and the picture passes
+// the initials back, on the devices and in the open widget at once. The console with the preview and the picture passes
 // axe-core (WCAG 2.2 AA), light and dark.
 
 import { after, before, test } from 'node:test';
@@ -178,7 +178,8 @@ test('an agent uploads a picture from the console and a widget on another origin
     // The inbox shows who replied with their picture.
     await desk.waitForSelector(`.message.from-agent .agent-face img[src$="v=${version}"]`);
 
-    // Removed from the menu: the initials are back on both devices.
+    // Removed from the menu: the initials are back on both devices, and in
+    // the open widget's header at once (no new message needed).
     await phone.click('#avatar');
     await phone.click('#status-menu [data-action=picture-remove]');
     for (const page of [phone, desk]) {
@@ -187,6 +188,11 @@ test('an agent uploads a picture from the console and a widget on another origin
         return v.initials && !v.src && v;
       }, 10_000);
     }
+    const initial = await waitFor('the initial in the widget header', async () => {
+      const h = await header(shop);
+      return h.initial && !h.src && h;
+    }, 10_000);
+    assert.equal(initial.name, 'Giulia Rossi');
   }));
 
 test('the picture preview and the picture pass axe-core, light and dark', { timeout: 120_000 }, () =>

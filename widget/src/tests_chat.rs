@@ -952,6 +952,32 @@ async fn the_serving_agent_s_picture_replaces_their_initial() {
     assert_eq!(text("av"), "M");
     assert_eq!(attr("av", "hidden"), None);
     assert_eq!(attr("ap", "hidden").as_deref(), Some(""));
+    // Marco uploads a picture: the edge tells the widgets whose header
+    // shows him (an `agent` frame), and his picture shows at once.
+    let marco = |conversation: &str| {
+        frame::to_text(&VisitorFrame::Agent {
+            conversation_id: conv(conversation),
+            agent: AgentRef {
+                id: AgentId::parse("marco").expect("an agent id"),
+                name: "Marco".into(),
+                picture: Some("fedcba9876543210".into()),
+            },
+        })
+    };
+    push(&sock, &marco("c_other"));
+    assert_eq!(
+        attr("ap", "hidden").as_deref(),
+        Some(""),
+        "another conversation's"
+    );
+    push(&sock, &marco("c_1"));
+    assert_eq!(attr("ap", "hidden"), None);
+    assert_eq!(attr("av", "hidden").as_deref(), Some(""));
+    let src = attr("ap", "src").unwrap_or_default();
+    assert!(
+        src.ends_with("/agents/marco/picture?v=fedcba9876543210"),
+        "{src}"
+    );
 }
 
 #[wasm_bindgen_test]

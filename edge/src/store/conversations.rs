@@ -252,6 +252,34 @@ impl Store {
         )
     }
 
+    /// The open conversations whose widget shows `agent` in its header (the
+    /// widget's rule: the author of the latest agent message, or the agent
+    /// who joined by an assignment after it; nobody after a transfer), with
+    /// their visitors. A scan of the open conversations: for rare changes
+    /// (a new picture), not for every message.
+    pub fn open_conversations_headed_by(
+        &self,
+        agent: &AgentId,
+    ) -> R<Vec<(ConversationId, VisitorId)>> {
+        #[derive(Deserialize)]
+        struct Row {
+            id: ConversationId,
+            visitor_id: VisitorId,
+        }
+        let rows: Vec<Row> = self.rows(
+            "SELECT c.id, c.visitor_id FROM conversations c
+             JOIN messages m ON m.conversation_id = c.id AND m.seq = (
+                 SELECT MAX(seq) FROM messages
+                 WHERE conversation_id = c.id
+                   AND (sender = 'agent' OR kind IN ('assigned', 'transferred')))
+             WHERE c.state = 'open'
+               AND ((m.sender = 'agent' AND m.agent_id = ?1)
+                 OR (m.kind = 'assigned' AND c.assignee_id = ?1))",
+            vec![agent.as_str().into()],
+        )?;
+        Ok(rows.into_iter().map(|r| (r.id, r.visitor_id)).collect())
+    }
+
     /// Whether the visitor has an open conversation other than `id`.
     pub fn visitor_has_other_open(&self, visitor: &VisitorId, id: &ConversationId) -> R<bool> {
         Ok(self

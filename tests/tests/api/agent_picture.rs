@@ -10,6 +10,7 @@ use crate::helpers::{site, FRAME_WAIT, SHOP};
 use presenza_tests::api::{device_protocols, Reply, TestAgent, TestSite};
 use presenza_tests::ws::Ws;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 /// The edge's limits (protocol::limits), as a client reads them in errors.
 const MAX_PICTURE_BYTES: usize = 256 * 1024;
@@ -454,4 +455,72 @@ fn a_new_picture_reaches_the_agents_devices_the_team_view_and_its_messages() {
     );
     device.close();
     team.close();
+}
+
+#[test]
+fn open_widgets_show_the_new_picture_of_the_agent_in_their_header_at_once() {
+    let site = site();
+    let ann = site.add_agent("ann", "Ann", &[]);
+    let bob = site.add_agent("bob", "Bob", &[]);
+    // Ann answered the first visitor, Bob the second.
+    let served = Visitor::new(&site);
+    let first = served.post(&contact("c1", "Hello?"));
+    let conversation = conversation_id_of(&first);
+    assert_eq!(agent_reply(&ann, &conversation, "r1", "Hi!").status, 201);
+    let other = Visitor::new(&site);
+    let second = other.post(&contact("c2", "Hello?"));
+    assert_eq!(
+        agent_reply(&bob, &conversation_id_of(&second), "r2", "Hi!").status,
+        201
+    );
+    let (mut tab, _) = served.socket(None, true);
+    let (mut other_tab, _) = other.socket(None, true);
+
+    let set = upload_mine(&ann, &site, &png(20, 20, [200, 90, 0]));
+    assert_eq!(set.status, 200, "{}", set.describe());
+    let version = set.body["picture"].as_str().unwrap_or_default().to_string();
+    let header = tab.expect(FRAME_WAIT, "an agent frame", |f| f["type"] == "agent");
+    assert_eq!(header["conversation_id"], conversation.as_str());
+    assert_eq!(header["agent"]["id"], "ann");
+    assert_eq!(header["agent"]["name"], "Ann");
+    assert_eq!(header["agent"]["picture"], version.as_str());
+
+    // Removed: the header shows Ann's initial again.
+    assert_eq!(
+        ann.request("DELETE", "/agents/me/picture", None, None)
+            .status,
+        204
+    );
+    let header = tab.expect(FRAME_WAIT, "an agent frame without a picture", |f| {
+        f["type"] == "agent"
+    });
+    assert_eq!(header["agent"]["id"], "ann");
+    assert!(header["agent"].get("picture").is_none(), "{header}");
+
+    // Bob's visitor sees Bob: nothing for them.
+    assert!(
+        std::iter::from_fn(|| other_tab.next_json(Duration::from_millis(300)))
+            .all(|f| f["type"] != "agent"),
+        "Bob's visitor was told about Ann"
+    );
+
+    // Bob hands his visitor to Ann: their header shows Ann, with her
+    // picture (the `assigned` note names her only).
+    let set = upload_mine(&ann, &site, &png(20, 20, [0, 160, 90]));
+    assert_eq!(set.status, 200, "{}", set.describe());
+    let version = set.body["picture"].as_str().unwrap_or_default().to_string();
+    let handed = bob.request(
+        "POST",
+        &format!("/conversations/{}/assign", conversation_id_of(&second)),
+        None,
+        Some(&json!({ "agent": "ann" })),
+    );
+    assert_eq!(handed.status, 200, "{}", handed.describe());
+    let header = other_tab.expect(FRAME_WAIT, "an agent frame for Ann", |f| {
+        f["type"] == "agent"
+    });
+    assert_eq!(header["agent"]["id"], "ann");
+    assert_eq!(header["agent"]["picture"], version.as_str());
+    tab.close();
+    other_tab.close();
 }

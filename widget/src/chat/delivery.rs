@@ -152,6 +152,16 @@ impl Chat {
                 }
             }
             Some("error") => self.failed(js::get_str(&f, "client_id"), &js::get(&f, "error")),
+            Some("agent") => {
+                // Who the header shows, as they look now (a new picture, or
+                // the agent who joined by an assignment).
+                if js::get_str(&f, "conversation_id") != self.conv || self.closed {
+                    return;
+                }
+                let agent = js::get(&f, "agent");
+                self.agent = Some(js::get(&agent, "name"));
+                self.pic = self.picture(&agent);
+            }
             Some("typing") => {
                 if js::get_str(&f, "conversation_id") != self.conv {
                     return;

@@ -1012,10 +1012,14 @@ impl Chat {
             (node, announce, who)
         });
         let theirs = from != Sender::Visitor;
-        // Who serves it now: the agent who joined; after a transfer, nobody
-        // until one of the group replies.
+        // Who serves it now: the agent who joined (their initial until an
+        // `agent` frame or their message brings their picture); after a
+        // transfer, nobody until one of the group replies.
         match kind {
-            Some(MessageKind::Assigned) => self.agent = Some(js::get(m, "subject")),
+            Some(MessageKind::Assigned) => {
+                self.agent = Some(js::get(m, "subject"));
+                self.pic = String::new();
+            }
             Some(MessageKind::Transferred) => self.agent = None,
             _ => {}
         }

@@ -13,7 +13,7 @@ use crate::site::state::Site;
 use crate::sockets::{self, Attachment, Tag};
 use crate::store::{ConversationRow, MessageRow, VisitorRow};
 use presenza_protocol::frame::{self, DeviceEvent, VisitorFrame};
-use presenza_protocol::view::{ConversationView, MessageView};
+use presenza_protocol::view::{AgentRef, ConversationView, MessageView};
 use presenza_protocol::{AgentId, ConversationId, SessionId};
 use std::collections::HashMap;
 
@@ -64,6 +64,42 @@ pub(super) fn to_visitor(
         worker::console_error!("deliver to relays: {e}");
     }
     here
+}
+
+/// Tells the visitor's widgets who their conversation's header shows now
+/// (the agent who joined by an assignment, or one whose picture changed).
+pub fn header(site: &Site, visitor: &VisitorRow, conversation: &ConversationId, agent: AgentRef) {
+    let frame = VisitorFrame::Agent {
+        conversation_id: conversation.clone(),
+        agent,
+    };
+    to_visitor(site, visitor, None, &frame);
+}
+
+/// The widget's header shows the agent who joined by an assignment, with
+/// their picture (the `assigned` note names them only).
+pub fn joined(site: &Site, visitor: &VisitorRow, conversation: &ConversationId) {
+    match site.store.conversation(conversation) {
+        Ok(Some(row)) => {
+            if let Some(agent) = view::assignee(&row) {
+                header(site, visitor, conversation, agent);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => worker::console_error!("joined: {e}"),
+    }
+}
+
+/// Tells every visitor whose widget shows `agent` in its header (see
+/// `Store::open_conversations_headed_by`) how the agent looks now: a new
+/// or removed picture shows at once, not with the agent's next message.
+pub fn header_everywhere(site: &Site, agent: &AgentRef) -> Result<(), ApiError> {
+    for (conversation, visitor) in site.store.open_conversations_headed_by(&agent.id)? {
+        if let Some(visitor) = site.store.visitor(&visitor)? {
+            header(site, &visitor, &conversation, agent.clone());
+        }
+    }
+    Ok(())
 }
 
 /// Pushes a stored message (and the automatic ones after it) to the

@@ -98,6 +98,9 @@ pub async fn post(
         }
     }
     deliver::assignment(site, cfg, &conv, &after, &visitor);
+    if plan.joined {
+        deliver::joined(site, &visitor, &after.id);
+    }
     if plan.joined || plan.transferred {
         if let Err(e) = webhooks::conversation_assigned(site, cfg, &after, me, now).await {
             worker::console_error!("webhook: {e}");
