@@ -176,6 +176,7 @@ fn message(seq: u64, cid: &str, from: &str, agent: Option<&str>, text: &str) -> 
     // The edge's kinds of system messages (by their client ids here).
     let kind = match (from, cid) {
         (Sender::System, "system_closed") => Some(MessageKind::Closed),
+        (Sender::System, "system_assigned") => Some(MessageKind::Assigned),
         (Sender::System, _) => Some(MessageKind::AutoReply),
         _ => None,
     };
@@ -203,6 +204,7 @@ fn thread(
         state,
         messages,
         has_more: false,
+        agent: None,
         transcript: false,
     }))
 }
@@ -981,6 +983,63 @@ async fn the_serving_agent_s_picture_replaces_their_initial() {
 }
 
 #[wasm_bindgen_test]
+async fn the_header_shows_the_agent_who_joined_and_the_one_the_edge_names() {
+    reset(&config(|_| {}));
+    let sock = boot_chat(&status("online", None, None), true).await;
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    let mut giulia = message(2, "r_1", "agent", Some("giulia"), "Hi, I'm here");
+    if let Some(a) = giulia.agent.as_mut() {
+        a.picture = Some("0123456789abcdef".into());
+    }
+    let joined = message(
+        3,
+        "system_assigned",
+        "system",
+        None,
+        "Marco joined the conversation.",
+    )
+    .about(Some("Marco".into()));
+    push(
+        &sock,
+        &thread(
+            Some("c_1"),
+            None,
+            vec![message(1, "c_a", "visitor", None, "Hello"), giulia, joined],
+        ),
+    );
+    // Marco joined after Giulia: his initial, not her picture.
+    assert_eq!(text("an"), "Marco");
+    assert_eq!(text("av"), "M");
+    assert_eq!(attr("av", "hidden"), None);
+    assert_eq!(attr("ap", "hidden").as_deref(), Some(""));
+    // After a reload the edge names who the header shows, with the
+    // picture (a page of messages may not hold the note).
+    let sock = reconnect(&sock).await;
+    let named = VisitorThread {
+        conversation_id: Some(conv("c_1")),
+        state: None,
+        messages: vec![],
+        has_more: false,
+        agent: Some(AgentRef {
+            id: AgentId::parse("marco").expect("an agent id"),
+            name: "Marco".into(),
+            picture: Some("fedcba9876543210".into()),
+        }),
+        transcript: false,
+    };
+    push(&sock, &frame::to_text(&VisitorFrame::Messages(named)));
+    wait(20).await;
+    assert_eq!(text("an"), "Marco");
+    assert_eq!(attr("av", "hidden").as_deref(), Some(""));
+    let src = attr("ap", "src").unwrap_or_default();
+    assert!(
+        src.ends_with("/agents/marco/picture?v=fedcba9876543210"),
+        "{src}"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn the_page_hears_of_messages_and_signs_its_visitor_in() {
     reset(&config(|_| {}));
     let sock = boot_chat(&status("offline", None, None), false).await;
@@ -1122,6 +1181,7 @@ async fn the_conversation_by_email_on_request() {
         state: None,
         messages: vec![],
         has_more: false,
+        agent: None,
         transcript: true,
     };
     push(&sock, &frame::to_text(&VisitorFrame::Messages(with_mail)));

@@ -1,5 +1,6 @@
 //! Conversations (`conversations`) and the inbox query.
 
+use super::messages::HEADER_MESSAGE;
 use super::{int_bool, seq, Store, R};
 use crate::domain::cursor::ListCursor;
 use crate::store::MessageRow;
@@ -252,11 +253,10 @@ impl Store {
         )
     }
 
-    /// The open conversations whose widget shows `agent` in its header (the
-    /// widget's rule: the author of the latest agent message, or the agent
-    /// who joined by an assignment after it; nobody after a transfer), with
-    /// their visitors. A scan of the open conversations: for rare changes
-    /// (a new picture), not for every message.
+    /// The open conversations whose widget shows `agent` in its header (see
+    /// [`HEADER_MESSAGE`]), with their visitors. A scan of the open
+    /// conversations: for rare changes (a new picture), not for every
+    /// message.
     pub fn open_conversations_headed_by(
         &self,
         agent: &AgentId,
@@ -267,14 +267,15 @@ impl Store {
             visitor_id: VisitorId,
         }
         let rows: Vec<Row> = self.rows(
-            "SELECT c.id, c.visitor_id FROM conversations c
-             JOIN messages m ON m.conversation_id = c.id AND m.seq = (
-                 SELECT MAX(seq) FROM messages
-                 WHERE conversation_id = c.id
-                   AND (sender = 'agent' OR kind IN ('assigned', 'transferred')))
-             WHERE c.state = 'open'
-               AND ((m.sender = 'agent' AND m.agent_id = ?1)
-                 OR (m.kind = 'assigned' AND c.assignee_id = ?1))",
+            &format!(
+                "SELECT c.id, c.visitor_id FROM conversations c
+                 JOIN messages m ON m.conversation_id = c.id AND m.seq = (
+                     SELECT MAX(seq) FROM messages
+                     WHERE conversation_id = c.id AND {HEADER_MESSAGE})
+                 WHERE c.state = 'open'
+                   AND ((m.sender = 'agent' AND m.agent_id = ?1)
+                     OR (m.kind = 'assigned' AND c.assignee_id = ?1))"
+            ),
             vec![agent.as_str().into()],
         )?;
         Ok(rows.into_iter().map(|r| (r.id, r.visitor_id)).collect())

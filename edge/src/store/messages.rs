@@ -32,7 +32,25 @@ pub struct MessageRow {
 const MESSAGE_COLS: &str = "seq, client_id, sender, agent_id, agent_name, text, at, kind, subject,
     (SELECT version FROM agent_pictures p WHERE p.agent_id = messages.agent_id) AS agent_picture";
 
+/// The messages that decide who a widget's header shows (the widget's own
+/// rule, `widget/src/chat`): the latest of them is an agent's message
+/// (that agent), an `assigned` note (the assignee) or a `transferred` one
+/// (nobody, until one of the group replies).
+pub(super) const HEADER_MESSAGE: &str = "(sender = 'agent' OR kind IN ('assigned', 'transferred'))";
+
 impl Store {
+    /// The latest message that decides who the conversation's header shows
+    /// (see [`HEADER_MESSAGE`]); `None` before any.
+    pub fn header_message(&self, conversation: &ConversationId) -> R<Option<MessageRow>> {
+        self.first(
+            &format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE conversation_id = ? AND {HEADER_MESSAGE}
+                 ORDER BY seq DESC LIMIT 1"
+            ),
+            vec![conversation.as_str().into()],
+        )
+    }
+
     pub fn message_by_key(
         &self,
         conversation: &ConversationId,

@@ -246,6 +246,11 @@ pub struct VisitorThread {
     pub state: Option<ConversationState>,
     pub messages: Vec<MessageView>,
     pub has_more: bool,
+    /// The agent the conversation's header shows now: the author of its
+    /// latest agent message, or the agent assigned after it (with their
+    /// picture now); absent: nobody yet, or nobody since a transfer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<AgentRef>,
     /// The visitor may ask for this conversation by e-mail
     /// (`POST visitor/transcript`: the site sends e-mail); absent: no.
     #[serde(default, skip_serializing_if = "core::ops::Not::not")]

@@ -521,6 +521,15 @@ fn open_widgets_show_the_new_picture_of_the_agent_in_their_header_at_once() {
     });
     assert_eq!(header["agent"]["id"], "ann");
     assert_eq!(header["agent"]["picture"], version.as_str());
+    // A widget that loads now is told too (the thread names her), even
+    // from a page of messages after the note.
+    for after in [0, 10] {
+        let thread = other.messages(after);
+        assert_eq!(thread.status, 200, "{}", thread.describe());
+        assert_eq!(thread.body["agent"]["id"], "ann", "{}", thread.body);
+        assert_eq!(thread.body["agent"]["picture"], version.as_str());
+    }
+    assert_eq!(served.messages(0).body["agent"]["id"], "ann");
     tab.close();
     other_tab.close();
 }

@@ -114,6 +114,13 @@ impl Chat {
                 } else {
                     self.flush();
                 }
+                // Who the header shows, as the edge knows it (a page of
+                // messages may not hold the message that decides it).
+                let agent = js::get(&f, "agent");
+                if agent.is_object() {
+                    self.agent = Some(js::get(&agent, "name"));
+                    self.pic = self.picture(&agent);
+                }
             }
             Some("message") => {
                 if self.switch(js::get_str(&f, "conversation_id"), true) {

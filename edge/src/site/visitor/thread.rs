@@ -12,9 +12,10 @@ use crate::site::call::Call;
 use crate::site::conversation::{self, view};
 use crate::site::mail;
 use crate::site::state::Site;
-use crate::store::VisitorRow;
+use crate::store::{ConversationRow, VisitorRow};
 use presenza_protocol::http::VISITOR_HEADER;
-use presenza_protocol::view::VisitorThread;
+use presenza_protocol::view::{AgentRef, VisitorThread};
+use presenza_rules::MessageKind;
 use worker::Response;
 
 pub fn get(site: &Site, call: &Call<'_>, after: u64) -> Result<Response, ApiError> {
@@ -53,11 +54,23 @@ pub fn thread(
         return Ok(none);
     };
     let (rows, more) = conversation::page(site, &conv.id, after)?;
+    let agent = header_agent(site, &conv)?;
     Ok(VisitorThread {
         conversation_id: Some(conv.id),
         state: Some(conv.state),
         messages: view::messages(&rows),
         has_more: more,
+        agent,
         transcript,
+    })
+}
+
+/// Who the conversation's header shows (`Store::header_message`): a page of
+/// messages after `after` may not hold the message that decides it.
+fn header_agent(site: &Site, conv: &ConversationRow) -> Result<Option<AgentRef>, ApiError> {
+    Ok(match site.store.header_message(&conv.id)? {
+        Some(m) if m.kind == Some(MessageKind::Assigned) => view::assignee(conv),
+        Some(m) => view::message(&m).agent,
+        None => None,
     })
 }
