@@ -118,6 +118,15 @@ async fn boot_chat(first: &str, returning: bool) -> JsValue {
     sock
 }
 
+/// A returning visitor's widget, online, with the panel open.
+async fn open_online() -> JsValue {
+    reset(&config(|_| {}));
+    let sock = boot_chat(&status("online", None, None), true).await;
+    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
+    wait(40).await;
+    sock
+}
+
 /// The frames a socket was sent, but the typing indicators (the tests of
 /// the conversation count its frames; [`typing`] has those).
 fn chat_frames(sock: &JsValue) -> Vec<JsValue> {
@@ -882,10 +891,7 @@ async fn opening_shows_the_first_unread_message_under_a_marker() {
 
 #[wasm_bindgen_test]
 async fn the_agent_serving_the_conversation_is_in_the_header() {
-    reset(&config(|_| {}));
-    let sock = boot_chat(&status("online", None, None), true).await;
-    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
-    wait(40).await;
+    let sock = open_online().await;
     assert_eq!(attr("an", "hidden").as_deref(), Some(""));
     push(
         &sock,
@@ -914,32 +920,52 @@ async fn the_agent_serving_the_conversation_is_in_the_header() {
     assert_eq!(attr("ap", "hidden").as_deref(), Some(""));
 }
 
-#[wasm_bindgen_test]
-async fn the_serving_agent_s_picture_replaces_their_initial() {
-    reset(&config(|_| {}));
-    let sock = boot_chat(&status("online", None, None), true).await;
-    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
-    wait(40).await;
-    let mut reply = message(2, "r_1", "agent", Some("giulia"), "Hi, I'm here");
+/// Giulia's reply with her picture.
+fn giulia_pictured(seq: u64) -> MessageView {
+    let mut reply = message(seq, "r_1", "agent", Some("giulia"), "Hi, I'm here");
     if let Some(a) = reply.agent.as_mut() {
         a.picture = Some("0123456789abcdef".into());
     }
+    reply
+}
+
+/// Marco with a picture, as the edge names him.
+fn marco_pictured() -> AgentRef {
+    AgentRef {
+        id: AgentId::parse("marco").expect("an agent id"),
+        name: "Marco".into(),
+        picture: Some("fedcba9876543210".into()),
+    }
+}
+
+/// The header shows the picture `version` of `agent`, not their initial.
+#[track_caller]
+fn header_picture(agent: &str, version: &str) {
+    assert_eq!(attr("ap", "hidden"), None);
+    assert_eq!(attr("av", "hidden").as_deref(), Some(""), "no initial");
+    let src = attr("ap", "src").unwrap_or_default();
+    assert!(
+        src.ends_with(&format!("/agents/{agent}/picture?v={version}")),
+        "{src}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_serving_agent_s_picture_replaces_their_initial() {
+    let sock = open_online().await;
     push(
         &sock,
         &thread(
             Some("c_1"),
             None,
-            vec![message(1, "c_a", "visitor", None, "Hello"), reply],
+            vec![
+                message(1, "c_a", "visitor", None, "Hello"),
+                giulia_pictured(2),
+            ],
         ),
     );
     assert_eq!(text("an"), "giulia");
-    assert_eq!(attr("av", "hidden").as_deref(), Some(""), "no initial");
-    assert_eq!(attr("ap", "hidden"), None);
-    let src = attr("ap", "src").unwrap_or_default();
-    assert!(
-        src.ends_with("/agents/giulia/picture?v=0123456789abcdef"),
-        "{src}"
-    );
+    header_picture("giulia", "0123456789abcdef");
     // Sized in the markup: nothing moves while it loads.
     assert_eq!(attr("ap", "width").as_deref(), Some("36"));
     assert_eq!(attr("ap", "height").as_deref(), Some("36"));
@@ -959,11 +985,7 @@ async fn the_serving_agent_s_picture_replaces_their_initial() {
     let marco = |conversation: &str| {
         frame::to_text(&VisitorFrame::Agent {
             conversation_id: conv(conversation),
-            agent: AgentRef {
-                id: AgentId::parse("marco").expect("an agent id"),
-                name: "Marco".into(),
-                picture: Some("fedcba9876543210".into()),
-            },
+            agent: marco_pictured(),
         })
     };
     push(&sock, &marco("c_other"));
@@ -973,25 +995,12 @@ async fn the_serving_agent_s_picture_replaces_their_initial() {
         "another conversation's"
     );
     push(&sock, &marco("c_1"));
-    assert_eq!(attr("ap", "hidden"), None);
-    assert_eq!(attr("av", "hidden").as_deref(), Some(""));
-    let src = attr("ap", "src").unwrap_or_default();
-    assert!(
-        src.ends_with("/agents/marco/picture?v=fedcba9876543210"),
-        "{src}"
-    );
+    header_picture("marco", "fedcba9876543210");
 }
 
 #[wasm_bindgen_test]
 async fn the_header_shows_the_agent_who_joined_and_the_one_the_edge_names() {
-    reset(&config(|_| {}));
-    let sock = boot_chat(&status("online", None, None), true).await;
-    command("chat:open".into(), JsValue::UNDEFINED, JsValue::UNDEFINED);
-    wait(40).await;
-    let mut giulia = message(2, "r_1", "agent", Some("giulia"), "Hi, I'm here");
-    if let Some(a) = giulia.agent.as_mut() {
-        a.picture = Some("0123456789abcdef".into());
-    }
+    let sock = open_online().await;
     let joined = message(
         3,
         "system_assigned",
@@ -1005,7 +1014,11 @@ async fn the_header_shows_the_agent_who_joined_and_the_one_the_edge_names() {
         &thread(
             Some("c_1"),
             None,
-            vec![message(1, "c_a", "visitor", None, "Hello"), giulia, joined],
+            vec![
+                message(1, "c_a", "visitor", None, "Hello"),
+                giulia_pictured(2),
+                joined,
+            ],
         ),
     );
     // Marco joined after Giulia: his initial, not her picture.
@@ -1021,22 +1034,13 @@ async fn the_header_shows_the_agent_who_joined_and_the_one_the_edge_names() {
         state: None,
         messages: vec![],
         has_more: false,
-        agent: Some(AgentRef {
-            id: AgentId::parse("marco").expect("an agent id"),
-            name: "Marco".into(),
-            picture: Some("fedcba9876543210".into()),
-        }),
+        agent: Some(marco_pictured()),
         transcript: false,
     };
     push(&sock, &frame::to_text(&VisitorFrame::Messages(named)));
     wait(20).await;
     assert_eq!(text("an"), "Marco");
-    assert_eq!(attr("av", "hidden").as_deref(), Some(""));
-    let src = attr("ap", "src").unwrap_or_default();
-    assert!(
-        src.ends_with("/agents/marco/picture?v=fedcba9876543210"),
-        "{src}"
-    );
+    header_picture("marco", "fedcba9876543210");
 }
 
 #[wasm_bindgen_test]
