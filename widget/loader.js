@@ -4,7 +4,9 @@
 // script, wrapped in try/catch.
 //
 // The page's snippet defines `presenza` as a queue stub and inserts this
-// script with `async` (and usually `data-site`). Here: check that the page
+// script with `async` (and usually `data-site`); README's snippet also
+// starts the Wasm's and widget-config's fetches where Wasm may run
+// (`presenza.p`), which this script then takes over. Here: check that the page
 // allows Wasm (a CSP without 'wasm-unsafe-eval' forbids it: then nothing is
 // fetched and no socket opened, just a plain link to the hosted chat page
 // is shown), start the widget-config fetch and the Wasm, let the widget run
@@ -88,12 +90,15 @@ if (!stub.l) {
     // live socket. The page's address goes with it (`Referer`; the edge
     // keeps origin and path) so the site's owner sees where the chat box
     // is live.
+    // README's snippet starts both fetches beside this script (`stub.p`:
+    // the site's group-less widget-config, the Wasm), one round trip less.
+    const early = stub.p || [];
     const pre = { i: (b) => import(b + 'chat.js') };
     if (site) {
       pre.u = new URL('/v1/sites/' + encodeURIComponent(site) + '/widget-config' + (group ? '?group=' + encodeURIComponent(group) : ''), base).href;
-      pre.c = fetch(pre.u, { referrerPolicy: 'no-referrer-when-downgrade' }).then((r) => r.json()).catch(() => {});
+      pre.c = ((!group && early[0]) || fetch(pre.u, { referrerPolicy: 'no-referrer-when-downgrade' })).then((r) => r.json()).catch(() => {});
     }
-    init(fetch(base + 'presenza.wasm'))
+    init(early[1] || fetch(base + 'presenza.wasm'))
       .then(() => {
         boot(base, s.dataset.site, s.dataset.group, (k) => (v) => on(k, v), pre);
         const live = function () {

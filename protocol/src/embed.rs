@@ -18,11 +18,15 @@ pub fn snippet(origin: &str, site: &str, group: Option<&str>) -> String {
             .into(),
     };
     format!(
-        "<script>\n  (function (w, d, s) {{\n    w.presenza = w.presenza || function () {{ \
+        "<script>\n  (function (w, d, e, i, s) {{\n    w.presenza = w.presenza || function () {{ \
          (w.presenza.q = w.presenza.q || []).push(arguments); }};\n    \
-         s = d.createElement('script'); s.async = true;\n    \
-         s.src = '{}/widget/loader.js'; s.dataset.site = '{}';\n    \
-         d.head.appendChild(s);\n  }})(window, document);\n{calls}</script>",
+         s = d.createElement('script'); s.async = true; s.src = e + '/widget/loader.js'; s.dataset.site = i;\n    \
+         d.head.appendChild(s);\n    \
+         // Where Wasm may run, the site's settings and the widget's Wasm load beside the loader.\n    \
+         try {{\n      new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0));\n      \
+         w.presenza.p = [fetch(e + '/v1/sites/' + i + '/widget-config', {{ referrerPolicy: 'no-referrer-when-downgrade' }}),\n        \
+         fetch(e + '/widget/presenza.wasm')];\n    \
+         }} catch (x) {{}}\n  }})(window, document, '{}', '{}');\n{calls}</script>",
         js_escape(origin),
         js_escape(site)
     )

@@ -82,7 +82,7 @@ test('a new owner goes from an empty deploy to a first answered chat, in the bro
     await owner.click('nav.tabs .tab[data-page=embed]');
     await owner.waitForSelector('#embed-snippet');
     const snippet = await owner.textContent('#embed-snippet');
-    assert.ok(snippet.includes(`s.dataset.site = '${siteId}'`), snippet);
+    assert.ok(snippet.includes(`(window, document, '${BASE}', '${siteId}');`), snippet);
     shop = await shopServer(`<!doctype html><html lang="en"><head><title>Cart</title></head>
       <body><h1>Your cart</h1>${snippet}</body></html>`);
     visitor = await openPage(browser(), `${shop.origin}/cart?item=7`);

@@ -827,14 +827,12 @@ mod tests {
             .expect("an html block");
         assert_eq!(snippet("https://EDGE", "SITE_ID", None), block);
         let grouped = snippet("http://127.0.0.1:8787", "s_1", Some("sales"));
-        assert!(grouped
-            .contains("s.src = 'http://127.0.0.1:8787/widget/loader.js'; s.dataset.site = 's_1';"));
+        assert!(grouped.contains("})(window, document, 'http://127.0.0.1:8787', 's_1');"));
         assert!(
             grouped.contains("\n  presenza('group', 'sales');\n</script>"),
             "{grouped}"
         );
-        assert!(
-            snippet("o", "a'b</script>", None).contains("s.dataset.site = 'a\\'b\\x3c/script>'")
-        );
+        assert!(snippet("o", "a'b</script>", None)
+            .contains("(window, document, 'o', 'a\\'b\\x3c/script>');"));
     }
 }
