@@ -826,6 +826,12 @@ mod tests {
             .and_then(|b| b.split("\n```").next())
             .expect("an html block");
         assert_eq!(snippet("https://EDGE", "SITE_ID", None), block);
+        // The widget's README shows the same code (with its own comments).
+        let code = block.split("  // Optional").next().unwrap_or_default();
+        assert!(
+            include_str!("../../../widget/README.md").contains(code),
+            "widget/README.md's snippet differs from README's"
+        );
         let grouped = snippet("http://127.0.0.1:8787", "s_1", Some("sales"));
         assert!(grouped.contains("})(window, document, 'http://127.0.0.1:8787', 's_1');"));
         assert!(
