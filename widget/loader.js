@@ -112,7 +112,9 @@ if (!stub.l) {
       .catch(fallback);
     if (site) {
       try {
-        const v = JSON.parse(localStorage.getItem('presenza:' + site)).v;
+        // `|| 0`: nothing stored is the common case, not an exception (a
+        // thrown one costs a stack trace while the page boots).
+        const v = (JSON.parse(localStorage.getItem('presenza:' + site)) || 0).v;
         if (/^[\w-]{22}$/.test(v)) pre.v = v;
       } catch (e) {}
     }

@@ -159,7 +159,11 @@ pub fn boot(base: JsValue, site: JsValue, group: JsValue, bind: JsValue, pre: Js
             js::get(&args, "2"),
         );
     }
-    js::set(&queue, "length", &JsValue::from(0));
+    if n > 0 {
+        // No queue (nothing was queued) is the common case: setting its
+        // length would throw, and an exception costs a stack trace at boot.
+        js::set(&queue, "length", &JsValue::from(0));
+    }
     with(&mut App::start);
 }
 

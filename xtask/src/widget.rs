@@ -45,6 +45,12 @@ struct Module {
     format: &'static str,
     target: &'static str,
     wrap: bool,
+    /// Whether the bundle asks the browser to compile every function as
+    /// it arrives (the per-file compile hint `//# allFunctionsCalledOnLoad`,
+    /// Chromium's since 136) instead of each at its first call on the
+    /// page's busy main thread: the launcher calls all of them before its
+    /// first paint.
+    eager: bool,
 }
 
 const LAUNCHER: Module = Module {
@@ -54,6 +60,7 @@ const LAUNCHER: Module = Module {
     format: "iife",
     target: "es2020",
     wrap: true,
+    eager: true,
 };
 
 /// An ES module with top-level await (the entry waits for its Wasm).
@@ -64,6 +71,7 @@ const CHAT: Module = Module {
     format: "esm",
     target: "es2022",
     wrap: false,
+    eager: false,
 };
 
 const TARGET: &str = "wasm32-unknown-unknown";
@@ -227,9 +235,20 @@ fn build_module(ctx: &Ctx, m: &Module, work: &Path, out: &Path) -> Result {
         "--legal-comments=none",
         "--log-level=warning",
     ]);
+    // The hint goes at the top of the file, before the wrapper.
+    let hint = if m.eager {
+        "//# allFunctionsCalledOnLoad\n"
+    } else {
+        ""
+    };
     if m.wrap {
         // A failure anywhere, even in the glue's top level, stays here.
-        esbuild.args(["--banner:js=try{", "--footer:js=}catch(e){}"]);
+        esbuild.args([
+            &format!("--banner:js={hint}try{{"),
+            "--footer:js=}catch(e){}",
+        ]);
+    } else if m.eager {
+        esbuild.arg(format!("--banner:js={hint}"));
     }
     run(
         esbuild.arg(format!("--outfile={}", out.join(m.entry).display())),
