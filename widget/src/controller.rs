@@ -801,7 +801,12 @@ impl App {
             return;
         }
         let el = js::call_s(&js::get(&e, "target"), "closest", "[data-a]", "");
-        let action = js::call_s(&el, "getAttribute", "data-a", "").as_string();
+        // Most events are outside any action (null): no call that throws.
+        let action = if el.is_null() {
+            None
+        } else {
+            js::call_s(&el, "getAttribute", "data-a", "").as_string()
+        };
         if js::get_str(&e, "type").as_deref() != Some("click") {
             // Pointer over or focus on the launcher: the visitor may open
             // it, so the panel and the chat start loading now.

@@ -1091,6 +1091,13 @@ async fn the_page_hears_of_messages_and_signs_its_visitor_in() {
             Some(1.0)
         )
     );
+    // The visitor's own message has its time too (an ISO date, now).
+    let at = get(&heard.get(0), "at").unwrap_or_default();
+    let parsed = Date::parse(&at);
+    assert!(
+        parsed.is_finite() && (Date::now() - parsed).abs() < 60_000.0,
+        "a valid time: {at:?}"
+    );
     assert_eq!(get(&heard.get(1), "text").as_deref(), Some("Yes, 10 to 4."));
     assert_eq!(
         get(&prop(&heard.get(1), "agent"), "name").as_deref(),

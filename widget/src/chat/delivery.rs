@@ -214,11 +214,9 @@ impl Chat {
                     js::set(&m, "seq", &JsValue::from_f64(seq as f64));
                     js::set(&m, "client_id", &cid.into());
                     js::set(&m, "text", &p.text.as_str().into());
-                    js::set(
-                        &m,
-                        "at",
-                        &js::call0(&js::make(&js::G, "Date", &js::U), "toISOString"),
-                    );
+                    // Now (`new Date(undefined)` would be an invalid date).
+                    let at = js::make(&js::G, "Date", &JsValue::from_f64(js::now()));
+                    js::set(&m, "at", &js::call0(&at, "toISOString"));
                     self.emit(&m);
                 }
             }

@@ -128,7 +128,8 @@ impl Store {
             // No localStorage (it threw): this page's memory only.
             return self.mem.clone();
         }
-        let state = js::json(&raw.as_string().unwrap_or_default());
+        // Nothing stored (null) is the common case: not JSON to parse.
+        let state = raw.as_string().map_or(js::U, |s| js::json(&s));
         self.mem = if state.is_object() {
             state
         } else {

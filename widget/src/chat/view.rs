@@ -276,9 +276,14 @@ impl View {
     /// Marks `node` as the first unread message with `words` ("New
     /// messages", shown above it), and no other; null: none.
     pub fn mark_unread(&self, node: &JsValue, words: &JsValue) {
+        // Null (no mark yet, or none to set) is common: no call that throws.
         let old = js::call_s(&self.log, "querySelector", "[data-new]", "");
-        js::call_s(&old, "removeAttribute", "data-new", "");
-        js::call(node, "setAttribute", &"data-new".into(), words);
+        if !old.is_null() {
+            js::call_s(&old, "removeAttribute", "data-new", "");
+        }
+        if !node.is_null() {
+            js::call(node, "setAttribute", &"data-new".into(), words);
+        }
     }
 
     /// Shows `text` in an error element (`""` hides it); marks the field
