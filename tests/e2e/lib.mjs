@@ -278,6 +278,7 @@ export async function openPage(browser, url, options = {}) {
     if (['error', 'warning'].includes(m.type())) page.noise.push(`${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => page.noise.push(`pageerror: ${e.message}`));
+  page.on('crash', () => console.error(`[page crashed] ${page.url()}`));
   if (url) await page.goto(url);
   return page;
 }
@@ -289,10 +290,17 @@ export async function openPage(browser, url, options = {}) {
  */
 export function sharedBrowser(prefix) {
   let browser;
+  let closing = false;
   before(async () => {
     browser = await launch();
+    // Said when it happens: a test then fails with "Target page, context
+    // or browser has been closed", which does not say which.
+    browser.on('disconnected', () => {
+      if (!closing) console.error(`[${prefix}] the browser went away before the tests ended`);
+    });
   });
   after(async () => {
+    closing = true;
     await browser?.close();
   });
   return {
