@@ -37,6 +37,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { spawnSync } from 'node:child_process';
 import { BASE, createSite, launch, widgetState } from '../e2e/lib.mjs';
+import { readmeSnippet } from '../e2e/console-lib.mjs';
 
 const RUNS = Number(process.env.RUNS ?? 15);
 /** The issue's goals for the page on another origin. */
@@ -50,26 +51,16 @@ await (await site.agent('bench')).status('online');
 // What the host pages run before the snippet (www/test/paint-probe.js).
 const probe = fs.readFileSync(new URL('../../www/test/paint-probe.js', import.meta.url), 'utf8');
 
-// The host page on another origin: the snippet as an owner pastes it.
+// README's snippet for the bench's site, as an owner pastes it.
+const snippet = (await readmeSnippet()).replace('https://EDGE', BASE).replace('SITE_ID', site.id);
+
+// The host page on another origin, with that snippet.
 const hostPage = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,">
 <title>Presenza bench: a shop on another origin</title></head>
 <body><h1>A shop on another origin</h1>
 <script>${probe}</script>
-<script>
-  // README's snippet, as an owner pastes it.
-  (function (w, d, e, i, s) {
-    w.presenza = w.presenza || function () { (w.presenza.q = w.presenza.q || []).push(arguments); };
-    s = d.createElement('script'); s.async = true; s.src = e + '/widget/loader.js'; s.dataset.site = i;
-    d.head.appendChild(s);
-    // Where Wasm may run, the site's settings and the widget's Wasm load beside the loader.
-    try {
-      new WebAssembly.Module(Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0));
-      w.presenza.p = [fetch(e + '/v1/sites/' + i + '/widget-config', { referrerPolicy: 'no-referrer-when-downgrade' }),
-        fetch(e + '/widget/presenza.wasm')];
-    } catch (x) {}
-  })(window, document, ${JSON.stringify(BASE)}, new URLSearchParams(location.search).get('site'));
-</script>
+${snippet}
 </body></html>`;
 const host = http.createServer((_req, res) => {
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
